@@ -1,0 +1,103 @@
+// A model ready to run: operators built and the graph validated at construction (with every symbolic dimension
+// set to 1), plans cached per input shape set. Not thread-safe; use one session per thread.
+using Neutron.Engine.Graph;
+using Neutron.Engine.Operators;
+using Neutron.Engine.Tensors;
+
+namespace Neutron.Engine.Execution;
+
+public sealed class InferenceSession
+{
+    private readonly Operator[] operators;
+    private readonly Dictionary<string, ExecutionPlan> plans = new(StringComparer.Ordinal);
+
+    public InferenceSession(Model model)
+    {
+        Model = model;
+        operators = new Operator[model.Nodes.Count];
+        for (int i = 0; i < operators.Length; i++)
+        {
+            var node = model.Nodes[i];
+            long opset = model.Opsets.TryGetValue(node.Domain, out var v) ? v : model.Opset;
+            operators[i] = OperatorRegistry.Create(node, opset);
+        }
+        foreach (var input in model.RequiredInputs)
+        {
+            if (input.Shape is null)
+                throw new ModelException(ModelErrorCode.InvalidGraph, $"graph input '{input.Name}' declares no shape; re-export the model with input shapes");
+            if (!input.Type.IsSupported())
+                throw new ModelException(ModelErrorCode.UnsupportedDataType, $"graph input '{input.Name}' has unsupported type {input.Type}");
+        }
+        // Validate everything once, at load.
+        DefaultPlan = GetPlan(model.RequiredInputs.ToDictionary(i => i.Name, i => (i.Type, i.Shape!.Select(d => d < 0 ? 1 : d).ToArray())));
+    }
+
+    public Model Model { get; }
+
+    /// <summary>The plan for batch size 1 (symbolic dimensions at 1) built at load.</summary>
+    public ExecutionPlan DefaultPlan { get; }
+
+    public ValueInfo[] Inputs => Model.RequiredInputs.ToArray();
+
+    /// <summary>A plan for these input shapes, keeping the named values (or all) retrievable after a run.</summary>
+    public ExecutionPlan GetPlan(IReadOnlyDictionary<string, (DataType Type, int[] Shape)> inputs, IEnumerable<string>? keep = null, bool keepAll = false)
+    {
+        var keepSet = new SortedSet<string>(keep ?? [], StringComparer.Ordinal);
+        string key = string.Join(";", inputs.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}:{p.Value.Type}{ShapeUtil.Format(p.Value.Shape)}"))
+            + "|" + (keepAll ? "*" : string.Join(",", keepSet));
+        if (!plans.TryGetValue(key, out var plan))
+        {
+            foreach (var input in Model.RequiredInputs)
+                if (inputs.TryGetValue(input.Name, out var given)) CheckInput(input, given.Type, given.Shape);
+            plan = Planner.Build(Model, operators, inputs, keepSet, keepAll);
+            plans[key] = plan;
+        }
+        return plan;
+    }
+
+    /// <summary>The plan for these input tensors, with the inputs bound.</summary>
+    public ExecutionPlan Bind(IReadOnlyDictionary<string, Tensor> inputs, IEnumerable<string>? keep = null, bool keepAll = false)
+    {
+        foreach (var name in inputs.Keys)
+            if (!Model.RequiredInputs.Any(i => i.Name == name))
+                throw new ModelException(ModelErrorCode.InputMismatch, $"the model has no input named '{name}'; its inputs are {string.Join(", ", Model.RequiredInputs.Select(i => $"'{i.Name}'"))}");
+        var plan = GetPlan(inputs.ToDictionary(p => p.Key, p => (p.Value.Type, p.Value.Shape)), keep, keepAll);
+        for (int i = 0; i < plan.InputIds.Length; i++) plan.SetInput(i, inputs[plan.Names[plan.InputIds[i]]]);
+        return plan;
+    }
+
+    /// <summary>Runs the model; returns copies of the graph outputs (and of the named intermediate values).</summary>
+    public Dictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, IEnumerable<string>? values = null, IOutputObserver? observer = null)
+    {
+        var extra = values?.ToArray() ?? [];
+        var plan = Bind(inputs, extra);
+        plan.Run(observer);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (int id in plan.OutputIds) result[plan.Names[id]] = plan.Values[id]!.Clone();
+        foreach (var name in extra) result[name] = plan.Get(name).Clone();
+        return result;
+    }
+
+    /// <summary>Runs a single-input model and returns its first output (the common classifier case).</summary>
+    public Tensor Run(Tensor input)
+    {
+        var only = Model.RequiredInputs.ToArray();
+        if (only.Length != 1)
+            throw new ModelException(ModelErrorCode.InputMismatch, $"the model has {only.Length} inputs; name each one");
+        return Run(new Dictionary<string, Tensor> { [only[0].Name] = input })[Model.Outputs[0].Name];
+    }
+
+    private static void CheckInput(ValueInfo declared, DataType type, int[] shape)
+    {
+        string expected = $"{declared.Type.Name()}{declared.ShapeText}";
+        if (declared.Type != DataType.Undefined && declared.Type != type)
+            throw new ModelException(ModelErrorCode.InputMismatch, $"input '{declared.Name}': expected {expected}, got {type.Name()}{ShapeUtil.Format(shape)}");
+        if (declared.Shape is { } dims)
+        {
+            bool ok = dims.Length == shape.Length;
+            for (int i = 0; ok && i < dims.Length; i++) ok = dims[i] < 0 || dims[i] == shape[i];
+            if (!ok)
+                throw new ModelException(ModelErrorCode.InputMismatch, $"input '{declared.Name}': expected {expected}, got {type.Name()}{ShapeUtil.Format(shape)}");
+        }
+    }
+}

@@ -1,0 +1,58 @@
+// BatchNormalization in inference mode: y = scale · (x − mean) / sqrt(var + epsilon) + B, per channel (axis 1).
+//   x: (N, C, ...)   scale, B, mean, var: (C)   y: like x
+// Training-mode outputs (running mean/var) are not produced: inference engines ignore them (opset ≥ 14 training_mode=1 fails at load).
+using Neutron.Engine.Graph;
+using Neutron.Engine.Tensors;
+
+namespace Neutron.Engine.Operators;
+
+public sealed class BatchNormalization : Operator
+{
+    private readonly float epsilon;
+
+    public BatchNormalization(Node node, long opset) : base(node, opset)
+    {
+        epsilon = node.Attributes.Float("epsilon", 1e-5f);
+        if (node.Attributes.Int("training_mode", 0) != 0)
+            throw Error("training_mode=1 is not supported for inference; export the model in eval mode", ModelErrorCode.UnsupportedOperator);
+    }
+
+    public override ValueType[] Infer(ValueType?[] inputs)
+    {
+        var x = Required(inputs, 0);
+        RequireFloat(x, "X");
+        if (x.Shape.Length < 2) throw Error($"X must be at least 2-D, got {ShapeUtil.Format(x.Shape)}");
+        int c = x.Shape[1];
+        for (int i = 1; i <= 4; i++)
+        {
+            var p = Required(inputs, i);
+            if (ShapeUtil.Size(p.Shape) != c) throw Error($"input {i} has shape {ShapeUtil.Format(p.Shape)}, expected [{c}]");
+        }
+        return [new ValueType(x.Type, x.Shape)];
+    }
+
+    public override void Run(Tensor?[] inputs, Tensor[] outputs)
+    {
+        var x = inputs[0]!.Floats;
+        var scale = inputs[1]!.Floats;
+        var bias = inputs[2]!.Floats;
+        var mean = inputs[3]!.Floats;
+        var variance = inputs[4]!.Floats;
+        var y = outputs[0].Floats;
+        var shape = inputs[0]!.Shape;
+        int n = shape[0], c = shape[1];
+        int inner = c == 0 || n == 0 ? 0 : x.Length / (n * c);
+        for (int ch = 0; ch < c; ch++)
+        {
+            // Same arithmetic as PyTorch's CPU kernel: fold into one multiply-add per element.
+            float invStd = 1f / MathF.Sqrt(variance[ch] + epsilon);
+            float a = scale[ch] * invStd;
+            float b = bias[ch] - mean[ch] * a;
+            for (int img = 0; img < n; img++)
+            {
+                int start = (img * c + ch) * inner;
+                for (int i = start; i < start + inner; i++) y[i] = x[i] * a + b;
+            }
+        }
+    }
+}

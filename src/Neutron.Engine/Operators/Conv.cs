@@ -1,0 +1,67 @@
+// Conv for 1-D and 2-D inputs (1-D runs as 2-D with height 1): groups, depthwise, dilations, strides, pads, auto_pad.
+//   x: (N, C, H, W)   w: (M, C/group, kH, kW)   b: (M)   y: (N, M, oH, oW)
+using Neutron.Engine.Execution;
+using Neutron.Engine.Graph;
+using Neutron.Engine.Kernels;
+using Neutron.Engine.Tensors;
+
+namespace Neutron.Engine.Operators;
+
+public sealed class Conv : Operator
+{
+    private readonly int group;
+    private Conv2D? cached;
+
+    public Conv(Node node, long opset) : base(node, opset) => group = checked((int)node.Attributes.Int("group", 1));
+
+    public override ValueType[] Infer(ValueType?[] inputs)
+    {
+        var x = Required(inputs, 0);
+        var w = Required(inputs, 1);
+        RequireFloat(x, "X");
+        if (x.Shape.Length is not (3 or 4))
+            throw Error($"only 1-D and 2-D convolutions are supported; X is {ShapeUtil.Format(x.Shape)}", ModelErrorCode.UnsupportedOperator);
+        if (w.Shape.Length != x.Shape.Length)
+            throw Error($"W {ShapeUtil.Format(w.Shape)} and X {ShapeUtil.Format(x.Shape)} differ in rank");
+        if (group < 1 || x.Shape[1] % group != 0 || w.Shape[0] % group != 0 || w.Shape[1] * group != x.Shape[1])
+            throw Error($"X has {x.Shape[1]} channels, W {ShapeUtil.Format(w.Shape)}, group {group}: need C = W[1]·group and M divisible by group");
+        if (inputs.Length > 2 && inputs[2] is { } b && (b.Shape.Length != 1 || b.Shape[0] != w.Shape[0]))
+            throw Error($"B {ShapeUtil.Format(b.Shape)} must be [{w.Shape[0]}]");
+        var g = Geometry(x.Shape, w.Shape);
+        return [new ValueType(x.Type, [x.Shape[0], w.Shape[0], .. (x.Shape.Length == 3 ? [g.OutW] : new[] { g.OutH, g.OutW })])];
+    }
+
+    private Conv2D Geometry(int[] xShape, int[] wShape)
+    {
+        if (cached is { } c && c.Matches(xShape, wShape)) return c;
+        bool oneD = xShape.Length == 3;
+        int[] kernel = oneD ? [wShape[2]] : [wShape[2], wShape[3]];
+        int[] input = oneD ? [xShape[2]] : [xShape[2], xShape[3]];
+        var kernelAttr = Node.Attributes.Ints("kernel_shape");
+        if (kernelAttr is not null && !kernelAttr.Select(k => (int)k).SequenceEqual(kernel))
+            throw Error($"kernel_shape [{string.Join(",", kernelAttr)}] disagrees with W {ShapeUtil.Format(wShape)}");
+        var g = ConvGeometry.Resolve(Node.Attributes, kernel, input, false, m => Error(m));
+        cached = Conv2D.From(g, xShape, wShape, group);
+        return cached;
+    }
+
+    public override void Run(Tensor?[] inputs, Tensor[] outputs)
+    {
+        var x = inputs[0]!;
+        var w = inputs[1]!;
+        var b = inputs.Length > 2 ? inputs[2] : null;
+        var g = Geometry(x.Shape, w.Shape);
+        var y = outputs[0];
+        var xf = x.FloatBuffer!;
+        var wf = w.FloatBuffer!;
+        var bf = b?.FloatBuffer;
+        var yf = y.FloatBuffer!;
+        int perImage = g.C * g.H * g.W, outPerImage = g.M * g.OutH * g.OutW;
+        // Parallel over (image, group): each task writes its own output block, so results are thread-count independent.
+        Parallelism.For(g.N * group, (long)g.M / group * g.OutH * g.OutW * g.C / group * g.KH * g.KW, task =>
+        {
+            int n = task / group, gi = task % group;
+            ConvKernels.Forward(g, gi, xf.AsSpan(n * perImage, perImage), wf, bf, yf.AsSpan(n * outPerImage, outPerImage));
+        });
+    }
+}

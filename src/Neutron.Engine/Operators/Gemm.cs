@@ -1,0 +1,62 @@
+// Gemm: Y = alpha * op(A) * op(B) + beta * C, op = optional transpose, C broadcast to (M, N).
+//   A: (M, K) or (K, M) if transA   B: (K, N) or (N, K) if transB   C: broadcastable to (M, N)   Y: (M, N)
+using Neutron.Engine.Graph;
+using Neutron.Engine.Kernels;
+using Neutron.Engine.Tensors;
+
+namespace Neutron.Engine.Operators;
+
+public sealed class Gemm : Operator
+{
+    private readonly float alpha, beta;
+    private readonly bool transA, transB;
+
+    public Gemm(Node node, long opset) : base(node, opset)
+    {
+        alpha = node.Attributes.Float("alpha", 1f);
+        beta = node.Attributes.Float("beta", 1f);
+        transA = node.Attributes.Int("transA", 0) != 0;
+        transB = node.Attributes.Int("transB", 0) != 0;
+    }
+
+    public override ValueType[] Infer(ValueType?[] inputs)
+    {
+        var a = Required(inputs, 0);
+        var b = Required(inputs, 1);
+        RequireFloat(a, "A");
+        if (a.Shape.Length != 2 || b.Shape.Length != 2)
+            throw Error($"A and B must be 2-D, got {ShapeUtil.Format(a.Shape)} and {ShapeUtil.Format(b.Shape)}");
+        int m = transA ? a.Shape[1] : a.Shape[0];
+        int k = transA ? a.Shape[0] : a.Shape[1];
+        int kb = transB ? b.Shape[1] : b.Shape[0];
+        int n = transB ? b.Shape[0] : b.Shape[1];
+        if (k != kb) throw Error($"inner dimensions differ: A {ShapeUtil.Format(a.Shape)}{(transA ? "ᵀ" : "")} and B {ShapeUtil.Format(b.Shape)}{(transB ? "ᵀ" : "")}");
+        if (inputs.Length > 2 && inputs[2] is { } c)
+        {
+            var broadcast = ShapeUtil.Broadcast(c.Shape, [m, n]);
+            if (broadcast is null || broadcast[0] != m || broadcast[1] != n)
+                throw Error($"C {ShapeUtil.Format(c.Shape)} does not broadcast to [{m},{n}]");
+        }
+        return [new ValueType(a.Type, [m, n])];
+    }
+
+    public override void Run(Tensor?[] inputs, Tensor[] outputs)
+    {
+        var a = inputs[0]!;
+        var b = inputs[1]!;
+        var y = outputs[0];
+        int m = y.Shape[0], n = y.Shape[1];
+        int k = transA ? a.Shape[0] : a.Shape[1];
+        var yf = y.Floats;
+        if (inputs.Length > 2 && inputs[2] is { } c && beta != 0f)
+        {
+            // Y starts as beta * C broadcast to (M, N); the product is accumulated on top.
+            ElementwiseKernels.BinaryReference(BinaryOp.Mul, c.Floats, c.Shape, [beta], [], yf, [m, n]);
+            Gemm32.Multiply(transA, transB, m, n, k, alpha, a.Floats, b.Floats, 1f, yf);
+        }
+        else
+        {
+            Gemm32.Multiply(transA, transB, m, n, k, alpha, a.Floats, b.Floats, 0f, yf);
+        }
+    }
+}

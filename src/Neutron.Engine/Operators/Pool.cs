@@ -1,0 +1,81 @@
+// MaxPool and AveragePool over 1-D and 2-D windows (1-D runs as height 1), plus GlobalAveragePool and
+// GlobalMaxPool. A max-pool window holding a NaN yields NaN (PyTorch's behaviour); padding never wins a max.
+//   x: (N, C, H, W)   y: (N, C, oH, oW)
+using Neutron.Engine.Execution;
+using Neutron.Engine.Graph;
+using Neutron.Engine.Kernels;
+using Neutron.Engine.Tensors;
+
+namespace Neutron.Engine.Operators;
+
+public sealed class Pool : Operator
+{
+    private readonly bool max, global, ceilMode, countIncludePad;
+    private Conv2D? cached;
+
+    public Pool(Node node, long opset) : base(node, opset)
+    {
+        max = node.OpType is "MaxPool" or "GlobalMaxPool";
+        global = node.OpType.StartsWith("Global", StringComparison.Ordinal);
+        ceilMode = node.Attributes.Int("ceil_mode", 0) != 0;
+        countIncludePad = node.Attributes.Int("count_include_pad", 0) != 0;
+        if (max && node.Attributes.Int("storage_order", 0) != 0)
+            throw Error("storage_order=1 (column-major indices) is not supported", ModelErrorCode.UnsupportedOperator);
+    }
+
+    public override ValueType[] Infer(ValueType?[] inputs)
+    {
+        var x = Required(inputs, 0);
+        RequireFloat(x, "X");
+        if (global)
+        {
+            if (x.Shape.Length < 3) throw Error($"X must be at least 3-D, got {ShapeUtil.Format(x.Shape)}");
+            return [new ValueType(x.Type, [x.Shape[0], x.Shape[1], .. Enumerable.Repeat(1, x.Shape.Length - 2)])];
+        }
+        if (x.Shape.Length is not (3 or 4))
+            throw Error($"only 1-D and 2-D pooling is supported; X is {ShapeUtil.Format(x.Shape)}", ModelErrorCode.UnsupportedOperator);
+        var g = Geometry(x.Shape);
+        int[] spatial = x.Shape.Length == 3 ? [g.OutW] : [g.OutH, g.OutW];
+        var result = new List<ValueType> { new(x.Type, [x.Shape[0], x.Shape[1], .. spatial]) };
+        if (max) result.Add(new ValueType(DataType.Int64, [x.Shape[0], x.Shape[1], .. spatial]));
+        return [.. result];
+    }
+
+    private Conv2D Geometry(int[] xShape)
+    {
+        if (cached is { } c && c.N == xShape[0] && c.C == xShape[1] && c.W == xShape[^1] && c.H == (xShape.Length == 3 ? 1 : xShape[2])) return c;
+        var kernelAttr = Node.Attributes.Ints("kernel_shape") ?? throw Error("attribute kernel_shape is required", ModelErrorCode.InvalidAttribute);
+        int[] kernel = kernelAttr.Select(k => checked((int)k)).ToArray();
+        int[] input = xShape[2..];
+        if (kernel.Length != input.Length) throw Error($"kernel_shape has {kernel.Length} values for {input.Length} spatial dimensions");
+        var g = ConvGeometry.Resolve(Node.Attributes, kernel, input, ceilMode, m => Error(m));
+        int[] wShape = [xShape[1], 1, .. kernel];
+        cached = Conv2D.From(g, xShape, wShape, xShape[1]);
+        return cached;
+    }
+
+    public override void Run(Tensor?[] inputs, Tensor[] outputs)
+    {
+        var x = inputs[0]!;
+        var y = outputs[0];
+        if (global)
+        {
+            int planes = x.Shape[0] * x.Shape[1];
+            int size = x.Length / Math.Max(planes, 1);
+            PoolKernels.Global(max, x.Floats, y.Floats, planes, size);
+            return;
+        }
+        var g = Geometry(x.Shape);
+        var xf = x.FloatBuffer!;
+        var yf = y.FloatBuffer!;
+        var indices = outputs.Length > 1 ? outputs[1].LongBuffer : null;
+        int inPlane = g.H * g.W, outPlane = g.OutH * g.OutW;
+        Parallelism.For(g.N * g.C, (long)outPlane * g.KH * g.KW, plane =>
+        {
+            var xs = xf.AsSpan(plane * inPlane, inPlane);
+            var ys = yf.AsSpan(plane * outPlane, outPlane);
+            if (max) PoolKernels.MaxPlane(g, xs, ys, indices is null ? default : indices.AsSpan(plane * outPlane, outPlane), plane * inPlane);
+            else PoolKernels.AveragePlane(g, xs, ys, countIncludePad);
+        });
+    }
+}
