@@ -10,7 +10,7 @@ public sealed class ExecutionPlan
     private readonly Dictionary<string, int> ids;
     private readonly Tensor?[] inputBuffers;
 
-    internal ExecutionPlan(string[] names, Tensor?[] values, Operators.ValueType[] types, PlannedNode[] nodes,
+    internal ExecutionPlan(string[] names, Tensor?[] values, Operators.TensorType[] types, PlannedNode[] nodes,
         int[] inputIds, int[] outputIds, int[] producers)
     {
         Names = names;
@@ -29,7 +29,7 @@ public sealed class ExecutionPlan
     public string[] Names { get; }
     /// <summary>Current tensor of every value (constants, inputs, and node outputs over shared buffers).</summary>
     public Tensor?[] Values { get; }
-    public Operators.ValueType[] Types { get; }
+    public Operators.TensorType[] Types { get; }
     /// <summary>Nodes in run order; constant-folded nodes are not here.</summary>
     public PlannedNode[] Nodes { get; }
     public int[] InputIds { get; }

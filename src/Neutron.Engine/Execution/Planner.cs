@@ -4,7 +4,7 @@
 using Neutron.Engine.Graph;
 using Neutron.Engine.Operators;
 using Neutron.Engine.Tensors;
-using ValueType = Neutron.Engine.Operators.ValueType;
+
 
 namespace Neutron.Engine.Execution;
 
@@ -26,9 +26,9 @@ internal static class Planner
             return id;
         }
 
-        var types = new Dictionary<int, ValueType>();
+        var types = new Dictionary<int, TensorType>();
         foreach (var (name, tensor) in model.Initializers)
-            types[Intern(name)] = new ValueType(tensor.Type, tensor.Shape) { Constant = tensor };
+            types[Intern(name)] = new TensorType(tensor.Type, tensor.Shape) { Constant = tensor };
 
         var inputIds = new List<int>();
         foreach (var input in model.RequiredInputs)
@@ -37,7 +37,7 @@ internal static class Planner
                 throw new ModelException(ModelErrorCode.InputMismatch, $"graph input '{input.Name}' ({input.Type.Name()}{input.ShapeText}) was not given");
             int id = Intern(input.Name);
             inputIds.Add(id);
-            types[id] = new ValueType(given.Type, given.Shape);
+            types[id] = new TensorType(given.Type, given.Shape);
         }
 
         var order = TopologicalOrder(model, ids);
@@ -47,7 +47,7 @@ internal static class Planner
         {
             var node = model.Nodes[n];
             var op = operators[n];
-            var inputTypes = new ValueType?[node.Inputs.Length];
+            var inputTypes = new TensorType?[node.Inputs.Length];
             var inIds = new int[node.Inputs.Length];
             for (int i = 0; i < inIds.Length; i++)
             {
@@ -55,7 +55,7 @@ internal static class Planner
                 inIds[i] = ids[node.Inputs[i]];
                 inputTypes[i] = types[inIds[i]];
             }
-            ValueType[] outTypes;
+            TensorType[] outTypes;
             try
             {
                 outTypes = op.Infer(inputTypes);
@@ -119,11 +119,11 @@ internal static class Planner
 
         int count = names.Count;
         var values = new Tensor?[count];
-        var typeArray = new ValueType[count];
+        var typeArray = new TensorType[count];
         var producerArray = Enumerable.Repeat(-1, count).ToArray();
         for (int id = 0; id < count; id++)
         {
-            typeArray[id] = types.TryGetValue(id, out var t) ? t : new ValueType(DataType.Undefined, []);
+            typeArray[id] = types.TryGetValue(id, out var t) ? t : new TensorType(DataType.Undefined, []);
             if (t?.Constant is { } c) values[id] = c;
             if (producers.TryGetValue(id, out int p)) producerArray[id] = p;
         }
@@ -175,7 +175,7 @@ internal static class Planner
     }
 
     // Greedy interval allocation: a node's outputs take a free buffer whose last reader ran before the node.
-    private static void AssignBuffers(List<PlannedNode> nodes, Tensor?[] values, ValueType[] types, HashSet<int> keep, bool keepAll)
+    private static void AssignBuffers(List<PlannedNode> nodes, Tensor?[] values, TensorType[] types, HashSet<int> keep, bool keepAll)
     {
         var lastUse = new int[values.Length];
         Array.Fill(lastUse, -1);

@@ -17,7 +17,7 @@ public sealed class BatchNormalization : Operator
             throw Error("training_mode=1 is not supported for inference; export the model in eval mode", ModelErrorCode.UnsupportedOperator);
     }
 
-    public override ValueType[] Infer(ValueType?[] inputs)
+    public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
         RequireFloat(x, "X");
@@ -28,7 +28,7 @@ public sealed class BatchNormalization : Operator
             var p = Required(inputs, i);
             if (ShapeUtil.Size(p.Shape) != c) throw Error($"input {i} has shape {ShapeUtil.Format(p.Shape)}, expected [{c}]");
         }
-        return [new ValueType(x.Type, x.Shape)];
+        return [new TensorType(x.Type, x.Shape)];
     }
 
     public override void Run(Tensor?[] inputs, Tensor[] outputs)

@@ -18,7 +18,7 @@ public sealed class Binary : Operator
         // Opset < 7 used explicit broadcast/axis attributes; we accept them when they agree with numpy rules.
     }
 
-    public override ValueType[] Infer(ValueType?[] inputs)
+    public override TensorType[] Infer(TensorType?[] inputs)
     {
         var a = Required(inputs, 0);
         var b = Required(inputs, 1);
@@ -26,7 +26,7 @@ public sealed class Binary : Operator
             throw Error($"input types differ: {a.Type.Name()} and {b.Type.Name()}", ModelErrorCode.UnsupportedDataType);
         var shape = ShapeUtil.Broadcast(a.Shape, b.Shape)
             ?? throw Error($"shapes {ShapeUtil.Format(a.Shape)} and {ShapeUtil.Format(b.Shape)} do not broadcast");
-        return [new ValueType(a.Type, shape)];
+        return [new TensorType(a.Type, shape)];
     }
 
     public override void Run(Tensor?[] inputs, Tensor[] outputs)

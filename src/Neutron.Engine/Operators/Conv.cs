@@ -14,7 +14,7 @@ public sealed class Conv : Operator
 
     public Conv(Node node, long opset) : base(node, opset) => group = checked((int)node.Attributes.Int("group", 1));
 
-    public override ValueType[] Infer(ValueType?[] inputs)
+    public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
         var w = Required(inputs, 1);
@@ -28,7 +28,7 @@ public sealed class Conv : Operator
         if (inputs.Length > 2 && inputs[2] is { } b && (b.Shape.Length != 1 || b.Shape[0] != w.Shape[0]))
             throw Error($"B {ShapeUtil.Format(b.Shape)} must be [{w.Shape[0]}]");
         var g = Geometry(x.Shape, w.Shape);
-        return [new ValueType(x.Type, [x.Shape[0], w.Shape[0], .. (x.Shape.Length == 3 ? [g.OutW] : new[] { g.OutH, g.OutW })])];
+        return [new TensorType(x.Type, [x.Shape[0], w.Shape[0], .. (x.Shape.Length == 3 ? [g.OutW] : new[] { g.OutH, g.OutW })])];
     }
 
     private Conv2D Geometry(int[] xShape, int[] wShape)

@@ -19,7 +19,7 @@ public sealed class Gemm : Operator
         transB = node.Attributes.Int("transB", 0) != 0;
     }
 
-    public override ValueType[] Infer(ValueType?[] inputs)
+    public override TensorType[] Infer(TensorType?[] inputs)
     {
         var a = Required(inputs, 0);
         var b = Required(inputs, 1);
@@ -37,7 +37,7 @@ public sealed class Gemm : Operator
             if (broadcast is null || broadcast[0] != m || broadcast[1] != n)
                 throw Error($"C {ShapeUtil.Format(c.Shape)} does not broadcast to [{m},{n}]");
         }
-        return [new ValueType(a.Type, [m, n])];
+        return [new TensorType(a.Type, [m, n])];
     }
 
     public override void Run(Tensor?[] inputs, Tensor[] outputs)

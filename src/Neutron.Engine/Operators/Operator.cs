@@ -7,7 +7,7 @@ using Neutron.Engine.Tensors;
 namespace Neutron.Engine.Operators;
 
 /// <summary>What the planner knows of a value: element type and shape, and its content when it is a constant.</summary>
-public sealed record ValueType(DataType Type, int[] Shape)
+public sealed record TensorType(DataType Type, int[] Shape)
 {
     /// <summary>The value itself when known at plan time (initializers, folded shape arithmetic).</summary>
     public Tensor? Constant { get; init; }
@@ -27,7 +27,7 @@ public abstract class Operator
     public long Opset { get; }
 
     /// <summary>Output types and shapes from the inputs' (null for an omitted optional input).</summary>
-    public abstract ValueType[] Infer(ValueType?[] inputs);
+    public abstract TensorType[] Infer(TensorType?[] inputs);
 
     /// <summary>Computes outputs (already shaped as Infer said) from inputs (null for omitted optional inputs).</summary>
     public abstract void Run(Tensor?[] inputs, Tensor[] outputs);
@@ -37,14 +37,14 @@ public abstract class Operator
         new(code, $"{Node} (opset {Opset}): {message}");
 
     /// <summary>Input i, which the spec makes required.</summary>
-    protected ValueType Required(ValueType?[] inputs, int i) =>
+    protected TensorType Required(TensorType?[] inputs, int i) =>
         i < inputs.Length && inputs[i] is { } v ? v : throw Error($"required input {i} is missing", ModelErrorCode.MissingValue);
 
     /// <summary>The constant content of input i, which must be known at load (shape inputs of Reshape, Slice...).</summary>
-    protected Tensor ConstantInput(ValueType?[] inputs, int i, string what) =>
+    protected Tensor ConstantInput(TensorType?[] inputs, int i, string what) =>
         Required(inputs, i).Constant ?? throw Error($"input {i} ({what}) must be a constant or computable from shapes at load; data-dependent shapes are not supported", ModelErrorCode.UnsupportedOperator);
 
-    protected void RequireFloat(ValueType input, string what = "input")
+    protected void RequireFloat(TensorType input, string what = "input")
     {
         if (!input.Type.IsFloating()) throw Error($"{what} must be a floating type, got {input.Type.Name()}", ModelErrorCode.UnsupportedDataType);
     }

@@ -23,21 +23,21 @@ public sealed class Pool : Operator
             throw Error("storage_order=1 (column-major indices) is not supported", ModelErrorCode.UnsupportedOperator);
     }
 
-    public override ValueType[] Infer(ValueType?[] inputs)
+    public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
         RequireFloat(x, "X");
         if (global)
         {
             if (x.Shape.Length < 3) throw Error($"X must be at least 3-D, got {ShapeUtil.Format(x.Shape)}");
-            return [new ValueType(x.Type, [x.Shape[0], x.Shape[1], .. Enumerable.Repeat(1, x.Shape.Length - 2)])];
+            return [new TensorType(x.Type, [x.Shape[0], x.Shape[1], .. Enumerable.Repeat(1, x.Shape.Length - 2)])];
         }
         if (x.Shape.Length is not (3 or 4))
             throw Error($"only 1-D and 2-D pooling is supported; X is {ShapeUtil.Format(x.Shape)}", ModelErrorCode.UnsupportedOperator);
         var g = Geometry(x.Shape);
         int[] spatial = x.Shape.Length == 3 ? [g.OutW] : [g.OutH, g.OutW];
-        var result = new List<ValueType> { new(x.Type, [x.Shape[0], x.Shape[1], .. spatial]) };
-        if (max) result.Add(new ValueType(DataType.Int64, [x.Shape[0], x.Shape[1], .. spatial]));
+        var result = new List<TensorType> { new(x.Type, [x.Shape[0], x.Shape[1], .. spatial]) };
+        if (max) result.Add(new TensorType(DataType.Int64, [x.Shape[0], x.Shape[1], .. spatial]));
         return [.. result];
     }
 

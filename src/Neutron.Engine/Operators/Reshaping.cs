@@ -9,7 +9,7 @@ public sealed class Reshaping : Operator
 {
     public Reshaping(Node node, long opset) : base(node, opset) { }
 
-    public override ValueType[] Infer(ValueType?[] inputs)
+    public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
         int[] shape = Node.OpType switch
@@ -20,8 +20,8 @@ public sealed class Reshaping : Operator
             "Unsqueeze" => Unsqueeze(x.Shape, AxesOf(inputs, -1) ?? throw Error("Unsqueeze needs axes", ModelErrorCode.InvalidAttribute)),
             _ => x.Shape,
         };
-        var result = new List<ValueType> { new(x.Type, shape) };
-        if (Node.OpType == "Dropout") result.Add(new ValueType(DataType.Bool, x.Shape));
+        var result = new List<TensorType> { new(x.Type, shape) };
+        if (Node.OpType == "Dropout") result.Add(new TensorType(DataType.Bool, x.Shape));
         return [.. result];
     }
 
@@ -31,7 +31,7 @@ public sealed class Reshaping : Operator
         if (outputs.Length > 1) outputs[1].Longs.Fill(1); // Dropout's mask: everything kept
     }
 
-    private int[] ReshapeTo(int[] input, ValueType?[] inputs)
+    private int[] ReshapeTo(int[] input, TensorType?[] inputs)
     {
         long[] target = Opset < 5
             ? Node.Attributes.Ints("shape") ?? throw Error("attribute shape is required", ModelErrorCode.InvalidAttribute)
@@ -76,7 +76,7 @@ public sealed class Reshaping : Operator
         return [outer, inner];
     }
 
-    private long[]? AxesOf(ValueType?[] inputs, int rankForDefault)
+    private long[]? AxesOf(TensorType?[] inputs, int rankForDefault)
     {
         if (Opset >= 13) return inputs.Length > 1 && inputs[1] is not null ? ConstantInput(inputs, 1, "axes").ToLongArray() : null;
         return Node.Attributes.Ints("axes");

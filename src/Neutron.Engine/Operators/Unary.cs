@@ -38,11 +38,11 @@ public sealed class Unary : Operator
     private static Func<float, float> Elu(float alpha) => x => x >= 0 || float.IsNaN(x) ? x : alpha * (MathF.Exp(x) - 1f);
     private static Func<float, float> HardSigmoid(float alpha, float beta) => x => float.IsNaN(x) ? x : Math.Clamp(alpha * x + beta, 0f, 1f);
 
-    public override ValueType[] Infer(ValueType?[] inputs)
+    public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
         RequireFloat(x);
-        return [new ValueType(x.Type, x.Shape)];
+        return [new TensorType(x.Type, x.Shape)];
     }
 
     public override void Run(Tensor?[] inputs, Tensor[] outputs)

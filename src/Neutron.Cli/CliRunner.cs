@@ -1,0 +1,69 @@
+// Runs the command line and turns exceptions into DESIGN §7's exit codes: one line plus a hint for user errors,
+// a stack trace only for internal errors.
+using System.CommandLine;
+using Neutron.Engine;
+
+namespace Neutron.Cli;
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Usage = 2;
+    public const int ModelOrData = 3;
+    public const int Storage = 4;
+    public const int Interrupted = 130;
+    public const int Internal = 70;
+}
+
+/// <summary>A user error the CLI reports as one line and a hint, with its exit code.</summary>
+public sealed class UserError(string message, string hint, int exitCode = ExitCodes.Usage) : Exception(message)
+{
+    public string Hint { get; } = hint;
+    public int ExitCode { get; } = exitCode;
+}
+
+public static class CliRunner
+{
+    public static int Invoke(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return Report(e);
+        }
+    }
+
+    public static int Report(Exception e)
+    {
+        var (code, hint) = e switch
+        {
+            UserError u => (u.ExitCode, u.Hint),
+            ModelException m => (ExitCodes.ModelOrData, m.Code switch
+            {
+                ModelErrorCode.UnsupportedOperator or ModelErrorCode.UnsupportedOpset => "see docs/operators.md for what the engine serves",
+                ModelErrorCode.InputMismatch => "check the input's shape and type with `neutron inspect MODEL`",
+                ModelErrorCode.ExternalData => "keep external data files in the model's folder",
+                _ => "check the model with `neutron inspect MODEL`",
+            }),
+            FormatException => (ExitCodes.ModelOrData, "the file is damaged or not in the expected format"),
+            FileNotFoundException or DirectoryNotFoundException => (ExitCodes.ModelOrData, "check the path"),
+            UnauthorizedAccessException => (ExitCodes.Storage, "check file permissions"),
+            IOException => (ExitCodes.Storage, "check the disk and the path"),
+            OperationCanceledException => (ExitCodes.Interrupted, "interrupted; `neutron resume` continues a campaign"),
+            _ => (ExitCodes.Internal, ""),
+        };
+        if (code == ExitCodes.Internal)
+        {
+            Console.Error.WriteLine($"neutron: internal error: {e}");
+            Console.Error.WriteLine("hint: this is a bug in neutron; please report it with the command line");
+            return code;
+        }
+        Console.Error.WriteLine($"neutron: {e.Message}");
+        if (hint.Length > 0) Console.Error.WriteLine($"hint: {hint}");
+        return code;
+    }
+}
