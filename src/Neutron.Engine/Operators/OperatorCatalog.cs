@@ -13,6 +13,8 @@ internal static class OperatorCatalog
         foreach (var op in new[] { "Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Abs", "Neg", "Reciprocal", "Floor", "Ceil", "LeakyRelu", "Elu", "HardSigmoid" })
             add(op, 1, (n, o) => new Unary(n, o));
         add("HardSwish", 14, (n, o) => new Unary(n, o));
+        foreach (var op in new[] { "Selu", "Shrink", "Softsign", "Softplus", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Erf", "Sign", "Round", "ThresholdedRelu", "Celu" })
+            add(op, 1, (n, o) => new Unary(n, o));
         add("Conv", 1, (n, o) => new Conv(n, o));
         add("Gemm", 1, (n, o) => new Gemm(n, o));
         add("MaxPool", 1, (n, o) => new Pool(n, o));
@@ -22,5 +24,40 @@ internal static class OperatorCatalog
         add("BatchNormalization", 1, (n, o) => new BatchNormalization(n, o));
         foreach (var op in new[] { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout" })
             add(op, 1, (n, o) => new Reshaping(n, o));
+        add("MatMul", 1, (n, o) => new MatMul(n, o));
+        foreach (var op in new[] { "Sum", "Mean", "Max", "Min" })
+            add(op, 1, (n, o) => new Variadic(n, o));
+        add("Clip", 1, (n, o) => new Clip(n, o));
+        foreach (var op in new[] { "Softmax", "LogSoftmax", "Hardmax" })
+            add(op, 1, (n, o) => new Softmax(n, o));
+        add("Transpose", 1, (n, o) => new Transpose(n, o));
+        add("Concat", 1, (n, o) => new Concat(n, o));
+        add("Pad", 1, (n, o) => new Pad(n, o));
+        add("Gather", 1, (n, o) => new Gather(n, o));
+        add("GatherElements", 11, (n, o) => new Gather(n, o));
+        add("Shape", 1, (n, o) => new Shape(n, o));
+        add("Size", 1, (n, o) => new Shape(n, o));
+        add("ConstantOfShape", 9, (n, o) => new ConstantOfShape(n, o));
+        add("Slice", 1, (n, o) => new Slice(n, o));
+        add("Split", 2, (n, o) => new Split(n, o));
+        add("Expand", 8, (n, o) => new Expand(n, o));
+        add("Tile", 6, (n, o) => new Tile(n, o));
+        foreach (var op in new[] { "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare" })
+            add(op, 1, (n, o) => new Reduce(n, o));
+        add("ArgMax", 1, (n, o) => new ArgMax(n, o));
+        add("ArgMin", 1, (n, o) => new ArgMax(n, o));
+        add("Resize", 10, (n, o) => new Resize(n, o));
+        add("Upsample", 7, (n, o) => new Resize(n, o));
+        add("ConvTranspose", 1, (n, o) => new ConvTranspose(n, o));
+        add("Cast", 6, (n, o) => new Cast(n, o));
+        add("CastLike", 15, (n, o) => new Cast(n, o));
+        add("QuantizeLinear", 10, (n, o) => new QuantizeLinear(n, o));
+        add("DequantizeLinear", 10, (n, o) => new DequantizeLinear(n, o));
+        foreach (var op in new[] { "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "IsNaN", "IsInf" })
+            add(op, 7, (n, o) => new Comparison(n, o));
+        add("Where", 9, (n, o) => new Where(n, o));
+        add("Range", 11, (n, o) => new Range(n, o));
+        add("Mod", 10, (n, o) => new Mod(n, o));
+        add("PRelu", 6, (n, o) => new PRelu(n, o));
     }
 }

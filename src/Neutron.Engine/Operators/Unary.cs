@@ -1,5 +1,6 @@
 // Element-wise unary float operators that need no more than one function: Relu, Sigmoid, Tanh, Sqrt, Exp, Log,
-// Abs, Neg, Reciprocal, Floor, Ceil, and the parameterised LeakyRelu, HardSigmoid, HardSwish, Elu.
+// Abs, Neg, Reciprocal, Floor, Ceil, Softsign, Softplus, Sign, Round, Erf, the trigonometric and hyperbolic
+// functions, and the parameterised LeakyRelu, HardSigmoid, HardSwish, Elu, Selu, Celu, ThresholdedRelu, Shrink.
 // NaN propagates as in PyTorch: Relu(NaN) = NaN.
 using Neutron.Engine.Graph;
 using Neutron.Engine.Tensors;
@@ -30,6 +31,26 @@ public sealed class Unary : Operator
             "Elu" => Elu(a.Float("alpha", 1f)),
             "HardSigmoid" => HardSigmoid(a.Float("alpha", 0.2f), a.Float("beta", 0.5f)),
             "HardSwish" => x => x * HardSigmoid(1f / 6f, 0.5f)(x),
+            "Selu" => Selu(a.Float("alpha", 1.67326319217681884765625f), a.Float("gamma", 1.05070102214813232421875f)),
+            "Celu" => Celu(a.Float("alpha", 1f)),
+            "ThresholdedRelu" => ThresholdedRelu(a.Float("alpha", 1f)),
+            "Shrink" => Shrink(a.Float("bias", 0f), a.Float("lambd", 0.5f)),
+            "Softsign" => x => x / (1f + MathF.Abs(x)),
+            "Softplus" => x => x > 20f ? x : MathF.Log(1f + MathF.Exp(x)),
+            "Sin" => MathF.Sin,
+            "Cos" => MathF.Cos,
+            "Tan" => MathF.Tan,
+            "Asin" => MathF.Asin,
+            "Acos" => MathF.Acos,
+            "Atan" => MathF.Atan,
+            "Sinh" => MathF.Sinh,
+            "Cosh" => MathF.Cosh,
+            "Asinh" => MathF.Asinh,
+            "Acosh" => MathF.Acosh,
+            "Atanh" => MathF.Atanh,
+            "Erf" => Erf,
+            "Sign" => x => float.IsNaN(x) ? x : MathF.Sign(x),
+            "Round" => x => MathF.Round(x, MidpointRounding.ToEven),
             _ => throw Error($"not a unary operator", ModelErrorCode.UnsupportedOperator),
         };
     }
@@ -37,6 +58,21 @@ public sealed class Unary : Operator
     private static Func<float, float> LeakyRelu(float alpha) => x => x >= 0 || float.IsNaN(x) ? x : alpha * x;
     private static Func<float, float> Elu(float alpha) => x => x >= 0 || float.IsNaN(x) ? x : alpha * (MathF.Exp(x) - 1f);
     private static Func<float, float> HardSigmoid(float alpha, float beta) => x => float.IsNaN(x) ? x : Math.Clamp(alpha * x + beta, 0f, 1f);
+
+    private static Func<float, float> Selu(float alpha, float gamma) => x => x > 0 || float.IsNaN(x) ? gamma * x : gamma * alpha * (MathF.Exp(x) - 1f);
+    private static Func<float, float> Celu(float alpha) => x => MathF.Max(0f, x) + MathF.Min(0f, alpha * (MathF.Exp(x / alpha) - 1f));
+    private static Func<float, float> ThresholdedRelu(float alpha) => x => x > alpha || float.IsNaN(x) ? x : 0f;
+    private static Func<float, float> Shrink(float bias, float lambd) => x => x < -lambd ? x + bias : x > lambd ? x - bias : float.IsNaN(x) ? x : 0f;
+
+    // Abramowitz & Stegun 7.1.26 is only good to 1.5e-7 absolute; this uses erf(x) = 1 − erfc(x) with the
+    // Chebyshev fit of Numerical Recipes (erfcc, relative error below 1.2e-7), evaluated in double.
+    private static float Erf(float value)
+    {
+        double z = Math.Abs(value), t = 1 / (1 + 0.5 * z);
+        double erfc = t * Math.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
+            + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+        return (float)(value >= 0 ? 1 - erfc : erfc - 1);
+    }
 
     public override TensorType[] Infer(TensorType?[] inputs)
     {
