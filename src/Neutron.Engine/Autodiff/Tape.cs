@@ -10,6 +10,9 @@ public sealed partial class Tape
     /// <summary>Training mode: BatchNormalization uses and updates batch statistics.</summary>
     public bool Training { get; set; }
 
+    /// <summary>False for inference on the tape (evaluation): ops compute but record nothing.</summary>
+    public bool Recording { get; set; } = true;
+
     public int Count => backward.Count;
 
     public void Reset() => backward.Clear();
@@ -30,6 +33,7 @@ public sealed partial class Tape
     /// <summary>Records a backward step for an output that needs one; the step runs only if the output got a gradient.</summary>
     private Var Output(float[] data, int[] shape, bool requiresGrad, Action<float[]> step)
     {
+        requiresGrad &= Recording;
         var y = new Var(data, shape, requiresGrad);
         if (requiresGrad)
             backward.Add(() => { if (y.Grad is { } g) step(g); });
