@@ -3,6 +3,7 @@
 // and the p-values of all (layer, class) tests are Holm-adjusted together (family-wise error, no independence
 // assumption). Not a test of golden accuracy; the heatmap in the report reads Ratio.
 using Neutron.Analysis.Campaign;
+using Neutron.Analysis.Statistics;
 
 namespace Neutron.Analysis.Sinks;
 
@@ -132,22 +133,6 @@ public static class SinkClasses
 
     private static double LogPmf(long j, long n, double p) => LogChoose(n, j) + j * Math.Log(p) + (n - j) * double.LogP1(-p);
 
-    private static double LogChoose(long n, long k) => LogGamma(n + 1) - LogGamma(k + 1) - LogGamma(n - k + 1);
-
-    // Lanczos approximation (g = 7, 9 terms), about 15 significant digits for x > 0; only this file needs it.
-    private static readonly double[] Lanczos =
-    [
-        0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-        12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-    ];
-
-    private static double LogGamma(double x)
-    {
-        if (x < 0.5) return Math.Log(Math.PI / Math.Abs(Math.Sin(Math.PI * x))) - LogGamma(1 - x);
-        x -= 1;
-        double a = Lanczos[0];
-        double t = x + 7.5;
-        for (int i = 1; i < 9; i++) a += Lanczos[i] / (x + i);
-        return 0.5 * Math.Log(2 * Math.PI) + (x + 0.5) * Math.Log(t) - t + Math.Log(a);
-    }
+    private static double LogChoose(long n, long k) =>
+        SpecialFunctions.LogGamma(n + 1) - SpecialFunctions.LogGamma(k + 1) - SpecialFunctions.LogGamma(n - k + 1);
 }
