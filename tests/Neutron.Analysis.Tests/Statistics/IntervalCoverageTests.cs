@@ -1,0 +1,60 @@
+// Coverage of the 95 % intervals over 200 seeded random campaigns drawn from a fault space small enough to know
+// exhaustively. The population is synthetic (one FP32 layer of 156 weights × 32 bits whose SDC pattern imitates
+// LeNet-5 conv1: bit 30 always, high exponent bits often, mantissa rarely), because an exhaustive engine run per
+// test would take minutes; the intervals only see (successes, trials), so the population's origin does not matter.
+using Neutron.Analysis.Statistics;
+using Neutron.Faults.Random;
+using Xunit.Abstractions;
+
+namespace Neutron.Analysis.Tests.Statistics;
+
+public class IntervalCoverageTests(ITestOutputHelper output)
+{
+    private const int Elements = 156, Bits = 32, Campaigns = 200, SampleSize = 300;
+
+    private static bool[] Population()
+    {
+        var sdc = new bool[Elements * Bits];
+        for (int e = 0; e < Elements; e++)
+            for (int b = 0; b < Bits; b++)
+            {
+                ulong h = CounterRng.Next(7, (ulong)(e * Bits + b));
+                sdc[e * Bits + b] = b == 30 || (b is >= 27 and < 30 && h % 4 == 0) || (b < 23 && h % 200 == 0);
+            }
+        return sdc;
+    }
+
+    /// <summary>One uniform random campaign: SampleSize distinct faults (partial Fisher–Yates keyed by (seed, campaign)).</summary>
+    private static int Successes(bool[] population, int campaign)
+    {
+        var order = Enumerable.Range(0, population.Length).ToArray();
+        int hits = 0;
+        for (int j = 0; j < SampleSize; j++)
+        {
+            int pick = j + (int)CounterRng.Below(2024, (ulong)campaign, (ulong)j, (ulong)(order.Length - j));
+            (order[j], order[pick]) = (order[pick], order[j]);
+            if (population[order[j]]) hits++;
+        }
+        return hits;
+    }
+
+    [Fact]
+    public void NinetyFivePercentIntervalsCoverTheExhaustiveRate()
+    {
+        var population = Population();
+        double truth = population.Count(x => x) / (double)population.Length;
+        int wilson = 0, clopper = 0, jeffreys = 0;
+        for (int c = 0; c < Campaigns; c++)
+        {
+            int k = Successes(population, c);
+            if (Intervals.Wilson(k, SampleSize, 0.95).Contains(truth)) wilson++;
+            if (Intervals.ClopperPearson(k, SampleSize, 0.95).Contains(truth)) clopper++;
+            if (Intervals.Jeffreys(k, SampleSize, 0.95).Contains(truth)) jeffreys++;
+        }
+        output.WriteLine($"exhaustive SDC rate {truth:F4} over {population.Length} faults; {Campaigns} campaigns of {SampleSize}: " +
+            $"Wilson {100.0 * wilson / Campaigns:F1} %, Clopper-Pearson {100.0 * clopper / Campaigns:F1} %, Jeffreys {100.0 * jeffreys / Campaigns:F1} %");
+        Assert.InRange(100.0 * wilson / Campaigns, 93, 97);
+        // Clopper–Pearson is conservative by construction.
+        Assert.True(clopper >= wilson);
+    }
+}
