@@ -5,5 +5,6 @@ using Neutron.Bench;
 
 if (args.Length > 0 && args[0] == "--gflops") return GflopsMode.Run(args);
 if (args.Length > 0 && args[0] == "inference") return InferenceMode.Run(args[1..]);
+if (args.Length > 0 && args[0] == "profile") return ProfileMode.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(GflopsMode).Assembly).Run(args);
 return 0;
