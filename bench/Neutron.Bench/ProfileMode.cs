@@ -12,6 +12,7 @@ public static class ProfileMode
     private sealed class Timer : IOutputObserver
     {
         public readonly Dictionary<string, double> Seconds = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, double> PerNode = new(StringComparer.Ordinal);
         public readonly Stopwatch Clock = new();
         public double Last;
 
@@ -20,6 +21,7 @@ public static class ProfileMode
             if (outputIndex != 0) return;
             double now = Clock.Elapsed.TotalSeconds;
             Seconds[node.OpType] = Seconds.GetValueOrDefault(node.OpType) + now - Last;
+            PerNode[node.Name] = PerNode.GetValueOrDefault(node.Name) + now - Last;
             Last = now;
         }
     }
@@ -43,6 +45,9 @@ public static class ProfileMode
         double total = timer.Seconds.Values.Sum();
         foreach (var (op, s) in timer.Seconds.OrderByDescending(p => p.Value))
             Console.WriteLine($"{op,-20} {1000 * s / runs,9:F2} ms/run {100 * s / total,5:F1}%");
+        Console.WriteLine("slowest nodes:");
+        foreach (var (name, s) in timer.PerNode.OrderByDescending(p => p.Value).Take(8))
+            Console.WriteLine($"  {name,-40} {1000 * s / runs,9:F2} ms/run");
         Console.WriteLine($"{"total",-20} {1000 * total / runs,9:F2} ms/run = {runs * batch / total:F0} images/s");
         return 0;
     }
