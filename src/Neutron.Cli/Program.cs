@@ -11,6 +11,7 @@ public static class Program
         InspectCommand.Create(),
         RunCommand.Create(),
         EvalCommand.Create(),
+        BenchCommand.Create(),
     };
 
     public static int Main(string[] args) => CliRunner.Invoke(Root(), args);

@@ -1,8 +1,12 @@
 // Element-wise unary float operators that need no more than one function: Relu, Sigmoid, Tanh, Sqrt, Exp, Log,
 // Abs, Neg, Reciprocal, Floor, Ceil, Softsign, Softplus, Sign, Round, Erf, the trigonometric and hyperbolic
 // functions, and the parameterised LeakyRelu, HardSigmoid, HardSwish, Elu, Selu, Celu, ThresholdedRelu, Shrink.
-// NaN propagates as in PyTorch: Relu(NaN) = NaN.
+// NaN propagates as in PyTorch: Relu(NaN) = NaN. Relu runs as a SIMD max(x, 0) (TensorPrimitives, which
+// propagates NaN); the lambdas below are the scalar reference it is tested against. Large tensors use both cores.
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
+using Neutron.Engine.Kernels;
 using Neutron.Engine.Tensors;
 
 namespace Neutron.Engine.Operators;
@@ -10,10 +14,12 @@ namespace Neutron.Engine.Operators;
 public sealed class Unary : Operator
 {
     private readonly Func<float, float> function;
+    private readonly bool relu;
 
     public Unary(Node node, long opset) : base(node, opset)
     {
         var a = node.Attributes;
+        relu = node.OpType == "Relu";
         function = node.OpType switch
         {
             "Relu" => x => x > 0 || float.IsNaN(x) ? x : 0f,
@@ -83,12 +89,25 @@ public sealed class Unary : Operator
 
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
     {
-        var x = inputs[0]!.Floats;
-        var y = outputs[0].Floats;
+        var xt = inputs[0]!;
+        var yt = outputs[0];
+        var xb = xt.FloatBuffer!;
+        var yb = yt.FloatBuffer!;
         var f = function;
-        var type = outputs[0].Type;
-        for (int i = 0; i < x.Length; i++) y[i] = f(x[i]);
-        if (type != DataType.Float)
-            for (int i = 0; i < y.Length; i++) y[i] = type.RoundFloat(y[i]);
+        var type = yt.Type;
+        bool fast = relu && KernelSet.Active != KernelVariant.Scalar;
+        ParallelChunks.For(xt.Length, (start, count) =>
+        {
+            var x = xb.AsSpan(start, count);
+            var y = yb.AsSpan(start, count);
+            if (fast) TensorPrimitives.Max(x, 0f, y);
+            else
+                for (int i = 0; i < x.Length; i++) y[i] = f(x[i]);
+            if (type != DataType.Float)
+                for (int i = 0; i < y.Length; i++) y[i] = type.RoundFloat(y[i]);
+        });
     }
+
+    /// <summary>The scalar reference of this operator's function, for tests of the fast path.</summary>
+    internal float Reference(float x) => function(x);
 }
