@@ -76,14 +76,16 @@ public sealed class Resize : Operator
     private double Source(int d, int o, int inSize, int outSize)
     {
         double scale = scales[d];
+        // The spec's length_resized is in·scale before flooring when scales are given (align_corners shows it).
+        double resized = fromSizes ? outSize : inSize * scale;
         return coordinates switch
         {
             "half_pixel" => (o + 0.5) / scale - 0.5,
-            "pytorch_half_pixel" => outSize > 1 ? (o + 0.5) / scale - 0.5 : 0,
-            "align_corners" => outSize == 1 ? 0 : o * (inSize - 1) / (double)(outSize - 1),
+            "pytorch_half_pixel" => resized > 1 ? (o + 0.5) / scale - 0.5 : 0,
+            "align_corners" => resized == 1 ? 0 : o * (inSize - 1) / (resized - 1),
             "tf_half_pixel_for_nn" => (o + 0.5) / scale,
-            "tf_crop_and_resize" => outSize > 1
-                ? roi[d] * (inSize - 1) + o * (roi[d + scales.Length] - roi[d]) * (inSize - 1) / (outSize - 1)
+            "tf_crop_and_resize" => resized > 1
+                ? roi[d] * (inSize - 1) + o * (roi[d + scales.Length] - roi[d]) * (inSize - 1) / (resized - 1)
                 : 0.5 * (roi[d] + roi[d + scales.Length]) * (inSize - 1),
             _ => o / scale,
         };
