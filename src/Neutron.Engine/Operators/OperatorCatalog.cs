@@ -82,5 +82,15 @@ internal static class OperatorCatalog
         add("ScatterND", 11, (n, o) => new GatherND(n, o));
         add("BitShift", 11, (n, o) => new BitShift(n, o));
         add("NonZero", 9, (n, o) => new NonZero(n, o));
+        add("DynamicQuantizeLinear", 11, (n, o) => new DynamicQuantizeLinear(n, o));
+        add("MatMulInteger", 10, (n, o) => new QuantizedMatMul(n, o));
+        add("QLinearMatMul", 10, (n, o) => new QuantizedMatMul(n, o));
+        add("ConvInteger", 10, (n, o) => new QuantizedConv(n, o));
+        add("QLinearConv", 10, (n, o) => new QuantizedConv(n, o));
+        add("Compress", 9, (n, o) => new Compress(n, o));
+        add("ReverseSequence", 10, (n, o) => new ReverseSequence(n, o));
+        foreach (var op in new[] { "HannWindow", "HammingWindow", "BlackmanWindow" })
+            add(op, 17, (n, o) => new Window(n, o));
+        add("Det", 11, (n, o) => new Det(n, o));
     }
 }
