@@ -108,7 +108,7 @@ public static class PoolKernels
                     int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
                     bool inside = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W;
                     // count_include_pad counts pad positions, but not those a ceil-mode window hangs past the pads.
-                    if (iy < g.H + g.PadTop && ix < g.W + g.PadLeft) padded++;
+                    if (iy < g.H + g.PadBottom && ix < g.W + g.PadRight) padded++;
                     if (!inside) continue;
                     sum += x[iy * g.W + ix];
                     count++;

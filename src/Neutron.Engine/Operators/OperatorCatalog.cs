@@ -53,11 +53,44 @@ internal static class OperatorCatalog
         add("CastLike", 15, (n, o) => new Cast(n, o));
         add("QuantizeLinear", 10, (n, o) => new QuantizeLinear(n, o));
         add("DequantizeLinear", 10, (n, o) => new DequantizeLinear(n, o));
-        foreach (var op in new[] { "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "IsNaN", "IsInf" })
-            add(op, 7, (n, o) => new Comparison(n, o));
+        foreach (var op in new[] { "Equal", "Less", "Greater", "And", "Or", "Xor", "Not" })
+            add(op, 1, (n, o) => new Comparison(n, o));
+        add("IsNaN", 9, (n, o) => new Comparison(n, o));
+        add("IsInf", 10, (n, o) => new Comparison(n, o));
+        add("LessOrEqual", 12, (n, o) => new Comparison(n, o));
+        add("GreaterOrEqual", 12, (n, o) => new Comparison(n, o));
         add("Where", 9, (n, o) => new Where(n, o));
         add("Range", 11, (n, o) => new Range(n, o));
         add("Mod", 10, (n, o) => new Mod(n, o));
         add("PRelu", 6, (n, o) => new PRelu(n, o));
+        add("LayerNormalization", 17, (n, o) => new LayerNormalization(n, o));
+        add("InstanceNormalization", 6, (n, o) => new InstanceNormalization(n, o));
+        add("MeanVarianceNormalization", 9, (n, o) => new MeanVarianceNormalization(n, o));
+        add("LRN", 1, (n, o) => new Lrn(n, o));
+        add("Trilu", 14, (n, o) => new Trilu(n, o));
+        add("CumSum", 11, (n, o) => new CumSum(n, o));
+        add("DepthToSpace", 1, (n, o) => new DepthToSpace(n, o));
+        add("SpaceToDepth", 1, (n, o) => new DepthToSpace(n, o));
+        add("NegativeLogLikelihoodLoss", 12, (n, o) => new NegativeLogLikelihoodLoss(n, o));
+        add("SoftmaxCrossEntropyLoss", 12, (n, o) => new SoftmaxCrossEntropyLoss(n, o));
+        add("TopK", 1, (n, o) => new TopK(n, o));
+        add("OneHot", 9, (n, o) => new OneHot(n, o));
+        add("EyeLike", 9, (n, o) => new EyeLike(n, o));
+        add("ScatterElements", 11, (n, o) => new ScatterElements(n, o));
+        add("Scatter", 9, (n, o) => new ScatterElements(n, o));
+        add("GatherND", 11, (n, o) => new GatherND(n, o));
+        add("ScatterND", 11, (n, o) => new GatherND(n, o));
+        add("BitShift", 11, (n, o) => new BitShift(n, o));
+        add("NonZero", 9, (n, o) => new NonZero(n, o));
+        add("DynamicQuantizeLinear", 11, (n, o) => new DynamicQuantizeLinear(n, o));
+        add("MatMulInteger", 10, (n, o) => new QuantizedMatMul(n, o));
+        add("QLinearMatMul", 10, (n, o) => new QuantizedMatMul(n, o));
+        add("ConvInteger", 10, (n, o) => new QuantizedConv(n, o));
+        add("QLinearConv", 10, (n, o) => new QuantizedConv(n, o));
+        add("Compress", 9, (n, o) => new Compress(n, o));
+        add("ReverseSequence", 10, (n, o) => new ReverseSequence(n, o));
+        foreach (var op in new[] { "HannWindow", "HammingWindow", "BlackmanWindow" })
+            add(op, 17, (n, o) => new Window(n, o));
+        add("Det", 11, (n, o) => new Det(n, o));
     }
 }

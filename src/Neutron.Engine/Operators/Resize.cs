@@ -1,6 +1,6 @@
-// Resize (opset 10, 11, 13) and its predecessor Upsample (opset 7–9): nearest and (n-)linear interpolation over
+// Resize (opset 10, 11, 13) and its predecessor Upsample (opset 7–9): nearest, (n-)linear and cubic interpolation over
 // any axes, coordinate modes half_pixel, pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn and
-// tf_crop_and_resize. Not cubic. Scales or sizes must be known at load, as they decide the output shape.
+// tf_crop_and_resize. Scales or sizes must be known at load, as they decide the output shape.
 //   x: (d0..dn-1)   y: (floor(d_i · scale_i)) or sizes
 using Neutron.Engine.Graph;
 using Neutron.Engine.Tensors;
@@ -10,7 +10,8 @@ namespace Neutron.Engine.Operators;
 public sealed class Resize : Operator
 {
     private readonly string mode, coordinates, nearest;
-    private readonly float extrapolation;
+    private readonly float extrapolation, cubicA;
+    private readonly bool excludeOutside;
     private float[] scales = [];
     private float[] roi = [];
     private bool fromSizes;
@@ -20,8 +21,10 @@ public sealed class Resize : Operator
         var a = node.Attributes;
         mode = a.String("mode", "nearest");
         if (mode == "bilinear") mode = "linear"; // Upsample opset 7's name for it
-        if (mode is not ("nearest" or "linear"))
-            throw Error($"mode '{mode}' is not supported (nearest and linear are)", ModelErrorCode.UnsupportedOperator);
+        if (mode is not ("nearest" or "linear" or "cubic"))
+            throw Error($"mode '{mode}' is not one of nearest, linear, cubic", ModelErrorCode.InvalidAttribute);
+        cubicA = a.Float("cubic_coeff_a", -0.75f);
+        excludeOutside = a.Int("exclude_outside", 0) != 0;
         // Opset 10 Resize and Upsample behave as asymmetric coordinates with floor rounding for nearest.
         bool legacy = node.OpType == "Upsample" || opset < 11;
         coordinates = legacy ? "asymmetric" : a.String("coordinate_transformation_mode", "half_pixel");
@@ -76,14 +79,16 @@ public sealed class Resize : Operator
     private double Source(int d, int o, int inSize, int outSize)
     {
         double scale = scales[d];
+        // The spec's length_resized is in·scale before flooring when scales are given (align_corners shows it).
+        double resized = fromSizes ? outSize : inSize * scale;
         return coordinates switch
         {
             "half_pixel" => (o + 0.5) / scale - 0.5,
-            "pytorch_half_pixel" => outSize > 1 ? (o + 0.5) / scale - 0.5 : 0,
-            "align_corners" => outSize == 1 ? 0 : o * (inSize - 1) / (double)(outSize - 1),
+            "pytorch_half_pixel" => resized > 1 ? (o + 0.5) / scale - 0.5 : 0,
+            "align_corners" => resized == 1 ? 0 : o * (inSize - 1) / (resized - 1),
             "tf_half_pixel_for_nn" => (o + 0.5) / scale,
-            "tf_crop_and_resize" => outSize > 1
-                ? roi[d] * (inSize - 1) + o * (roi[d + scales.Length] - roi[d]) * (inSize - 1) / (outSize - 1)
+            "tf_crop_and_resize" => resized > 1
+                ? roi[d] * (inSize - 1) + o * (roi[d + scales.Length] - roi[d]) * (inSize - 1) / (resized - 1)
                 : 0.5 * (roi[d] + roi[d + scales.Length]) * (inSize - 1),
             _ => o / scale,
         };
@@ -102,6 +107,44 @@ public sealed class Resize : Operator
         return (int)Math.Clamp(r, 0, inSize - 1);
     }
 
+    /// <summary>The input positions source coordinate s reads along one axis, and their weights.</summary>
+    private void Taps(double s, int inSize, Span<int> at, Span<double> weight)
+    {
+        switch (mode)
+        {
+            case "nearest":
+                at[0] = Nearest(s, inSize);
+                weight[0] = 1;
+                return;
+            case "linear":
+                {
+                    s = Math.Clamp(s, 0, inSize - 1);
+                    int i0 = (int)Math.Floor(s);
+                    at[0] = i0;
+                    at[1] = Math.Min(i0 + 1, inSize - 1);
+                    weight[1] = s - i0;
+                    weight[0] = 1 - weight[1];
+                    return;
+                }
+        }
+        // Cubic convolution (Keys) with coefficient A over the four neighbours; outside taps repeat the edge, or
+        // with exclude_outside get weight 0 and the rest are renormalised.
+        int floor = (int)Math.Floor(s);
+        double f = s - floor, total = 0;
+        for (int k = 0; k < 4; k++)
+        {
+            int position = floor - 1 + k;
+            double t = Math.Abs(f - (k - 1));
+            double w = t <= 1 ? ((cubicA + 2) * t - (cubicA + 3)) * t * t + 1
+                : t < 2 ? ((cubicA * t - 5 * cubicA) * t + 8 * cubicA) * t - 4 * cubicA : 0;
+            if (excludeOutside && (position < 0 || position >= inSize)) w = 0;
+            at[k] = Math.Clamp(position, 0, inSize - 1);
+            weight[k] = w;
+            total += w;
+        }
+        if (excludeOutside && total != 0) for (int k = 0; k < 4; k++) weight[k] /= total;
+    }
+
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
     {
         var x = inputs[0]!;
@@ -110,39 +153,29 @@ public sealed class Resize : Operator
         // With sizes the scales follow the shapes of this plan (Infer may have seen another batch size last).
         if (fromSizes) for (int d = 0; d < rank; d++) scales[d] = x.Shape[d] == 0 ? 1f : (float)y.Shape[d] / x.Shape[d];
         var inStrides = ShapeUtil.Strides(x.Shape);
-        // Per axis and output coordinate: the two input positions and the weight of the upper one.
-        var lower = new int[rank][];
-        var upper = new int[rank][];
+        // Per axis and output coordinate: the input positions (taps) it reads and their weights.
+        int taps = mode switch { "nearest" => 1, "linear" => 2, _ => 4 };
+        var at = new int[rank][];
         var weight = new double[rank][];
         var outside = new bool[rank][];
         for (int d = 0; d < rank; d++)
         {
             int n = y.Shape[d], inSize = x.Shape[d];
-            lower[d] = new int[n];
-            upper[d] = new int[n];
-            weight[d] = new double[n];
+            at[d] = new int[n * taps];
+            weight[d] = new double[n * taps];
             outside[d] = new bool[n];
             for (int o = 0; o < n; o++)
             {
                 double s = Source(d, o, inSize, n);
                 outside[d][o] = coordinates == "tf_crop_and_resize" && (s < 0 || s > inSize - 1);
-                if (mode == "nearest")
-                {
-                    lower[d][o] = upper[d][o] = Nearest(s, inSize);
-                    continue;
-                }
-                s = Math.Clamp(s, 0, inSize - 1);
-                int i0 = (int)Math.Floor(s);
-                lower[d][o] = i0;
-                upper[d][o] = Math.Min(i0 + 1, inSize - 1);
-                weight[d][o] = s - i0;
+                Taps(s, inSize, at[d].AsSpan(o * taps, taps), weight[d].AsSpan(o * taps, taps));
             }
         }
         var xs = x.Floats;
         var ys = y.Floats;
         Span<int> index = stackalloc int[Math.Max(rank, 1)];
         index.Clear();
-        int corners = mode == "nearest" ? 1 : 1 << rank;
+        int combinations = (int)Math.Pow(taps, rank);
         for (int i = 0; i < ys.Length; i++)
         {
             bool isOutside = false;
@@ -151,16 +184,15 @@ public sealed class Resize : Operator
             if (isOutside) value = extrapolation;
             else
             {
-                for (int corner = 0; corner < corners; corner++)
+                for (int combination = 0; combination < combinations; combination++)
                 {
                     double w = 1;
                     int offset = 0;
-                    for (int d = 0; d < rank && w != 0; d++)
+                    for (int d = 0, rest = combination; d < rank && w != 0; d++, rest /= taps)
                     {
-                        bool up = (corner >> d & 1) != 0;
-                        double wu = weight[d][index[d]];
-                        w *= mode == "nearest" ? 1 : up ? wu : 1 - wu;
-                        offset += (up ? upper[d][index[d]] : lower[d][index[d]]) * inStrides[d];
+                        int k = index[d] * taps + rest % taps;
+                        w *= weight[d][k];
+                        offset += at[d][k] * inStrides[d];
                     }
                     if (w != 0) value += w * xs[offset];
                 }

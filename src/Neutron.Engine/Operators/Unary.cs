@@ -83,12 +83,30 @@ public sealed class Unary : Operator
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
-        RequireFloat(x);
+        if (!(x.Type.IsFloating() || (IntegerFunction(Node.OpType) is not null && x.Type != DataType.Bool))) RequireFloat(x);
         return [new TensorType(x.Type, x.Shape)];
     }
 
+    /// <summary>The ops that also take integers (shape arithmetic in exported graphs negates and takes |x|).</summary>
+    private static Func<long, long>? IntegerFunction(string opType) => opType switch
+    {
+        "Neg" => x => -x,
+        "Abs" => x => x < 0 ? -x : x,
+        "Sign" => x => Math.Sign(x),
+        "Relu" => x => Math.Max(x, 0),
+        _ => null,
+    };
+
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
     {
+        if (!inputs[0]!.IsFloating)
+        {
+            var xl = inputs[0]!.Longs;
+            var yl = outputs[0].Longs;
+            var g = IntegerFunction(Node.OpType)!;
+            for (int i = 0; i < xl.Length; i++) yl[i] = outputs[0].Type.WrapInteger(g(xl[i]));
+            return;
+        }
         var xt = inputs[0]!;
         var yt = outputs[0];
         var xb = xt.FloatBuffer!;

@@ -20,6 +20,8 @@ public static class ConformanceCase
         Model model;
         try { model = OnnxReader.Load(Path.Combine(caseFolder, "model.onnx")); }
         catch (Exception e) when (e is ModelException or FormatException) { return Describe(e); }
+        if (model.Inputs.Concat(model.Outputs).FirstOrDefault(v => v.Type == DataType.Undefined) is { } other)
+            return $"graph value '{other.Name}' is not a tensor (a sequence, map or optional); only tensors are supported";
         foreach (var set in Directory.GetDirectories(caseFolder, "test_data_set_*").Order(StringComparer.Ordinal))
         {
             string? failure;
@@ -38,7 +40,8 @@ public static class ConformanceCase
         if (inputs.Length != required.Length)
             return $"data set holds {inputs.Length} inputs, the model requires {required.Length}";
         var feeds = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        for (int i = 0; i < inputs.Length; i++) feeds[required[i].Name] = inputs[i];
+        for (int i = 0; i < inputs.Length; i++) feeds[required[i].Name] = AsDeclared(inputs[i], required[i].Type);
+        expected = expected.Select((t, i) => i < model.Outputs.Count ? AsDeclared(t, model.Outputs[i].Type) : t).ToArray();
         Dictionary<string, Tensor> results;
         try
         {
@@ -65,6 +68,15 @@ public static class ConformanceCase
             if (Compare(results[name], expected[o]) is { } mismatch) return $"output {o} '{name}': {mismatch}";
         }
         return null;
+    }
+
+    /// <summary>ONNX 1.12 wrote bfloat16 test data as uint16 tensors holding the bit patterns; read them as bfloat16.</summary>
+    private static Tensor AsDeclared(Tensor t, DataType declared)
+    {
+        if (declared != DataType.BFloat16 || t.Type != DataType.UInt16) return t;
+        var values = new float[t.Length];
+        for (int i = 0; i < values.Length; i++) values[i] = BFloat16.ToFloat((ushort)t.Longs[i]);
+        return Tensor.FromFloats(DataType.BFloat16, values, t.Shape);
     }
 
     /// <summary>Null when equal within tolerance, otherwise what differs (type, shape, or the worst element).</summary>
