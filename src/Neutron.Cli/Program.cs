@@ -6,5 +6,10 @@ using Neutron.Cli.Commands;
 var root = new RootCommand("Neutron: find the bits that break your network before a neutron does.")
 {
     InspectCommand.Create(),
+    CampaignCommand.Create(),
+    ResumeCommand.Create(),
+    ExportCommand.Create(),
+    SummaryCommand.Create(),
+    MergeCommand.Create(),
 };
 return CliRunner.Invoke(root, args);
