@@ -60,6 +60,7 @@ public static class CliRunner
         var (code, hint) = e switch
         {
             UserError u => (u.ExitCode, u.Hint),
+            Neutron.Results.Store.StoreException s => (ExitCodes.Storage, s.Hint),
             ModelException m => (ExitCodes.ModelOrData, m.Code switch
             {
                 ModelErrorCode.UnsupportedOperator or ModelErrorCode.UnsupportedOpset => "see docs/operators.md for what the engine serves",

@@ -12,6 +12,11 @@ public static class Program
         RunCommand.Create(),
         EvalCommand.Create(),
         BenchCommand.Create(),
+        CampaignCommand.Create(),
+        ResumeCommand.Create(),
+        ExportCommand.Create(),
+        SummaryCommand.Create(),
+        MergeCommand.Create(),
     };
 
     public static int Main(string[] args) => CliRunner.Invoke(Root(), args);
