@@ -11,6 +11,10 @@ public sealed record Conv2D(int N, int C, int H, int W, int M, int KH, int KW, i
     /// <summary>Rows of the im2col matrix per group: C/group · kH · kW.</summary>
     public int PatchSize => CPerGroup * KH * KW;
     public int OutSpatial => OutH * OutW;
+    /// <summary>One input and one output channel per group (MobileNet's depthwise layers).</summary>
+    public bool IsDepthwise => Group == C && Group == M;
+    /// <summary>A 1×1 kernel, stride 1, no padding: the input planes already are the im2col matrix.</summary>
+    public bool IsPointwise => KH == 1 && KW == 1 && StrideH == 1 && StrideW == 1 && PadTop == 0 && PadLeft == 0 && OutH == H && OutW == W;
 
     public bool Matches(int[] xShape, int[] wShape) =>
         xShape[0] == N && xShape[1] == C && (xShape.Length == 3 ? H == 1 && xShape[2] == W : xShape[2] == H && xShape[3] == W)
