@@ -6,5 +6,6 @@ using Neutron.Cli.Commands;
 var root = new RootCommand("Neutron: find the bits that break your network before a neutron does.")
 {
     InspectCommand.Create(),
+    TrainCommand.Create(),
 };
 return CliRunner.Invoke(root, args);
