@@ -23,9 +23,9 @@ public class ExportTests
     [InlineData("resnet20", 3, 32)]
     public void Trained_net_exports_and_reloads_with_the_same_outputs(string arch, int channels, int size)
     {
-        var set = RandomSet(8, channels, size, 1);
+        var set = RandomSet(4, channels, size, 1);
         var net = new ModelTape(Architectures.Create(arch, channels, size, size, 10, seed: 3));
-        new Trainer(net, new TrainerOptions { Epochs = 1, BatchSize = 4, LearningRate = 0.01f, Augmentation = new Augmentation(2, true) }).Fit(set);
+        new Trainer(net, new TrainerOptions { Epochs = 1, BatchSize = 2, LearningRate = 0.01f, Augmentation = new Augmentation(2, true) }).Fit(set);
 
         string path = Path.Combine(Path.GetTempPath(), $"neutron-export-{arch}-{Environment.ProcessId}.onnx");
         try
@@ -38,9 +38,9 @@ public class ExportTests
             Assert.Equal("logits", loaded.Outputs[0].Name);
             Assert.Equal(arch == "resnet20", loaded.Nodes.Any(n => n.OpType == "BatchNormalization"));
 
-            var x = new Var(set.Images, [8, channels, size, size]);
+            var x = new Var(set.Images, [4, channels, size, size]);
             var expected = net.Forward(new Tape { Training = false, Recording = false }, x);
-            var actual = new InferenceSession(loaded).Run(Tensor.FromFloats(set.Images, 8, channels, size, size));
+            var actual = new InferenceSession(loaded).Run(Tensor.FromFloats(set.Images, 4, channels, size, size));
             Assert.Equal(expected.Shape, actual.Shape);
             for (int i = 0; i < expected.Length; i++) Assert.Equal(expected.Data[i], actual.Floats[i], 4);
         }
