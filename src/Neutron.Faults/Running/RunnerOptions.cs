@@ -1,0 +1,16 @@
+// Options of the plain fault runner; immutable, change with `with`.
+using Neutron.Faults.Formats;
+
+namespace Neutron.Faults.Running;
+
+public sealed record RunnerOptions
+{
+    /// <summary>How weights are stored and activations fake-quantised (DESIGN §4).</summary>
+    public NumberFormat Format { get; init; } = NumberFormat.Fp32;
+    /// <summary>Worker threads, each with its own model copy and session; results do not depend on it.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Faults per sink batch (one store transaction).</summary>
+    public int BatchSize { get; init; } = 64;
+    /// <summary>Images per inference pass; bounds memory on large models.</summary>
+    public int ImageChunk { get; init; } = 250;
+}
