@@ -17,6 +17,7 @@ public static class Program
         ExportCommand.Create(),
         SummaryCommand.Create(),
         MergeCommand.Create(),
+        TrainCommand.Create(),
     };
 
     public static int Main(string[] args) => CliRunner.Invoke(Root(), args);

@@ -44,6 +44,12 @@ public sealed class ModelTape
 
     public Model Model { get; }
 
+    /// <summary>
+    /// Applied to every parameter a Conv, Gemm, MatMul or BatchNormalization node reads, each forward: the seam for
+    /// quantization-aware training (wrap the parameter in Tape.FakeQuantize). Null: parameters are used as they are.
+    /// </summary>
+    public Func<Tape, Var, Var>? ParameterTransform { get; set; }
+
     /// <summary>Trainable parameters in a stable order (by name).</summary>
     public IReadOnlyList<Var> Parameters => parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).ToArray();
 
@@ -73,7 +79,9 @@ public sealed class ModelTape
             if (i >= node.Inputs.Length || node.Inputs[i].Length == 0) return null;
             string name = node.Inputs[i];
             if (values.TryGetValue(name, out var v)) return v;
-            if (parameters.TryGetValue(name, out var p)) return p;
+            if (parameters.TryGetValue(name, out var p))
+                return ParameterTransform is { } transform && node.OpType is "Conv" or "Gemm" or "MatMul" or "BatchNormalization"
+                    ? transform(tape, p) : p;
             if (Model.Initializers.TryGetValue(name, out var t) && t.IsFloating) return new Var(t.FloatBuffer!, t.Shape);
             throw new ModelException(ModelErrorCode.MissingValue, $"{node}: input '{name}' is neither computed before it nor an initializer");
         }

@@ -22,7 +22,7 @@ public static class ConvBackward
             var dyG = dy.Slice(gi * mpg * os, mpg * os);
             if (!dw.IsEmpty)
             {
-                Im2Col(g, gi, x, col);
+                ConvKernels.Im2Col(g, gi, x, col);
                 // dW_g (mpg × patch) += dY_g (mpg × os) · colᵀ
                 Gemm32.Multiply(false, true, mpg, patch, os, 1f, dyG, col, 1f, dw.Slice(gi * mpg * patch, mpg * patch));
             }
@@ -35,35 +35,7 @@ public static class ConvBackward
         }
     }
 
-    /// <summary>Lowers the receptive fields of group gi into columns: row (ci, ky, kx), column (oy, ox); pads read 0.</summary>
-    public static void Im2Col(Conv2D g, int gi, ReadOnlySpan<float> x, Span<float> col)
-    {
-        int cpg = g.CPerGroup, os = g.OutSpatial;
-        for (int ci = 0; ci < cpg; ci++)
-        {
-            var plane = x.Slice((gi * cpg + ci) * g.H * g.W, g.H * g.W);
-            for (int ky = 0; ky < g.KH; ky++)
-            for (int kx = 0; kx < g.KW; kx++)
-            {
-                var row = col.Slice(((ci * g.KH + ky) * g.KW + kx) * os, os);
-                for (int oy = 0; oy < g.OutH; oy++)
-                {
-                    int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
-                    var dst = row.Slice(oy * g.OutW, g.OutW);
-                    if ((uint)iy >= (uint)g.H) { dst.Clear(); continue; }
-                    var src = plane.Slice(iy * g.W, g.W);
-                    int ix0 = kx * g.DilationW - g.PadLeft;
-                    for (int ox = 0; ox < g.OutW; ox++)
-                    {
-                        int ix = ox * g.StrideW + ix0;
-                        dst[ox] = (uint)ix < (uint)g.W ? src[ix] : 0f;
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>The adjoint of Im2Col: adds each column entry back onto the input position it was read from.</summary>
+    /// <summary>The adjoint of ConvKernels.Im2Col: adds each column entry back onto the input position it was read from.</summary>
     public static void Col2ImAdd(Conv2D g, int gi, ReadOnlySpan<float> col, Span<float> dx)
     {
         int cpg = g.CPerGroup, os = g.OutSpatial;

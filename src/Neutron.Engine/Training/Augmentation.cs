@@ -1,5 +1,5 @@
 // Training-time augmentation: random crop from the image padded by Pad pixels on each side (padding filled with
-// the set's background) and a horizontal flip with probability ½. Draws come from the caller's seeded Random.
+// the set's per-channel background) and a horizontal flip with probability ½. Draws come from the caller's seeded Random.
 namespace Neutron.Engine.Training;
 
 public sealed record Augmentation(int Pad, bool Flip)
@@ -9,7 +9,7 @@ public sealed record Augmentation(int Pad, bool Flip)
     public bool IsNone => Pad == 0 && !Flip;
 
     /// <summary>Writes the augmented image (C, H, W) into destination.</summary>
-    public void Apply(ReadOnlySpan<float> image, Span<float> destination, int channels, int height, int width, float background, Random rng)
+    public void Apply(ReadOnlySpan<float> image, Span<float> destination, int channels, int height, int width, ReadOnlySpan<float> background, Random rng)
     {
         int dy = Pad > 0 ? rng.Next(-Pad, Pad + 1) : 0, dx = Pad > 0 ? rng.Next(-Pad, Pad + 1) : 0;
         bool flip = Flip && rng.Next(2) == 1;
@@ -18,12 +18,12 @@ public sealed record Augmentation(int Pad, bool Flip)
         {
             int sy = y + dy;
             var row = destination.Slice((c * height + y) * width, width);
-            if ((uint)sy >= (uint)height) { row.Fill(background); continue; }
+            if ((uint)sy >= (uint)height) { row.Fill(background[c]); continue; }
             var src = image.Slice((c * height + sy) * width, width);
             for (int x = 0; x < width; x++)
             {
                 int sx = (flip ? width - 1 - x : x) + dx;
-                row[x] = (uint)sx < (uint)width ? src[sx] : background;
+                row[x] = (uint)sx < (uint)width ? src[sx] : background[c];
             }
         }
     }
