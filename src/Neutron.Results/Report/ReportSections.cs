@@ -61,7 +61,7 @@ public static class ReportSections
         Card(body, "SDC-fault rate (95 % Wilson)", $"{Charts.Pct(d.Faults.Count == 0 ? double.NaN : (double)sdcFaults / d.Faults.Count)} <small>[{Charts.Pct(sdcCi.Lower)}, {Charts.Pct(sdcCi.Upper)}]</small>");
         Card(body, $"critical (drop &gt; {Fmt(input.Tolerance)} pp)", $"{Charts.Pct(d.Faults.Count == 0 ? double.NaN : (double)critical / d.Faults.Count)} <small>[{Charts.Pct(critCi.Lower)}, {Charts.Pct(critCi.Upper)}]</small>");
         body.Append("</div>");
-        body.Append(HtmlTable(t, 2));
+        body.Append(HtmlTable(t, 60));
         return new ReportSection("summary", "Campaign summary and settings",
             "SDC: a faulty top-1 differs from the golden top-1 on at least one image. Drop: golden accuracy − faulty accuracy, in percentage points.",
             body.ToString(), [t]);

@@ -44,6 +44,6 @@ public sealed class Scale(double min, double max, double from, double to, bool l
     public static string Label(double v, bool log = false)
     {
         if (log) return v.ToString("0.#E+0", CultureInfo.InvariantCulture);
-        return Math.Abs(v) >= 1000 || (v != 0 && Math.Abs(v) < 0.001) ? v.ToString("0.##E+0", CultureInfo.InvariantCulture) : v.ToString("0.###", CultureInfo.InvariantCulture);
+        return Math.Abs(v) >= 1e5 || (v != 0 && Math.Abs(v) < 0.001) ? v.ToString("0.##E+0", CultureInfo.InvariantCulture) : v.ToString("0.###", CultureInfo.InvariantCulture);
     }
 }
