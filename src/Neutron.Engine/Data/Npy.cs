@@ -20,6 +20,22 @@ public static partial class Npy
 
     public static Tensor Read(Stream stream, string name)
     {
+        try
+        {
+            return ReadUnchecked(stream, name);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new FormatException($"{name}: truncated .npy header", e);
+        }
+        catch (OverflowException e)
+        {
+            throw new FormatException($"{name}: .npy shape is too large: {e.Message}", e);
+        }
+    }
+
+    private static Tensor ReadUnchecked(Stream stream, string name)
+    {
         var head = new byte[10];
         if (stream.ReadAtLeast(head, 10, false) < 10 || !head.AsSpan(0, 6).SequenceEqual(Magic))
             throw new FormatException($"{name}: not a .npy file (missing \\x93NUMPY magic)");
@@ -45,7 +61,8 @@ public static partial class Npy
         if (fortran.Success && fortran.Groups[1].Value == "True")
             throw new FormatException($"{name}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
         int[] shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            .Select(s => int.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int d) ? d
+                : throw new FormatException($"{name}: .npy shape has invalid dimension '{s}'")).ToArray();
         string d = descr.Groups[1].Value;
         if (d.Length > 0 && d[0] == '>' && d[1..] is not ("u1" or "i1" or "b1"))
             throw new FormatException($"{name}: big-endian dtype '{d}' is not supported");

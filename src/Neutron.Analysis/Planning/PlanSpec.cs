@@ -1,0 +1,127 @@
+// The `--plan` notation, parsed: exhaustive | random:COUNT | stratified:per=layer|bit|layer-bit,count=K |
+// statistical:margin=E,confidence=C[,per=layer|bit|layer-bit][,p=P]. Syntax only: FaultPlanner turns a spec, a
+// fault space and a seed into the list of faults. ToString gives the canonical text stored with a campaign.
+using System.Globalization;
+
+namespace Neutron.Analysis.Planning;
+
+/// <summary>How the space is cut into strata: none (the whole space), one per layer (fault site), one per bit
+/// position, or one per (layer, bit).</summary>
+public enum Stratification
+{
+    None,
+    Layer,
+    Bit,
+    LayerBit,
+}
+
+public abstract record PlanSpec
+{
+    public static PlanSpec Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string t = text.Trim().ToLowerInvariant();
+        int colon = t.IndexOf(':');
+        string kind = colon < 0 ? t : t[..colon];
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? bare = null;
+        if (colon >= 0)
+        {
+            foreach (var part in t[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                int eq = part.IndexOf('=');
+                if (eq < 0) { bare = bare is null ? part : throw Bad(text, $"'{part}' is not KEY=VALUE"); continue; }
+                if (!keys.TryAdd(part[..eq], part[(eq + 1)..])) throw Bad(text, $"'{part[..eq]}' is given twice");
+            }
+        }
+        switch (kind)
+        {
+            case "exhaustive":
+                if (colon >= 0) throw Bad(text, "exhaustive takes no options");
+                return new ExhaustivePlan();
+            case "random":
+            {
+                string? count = bare ?? keys.GetValueOrDefault("count");
+                Only(text, keys, "count");
+                return new RandomPlan(PositiveLong(text, "count", count ?? throw Bad(text, "write random:COUNT, e.g. random:1000")));
+            }
+            case "stratified":
+            {
+                if (bare is not null) throw Bad(text, $"'{bare}' is not KEY=VALUE");
+                Only(text, keys, "per", "count");
+                var per = Per(text, keys.GetValueOrDefault("per") ?? throw Bad(text, "write stratified:per=layer|bit|layer-bit,count=K"));
+                if (per == Stratification.None) throw Bad(text, "stratified needs per=layer, bit or layer-bit");
+                return new StratifiedPlan(per, PositiveLong(text, "count", keys.GetValueOrDefault("count") ?? throw Bad(text, "count=K (faults per stratum) is missing")));
+            }
+            case "statistical":
+            {
+                if (bare is not null) throw Bad(text, $"'{bare}' is not KEY=VALUE");
+                Only(text, keys, "margin", "confidence", "per", "p");
+                double margin = Fraction(text, "margin", keys.GetValueOrDefault("margin") ?? "0.01");
+                double confidence = Fraction(text, "confidence", keys.GetValueOrDefault("confidence") ?? "0.99");
+                double p = Fraction(text, "p", keys.GetValueOrDefault("p") ?? "0.5");
+                var per = keys.TryGetValue("per", out var perText) ? Per(text, perText) : Stratification.None;
+                return new StatisticalPlan(margin, confidence, per, p);
+            }
+            default:
+                throw Bad(text, "use exhaustive, random:COUNT, stratified:per=layer|bit|layer-bit,count=K or statistical:margin=0.01,confidence=0.99[,per=layer|bit|layer-bit]");
+        }
+    }
+
+    public static string PerText(Stratification per) => per switch
+    {
+        Stratification.Layer => "layer",
+        Stratification.Bit => "bit",
+        Stratification.LayerBit => "layer-bit",
+        _ => "none",
+    };
+
+    static Stratification Per(string text, string value) => value switch
+    {
+        "none" or "network" => Stratification.None,
+        "layer" => Stratification.Layer,
+        "bit" => Stratification.Bit,
+        "layer-bit" or "layerbit" or "layer+bit" => Stratification.LayerBit,
+        _ => throw Bad(text, $"per={value} is unknown; use layer, bit or layer-bit"),
+    };
+
+    static void Only(string text, Dictionary<string, string> keys, params string[] allowed)
+    {
+        foreach (var k in keys.Keys)
+            if (!allowed.Contains(k)) throw Bad(text, $"option '{k}' is unknown here (it takes {string.Join(", ", allowed)})");
+    }
+
+    static long PositiveLong(string text, string name, string value) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0 ? n : throw Bad(text, $"{name} '{value}' is not a positive integer");
+
+    static double Fraction(string text, string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x > 0 && x < 1 ? x
+            : throw Bad(text, $"{name} '{value}' must be a number strictly between 0 and 1");
+
+    static ArgumentException Bad(string text, string why) => new($"plan '{text}': {why}");
+}
+
+/// <summary>Every position of the space, in order.</summary>
+public sealed record ExhaustivePlan : PlanSpec
+{
+    public override string ToString() => "exhaustive";
+}
+
+/// <summary>COUNT positions drawn uniformly without replacement over the whole space.</summary>
+public sealed record RandomPlan(long Count) : PlanSpec
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"random:{Count}");
+}
+
+/// <summary>Count positions per stratum, uniformly without replacement within each (all of a smaller stratum).</summary>
+public sealed record StratifiedPlan(Stratification Per, long Count) : PlanSpec
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"stratified:per={PerText(Per)},count={Count}");
+}
+
+/// <summary>Leveugle et al. 2009 sample size, network-wide or per stratum, then uniform sampling within it.</summary>
+public sealed record StatisticalPlan(double Margin, double Confidence, Stratification Per = Stratification.None, double P = 0.5) : PlanSpec
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"statistical:margin={Margin},confidence={Confidence}{(Per == Stratification.None ? "" : ",per=" + PerText(Per))}{(P == 0.5 ? "" : $",p={P}")}");
+}

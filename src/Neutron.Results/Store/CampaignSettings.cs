@@ -1,0 +1,45 @@
+// What defines a campaign, as recorded with it (DESIGN §6): enough to reproduce the fault list and to refuse a
+// resume or merge that would mix different campaigns. Created and Shard are bookkeeping: two shards of one campaign
+// differ only there. Stored in the `campaigns` table by CampaignStore.
+namespace Neutron.Results.Store;
+
+public sealed record CampaignSettings
+{
+    public required string ToolVersion { get; init; }
+    public required string ModelPath { get; init; }
+    public required string ModelSha256 { get; init; }
+    public required string DataSpec { get; init; }
+    public required int Images { get; init; }
+    public required string Format { get; init; }
+    public required string Target { get; init; }
+    public required string FaultModel { get; init; }
+    /// <summary>Site filters as given (layer glob, op type, bit range), e.g. "layer=conv*;op=;bits=23-30".</summary>
+    public required string Filters { get; init; }
+    public required string Planner { get; init; }
+    public required ulong Seed { get; init; }
+    public required string KernelSet { get; init; }
+    /// <summary>"k/N"; "1/1" for an unsharded run; "merged:1,2,3/3" after `neutron merge`.</summary>
+    public string Shard { get; init; } = "1/1";
+    /// <summary>Faults in the whole plan (all shards).</summary>
+    public required long PlanSize { get; init; }
+    public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The settings that must agree for two databases to be one campaign (all but shard and creation time).</summary>
+    public bool SameCampaignAs(CampaignSettings other) => this with { Shard = "", Created = default } == other with { Shard = "", Created = default };
+
+    /// <summary>Names the first setting that differs, for error messages.</summary>
+    public string? FirstDifference(CampaignSettings other)
+    {
+        (string, object, object)[] pairs =
+        [
+            ("model SHA-256", ModelSha256, other.ModelSha256), ("data", DataSpec, other.DataSpec), ("images", Images, other.Images),
+            ("format", Format, other.Format), ("target", Target, other.Target), ("fault model", FaultModel, other.FaultModel),
+            ("filters", Filters, other.Filters), ("plan", Planner, other.Planner), ("seed", Seed, other.Seed),
+            ("kernel set", KernelSet, other.KernelSet), ("plan size", PlanSize, other.PlanSize), ("tool version", ToolVersion, other.ToolVersion),
+            ("model path", ModelPath, other.ModelPath),
+        ];
+        foreach (var (name, a, b) in pairs)
+            if (!a.Equals(b)) return $"{name}: {a} vs {b}";
+        return null;
+    }
+}

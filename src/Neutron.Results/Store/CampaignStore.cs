@@ -1,0 +1,352 @@
+// The SQLite campaign store (DESIGN §6): WAL journal, schema version in PRAGMA user_version, one transaction per
+// batch of outcomes, writes idempotent by (campaign, fault index) so a killed campaign resumes with no fault lost
+// or counted twice. Several campaigns may share a file. Not here: running faults (Neutron.Faults), the shard merge
+// (ShardMerger.cs), CSV/JSON export (Export/), PostgreSQL.
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Neutron.Results.Store;
+
+public sealed class CampaignStore : IDisposable
+{
+    public const int SchemaVersion = 1;
+
+    const string Schema = """
+        CREATE TABLE campaigns(
+            id INTEGER PRIMARY KEY, tool_version TEXT NOT NULL, model_path TEXT NOT NULL, model_sha256 TEXT NOT NULL,
+            data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, target TEXT NOT NULL,
+            fault_model TEXT NOT NULL, filters TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
+            kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size INTEGER NOT NULL, created TEXT NOT NULL);
+        CREATE TABLE faults(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, fault TEXT NOT NULL,
+            PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
+        CREATE TABLE golden(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), image INTEGER NOT NULL, label INTEGER NOT NULL, top1 INTEGER NOT NULL,
+            PRIMARY KEY(campaign, image)) WITHOUT ROWID;
+        CREATE TABLE outcomes(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, images INTEGER NOT NULL,
+            golden_correct INTEGER NOT NULL, faulty_correct INTEGER NOT NULL, sdc INTEGER NOT NULL, nonfinite INTEGER NOT NULL,
+            drop_pp REAL NOT NULL,
+            PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
+        CREATE TABLE predictions(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, image INTEGER NOT NULL, top1 INTEGER NOT NULL,
+            PRIMARY KEY(campaign, fault_index, image)) WITHOUT ROWID;
+        """;
+
+    readonly SqliteConnection _connection;
+
+    public string Path { get; }
+
+    CampaignStore(string path, SqliteConnection connection)
+    {
+        Path = path;
+        _connection = connection;
+    }
+
+    /// <summary>Opens a campaign database; creates it when <paramref name="create"/> is set and the file is new or empty.</summary>
+    public static CampaignStore Open(string path, bool create)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        if (!create && !File.Exists(full))
+            throw new StoreException($"campaign database '{path}' does not exist", "run `neutron campaign ... --db FILE` first, or check the path");
+        // Pooling off: a closed store really closes its file, so tests and merges can move or delete it.
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout = 10000;");
+            var store = new CampaignStore(full, connection);
+            store.EnsureSchema(create);
+            return store;
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new StoreException($"'{path}' is not a readable campaign database: {e.Message}", "check the path; a campaign database is made by `neutron campaign`", e);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    void EnsureSchema(bool create)
+    {
+        long version = (long)Scalar("PRAGMA user_version;")!;
+        long tables = (long)Scalar("SELECT count(*) FROM sqlite_master;")!;
+        if (version == 0 && tables == 0)
+        {
+            if (!create) throw new StoreException($"'{Path}' holds no campaign", "run `neutron campaign ... --db FILE` first");
+            // WAL: readers (summary, export) never block the writer; a killed writer loses only its open transaction.
+            Execute(_connection, "PRAGMA journal_mode = WAL;");
+            using var tx = _connection.BeginTransaction();
+            Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
+            tx.Commit();
+        }
+        else if (version != SchemaVersion)
+        {
+            throw new StoreException(
+                version == 0 ? $"'{Path}' is an SQLite file but not a Neutron campaign database" : $"'{Path}' has schema version {version}; this neutron reads version {SchemaVersion}",
+                version == 0 ? "pass a campaign database made by `neutron campaign`, or a new file name" : "use the neutron version that made it, or start a new database");
+        }
+        Execute(_connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    }
+
+    // ---- campaigns
+
+    public IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns()
+    {
+        var list = new List<(long, CampaignSettings)>();
+        using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created FROM campaigns ORDER BY id;");
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add((r.GetInt64(0), new CampaignSettings
+            {
+                ToolVersion = r.GetString(1), ModelPath = r.GetString(2), ModelSha256 = r.GetString(3), DataSpec = r.GetString(4),
+                Images = r.GetInt32(5), Format = r.GetString(6), Target = r.GetString(7), FaultModel = r.GetString(8),
+                Filters = r.GetString(9), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
+                Shard = r.GetString(13), PlanSize = r.GetInt64(14),
+                Created = DateTimeOffset.Parse(r.GetString(15), CultureInfo.InvariantCulture),
+            }));
+        }
+        return list;
+    }
+
+    public CampaignSettings Settings(long campaign) =>
+        Campaigns().FirstOrDefault(c => c.Id == campaign).Settings ?? throw new StoreException($"'{Path}' has no campaign {campaign}", "list campaigns with `neutron summary --db FILE`");
+
+    /// <summary>The one campaign of the file, or the one named; a clear error when that is ambiguous.</summary>
+    public long SingleCampaign(long? id = null)
+    {
+        var all = Campaigns();
+        if (id is { } wanted)
+            return all.Any(c => c.Id == wanted) ? wanted : throw new StoreException($"'{Path}' has no campaign {wanted}", $"campaigns here: {string.Join(", ", all.Select(c => c.Id))}");
+        return all.Count switch
+        {
+            1 => all[0].Id,
+            0 => throw new StoreException($"'{Path}' holds no campaign", "run `neutron campaign ... --db FILE` first"),
+            _ => throw new StoreException($"'{Path}' holds {all.Count} campaigns", $"pick one with --campaign ID ({string.Join(", ", all.Select(c => c.Id))})"),
+        };
+    }
+
+    /// <summary>Records a campaign and its whole fault list (this shard's part) in one transaction.</summary>
+    public long CreateCampaign(CampaignSettings settings, IReadOnlyList<(long Index, string Fault)> faults)
+    {
+        using var tx = _connection.BeginTransaction();
+        using var insert = Command("""
+            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created)
+            VALUES($tool, $path, $sha, $data, $images, $format, $target, $model, $filters, $planner, $seed, $kernels, $shard, $size, $created) RETURNING id;
+            """, tx);
+        insert.Parameters.AddWithValue("$tool", settings.ToolVersion);
+        insert.Parameters.AddWithValue("$path", settings.ModelPath);
+        insert.Parameters.AddWithValue("$sha", settings.ModelSha256);
+        insert.Parameters.AddWithValue("$data", settings.DataSpec);
+        insert.Parameters.AddWithValue("$images", settings.Images);
+        insert.Parameters.AddWithValue("$format", settings.Format);
+        insert.Parameters.AddWithValue("$target", settings.Target);
+        insert.Parameters.AddWithValue("$model", settings.FaultModel);
+        insert.Parameters.AddWithValue("$filters", settings.Filters);
+        insert.Parameters.AddWithValue("$planner", settings.Planner);
+        insert.Parameters.AddWithValue("$seed", unchecked((long)settings.Seed));
+        insert.Parameters.AddWithValue("$kernels", settings.KernelSet);
+        insert.Parameters.AddWithValue("$shard", settings.Shard);
+        insert.Parameters.AddWithValue("$size", settings.PlanSize);
+        insert.Parameters.AddWithValue("$created", settings.Created.ToString("O", CultureInfo.InvariantCulture));
+        long id = (long)insert.ExecuteScalar()!;
+        InsertFaults(id, faults, tx);
+        tx.Commit();
+        return id;
+    }
+
+    void InsertFaults(long campaign, IReadOnlyList<(long Index, string Fault)> faults, SqliteTransaction tx)
+    {
+        using var cmd = Command("INSERT OR IGNORE INTO faults(campaign, fault_index, fault) VALUES($c, $i, $f);", tx);
+        var c = cmd.Parameters.AddWithValue("$c", campaign);
+        var i = cmd.Parameters.Add("$i", SqliteType.Integer);
+        var f = cmd.Parameters.Add("$f", SqliteType.Text);
+        cmd.Prepare();
+        foreach (var (index, text) in faults)
+        {
+            i.Value = index;
+            f.Value = text;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    internal void SetShard(long campaign, string shard)
+    {
+        using var cmd = Command("UPDATE campaigns SET shard = $s WHERE id = $c;");
+        cmd.Parameters.AddWithValue("$s", shard);
+        cmd.Parameters.AddWithValue("$c", campaign);
+        cmd.ExecuteNonQuery();
+    }
+
+    // ---- faults, golden, outcomes
+
+    public IReadOnlyList<(long Index, string Fault)> Faults(long campaign)
+    {
+        var list = new List<(long, string)>();
+        using var cmd = Command("SELECT fault_index, fault FROM faults WHERE campaign = $c ORDER BY fault_index;");
+        cmd.Parameters.AddWithValue("$c", campaign);
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) list.Add((r.GetInt64(0), r.GetString(1)));
+        return list;
+    }
+
+    /// <summary>Records the golden predictions; idempotent, and refuses ones that contradict those already stored.</summary>
+    public void WriteGolden(long campaign, IReadOnlyList<GoldenPrediction> golden)
+    {
+        var existing = Golden(campaign).ToDictionary(g => g.Image);
+        foreach (var g in golden)
+            if (existing.TryGetValue(g.Image, out var old) && old != g)
+                throw new StoreException($"golden prediction of image {g.Image} is {g.Top1} (label {g.Label}) now but {old.Top1} (label {old.Label}) in '{Path}'",
+                    "the model, data or format changed since the campaign started; start a new database");
+        using var tx = _connection.BeginTransaction();
+        using var cmd = Command("INSERT OR IGNORE INTO golden(campaign, image, label, top1) VALUES($c, $i, $l, $t);", tx);
+        cmd.Parameters.AddWithValue("$c", campaign);
+        var i = cmd.Parameters.Add("$i", SqliteType.Integer);
+        var l = cmd.Parameters.Add("$l", SqliteType.Integer);
+        var t = cmd.Parameters.Add("$t", SqliteType.Integer);
+        cmd.Prepare();
+        foreach (var g in golden)
+        {
+            i.Value = g.Image;
+            l.Value = g.Label;
+            t.Value = g.Top1;
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    public IReadOnlyList<GoldenPrediction> Golden(long campaign)
+    {
+        var list = new List<GoldenPrediction>();
+        using var cmd = Command("SELECT image, label, top1 FROM golden WHERE campaign = $c ORDER BY image;");
+        cmd.Parameters.AddWithValue("$c", campaign);
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) list.Add(new GoldenPrediction(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2)));
+        return list;
+    }
+
+    /// <summary>Writes one batch of outcomes and their faulty predictions in one transaction. A fault already stored
+    /// is left as it is (INSERT OR IGNORE), so replaying a batch after a crash counts nothing twice. Returns how many
+    /// outcomes were new.</summary>
+    public int WriteBatch(long campaign, IReadOnlyList<StoredOutcome> batch)
+    {
+        if (batch.Count == 0) return 0;
+        using var tx = _connection.BeginTransaction();
+        using var outcome = Command("""
+            INSERT OR IGNORE INTO outcomes(campaign, fault_index, images, golden_correct, faulty_correct, sdc, nonfinite, drop_pp)
+            VALUES($c, $f, $n, $g, $y, $s, $x, $d);
+            """, tx);
+        outcome.Parameters.AddWithValue("$c", campaign);
+        var f = outcome.Parameters.Add("$f", SqliteType.Integer);
+        var n = outcome.Parameters.Add("$n", SqliteType.Integer);
+        var g = outcome.Parameters.Add("$g", SqliteType.Integer);
+        var y = outcome.Parameters.Add("$y", SqliteType.Integer);
+        var s = outcome.Parameters.Add("$s", SqliteType.Integer);
+        var x = outcome.Parameters.Add("$x", SqliteType.Integer);
+        var d = outcome.Parameters.Add("$d", SqliteType.Real);
+        outcome.Prepare();
+        using var prediction = Command("INSERT OR IGNORE INTO predictions(campaign, fault_index, image, top1) VALUES($c, $f, $i, $t);", tx);
+        prediction.Parameters.AddWithValue("$c", campaign);
+        var pf = prediction.Parameters.Add("$f", SqliteType.Integer);
+        var pi = prediction.Parameters.Add("$i", SqliteType.Integer);
+        var pt = prediction.Parameters.Add("$t", SqliteType.Integer);
+        prediction.Prepare();
+        int added = 0;
+        foreach (var o in batch)
+        {
+            f.Value = o.FaultIndex; n.Value = o.Images; g.Value = o.GoldenCorrect; y.Value = o.FaultyCorrect;
+            s.Value = o.Sdc; x.Value = o.NonFinite; d.Value = o.Drop;
+            if (outcome.ExecuteNonQuery() == 0) continue; // stored by an earlier run: its predictions are stored too
+            added++;
+            pf.Value = o.FaultIndex;
+            foreach (var (image, top1) in o.Changed)
+            {
+                pi.Value = image;
+                pt.Value = top1;
+                prediction.ExecuteNonQuery();
+            }
+        }
+        tx.Commit();
+        return added;
+    }
+
+    public HashSet<long> CompletedFaults(long campaign)
+    {
+        var done = new HashSet<long>();
+        using var cmd = Command("SELECT fault_index FROM outcomes WHERE campaign = $c;");
+        cmd.Parameters.AddWithValue("$c", campaign);
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) done.Add(r.GetInt64(0));
+        return done;
+    }
+
+    public long OutcomeCount(long campaign)
+    {
+        using var cmd = Command("SELECT count(*) FROM outcomes WHERE campaign = $c;");
+        cmd.Parameters.AddWithValue("$c", campaign);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    public long FaultCount(long campaign)
+    {
+        using var cmd = Command("SELECT count(*) FROM faults WHERE campaign = $c;");
+        cmd.Parameters.AddWithValue("$c", campaign);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>Outcomes with their fault text, by fault index.</summary>
+    public IEnumerable<OutcomeRow> Outcomes(long campaign)
+    {
+        using var cmd = Command("""
+            SELECT o.fault_index, f.fault, o.images, o.golden_correct, o.faulty_correct, o.sdc, o.nonfinite
+            FROM outcomes o JOIN faults f ON f.campaign = o.campaign AND f.fault_index = o.fault_index
+            WHERE o.campaign = $c ORDER BY o.fault_index;
+            """);
+        cmd.Parameters.AddWithValue("$c", campaign);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            yield return new OutcomeRow(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6));
+    }
+
+    /// <summary>Sparse faulty predictions (only images whose top-1 differs from golden), by fault then image.</summary>
+    public IEnumerable<(long FaultIndex, int Image, int Top1)> Predictions(long campaign)
+    {
+        using var cmd = Command("SELECT fault_index, image, top1 FROM predictions WHERE campaign = $c ORDER BY fault_index, image;");
+        cmd.Parameters.AddWithValue("$c", campaign);
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) yield return (r.GetInt64(0), r.GetInt32(1), r.GetInt32(2));
+    }
+
+    // ---- plumbing
+
+    internal SqliteConnection Connection => _connection;
+
+    internal SqliteCommand Command(string sql, SqliteTransaction? tx = null)
+    {
+        var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        return cmd;
+    }
+
+    object? Scalar(string sql)
+    {
+        using var cmd = Command(sql);
+        return cmd.ExecuteScalar();
+    }
+
+    static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _connection.Dispose();
+}

@@ -1,0 +1,154 @@
+// The SQLite store: schema and version checks, idempotent batches (a replayed batch counts nothing twice),
+// resume bookkeeping, golden consistency, and shard merging.
+using Microsoft.Data.Sqlite;
+using Neutron.Results.Store;
+
+namespace Neutron.Results.Tests.Store;
+
+public class CampaignStoreTests
+{
+    internal static CampaignSettings Settings(string shard = "1/1", string sha = "abc123") => new()
+    {
+        ToolVersion = "0.1.0", ModelPath = "/m/lenet5.onnx", ModelSha256 = sha, DataSpec = "idx:x", Images = 4, Format = "fp32",
+        Target = "weights", FaultModel = "flip", Filters = "", Planner = "random:6", Seed = 42, KernelSet = "scalar",
+        Shard = shard, PlanSize = 6,
+    };
+
+    static StoredOutcome Outcome(long index, int sdc) => new(index, 4, 3, 3 - sdc, sdc, 0, sdc == 0 ? [] : [(1, 7)]);
+
+    static (long, string)[] Faults(params long[] indices) => indices.Select(i => (i, $"weight:w@{i}#30")).ToArray();
+
+    [Fact]
+    public void SqliteRuntimeLoadsWithWal()
+    {
+        using var dir = new TempDirectory();
+        using var store = CampaignStore.Open(dir.File("a.db"), create: true);
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", cmd.ExecuteScalar());
+        cmd.CommandText = "PRAGMA user_version;";
+        Assert.Equal((long)CampaignStore.SchemaVersion, cmd.ExecuteScalar());
+    }
+
+    [Fact]
+    public void SettingsRoundTrip()
+    {
+        using var dir = new TempDirectory();
+        var settings = Settings() with { Seed = ulong.MaxValue - 3 };
+        long id;
+        using (var store = CampaignStore.Open(dir.File("a.db"), create: true)) id = store.CreateCampaign(settings, Faults(0, 1, 2));
+        using var again = CampaignStore.Open(dir.File("a.db"), create: false);
+        var read = again.Settings(again.SingleCampaign());
+        Assert.True(read.SameCampaignAs(settings));
+        Assert.Equal(settings.Seed, read.Seed);
+        Assert.Equal(settings.Created, read.Created);
+        Assert.Equal(3, again.Faults(id).Count);
+    }
+
+    [Fact]
+    public void ReplayedBatchCountsNothingTwice()
+    {
+        using var dir = new TempDirectory();
+        using var store = CampaignStore.Open(dir.File("a.db"), create: true);
+        long id = store.CreateCampaign(Settings(), Faults(0, 1, 2, 3));
+        Assert.Equal(2, store.WriteBatch(id, [Outcome(0, 1), Outcome(1, 0)]));
+        // A crash between running and recording makes the resumed run replay fault 1; it must stay as it was.
+        Assert.Equal(1, store.WriteBatch(id, [Outcome(1, 2), Outcome(2, 3)]));
+        var rows = store.Outcomes(id).ToList();
+        Assert.Equal([0L, 1L, 2L], rows.Select(r => r.FaultIndex));
+        Assert.Equal(0, rows[1].Sdc);
+        Assert.Equal([(0L, 1, 7), (2L, 1, 7)], store.Predictions(id));
+        Assert.Equal(new HashSet<long> { 0, 1, 2 }, store.CompletedFaults(id));
+        Assert.Equal(25.0, rows[0].Drop);
+    }
+
+    [Fact]
+    public void MissingFileAndForeignFileAreRefused()
+    {
+        using var dir = new TempDirectory();
+        var missing = Assert.Throws<StoreException>(() => CampaignStore.Open(dir.File("none.db"), create: false));
+        Assert.Contains("does not exist", missing.Message);
+        File.WriteAllText(dir.File("text.db"), "this is not sqlite at all, just some text that is long enough to have a header");
+        Assert.Throws<StoreException>(() => CampaignStore.Open(dir.File("text.db"), create: false));
+        using (var c = new SqliteConnection($"Data Source={dir.File("other.db")};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE t(x);";
+            cmd.ExecuteNonQuery();
+        }
+        var foreign = Assert.Throws<StoreException>(() => CampaignStore.Open(dir.File("other.db"), create: true));
+        Assert.Contains("not a Neutron campaign database", foreign.Message);
+    }
+
+    [Fact]
+    public void NewerSchemaIsRefused()
+    {
+        using var dir = new TempDirectory();
+        using (var store = CampaignStore.Open(dir.File("a.db"), create: true))
+        using (var cmd = store.Connection.CreateCommand())
+        {
+            cmd.CommandText = "PRAGMA user_version = 99;";
+            cmd.ExecuteNonQuery();
+        }
+        var e = Assert.Throws<StoreException>(() => CampaignStore.Open(dir.File("a.db"), create: false));
+        Assert.Contains("schema version 99", e.Message);
+    }
+
+    [Fact]
+    public void ContradictingGoldenIsRefused()
+    {
+        using var dir = new TempDirectory();
+        using var store = CampaignStore.Open(dir.File("a.db"), create: true);
+        long id = store.CreateCampaign(Settings(), Faults(0));
+        store.WriteGolden(id, [new(0, 3, 3), new(1, 5, 2)]);
+        store.WriteGolden(id, [new(0, 3, 3), new(1, 5, 2)]);
+        Assert.Equal(2, store.Golden(id).Count);
+        Assert.Throws<StoreException>(() => store.WriteGolden(id, [new(1, 5, 4)]));
+    }
+
+    [Fact]
+    public void MergedShardsEqualOneRun()
+    {
+        using var dir = new TempDirectory();
+        GoldenPrediction[] golden = [new(0, 1, 1), new(1, 2, 2), new(2, 0, 5), new(3, 4, 4)];
+        var all = Enumerable.Range(0, 6).Select(i => Outcome(i, i % 3)).ToArray();
+        using (var whole = CampaignStore.Open(dir.File("whole.db"), create: true))
+        {
+            long id = whole.CreateCampaign(Settings(), Faults(0, 1, 2, 3, 4, 5));
+            whole.WriteGolden(id, golden);
+            whole.WriteBatch(id, all);
+        }
+        var shardFiles = new List<string>();
+        for (int k = 1; k <= 3; k++)
+        {
+            string file = dir.File($"s{k}.db");
+            shardFiles.Add(file);
+            using var shard = CampaignStore.Open(file, create: true);
+            var mine = all.Where(o => o.FaultIndex % 3 == k - 1).ToArray();
+            long id = shard.CreateCampaign(Settings($"{k}/3"), Faults(mine.Select(o => o.FaultIndex).ToArray()));
+            shard.WriteGolden(id, golden);
+            shard.WriteBatch(id, mine);
+        }
+        ShardMerger.Merge(dir.File("merged.db"), shardFiles);
+        ShardMerger.Merge(dir.File("merged.db"), shardFiles[..1]); // merging again is harmless
+
+        using var a = CampaignStore.Open(dir.File("whole.db"), create: false);
+        using var b = CampaignStore.Open(dir.File("merged.db"), create: false);
+        long ia = a.SingleCampaign(), ib = b.SingleCampaign();
+        Assert.Equal(a.Outcomes(ia), b.Outcomes(ib));
+        Assert.Equal(a.Predictions(ia), b.Predictions(ib));
+        Assert.Equal(a.Golden(ia), b.Golden(ib));
+        Assert.Equal("merged:1,2,3/3", b.Settings(ib).Shard);
+    }
+
+    [Fact]
+    public void MergeRefusesAnotherCampaign()
+    {
+        using var dir = new TempDirectory();
+        using (var s1 = CampaignStore.Open(dir.File("s1.db"), create: true)) s1.CreateCampaign(Settings("1/2"), Faults(0));
+        using (var s2 = CampaignStore.Open(dir.File("s2.db"), create: true)) s2.CreateCampaign(Settings("2/2", sha: "fff"), Faults(1));
+        var e = Assert.Throws<StoreException>(() => ShardMerger.Merge(dir.File("m.db"), [dir.File("s1.db"), dir.File("s2.db")]));
+        Assert.Contains("model SHA-256", e.Message);
+    }
+}
