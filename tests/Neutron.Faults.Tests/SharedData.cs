@@ -1,0 +1,24 @@
+// Locates ../shared (reference models, inputs, peer fault lists) from the test's working directory.
+namespace Neutron.Faults.Tests;
+
+public static class SharedData
+{
+    public static string Root { get; } = Find();
+
+    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = System.IO.Path.Combine(dir.FullName, "shared");
+            if (File.Exists(System.IO.Path.Combine(candidate, "DESIGN.md"))) return candidate;
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Neutron.slnx")))
+            {
+                var beside = System.IO.Path.Combine(dir.Parent!.FullName, "shared");
+                if (Directory.Exists(beside)) return beside;
+            }
+        }
+        throw new DirectoryNotFoundException("../shared (reference models and data) not found beside the repository");
+    }
+}
