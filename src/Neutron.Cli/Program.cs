@@ -6,5 +6,8 @@ using Neutron.Cli.Commands;
 var root = new RootCommand("Neutron: find the bits that break your network before a neutron does.")
 {
     InspectCommand.Create(),
+    ReportCommand.Create(),
+    TrustCommand.Create(),
+    BerCommand.Create(),
 };
 return CliRunner.Invoke(root, args);
