@@ -18,6 +18,9 @@ public static class Program
         SummaryCommand.Create(),
         MergeCommand.Create(),
         TrainCommand.Create(),
+        ReportCommand.Create(),
+        TrustCommand.Create(),
+        BerCommand.Create(),
     };
 
     public static int Main(string[] args) => CliRunner.Invoke(Root(), args);

@@ -10,4 +10,7 @@ public sealed class FaultException : FormatException
 
     /// <summary>1-based line of the fault list the error is about, when it came from a file.</summary>
     public int? Line { get; }
+
+    /// <summary>The same error, located at a line of a fault list.</summary>
+    public FaultException AtLine(int line) => new(Line is null ? Message : Message[(Message.IndexOf(": ", StringComparison.Ordinal) + 2)..], line, this);
 }

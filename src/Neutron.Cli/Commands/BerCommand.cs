@@ -1,0 +1,116 @@
+// neutron ber MODEL --data SPEC --rates 1e-7,1e-6,... --samples S [--fit-per-mbit F] [--db FILE] [--json]: accuracy of
+// faulty models in which every stored weight bit flips independently with probability p (Neutron.Analysis.Ber).
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Neutron.Analysis.Ber;
+using Neutron.Engine.Data;
+using Neutron.Engine.Onnx;
+using Neutron.Faults.Formats;
+using Neutron.Faults.Running;
+using Neutron.Faults.Sites;
+using Neutron.Results.Store;
+
+namespace Neutron.Cli.Commands;
+
+public static class BerCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<FileInfo>("MODEL") { Description = "ONNX classifier" };
+        var data = new Option<string>("--data") { Description = "evaluation data, e.g. idx:/usr/share/datasets/fashion-mnist/t10k", Required = true };
+        var rates = new Option<string>("--rates") { Description = "bit-error rates per stored bit, comma-separated", DefaultValueFactory = _ => "1e-7,1e-6,1e-5,1e-4,1e-3" };
+        var samples = new Option<int>("--samples") { Description = "faulty models sampled per rate", DefaultValueFactory = _ => 50 };
+        var images = new Option<int>("--images") { Description = "evaluate the first N images", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
+        var format = new Option<string>("--format") { Description = "how weights are stored: fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
+        var tensors = new Option<string?>("--tensors") { Description = "glob on weight tensor names (default: every weight)" };
+        var tolerance = new Option<double>("--tolerance") { Description = "accuracy drop (pp) that makes a sampled model critical", DefaultValueFactory = _ => 1.0 };
+        var fit = new Option<double?>("--fit-per-mbit") { Description = "raw upset rate of the memory in FIT per Mbit (2^20 bits)" };
+        var db = new Option<FileInfo?>("--db") { Description = "store the sweep in this database (the report draws it)" };
+        var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
+        var command = new Command("ber", "Accuracy under a bit-error rate: every stored weight bit flips with probability p")
+            { model, data, rates, samples, images, seed, format, tensors, tolerance, fit, db, json };
+        command.SetAction(parse =>
+        {
+            var rateList = ParseRates(parse.GetValue(rates)!);
+            int n = parse.GetValue(samples);
+            if (n < 1) throw new UserError($"--samples {n} must be ≥ 1", "e.g. --samples 100");
+            NumberFormat fmt;
+            try { fmt = NumberFormat.Parse(parse.GetValue(format)!); }
+            catch (FormatException e) { throw new UserError(e.Message, "use fp32, fp16, bf16, int8 or fxpW.F"); }
+            string modelPath = parse.GetValue(model)!.FullName;
+            var onnx = OnnxReader.Load(modelPath);
+            string spec = parse.GetValue(data)!;
+            LabeledData labeled;
+            try { labeled = DataSpec.Load(spec, new DataOptions { Limit = parse.GetValue(images) }); }
+            catch (ArgumentException e) { throw new UserError(e.Message, "see `neutron campaign --help` for the data notation"); }
+            var options = new BerOptions
+            {
+                Rates = rateList, Samples = n, Seed = parse.GetValue(seed), Format = fmt, Tolerance = parse.GetValue(tolerance),
+                Filter = parse.GetValue(tensors) is { } glob ? new SiteFilter { Name = glob } : SiteFilter.All,
+            };
+            BitErrorRateMonteCarlo mc;
+            try { mc = new BitErrorRateMonteCarlo(onnx, new EvaluationSet(labeled.Images, labeled.Labels), options); }
+            catch (ArgumentException e) when (e is not ArgumentOutOfRangeException) { throw new UserError(e.Message, "check --tensors against `neutron inspect MODEL`"); }
+            var progress = new Progress<(int Done, int Total)>(p => { if (!parse.GetValue(json)) Console.Error.Write($"\r{p.Done}/{p.Total} samples"); });
+            var result = mc.Run(progress);
+            if (!parse.GetValue(json)) Console.Error.WriteLine();
+            var fitEstimate = parse.GetValue(fit) is { } f ? FitEstimate.From(result, f) : null;
+            if (parse.GetValue(db) is { } dbFile)
+            {
+                using var store = CampaignStore.Open(dbFile.FullName, create: true);
+                BerTable.Write(store, result, modelPath, spec, fmt.Name, options.Seed);
+            }
+            Print(result, fitEstimate, parse.GetValue(json));
+            return 0;
+        });
+        return command;
+    }
+
+    private static double[] ParseRates(string text)
+    {
+        var rates = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double r) || !(r > 0 && r < 1))
+                throw new UserError($"--rates: '{part}' is not a bit-error rate in (0, 1)", "write e.g. --rates 1e-7,1e-6,1e-5");
+            rates.Add(r);
+        }
+        if (rates.Count == 0) throw new UserError("--rates is empty", "write e.g. --rates 1e-7,1e-6,1e-5");
+        return [.. rates.Distinct().Order()];
+    }
+
+    private static void Print(BerResult r, FitEstimate? fit, bool json)
+    {
+        if (json)
+        {
+            var doc = new
+            {
+                goldenAccuracy = r.GoldenAccuracy, totalBits = r.TotalBits, bandLevel = r.BandLevel, tolerance = r.Tolerance,
+                points = r.Points,
+                fit = fit is null ? null : new
+                {
+                    fitPerMbit = fit.FitPerMbit, mbit = fit.Mbit, upsetFit = fit.UpsetFit, singleFlipSamples = fit.SingleFlipSamples,
+                    criticalShare = double.IsNaN(fit.CriticalShare) ? (double?)null : fit.CriticalShare,
+                    criticalShareLower = fit.CriticalShareInterval.Lower, criticalShareUpper = fit.CriticalShareInterval.Upper,
+                    criticalFit = double.IsNaN(fit.CriticalFit) ? (double?)null : fit.CriticalFit,
+                },
+            };
+            Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            return;
+        }
+        var ci = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(ci, $"golden accuracy {r.GoldenAccuracy:P2}; {r.TotalBits:N0} stored bits; band: central {r.BandLevel:P0} of sampled models; critical: drop > {r.Tolerance} pp"));
+        Console.WriteLine($"{"rate",10} {"samples",8} {"flips",10} {"accuracy",9} {"band",19} {"critical",9}");
+        foreach (var p in r.Points)
+            Console.WriteLine(string.Create(ci, $"{p.Rate,10:0.##E+0} {p.Samples,8} {p.MeanFlips,10:0.##} {p.MeanAccuracy,9:P2} {$"[{p.Lower:P2}, {p.Upper:P2}]",19} {p.CriticalFraction,9:P1}"));
+        if (fit is not null)
+        {
+            Console.WriteLine(string.Create(ci, $"memory: {fit.Mbit:0.###} Mbit × {fit.FitPerMbit} FIT/Mbit = {fit.UpsetFit:0.####} FIT of upsets"));
+            Console.WriteLine(fit.SingleFlipSamples == 0
+                ? "critical FIT: no sampled model had exactly one flip; add a rate near 1 / total bits"
+                : string.Create(ci, $"critical FIT ≈ {fit.CriticalFit:0.####} (P(critical | one upset) = {fit.CriticalShare:P1} [{fit.CriticalShareInterval.Lower:P1}, {fit.CriticalShareInterval.Upper:P1}] from {fit.SingleFlipSamples} single-flip samples)"));
+        }
+    }
+}

@@ -1,0 +1,19 @@
+// What `neutron report` draws from: the campaign, and the optional extras (a class taxonomy for SCM, a BER sweep,
+// the fault probability at which the trust table is read). Options are an immutable record.
+using Neutron.Analysis.Ber;
+using Neutron.Analysis.Campaign;
+using Neutron.Analysis.Taxonomy;
+
+namespace Neutron.Results.Report;
+
+public sealed record ReportInput(CampaignData Campaign)
+{
+    public ClassTaxonomy? Taxonomy { get; init; }
+    public BerResult? Ber { get; init; }
+    /// <summary>Fault probability for the trust table; the trust chart sweeps 0…1 regardless.</summary>
+    public double FaultProbability { get; init; } = 0.5;
+    /// <summary>Tolerance (pp) for per-layer and per-bit critical fractions.</summary>
+    public double Tolerance { get; init; } = 1.0;
+    public string Title { get; init; } = "Neutron fault-injection report";
+    public DateTimeOffset? Generated { get; init; }
+}

@@ -1,0 +1,246 @@
+// Turns a campaign (plus taxonomy, BER sweep) into the report's sections: each holds its chart or table as HTML
+// and the ChartTables behind it. The numbers come from Neutron.Analysis (Statistics, Sinks, Taxonomy, Bayes);
+// this file arranges them and computes nothing new beyond counting. HtmlReport.cs writes the page and the exports.
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Neutron.Analysis.Bayes;
+using Neutron.Analysis.Campaign;
+using Neutron.Analysis.Sinks;
+using Neutron.Analysis.Statistics;
+using Neutron.Analysis.Taxonomy;
+
+namespace Neutron.Results.Report;
+
+public sealed record ReportSection(string Id, string Heading, string Intro, string Body, IReadOnlyList<ChartTable> Tables);
+
+public static class ReportSections
+{
+    public static readonly double[] Tolerances = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5, 10];
+
+    public static IReadOnlyList<ReportSection> Build(ReportInput input)
+    {
+        var d = input.Campaign;
+        var sections = new List<ReportSection> { Summary(input) };
+        if (d.Faults.Count > 0)
+        {
+            sections.Add(Grouped(d, "per-layer", "Vulnerability per layer", "Layer", f => f.Layer, d.Layers(), input.Tolerance));
+            var bits = d.Faults.Select(f => f.Bit).Distinct().OrderByDescending(b => b).ToArray();
+            sections.Add(Grouped(d, "per-bit", "Vulnerability per bit", "Bit", f => f.Bit.ToString(CultureInfo.InvariantCulture),
+                bits.Select(b => b.ToString(CultureInfo.InvariantCulture)).ToArray(), input.Tolerance));
+            sections.Add(DropHistogram(d));
+            sections.Add(CriticalCurve(d));
+            sections.Add(Sinks(d));
+            if (input.Taxonomy is { } taxonomy) sections.Add(Scm(d, taxonomy));
+            sections.Add(Trust(d, input.FaultProbability));
+        }
+        if (input.Ber is { } ber) sections.Add(Ber(ber));
+        return sections;
+    }
+
+    private static ReportSection Summary(ReportInput input)
+    {
+        var d = input.Campaign;
+        var t = new ChartTable("summary", "Campaign summary", "key", "value");
+        long sdcFaults = d.Faults.Count(f => f.Sdc > 0);
+        long critical = d.Faults.Count(f => d.Drop(f) > input.Tolerance);
+        var sdcCi = Intervals.Wilson(sdcFaults, d.Faults.Count);
+        var critCi = Intervals.Wilson(critical, d.Faults.Count);
+        t.Add("images", d.ImageCount).Add("classes", d.ClassCount).Add("golden accuracy", d.GoldenAccuracy)
+         .Add("faults", d.Faults.Count).Add("faults with SDC", sdcFaults)
+         .Add("SDC-fault rate", d.Faults.Count == 0 ? double.NaN : (double)sdcFaults / d.Faults.Count)
+         .Add("SDC-fault rate Wilson 95% lower", sdcCi.Lower).Add("SDC-fault rate Wilson 95% upper", sdcCi.Upper)
+         .Add($"critical faults (drop > {Fmt(input.Tolerance)} pp)", critical)
+         .Add("critical-fault rate Wilson 95% lower", critCi.Lower).Add("critical-fault rate Wilson 95% upper", critCi.Upper)
+         .Add("faults with non-finite logits", d.Faults.Count(f => f.NonFinite > 0));
+        foreach (var (k, v) in d.Settings.OrderBy(p => p.Key, StringComparer.Ordinal)) t.Add(k, v);
+        var body = new StringBuilder("<div class=\"cards\">");
+        Card(body, "images", d.ImageCount.ToString("N0", CultureInfo.InvariantCulture));
+        Card(body, "golden accuracy", Charts.Pct(d.GoldenAccuracy));
+        Card(body, "faults injected", d.Faults.Count.ToString("N0", CultureInfo.InvariantCulture));
+        Card(body, "SDC-fault rate (95 % Wilson)", $"{Charts.Pct(d.Faults.Count == 0 ? double.NaN : (double)sdcFaults / d.Faults.Count)} <small>[{Charts.Pct(sdcCi.Lower)}, {Charts.Pct(sdcCi.Upper)}]</small>");
+        Card(body, $"critical (drop &gt; {Fmt(input.Tolerance)} pp)", $"{Charts.Pct(d.Faults.Count == 0 ? double.NaN : (double)critical / d.Faults.Count)} <small>[{Charts.Pct(critCi.Lower)}, {Charts.Pct(critCi.Upper)}]</small>");
+        body.Append("</div>");
+        body.Append(HtmlTable(t, 60));
+        return new ReportSection("summary", "Campaign summary and settings",
+            "SDC: a faulty top-1 differs from the golden top-1 on at least one image. Drop: golden accuracy − faulty accuracy, in percentage points.",
+            body.ToString(), [t]);
+    }
+
+    private static ReportSection Grouped(CampaignData d, string id, string heading, string key, Func<FaultRecord, string> keyOf,
+        IReadOnlyList<string> order, double tolerance)
+    {
+        var t = new ChartTable(id, heading, key.ToLowerInvariant(), "faults", "sdc_faults", "sdc_rate", "sdc_lower", "sdc_upper",
+            "critical_faults", "critical_rate", "critical_lower", "critical_upper", "mean_drop_pp");
+        var groups = d.Faults.GroupBy(keyOf).ToDictionary(g => g.Key, g => g.ToArray());
+        foreach (var name in order)
+        {
+            var fs = groups[name];
+            int sdc = fs.Count(f => f.Sdc > 0), crit = fs.Count(f => d.Drop(f) > tolerance);
+            var s = Intervals.Wilson(sdc, fs.Length);
+            var c = Intervals.Wilson(crit, fs.Length);
+            t.Add(name, fs.Length, sdc, (double)sdc / fs.Length, s.Lower, s.Upper, crit, (double)crit / fs.Length, c.Lower, c.Upper, fs.Average(d.Drop));
+        }
+        string svg = Charts.IntervalBars(id, $"SDC-fault rate per {key.ToLowerInvariant()} (95 % Wilson interval)", "faults causing at least one SDC",
+            t.Rows.Select(r => (string)r[0]!).ToArray(), t.Rows.Select(r => (double)r[3]!).ToArray(),
+            t.Rows.Select(r => (double)r[4]!).ToArray(), t.Rows.Select(r => (double)r[5]!).ToArray());
+        return new ReportSection(id, heading, $"Bars: share of faults with at least one SDC; whiskers: 95 % Wilson intervals. The table adds critical faults (drop &gt; {Fmt(tolerance)} pp).",
+            svg + HtmlTable(t, 40), [t]);
+    }
+
+    private static readonly (double Low, double High, string Label)[] DropBins =
+    [
+        (double.NegativeInfinity, 0, "≤ 0"), (0, 0.5, "0–0.5"), (0.5, 1, "0.5–1"), (1, 2, "1–2"), (2, 5, "2–5"),
+        (5, 10, "5–10"), (10, 20, "10–20"), (20, 50, "20–50"), (50, double.PositiveInfinity, "> 50"),
+    ];
+
+    private static ReportSection DropHistogram(CampaignData d)
+    {
+        var t = new ChartTable("drop-histogram", "Accuracy drop per fault", "bin_pp", "low_pp_exclusive", "high_pp_inclusive", "faults");
+        foreach (var (low, high, label) in DropBins)
+            t.Add(label, double.IsFinite(low) ? low : double.NaN, double.IsFinite(high) ? high : double.NaN, d.Faults.Count(f => d.Drop(f) > low && d.Drop(f) <= high));
+        string svg = Charts.CategoryBars("drop-histogram", "Faults by accuracy drop", "accuracy drop (percentage points)", "faults",
+            t.Rows.Select(r => (string)r[0]!).ToArray(), t.Rows.Select(r => (double)(int)r[3]!).ToArray());
+        return new ReportSection("drop-histogram", "Accuracy-drop histogram", "Most single faults do nothing; the tail is what protection must cover.", svg, [t]);
+    }
+
+    private static ReportSection CriticalCurve(CampaignData d)
+    {
+        var t = new ChartTable("critical-vs-tolerance", "Critical fraction against tolerance", "tolerance_pp", "critical_faults", "faults", "fraction", "lower", "upper");
+        foreach (double tau in Tolerances)
+        {
+            int k = d.Faults.Count(f => d.Drop(f) > tau);
+            var ci = Intervals.Wilson(k, d.Faults.Count);
+            t.Add(tau, k, d.Faults.Count, (double)k / d.Faults.Count, ci.Lower, ci.Upper);
+        }
+        var series = new Series("critical(τ)", t.Rows.Select(r => ((double)r[0]!, 100 * (double)r[3]!)).ToArray(),
+            t.Rows.Select(r => (100 * (double)r[4]!, 100 * (double)r[5]!)).ToArray());
+        string svg = Charts.Lines("critical-vs-tolerance", "Critical-fault fraction against tolerance τ (band: 95 % Wilson)",
+            "tolerance τ (percentage points of accuracy)", "faults with drop > τ (%)", [series], yMin: 0);
+        return new ReportSection("critical-vs-tolerance", "Critical fraction against tolerance", "critical(τ): the fault drops accuracy by more than τ percentage points.", svg, [t]);
+    }
+
+    private static ReportSection Sinks(CampaignData d)
+    {
+        var options = new SinkOptions();
+        var cells = SinkClasses.Analyze(d, options);
+        var t = new ChartTable("sink-classes", "Sink classes per layer", "layer", "class", "changed", "observed", "expected", "ratio",
+            "faulty_share", "golden_share", "p_value", "holm_p_value", "sink");
+        foreach (var c in cells)
+            t.Add(c.Layer, d.ClassName(c.Class), c.Changed, c.Observed, c.Expected, c.Ratio, c.FaultyShare, c.GoldenShare, c.PValue, c.AdjustedPValue, c.IsSink);
+        var layers = d.Layers();
+        var ratio = new double[layers.Count, d.ClassCount];
+        var marked = new bool[layers.Count, d.ClassCount];
+        var tips = new string[layers.Count, d.ClassCount];
+        foreach (var c in cells)
+        {
+            int r = IndexOf(layers, c.Layer);
+            ratio[r, c.Class] = c.Ratio;
+            marked[r, c.Class] = c.IsSink;
+            tips[r, c.Class] = $"{c.Layer} → {d.ClassName(c.Class)}: {c.Observed} of {c.Changed} changed predictions (chance {c.Expected:F1}); faulty share {Charts.Pct(c.FaultyShare)} vs golden {Charts.Pct(c.GoldenShare)}; Holm p = {c.AdjustedPValue:G3}";
+        }
+        string svg = Heatmap.Draw("sink-classes", "Where changed predictions go: observed ÷ chance, per layer and class", layers,
+            Enumerable.Range(0, d.ClassCount).Select(d.ClassName).ToArray(), ratio, marked, tips);
+        var sinks = new ChartTable("sinks", "Sinks", "layer", "class", "observed", "expected", "ratio", "holm_p_value");
+        foreach (var c in cells.Where(c => c.IsSink).OrderBy(c => c.AdjustedPValue))
+            sinks.Add(c.Layer, d.ClassName(c.Class), c.Observed, Math.Round(c.Expected, 1), Math.Round(c.Ratio, 2), c.AdjustedPValue);
+        string list = sinks.Rows.Count == 0 ? "<p>No sink class at α = 0.01.</p>" : HtmlTable(sinks, 50);
+        return new ReportSection("sink-classes", "Sink classes",
+            $"A changed prediction of an image whose golden class is g lands in class c ≠ g by chance with probability π<sub>c</sub>/(1 − π<sub>g</sub>) (π: golden prediction shares). " +
+            $"Each (layer, class) is a one-sided exact binomial test; p-values are Holm-adjusted over all {cells.Count} tests. A sink: adjusted p &lt; {Fmt(options.Alpha)} and at least {Fmt(options.MinRatio)}× chance.",
+            svg + list, [t, sinks]);
+    }
+
+    private static ReportSection Scm(CampaignData d, ClassTaxonomy taxonomy)
+    {
+        var rows = SafetyCriticalMisclassification.Analyze(d, taxonomy);
+        var t = new ChartTable("scm", "Safety-critical misclassification", "scope", "trials", "correct", "scm", "non_scm",
+            "p_scm", "p_scm_lower", "p_scm_upper", "p_non_scm", "p_non_scm_lower", "p_non_scm_upper");
+        foreach (var r in rows)
+        {
+            var s = Intervals.Wilson(r.Scm, r.Trials);
+            var n = Intervals.Wilson(r.NonScm, r.Trials);
+            t.Add(r.Scope, r.Trials, r.Correct, r.Scm, r.NonScm, r.ScmProbability, s.Lower, s.Upper, r.NonScmProbability, n.Lower, n.Upper);
+        }
+        var critical = Enumerable.Range(0, taxonomy.Supergroups.Count).Where(i => taxonomy.SupergroupIsCritical[i]).Select(i => taxonomy.Supergroups[i]);
+        return new ReportSection("scm", "Safety-critical misclassification (SCM)",
+            $"An SCM: the true class is in a safety-critical supergroup ({WebUtility.HtmlEncode(string.Join(", ", critical))}) and the prediction leaves that supergroup. " +
+            "Trials are (fault, image) pairs for faulty inference, images for the golden model; intervals are 95 % Wilson.",
+            HtmlTable(t, 10), [t]);
+    }
+
+    private static ReportSection Trust(CampaignData d, double faultProbability)
+    {
+        var net = TrustNetwork.Build(d);
+        double[] ps = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+        var t = new ChartTable("trust", "Per-class trustworthiness P(true = c | output = c)", "class", "fault_probability", "trust", "p_output");
+        var series = new List<Series>();
+        for (int c = 0; c < d.ClassCount; c++)
+        {
+            var pts = new List<(double, double)>();
+            foreach (double p in ps.Append(faultProbability).Distinct().Order())
+            {
+                var tr = net.Trust(c, p);
+                t.Add(d.ClassName(c), p, tr.Trust, tr.OutputProbability);
+                pts.Add((p, tr.Trust));
+            }
+            series.Add(new Series(d.ClassName(c), [.. pts]));
+        }
+        string svg = Charts.Lines("trust", "Trustworthiness of each output class against the probability that a fault occurred",
+            "probability p that a fault occurred (one fault, layer as in the campaign)", "P(true = c | output = c)", series, yMax: 1);
+        var at = new ChartTable("trust-at-p", $"Trust at p = {Fmt(faultProbability)}", "class", "trust", "p_output");
+        foreach (var tr in net.TrustAll(faultProbability)) at.Add(d.ClassName(tr.Class), Math.Round(tr.Trust, 4), Math.Round(tr.OutputProbability, 4));
+        return new ReportSection("trust", "Per-class trustworthiness (Bayesian network)",
+            "Layer → faulty prediction ← (true class → golden prediction); tables are campaign counts with a Dirichlet(0.5) prior, queried by exact enumeration. " +
+            "With probability 1 − p the network is fault-free; with p one fault hits a layer chosen as often as the campaign hit it.",
+            svg + HtmlTable(at, 50), [t, at]);
+    }
+
+    private static ReportSection Ber(Analysis.Ber.BerResult ber)
+    {
+        var t = new ChartTable("ber-curve", "Accuracy against bit-error rate", "rate", "samples", "mean_flips", "mean_accuracy", "band_lower", "band_upper", "critical_fraction");
+        foreach (var p in ber.Points) t.Add(p.Rate, p.Samples, p.MeanFlips, p.MeanAccuracy, p.Lower, p.Upper, p.CriticalFraction);
+        var samples = new ChartTable("ber-samples", "Sampled faulty models", "rate", "sample", "flips", "accuracy");
+        foreach (var s in ber.Samples) samples.Add(s.Rate, s.Sample, s.Flips, s.Accuracy);
+        var series = new Series("mean accuracy", ber.Points.Select(p => (p.Rate, 100 * p.MeanAccuracy)).ToArray(),
+            ber.Points.Select(p => (100 * p.Lower, 100 * p.Upper)).ToArray());
+        var golden = new Series("golden", ber.Points.Select(p => (p.Rate, 100 * ber.GoldenAccuracy)).ToArray());
+        string svg = Charts.Lines("ber-curve", $"Accuracy against bit-error rate (band: central {Fmt(100 * ber.BandLevel)} % of sampled models)",
+            "bit-error rate p (per stored bit)", "top-1 accuracy (%)", [series, golden], logX: true, yMin: 0, yMax: 100);
+        return new ReportSection("ber-curve", "Bit-error-rate Monte Carlo",
+            $"Every one of {ber.TotalBits:N0} stored bits flips independently with probability p; each point is the mean accuracy of the sampled faulty models.",
+            svg + HtmlTable(t, 30), [t, samples]);
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string s)
+    {
+        for (int i = 0; i < list.Count; i++) if (list[i] == s) return i;
+        return -1;
+    }
+
+    private static void Card(StringBuilder sb, string label, string valueHtml) =>
+        sb.Append("<div class=\"card\"><div class=\"label\">").Append(label).Append("</div><div class=\"value\">").Append(valueHtml).Append("</div></div>");
+
+    public static string Fmt(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>The table as HTML; proportions shown as they are (exports keep full precision).</summary>
+    public static string HtmlTable(ChartTable t, int maxRows)
+    {
+        var sb = new StringBuilder("<table><thead><tr>");
+        foreach (var c in t.Columns) sb.Append("<th>").Append(WebUtility.HtmlEncode(c)).Append("</th>");
+        sb.Append("</tr></thead><tbody>");
+        foreach (var row in t.Rows.Take(maxRows))
+        {
+            sb.Append("<tr>");
+            foreach (var v in row)
+            {
+                string text = v is double x && double.IsFinite(x) ? x.ToString(Math.Abs(x) < 1e-3 && x != 0 ? "0.###E+0" : "0.####", CultureInfo.InvariantCulture) : ChartTable.Format(v);
+                sb.Append(v is double or int or long ? "<td class=\"n\">" : "<td>").Append(WebUtility.HtmlEncode(text)).Append("</td>");
+            }
+            sb.Append("</tr>");
+        }
+        sb.Append("</tbody></table>");
+        if (t.Rows.Count > maxRows) sb.Append($"<p class=\"note\">{t.Rows.Count - maxRows} more rows in {t.Name}.csv.</p>");
+        return sb.ToString();
+    }
+}
