@@ -33,9 +33,10 @@ public static class CampaignCommand
         var shard = new Option<string>("--shard") { Description = "run shard k of N of the plan (k/N); join shards with `neutron merge`", DefaultValueFactory = _ => "1/1" };
         var threads = new Option<int>("--threads") { Description = "worker threads (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var db = new Option<FileInfo>("--db") { Description = "campaign database (SQLite)", DefaultValueFactory = _ => new FileInfo("neutron-campaign.db") };
+        var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
         var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
         {
-            model, data, target, faultModel, format, plan, faults, images, seed, layer, op, bits, shard, threads, db,
+            model, data, target, faultModel, format, plan, faults, images, seed, layer, op, bits, shard, threads, batch, db,
         };
         command.SetAction(parse =>
         {
@@ -65,7 +66,7 @@ public static class CampaignCommand
             ulong seedValue = parse.GetValue(seed);
             string? layerGlob = parse.GetValue(layer), opTypes = parse.GetValue(op);
 
-            var runner = CampaignHost.LoadRunner(modelPath, dataText, parse.GetValue(images), numberFormat, threadCount);
+            var runner = CampaignHost.LoadRunner(modelPath, dataText, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch));
 
             IReadOnlyList<PlannedFault> whole;
             string plannerText;
