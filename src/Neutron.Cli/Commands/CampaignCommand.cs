@@ -42,15 +42,19 @@ public static class CampaignCommand
         {
             var modelFile = parse.GetValue(model);
             string modelPath = modelFile?.FullName ?? CampaignHost.FindSample(CampaignHost.SampleModel);
+            if (modelFile is null && !File.Exists(modelPath))
+                throw new UserError($"the bundled sample model {CampaignHost.SampleModel} is missing (looked for {modelPath})",
+                    "name a model: neutron campaign MODEL.onnx --data SPEC, or build the sample (see samples/README.md)", ExitCodes.ModelOrData);
             string? dataText = parse.GetValue(data);
             if (dataText is null)
             {
                 if (modelFile is not null) throw new UserError("--data is missing", "name the evaluation images, e.g. --data idx:/usr/share/datasets/fashion-mnist/t10k");
-                dataText = "idx:" + CampaignHost.FindSample(CampaignHost.SampleData[4..]);
+                string prefix = CampaignHost.FindSample(CampaignHost.SampleData[4..]);
+                if (!File.Exists(prefix + "-images-idx3-ubyte") && !File.Exists(prefix + "-images-idx3-ubyte.gz"))
+                    throw new UserError($"the bundled sample data {CampaignHost.SampleData} is missing (looked for {prefix}-images-idx3-ubyte[.gz])",
+                        "name the data: --data idx:/usr/share/datasets/fashion-mnist/t10k, or build the sample (see samples/README.md)", ExitCodes.ModelOrData);
+                dataText = "idx:" + prefix;
             }
-            if (modelFile is null && !File.Exists(modelPath))
-                throw new UserError($"the bundled sample model {CampaignHost.SampleModel} is missing (looked for {modelPath})",
-                    "name a model: neutron campaign MODEL.onnx --data SPEC, or build the sample (see samples/README.md)", ExitCodes.ModelOrData);
 
             var targetKind = ParseTarget(parse.GetValue(target)!);
             var spec = ParseFaultModel(parse.GetValue(faultModel)!);
