@@ -45,7 +45,7 @@ public static class CampaignHost
     }
 
     /// <summary>Loads the model and the first <paramref name="images"/> images and builds the runner (golden run included).</summary>
-    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, int threads)
+    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, int threads, int batch)
     {
         if (!File.Exists(modelPath))
             throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
@@ -54,11 +54,12 @@ public static class CampaignHost
         try { spec = DataSpec.Parse(dataSpec); }
         catch (ArgumentException e) { throw new UserError(e.Message, "e.g. --data idx:/usr/share/datasets/fashion-mnist/t10k or npy:X.npy,Y.npy"); }
         var data = spec.Load(new DataOptions { Limit = images ?? int.MaxValue });
+        if (batch < 1) throw new UserError($"--batch {batch} must be ≥ 1", "e.g. --batch 64 (faults per database transaction)");
         if (data.Count == 0) throw new UserError($"data '{dataSpec}' holds no images", "check the data spec", ExitCodes.ModelOrData);
         var set = new EvaluationSet(data.Images, data.Labels);
         try
         {
-            return new FaultRunner(model, set, new RunnerOptions { Format = format, Threads = threads });
+            return new FaultRunner(model, set, new RunnerOptions { Format = format, Threads = threads, BatchSize = batch });
         }
         catch (ArgumentException e)
         {

@@ -33,23 +33,28 @@ public static class CampaignCommand
         var shard = new Option<string>("--shard") { Description = "run shard k of N of the plan (k/N); join shards with `neutron merge`", DefaultValueFactory = _ => "1/1" };
         var threads = new Option<int>("--threads") { Description = "worker threads (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var db = new Option<FileInfo>("--db") { Description = "campaign database (SQLite)", DefaultValueFactory = _ => new FileInfo("neutron-campaign.db") };
+        var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
         var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
         {
-            model, data, target, faultModel, format, plan, faults, images, seed, layer, op, bits, shard, threads, db,
+            model, data, target, faultModel, format, plan, faults, images, seed, layer, op, bits, shard, threads, batch, db,
         };
         command.SetAction(parse =>
         {
             var modelFile = parse.GetValue(model);
             string modelPath = modelFile?.FullName ?? CampaignHost.FindSample(CampaignHost.SampleModel);
+            if (modelFile is null && !File.Exists(modelPath))
+                throw new UserError($"the bundled sample model {CampaignHost.SampleModel} is missing (looked for {modelPath})",
+                    "name a model: neutron campaign MODEL.onnx --data SPEC, or build the sample (see samples/README.md)", ExitCodes.ModelOrData);
             string? dataText = parse.GetValue(data);
             if (dataText is null)
             {
                 if (modelFile is not null) throw new UserError("--data is missing", "name the evaluation images, e.g. --data idx:/usr/share/datasets/fashion-mnist/t10k");
-                dataText = "idx:" + CampaignHost.FindSample(CampaignHost.SampleData[4..]);
+                string prefix = CampaignHost.FindSample(CampaignHost.SampleData[4..]);
+                if (!File.Exists(prefix + "-images-idx3-ubyte") && !File.Exists(prefix + "-images-idx3-ubyte.gz"))
+                    throw new UserError($"the bundled sample data {CampaignHost.SampleData} is missing (looked for {prefix}-images-idx3-ubyte[.gz])",
+                        "name the data: --data idx:/usr/share/datasets/fashion-mnist/t10k, or build the sample (see samples/README.md)", ExitCodes.ModelOrData);
+                dataText = "idx:" + prefix;
             }
-            if (modelFile is null && !File.Exists(modelPath))
-                throw new UserError($"the bundled sample model {CampaignHost.SampleModel} is missing (looked for {modelPath})",
-                    "name a model: neutron campaign MODEL.onnx --data SPEC, or build the sample (see samples/README.md)", ExitCodes.ModelOrData);
 
             var targetKind = ParseTarget(parse.GetValue(target)!);
             var spec = ParseFaultModel(parse.GetValue(faultModel)!);
@@ -65,7 +70,7 @@ public static class CampaignCommand
             ulong seedValue = parse.GetValue(seed);
             string? layerGlob = parse.GetValue(layer), opTypes = parse.GetValue(op);
 
-            var runner = CampaignHost.LoadRunner(modelPath, dataText, parse.GetValue(images), numberFormat, threadCount);
+            var runner = CampaignHost.LoadRunner(modelPath, dataText, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch));
 
             IReadOnlyList<PlannedFault> whole;
             string plannerText;

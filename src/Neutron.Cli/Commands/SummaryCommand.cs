@@ -8,6 +8,7 @@ using Neutron.Analysis.Statistics;
 using Neutron.Faults;
 using Neutron.Results.Store;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Neutron.Cli.Commands;
 
@@ -29,11 +30,13 @@ public static class SummaryCommand
             var golden = store.Golden(id);
             int goldenCorrect = golden.Count(g => g.Top1 == g.Label);
 
-            AnsiConsole.MarkupLine($"[bold]campaign {id}[/] {Markup.Escape(s.ModelPath)} (sha256 {s.ModelSha256[..Math.Min(12, s.ModelSha256.Length)]}…)");
-            AnsiConsole.MarkupLine(Markup.Escape($"data {s.DataSpec}, {s.Images} images, golden accuracy {(golden.Count == 0 ? 0 : (double)goldenCorrect / golden.Count):P2}"));
-            AnsiConsole.MarkupLine(Markup.Escape($"{s.Target}, {s.FaultModel}, {s.Format}, plan {s.Planner}, seed {s.Seed}, shard {s.Shard}, kernels {s.KernelSet}"));
-            AnsiConsole.MarkupLine(Markup.Escape($"{rows.Count:N0} of {store.FaultCount(id):N0} faults run{(s.Shard == "1/1" ? "" : $" (plan: {s.PlanSize:N0})")}; critical = drop > {tau.ToString(CultureInfo.InvariantCulture)} pp; intervals: Wilson 95 %"));
+            // Plain lines: long paths must not wrap at the console width.
+            Console.WriteLine($"campaign {id}: {s.ModelPath} (sha256 {s.ModelSha256[..Math.Min(12, s.ModelSha256.Length)]}…)");
+            Console.WriteLine(($"data {s.DataSpec}, {s.Images} images, golden accuracy {(golden.Count == 0 ? 0 : (double)goldenCorrect / golden.Count):P2}"));
+            Console.WriteLine(($"{s.Target}, {s.FaultModel}, {s.Format}, plan {s.Planner}, seed {s.Seed}, shard {s.Shard}, kernels {s.KernelSet}"));
+            Console.WriteLine(($"{rows.Count:N0} of {store.FaultCount(id):N0} faults run{(s.Shard == "1/1" ? "" : $" (plan: {s.PlanSize:N0})")}; critical = drop > {tau.ToString(CultureInfo.InvariantCulture)} pp; intervals: Wilson 95 %"));
             if (rows.Count == 0) return 0;
+            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 132); // files and pipes: no wrapping
 
             AnsiConsole.Write(Table("per layer", "layer", rows.GroupBy(r => r.Fault.Tensor).Select(g => (g.Key, g.Select(x => x.Row).ToList())), tau));
             AnsiConsole.Write(Table("per bit", "bit", rows.GroupBy(r => r.Fault.Bit).OrderByDescending(g => g.Key)
@@ -48,14 +51,15 @@ public static class SummaryCommand
     {
         var table = new Table { Title = new TableTitle(title) }.RoundedBorder();
         table.AddColumn(key);
-        foreach (var c in new[] { "faults", "SDC faults", "SDC rate [95 %]", "critical", "critical rate [95 %]", "non-finite", "mean drop pp" })
-            table.AddColumn(new TableColumn(c).RightAligned());
+        foreach (var c in new[] { "faults", "SDC", "SDC % [95 % CI]", "critical", "critical % [95 % CI]", "NaN/Inf", "mean drop pp" })
+            table.AddColumn(new TableColumn(Markup.Escape(c)).RightAligned());
         foreach (var (name, rows) in groups)
         {
             int n = rows.Count, sdc = rows.Count(r => r.Sdc > 0), critical = rows.Count(r => r.Drop > tau), nonFinite = rows.Count(r => r.NonFinite > 0);
-            table.AddRow(Markup.Escape(name), n.ToString("N0", CultureInfo.InvariantCulture), sdc.ToString("N0", CultureInfo.InvariantCulture), Rate(sdc, n),
+            string[] cells = [name, n.ToString("N0", CultureInfo.InvariantCulture), sdc.ToString("N0", CultureInfo.InvariantCulture), Rate(sdc, n),
                 critical.ToString("N0", CultureInfo.InvariantCulture), Rate(critical, n), nonFinite.ToString("N0", CultureInfo.InvariantCulture),
-                rows.Average(r => r.Drop).ToString("F3", CultureInfo.InvariantCulture));
+                rows.Average(r => r.Drop).ToString("F3", CultureInfo.InvariantCulture)];
+            table.AddRow(cells.Select(c => (IRenderable)new Text(c)));
         }
         return table;
     }
@@ -63,6 +67,6 @@ public static class SummaryCommand
     static string Rate(int k, int n)
     {
         var w = Intervals.Wilson(k, n);
-        return string.Create(CultureInfo.InvariantCulture, $"{100.0 * k / n:F2} % [{100 * w.Lower:F2}, {100 * w.Upper:F2}]");
+        return string.Create(CultureInfo.InvariantCulture, $"{100.0 * k / n:F2} [{100 * w.Lower:F2}–{100 * w.Upper:F2}]");
     }
 }
