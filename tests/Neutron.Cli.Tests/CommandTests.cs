@@ -73,7 +73,7 @@ public class CommandTests
     public void Eval_on_npy_matches_top1_of_the_pytorch_logits()
     {
         using var dir = new TempDir();
-        const int n = 200;
+        const int n = 64;
         var (x, y) = ReferenceSlice(dir, n);
         var logits = Npy.Load(CliHarness.Shared("reference", "lenet5_logits.npy"));
         var labels = Npy.Load(CliHarness.Shared("reference", "fmnist_test1000_y.npy"));
@@ -84,7 +84,7 @@ public class CommandTests
             if (rank == 0) top1++;
             if (rank < 5) top5++;
         }
-        var r = CliHarness.Run("eval", Lenet5, "--data", $"npy:{x},{y}", "--batch", "64", "--json");
+        var r = CliHarness.Run("eval", Lenet5, "--data", $"npy:{x},{y}", "--batch", "25", "--json");
         Assert.Equal(0, r.Code);
         using var doc = JsonDocument.Parse(r.Out);
         var root = doc.RootElement;
@@ -93,9 +93,9 @@ public class CommandTests
         Assert.Equal((double)top5 / n, root.GetProperty("top5").GetDouble());
         Assert.True(root.GetProperty("images_per_s").GetDouble() > 0);
 
-        var text = CliHarness.Run("eval", Lenet5, "--data", $"npy:{x},{y}", "--limit", "50");
+        var text = CliHarness.Run("eval", Lenet5, "--data", $"npy:{x},{y}", "--limit", "20");
         Assert.Equal(0, text.Code);
-        Assert.Contains("(50 images)", text.Out);
+        Assert.Contains("(20 images)", text.Out);
         Assert.Contains("top-1", text.Out);
     }
 
@@ -104,13 +104,13 @@ public class CommandTests
     {
         // xunit 2 cannot skip at run time; without Debian's dataset-fashion-mnist (test.sh installs it) there is nothing to check.
         if (!File.Exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")) return;
-        var r = CliHarness.Run("eval", Lenet5, "--data", "idx:/usr/share/datasets/fashion-mnist/t10k", "--limit", "200", "--json");
+        var r = CliHarness.Run("eval", Lenet5, "--data", "idx:/usr/share/datasets/fashion-mnist/t10k", "--limit", "64", "--json");
         Assert.Equal(0, r.Code);
         var logits = Npy.Load(CliHarness.Shared("reference", "lenet5_logits.npy"));
         var labels = Npy.Load(CliHarness.Shared("reference", "fmnist_test1000_y.npy"));
-        int top1 = Enumerable.Range(0, 200).Count(i => TopK.ArgMax(logits.Floats.Slice(i * 10, 10)) == labels.Longs[i]);
+        int top1 = Enumerable.Range(0, 64).Count(i => TopK.ArgMax(logits.Floats.Slice(i * 10, 10)) == labels.Longs[i]);
         using var doc = JsonDocument.Parse(r.Out);
-        Assert.Equal(top1 / 200.0, doc.RootElement.GetProperty("top1").GetDouble());
+        Assert.Equal(top1 / 64.0, doc.RootElement.GetProperty("top1").GetDouble());
     }
 
     [Theory]
