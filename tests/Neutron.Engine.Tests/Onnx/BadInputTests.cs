@@ -40,8 +40,9 @@ public class BadInputTests
     {
         var garbage = new byte[4096];
         new Random(1).NextBytes(garbage);
-        var e = Assert.ThrowsAny<FormatException>(() => OnnxReader.Parse(garbage, null, "noise.onnx"));
+        var e = Assert.Throws<OnnxFormatException>(() => OnnxReader.Parse(garbage, null, "noise.onnx"));
         Assert.Contains("noise.onnx", e.Message);
+        Assert.Contains(" at offset ", e.Message);
         Assert.Throws<OnnxFormatException>(() => OnnxReader.Parse("hello, I am not a model"u8.ToArray()));
     }
 
@@ -55,6 +56,15 @@ public class BadInputTests
         Assert.Contains("mystery", e.Message);
         Assert.Contains("FancyActivation", e.Message);
         Assert.Contains("opset 11", e.Message);
+    }
+
+    [Fact]
+    public void Attribute_out_of_range_is_a_model_error()
+    {
+        var model = TinyModels.Cnn();
+        model.Nodes[0] = TinyModels.Node("conv", "Conv", ["x", "w1", "b1"], ["c"], new() { ["group"] = 1L << 40 });
+        var e = Assert.Throws<ModelException>(() => new InferenceSession(model));
+        Assert.Contains("conv", e.Message);
     }
 
     [Fact]
