@@ -25,6 +25,51 @@ public class FuzzTests(ITestOutputHelper output)
     public Task Mutated_tiny_cnn_fails_only_with_typed_errors() =>
         Fuzz(OnnxWriter.ToProto(TinyModels.Cnn()).ToByteArray(), 1500, 7, runEvery: 1);
 
+    // Semantic mutations the byte fuzz rarely reaches: attributes set to extreme values and weights reshaped, on the
+    // tiny CNN, so operators' Infer meets zero strides, negative pads, huge kernels and mismatched shapes.
+    [Fact]
+    public void Tiny_cnn_with_extreme_attributes_fails_only_with_typed_errors()
+    {
+        var random = new Random(11);
+        long[] extremes = [0, -1, 1, 2, 3, 7, -7, 1000, int.MaxValue, (long)int.MaxValue + 1, long.MinValue];
+        string[] names = ["pads", "strides", "kernel_shape", "dilations", "group", "axis", "transA", "transB", "auto_pad", "ceil_mode", "epsilon", "alpha", "allowzero"];
+        var outcomes = new Dictionary<string, int>();
+        for (int i = 0; i < 600; i++)
+        {
+            var model = TinyModels.Cnn();
+            int mutations = 1 + random.Next(2);
+            for (int m = 0; m < mutations; m++)
+            {
+                if (random.Next(4) == 0)
+                {
+                    var key = model.Initializers.Keys.ElementAt(random.Next(model.Initializers.Count));
+                    var old = model.Initializers[key];
+                    int[] shape = Enumerable.Range(0, random.Next(5)).Select(_ => random.Next(4)).ToArray();
+                    model.Initializers[key] = old.IsFloating ? Tensor.Zeros(DataType.Float, shape) : Tensor.Zeros(DataType.Int64, shape);
+                    continue;
+                }
+                int n = random.Next(model.Nodes.Count);
+                var node = model.Nodes[n];
+                var attributes = new Dictionary<string, object>(node.Attributes.All);
+                string name = names[random.Next(names.Length)];
+                attributes[name] = name switch
+                {
+                    "auto_pad" => new[] { "SAME_UPPER", "SAME_LOWER", "VALID", "NOTSET", "BOGUS" }[random.Next(5)],
+                    "epsilon" or "alpha" => new[] { 0f, -1f, float.NaN, float.PositiveInfinity }[random.Next(4)],
+                    "pads" or "strides" or "kernel_shape" or "dilations" =>
+                        Enumerable.Range(0, random.Next(6)).Select(_ => extremes[random.Next(extremes.Length)]).ToArray(),
+                    _ => extremes[random.Next(extremes.Length)],
+                };
+                model.Nodes[n] = TinyModels.Node(node.Name, node.OpType, node.Inputs, node.Outputs, attributes);
+            }
+            string message = Exercise(OnnxWriter.ToProto(model).ToByteArray(), run: true);
+            string kind = message.Split(':')[0];
+            outcomes[kind] = outcomes.GetValueOrDefault(kind) + 1;
+        }
+        foreach (var (k, v) in outcomes.OrderByDescending(p => p.Value)) output.WriteLine($"{v,5}  {k}");
+        Assert.True(outcomes.GetValueOrDefault("ModelException") > 100, "the mutations should mostly make invalid models");
+    }
+
     private async Task Fuzz(byte[] original, int cases, int seed, int runEvery)
     {
         var weights = WeightRanges(original);
