@@ -33,7 +33,9 @@ public static class CliRunner
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
             string command = string.Join(' ', CommandPath(parse.CommandResult.Command));
-            Console.Error.WriteLine($"neutron: {parse.Errors[0].Message}");
+            // A stray word explains more than the "required command" error it causes, so report it first.
+            var error = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal))) ?? parse.Errors[0];
+            Console.Error.WriteLine($"neutron: {error.Message}");
             Console.Error.WriteLine($"hint: see `{command} --help`");
             return ExitCodes.Usage;
         }

@@ -19,7 +19,15 @@ public sealed class InferenceSession
         {
             var node = model.Nodes[i];
             long opset = model.Opsets.TryGetValue(node.Domain, out var v) ? v : model.Opset;
-            operators[i] = OperatorRegistry.Create(node, opset);
+            try
+            {
+                operators[i] = OperatorRegistry.Create(node, opset);
+            }
+            catch (Exception e) when (e is OverflowException or InvalidCastException or ArgumentException or FormatException and not OnnxFormatException)
+            {
+                // Operators parse attributes in their constructors; a value out of range there is the model's fault.
+                throw new ModelException(ModelErrorCode.InvalidAttribute, $"{node} (opset {opset}): invalid attribute: {e.Message}", e);
+            }
         }
         foreach (var input in model.RequiredInputs)
         {

@@ -122,6 +122,17 @@ public static class TensorProtoConverter
 
     private static void DecodeRaw(ReadOnlySpan<byte> raw, DataType type, Tensor tensor)
     {
+        // float32 and int64 are stored as we hold them: one block copy (ONNX raw_data is little-endian, as is x64).
+        if (BitConverter.IsLittleEndian && type == DataType.Float)
+        {
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).CopyTo(tensor.Floats);
+            return;
+        }
+        if (BitConverter.IsLittleEndian && type == DataType.Int64)
+        {
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(raw).CopyTo(tensor.Longs);
+            return;
+        }
         int width = ElementSize(type);
         for (int i = 0; i < tensor.Length; i++)
         {
