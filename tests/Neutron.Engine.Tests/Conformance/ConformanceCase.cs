@@ -15,8 +15,12 @@ public static class ConformanceCase
 
     /// <summary>Null when every data set matches, otherwise one line naming the first data set and output that
     /// does not match (with the worst element) or the error the engine raised.</summary>
-    public static string? Run(string caseFolder)
+    public static string? Run(string caseFolder) => Run(caseFolder, out _);
+
+    /// <param name="boundAsConstants">Whether some data set had to be run with its inputs bound as constants.</param>
+    public static string? Run(string caseFolder, out bool boundAsConstants)
     {
+        boundAsConstants = false;
         Model model;
         try { model = OnnxReader.Load(Path.Combine(caseFolder, "model.onnx")); }
         catch (Exception e) when (e is ModelException or FormatException) { return Describe(e); }
@@ -25,7 +29,7 @@ public static class ConformanceCase
         foreach (var set in Directory.GetDirectories(caseFolder, "test_data_set_*").Order(StringComparer.Ordinal))
         {
             string? failure;
-            try { failure = RunSet(model, ReadAll(set, "input_"), ReadAll(set, "output_")); }
+            try { failure = RunSet(model, ReadAll(set, "input_"), ReadAll(set, "output_"), out bool bound); boundAsConstants |= bound; }
             catch (Exception e) when (e is ModelException or FormatException) { return Describe(e); }
             if (failure is not null) return $"{Path.GetFileName(set)}: {failure}";
         }
@@ -34,8 +38,9 @@ public static class ConformanceCase
 
     private static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message}";
 
-    private static string? RunSet(Model model, Tensor[] inputs, Tensor[] expected)
+    private static string? RunSet(Model model, Tensor[] inputs, Tensor[] expected, out bool bound)
     {
+        bound = false;
         var required = model.RequiredInputs.ToArray();
         if (inputs.Length != required.Length)
             return $"data set holds {inputs.Length} inputs, the model requires {required.Length}";
@@ -53,12 +58,13 @@ public static class ConformanceCase
             // Resize's scales...) must be known then: bind the test's inputs as constants and run again.
             var initializers = new Dictionary<string, Tensor>(model.Initializers, StringComparer.Ordinal);
             foreach (var (name, tensor) in feeds) initializers[name] = tensor;
-            var bound = new Model
+            var constants = new Model
             {
                 Nodes = model.Nodes, Initializers = initializers, Inputs = model.Inputs, Outputs = model.Outputs,
                 Opsets = model.Opsets, GraphName = model.GraphName, IrVersion = model.IrVersion, Path = model.Path,
             };
-            results = new InferenceSession(bound).Run(new Dictionary<string, Tensor>());
+            results = new InferenceSession(constants).Run(new Dictionary<string, Tensor>());
+            bound = true;
         }
         if (expected.Length != model.Outputs.Count)
             return $"data set holds {expected.Length} outputs, the model declares {model.Outputs.Count}";
