@@ -2,15 +2,13 @@
 //   x: (C, H, W) of one image   w: (M, C/group, kH, kW)   b: (M) or null   y: (M, oH, oW) of one image
 // Reference: the direct seven-loop sum (oracle, and the `scalar` kernel set). Forward: the fast paths —
 // depthwise (group = C = M) by shifted row multiply-adds, 1×1 stride-1 unpadded as a plain GEMM on the input
-// planes, everything else as im2col (into a per-thread scratch reused across runs) + Gemm32. No threads here.
+// planes, everything else as im2col (into pooled scratch reused across runs) + Gemm32. No threads here.
 using System.Numerics.Tensors;
 
 namespace Neutron.Engine.Kernels;
 
 public static class ConvKernels
 {
-    [ThreadStatic] private static float[]? columns;
-
     public static void Forward(Conv2D g, int group, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
         => Forward(KernelSet.Active, g, group, x, w, b, y);
 
@@ -27,26 +25,30 @@ public static class ConvKernels
             return;
         }
         int k = g.PatchSize, n = g.OutSpatial, mpg = g.MPerGroup;
-        ReadOnlySpan<float> cols;
-        if (g.IsPointwise) cols = x.Slice(group * g.CPerGroup * n, g.CPerGroup * n);
+        var yg = y.Slice(group * mpg * n, mpg * n);
+        var wg = w.Slice(group * mpg * k, mpg * k);
+        if (g.IsPointwise)
+            Gemm32.Multiply(variant, false, false, mpg, n, k, 1f, wg, k, x.Slice(group * g.CPerGroup * n, g.CPerGroup * n), n, 0f, yg, n);
         else
         {
-            var scratch = Scratch(k * n);
-            Im2Col(g, group, x, scratch);
-            cols = scratch.AsSpan(0, k * n);
+            var scratch = RentColumns(k * n);
+            try
+            {
+                Im2Col(g, group, x, scratch);
+                Gemm32.Multiply(variant, false, false, mpg, n, k, 1f, wg, k, scratch.AsSpan(0, k * n), n, 0f, yg, n);
+            }
+            finally
+            {
+                ReturnColumns(scratch);
+            }
         }
-        var yg = y.Slice(group * mpg * n, mpg * n);
-        Gemm32.Multiply(variant, false, false, mpg, n, k, 1f, w.Slice(group * mpg * k, mpg * k), k, cols, n, 0f, yg, n);
         AddBias(b, group * mpg, mpg, n, yg);
     }
 
-    /// <summary>This thread's im2col buffer, grown to at least size and then reused (steady state allocates nothing).</summary>
-    public static float[] Scratch(int size)
-    {
-        var s = columns;
-        if (s is null || s.Length < size) columns = s = new float[size];
-        return s;
-    }
+    /// <summary>An im2col buffer of at least size floats from the shared scratch pool (steady state allocates nothing).</summary>
+    public static float[] RentColumns(int size) => ScratchPool.Rent(size);
+
+    public static void ReturnColumns(float[] buffer) => ScratchPool.Return(buffer);
 
     /// <summary>y_g[m, :] += b[first + m] for the group's mpg output planes of n elements.</summary>
     public static void AddBias(ReadOnlySpan<float> b, int first, int mpg, int n, Span<float> yg)

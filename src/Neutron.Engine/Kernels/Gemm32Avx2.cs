@@ -17,9 +17,6 @@ internal static unsafe class Gemm32Avx2
     // Zen 3: an MR×KC A panel and a KC×NR B panel stay in L1 (48 KB together), the MC×KC A block (144 KB) in L2.
     public const int KC = 256, MC = 144, NC = 3072;
 
-    [ThreadStatic] private static float[]? packA;
-    [ThreadStatic] private static float[]? packB;
-
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
@@ -29,15 +26,27 @@ internal static unsafe class Gemm32Avx2
             ScaleOnly(m, n, alpha, beta, c, ldc);
             return;
         }
-        // Scratch grows to the largest problem seen on this thread, then is reused: steady state allocates nothing.
-        var pa = packA ??= new float[MC * KC];
+        // Packed panels of A (MC×KC) and B (KC×NC) in one pooled buffer, reused across calls.
         int panelCols = Math.Min(NC, RoundUp(n, NR));
-        var pb = packB;
-        if (pb is null || pb.Length < KC * panelCols) packB = pb = new float[KC * panelCols];
+        var scratch = ScratchPool.Rent(MC * KC + KC * panelCols);
+        try
+        {
+            Blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
+        }
+        finally
+        {
+            ScratchPool.Return(scratch);
+        }
+    }
+
+    private static void Blocked(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, float[] scratch)
+    {
         float* tile = stackalloc float[MR * NR];
 
-        fixed (float* ap = a, bp = b, cp = c, pap = pa, pbp = pb)
+        fixed (float* ap = a, bp = b, cp = c, pap = scratch)
         {
+            float* pbp = pap + MC * KC;
             for (int jc = 0; jc < n; jc += NC)
             {
                 int nc = Math.Min(NC, n - jc);

@@ -73,21 +73,16 @@ public sealed class Conv : Operator
         for (int task = 0; task < tasks; task++)
         {
             int n = task / group, gi = task % group;
-            float[] lowered;
-            int loweredAt;
+            int yAt = n * outPerImage + gi * mpg * cols;
             if (g.IsPointwise)
-            {
-                lowered = xf;
-                loweredAt = n * perImage + gi * g.CPerGroup * cols;
-            }
+                ParallelGemm.Multiply(false, false, mpg, cols, k, 1f, wf, gi * mpg * k, k, xf, n * perImage + gi * g.CPerGroup * cols, cols, 0f, yf, yAt, cols);
             else
             {
-                lowered = ConvKernels.Scratch(k * cols);
-                loweredAt = 0;
+                var lowered = ConvKernels.RentColumns(k * cols);
                 ConvKernels.Im2Col(g, gi, xf.AsSpan(n * perImage, perImage), lowered);
+                ParallelGemm.Multiply(false, false, mpg, cols, k, 1f, wf, gi * mpg * k, k, lowered, 0, cols, 0f, yf, yAt, cols);
+                ConvKernels.ReturnColumns(lowered);
             }
-            int yAt = n * outPerImage + gi * mpg * cols;
-            ParallelGemm.Multiply(false, false, mpg, cols, k, 1f, wf, gi * mpg * k, k, lowered, loweredAt, cols, 0f, yf, yAt, cols);
             ConvKernels.AddBias(bf, gi * mpg, mpg, cols, yf.AsSpan(yAt, mpg * cols));
         }
     }

@@ -1,8 +1,11 @@
 // Gemm: Y = alpha * op(A) * op(B) + beta * C, op = optional transpose, C broadcast to (M, N).
 //   A: (M, K) or (K, M) if transA   B: (K, N) or (N, K) if transB   C: broadcastable to (M, N)   Y: (M, N)
+// The product runs on Gemm32 split across cores (ParallelGemm); Gemm32.Reference is its oracle.
+using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Neutron.Engine.Operators;
 
@@ -48,15 +51,23 @@ public sealed class Gemm : Operator
         int m = y.Shape[0], n = y.Shape[1];
         int k = transA ? a.Shape[0] : a.Shape[1];
         var yf = y.Floats;
+        float productBeta = 0f;
         if (inputs.Length > 2 && inputs[2] is { } c && beta != 0f)
         {
             // Y starts as beta * C broadcast to (M, N); the product is accumulated on top.
-            ElementwiseKernels.BinaryReference(BinaryOp.Mul, c.Floats, c.Shape, [beta], [], yf, [m, n]);
-            Gemm32.Multiply(transA, transB, m, n, k, alpha, a.Floats, b.Floats, 1f, yf);
+            var cf = c.Floats;
+            if (c.Length == n && c.Shape.Length > 0 && c.Shape[^1] == n && m > 0)
+            {
+                // The usual bias row: scale it once, copy it down.
+                var first = yf[..n];
+                TensorPrimitives.Multiply(cf, beta, first);
+                for (int i = 1; i < m; i++) first.CopyTo(yf.Slice(i * n, n));
+            }
+            else if (c.Length == m * n) TensorPrimitives.Multiply(cf, beta, yf);
+            else ElementwiseKernels.BinaryReference(BinaryOp.Mul, cf, c.Shape, [beta], [], yf, [m, n]);
+            productBeta = 1f;
         }
-        else
-        {
-            Gemm32.Multiply(transA, transB, m, n, k, alpha, a.Floats, b.Floats, 0f, yf);
-        }
+        ParallelGemm.Multiply(transA, transB, m, n, k, alpha, a.FloatBuffer!, 0, transA ? m : k, b.FloatBuffer!, 0, transB ? k : n,
+            productBeta, y.FloatBuffer!, 0, n);
     }
 }
