@@ -8,6 +8,9 @@ using Neutron.Engine.Data;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Onnx;
 using Neutron.Engine.Training;
+using Neutron.Faults;
+using Neutron.Faults.Formats;
+using Neutron.Faults.Training;
 using Spectre.Console;
 
 namespace Neutron.Cli.Commands;
@@ -30,10 +33,11 @@ public static class TrainCommand
         var augment = new Option<bool>("--augment") { Description = "random crop (pad 2 on 28×28, 4 on 32×32) and horizontal flip" };
         var limit = new Option<int>("--limit") { Description = "train on the first N images only", DefaultValueFactory = _ => int.MaxValue };
         var threads = new Option<int>("--threads") { Description = "threads to use", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var qat = new Option<string?>("--qat") { Description = "quantization-aware training: weights stored as int8 or fxpW.F (e.g. fxp8.6)" };
         var output = new Option<FileInfo>("--out") { Description = "where to write the trained ONNX model", Required = true };
         var command = new Command("train", "Train LeNet-5 or ResNet-20 (or fine-tune an ONNX model) and export ONNX")
         {
-            arch, from, data, test, epochs, batch, lr, optimizer, schedule, weightDecay, seed, augment, limit, threads, output,
+            arch, from, data, test, epochs, batch, lr, optimizer, schedule, weightDecay, seed, augment, limit, threads, qat, output,
         };
         command.SetAction(parse =>
         {
@@ -51,6 +55,13 @@ public static class TrainCommand
                 ? OnnxReader.Load(fromFile.FullName)
                 : Architectures.Create(archName, train.Channels, train.Height, train.Width, Math.Max(10, train.Classes), parse.GetValue(seed));
             var net = new ModelTape(model);
+            NumberFormat? qatFormat = null;
+            if (parse.GetValue(qat) is { } qatText)
+            {
+                try { qatFormat = NumberFormat.Parse(qatText); }
+                catch (FaultException ex) { throw new UserError(ex.Message, "e.g. --qat fxp8.6 or --qat int8"); }
+                QuantizationAwareTraining.Attach(net, qatFormat);
+            }
 
             string opt = parse.GetValue(optimizer)!.ToLowerInvariant();
             var optKind = opt switch
@@ -79,7 +90,7 @@ public static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Augmentation = parse.GetValue(augment) ? new Augmentation(train.Height >= 32 ? 4 : 2, true) : Augmentation.None,
             };
-            string where = fromFile?.Name ?? archName;
+            string where = (fromFile?.Name ?? archName) + (qatFormat is null ? "" : $" with QAT in {qatFormat.Name}");
             Console.WriteLine($"training {where} ({net.ParameterCount:N0} parameters) on {train.Count:N0} images {train.Channels}×{train.Height}×{train.Width}" +
                 $"{(testSet is null ? "" : $", testing on {testSet.Count:N0}")}; {optKind.ToString().ToLowerInvariant()} lr {options.LearningRate} {schedKind.ToString().ToLowerInvariant()}, batch {b}, {Parallelism.MaxThreads} threads");
             var clock = Stopwatch.StartNew();
@@ -108,6 +119,8 @@ public static class TrainCommand
             {
                 reports = new Trainer(net, options) { OnEpoch = r => Console.WriteLine(Line(r)) }.Fit(train, testSet);
             }
+            // QAT: store the shadow weights in the format, so the file holds what a campaign in it computes with.
+            if (qatFormat is not null) QuantizationAwareTraining.Freeze(net, qatFormat);
             var outFile = parse.GetValue(output)!;
             OnnxWriter.Save(net.Model, outFile.FullName);
             var last = reports[^1];
