@@ -39,6 +39,7 @@ public class TrainCommandTests
     [InlineData("--optimizer", "rmsprop")]
     [InlineData("--qat", "fxp40.2")]
     [InlineData("--arch", "vgg")]
+    [InlineData("--fault-aware", "1e-3")]
     public void Bad_options_are_usage_errors(string option, string value)
     {
         string data = "idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000");
