@@ -8,6 +8,9 @@ using Neutron.Engine.Data;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Onnx;
 using Neutron.Engine.Training;
+using Neutron.Faults;
+using Neutron.Faults.Formats;
+using Neutron.Faults.Training;
 using Spectre.Console;
 
 namespace Neutron.Cli.Commands;
@@ -30,10 +33,13 @@ public static class TrainCommand
         var augment = new Option<bool>("--augment") { Description = "random crop (pad 2 on 28×28, 4 on 32×32) and horizontal flip" };
         var limit = new Option<int>("--limit") { Description = "train on the first N images only", DefaultValueFactory = _ => int.MaxValue };
         var threads = new Option<int>("--threads") { Description = "threads to use", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var qat = new Option<string?>("--qat") { Description = "quantization-aware training: weights stored as int8 or fxpW.F (e.g. fxp8.6)" };
+        var faultAware = new Option<double?>("--fault-aware") { Description = "fault-aware training at this bit-error rate per stored weight bit (needs --qat FORMAT)" };
+        var faultMaps = new Option<int>("--fault-maps") { Description = "held-out fault maps for accuracy under faults before/after", DefaultValueFactory = _ => 20 };
         var output = new Option<FileInfo>("--out") { Description = "where to write the trained ONNX model", Required = true };
         var command = new Command("train", "Train LeNet-5 or ResNet-20 (or fine-tune an ONNX model) and export ONNX")
         {
-            arch, from, data, test, epochs, batch, lr, optimizer, schedule, weightDecay, seed, augment, limit, threads, output,
+            arch, from, data, test, epochs, batch, lr, optimizer, schedule, weightDecay, seed, augment, limit, threads, qat, faultAware, faultMaps, output,
         };
         command.SetAction(parse =>
         {
@@ -51,6 +57,28 @@ public static class TrainCommand
                 ? OnnxReader.Load(fromFile.FullName)
                 : Architectures.Create(archName, train.Channels, train.Height, train.Width, Math.Max(10, train.Classes), parse.GetValue(seed));
             var net = new ModelTape(model);
+            NumberFormat? qatFormat = null;
+            if (parse.GetValue(qat) is { } qatText)
+            {
+                try { qatFormat = NumberFormat.Parse(qatText); }
+                catch (FaultException ex) { throw new UserError(ex.Message, "e.g. --qat fxp8.6 or --qat int8"); }
+                QuantizationAwareTraining.Attach(net, qatFormat);
+            }
+            double? ber = parse.GetValue(faultAware);
+            int maps = parse.GetValue(faultMaps);
+            FaultStatistic? faultsBefore = null;
+            if (ber is { } rate)
+            {
+                if (qatFormat is null) throw new UserError("--fault-aware needs the format the faults hit", "add --qat fxp8.6 (or int8, fxpW.F)");
+                if (!(rate > 0 && rate < 1)) throw new UserError($"bit-error rate {rate} must be in (0, 1)", "e.g. --fault-aware 1e-3");
+                if (maps < 1) throw new UserError($"--fault-maps {maps} must be at least 1", "e.g. --fault-maps 20");
+                if (testSet is not null)
+                {
+                    faultsBefore = FaultAwareTraining.AccuracyUnderFaults(net, testSet, qatFormat, rate, maps, HeldOutSeed(parse.GetValue(seed)));
+                    Console.WriteLine($"before: test accuracy at bit-error rate {rate:G3} in {qatFormat.Name}: {faultsBefore}");
+                }
+                FaultAwareTraining.Attach(net, qatFormat, rate, (ulong)parse.GetValue(seed));
+            }
 
             string opt = parse.GetValue(optimizer)!.ToLowerInvariant();
             var optKind = opt switch
@@ -79,7 +107,7 @@ public static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Augmentation = parse.GetValue(augment) ? new Augmentation(train.Height >= 32 ? 4 : 2, true) : Augmentation.None,
             };
-            string where = fromFile?.Name ?? archName;
+            string where = (fromFile?.Name ?? archName) + (qatFormat is null ? "" : $" with QAT in {qatFormat.Name}");
             Console.WriteLine($"training {where} ({net.ParameterCount:N0} parameters) on {train.Count:N0} images {train.Channels}×{train.Height}×{train.Width}" +
                 $"{(testSet is null ? "" : $", testing on {testSet.Count:N0}")}; {optKind.ToString().ToLowerInvariant()} lr {options.LearningRate} {schedKind.ToString().ToLowerInvariant()}, batch {b}, {Parallelism.MaxThreads} threads");
             var clock = Stopwatch.StartNew();
@@ -108,6 +136,13 @@ public static class TrainCommand
             {
                 reports = new Trainer(net, options) { OnEpoch = r => Console.WriteLine(Line(r)) }.Fit(train, testSet);
             }
+            // QAT: store the shadow weights in the format, so the file holds what a campaign in it computes with.
+            if (qatFormat is not null) QuantizationAwareTraining.Freeze(net, qatFormat);
+            if (ber is { } r && testSet is not null)
+            {
+                var after = FaultAwareTraining.AccuracyUnderFaults(net, testSet, qatFormat!, r, maps, HeldOutSeed(parse.GetValue(seed)));
+                Console.WriteLine($"after:  test accuracy at bit-error rate {r:G3} in {qatFormat!.Name}: {after} (fault-free {Trainer.Evaluate(net, testSet):P2})");
+            }
             var outFile = parse.GetValue(output)!;
             OnnxWriter.Save(net.Model, outFile.FullName);
             var last = reports[^1];
@@ -117,6 +152,9 @@ public static class TrainCommand
         });
         return command;
     }
+
+    /// <summary>Fault maps for before/after figures come from another seed than training's, so they are held out.</summary>
+    private static ulong HeldOutSeed(int seed) => (ulong)seed ^ 0x5EED_0F_FA17UL;
 
     private static string Line(EpochReport r) =>
         $"epoch {r.Epoch,3}/{r.Epochs}  loss {r.Loss:F4}  train {r.Accuracy:P2}" +
