@@ -45,15 +45,15 @@ public class BitErrorRateMonteCarloTests
         string shared = FindShared();
         var model = OnnxReader.Load(Path.Combine(shared, "models/lenet5.onnx"));
         var before = model.Initializers.ToDictionary(p => p.Key, p => p.Value.IsFloating ? p.Value.Floats.ToArray() : []);
-        var data = DataSpec.Load($"npy:{shared}/reference/fmnist_test1000_x.npy,{shared}/reference/fmnist_test1000_y.npy", new DataOptions { Limit = 50 });
+        var data = DataSpec.Load($"npy:{shared}/reference/fmnist_test1000_x.npy,{shared}/reference/fmnist_test1000_y.npy", new DataOptions { Limit = 32 });
         var mc = new BitErrorRateMonteCarlo(model, new EvaluationSet(data.Images, data.Labels),
-            new BerOptions { Rates = [1e-6, 1e-2], Samples = 3, Seed = 5, Filter = new SiteFilter { Name = "*" } });
+            new BerOptions { Rates = [1e-6, 1e-2], Samples = 2, Seed = 5, Filter = new SiteFilter { Name = "*" } });
         var result = mc.Run();
 
         // Flip counts are those of the pure position function (determinism itself is tested above).
         Assert.Equal(result.Samples.Select(s => s.Flips), result.Samples.Select(s => (long)BitErrorRateMonteCarlo.FlipPositions(5, s.Rate, s.Sample, result.TotalBits).Count));
         Assert.Equal(mc.Sites.Sum(s => s.Elements) * 32, result.TotalBits);
-        Assert.InRange(result.GoldenAccuracy, 0.85, 1.0);
+        Assert.InRange(result.GoldenAccuracy, 0.7, 1.0); // 0.926 on all 1,000 reference images
         var low = result.Points[0];
         var high = result.Points[1];
         // 1e-2 of ~2M bits: ~20,000 flips, about 200 in exponent bit 30, each multiplying a weight by ~2^128: ruin.
