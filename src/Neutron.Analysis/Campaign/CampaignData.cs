@@ -61,6 +61,13 @@ public sealed class CampaignData
     /// <summary>Optional class names (index → name); empty when the campaign did not record them.</summary>
     public IReadOnlyList<string> ClassNames { get; init; } = [];
 
+    /// <summary>The same campaign with class names (e.g. a taxonomy's, when the store recorded none).</summary>
+    public CampaignData WithClassNames(IReadOnlyList<string> names)
+    {
+        if (names.Count != ClassCount) throw new ArgumentException($"{names.Count} class names for {ClassCount} classes", nameof(names));
+        return new CampaignData(ClassCount, Labels, GoldenTop1, Faults, Settings) { ClassNames = names };
+    }
+
     public int ImageCount => Labels.Length;
     public int GoldenCorrect { get; }
     public double GoldenAccuracy => ImageCount == 0 ? double.NaN : (double)GoldenCorrect / ImageCount;

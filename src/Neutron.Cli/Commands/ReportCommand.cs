@@ -24,6 +24,7 @@ public static class ReportCommand
             var data = CampaignDataLoader.Load(store, parse.GetValue(campaign));
             var tax = parse.GetValue(taxonomy) is { } t ? ClassTaxonomy.Load(t.FullName) : null;
             tax?.CheckClassCount(data.ClassCount);
+            if (tax is not null && data.ClassNames.Count == 0) data = data.WithClassNames(tax.Classes);
             var input = new ReportInput(data)
             {
                 Taxonomy = tax,
