@@ -4,6 +4,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Neutron.Engine.Execution;
+using Neutron.Engine.Kernels;
 
 namespace Neutron.Cli.Commands;
 
@@ -29,6 +30,14 @@ public static class BenchCommand
             {
                 if (t < 1) throw new UserError($"--threads {t} must be at least 1", $"this machine has {Environment.ProcessorCount} cores");
                 Parallelism.MaxThreads = t;
+            }
+            try
+            {
+                _ = KernelSet.Active;
+            }
+            catch (TypeInitializationException e) when (e.InnerException is ArgumentException bad)
+            {
+                throw new UserError(bad.Message, $"unset {KernelSet.EnvironmentVariable} or set it to scalar or avx2");
             }
             var r = InferenceBenchmark.Run(file.FullName, b, s);
             if (parse.GetValue(json))
