@@ -1,6 +1,8 @@
 // Runs the command line and turns exceptions into DESIGN §7's exit codes: one line plus a hint for user errors,
 // a stack trace only for internal errors.
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using Neutron.Engine;
 
 namespace Neutron.Cli;
@@ -27,9 +29,17 @@ public static class CliRunner
     public static int Invoke(RootCommand root, string[] args)
     {
         var parse = root.Parse(args);
+        // System.CommandLine answers parse errors with its help text and exit 1; we print one line and exit 2.
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            string command = string.Join(' ', CommandPath(parse.CommandResult.Command));
+            Console.Error.WriteLine($"neutron: {parse.Errors[0].Message}");
+            Console.Error.WriteLine($"hint: see `{command} --help`");
+            return ExitCodes.Usage;
+        }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = Console.Out, Error = Console.Error });
         }
         catch (Exception e)
         {
@@ -37,11 +47,20 @@ public static class CliRunner
         }
     }
 
+    private static IEnumerable<string> CommandPath(Command command)
+    {
+        var names = new List<string>();
+        for (Command? c = command; c is not null; c = c.Parents.OfType<Command>().FirstOrDefault())
+            names.Insert(0, c is RootCommand ? "neutron" : c.Name);
+        return names;
+    }
+
     public static int Report(Exception e)
     {
         var (code, hint) = e switch
         {
             UserError u => (u.ExitCode, u.Hint),
+            Neutron.Results.Store.StoreException s => (ExitCodes.Storage, s.Hint),
             ModelException m => (ExitCodes.ModelOrData, m.Code switch
             {
                 ModelErrorCode.UnsupportedOperator or ModelErrorCode.UnsupportedOpset => "see docs/operators.md for what the engine serves",

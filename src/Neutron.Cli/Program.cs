@@ -1,13 +1,27 @@
-// neutron: thin commands over the libraries. Each command lives in Commands/<Name>Command.cs.
+// neutron: thin commands over the libraries. Each command lives in Commands/<Name>Command.cs; add one line here.
 using System.CommandLine;
-using Neutron.Cli;
 using Neutron.Cli.Commands;
 
-var root = new RootCommand("Neutron: find the bits that break your network before a neutron does.")
+namespace Neutron.Cli;
+
+public static class Program
 {
-    InspectCommand.Create(),
-    ReportCommand.Create(),
-    TrustCommand.Create(),
-    BerCommand.Create(),
-};
-return CliRunner.Invoke(root, args);
+    public static RootCommand Root() => new("Neutron: find the bits that break your network before a neutron does.")
+    {
+        InspectCommand.Create(),
+        RunCommand.Create(),
+        EvalCommand.Create(),
+        BenchCommand.Create(),
+        CampaignCommand.Create(),
+        ResumeCommand.Create(),
+        ExportCommand.Create(),
+        SummaryCommand.Create(),
+        MergeCommand.Create(),
+        TrainCommand.Create(),
+        ReportCommand.Create(),
+        TrustCommand.Create(),
+        BerCommand.Create(),
+    };
+
+    public static int Main(string[] args) => CliRunner.Invoke(Root(), args);
+}

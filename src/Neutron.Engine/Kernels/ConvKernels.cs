@@ -1,12 +1,142 @@
 // 2-D convolution of one image and one group.
 //   x: (C, H, W) of one image   w: (M, C/group, kH, kW)   b: (M) or null   y: (M, oH, oW) of one image
-// Reference: the direct seven-loop sum (oracle). Forward: dispatches to the fastest variant.
+// Reference: the direct seven-loop sum (oracle, and the `scalar` kernel set). Forward: the fast paths —
+// depthwise (group = C = M) by shifted row multiply-adds, 1×1 stride-1 unpadded as a plain GEMM on the input
+// planes, everything else as im2col (into a per-thread scratch reused across runs) + Gemm32. No threads here.
+using System.Numerics.Tensors;
+
 namespace Neutron.Engine.Kernels;
 
 public static class ConvKernels
 {
+    [ThreadStatic] private static float[]? columns;
+
     public static void Forward(Conv2D g, int group, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
-        => Reference(g, group, x, w, b, y);
+        => Forward(KernelSet.Active, g, group, x, w, b, y);
+
+    public static void Forward(KernelVariant variant, Conv2D g, int group, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    {
+        if (variant == KernelVariant.Scalar)
+        {
+            Reference(g, group, x, w, b, y);
+            return;
+        }
+        if (g.IsDepthwise)
+        {
+            Depthwise(g, group, x, w, b, y);
+            return;
+        }
+        int k = g.PatchSize, n = g.OutSpatial, mpg = g.MPerGroup;
+        ReadOnlySpan<float> cols;
+        if (g.IsPointwise) cols = x.Slice(group * g.CPerGroup * n, g.CPerGroup * n);
+        else
+        {
+            var scratch = Scratch(k * n);
+            Im2Col(g, group, x, scratch);
+            cols = scratch.AsSpan(0, k * n);
+        }
+        var yg = y.Slice(group * mpg * n, mpg * n);
+        Gemm32.Multiply(variant, false, false, mpg, n, k, 1f, w.Slice(group * mpg * k, mpg * k), k, cols, n, 0f, yg, n);
+        AddBias(b, group * mpg, mpg, n, yg);
+    }
+
+    /// <summary>This thread's im2col buffer, grown to at least size and then reused (steady state allocates nothing).</summary>
+    public static float[] Scratch(int size)
+    {
+        var s = columns;
+        if (s is null || s.Length < size) columns = s = new float[size];
+        return s;
+    }
+
+    /// <summary>y_g[m, :] += b[first + m] for the group's mpg output planes of n elements.</summary>
+    public static void AddBias(ReadOnlySpan<float> b, int first, int mpg, int n, Span<float> yg)
+    {
+        if (b.IsEmpty) return;
+        for (int m = 0; m < mpg; m++)
+        {
+            var plane = yg.Slice(m * n, n);
+            TensorPrimitives.Add(plane, b[first + m], plane);
+        }
+    }
+
+    /// <summary>
+    /// Lowers the group's input patches to a (C/group·kH·kW, oH·oW) matrix, row (c, ky, kx), zeros where the window
+    /// hangs over the padding: then y_g = w_g · cols.
+    /// </summary>
+    public static void Im2Col(Conv2D g, int group, ReadOnlySpan<float> x, Span<float> cols)
+    {
+        int cpg = g.CPerGroup, n = g.OutSpatial, ow = g.OutW, sw = g.StrideW;
+        for (int ci = 0; ci < cpg; ci++)
+        {
+            var plane = x.Slice((group * cpg + ci) * g.H * g.W, g.H * g.W);
+            for (int ky = 0; ky < g.KH; ky++)
+            for (int kx = 0; kx < g.KW; kx++)
+            {
+                var dst = cols.Slice(((ci * g.KH + ky) * g.KW + kx) * n, n);
+                int offset = kx * g.DilationW - g.PadLeft;
+                var (lo, hi) = ValidRange(offset, sw, g.W, ow);
+                for (int oy = 0; oy < g.OutH; oy++)
+                {
+                    var row = dst.Slice(oy * ow, ow);
+                    int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+                    if ((uint)iy >= (uint)g.H)
+                    {
+                        row.Clear();
+                        continue;
+                    }
+                    row[..lo].Clear();
+                    row[hi..].Clear();
+                    var src = plane.Slice(iy * g.W, g.W);
+                    if (sw == 1) src.Slice(lo + offset, hi - lo).CopyTo(row[lo..hi]);
+                    else
+                        for (int ox = lo; ox < hi; ox++) row[ox] = src[ox * sw + offset];
+                }
+            }
+        }
+    }
+
+    /// <summary>Output columns [lo, hi) whose input column ox·stride + offset lies inside [0, width).</summary>
+    private static (int Lo, int Hi) ValidRange(int offset, int stride, int width, int outWidth)
+    {
+        int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+        int last = width - 1 - offset;
+        int hi = last < 0 ? 0 : last / stride + 1;
+        lo = Math.Min(lo, outWidth);
+        hi = Math.Clamp(hi, lo, outWidth);
+        return (lo, hi);
+    }
+
+    /// <summary>Depthwise: channel c = group convolves its own plane; rows accumulate shifted input rows times one tap.</summary>
+    private static void Depthwise(Conv2D g, int c, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    {
+        var plane = x.Slice(c * g.H * g.W, g.H * g.W);
+        var taps = w.Slice(c * g.KH * g.KW, g.KH * g.KW);
+        var output = y.Slice(c * g.OutSpatial, g.OutSpatial);
+        int ow = g.OutW, sw = g.StrideW;
+        output.Clear();
+        for (int oy = 0; oy < g.OutH; oy++)
+        {
+            var row = output.Slice(oy * ow, ow);
+            for (int ky = 0; ky < g.KH; ky++)
+            {
+                int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+                if ((uint)iy >= (uint)g.H) continue;
+                var src = plane.Slice(iy * g.W, g.W);
+                for (int kx = 0; kx < g.KW; kx++)
+                {
+                    float tap = taps[ky * g.KW + kx];
+                    int offset = kx * g.DilationW - g.PadLeft;
+                    var (lo, hi) = ValidRange(offset, sw, g.W, ow);
+                    if (hi <= lo) continue;
+                    var dst = row[lo..hi];
+                    if (sw == 1) TensorPrimitives.MultiplyAdd(src.Slice(lo + offset, hi - lo), tap, dst, dst);
+                    else
+                        for (int ox = lo; ox < hi; ox++) dst[ox - lo] += src[ox * sw + offset] * tap;
+                }
+            }
+        }
+        if (!b.IsEmpty) TensorPrimitives.Add(output, b[c], output);
+    }
 
     public static void Reference(Conv2D g, int group, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
     {

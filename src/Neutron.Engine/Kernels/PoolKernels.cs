@@ -1,5 +1,13 @@
 // Pooling over one (H, W) plane. The geometry's KH/KW are the window, strides and pads as in Conv2D.
 //   x: (H, W)   y: (oH, oW)
+// MaxPlane is the reference for every max pool; Max2x2 is the Vector256 fast path for the common 2×2 stride-2
+// unpadded window (LeNet, VGG), NaN-propagating like its twin.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Vec = System.Runtime.Intrinsics.Vector256<float>;
+
 namespace Neutron.Engine.Kernels;
 
 public static class PoolKernels
@@ -35,6 +43,56 @@ public static class PoolKernels
         }
     }
 
+    /// <summary>Whether Max2x2 serves this geometry: a 2×2 window, stride 2, no pads or dilation, no partial windows.</summary>
+    public static bool IsMax2x2(Conv2D g) =>
+        g.KH == 2 && g.KW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.DilationH == 1 && g.DilationW == 1
+        && g.PadTop == 0 && g.PadLeft == 0 && 2 * g.OutH <= g.H && 2 * g.OutW <= g.W;
+
+    /// <summary>2×2 stride-2 max pool of one plane (IsMax2x2 geometries only); a window holding a NaN yields NaN.</summary>
+    public static void Max2x2(Conv2D g, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int w = g.W, ow = g.OutW;
+        if (x.Length < g.H * w || y.Length < g.OutH * ow) throw new ArgumentException($"plane buffers too small for {g.H}×{w} → {g.OutH}×{ow}");
+        bool simd = Avx2.IsSupported && KernelSet.Active != KernelVariant.Scalar;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        for (int oy = 0; oy < g.OutH; oy++)
+        {
+            int top = 2 * oy * w, bottom = top + w, dst = oy * ow;
+            int ox = 0;
+            if (simd)
+            {
+                for (; ox + 8 <= ow; ox += 8)
+                {
+                    // Vertical max of 16 columns, then max of even and odd columns; the in-lane shuffles leave
+                    // 64-bit pairs in order 0,2,1,3, which the permute restores.
+                    var v0 = NanMax(Vector256.LoadUnsafe(ref xr, (nuint)(top + 2 * ox)), Vector256.LoadUnsafe(ref xr, (nuint)(bottom + 2 * ox)));
+                    var v1 = NanMax(Vector256.LoadUnsafe(ref xr, (nuint)(top + 2 * ox + 8)), Vector256.LoadUnsafe(ref xr, (nuint)(bottom + 2 * ox + 8)));
+                    var even = Avx.Shuffle(v0, v1, 0b10_00_10_00);
+                    var odd = Avx.Shuffle(v0, v1, 0b11_01_11_01);
+                    var m = Avx2.Permute4x64(NanMax(even, odd).AsDouble(), 0b11_01_10_00).AsSingle();
+                    m.StoreUnsafe(ref yr, (nuint)(dst + ox));
+                }
+            }
+            for (; ox < ow; ox++) // scalar tail
+            {
+                int i = top + 2 * ox, j = bottom + 2 * ox;
+                y[dst + ox] = NanMax(NanMax(x[i], x[j]), NanMax(x[i + 1], x[j + 1]));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vec NanMax(Vec a, Vec b)
+    {
+        // vmaxps returns b when either is NaN; a + b is NaN then, and it replaces the unordered lanes.
+        var unordered = Avx.CompareUnordered(a, b);
+        return Avx.BlendVariable(Avx.Max(a, b), Avx.Add(a, b), unordered);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float NanMax(float a, float b) => float.IsNaN(a) || float.IsNaN(b) ? a + b : a > b ? a : b;
+
     public static void AveragePlane(Conv2D g, ReadOnlySpan<float> x, Span<float> y, bool countIncludePad)
     {
         for (int oy = 0; oy < g.OutH; oy++)
@@ -50,7 +108,7 @@ public static class PoolKernels
                     int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
                     bool inside = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W;
                     // count_include_pad counts pad positions, but not those a ceil-mode window hangs past the pads.
-                    if (iy < g.H + g.PadTop && ix < g.W + g.PadLeft) padded++;
+                    if (iy < g.H + g.PadBottom && ix < g.W + g.PadRight) padded++;
                     if (!inside) continue;
                     sum += x[iy * g.W + ix];
                     count++;

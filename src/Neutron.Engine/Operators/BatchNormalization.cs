@@ -1,6 +1,8 @@
 // BatchNormalization in inference mode: y = scale · (x − mean) / sqrt(var + epsilon) + B, per channel (axis 1).
 //   x: (N, C, ...)   scale, B, mean, var: (C)   y: like x
 // Training-mode outputs (running mean/var) are not produced: inference engines ignore them (opset ≥ 14 training_mode=1 fails at load).
+using Neutron.Engine.Kernels;
+using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Tensors;
 
@@ -33,6 +35,42 @@ public sealed class BatchNormalization : Operator
 
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
     {
+        var xb = inputs[0]!.FloatBuffer!;
+        var scale = inputs[1]!.Floats;
+        var bias = inputs[2]!.Floats;
+        var mean = inputs[3]!.Floats;
+        var variance = inputs[4]!.Floats;
+        var yb = outputs[0].FloatBuffer!;
+        var shape = inputs[0]!.Shape;
+        int n = shape[0], c = shape[1];
+        int inner = c == 0 || n == 0 ? 0 : inputs[0]!.Length / (n * c);
+        // Same arithmetic as PyTorch's CPU kernel: fold into one multiply-add per element. The folded factors are
+        // recomputed every run: the fault layer may have changed scale, bias, mean or variance since the last one.
+        var a = Factors(c);
+        var b = a.AsSpan(c, c);
+        for (int ch = 0; ch < c; ch++)
+        {
+            float invStd = 1f / MathF.Sqrt(variance[ch] + epsilon);
+            a[ch] = scale[ch] * invStd;
+            b[ch] = bias[ch] - mean[ch] * a[ch];
+        }
+        Parallelism.For(n * c, inner, plane =>
+        {
+            int ch = plane % c;
+            var x = xb.AsSpan(plane * inner, inner);
+            var y = yb.AsSpan(plane * inner, inner);
+            ScaleShiftKernels.Apply(x, a[ch], a[c + ch], y);
+        });
+    }
+
+    private float[]? factors;
+
+    /// <summary>Scratch for the per-channel (a, b) pairs, reused across runs.</summary>
+    private float[] Factors(int c) => factors is { } f && f.Length >= 2 * c ? f : factors = new float[2 * c];
+
+    /// <summary>The scalar reference: y = x·a + b per element, a and b folded per channel as in Run.</summary>
+    internal void Reference(Tensor?[] inputs, Tensor[] outputs)
+    {
         var x = inputs[0]!.Floats;
         var scale = inputs[1]!.Floats;
         var bias = inputs[2]!.Floats;
@@ -44,7 +82,6 @@ public sealed class BatchNormalization : Operator
         int inner = c == 0 || n == 0 ? 0 : x.Length / (n * c);
         for (int ch = 0; ch < c; ch++)
         {
-            // Same arithmetic as PyTorch's CPU kernel: fold into one multiply-add per element.
             float invStd = 1f / MathF.Sqrt(variance[ch] + epsilon);
             float a = scale[ch] * invStd;
             float b = bias[ch] - mean[ch] * a;

@@ -15,7 +15,17 @@ public sealed class Binary : Operator
     public Binary(Node node, long opset, BinaryOp kind) : base(node, opset)
     {
         this.kind = kind;
-        // Opset < 7 used explicit broadcast/axis attributes; we accept them when they agree with numpy rules.
+    }
+
+    /// <summary>B's shape as numpy broadcasting should see it. Before opset 7, broadcast=1 with an axis aligns B
+    /// with A's dimensions starting at axis (B [3,4] against A [2,3,4,5] at axis 1 reads as [3,4,1]).</summary>
+    private int[] AlignB(int[] a, int[] b)
+    {
+        if (Opset >= 7 || Node.Attributes.Int("broadcast", 0) == 0 || !Node.Attributes.Has("axis")) return b;
+        long axis = Node.Attributes.Int("axis", 0);
+        if (axis < 0) axis += a.Length;
+        if (axis < 0 || axis + b.Length > a.Length) throw Error($"B {ShapeUtil.Format(b)} does not fit A {ShapeUtil.Format(a)} at axis {Node.Attributes.Int("axis", 0)}");
+        return [.. b, .. Enumerable.Repeat(1, a.Length - (int)axis - b.Length)];
     }
 
     public override TensorType[] Infer(TensorType?[] inputs)
@@ -24,7 +34,7 @@ public sealed class Binary : Operator
         var b = Required(inputs, 1);
         if (kind != BinaryOp.Pow && a.Type != b.Type)
             throw Error($"input types differ: {a.Type.Name()} and {b.Type.Name()}", ModelErrorCode.UnsupportedDataType);
-        var shape = ShapeUtil.Broadcast(a.Shape, b.Shape)
+        var shape = ShapeUtil.Broadcast(a.Shape, AlignB(a.Shape, b.Shape))
             ?? throw Error($"shapes {ShapeUtil.Format(a.Shape)} and {ShapeUtil.Format(b.Shape)} do not broadcast");
         return [new TensorType(a.Type, shape)];
     }
@@ -34,6 +44,7 @@ public sealed class Binary : Operator
         var a = inputs[0]!;
         var b = inputs[1]!;
         var y = outputs[0];
+        if (Opset < 7) b = b.View(AlignB(a.Shape, b.Shape));
         if (y.IsFloating)
         {
             if (!b.IsFloating) { RunMixedPow(a, b, y); return; }

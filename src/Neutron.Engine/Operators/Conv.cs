@@ -57,11 +57,38 @@ public sealed class Conv : Operator
         var bf = b?.FloatBuffer;
         var yf = y.FloatBuffer!;
         int perImage = g.C * g.H * g.W, outPerImage = g.M * g.OutH * g.OutW;
-        // Parallel over (image, group): each task writes its own output block, so results are thread-count independent.
-        Parallelism.For(g.N * group, (long)g.M / group * g.OutH * g.OutW * g.C / group * g.KH * g.KW, task =>
+        int tasks = g.N * group;
+        // Many (image, group) tasks: one task per worker call, each writing its own output block. Few tasks (batch 1
+        // to a few images, ungrouped): run them in turn and let every core share each GEMM instead.
+        if (tasks >= 2 * Parallelism.MaxThreads || g.IsDepthwise || KernelSet.Active == KernelVariant.Scalar)
+        {
+            Parallelism.For(tasks, (long)g.MPerGroup * g.OutSpatial * g.PatchSize, task =>
+            {
+                int n = task / group, gi = task % group;
+                ConvKernels.Forward(g, gi, xf.AsSpan(n * perImage, perImage), wf, bf, yf.AsSpan(n * outPerImage, outPerImage));
+            });
+            return;
+        }
+        int k = g.PatchSize, cols = g.OutSpatial, mpg = g.MPerGroup;
+        for (int task = 0; task < tasks; task++)
         {
             int n = task / group, gi = task % group;
-            ConvKernels.Forward(g, gi, xf.AsSpan(n * perImage, perImage), wf, bf, yf.AsSpan(n * outPerImage, outPerImage));
-        });
+            float[] lowered;
+            int loweredAt;
+            if (g.IsPointwise)
+            {
+                lowered = xf;
+                loweredAt = n * perImage + gi * g.CPerGroup * cols;
+            }
+            else
+            {
+                lowered = ConvKernels.Scratch(k * cols);
+                loweredAt = 0;
+                ConvKernels.Im2Col(g, gi, xf.AsSpan(n * perImage, perImage), lowered);
+            }
+            int yAt = n * outPerImage + gi * mpg * cols;
+            ParallelGemm.Multiply(false, false, mpg, cols, k, 1f, wf, gi * mpg * k, k, lowered, loweredAt, cols, 0f, yf, yAt, cols);
+            ConvKernels.AddBias(bf, gi * mpg, mpg, cols, yf.AsSpan(yAt, mpg * cols));
+        }
     }
 }

@@ -70,11 +70,13 @@ public sealed class Pool : Operator
         var yf = y.FloatBuffer!;
         var indices = outputs.Length > 1 ? outputs[1].LongBuffer : null;
         int inPlane = g.H * g.W, outPlane = g.OutH * g.OutW;
+        bool max2x2 = max && indices is null && PoolKernels.IsMax2x2(g);
         Parallelism.For(g.N * g.C, (long)outPlane * g.KH * g.KW, plane =>
         {
             var xs = xf.AsSpan(plane * inPlane, inPlane);
             var ys = yf.AsSpan(plane * outPlane, outPlane);
-            if (max) PoolKernels.MaxPlane(g, xs, ys, indices is null ? default : indices.AsSpan(plane * outPlane, outPlane), plane * inPlane);
+            if (max2x2) PoolKernels.Max2x2(g, xs, ys);
+            else if (max) PoolKernels.MaxPlane(g, xs, ys, indices is null ? default : indices.AsSpan(plane * outPlane, outPlane), plane * inPlane);
             else PoolKernels.AveragePlane(g, xs, ys, countIncludePad);
         });
     }

@@ -20,6 +20,8 @@ public sealed class Reshaping : Operator
             "Unsqueeze" => Unsqueeze(x.Shape, AxesOf(inputs, -1) ?? throw Error("Unsqueeze needs axes", ModelErrorCode.InvalidAttribute)),
             _ => x.Shape,
         };
+        if (Node.OpType == "Dropout" && inputs.Length > 2 && inputs[2] is { } training && (training.Constant is null || training.Constant.GetDouble(0) != 0))
+            throw Error("training_mode must be a constant false: training-mode dropout is random and not supported", ModelErrorCode.UnsupportedOperator);
         var result = new List<TensorType> { new(x.Type, shape) };
         if (Node.OpType == "Dropout") result.Add(new TensorType(DataType.Bool, x.Shape));
         return [.. result];
@@ -70,7 +72,10 @@ public sealed class Reshaping : Operator
 
     private int[] Flatten(int[] input)
     {
-        int axis = ShapeUtil.Axis(Node.Attributes.Int("axis", 1), input.Length + 1);
+        long a = Node.Attributes.Int("axis", 1);
+        // axis may equal the rank (everything in the outer dimension); a negative one counts from the rank.
+        int axis = (int)(a < 0 ? a + input.Length : a);
+        if (axis < 0 || axis > input.Length) throw Error($"axis {a} is out of range for {ShapeUtil.Format(input)}", ModelErrorCode.InvalidAttribute);
         int outer = ShapeUtil.Size(input.AsSpan(0, axis));
         int inner = ShapeUtil.Size(input.AsSpan(axis));
         return [outer, inner];

@@ -1,0 +1,143 @@
+// What `campaign` and `resume` share: finding the bundled sample, hashing the model, loading model and data into a
+// FaultRunner, and running faults into the store with a progress bar (ETA, running SDC estimate with its Wilson
+// interval) and a clean stop on Ctrl-C or SIGTERM (the batch in flight is committed; exit 130; resume continues).
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Neutron.Analysis.Statistics;
+using Neutron.Engine.Data;
+using Neutron.Engine.Onnx;
+using Neutron.Faults;
+using Neutron.Faults.Formats;
+using Neutron.Faults.Running;
+using Neutron.Results.Store;
+using Spectre.Console;
+
+namespace Neutron.Cli.Campaigns;
+
+public static class CampaignHost
+{
+    public const string SampleModel = "samples/lenet5-fmnist.onnx";
+    public const string SampleData = "idx:samples/fashion-mnist/t10k-1000";
+
+    public static string ToolVersion =>
+        typeof(CampaignHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>The kernel set the engine runs (NEUTRON_KERNELS forces one; "auto" when not forced).</summary>
+    public static string KernelSet => Environment.GetEnvironmentVariable("NEUTRON_KERNELS") is { Length: > 0 } k ? k.Trim().ToLowerInvariant() : "auto";
+
+    /// <summary>A path relative to the working folder, or else to the folder holding samples/ above the tool.</summary>
+    public static string FindSample(string relative)
+    {
+        if (File.Exists(relative) || Directory.Exists(relative)) return Path.GetFullPath(relative);
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, relative);
+            if (File.Exists(candidate) || File.Exists(candidate + "-images-idx3-ubyte") || File.Exists(candidate + "-images-idx3-ubyte.gz")) return candidate;
+        }
+        return Path.GetFullPath(relative);
+    }
+
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Loads the model and the first <paramref name="images"/> images and builds the runner (golden run included).</summary>
+    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, int threads, int batch)
+    {
+        if (!File.Exists(modelPath))
+            throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
+        var model = OnnxReader.Load(modelPath);
+        DataSpec spec;
+        try { spec = DataSpec.Parse(dataSpec); }
+        catch (ArgumentException e) { throw new UserError(e.Message, "e.g. --data idx:/usr/share/datasets/fashion-mnist/t10k or npy:X.npy,Y.npy"); }
+        var data = spec.Load(new DataOptions { Limit = images ?? int.MaxValue });
+        if (batch < 1) throw new UserError($"--batch {batch} must be ≥ 1", "e.g. --batch 64 (faults per database transaction)");
+        if (data.Count == 0) throw new UserError($"data '{dataSpec}' holds no images", "check the data spec", ExitCodes.ModelOrData);
+        var set = new EvaluationSet(data.Images, data.Labels);
+        try
+        {
+            return new FaultRunner(model, set, new RunnerOptions { Format = format, Threads = threads, BatchSize = batch });
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserError($"cannot run faults on '{modelPath}' with '{dataSpec}': {e.Message}", "check the model's input with `neutron inspect MODEL`", ExitCodes.ModelOrData);
+        }
+    }
+
+    /// <summary>Runs the faults not yet stored. Returns the exit code: 0 done, 130 interrupted.</summary>
+    public static int Execute(CampaignStore store, long campaign, FaultRunner runner, IReadOnlyList<PlannedFault> plan)
+    {
+        var done = store.CompletedFaults(campaign);
+        var todo = plan.Where(f => !done.Contains(f.Index)).ToList();
+        long total = plan.Count, before = plan.Count - todo.Count;
+        long sdcBefore = store.Outcomes(campaign).LongCount(o => o.Sdc > 0);
+        var golden = runner.Golden;
+        Console.Error.WriteLine($"golden accuracy {golden.Accuracy:P2} on {golden.Images} images; {total:N0} faults, {before:N0} already stored, {todo.Count:N0} to run");
+        if (todo.Count == 0) return ExitCodes.Ok;
+
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCtrlC;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+        var sink = new StoreSink(store, campaign);
+        string Estimate(long doneNow, long sdcNow)
+        {
+            var w = Intervals.Wilson(sdcNow, doneNow);
+            return doneNow == 0 ? "SDC faults: -" : $"SDC faults {(double)sdcNow / doneNow:P1} [{w.Lower:P1}–{w.Upper:P1}]";
+        }
+        try
+        {
+            if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+            {
+                var last = DateTime.UtcNow;
+                runner.Run(todo, sink, new SyncProgress(p =>
+                {
+                    if ((DateTime.UtcNow - last).TotalSeconds < 2 && p.Done < p.Total) return;
+                    last = DateTime.UtcNow;
+                    Console.WriteLine($"{before + p.Done}/{total} faults, {Estimate(before + p.Done, sdcBefore + p.SdcFaults)}, ETA {p.Eta:hh\\:mm\\:ss}");
+                }), cancel.Token);
+            }
+            else
+            {
+                AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .Start(ctx =>
+                    {
+                        var task = ctx.AddTask(Estimate(before, sdcBefore), maxValue: total);
+                        task.Value = before;
+                        runner.Run(todo, sink, new SyncProgress(p =>
+                        {
+                            task.Value = before + p.Done;
+                            task.Description = Estimate(before + p.Done, sdcBefore + p.SdcFaults);
+                        }), cancel.Token);
+                    });
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"neutron: stopped; {store.OutcomeCount(campaign):N0} of {total:N0} faults stored in '{store.Path}'");
+            Console.Error.WriteLine($"hint: `neutron resume --db {store.Path}` continues where it stopped");
+            return ExitCodes.Interrupted;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+        long stored = store.OutcomeCount(campaign);
+        Console.Error.WriteLine($"done: {stored:N0} faults in '{store.Path}'; `neutron summary --db {store.Path}` shows the tables");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Reports on the caller's thread (System.Progress posts to the thread pool, out of order).</summary>
+    sealed class SyncProgress(Action<RunProgress> report) : IProgress<RunProgress>
+    {
+        public void Report(RunProgress value) => report(value);
+    }
+
+    /// <summary>Parses stored fault texts back into the plan.</summary>
+    public static List<PlannedFault> StoredPlan(CampaignStore store, long campaign) =>
+        store.Faults(campaign).Select(f => new PlannedFault(f.Index, Fault.Parse(f.Fault))).ToList();
+}

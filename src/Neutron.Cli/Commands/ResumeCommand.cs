@@ -1,0 +1,44 @@
+// neutron resume --db FILE: continues a stopped campaign from its stored fault list, after checking that the model
+// is the one the campaign was made from (SHA-256). Settings come from the database; only the threads may change.
+using System.CommandLine;
+using Neutron.Cli.Campaigns;
+using Neutron.Faults.Formats;
+using Neutron.Results.Store;
+
+namespace Neutron.Cli.Commands;
+
+public static class ResumeCommand
+{
+    public static Command Create()
+    {
+        var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
+        var modelPath = new Option<FileInfo?>("--model-path") { Description = "the model, when it moved since the campaign started (must be the same file)" };
+        var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
+        var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
+        var command = new Command("resume", "Continue a stopped campaign") { db, modelPath, campaign, threads, batch };
+        command.SetAction(parse =>
+        {
+            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
+            long id = store.SingleCampaign(parse.GetValue(campaign));
+            var settings = store.Settings(id);
+            string model = parse.GetValue(modelPath)?.FullName ?? settings.ModelPath;
+            if (!File.Exists(model))
+                throw new UserError($"model '{model}' of this campaign is missing", "point to it with --model-path PATH", ExitCodes.ModelOrData);
+            string sha = CampaignHost.Sha256(model);
+            if (sha != settings.ModelSha256)
+                throw new UserError($"'{model}' is not the model this campaign was made from (SHA-256 {sha[..12]}…, the database has {settings.ModelSha256[..Math.Min(12, settings.ModelSha256.Length)]}…)",
+                    "resume with the original model (--model-path), or start a new campaign with another --db", ExitCodes.Storage);
+            int threadCount = parse.GetValue(threads);
+            if (threadCount < 1) throw new UserError($"--threads {threadCount} must be ≥ 1", "e.g. --threads 2");
+            var runner = CampaignHost.LoadRunner(model, settings.DataSpec, settings.Images, NumberFormat.Parse(settings.Format), threadCount, parse.GetValue(batch));
+            if (runner.Data.Count != settings.Images)
+                throw new UserError($"data '{settings.DataSpec}' now holds {runner.Data.Count} images, the campaign used {settings.Images}", "restore the data set the campaign was made with", ExitCodes.ModelOrData);
+            // Golden must match what was stored: WriteGolden refuses a contradiction (other data, format or kernels).
+            store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
+                .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
+            return CampaignHost.Execute(store, id, runner, CampaignHost.StoredPlan(store, id));
+        });
+        return command;
+    }
+}

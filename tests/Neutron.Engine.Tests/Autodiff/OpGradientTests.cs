@@ -1,0 +1,163 @@
+// A finite-difference gradient check for every op on the tape, on small odd shapes.
+using Neutron.Engine.Autodiff;
+
+namespace Neutron.Engine.Tests.Autodiff;
+
+public class OpGradientTests
+{
+    private readonly Random rng = new(42);
+
+    [Theory]
+    [InlineData(1, 1, 1, 0, 0, 0, 0)]
+    [InlineData(2, 2, 2, 1, 0, 2, 1)]
+    [InlineData(3, 1, 2, 2, 2, 2, 2)]
+    public void Conv(int group, int strideH, int strideW, int padTop, int padLeft, int padBottom, int padRight)
+    {
+        var x = GradCheck.Random(rng, true, 2, 6, 7, 6);
+        var w = GradCheck.Random(rng, true, 6, 6 / group, 3, 2);
+        var b = GradCheck.Random(rng, true, 6);
+        GradCheck.Check(t => t.Conv(x, w, b, [strideH, strideW], [padTop, padLeft, padBottom, padRight], group), [x, w, b]);
+    }
+
+    [Fact]
+    public void Conv_dilated_without_bias()
+    {
+        var x = GradCheck.Random(rng, true, 1, 2, 7, 7);
+        var w = GradCheck.Random(rng, true, 3, 2, 3, 3);
+        GradCheck.Check(t => t.Conv(x, w, null, [1, 1], [1, 1, 1, 1], 1, [2, 2]), [x, w]);
+    }
+
+    [Theory]
+    [InlineData(false, false, new[] { 5 })]
+    [InlineData(false, true, new[] { 1, 5 })]
+    [InlineData(true, false, new[] { 4, 1 })]
+    [InlineData(true, true, new[] { 4, 5 })]
+    public void Gemm(bool transA, bool transB, int[] cShape)
+    {
+        var a = GradCheck.Random(rng, true, transA ? [3, 4] : [4, 3]);
+        var b = GradCheck.Random(rng, true, transB ? [5, 3] : [3, 5]);
+        var c = GradCheck.Random(rng, true, cShape);
+        GradCheck.Check(t => t.Gemm(a, b, c, transA, transB, 0.7f, 1.3f), [a, b, c]);
+    }
+
+    [Fact]
+    public void Gemm_parallel_rows_match_single_rows()
+    {
+        // 40 rows split into chunks must give the same forward and gradients as the check on few rows.
+        var a = GradCheck.Random(rng, true, 40, 6);
+        var b = GradCheck.Random(rng, true, 3, 6);
+        GradCheck.Check(t => t.Gemm(a, b, null, false, true), [a, b]);
+    }
+
+    [Fact]
+    public void MatMul()
+    {
+        var a = GradCheck.Random(rng, true, 2, 3, 4);
+        var b = GradCheck.Random(rng, true, 4, 5);
+        GradCheck.Check(t => t.MatMul(a, b), [a, b]);
+    }
+
+    [Fact]
+    public void Add_broadcast()
+    {
+        var a = GradCheck.Random(rng, true, 2, 3, 4);
+        var b = GradCheck.Random(rng, true, 3, 1);
+        var c = GradCheck.Random(rng, true, 2, 3, 4);
+        GradCheck.Check(t => t.Add(t.Add(a, b), c), [a, b, c]);
+    }
+
+    [Fact]
+    public void Mul_broadcast()
+    {
+        var a = GradCheck.Random(rng, true, 2, 3, 4);
+        var b = GradCheck.Random(rng, true, 4);
+        GradCheck.Check(t => t.Mul(a, b), [a, b]);
+    }
+
+    [Fact]
+    public void Relu()
+    {
+        var x = GradCheck.AwayFromZero(rng, true, 3, 17);
+        GradCheck.Check(t => t.Relu(x), [x]);
+    }
+
+    [Fact]
+    public void Relu_keeps_nan()
+    {
+        var y = new Tape().Relu(new Var([float.NaN, -1f, 2f], [3]));
+        Assert.True(float.IsNaN(y.Data[0]));
+        Assert.Equal([0f, 2f], y.Data[1..]);
+    }
+
+    [Theory]
+    [InlineData(2, 2, 0)]
+    [InlineData(3, 2, 1)]
+    public void MaxPool(int kernel, int stride, int pad)
+    {
+        var x = GradCheck.Random(rng, true, 2, 3, 7, 6);
+        GradCheck.Check(t => t.MaxPool(x, [kernel, kernel], [stride, stride], [pad, pad, pad, pad]), [x]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AveragePool(bool countIncludePad)
+    {
+        var x = GradCheck.Random(rng, true, 2, 3, 7, 6);
+        GradCheck.Check(t => t.AveragePool(x, [3, 2], [2, 1], [1, 0, 1, 1], countIncludePad), [x]);
+    }
+
+    [Fact]
+    public void GlobalAveragePool()
+    {
+        var x = GradCheck.Random(rng, true, 2, 3, 4, 5);
+        GradCheck.Check(t => t.GlobalAveragePool(x), [x]);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void BatchNormalization(bool training)
+    {
+        var x = GradCheck.Random(rng, true, 3, 4, 3, 2);
+        var scale = GradCheck.Random(rng, true, 4);
+        var bias = GradCheck.Random(rng, true, 4);
+        float[] mean = [0.1f, -0.2f, 0.3f, 0f], variance = [1f, 0.5f, 2f, 0.8f];
+        GradCheck.Check(t => t.BatchNormalization(x, scale, bias, (float[])mean.Clone(), (float[])variance.Clone()), [x, scale, bias], training, tolerance: 2e-2);
+    }
+
+    [Fact]
+    public void BatchNormalization_training_moves_running_statistics()
+    {
+        var x = new Var([1f, 3f, 5f, 7f], [4, 1]);
+        float[] mean = [0f], variance = [1f];
+        new Tape { Training = true }.BatchNormalization(x, new Var([1f], [1]), new Var([0f], [1]), mean, variance, 1e-5f, 0.9f);
+        Assert.Equal(0.1f * 4f, mean[0], 5);
+        // Unbiased batch variance: Σ(x−4)² / 3 = 20/3.
+        Assert.Equal(0.9f + 0.1f * 20f / 3f, variance[0], 5);
+    }
+
+    [Fact]
+    public void Flatten_and_Reshape()
+    {
+        var x = GradCheck.Random(rng, true, 2, 3, 4);
+        var w = GradCheck.Random(rng, true, 3, 4);
+        GradCheck.Check(t => t.Mul(t.Reshape(t.Flatten(x, 1), Tape.ResolveShape([2, 12], [0, 3, -1])), w), [x, w]);
+    }
+
+    [Fact]
+    public void Concat()
+    {
+        var a = GradCheck.Random(rng, true, 2, 3, 2);
+        var b = GradCheck.Random(rng, true, 2, 1, 2);
+        GradCheck.Check(t => t.Concat([a, b, a], 1), [a, b]);
+    }
+
+    [Fact]
+    public void SoftmaxCrossEntropy()
+    {
+        var z = GradCheck.Random(rng, true, 4, 5);
+        for (int i = 0; i < z.Length; i++) z.Data[i] *= 3;
+        GradCheck.Check(t => t.SoftmaxCrossEntropy(z, [0, 4, 2, 2]), [z]);
+    }
+}

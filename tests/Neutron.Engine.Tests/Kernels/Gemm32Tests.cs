@@ -1,0 +1,114 @@
+// Every Gemm32 variant against Gemm32.Reference: odd and blocking-boundary shapes, all transposes, alpha/beta,
+// leading dimensions wider than the matrix, and NaN/Inf propagation, with fixed seeds.
+using Neutron.Engine.Kernels;
+
+namespace Neutron.Engine.Tests.Kernels;
+
+public class Gemm32Tests
+{
+    public static TheoryData<KernelVariant> Variants()
+    {
+        var data = new TheoryData<KernelVariant>();
+        foreach (var v in KernelSet.Supported) data.Add(v);
+        return data;
+    }
+
+    internal static float[] Random(Random rng, int n)
+    {
+        var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    // Shapes straddle MR=6, NR=16, KC=256, MC=144 and include 1-wide and empty dimensions.
+    private static readonly (int M, int N, int K)[] Shapes =
+    [
+        (1, 1, 1), (1, 17, 3), (7, 1, 5), (6, 16, 1), (5, 15, 7), (13, 33, 19), (6, 16, 256), (7, 17, 257),
+        (145, 31, 9), (150, 40, 300), (64, 49, 576), (16, 784, 144), (3, 1000, 2), (0, 5, 3), (4, 0, 3), (4, 5, 0),
+        (257, 10, 400), (37, 3100, 11),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Every_variant_matches_the_reference(KernelVariant variant)
+    {
+        var rng = new Random(1234);
+        foreach (var (m, n, k) in Shapes)
+        foreach (bool ta in new[] { false, true })
+        foreach (bool tb in new[] { false, true })
+        foreach (var (alpha, beta) in new[] { (1f, 0f), (1f, 1f), (0.5f, -2f), (-1.5f, 0.25f) })
+            Check(variant, rng, m, n, k, ta, tb, alpha, beta, pad: (m * 7 + n) % 3);
+    }
+
+    private static void Check(KernelVariant variant, Random rng, int m, int n, int k, bool ta, bool tb, float alpha, float beta, int pad)
+    {
+        int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+        var a = Random(rng, Math.Max(0, (ta ? k : m) * lda));
+        var b = Random(rng, Math.Max(0, (tb ? n : k) * ldb));
+        var c0 = Random(rng, m * ldc);
+        var expected = (float[])c0.Clone();
+        var actual = (float[])c0.Clone();
+        Gemm32.Reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, expected, ldc);
+        Gemm32.Multiply(variant, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, actual, ldc);
+        float tolerance = 1e-5f * (k + 4);
+        for (int i = 0; i < actual.Length; i++)
+        {
+            float diff = Math.Abs(actual[i] - expected[i]);
+            Assert.True(diff <= tolerance, $"{variant} m={m} n={n} k={k} ta={ta} tb={tb} α={alpha} β={beta}: C[{i}] = {actual[i]}, reference {expected[i]}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Beta_zero_ignores_nan_in_c_and_nan_in_a_propagates(KernelVariant variant)
+    {
+        var rng = new Random(7);
+        int m = 9, n = 20, k = 12;
+        var a = Random(rng, m * k);
+        var b = Random(rng, k * n);
+        a[3 * k + 4] = float.NaN;
+        b[5 * n + 7] = float.PositiveInfinity;
+        var c = new float[m * n];
+        Array.Fill(c, float.NaN);
+        var expected = new float[m * n];
+        Gemm32.Reference(false, false, m, n, k, 1f, a, k, b, n, 0f, expected, n);
+        Gemm32.Multiply(variant, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+        for (int i = 0; i < c.Length; i++)
+        {
+            Assert.Equal(float.IsNaN(expected[i]), float.IsNaN(c[i]));
+            Assert.Equal(float.IsInfinity(expected[i]), float.IsInfinity(c[i]));
+        }
+        Assert.True(float.IsNaN(c[3 * n]));
+    }
+
+    [Fact]
+    public void Splitting_c_into_column_or_row_blocks_gives_bit_identical_results()
+    {
+        var rng = new Random(99);
+        int m = 50, n = 70, k = 300;
+        var a = Random(rng, m * k);
+        var b = Random(rng, k * n);
+        var whole = new float[m * n];
+        Gemm32.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, whole, n);
+        var split = new float[m * n];
+        Gemm32.Multiply(false, false, m, 37, k, 1f, a, k, b, n, 0f, split, n);
+        Gemm32.Multiply(false, false, 20, n - 37, k, 1f, a, k, b.AsSpan(37), n, 0f, split.AsSpan(37), n);
+        Gemm32.Multiply(false, false, m - 20, n - 37, k, 1f, a.AsSpan(20 * k), k, b.AsSpan(37), n, 0f, split.AsSpan(20 * n + 37), n);
+        Assert.Equal(whole, split);
+    }
+
+    [Fact]
+    public void Spans_too_small_for_the_shape_are_refused()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Gemm32.Multiply(false, false, 4, 4, 4, 1f, new float[15], new float[16], 0f, new float[16]));
+        Assert.Contains("lda=4", ex.Message);
+    }
+
+    [Fact]
+    public void Forcing_an_unknown_kernel_set_names_the_choices()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => KernelSet.Choose("avx9"));
+        Assert.Contains("scalar or avx2", ex.Message);
+        Assert.Equal(KernelVariant.Scalar, KernelSet.Choose("SCALAR"));
+    }
+}
