@@ -124,6 +124,15 @@ public sealed class FaultRunner
         }
     }
 
+    /// <summary>Runs all images with the fault (null: golden) and hands each image's logits row to onRow.</summary>
+    public void Observe(Fault? fault, Action<int, ReadOnlySpan<float>> onRow)
+    {
+        if (fault is not null) Sites.Validate(fault);
+        var worker = Rent();
+        try { worker.Run(fault, (n, row) => onRow(n, row)); }
+        finally { idle.Add(worker); }
+    }
+
     private FaultOutcome Measure(Worker worker, PlannedFault planned)
     {
         var golden = Golden.Top1;
