@@ -53,6 +53,6 @@ public sealed partial class Tape
         int ow = OutSize(x[3], w[3], strides[1], dilations[1], pads[1], pads[3]);
         if (oh < 1 || ow < 1) throw new ArgumentException($"input {x[2]}×{x[3]} is too small for kernel {w[2]}×{w[3]}");
         return new Conv2D(x[0], x[1], x[2], x[3], w[0], w[2], w[3], group, strides[0], strides[1], dilations[0], dilations[1],
-            pads[0], pads[1], oh, ow);
+            pads[0], pads[1], oh, ow) { PadBottom = pads[2], PadRight = pads[3] };
     }
 }

@@ -89,6 +89,7 @@ public static class ConvKernels
                     row[..lo].Clear();
                     row[hi..].Clear();
                     var src = plane.Slice(iy * g.W, g.W);
+                    if (hi <= lo) continue; // the whole row hangs over the padding
                     if (sw == 1) src.Slice(lo + offset, hi - lo).CopyTo(row[lo..hi]);
                     else
                         for (int ox = lo; ox < hi; ox++) row[ox] = src[ox * sw + offset];

@@ -27,7 +27,7 @@ public static class PoolBackward
                 for (int kx = 0; kx < g.KW; kx++)
                 {
                     int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
-                    if (iy < g.H + g.PadTop && ix < g.W + g.PadLeft) padded++;
+                    if (iy < g.H + g.PadBottom && ix < g.W + g.PadRight) padded++;
                     if ((uint)iy < (uint)g.H && (uint)ix < (uint)g.W) count++;
                 }
             }

@@ -12,23 +12,23 @@ public sealed class CampaignStore : IDisposable
     public const int SchemaVersion = 1;
 
     const string Schema = """
-        CREATE TABLE campaigns(
+        CREATE TABLE IF NOT EXISTS campaigns(
             id INTEGER PRIMARY KEY, tool_version TEXT NOT NULL, model_path TEXT NOT NULL, model_sha256 TEXT NOT NULL,
             data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, target TEXT NOT NULL,
             fault_model TEXT NOT NULL, filters TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
             kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size INTEGER NOT NULL, created TEXT NOT NULL);
-        CREATE TABLE faults(
+        CREATE TABLE IF NOT EXISTS faults(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, fault TEXT NOT NULL,
             PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
-        CREATE TABLE golden(
+        CREATE TABLE IF NOT EXISTS golden(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), image INTEGER NOT NULL, label INTEGER NOT NULL, top1 INTEGER NOT NULL,
             PRIMARY KEY(campaign, image)) WITHOUT ROWID;
-        CREATE TABLE outcomes(
+        CREATE TABLE IF NOT EXISTS outcomes(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, images INTEGER NOT NULL,
             golden_correct INTEGER NOT NULL, faulty_correct INTEGER NOT NULL, sdc INTEGER NOT NULL, nonfinite INTEGER NOT NULL,
             drop_pp REAL NOT NULL,
             PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
-        CREATE TABLE predictions(
+        CREATE TABLE IF NOT EXISTS predictions(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, image INTEGER NOT NULL, top1 INTEGER NOT NULL,
             PRIMARY KEY(campaign, fault_index, image)) WITHOUT ROWID;
         """;
@@ -79,6 +79,8 @@ public sealed class CampaignStore : IDisposable
         {
             if (!create) throw new StoreException($"'{Path}' holds no campaign", "run `neutron campaign ... --db FILE` first");
             // WAL: readers (summary, export) never block the writer; a killed writer loses only its open transaction.
+            // Two processes may both find the file empty: the write transaction serialises them and IF NOT EXISTS
+            // lets the second one's schema be a no-op.
             Execute(_connection, "PRAGMA journal_mode = WAL;");
             using var tx = _connection.BeginTransaction();
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
