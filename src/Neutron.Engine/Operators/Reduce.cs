@@ -11,6 +11,7 @@ public sealed class Reduce : Operator
     private readonly string kind;
     private readonly bool keepDims;
     private bool[] reduced = [];
+    private readonly MapBuffer startBuffer = new(), windowBuffer = new();
 
     public Reduce(Node node, long opset) : base(node, opset)
     {
@@ -67,9 +68,9 @@ public sealed class Reduce : Operator
             else { keptShape.Add(x.Shape[d]); keptStrides.Add(strides[d]); }
         }
         int count = ShapeUtil.Size(redShape.ToArray());
-        var starts = new int[y.Length];
+        var starts = startBuffer.Get(y.Length);
         IndexMap.Walk(keptShape.ToArray(), keptStrides.ToArray(), 0, starts);
-        var window = new int[count];
+        var window = windowBuffer.Get(count);
         IndexMap.Walk(redShape.ToArray(), redStrides.ToArray(), 0, window);
         if (x.IsFloating)
         {
@@ -85,7 +86,7 @@ public sealed class Reduce : Operator
         }
     }
 
-    private double Float(ReadOnlySpan<float> x, int start, int[] window)
+    private double Float(ReadOnlySpan<float> x, int start, ReadOnlySpan<int> window)
     {
         switch (kind)
         {
@@ -133,7 +134,7 @@ public sealed class Reduce : Operator
         };
     }
 
-    private long Long(ReadOnlySpan<long> x, int start, int[] window)
+    private long Long(ReadOnlySpan<long> x, int start, ReadOnlySpan<int> window)
     {
         long acc = kind switch { "Max" => long.MinValue, "Min" => long.MaxValue, "Prod" => 1, _ => 0 };
         foreach (int w in window)
