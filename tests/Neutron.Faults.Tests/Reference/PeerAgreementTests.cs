@@ -13,7 +13,7 @@ namespace Neutron.Faults.Tests.Reference;
 
 public class PeerAgreementTests(ITestOutputHelper output)
 {
-    private const int SubsetSize = 25;
+    private const int SubsetSize = 10;
 
     public static TheoryData<string> PeerFiles => ["lenet5_weight_N1000.csv", "lenet5_act_N1000.csv", "resnet20_weight_N1000.csv", "resnet20_act_N100.csv"];
 
