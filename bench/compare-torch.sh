@@ -2,7 +2,8 @@
 # Inference images/s of one ONNX model in Neutron (`neutron bench inference`) and in PyTorch (Debian's
 # python3-torch, 2 threads), measured alternately in the same run, best round of each, and their ratio.
 # torch 1.13 cannot read ONNX: the model's graph and weights are exported (bench project `export`) and rebuilt
-# in torch by bench/torch_model.py, which first checks it against ../reference logits when they exist.
+# in torch by bench/torch_model.py, which first checks it against ../reference logits (or torch's NAME_y.npy
+# beside NAME.onnx, as tests/data/make_torchvision.py writes them) when they exist.
 # usage: bench/compare-torch.sh MODEL [BATCH=256] [SECONDS=5] [ROUNDS=2]
 set -euo pipefail
 if [ $# -lt 1 ]; then
@@ -29,6 +30,10 @@ stem=$(basename "$model" .onnx)
 reference=$(dirname "$model")/../reference
 if [ -f "$reference/${stem}_logits.npy" ] && [ -f "$reference/fmnist_test1000_x.npy" ]; then
   check=(--check "$reference/fmnist_test1000_x.npy" "$reference/${stem}_logits.npy")
+fi
+# tests/data/make_torchvision.py layout: NAME.onnx beside NAME_x.npy and torch's NAME_y.npy.
+if [ -f "${model%.onnx}_x.npy" ] && [ -f "${model%.onnx}_y.npy" ]; then
+  check=(--check "${model%.onnx}_x.npy" "${model%.onnx}_y.npy")
 fi
 
 best_neutron=0
