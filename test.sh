@@ -26,4 +26,5 @@ if ! command -v dotnet >/dev/null; then
   export PATH="$HOME/.dotnet:$PATH"
 fi
 
-exec dotnet test Neutron.slnx "$@"
+# Normal verbosity: each test and what suites print (the conformance counts per folder), then the summary.
+exec dotnet test Neutron.slnx --logger "console;verbosity=normal" "$@"
