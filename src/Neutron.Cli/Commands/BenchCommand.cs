@@ -116,7 +116,7 @@ public static class BenchCommand
                 Console.WriteLine($"{file.Name} {r.Target} {numberFormat.Name}, {r.Images} images, {r.Faults} faults, {r.Threads} threads: "
                     + $"plain {r.PlainFaultsPerSecond:F2} faults/s, accelerated {r.FastFaultsPerSecond:F2} faults/s, speedup {r.Speedup:F1}×, "
                     + (r.Identical ? "outcomes identical" : "OUTCOMES DIFFER") + (r.Accelerated ? "" : " (golden cache over the memory budget: plain both times)"));
-            return r.Identical ? ExitCodes.Ok : 1;
+            return r.Identical ? ExitCodes.Ok : ExitCodes.Internal;
         });
         return command;
     }
