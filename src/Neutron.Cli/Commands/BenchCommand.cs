@@ -1,10 +1,17 @@
 // neutron bench inference MODEL [--batch B] [--seconds S] [--json]: inference images/s at a batch size, through
 // Neutron.Engine's InferenceBenchmark (seeded random inputs, warm-up, then timed runs). bench/compare-torch.sh
-// runs it beside PyTorch on the same model and prints the ratio.
+// runs it beside PyTorch on the same model and prints the ratio. neutron bench campaign MODEL --target T --images N
+// --faults K [--json]: the plain and accelerated fault runners on the same faults (Neutron.Faults CampaignBenchmark).
 using System.CommandLine;
 using System.Text.Json;
 using Neutron.Engine.Execution;
+using Neutron.Engine.Data;
 using Neutron.Engine.Kernels;
+using Neutron.Engine.Onnx;
+using Neutron.Faults;
+using Neutron.Faults.Formats;
+using Neutron.Faults.Models;
+using Neutron.Faults.Running;
 
 namespace Neutron.Cli.Commands;
 
@@ -50,6 +57,67 @@ public static class BenchCommand
                 Console.WriteLine($"{r.Model}: {r.ImagesPerSecond:F1} images/s (batch {r.Batch}, {r.Runs} runs in {r.Seconds:F2} s, {r.Threads} threads, kernels {r.Kernels})");
             return ExitCodes.Ok;
         });
-        return new Command("bench", "Speed measurements") { inference };
+        return new Command("bench", "Speed measurements") { inference, Campaign() };
+    }
+
+    private static Command Campaign()
+    {
+        var model = new Argument<FileInfo>("MODEL") { Description = "ONNX model file" };
+        var data = new Option<string>("--data") { Description = "evaluation data, FORMAT:PATH", DefaultValueFactory = _ => "idx:/usr/share/datasets/fashion-mnist/t10k" };
+        var target = new Option<string>("--target") { Description = "weights or activations", DefaultValueFactory = _ => "weights" };
+        var images = new Option<int>("--images") { Description = "evaluation images", DefaultValueFactory = _ => 1000 };
+        var faults = new Option<int>("--faults") { Description = "faults, drawn uniformly over the target's bits, run by both paths", DefaultValueFactory = _ => 200 };
+        var format = new Option<string>("--format") { Description = "number format: fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
+        var faultModel = new Option<string>("--model") { Description = "flip, stuck0, stuck1, flip:adjK, flip:randK", DefaultValueFactory = _ => "flip" };
+        var threads = new Option<int>("--threads") { Description = "fault runner threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the fault draws", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "print JSON (fields plain_faults_per_s, fast_faults_per_s, speedup, identical, ...)" };
+        var command = new Command("campaign", "Measure faults/s of the plain and the accelerated fault runner on the same faults")
+        {
+            model, data, target, images, faults, format, faultModel, threads, seed, json,
+        };
+        command.SetAction(parse =>
+        {
+            var file = parse.GetValue(model)!;
+            if (!file.Exists) throw new UserError($"model file '{file.FullName}' not found", "check the path", ExitCodes.ModelOrData);
+            var kind = parse.GetValue(target)!.Trim().ToLowerInvariant() switch
+            {
+                "weights" or "weight" => FaultTarget.Weight,
+                "activations" or "activation" => FaultTarget.Activation,
+                var other => throw new UserError($"--target '{other}' is unknown", "use weights or activations"),
+            };
+            int n = parse.GetValue(images), k = parse.GetValue(faults), t = parse.GetValue(threads);
+            if (n < 1) throw new UserError($"--images {n} must be at least 1", "try --images 1000");
+            if (k < 1) throw new UserError($"--faults {k} must be at least 1", "try --faults 200");
+            if (t < 1) throw new UserError($"--threads {t} must be at least 1", $"this machine has {Environment.ProcessorCount} cores");
+            NumberFormat numberFormat;
+            FaultModelSpec spec;
+            DataSpec dataSpec;
+            try
+            {
+                numberFormat = NumberFormat.Parse(parse.GetValue(format)!);
+                spec = FaultModelSpec.Parse(parse.GetValue(faultModel)!);
+                dataSpec = DataSpec.Parse(parse.GetValue(data)!);
+            }
+            catch (ArgumentException e) { throw new UserError(e.Message, "see `neutron bench campaign --help`"); }
+            var loaded = dataSpec.Load(new DataOptions { Limit = n });
+            if (loaded.Count == 0) throw new UserError($"data '{parse.GetValue(data)}' holds no images", "check the data spec", ExitCodes.ModelOrData);
+            var r = CampaignBenchmark.Run(OnnxReader.Load(file.FullName), new EvaluationSet(loaded.Images, loaded.Labels),
+                new RunnerOptions { Format = numberFormat, Threads = t }, kind, spec, k, parse.GetValue(seed));
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    model = file.Name, target = r.Target, format = numberFormat.Name, images = r.Images, faults = r.Faults, threads = r.Threads,
+                    plain_seconds = Math.Round(r.PlainSeconds, 3), fast_seconds = Math.Round(r.FastSeconds, 3),
+                    plain_faults_per_s = Math.Round(r.PlainFaultsPerSecond, 2), fast_faults_per_s = Math.Round(r.FastFaultsPerSecond, 2),
+                    speedup = Math.Round(r.Speedup, 2), identical = r.Identical, accelerated = r.Accelerated,
+                }, new JsonSerializerOptions { WriteIndented = true }));
+            else
+                Console.WriteLine($"{file.Name} {r.Target} {numberFormat.Name}, {r.Images} images, {r.Faults} faults, {r.Threads} threads: "
+                    + $"plain {r.PlainFaultsPerSecond:F2} faults/s, accelerated {r.FastFaultsPerSecond:F2} faults/s, speedup {r.Speedup:F1}×, "
+                    + (r.Identical ? "outcomes identical" : "OUTCOMES DIFFER") + (r.Accelerated ? "" : " (golden cache over the memory budget: plain both times)"));
+            return r.Identical ? ExitCodes.Ok : ExitCodes.Internal;
+        });
+        return command;
     }
 }

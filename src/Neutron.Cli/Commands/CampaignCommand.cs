@@ -34,9 +34,10 @@ public static class CampaignCommand
         var threads = new Option<int>("--threads") { Description = "worker threads (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var db = new Option<FileInfo>("--db") { Description = "campaign database (SQLite)", DefaultValueFactory = _ => new FileInfo("neutron-campaign.db") };
         var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
+        var plainRun = new Option<bool>("--plain") { Description = "re-run the whole network per fault (the slow oracle) instead of the accelerated cone re-execution" };
         var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
         {
-            model, data, target, faultModel, format, plan, faults, images, seed, layer, op, bits, shard, threads, batch, db,
+            model, data, target, faultModel, format, plan, faults, images, seed, layer, op, bits, shard, threads, batch, db, plainRun,
         };
         command.SetAction(parse =>
         {
@@ -70,7 +71,7 @@ public static class CampaignCommand
             ulong seedValue = parse.GetValue(seed);
             string? layerGlob = parse.GetValue(layer), opTypes = parse.GetValue(op);
 
-            var runner = CampaignHost.LoadRunner(modelPath, dataText, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch));
+            var runner = CampaignHost.LoadRunner(modelPath, dataText, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun));
 
             IReadOnlyList<PlannedFault> whole;
             string plannerText;

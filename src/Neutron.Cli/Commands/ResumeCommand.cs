@@ -16,7 +16,8 @@ public static class ResumeCommand
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
         var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
-        var command = new Command("resume", "Continue a stopped campaign") { db, modelPath, campaign, threads, batch };
+        var plain = new Option<bool>("--plain") { Description = "re-run the whole network per fault (the slow oracle) instead of the accelerated path" };
+        var command = new Command("resume", "Continue a stopped campaign") { db, modelPath, campaign, threads, batch, plain };
         command.SetAction(parse =>
         {
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
@@ -31,7 +32,7 @@ public static class ResumeCommand
                     "resume with the original model (--model-path), or start a new campaign with another --db", ExitCodes.Storage);
             int threadCount = parse.GetValue(threads);
             if (threadCount < 1) throw new UserError($"--threads {threadCount} must be ≥ 1", "e.g. --threads 2");
-            var runner = CampaignHost.LoadRunner(model, settings.DataSpec, settings.Images, NumberFormat.Parse(settings.Format), threadCount, parse.GetValue(batch));
+            var runner = CampaignHost.LoadRunner(model, settings.DataSpec, settings.Images, NumberFormat.Parse(settings.Format), threadCount, parse.GetValue(batch), parse.GetValue(plain));
             if (runner.Data.Count != settings.Images)
                 throw new UserError($"data '{settings.DataSpec}' now holds {runner.Data.Count} images, the campaign used {settings.Images}", "restore the data set the campaign was made with", ExitCodes.ModelOrData);
             // Golden must match what was stored: WriteGolden refuses a contradiction (other data, format or kernels).

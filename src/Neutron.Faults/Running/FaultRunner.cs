@@ -1,5 +1,6 @@
-// The plain fault runner (`--plain`, the oracle of DESIGN §5): for each fault, the full network over all
-// evaluation images. Golden run once at construction; faults validated before any runs; parallel over faults with
+// The fault runner: accelerated (ConeWorker over a GoldenCache, DESIGN §5) unless Options.Plain or the cache
+// exceeds Options.MemoryBudget, else plain (Worker: for each fault, the full network over all evaluation images,
+// the oracle). Golden run once at construction; faults validated before any runs; parallel over faults with
 // one worker (model copy + session) per thread, so outcomes do not depend on the thread count. Results go to a
 // sink in plan-ordered batches; progress after each batch; cancellation between faults.
 using System.Collections.Concurrent;
@@ -17,7 +18,8 @@ public sealed class FaultRunner
     private readonly Model model;
     private readonly Dictionary<string, TensorEncoding> activationEncodings = new(StringComparer.Ordinal);
     private readonly List<(int Start, Tensor Images)> chunkInputs = [];
-    private readonly ConcurrentBag<Worker> idle = [];
+    private readonly ConcurrentBag<IFaultWorker> idle = [];
+    private GoldenCache? goldenCache;
 
     public FaultRunner(Model model, EvaluationSet data, RunnerOptions? options = null)
     {
@@ -41,6 +43,9 @@ public sealed class FaultRunner
         if (format is Int8Format)
             CalibrateInt8(session);
 
+        // Decided once, before any parallel run: the accelerated path when its golden cache fits the budget.
+        if (!Options.Plain && GoldenCache.EstimateBytes(model, chunkInputs) <= Options.MemoryBudget)
+            goldenCache = new GoldenCache(model, Weights, new InjectionObserver(activationEncodings, !format.IsIdentity), chunkInputs);
         var worker = NewWorker();
         var top1 = new int[data.Count];
         int correct = 0, nonFinite = 0;
@@ -133,7 +138,7 @@ public sealed class FaultRunner
         finally { idle.Add(worker); }
     }
 
-    private FaultOutcome Measure(Worker worker, PlannedFault planned)
+    private FaultOutcome Measure(IFaultWorker worker, PlannedFault planned)
     {
         var golden = Golden.Top1;
         var labels = Data.Labels;
@@ -153,12 +158,18 @@ public sealed class FaultRunner
         return new FaultOutcome(planned.Index, Data.Count, Golden.Correct, correct, sdc, nonFinite, changed?.ToArray() ?? []);
     }
 
-    private Worker Rent() => idle.TryTake(out var w) ? w : NewWorker();
+    private IFaultWorker Rent() => idle.TryTake(out var w) ? w : NewWorker();
 
-    private Worker NewWorker()
+    /// <summary>True when faults run on the accelerated path (cone re-execution over the golden cache).</summary>
+    public bool Accelerated => goldenCache is not null;
+
+    private IFaultWorker NewWorker()
     {
         bool quantize = !Options.Format.IsIdentity;
-        return new Worker(model, Weights, new InjectionObserver(activationEncodings, quantize), chunkInputs);
+        var observer = new InjectionObserver(activationEncodings, quantize);
+        return goldenCache is null
+            ? new Worker(model, Weights, observer, chunkInputs)
+            : new ConeWorker(model, Weights, observer, goldenCache, chunkInputs);
     }
 
     // int8 activations: symmetric per-tensor scale from max |x| over the evaluation images, measured on the

@@ -1,4 +1,4 @@
-// Options of the plain fault runner; immutable, change with `with`.
+// Options of the fault runner (plain or accelerated); immutable, change with `with`.
 using Neutron.Faults.Formats;
 
 namespace Neutron.Faults.Running;
@@ -13,4 +13,8 @@ public sealed record RunnerOptions
     public int BatchSize { get; init; } = 64;
     /// <summary>Images per inference pass; bounds memory on large models.</summary>
     public int ImageChunk { get; init; } = 250;
+    /// <summary>Full re-run per fault (the oracle of DESIGN §5) instead of cone re-execution over a golden cache.</summary>
+    public bool Plain { get; init; }
+    /// <summary>Bytes the golden cache may take; past it the runner falls back to the plain path.</summary>
+    public long MemoryBudget { get; init; } = 1L << 30;
 }

@@ -7,7 +7,7 @@ using Neutron.Engine.Tensors;
 
 namespace Neutron.Faults.Running;
 
-internal sealed class Worker
+internal sealed class Worker : IFaultWorker
 {
     private readonly Model model;
     private readonly InferenceSession session;

@@ -39,7 +39,8 @@ public class CrashSafetyTests
         string reference = dir.File("reference.db"), killed = dir.File("killed.db");
         const string Plan = "random:60";
         var clock = Stopwatch.StartNew();
-        var (exit, _, err) = NeutronProcess.Run(CampaignArgs(reference, Plan));
+        // The plain path (--plain): the accelerated one finishes 60 LeNet faults before a kill can land.
+        var (exit, _, err) = NeutronProcess.Run([.. CampaignArgs(reference, Plan), "--plain"]);
         Assert.True(exit == 0, err);
         // Upper bound of one two-fault batch (the whole run includes process start-up).
         var batch = clock.Elapsed / 30;
@@ -53,7 +54,7 @@ public class CrashSafetyTests
         {
             long before = StoredOutcomes(killed);
             if (before == expected.Outcomes.Count) break; // finished early: the remaining kills have nothing to hit
-            string[] args = before < 0 ? CampaignArgs(killed, Plan) : ["resume", "--db", killed, "--threads", "1", "--batch", "2"];
+            string[] args = before < 0 ? [.. CampaignArgs(killed, Plan), "--plain"] : ["resume", "--db", killed, "--threads", "1", "--batch", "2", "--plain"];
             using var p = NeutronProcess.Start(args);
             // The kill moment: once this run has committed something (so the kill lands inside the fault loop, not in
             // start-up), plus a seeded random share of one batch, which puts it between or inside commits.

@@ -1,0 +1,114 @@
+// The accelerated runner (cone re-execution over the golden cache) against the plain runner (`--plain`, the
+// oracle): same faults, outcomes identical fault by fault, changed predictions included. Random faults of every
+// fault model on weights and activations in fp32 and other formats, plus hand-picked flips of bit 30 that turn
+// large weights and activations into huge values, Inf or NaN.
+using Neutron.Engine.Data;
+using Neutron.Engine.Graph;
+using Neutron.Engine.Onnx;
+using Neutron.Engine.Tensors;
+using Neutron.Faults.Formats;
+using Neutron.Faults.Models;
+using Neutron.Faults.Running;
+using Neutron.Faults.Sites;
+
+namespace Neutron.Faults.Tests.Running;
+
+public class AcceleratedEquivalenceTests
+{
+    private static readonly Lazy<(Tensor X, long[] Y)> Images = new(() =>
+        (Npy.Load(SharedData.Path("reference", "fmnist_test1000_x.npy")), Npy.Load(SharedData.Path("reference", "fmnist_test1000_y.npy")).ToLongArray()));
+
+    private static (FaultRunner Plain, FaultRunner Fast) Runners(string modelName, string formatName, int images, int chunk)
+    {
+        var model = OnnxReader.Load(SharedData.Path("models", modelName + ".onnx"));
+        var data = new EvaluationSet(Images.Value.X, Images.Value.Y, images);
+        var options = new RunnerOptions { Format = NumberFormat.Parse(formatName), Threads = 2, BatchSize = 256, ImageChunk = chunk };
+        var plain = new FaultRunner(model, data, options with { Plain = true });
+        var fast = new FaultRunner(model, data, options);
+        Assert.False(plain.Accelerated);
+        Assert.True(fast.Accelerated);
+        Assert.Equal(plain.Golden.Top1, fast.Golden.Top1);
+        return (plain, fast);
+    }
+
+    private static List<PlannedFault> Sample(FaultRunner runner, FaultTarget target, string spec, int count, ulong seed)
+    {
+        var space = FaultSpace.Create(runner.Sites, target, model: FaultModelSpec.Parse(spec));
+        return Enumerable.Range(0, count)
+            .Select(i => new PlannedFault(i, space.FaultAt((long)Faults.Random.CounterRng.Below(seed, (ulong)i, 0, (ulong)space.Size), seed)))
+            .ToList();
+    }
+
+    private static void AssertSame(FaultRunner plain, FaultRunner fast, List<PlannedFault> faults)
+    {
+        var a = new ListSink();
+        var b = new ListSink();
+        plain.Run(faults, a);
+        fast.Run(faults, b);
+        Assert.Equal(faults.Count, b.Outcomes.Count);
+        for (int i = 0; i < faults.Count; i++)
+        {
+            var (p, f) = (a.Outcomes[i], b.Outcomes[i]);
+            string what = $"fault {faults[i].Fault}";
+            Assert.True(p with { Changed = [] } == f with { Changed = [] }, $"{what}: plain {p} vs accelerated {f}");
+            Assert.True(p.Changed.SequenceEqual(f.Changed), $"{what}: changed predictions differ");
+        }
+    }
+
+    [Theory]
+    [InlineData("fp32", FaultTarget.Weight)]
+    [InlineData("fp32", FaultTarget.Activation)]
+    [InlineData("fp16", FaultTarget.Weight)]
+    [InlineData("fp16", FaultTarget.Activation)]
+    [InlineData("int8", FaultTarget.Weight)]
+    [InlineData("fxp8.5", FaultTarget.Activation)]
+    public void LeNet_random_faults_match_the_plain_path(string format, FaultTarget target)
+    {
+        var (plain, fast) = Runners("lenet5", format, images: 4, chunk: 3);
+        var faults = new List<PlannedFault>();
+        ulong seed = 17;
+        foreach (var spec in new[] { "flip", "stuck0", "stuck1", "flip:rand3", "flip:adj2" })
+            faults.AddRange(Sample(plain, target, spec, 420, seed++).Select(f => f with { Index = faults.Count + f.Index }));
+        Assert.True(faults.Count >= 2000);
+        AssertSame(plain, fast, faults);
+    }
+
+    [Theory]
+    [InlineData("fp32", FaultTarget.Weight)]
+    [InlineData("fp32", FaultTarget.Activation)]
+    [InlineData("bf16", FaultTarget.Weight)]
+    [InlineData("bf16", FaultTarget.Activation)]
+    public void ResNet_random_faults_match_the_plain_path(string format, FaultTarget target)
+    {
+        var (plain, fast) = Runners("resnet20", format, images: 2, chunk: 2);
+        var faults = new List<PlannedFault>();
+        ulong seed = 5;
+        foreach (var spec in new[] { "flip", "stuck0", "stuck1", "flip:rand3" })
+            faults.AddRange(Sample(plain, target, spec, 40, seed++).Select(f => f with { Index = faults.Count + f.Index }));
+        AssertSame(plain, fast, faults);
+    }
+
+    [Theory]
+    [InlineData("lenet5")]
+    [InlineData("resnet20")]
+    public void Bit_30_flips_of_the_largest_values_match_the_plain_path(string modelName)
+    {
+        var (plain, fast) = Runners(modelName, "fp32", images: 3, chunk: 2);
+        var faults = new List<PlannedFault>();
+        foreach (var site in plain.Sites.Weights)
+        {
+            // The largest |w| of the tensor: bit 30 set by the flip gives ×2^128, Inf or NaN for |w| ≥ 1.
+            long best = 0;
+            for (long i = 1; i < site.Elements; i++)
+                if (Math.Abs(plain.Weights.Value(site.Tensor, i)) > Math.Abs(plain.Weights.Value(site.Tensor, best))) best = i;
+            faults.Add(new PlannedFault(faults.Count, new Fault(FaultTarget.Weight, site.Tensor, best, 30, FaultModel.Flip)));
+            faults.Add(new PlannedFault(faults.Count, new Fault(FaultTarget.Weight, site.Tensor, best, 30, FaultModel.Stuck1)));
+        }
+        foreach (var site in plain.Sites.Activations)
+            faults.Add(new PlannedFault(faults.Count, new Fault(FaultTarget.Activation, site.Tensor, site.Elements / 2, 30, FaultModel.Flip)));
+        var sink = new ListSink();
+        plain.Run(faults, sink);
+        Assert.Contains(sink.Outcomes, o => o.NonFinite > 0);
+        AssertSame(plain, fast, faults);
+    }
+}
