@@ -10,6 +10,7 @@ using Neutron.Engine.Onnx;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
 using Neutron.Faults.Running;
+using Neutron.Faults.Sites;
 using Neutron.Results.Store;
 using Spectre.Console;
 
@@ -23,8 +24,18 @@ public static class CampaignHost
     public static string ToolVersion =>
         typeof(CampaignHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    /// <summary>The kernel set the engine runs (NEUTRON_KERNELS forces one; "auto" when not forced).</summary>
-    public static string KernelSet => Environment.GetEnvironmentVariable("NEUTRON_KERNELS") is { Length: > 0 } k ? k.Trim().ToLowerInvariant() : "auto";
+    /// <summary>The kernel set the engine actually runs (scalar, avx2): the CPU's best, or the one NEUTRON_KERNELS forces.</summary>
+    public static string KernelSet
+    {
+        get
+        {
+            try { return Neutron.Engine.Kernels.KernelSet.Name; }
+            catch (TypeInitializationException e) when (e.InnerException is ArgumentException a)
+            {
+                throw new UserError(a.Message, $"unset {Neutron.Engine.Kernels.KernelSet.EnvironmentVariable}, or set it to scalar or avx2");
+            }
+        }
+    }
 
     /// <summary>A path relative to the working folder, or else to the folder holding samples/ above the tool.</summary>
     public static string FindSample(string relative)
@@ -42,6 +53,14 @@ public static class CampaignHost
     {
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>The model's fault sites in a format, without data or a golden run (for --dry-run).</summary>
+    public static SiteCatalog LoadSites(string modelPath, NumberFormat format)
+    {
+        if (!File.Exists(modelPath))
+            throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
+        return SiteCatalog.Discover(OnnxReader.Load(modelPath), format);
     }
 
     /// <summary>Loads the model and the first <paramref name="images"/> images and builds the runner (golden run included).</summary>

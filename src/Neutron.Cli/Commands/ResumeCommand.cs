@@ -1,8 +1,12 @@
 // neutron resume --db FILE: continues a stopped campaign from its stored fault list, after checking that the model
 // is the one the campaign was made from (SHA-256). Settings come from the database; only the threads may change.
+// An adaptive campaign rebuilds its fault space from the stored target, fault model and filters and replays its rounds.
 using System.CommandLine;
+using System.Globalization;
+using Neutron.Analysis.Planning;
 using Neutron.Cli.Campaigns;
 using Neutron.Faults.Formats;
+using Neutron.Faults.Running;
 using Neutron.Results.Store;
 
 namespace Neutron.Cli.Commands;
@@ -37,8 +41,21 @@ public static class ResumeCommand
             // Golden must match what was stored: WriteGolden refuses a contradiction (other data, format or kernels).
             store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
                 .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
+            if (settings.Planner.StartsWith("adaptive", StringComparison.Ordinal))
+                return AdaptiveHost.Execute(store, id, runner, Adaptive(runner, settings));
             return CampaignHost.Execute(store, id, runner, CampaignHost.StoredPlan(store, id));
         });
         return command;
+    }
+
+    static AdaptiveSampler Adaptive(FaultRunner runner, CampaignSettings settings)
+    {
+        var plan = (AdaptivePlan)PlanSpec.Parse(settings.Planner);
+        var filters = settings.Filters.Split(';').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        string? Get(string key) => filters.GetValueOrDefault(key) is { Length: > 0 } v ? v : null;
+        var bits = (Get("bits") ?? throw new UserError($"stored filters '{settings.Filters}' have no bit range", "start a new campaign", ExitCodes.Storage)).Split('-');
+        var space = CampaignCommand.Space(runner.Sites, CampaignCommand.ParseTarget(settings.Target), CampaignCommand.ParseFaultModel(settings.FaultModel),
+            Get("layer"), Get("op"), int.Parse(bits[0], CultureInfo.InvariantCulture), int.Parse(bits[1], CultureInfo.InvariantCulture));
+        return new AdaptiveSampler(space, plan, settings.Seed);
     }
 }
