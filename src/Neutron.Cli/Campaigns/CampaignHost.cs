@@ -1,6 +1,7 @@
 // What `campaign` and `resume` share: finding the bundled sample, hashing the model, loading model and data into a
 // FaultRunner, and running faults into the store with a progress bar (ETA, running SDC estimate with its Wilson
 // interval) and a clean stop on Ctrl-C or SIGTERM (the batch in flight is committed; exit 130; resume continues).
+using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -61,6 +62,18 @@ public static class CampaignHost
         if (!File.Exists(modelPath))
             throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
         return SiteCatalog.Discover(OnnxReader.Load(modelPath), format);
+    }
+
+    /// <summary>A campaign's fault space rebuilt from its stored target, fault model and filters ("layer=G;op=T;bits=LO-HI").</summary>
+    public static FaultSpace SpaceOf(SiteCatalog sites, CampaignSettings settings)
+    {
+        var filters = settings.Filters.Split(';').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        string? Get(string key) => filters.GetValueOrDefault(key) is { Length: > 0 } v ? v : null;
+        var bits = Get("bits")?.Split('-');
+        if (bits is not [var lo, var hi] || !int.TryParse(lo, CultureInfo.InvariantCulture, out int low) || !int.TryParse(hi, CultureInfo.InvariantCulture, out int high))
+            throw new UserError($"stored filters '{settings.Filters}' have no bit range LO-HI", "the database was not made by `neutron campaign`; start a new one", ExitCodes.Storage);
+        return Commands.CampaignCommand.Space(sites, Commands.CampaignCommand.ParseTarget(settings.Target),
+            Commands.CampaignCommand.ParseFaultModel(settings.FaultModel), Get("layer"), Get("op"), low, high);
     }
 
     /// <summary>Loads the model and the first <paramref name="images"/> images and builds the runner (golden run included).</summary>

@@ -2,7 +2,6 @@
 // is the one the campaign was made from (SHA-256). Settings come from the database; only the threads may change.
 // An adaptive campaign rebuilds its fault space from the stored target, fault model and filters and replays its rounds.
 using System.CommandLine;
-using System.Globalization;
 using Neutron.Analysis.Planning;
 using Neutron.Cli.Campaigns;
 using Neutron.Faults.Formats;
@@ -51,11 +50,7 @@ public static class ResumeCommand
     static AdaptiveSampler Adaptive(FaultRunner runner, CampaignSettings settings)
     {
         var plan = (AdaptivePlan)PlanSpec.Parse(settings.Planner);
-        var filters = settings.Filters.Split(';').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
-        string? Get(string key) => filters.GetValueOrDefault(key) is { Length: > 0 } v ? v : null;
-        var bits = (Get("bits") ?? throw new UserError($"stored filters '{settings.Filters}' have no bit range", "start a new campaign", ExitCodes.Storage)).Split('-');
-        var space = CampaignCommand.Space(runner.Sites, CampaignCommand.ParseTarget(settings.Target), CampaignCommand.ParseFaultModel(settings.FaultModel),
-            Get("layer"), Get("op"), int.Parse(bits[0], CultureInfo.InvariantCulture), int.Parse(bits[1], CultureInfo.InvariantCulture));
+        var space = CampaignHost.SpaceOf(runner.Sites, settings);
         return new AdaptiveSampler(space, plan, settings.Seed);
     }
 }
