@@ -74,6 +74,7 @@ public static class SummaryCommand
             AnsiConsole.Write(table.Render("per bit", "bit", rows.GroupBy(r => r.Fault.Bit).OrderByDescending(g => g.Key)
                 .Select(g => (g.Key.ToString(CultureInfo.InvariantCulture), g.ToList()))));
             AnsiConsole.Write(table.Render("overall", "", [("all", rows)]));
+            if (plan is AdaptivePlan adaptive) PrintStopping(adaptive, rows.Select(r => (StratumOf(r.Fault), r.Row.Drop)), strata);
             if (table.AnyWeighted) Console.WriteLine($"* weighted by stratum sizes (plan {s.Planner}: strata sampled at different rates): stratified estimate, Wilson 95 % at the effective sample size");
             if (table.AnyUnweighted)
                 Console.WriteLine($"! unweighted over injected faults although they span strata sampled at different rates: the model ({s.ModelPath}) "
@@ -81,6 +82,21 @@ public static class SummaryCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Where each stratum of an adaptive plan stopped: critical(τ of the plan) of n, and the Jeffreys credible
+    /// interval at the plan's level that the stopping rule read.</summary>
+    static void PrintStopping(AdaptivePlan plan, IEnumerable<(string Stratum, double Drop)> rows, Dictionary<string, long>? sizes)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv, $"adaptive stopping (critical = drop > {plan.Tolerance} pp, Jeffreys {100 * plan.Level}% credible interval, target ±{100 * plan.Margin} pp):"));
+        foreach (var g in rows.GroupBy(r => r.Stratum))
+        {
+            long n = g.Count(), k = g.Count(r => r.Drop > plan.Tolerance);
+            var j = Intervals.Jeffreys(k, n, plan.Level);
+            string size = sizes?.GetValueOrDefault(g.Key) is > 0 and var total ? string.Create(inv, $" of {total:N0}{(n >= total ? ", exhausted" : "")}") : "";
+            Console.WriteLine(string.Create(inv, $"  {g.Key}: {k:N0}/{n:N0}{size} critical = {100.0 * k / n:F2}% [{100 * j.Lower:F2}–{100 * j.Upper:F2}], ±{100 * j.HalfWidth:F2} pp"));
+        }
     }
 
     /// <summary>The model's sites and tensor → node names, when the campaign's model is at hand (same SHA-256).</summary>
