@@ -31,7 +31,7 @@ public static class SummaryCommand
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var s = store.Settings(id);
-            PlanSpec? plan = s.Planner.StartsWith("faults:", StringComparison.Ordinal) ? null : PlanSpec.Parse(s.Planner);
+            PlanSpec? plan = ParsePlan(s.Planner);
             double tau = parse.GetValue(tolerance) ?? (plan is AdaptivePlan a ? a.Tolerance : 1.0);
             var rows = store.Outcomes(id).Select(r => (Row: r, Fault: Fault.Parse(r.Fault))).ToList();
             var golden = store.Golden(id);
@@ -82,6 +82,14 @@ public static class SummaryCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The stored plan; null for a fault list or a notation this version does not know (then unstratified).</summary>
+    static PlanSpec? ParsePlan(string planner)
+    {
+        if (planner.StartsWith("faults:", StringComparison.Ordinal)) return null;
+        try { return PlanSpec.Parse(planner); }
+        catch (ArgumentException) { return null; }
     }
 
     /// <summary>Where each stratum of an adaptive plan stopped: critical(τ of the plan) of n, and the Jeffreys credible
