@@ -33,20 +33,33 @@ public static class FaultPlanner
                 return Sample(Strata.Of(space, s.Per), seed, _ => s.Count);
             case StatisticalPlan st:
                 return Sample(Strata.Of(space, st.Per), seed, stratum => SampleSize.Leveugle(stratum.Size, st.Margin, st.Confidence, st.P));
+            case AdaptivePlan:
+                throw new ArgumentException($"plan {spec} is open-ended: AdaptiveSampler draws it round by round", nameof(spec));
             default:
                 throw new ArgumentException($"plan {spec} is not one FaultPlanner draws; fault lists come from FaultListPlan", nameof(spec));
         }
     }
 
-    /// <summary>How many faults the plan holds, per stratum, without drawing them (for `--dry-run` and messages).</summary>
+    /// <summary>How many faults the plan holds, per stratum, without drawing them (for `--dry-run` and messages). For an
+    /// adaptive plan, the worst case: the normal-approximation size at rate ½ (t²/4e², no finite-population
+    /// correction, as the Jeffreys interval has none), rounded up to whole rounds, at most the stratum.</summary>
     public static IReadOnlyList<(string Stratum, long Size, long Draws)> Sizes(FaultSpace space, PlanSpec spec) => spec switch
     {
         ExhaustivePlan => [("all", space.Size, space.Size)],
         RandomPlan r => [("all", space.Size, Math.Min(r.Count, space.Size))],
         StratifiedPlan s => Strata.Of(space, s.Per).Select(x => (x.Name, x.Size, Math.Min(s.Count, x.Size))).ToList(),
         StatisticalPlan st => Strata.Of(space, st.Per).Select(x => (x.Name, x.Size, SampleSize.Leveugle(x.Size, st.Margin, st.Confidence, st.P))).ToList(),
+        AdaptivePlan a => Strata.Of(space, a.Per).Select(x => (x.Name, x.Size, AdaptiveWorstCase(x.Size, a))).ToList(),
         _ => throw new ArgumentException($"plan {spec} has no size here", nameof(spec)),
     };
+
+    static long AdaptiveWorstCase(long size, AdaptivePlan a)
+    {
+        double t = Normal.CriticalValue(a.Level);
+        long n = (long)Math.Ceiling(t * t / (4 * a.Margin * a.Margin));
+        long rounds = (n + a.Batch - 1) / a.Batch;
+        return Math.Min(size, rounds * a.Batch);
+    }
 
     /// <summary>The plan as faults, each keyed by its position in the plan (the store's fault index).</summary>
     public static PlannedFault[] Plan(FaultSpace space, PlanSpec spec, ulong seed)

@@ -1,6 +1,8 @@
 // The `--plan` notation, parsed: exhaustive | random:COUNT | stratified:per=layer|bit|layer-bit,count=K |
-// statistical:margin=E,confidence=C[,per=layer|bit|layer-bit][,p=P]. Syntax only: FaultPlanner turns a spec, a
-// fault space and a seed into the list of faults. ToString gives the canonical text stored with a campaign.
+// statistical:margin=E,confidence=C[,per=layer|bit|layer-bit][,p=P] |
+// adaptive:margin=E,level=L[,per=...][,batch=B][,tolerance=T]. Syntax only: FaultPlanner turns a fixed spec, a
+// fault space and a seed into the list of faults; AdaptiveSampler draws an adaptive one round by round.
+// ToString gives the canonical text stored with a campaign.
 using System.Globalization;
 
 namespace Neutron.Analysis.Planning;
@@ -63,8 +65,22 @@ public abstract record PlanSpec
                 var per = keys.TryGetValue("per", out var perText) ? Per(text, perText) : Stratification.None;
                 return new StatisticalPlan(margin, confidence, per, p);
             }
+            case "adaptive":
+            {
+                if (bare is not null) throw Bad(text, $"'{bare}' is not KEY=VALUE");
+                Only(text, keys, "margin", "level", "per", "batch", "tolerance");
+                double margin = Fraction(text, "margin", keys.GetValueOrDefault("margin") ?? "0.01");
+                double level = Fraction(text, "level", keys.GetValueOrDefault("level") ?? "0.99");
+                var per = keys.TryGetValue("per", out var perText) ? Per(text, perText) : Stratification.None;
+                long batch = PositiveLong(text, "batch", keys.GetValueOrDefault("batch") ?? AdaptivePlan.DefaultBatch.ToString(CultureInfo.InvariantCulture));
+                if (batch > int.MaxValue) throw Bad(text, $"batch {batch} is too large");
+                string tolText = keys.GetValueOrDefault("tolerance") ?? "1";
+                if (!double.TryParse(tolText, NumberStyles.Float, CultureInfo.InvariantCulture, out double tolerance) || !(tolerance >= 0 && tolerance < 100))
+                    throw Bad(text, $"tolerance '{tolText}' must be a number of percentage points in [0, 100)");
+                return new AdaptivePlan(margin, level, per, (int)batch, tolerance);
+            }
             default:
-                throw Bad(text, "use exhaustive, random:COUNT, stratified:per=layer|bit|layer-bit,count=K or statistical:margin=0.01,confidence=0.99[,per=layer|bit|layer-bit]");
+                throw Bad(text, "use exhaustive, random:COUNT, stratified:per=layer|bit|layer-bit,count=K, statistical:margin=0.01,confidence=0.99[,per=layer|bit|layer-bit] or adaptive:margin=0.01,level=0.99[,per=layer|layer-bit][,batch=B]");
         }
     }
 
@@ -124,4 +140,16 @@ public sealed record StatisticalPlan(double Margin, double Confidence, Stratific
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"statistical:margin={Margin},confidence={Confidence}{(Per == Stratification.None ? "" : ",per=" + PerText(Per))}{(P == 0.5 ? "" : $",p={P}")}");
+}
+
+/// <summary>Bayesian adaptive stopping: per stratum, draw faults uniformly without replacement in rounds of
+/// <paramref name="Batch"/> until the equal-tailed Jeffreys credible interval (at <paramref name="Level"/>) of the
+/// critical(τ) rate, τ = <paramref name="Tolerance"/> percentage points of accuracy drop, has a half-width ≤
+/// <paramref name="Margin"/>, or the stratum is exhausted. Open-ended: AdaptiveSampler draws it.</summary>
+public sealed record AdaptivePlan(double Margin, double Level, Stratification Per = Stratification.None, int Batch = AdaptivePlan.DefaultBatch, double Tolerance = 1.0) : PlanSpec
+{
+    public const int DefaultBatch = 100;
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"adaptive:margin={Margin},level={Level}{(Per == Stratification.None ? "" : ",per=" + PerText(Per))},batch={Batch},tolerance={Tolerance}");
 }

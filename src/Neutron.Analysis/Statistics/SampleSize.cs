@@ -1,7 +1,7 @@
 // Statistical fault-injection sample size (Leveugle, Calvez, Maistri, Vanhauwaert, DATE 2009, eq. 3):
 // n = N / (1 + e²(N − 1) / (t² p(1 − p))), for a population of N faults, margin e, critical value t of the
 // confidence, and a prior estimate p of the rate (0.5, the worst case, when nothing is known). Used by the
-// statistical planner (Planning/StatisticalPlanner.cs), network-wide or per stratum.
+// statistical planner (Planning/FaultPlanner.cs), network-wide or per stratum.
 namespace Neutron.Analysis.Statistics;
 
 public static class SampleSize

@@ -1,6 +1,7 @@
 // What `campaign` and `resume` share: finding the bundled sample, hashing the model, loading model and data into a
 // FaultRunner, and running faults into the store with a progress bar (ETA, running SDC estimate with its Wilson
 // interval) and a clean stop on Ctrl-C or SIGTERM (the batch in flight is committed; exit 130; resume continues).
+using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -10,6 +11,7 @@ using Neutron.Engine.Onnx;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
 using Neutron.Faults.Running;
+using Neutron.Faults.Sites;
 using Neutron.Results.Store;
 using Spectre.Console;
 
@@ -23,8 +25,18 @@ public static class CampaignHost
     public static string ToolVersion =>
         typeof(CampaignHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    /// <summary>The kernel set the engine runs (NEUTRON_KERNELS forces one; "auto" when not forced).</summary>
-    public static string KernelSet => Environment.GetEnvironmentVariable("NEUTRON_KERNELS") is { Length: > 0 } k ? k.Trim().ToLowerInvariant() : "auto";
+    /// <summary>The kernel set the engine actually runs (scalar, avx2): the CPU's best, or the one NEUTRON_KERNELS forces.</summary>
+    public static string KernelSet
+    {
+        get
+        {
+            try { return Neutron.Engine.Kernels.KernelSet.Name; }
+            catch (TypeInitializationException e) when (e.InnerException is ArgumentException a)
+            {
+                throw new UserError(a.Message, $"unset {Neutron.Engine.Kernels.KernelSet.EnvironmentVariable}, or set it to scalar or avx2");
+            }
+        }
+    }
 
     /// <summary>A path relative to the working folder, or else to the folder holding samples/ above the tool.</summary>
     public static string FindSample(string relative)
@@ -42,6 +54,26 @@ public static class CampaignHost
     {
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>The model's fault sites in a format, without data or a golden run (for --dry-run).</summary>
+    public static SiteCatalog LoadSites(string modelPath, NumberFormat format)
+    {
+        if (!File.Exists(modelPath))
+            throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
+        return SiteCatalog.Discover(OnnxReader.Load(modelPath), format);
+    }
+
+    /// <summary>A campaign's fault space rebuilt from its stored target, fault model and filters ("layer=G;op=T;bits=LO-HI").</summary>
+    public static FaultSpace SpaceOf(SiteCatalog sites, CampaignSettings settings)
+    {
+        var filters = settings.Filters.Split(';').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        string? Get(string key) => filters.GetValueOrDefault(key) is { Length: > 0 } v ? v : null;
+        var bits = Get("bits")?.Split('-');
+        if (bits is not [var lo, var hi] || !int.TryParse(lo, CultureInfo.InvariantCulture, out int low) || !int.TryParse(hi, CultureInfo.InvariantCulture, out int high))
+            throw new UserError($"stored filters '{settings.Filters}' have no bit range LO-HI", "the database was not made by `neutron campaign`; start a new one", ExitCodes.Storage);
+        return Commands.CampaignCommand.Space(sites, Commands.CampaignCommand.ParseTarget(settings.Target),
+            Commands.CampaignCommand.ParseFaultModel(settings.FaultModel), Get("layer"), Get("op"), low, high);
     }
 
     /// <summary>Loads the model and the first <paramref name="images"/> images and builds the runner (golden run included).</summary>

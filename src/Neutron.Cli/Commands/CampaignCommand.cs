@@ -1,6 +1,7 @@
 // neutron campaign [MODEL] --data SPEC ...: plans a fault list (or reads one), records it with the campaign's
 // settings in the SQLite store, then runs it (CampaignHost). Re-running the same command on the same --db continues
-// the campaign; a different campaign in that file is refused. With no MODEL it runs the bundled sample.
+// the campaign; a different campaign in that file is refused. With no MODEL it runs the bundled sample. An
+// adaptive plan is drawn round by round (AdaptiveHost); --dry-run prints the plan's size per stratum and stops.
 using System.CommandLine;
 using System.Globalization;
 using Neutron.Analysis.Planning;
@@ -23,7 +24,9 @@ public static class CampaignCommand
         var target = new Option<string>("--target") { Description = "weights or activations", DefaultValueFactory = _ => "weights" };
         var faultModel = new Option<string>("--model") { Description = "flip, stuck0, stuck1, adjacent:K or random:K (K bits in one word)", DefaultValueFactory = _ => "flip" };
         var format = new Option<string>("--format") { Description = "number format: fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
-        var plan = new Option<string?>("--plan") { Description = "exhaustive | random:COUNT | stratified:per=layer|bit|layer-bit,count=K | statistical:margin=0.01,confidence=0.99[,per=layer|layer-bit] (default statistical:margin=0.05,confidence=0.95)" };
+        var plan = new Option<string?>("--plan") { Description = "exhaustive | random:COUNT | stratified:per=layer|bit|layer-bit,count=K | statistical:margin=0.01,confidence=0.99[,per=layer|layer-bit] | adaptive:margin=0.01,level=0.99[,per=layer|layer-bit][,batch=B] (default statistical:margin=0.05,confidence=0.95)" };
+        var tolerance = new Option<double?>("--tolerance") { Description = "adaptive plans: critical(τ) = accuracy drop above τ percentage points (default 1.0)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "print the fault-space and plan sizes per stratum, run nothing" };
         var faults = new Option<FileInfo?>("--faults") { Description = "run the faults of a CSV list (column `fault`, optional `id`) instead of a plan" };
         var images = new Option<int?>("--images") { Description = "use the first N images (default: all)" };
         var seed = new Option<ulong>("--seed") { Description = "seed of the plan's random draws", DefaultValueFactory = _ => 1 };
@@ -37,7 +40,7 @@ public static class CampaignCommand
         var plainRun = new Option<bool>("--plain") { Description = "re-run the whole network per fault (the slow oracle) instead of the accelerated cone re-execution" };
         var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
         {
-            model, data, target, faultModel, format, plan, faults, images, seed, layer, op, bits, shard, threads, batch, db, plainRun,
+            model, data, target, faultModel, format, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun,
         };
         command.SetAction(parse =>
         {
@@ -47,7 +50,7 @@ public static class CampaignCommand
                 throw new UserError($"the bundled sample model {CampaignHost.SampleModel} is missing (looked for {modelPath})",
                     "name a model: neutron campaign MODEL.onnx --data SPEC, or build the sample (see samples/README.md)", ExitCodes.ModelOrData);
             string? dataText = parse.GetValue(data);
-            if (dataText is null)
+            if (dataText is null && !parse.GetValue(dryRun)) // a dry run needs only the model
             {
                 if (modelFile is not null) throw new UserError("--data is missing", "name the evaluation images, e.g. --data idx:/usr/share/datasets/fashion-mnist/t10k");
                 string prefix = CampaignHost.FindSample(CampaignHost.SampleData[4..]);
@@ -64,6 +67,12 @@ public static class CampaignCommand
             string planText = parse.GetValue(plan) ?? "statistical:margin=0.05,confidence=0.95";
             if (csv is not null && parse.GetValue(plan) is not null) throw new UserError("--plan and --faults exclude each other", "a fault list is the plan; drop one of them");
             PlanSpec? planSpec = csv is null ? Usage(() => PlanSpec.Parse(planText), "e.g. --plan random:1000 or --plan statistical:margin=0.01,confidence=0.99,per=layer") : null;
+            if (parse.GetValue(tolerance) is { } tau)
+            {
+                if (planSpec is not AdaptivePlan adaptive) throw new UserError("--tolerance sets the critical(τ) of adaptive plans", "drop it, or use --plan adaptive:...; `neutron summary --tolerance` reads any campaign at any τ");
+                if (!(tau >= 0 && tau < 100)) throw new UserError($"--tolerance {tau.ToString(CultureInfo.InvariantCulture)} must lie in [0, 100) percentage points", "e.g. --tolerance 1");
+                planSpec = adaptive with { Tolerance = tau };
+            }
             var (lo, hi) = ParseBits(parse.GetValue(bits), numberFormat.Width);
             var (k, n) = ParseShard(parse.GetValue(shard)!);
             int threadCount = parse.GetValue(threads);
@@ -71,9 +80,19 @@ public static class CampaignCommand
             ulong seedValue = parse.GetValue(seed);
             string? layerGlob = parse.GetValue(layer), opTypes = parse.GetValue(op);
 
-            var runner = CampaignHost.LoadRunner(modelPath, dataText, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun));
+            if (planSpec is AdaptivePlan && n != 1)
+                throw new UserError($"--shard {k}/{n}: an adaptive plan decides each round from the last one and cannot be sharded", "run it unsharded, or use a fixed plan (statistical:...) to shard");
+            if (parse.GetValue(dryRun))
+            {
+                // Sites only: no data, no golden run.
+                var sites = CampaignHost.LoadSites(modelPath, numberFormat);
+                if (csv is not null) { Console.WriteLine($"fault list {csv.FullName}: {FaultListPlan.Read(csv.FullName, sites).Length:N0} faults"); return ExitCodes.Ok; }
+                return DryRun.Print(Space(sites, targetKind, spec, layerGlob, opTypes, lo, hi), planSpec!, k, n);
+            }
+            var runner = CampaignHost.LoadRunner(modelPath, dataText!, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun));
 
             IReadOnlyList<PlannedFault> whole;
+            AdaptiveSampler? sampler = null;
             string plannerText;
             if (csv is not null)
             {
@@ -84,23 +103,25 @@ public static class CampaignCommand
             else
             {
                 var space = Space(runner.Sites, targetKind, spec, layerGlob, opTypes, lo, hi);
-                whole = FaultPlanner.Plan(space, planSpec!, seedValue);
+                // An adaptive plan starts empty: each round is written to the store before it runs.
+                if (planSpec is AdaptivePlan adaptive) { sampler = new AdaptiveSampler(space, adaptive, seedValue); whole = []; }
+                else whole = FaultPlanner.Plan(space, planSpec!, seedValue);
                 plannerText = planSpec!.ToString();
             }
             var mine = FaultPlanner.Shard(whole, k, n);
             var settings = new CampaignSettings
             {
                 ToolVersion = CampaignHost.ToolVersion, ModelPath = modelPath, ModelSha256 = CampaignHost.Sha256(modelPath),
-                DataSpec = dataText, Images = runner.Data.Count, Format = numberFormat.Name, Target = csv is null ? TargetText(targetKind) : "list",
+                DataSpec = dataText!, Images = runner.Data.Count, Format = numberFormat.Name, Target = csv is null ? TargetText(targetKind) : "list",
                 FaultModel = csv is null ? spec.ToString() : "list", Filters = $"layer={layerGlob};op={opTypes};bits={lo}-{hi}",
-                Planner = plannerText, Seed = seedValue, KernelSet = CampaignHost.KernelSet, Shard = $"{k}/{n}", PlanSize = whole.Count,
+                Planner = plannerText, Seed = seedValue, KernelSet = CampaignHost.KernelSet, Shard = $"{k}/{n}", PlanSize = sampler is null ? whole.Count : 0,
             };
 
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: true);
             long id = FindOrCreate(store, settings, mine);
             store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
                 .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
-            return CampaignHost.Execute(store, id, runner, mine);
+            return sampler is null ? CampaignHost.Execute(store, id, runner, mine) : AdaptiveHost.Execute(store, id, runner, sampler);
         });
         return command;
     }
@@ -121,7 +142,7 @@ public static class CampaignCommand
     }
 
     /// <summary>The fault space: the target's sites matching the filters, with the bit range.</summary>
-    static FaultSpace Space(SiteCatalog catalog, FaultTarget target, FaultModelSpec spec, string? layerGlob, string? opTypes, int lo, int hi)
+    internal static FaultSpace Space(SiteCatalog catalog, FaultTarget target, FaultModelSpec spec, string? layerGlob, string? opTypes, int lo, int hi)
     {
         var glob = layerGlob is null ? null : SiteFilter.Glob(layerGlob);
         var ops = opTypes?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -140,7 +161,7 @@ public static class CampaignCommand
         return space;
     }
 
-    static FaultTarget ParseTarget(string text) => text.Trim().ToLowerInvariant() switch
+    internal static FaultTarget ParseTarget(string text) => text.Trim().ToLowerInvariant() switch
     {
         "weights" or "weight" => FaultTarget.Weight,
         "activations" or "activation" or "act" => FaultTarget.Activation,
@@ -150,7 +171,7 @@ public static class CampaignCommand
     static string TargetText(FaultTarget t) => t == FaultTarget.Weight ? "weights" : "activations";
 
     /// <summary>flip, stuck0, stuck1, adjacent:K, random:K (flip on K bits), or the fault layer's own MODEL:adjK / MODEL:randK.</summary>
-    static FaultModelSpec ParseFaultModel(string text)
+    internal static FaultModelSpec ParseFaultModel(string text)
     {
         string t = text.Trim().ToLowerInvariant();
         if (t.StartsWith("adjacent:", StringComparison.Ordinal)) t = "flip:adj" + t[9..];

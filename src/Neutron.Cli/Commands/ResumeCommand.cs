@@ -1,8 +1,11 @@
 // neutron resume --db FILE: continues a stopped campaign from its stored fault list, after checking that the model
 // is the one the campaign was made from (SHA-256). Settings come from the database; only the threads may change.
+// An adaptive campaign rebuilds its fault space from the stored target, fault model and filters and replays its rounds.
 using System.CommandLine;
+using Neutron.Analysis.Planning;
 using Neutron.Cli.Campaigns;
 using Neutron.Faults.Formats;
+using Neutron.Faults.Running;
 using Neutron.Results.Store;
 
 namespace Neutron.Cli.Commands;
@@ -38,8 +41,17 @@ public static class ResumeCommand
             // Golden must match what was stored: WriteGolden refuses a contradiction (other data, format or kernels).
             store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
                 .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
+            if (settings.Planner.StartsWith("adaptive", StringComparison.Ordinal))
+                return AdaptiveHost.Execute(store, id, runner, Adaptive(runner, settings));
             return CampaignHost.Execute(store, id, runner, CampaignHost.StoredPlan(store, id));
         });
         return command;
+    }
+
+    static AdaptiveSampler Adaptive(FaultRunner runner, CampaignSettings settings)
+    {
+        var plan = (AdaptivePlan)PlanSpec.Parse(settings.Planner);
+        var space = CampaignHost.SpaceOf(runner.Sites, settings);
+        return new AdaptiveSampler(space, plan, settings.Seed);
     }
 }

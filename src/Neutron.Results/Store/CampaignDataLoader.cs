@@ -67,7 +67,7 @@ public static class CampaignDataLoader
             ["shard"] = settings.Shard,
             ["tool version"] = settings.ToolVersion,
             ["created"] = settings.Created.ToString("u", CultureInfo.InvariantCulture),
-            ["outcomes stored"] = $"{faults.Count} of {settings.PlanSize} planned faults",
+            ["outcomes stored"] = settings.PlanSize == 0 ? $"{faults.Count} (adaptive plan: open-ended, stopped by its rule)" : $"{faults.Count} of {settings.PlanSize} planned faults",
         };
         return new CampaignData(classes, golden.Select(g => g.Label).ToArray(), golden.Select(g => g.Top1).ToArray(), faults, meta)
         {

@@ -162,6 +162,15 @@ public sealed class CampaignStore : IDisposable
         return id;
     }
 
+    /// <summary>Adds faults to a campaign's list in one transaction (an adaptive plan writes each round before it
+    /// runs); a fault index already stored is left as it is.</summary>
+    public void AddFaults(long campaign, IReadOnlyList<(long Index, string Fault)> faults)
+    {
+        using var tx = _connection.BeginTransaction();
+        InsertFaults(campaign, faults, tx);
+        tx.Commit();
+    }
+
     void InsertFaults(long campaign, IReadOnlyList<(long Index, string Fault)> faults, SqliteTransaction tx)
     {
         using var cmd = Command("INSERT OR IGNORE INTO faults(campaign, fault_index, fault) VALUES($c, $i, $f);", tx);
