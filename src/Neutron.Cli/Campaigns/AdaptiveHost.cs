@@ -81,10 +81,11 @@ public static class AdaptiveHost
         var strata = sampler.Strata;
         var spec = sampler.Spec;
         var open = strata.Where(s => !s.Exhausted && !AdaptiveSampler.Reached(s.Critical, s.Observed, spec.Margin, spec.Level)).ToList();
-        var widest = strata.MaxBy(s => s.Interval.HalfWidth)!;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"round {sampler.Rounds}: {roundSize} faults, {sampler.Drawn:N0} in all; {open.Count} of {strata.Count} strata still open; "
-            + $"widest ±{100 * widest.Interval.HalfWidth:F2} pp ({widest.Name}: {widest.Critical}/{widest.Observed} critical)");
+        var widest = open.MaxBy(s => s.Interval.HalfWidth);
+        var inv = CultureInfo.InvariantCulture;
+        string line = string.Create(inv, $"round {sampler.Rounds}: {roundSize} faults, {sampler.Drawn:N0} in all; {open.Count} of {strata.Count} strata still open");
+        return widest is null ? line
+            : line + string.Create(inv, $"; widest ±{100 * widest.Interval.HalfWidth:F2} pp ({widest.Name}: {widest.Critical}/{widest.Observed} critical)");
     }
 
     /// <summary>Stores outcomes and keeps each fault's drop for the stopping rule.</summary>

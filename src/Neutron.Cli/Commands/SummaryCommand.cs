@@ -102,8 +102,11 @@ public static class SummaryCommand
         {
             long n = g.Count(), k = g.Count(r => r.Drop > plan.Tolerance);
             var j = Intervals.Jeffreys(k, n, plan.Level);
-            string size = sizes?.GetValueOrDefault(g.Key) is > 0 and var total ? string.Create(inv, $" of {total:N0}{(n >= total ? ", exhausted" : "")}") : "";
-            Console.WriteLine(string.Create(inv, $"  {g.Key}: {k:N0}/{n:N0}{size} critical = {100.0 * k / n:F2}% [{100 * j.Lower:F2}–{100 * j.Upper:F2}], ±{100 * j.HalfWidth:F2} pp"));
+            long total = sizes?.GetValueOrDefault(g.Key) ?? 0;
+            string of = total > 0 ? string.Create(inv, $" (of {total:N0})") : "";
+            Console.WriteLine(total > 0 && n >= total
+                ? string.Create(inv, $"  {g.Key}: {k:N0}/{n:N0} critical = {100.0 * k / n:F2}%, exhausted: exact")
+                : string.Create(inv, $"  {g.Key}: {k:N0}/{n:N0}{of} critical = {100.0 * k / n:F2}% [{100 * j.Lower:F2}–{100 * j.Upper:F2}], ±{100 * j.HalfWidth:F2} pp"));
         }
     }
 
