@@ -38,15 +38,7 @@ internal sealed class ConeWorker : IFaultWorker
 
     public void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow)
     {
-        Tensor? weight = null;
-        long index = 0;
-        if (fault is { Target: FaultTarget.Weight })
-        {
-            weight = model.Initializers[fault.Tensor];
-            index = fault.Index;
-            var enc = weights.Encoding(fault.Tensor);
-            weight.Floats[(int)index] = enc.Decode(index, fault.Mask.Apply(weights.Word(fault.Tensor, index)));
-        }
+        weights.Inject(model, fault);
         observer.SetFault(fault is { Target: FaultTarget.Activation } ? fault : null);
         try
         {
@@ -62,7 +54,7 @@ internal sealed class ConeWorker : IFaultWorker
         }
         finally
         {
-            if (weight is not null) weight.Floats[(int)index] = weights.Value(fault!.Tensor, index);
+            weights.Restore(model, fault);
             observer.SetFault(null);
         }
     }

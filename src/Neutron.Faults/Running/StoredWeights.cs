@@ -37,6 +37,24 @@ public sealed class StoredWeights
     public float Value(string tensor, long index) => tensors[tensor].Decoded[index];
 
     /// <summary>A copy of the model whose weight-site tensors are private and hold the decoded stored values.</summary>
+    /// <summary>
+    /// Writes what a weight fault's changed stored word decodes to into <paramref name="model"/>'s copy of the weight
+    /// (a memory fault: it holds for every image until <see cref="Restore"/>). Other targets change nothing.
+    /// </summary>
+    public void Inject(Model model, Fault? fault)
+    {
+        if (fault is not { Target: FaultTarget.Weight }) return;
+        var enc = Encoding(fault.Tensor);
+        model.Initializers[fault.Tensor].Floats[(int)fault.Index] = enc.Decode(fault.Index, fault.Mask.Apply(Word(fault.Tensor, fault.Index)));
+    }
+
+    /// <summary>Puts back the fault-free decoded value that <see cref="Inject"/> replaced.</summary>
+    public void Restore(Model model, Fault? fault)
+    {
+        if (fault is not { Target: FaultTarget.Weight }) return;
+        model.Initializers[fault.Tensor].Floats[(int)fault.Index] = Value(fault.Tensor, fault.Index);
+    }
+
     public Model CopyModel(Model model)
     {
         var initializers = new Dictionary<string, Engine.Tensors.Tensor>(model.Initializers, StringComparer.Ordinal);

@@ -31,15 +31,7 @@ internal sealed class Worker : IFaultWorker
     /// <summary>Runs all images with the fault (or none) and calls onRow(image, logits row) for each image.</summary>
     public void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow)
     {
-        Tensor? weight = null;
-        long index = 0;
-        if (fault is { Target: FaultTarget.Weight })
-        {
-            weight = model.Initializers[fault.Tensor];
-            index = fault.Index;
-            var enc = weights.Encoding(fault.Tensor);
-            weight.Floats[(int)index] = enc.Decode(index, fault.Mask.Apply(weights.Word(fault.Tensor, index)));
-        }
+        weights.Inject(model, fault);
         observer.SetFault(fault is { Target: FaultTarget.Activation } ? fault : null);
         try
         {
@@ -57,7 +49,7 @@ internal sealed class Worker : IFaultWorker
         }
         finally
         {
-            if (weight is not null) weight.Floats[(int)index] = weights.Value(fault!.Tensor, index);
+            weights.Restore(model, fault);
             observer.SetFault(null);
         }
     }
