@@ -31,7 +31,8 @@ public sealed class Conv : Operator
         return [new TensorType(x.Type, [x.Shape[0], w.Shape[0], .. (x.Shape.Length == 3 ? [g.OutW] : new[] { g.OutH, g.OutW })])];
     }
 
-    private Conv2D Geometry(int[] xShape, int[] wShape)
+    /// <summary>The resolved convolution for these input and weight shapes (what Run computes with).</summary>
+    public Conv2D Geometry(int[] xShape, int[] wShape)
     {
         if (cached is { } c && c.Matches(xShape, wShape)) return c;
         bool oneD = xShape.Length == 3;

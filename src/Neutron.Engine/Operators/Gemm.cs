@@ -22,6 +22,11 @@ public sealed class Gemm : Operator
         transB = node.Attributes.Int("transB", 0) != 0;
     }
 
+    public float Alpha => alpha;
+    public float Beta => beta;
+    public bool TransA => transA;
+    public bool TransB => transB;
+
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var a = Required(inputs, 0);

@@ -1,120 +1,311 @@
-// One worker of the accelerated runner (DESIGN §5): a private model copy and session like Worker, but per image
-// chunk only the nodes a fault can change run; every other value points at the golden cache. A node runs when it
-// is the faulted node (activation fault: the producer of the tensor; weight fault: each consumer of the weight) or
-// when one of its inputs differs bit-wise from golden; a node whose output comes out bit-equal to golden stops the
-// fault there (early masking). Results are bit-identical to Worker (the `--plain` oracle), which the tests check.
-using System.Runtime.InteropServices;
+// One worker of the accelerated runner (DESIGN §5): per image chunk, only the work a fault can change runs, and
+// only on the images it still perturbs; everything else reads the golden cache.
+// - An activation fault changes its element in each image's golden row directly (no node re-runs); images where
+//   the changed word decodes to the same bits are golden from the start.
+// - A weight fault in a Conv/Gemm/MatMul recomputes the one output channel it reaches (WeightDelta); in any other
+//   consumer, that node re-runs on every image.
+// - Downstream, a node runs when an input is perturbed for some images, on those images only, gathered into the
+//   smallest RowPlans batch that holds them; rows that come out bit-equal to golden are dropped (early masking).
+// Results are bit-identical to Worker (the `--plain` oracle), which AcceleratedEquivalenceTests check fault by fault.
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Tensors;
+using Neutron.Faults.Formats;
 
 namespace Neutron.Faults.Running;
 
 internal sealed class ConeWorker : IFaultWorker
 {
     private readonly Model model;
-    private readonly InferenceSession session;
     private readonly InjectionObserver observer;
     private readonly StoredWeights weights;
-    private readonly GoldenCache golden;
-    private readonly (Tensor Input, int Start, int Count)[] chunks;
-    private readonly string inputName;
-    // Per plan: the plan's own output buffers (the worker writes only these) and a scratch "differs" flag per value.
-    private readonly Dictionary<ExecutionPlan, (Tensor?[] Own, bool[] Differs)> planState = [];
+    private readonly IReadOnlyDictionary<string, TensorEncoding> activationEncodings;
+    private readonly bool quantize;
+    private readonly ChunkGraph[] chunks;
+    private readonly RowPlans rowPlans;
+    private readonly RowPool pool;
+    private readonly Func<Worker> makePlain;
+    private Worker? plain;
+    private PerturbedRows?[] perturbed = [];
+
+    // A chunk's plan (for ids, order and shapes), its golden values by id, and what the cone walk needs per value.
+    private sealed record ChunkGraph(int Start, int Count, ExecutionPlan Plan, Tensor?[] Gold, int[] Widths,
+        bool[] Batched, int[] LastUse, int[][] Consumers);
 
     public ConeWorker(Model original, StoredWeights weights, InjectionObserver observer, GoldenCache golden,
-        IReadOnlyList<(int Start, Tensor Images)> chunkInputs)
+        IReadOnlyList<(int Start, Tensor Images)> chunkInputs, IReadOnlyDictionary<string, TensorEncoding> activationEncodings, bool quantize)
     {
         this.weights = weights;
         this.observer = observer;
-        this.golden = golden;
+        this.activationEncodings = activationEncodings;
+        this.quantize = quantize;
         model = weights.CopyModel(original);
-        session = new InferenceSession(model);
-        inputName = model.RequiredInputs.Single().Name;
-        chunks = new (Tensor, int, int)[chunkInputs.Count];
+        var session = new InferenceSession(model);
+        string inputName = model.RequiredInputs.Single().Name;
+        chunks = new ChunkGraph[chunkInputs.Count];
+        int largest = 0;
         for (int c = 0; c < chunks.Length; c++)
-            chunks[c] = (chunkInputs[c].Images, chunkInputs[c].Start, chunkInputs[c].Images.Shape[0]);
+        {
+            var images = chunkInputs[c].Images;
+            var plan = session.GetPlan(new Dictionary<string, (DataType, int[])>(1) { [inputName] = (images.Type, images.Shape) });
+            chunks[c] = Describe(chunkInputs[c].Start, images.Shape[0], plan, golden.Chunk(c), golden.Names);
+            largest = Math.Max(largest, images.Shape[0]);
+        }
+        makePlain = () => new Worker(original, weights, observer, chunkInputs);
+        rowPlans = new RowPlans(session, inputName, chunkInputs[0].Images.Shape[1..], observer);
+        pool = new RowPool(largest);
+    }
+
+    private static ChunkGraph Describe(int start, int count, ExecutionPlan plan, Tensor?[] goldById, string[] goldNames)
+    {
+        var goldIds = new Dictionary<string, int>(goldNames.Length, StringComparer.Ordinal);
+        for (int id = 0; id < goldNames.Length; id++) goldIds[goldNames[id]] = id;
+        int values = plan.Values.Length;
+        var gold = new Tensor?[values];
+        var widths = new int[values];
+        var lastUse = new int[values];
+        var consumers = new List<int>[values];
+        var batched = RowPlans.Batched(plan);
+        for (int id = 0; id < values; id++)
+        {
+            consumers[id] = [];
+            lastUse[id] = -1;
+            if (!batched[id]) continue;
+            gold[id] = goldById[goldIds[plan.Names[id]]];
+            widths[id] = gold[id]!.Length / count;
+        }
+        foreach (var node in plan.Nodes)
+            foreach (int id in node.InputIds)
+                if (id >= 0)
+                {
+                    lastUse[id] = node.Index;
+                    if (consumers[id].Count == 0 || consumers[id][^1] != node.Index) consumers[id].Add(node.Index);
+                }
+        foreach (int id in plan.OutputIds) lastUse[id] = int.MaxValue;
+        return new ChunkGraph(start, count, plan, gold, widths, batched, lastUse, consumers.Select(l => l.ToArray()).ToArray());
     }
 
     public void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow)
     {
+        if (fault is not null && !Reachable(fault))
+        {
+            (plain ??= makePlain()).Run(fault, onRow);
+            return;
+        }
         weights.Inject(model, fault);
-        observer.SetFault(fault is { Target: FaultTarget.Activation } ? fault : null);
         try
         {
-            for (int c = 0; c < chunks.Length; c++)
+            foreach (var chunk in chunks)
             {
-                var (input, start, count) = chunks[c];
-                var plan = session.Bind(new Dictionary<string, Tensor>(1) { [inputName] = input }, keepAll: true);
-                var logits = fault is null ? golden.Chunk(c)[plan.OutputIds[0]]! : RunCone(plan, golden.Chunk(c), fault);
-                var all = logits.Floats;
-                int classes = all.Length / count;
-                for (int n = 0; n < count; n++) onRow(start + n, all.Slice(n * classes, classes));
+                var changed = fault is null ? null : RunCone(chunk, fault);
+                int outputId = chunk.Plan.OutputIds[0], width = chunk.Widths[outputId];
+                var gold = chunk.Gold[outputId]!.Floats;
+                int r = 0;
+                for (int n = 0; n < chunk.Count; n++)
+                {
+                    bool mine = changed is not null && r < changed.Count && changed.Images[r] == n;
+                    onRow(chunk.Start + n, mine ? changed!.Row(r++) : gold.Slice(n * width, width));
+                }
+                if (changed is not null) pool.Return(changed);
             }
         }
         finally
         {
             weights.Restore(model, fault);
-            observer.SetFault(null);
         }
     }
 
-    // Runs the nodes the fault reaches over one chunk; returns the logits (the worker's buffer or golden's).
-    private Tensor RunCone(ExecutionPlan plan, Tensor?[] gold, Fault fault)
+    // Whether the cone walk can follow the fault: an activation site computed from the images, or a weight whose
+    // consumers all compute from the images (a weight folded through, say, a Transpose would change a constant).
+    private bool Reachable(Fault fault)
     {
-        if (!planState.TryGetValue(plan, out var state))
-            planState[plan] = state = ((Tensor?[])plan.Values.Clone(), new bool[plan.Values.Length]);
-        var (own, differs) = state;
-        var values = plan.Values;
-        var producers = plan.Producers;
-        Array.Clear(differs);
-        // Every node output starts at golden; a node that runs writes its own buffer instead.
-        for (int id = 0; id < values.Length; id++)
-            if (producers[id] >= 0) values[id] = gold[id];
+        var chunk = chunks[0];
+        int id = chunk.Plan.Id(fault.Tensor);
+        if (fault.Target == FaultTarget.Activation) return chunk.Batched[id];
+        return chunk.Consumers[id].All(k => chunk.Plan.Nodes[k].OutputIds.All(o => o < 0 || chunk.Batched[o]));
+    }
 
-        int first;
-        int forced = -1;
-        if (fault.Target == FaultTarget.Weight)
+    // Walks the nodes the fault can reach over one chunk; returns the perturbed rows of the logits (null: all golden).
+    private PerturbedRows? RunCone(ChunkGraph chunk, Fault fault)
+    {
+        var plan = chunk.Plan;
+        if (perturbed.Length < plan.Values.Length) perturbed = new PerturbedRows?[plan.Values.Length];
+        int live = 0, first;
+        int[] forced = [];
+        int weightId = -1;
+        if (fault.Target == FaultTarget.Activation)
         {
-            int wid = plan.Id(fault.Tensor);
-            differs[wid] = true;
-            first = plan.Nodes.Length;
-            foreach (var node in plan.Nodes)
-                if (Array.IndexOf(node.InputIds, wid) >= 0) { first = node.Index; break; }
+            int id = plan.Id(fault.Tensor);
+            var rows = ApplyActivation(chunk, id, fault);
+            if (rows is null) return null;
+            perturbed[id] = rows;
+            live = 1;
+            first = plan.Producers[id] + 1;
         }
         else
         {
-            forced = producers[plan.Id(fault.Tensor)];
-            first = forced;
+            weightId = plan.Id(fault.Tensor);
+            forced = chunk.Consumers[weightId];
+            if (forced.Length == 0) return null;
+            first = forced[0];
         }
 
-        observer.Bind(plan);
-        var watcher = observer.Active ? observer : null;
+        int outputId = plan.OutputIds[0];
+        int forcedLeft = forced.Length;
         var nodes = plan.Nodes;
-        for (int k = Math.Max(first, 0); k < nodes.Length; k++)
+        for (int k = first; k < nodes.Length && (live > 0 || forcedLeft > 0); k++)
         {
             var node = nodes[k];
-            bool run = k == forced;
-            if (!run)
-                foreach (int id in node.InputIds)
-                    if (id >= 0 && differs[id]) { run = true; break; }
-            if (!run) continue;
-            foreach (int id in node.OutputIds) values[id] = own[id];
-            plan.RunNode(node, watcher);
-            foreach (int id in node.OutputIds)
+            bool isForced = forcedLeft > 0 && Array.IndexOf(forced, k) >= 0;
+            if (isForced)
             {
-                if (BitEqual(own[id]!, gold[id]!)) values[id] = gold[id];
-                else differs[id] = true;
+                forcedLeft--;
+                if (!TryDelta(chunk, node, weightId, fault.Index, ref live)) live += RunRows(chunk, node, AllImages(chunk.Count));
             }
+            else
+            {
+                var images = Union(chunk, node);
+                if (images.Length > 0) live += RunRows(chunk, node, images);
+            }
+            foreach (int id in node.InputIds)
+                if (id >= 0 && chunk.LastUse[id] == k && perturbed[id] is { } done)
+                {
+                    pool.Return(done);
+                    perturbed[id] = null;
+                    live--;
+                }
         }
-        return values[plan.OutputIds[0]]!;
+        var result = perturbed[outputId];
+        perturbed[outputId] = null;
+        for (int id = 0; id < plan.Values.Length; id++)
+            if (perturbed[id] is { } left)
+            {
+                pool.Return(left);
+                perturbed[id] = null;
+            }
+        return result;
     }
 
-    private static bool BitEqual(Tensor a, Tensor b)
+    // The fault's element in each image's golden row, changed as Worker's observer changes it after the producer.
+    private PerturbedRows? ApplyActivation(ChunkGraph chunk, int id, Fault fault)
     {
-        if (a.IsFloating != b.IsFloating) return false;
-        return a.IsFloating
-            ? MemoryMarshal.Cast<float, int>(a.Floats).SequenceEqual(MemoryMarshal.Cast<float, int>(b.Floats))
-            : a.Longs.SequenceEqual(b.Longs);
+        var encoding = activationEncodings[fault.Tensor];
+        int width = chunk.Widths[id];
+        var gold = chunk.Gold[id]!.Floats;
+        var rows = pool.Rent(width);
+        int element = (int)fault.Index;
+        for (int n = 0; n < chunk.Count; n++)
+        {
+            var golden = gold.Slice(n * width, width);
+            float value = encoding.Decode(element, fault.Mask.Apply(encoding.Encode(element, golden[element])));
+            if (BitConverter.SingleToInt32Bits(value) == BitConverter.SingleToInt32Bits(golden[element])) continue;
+            var row = rows.Add(n);
+            golden.CopyTo(row);
+            row[element] = value;
+        }
+        if (rows.Count > 0) return rows;
+        pool.Return(rows);
+        return null;
+    }
+
+    private bool TryDelta(ChunkGraph chunk, PlannedNode node, int weightId, long index, ref int live)
+    {
+        if (node.OutputIds.Length != 1 || node.InputIds.Any(id => id >= 0 && perturbed[id] is not null)) return false;
+        int outputId = node.OutputIds[0];
+        var rows = pool.Rent(chunk.Widths[outputId]);
+        var encoding = quantize ? activationEncodings.GetValueOrDefault(chunk.Plan.Names[outputId]) : null;
+        if (!WeightDelta.TryApply(node, chunk.Plan, chunk.Gold, weightId, index, encoding, rows, chunk.Count))
+        {
+            pool.Return(rows);
+            return false;
+        }
+        if (rows.Count == 0) pool.Return(rows);
+        else
+        {
+            perturbed[outputId] = rows;
+            live++;
+        }
+        return true;
+    }
+
+    // Runs one node on the given images (ascending) and keeps the output rows that differ from golden; returns
+    // how many output values became perturbed.
+    private int RunRows(ChunkGraph chunk, PlannedNode node, int[] images)
+    {
+        int batch = RowPlans.BatchFor(images.Length, chunk.Count);
+        var (plan, mine) = rowPlans.For(batch, node);
+        foreach (int id in node.InputIds)
+        {
+            if (id < 0 || !chunk.Batched[id]) continue;
+            Gather(chunk, id, images, plan.Values[id]!.Floats);
+        }
+        observer.Bind(plan);
+        plan.RunNode(mine, observer.Active ? observer : null);
+        int made = 0;
+        foreach (int id in node.OutputIds)
+        {
+            if (id < 0 || !chunk.Batched[id]) continue;
+            int width = chunk.Widths[id];
+            var fresh = plan.Values[id]!.Floats;
+            var gold = chunk.Gold[id]!.Floats;
+            var rows = pool.Rent(width);
+            for (int i = 0; i < images.Length; i++)
+            {
+                var row = fresh.Slice(i * width, width);
+                if (PerturbedRows.BitEqual(row, gold.Slice(images[i] * width, width))) continue;
+                row.CopyTo(rows.Add(images[i]));
+            }
+            if (rows.Count == 0) pool.Return(rows);
+            else
+            {
+                perturbed[id] = rows;
+                made++;
+            }
+        }
+        return made;
+    }
+
+    // Rows of value id for the images, perturbed where it is, golden elsewhere, packed into a batch buffer.
+    private void Gather(ChunkGraph chunk, int id, int[] images, Span<float> destination)
+    {
+        int width = chunk.Widths[id];
+        var gold = chunk.Gold[id]!.Floats;
+        var mine = perturbed[id];
+        int r = 0;
+        for (int i = 0; i < images.Length; i++)
+        {
+            int n = images[i];
+            while (mine is not null && r < mine.Count && mine.Images[r] < n) r++;
+            var source = mine is not null && r < mine.Count && mine.Images[r] == n ? mine.Row(r) : gold.Slice(n * width, width);
+            source.CopyTo(destination.Slice(i * width, width));
+        }
+    }
+
+    // The images any input of the node perturbs, ascending.
+    private int[] Union(ChunkGraph chunk, PlannedNode node)
+    {
+        PerturbedRows? only = null;
+        int sources = 0;
+        foreach (int id in node.InputIds)
+            if (id >= 0 && perturbed[id] is { } p && !ReferenceEquals(p, only))
+            {
+                only = p;
+                sources++;
+            }
+        if (sources == 0) return [];
+        if (sources == 1) return only!.Images.ToArray();
+        var set = new SortedSet<int>();
+        foreach (int id in node.InputIds)
+            if (id >= 0 && perturbed[id] is { } p)
+                foreach (int n in p.Images) set.Add(n);
+        return set.Count == chunk.Count ? AllImages(chunk.Count) : [.. set];
+    }
+
+    private int[]? all;
+
+    private int[] AllImages(int count)
+    {
+        if (all is null || all.Length != count) all = Enumerable.Range(0, count).ToArray();
+        return all;
     }
 }

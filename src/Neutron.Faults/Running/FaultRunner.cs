@@ -44,7 +44,7 @@ public sealed class FaultRunner
             CalibrateInt8(session);
 
         // Decided once, before any parallel run: the accelerated path when its golden cache fits the budget.
-        if (!Options.Plain && GoldenCache.EstimateBytes(model, chunkInputs) <= Options.MemoryBudget)
+        if (!Options.Plain && RowSeparable(session) && GoldenCache.EstimateBytes(model, chunkInputs) <= Options.MemoryBudget)
             goldenCache = new GoldenCache(model, Weights, new InjectionObserver(activationEncodings, !format.IsIdentity), chunkInputs);
         var worker = NewWorker();
         var top1 = new int[data.Count];
@@ -169,7 +169,17 @@ public sealed class FaultRunner
         var observer = new InjectionObserver(activationEncodings, quantize);
         return goldenCache is null
             ? new Worker(model, Weights, observer, chunkInputs)
-            : new ConeWorker(model, Weights, observer, goldenCache, chunkInputs);
+            : new ConeWorker(model, Weights, observer, goldenCache, chunkInputs, activationEncodings, quantize);
+    }
+
+    // The accelerated path runs nodes on subsets of a chunk's images: every value computed from them must keep
+    // the image axis first (true of classifiers; a model that mixes images runs plain).
+    private bool RowSeparable(InferenceSession session)
+    {
+        string input = model.RequiredInputs.Single().Name;
+        var images = chunkInputs[0].Images;
+        var plan = session.GetPlan(new Dictionary<string, (DataType, int[])>(1) { [input] = (images.Type, images.Shape) });
+        return RowPlans.RowSeparable(plan, images.Shape[0]);
     }
 
     // int8 activations: symmetric per-tensor scale from max |x| over the evaluation images, measured on the

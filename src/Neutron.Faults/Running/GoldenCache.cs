@@ -26,8 +26,12 @@ internal sealed class GoldenCache
             observer.Bind(plan);
             plan.Run(observer.Active ? observer : null);
             values[c] = (Tensor?[])plan.Values.Clone();
+            Names = plan.Names;
         }
     }
+
+    /// <summary>Value names by id (the same in every chunk).</summary>
+    public string[] Names { get; private set; } = [];
 
     /// <summary>Every value of chunk c by value id (node outputs golden; inputs and constants as bound).</summary>
     public Tensor?[] Chunk(int c) => values[c];

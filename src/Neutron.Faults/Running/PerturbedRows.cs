@@ -1,0 +1,48 @@
+// The images of one chunk whose copy of one value differs bit-wise from golden, with those rows only (ascending
+// image order); every other image's row is golden's. A value no image perturbs has no PerturbedRows at all.
+// RowPool recycles them so a worker allocates nothing per fault once warm.
+using System.Runtime.InteropServices;
+
+namespace Neutron.Faults.Running;
+
+internal sealed class PerturbedRows(int capacityRows, int width)
+{
+    private readonly int[] images = new int[capacityRows];
+    private readonly float[] data = new float[(long)capacityRows * width is var size && size <= Array.MaxLength ? (int)size : throw new OutOfMemoryException($"{capacityRows} rows of {width} floats")];
+
+    public int Width { get; } = width;
+    public int Count { get; private set; }
+    public ReadOnlySpan<int> Images => images.AsSpan(0, Count);
+
+    public Span<float> Row(int r) => data.AsSpan(r * Width, Width);
+
+    /// <summary>Appends a row for image n (images must come in ascending order) and returns it to fill.</summary>
+    public Span<float> Add(int image)
+    {
+        images[Count] = image;
+        return Row(Count++);
+    }
+
+    public void Clear() => Count = 0;
+
+    public static bool BitEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
+        MemoryMarshal.Cast<float, int>(a).SequenceEqual(MemoryMarshal.Cast<float, int>(b));
+}
+
+internal sealed class RowPool(int rows)
+{
+    private readonly Dictionary<int, Stack<PerturbedRows>> free = [];
+
+    public PerturbedRows Rent(int width)
+    {
+        if (free.TryGetValue(width, out var stack) && stack.Count > 0) return stack.Pop();
+        return new PerturbedRows(rows, width);
+    }
+
+    public void Return(PerturbedRows r)
+    {
+        r.Clear();
+        if (!free.TryGetValue(r.Width, out var stack)) free[r.Width] = stack = new Stack<PerturbedRows>();
+        stack.Push(r);
+    }
+}
