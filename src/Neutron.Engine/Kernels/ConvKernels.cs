@@ -45,35 +45,6 @@ public static class ConvKernels
         AddBias(b, group * mpg, mpg, n, yg);
     }
 
-    /// <summary>
-    /// Output plane o of one image, bit-identical to what Forward (avx2 set) writes there: the im2col row product
-    /// of GemmSlices, then the bias. Lets a caller recompute the one plane a changed weight of filter o touches.
-    /// Not for depthwise layers (their own arithmetic) and only when GemmSlices.Available.
-    /// </summary>
-    public static void ForwardChannel(Conv2D g, int o, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> plane)
-    {
-        if (g.IsDepthwise) throw new ArgumentException("depthwise convolutions have their own arithmetic; run the layer", nameof(g));
-        int k = g.PatchSize, n = g.OutSpatial, group = o / g.MPerGroup;
-        var filter = w.Slice(o * k, k);
-        var output = plane[..n];
-        if (g.IsPointwise)
-            GemmSlices.Row(k, n, 1f, filter, x.Slice(group * g.CPerGroup * n, g.CPerGroup * n), n, 0f, output);
-        else
-        {
-            var scratch = RentColumns(k * n);
-            try
-            {
-                Im2Col(g, group, x, scratch);
-                GemmSlices.Row(k, n, 1f, filter, scratch.AsSpan(0, k * n), n, 0f, output);
-            }
-            finally
-            {
-                ReturnColumns(scratch);
-            }
-        }
-        if (!b.IsEmpty) TensorPrimitives.Add(output, b[o], output);
-    }
-
     /// <summary>An im2col buffer of at least size floats from the shared scratch pool (steady state allocates nothing).</summary>
     public static float[] RentColumns(int size) => ScratchPool.Rent(size);
 
