@@ -1,6 +1,7 @@
-// Runs a BenchmarkDotNet class once per case (Job.Dry) inside this process (InProcessEmitToolchain: no child project
-// is generated or compiled) and lists what went wrong. Not a measurement: Debug build, one invocation per case.
-// The suites themselves live in bench/Neutron.Bench; BenchSuite.Smoke shrinks their parameters.
+// Runs a BenchmarkDotNet class once per case (Job.Dry) inside this process (InProcessEmitToolchain: no child
+// project is generated or compiled) and lists what went wrong; a benchmark's exception lands in the log. Not a
+// measurement: Debug build, one invocation per case. The suites live in bench/Neutron.Bench; BenchSuite.Smoke
+// shrinks their parameters while this runs.
 using System.Reflection;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
@@ -28,7 +29,7 @@ public static class DryRun
         var log = new AccumulationLogger();
         var artifacts = Path.Combine(Path.GetTempPath(), "neutron-bdn-dry-" + Environment.ProcessId);
         var config = ManualConfig.CreateEmpty()
-            .AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.DontLogOutput))
+            .AddJob(Job.Dry.WithToolchain(new InProcessEmitToolchain(logOutput: true)))
             .AddLogger(log)
             .AddColumnProvider(DefaultColumnProviders.Instance)
             // One exporter (into the temporary artifacts folder) so the run is free of validation warnings too.
