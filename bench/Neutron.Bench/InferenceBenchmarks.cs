@@ -16,8 +16,10 @@ public class InferenceBenchmarks
     [Params("lenet5", "resnet20")]
     public string Model { get; set; } = "lenet5";
 
-    [Params(256)]
-    public int Batch { get; set; }
+    [ParamsSource(nameof(Batches))]
+    public int Batch { get; set; } = 256;
+
+    public static IEnumerable<int> Batches => [BenchSuite.Smoke ? 8 : 256];
 
     [GlobalSetup]
     public void Setup()
