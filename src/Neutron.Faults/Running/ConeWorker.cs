@@ -21,10 +21,14 @@ internal sealed class ConeWorker : IFaultWorker
     private readonly StoredWeights weights;
     private readonly IReadOnlyDictionary<string, TensorEncoding> activationEncodings;
     private readonly bool quantize;
-    private readonly ChunkGraph[] chunks;
+    private readonly Model original;
+    private readonly InferenceSession session;
+    private readonly string inputName;
     private readonly RowPlans rowPlans;
     private readonly RowPool pool;
-    private readonly Func<Worker> makePlain;
+    private GoldenCache? golden;
+    private ChunkGraph[] chunks = [];
+    // The plain worker for the rare fault the cone walk cannot follow (see Reachable), over the same images.
     private Worker? plain;
     private PerturbedRows?[] perturbed = [];
 
@@ -33,27 +37,35 @@ internal sealed class ConeWorker : IFaultWorker
         bool[] Batched, int[] LastUse, int[][] Consumers);
 
     public ConeWorker(Model original, StoredWeights weights, InjectionObserver observer, GoldenCache golden,
-        IReadOnlyList<(int Start, Tensor Images)> chunkInputs, IReadOnlyDictionary<string, TensorEncoding> activationEncodings, bool quantize)
+        IReadOnlyDictionary<string, TensorEncoding> activationEncodings, bool quantize)
     {
+        this.original = original;
         this.weights = weights;
         this.observer = observer;
         this.activationEncodings = activationEncodings;
         this.quantize = quantize;
         model = weights.CopyModel(original);
-        var session = new InferenceSession(model);
-        string inputName = model.RequiredInputs.Single().Name;
-        chunks = new ChunkGraph[chunkInputs.Count];
-        int largest = 0;
+        session = new InferenceSession(model);
+        inputName = model.RequiredInputs.Single().Name;
+        var first = golden.Chunks[0].Images;
+        rowPlans = new RowPlans(session, inputName, first.Shape[1..], observer);
+        pool = new RowPool(first.Shape[0]);
+        Use(golden);
+    }
+
+    /// <summary>Reads this golden cache from now on (the runner switches caches when images come in groups).</summary>
+    public void Use(GoldenCache golden)
+    {
+        if (ReferenceEquals(golden, this.golden)) return;
+        this.golden = golden;
+        plain = null;
+        chunks = new ChunkGraph[golden.Chunks.Count];
         for (int c = 0; c < chunks.Length; c++)
         {
-            var images = chunkInputs[c].Images;
+            var (start, images) = golden.Chunks[c];
             var plan = session.GetPlan(new Dictionary<string, (DataType, int[])>(1) { [inputName] = (images.Type, images.Shape) });
-            chunks[c] = Describe(chunkInputs[c].Start, images.Shape[0], plan, golden.Chunk(c), golden.Names);
-            largest = Math.Max(largest, images.Shape[0]);
+            chunks[c] = Describe(start, images.Shape[0], plan, golden.Chunk(c), golden.Names);
         }
-        makePlain = () => new Worker(original, weights, observer, chunkInputs);
-        rowPlans = new RowPlans(session, inputName, chunkInputs[0].Images.Shape[1..], observer);
-        pool = new RowPool(largest);
     }
 
     private static ChunkGraph Describe(int start, int count, ExecutionPlan plan, Tensor?[] goldById, string[] goldNames)
@@ -89,7 +101,7 @@ internal sealed class ConeWorker : IFaultWorker
     {
         if (fault is not null && !Reachable(fault))
         {
-            (plain ??= makePlain()).Run(fault, onRow);
+            (plain ??= new Worker(original, weights, observer, golden!.Chunks)).Run(fault, onRow);
             return;
         }
         weights.Inject(model, fault);

@@ -1,8 +1,10 @@
-// The fault runner: accelerated (ConeWorker over a GoldenCache, DESIGN §5) unless Options.Plain or the cache
-// exceeds Options.MemoryBudget, else plain (Worker: for each fault, the full network over all evaluation images,
-// the oracle). Golden run once at construction; faults validated before any runs; parallel over faults with
-// one worker (model copy + session) per thread, so outcomes do not depend on the thread count. Results go to a
-// sink in plan-ordered batches; progress after each batch; cancellation between faults.
+// The fault runner: accelerated (ConeWorker over a GoldenCache, DESIGN §5) unless Options.Plain, else plain
+// (Worker: for each fault, the full network over all evaluation images, the oracle). When the golden cache of
+// every image exceeds Options.MemoryBudget, the images are split into groups whose cache fits, and each batch of
+// faults runs group after group, the group's cache recomputed each time (one forward pass per group and batch).
+// Faults validated before any runs; parallel over faults with one worker (model copy + session) per thread, so
+// outcomes do not depend on the thread count. Results go to a sink in plan-ordered batches; progress after each
+// batch; cancellation between faults.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Neutron.Engine.Execution;
@@ -19,7 +21,10 @@ public sealed class FaultRunner
     private readonly Dictionary<string, TensorEncoding> activationEncodings = new(StringComparer.Ordinal);
     private readonly List<(int Start, Tensor Images)> chunkInputs = [];
     private readonly ConcurrentBag<IFaultWorker> idle = [];
+    // Accelerated: the image chunks of each golden-cache group (null: plain), and the cache of the group in use.
+    private readonly List<List<(int Start, Tensor Images)>>? groups;
     private GoldenCache? goldenCache;
+    private int cachedGroup = -1;
 
     public FaultRunner(Model model, EvaluationSet data, RunnerOptions? options = null)
     {
@@ -43,19 +48,21 @@ public sealed class FaultRunner
         if (format is Int8Format)
             CalibrateInt8(session);
 
-        // Decided once, before any parallel run: the accelerated path when its golden cache fits the budget.
-        if (!Options.Plain && RowSeparable(session) && GoldenCache.EstimateBytes(model, chunkInputs) <= Options.MemoryBudget)
-            goldenCache = new GoldenCache(model, Weights, new InjectionObserver(activationEncodings, !format.IsIdentity), chunkInputs);
-        var worker = NewWorker();
+        // Decided once, before any parallel run: accelerated when the model's values keep the image axis first
+        // and one chunk's cache fits the budget.
+        if (!Options.Plain && RowSeparable(session))
+            groups = CacheGroups(model, chunkInputs, Options.MemoryBudget);
         var top1 = new int[data.Count];
         int correct = 0, nonFinite = 0;
-        worker.Run(null, (n, row) =>
+        var plain = new Worker(model, Weights, new InjectionObserver(activationEncodings, !format.IsIdentity), chunkInputs);
+        plain.Run(null, (n, row) =>
         {
             top1[n] = TopOne.ArgMax(row);
             if (top1[n] == data.Labels[n]) correct++;
             if (TopOne.AnyNonFinite(row)) nonFinite++;
         });
-        idle.Add(worker);
+        if (groups is null) idle.Add(plain);
+        else UseGroup(0);
         Golden = new GoldenRun(top1, data.Labels[..data.Count], correct, nonFinite);
     }
 
@@ -78,9 +85,9 @@ public sealed class FaultRunner
     public FaultOutcome Run(Fault fault, long index = 0)
     {
         Sites.Validate(fault);
-        var worker = Rent();
-        try { return Measure(worker, new PlannedFault(index, fault)); }
-        finally { idle.Add(worker); }
+        var sink = new ListSink();
+        Run([new PlannedFault(index, fault)], sink);
+        return sink.Outcomes[0];
     }
 
     /// <summary>Runs the faults, writing outcomes to the sink in batches of Options.BatchSize, in the given order.</summary>
@@ -93,31 +100,38 @@ public sealed class FaultRunner
         {
             cancel.ThrowIfCancellationRequested();
             int count = Math.Min(Options.BatchSize, faults.Count - first);
-            var results = new FaultOutcome?[count];
-            try
+            var tallies = new OutcomeTally?[count];
+            int groupCount = groups?.Count ?? 1;
+            // The group in use stays first, so a single group (or the last one of the previous batch) is not recomputed.
+            for (int step = 0; step < groupCount; step++)
             {
-                var parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads, CancellationToken = cancel };
-                Parallel.For(0, count, parallel, Rent, (i, _, worker) =>
+                int group = (Math.Max(cachedGroup, 0) + step) % groupCount;
+                if (groups is not null) UseGroup(group);
+                try
                 {
-                    if (cancel.IsCancellationRequested) return worker;
-                    results[i] = Measure(worker, faults[first + i]);
-                    return worker;
-                }, idle.Add);
+                    var parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads, CancellationToken = cancel };
+                    Parallel.For(0, count, parallel, Rent, (i, _, worker) =>
+                    {
+                        if (cancel.IsCancellationRequested) return worker;
+                        var tally = tallies[i] ??= new OutcomeTally(Golden, Data.Labels);
+                        worker.Run(faults[first + i].Fault, tally.Add);
+                        tally.GroupsDone++;
+                        return worker;
+                    }, idle.Add);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Keep what finished: the store's writes are idempotent by fault index, so resume skips these.
+                    WriteFinished(faults, first, tallies, groupCount, sink);
+                    throw;
+                }
             }
-            catch (OperationCanceledException)
+            if (tallies.Any(t => t is null || t.GroupsDone < groupCount))
             {
-                // Keep what finished: the store's writes are idempotent by fault index, so resume skips these.
-                var done = results.Where(r => r is not null).Select(r => r!).ToList();
-                if (done.Count > 0) sink.Write(done);
-                throw;
-            }
-            if (results.Any(r => r is null))
-            {
-                var done = results.Where(r => r is not null).Select(r => r!).ToList();
-                if (done.Count > 0) sink.Write(done);
+                WriteFinished(faults, first, tallies, groupCount, sink);
                 cancel.ThrowIfCancellationRequested();
             }
-            var batch = results.Select(r => r!).ToArray();
+            var batch = tallies.Select((t, i) => t!.Outcome(faults[first + i].Index, Data.Count)).ToArray();
             sink.Write(batch);
             foreach (var r in batch)
             {
@@ -129,39 +143,38 @@ public sealed class FaultRunner
         }
     }
 
+    private void WriteFinished(IReadOnlyList<PlannedFault> faults, int first, OutcomeTally?[] tallies, int groupCount, IOutcomeSink sink)
+    {
+        var done = tallies.Select((t, i) => t is not null && t.GroupsDone == groupCount ? t.Outcome(faults[first + i].Index, Data.Count) : null)
+            .Where(o => o is not null).Select(o => o!).ToList();
+        if (done.Count > 0) sink.Write(done);
+    }
+
     /// <summary>Runs all images with the fault (null: golden) and hands each image's logits row to onRow.</summary>
     public void Observe(Fault? fault, Action<int, ReadOnlySpan<float>> onRow)
     {
         if (fault is not null) Sites.Validate(fault);
-        var worker = Rent();
-        try { worker.Run(fault, (n, row) => onRow(n, row)); }
-        finally { idle.Add(worker); }
-    }
-
-    private FaultOutcome Measure(IFaultWorker worker, PlannedFault planned)
-    {
-        var golden = Golden.Top1;
-        var labels = Data.Labels;
-        int correct = 0, sdc = 0, nonFinite = 0;
-        List<ImageTop1>? changed = null;
-        worker.Run(planned.Fault, (n, row) =>
+        for (int group = 0; group < (groups?.Count ?? 1); group++)
         {
-            int top = TopOne.ArgMax(row);
-            if (top == labels[n]) correct++;
-            if (TopOne.AnyNonFinite(row)) nonFinite++;
-            if (top != golden[n])
-            {
-                sdc++;
-                (changed ??= []).Add(new ImageTop1(n, top));
-            }
-        });
-        return new FaultOutcome(planned.Index, Data.Count, Golden.Correct, correct, sdc, nonFinite, changed?.ToArray() ?? []);
+            if (groups is not null) UseGroup(group);
+            var worker = Rent();
+            try { worker.Run(fault, (n, row) => onRow(n, row)); }
+            finally { idle.Add(worker); }
+        }
     }
 
-    private IFaultWorker Rent() => idle.TryTake(out var w) ? w : NewWorker();
+    private IFaultWorker Rent()
+    {
+        if (!idle.TryTake(out var worker)) return NewWorker();
+        if (worker is ConeWorker cone) cone.Use(goldenCache!);
+        return worker;
+    }
 
     /// <summary>True when faults run on the accelerated path (cone re-execution over the golden cache).</summary>
-    public bool Accelerated => goldenCache is not null;
+    public bool Accelerated => groups is not null;
+
+    /// <summary>Image groups whose golden caches are computed in turn (1: one cache, computed once; 0: plain).</summary>
+    public int CacheGroupCount => groups?.Count ?? 0;
 
     private IFaultWorker NewWorker()
     {
@@ -169,7 +182,39 @@ public sealed class FaultRunner
         var observer = new InjectionObserver(activationEncodings, quantize);
         return goldenCache is null
             ? new Worker(model, Weights, observer, chunkInputs)
-            : new ConeWorker(model, Weights, observer, goldenCache, chunkInputs, activationEncodings, quantize);
+            : new ConeWorker(model, Weights, observer, goldenCache, activationEncodings, quantize);
+    }
+
+    // Makes group g's golden cache the current one (computing it unless it already is); workers rebind lazily.
+    private void UseGroup(int g)
+    {
+        if (cachedGroup == g) return;
+        goldenCache = null; // let the previous group's cache go before the next one is built
+        goldenCache = new GoldenCache(model, Weights, new InjectionObserver(activationEncodings, !Options.Format.IsIdentity), groups![g]);
+        cachedGroup = g;
+    }
+
+    // Consecutive chunks whose caches together stay within the budget; null when one chunk alone exceeds it.
+    private static List<List<(int Start, Tensor Images)>>? CacheGroups(Model model, List<(int Start, Tensor Images)> chunks, long budget)
+    {
+        var result = new List<List<(int Start, Tensor Images)>>();
+        var current = new List<(int Start, Tensor Images)>();
+        long used = 0;
+        foreach (var chunk in chunks)
+        {
+            long bytes = GoldenCache.EstimateBytes(model, [chunk]);
+            if (bytes > budget) return null;
+            if (used + bytes > budget)
+            {
+                result.Add(current);
+                current = [];
+                used = 0;
+            }
+            current.Add(chunk);
+            used += bytes;
+        }
+        result.Add(current);
+        return result;
     }
 
     // The accelerated path runs nodes on subsets of a chunk's images: every value computed from them must keep

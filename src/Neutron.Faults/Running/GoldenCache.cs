@@ -14,6 +14,7 @@ internal sealed class GoldenCache
 
     public GoldenCache(Model original, StoredWeights weights, InjectionObserver observer, IReadOnlyList<(int Start, Tensor Images)> chunkInputs)
     {
+        Chunks = chunkInputs;
         var model = weights.CopyModel(original);
         string inputName = model.RequiredInputs.Single().Name;
         values = new Tensor?[chunkInputs.Count][];
@@ -29,6 +30,9 @@ internal sealed class GoldenCache
             Names = plan.Names;
         }
     }
+
+    /// <summary>The image chunks cached (start index in the evaluation set, images).</summary>
+    public IReadOnlyList<(int Start, Tensor Images)> Chunks { get; }
 
     /// <summary>Value names by id (the same in every chunk).</summary>
     public string[] Names { get; private set; } = [];

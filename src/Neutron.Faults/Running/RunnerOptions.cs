@@ -15,6 +15,6 @@ public sealed record RunnerOptions
     public int ImageChunk { get; init; } = 250;
     /// <summary>Full re-run per fault (the oracle of DESIGN §5) instead of cone re-execution over a golden cache.</summary>
     public bool Plain { get; init; }
-    /// <summary>Bytes the golden cache may take; past it the runner falls back to the plain path.</summary>
+    /// <summary>Bytes the golden cache may take; past it the images are cached in groups, recomputed per batch of faults.</summary>
     public long MemoryBudget { get; init; } = 1L << 30;
 }

@@ -111,4 +111,44 @@ public class AcceleratedEquivalenceTests
         Assert.Contains(sink.Outcomes, o => o.NonFinite > 0);
         AssertSame(plain, fast, faults);
     }
+
+    [Theory]
+    [InlineData(FaultTarget.Weight)]
+    [InlineData(FaultTarget.Activation)]
+    public void Logits_are_bit_identical_with_cache_groups_and_partial_batches(FaultTarget target)
+    {
+        // 45 images in chunks of 16 (row plans of 1..16 images); a budget of two chunks' caches makes 2 groups.
+        var model = OnnxReader.Load(SharedData.Path("models", "lenet5.onnx"));
+        var data = new EvaluationSet(Images.Value.X, Images.Value.Y, 45);
+        var options = new RunnerOptions { Threads = 2, BatchSize = 32, ImageChunk = 16 };
+        var plain = new FaultRunner(model, data, options with { Plain = true });
+        long chunkBytes = GoldenCacheBytesPerImage(model) * 16;
+        var grouped = new FaultRunner(model, data, options with { MemoryBudget = 2 * chunkBytes + chunkBytes / 2 });
+        Assert.Equal(2, grouped.CacheGroupCount);
+        var faults = new List<PlannedFault>();
+        ulong seed = 3;
+        foreach (var spec in new[] { "flip", "stuck1", "flip:rand3" })
+            faults.AddRange(Sample(plain, target, spec, 40, seed++).Select(f => f with { Index = faults.Count + f.Index }));
+        AssertSame(plain, grouped, faults);
+        foreach (var f in faults.Take(30))
+        {
+            var expected = new float[45][];
+            var actual = new float[45][];
+            plain.Observe(f.Fault, (n, row) => expected[n] = row.ToArray());
+            grouped.Observe(f.Fault, (n, row) => actual[n] = row.ToArray());
+            for (int n = 0; n < 45; n++)
+                Assert.True(expected[n].Select(BitConverter.SingleToInt32Bits).SequenceEqual(actual[n].Select(BitConverter.SingleToInt32Bits)),
+                    $"fault {f.Fault}, image {n}: logits differ from the plain path");
+        }
+    }
+
+    private static long GoldenCacheBytesPerImage(Model model)
+    {
+        var session = new Neutron.Engine.Execution.InferenceSession(model);
+        var plan = session.GetPlan(new Dictionary<string, (DataType, int[])> { [model.RequiredInputs.Single().Name] = (DataType.Float, [1, 1, 28, 28]) });
+        long bytes = 0;
+        for (int id = 0; id < plan.Values.Length; id++)
+            if (plan.Producers[id] >= 0) bytes += (plan.Types[id].Type.IsFloating() ? 4L : 8L) * ShapeUtil.Size(plan.Types[id].Shape);
+        return bytes;
+    }
 }
