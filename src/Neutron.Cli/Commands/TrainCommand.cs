@@ -38,7 +38,7 @@ public static class TrainCommand
         var qat = new Option<string?>("--qat") { Description = "quantization-aware training: weights stored as int8 or fxpW.F (e.g. fxp8.6)" };
         var faultAware = new Option<double?>("--fault-aware") { Description = "fault-aware training at this bit-error rate per stored weight bit (needs --qat FORMAT)" };
         var faultMaps = new Option<int>("--fault-maps") { Description = "held-out fault maps for accuracy under faults before/after", DefaultValueFactory = _ => 20 };
-        var faultList = new Option<FileInfo?>("--fault-list") { Description = "fault-aware training against the weight faults of a CSV list (column `fault`; `neutron export --csv` files work), in the --qat format (fp32 without --qat)" };
+        var faultList = new Option<FileInfo?>("--fault-list") { Description = "fault-aware training against the weight faults of a CSV list (column `fault`; `neutron export --csv` files work); needs --qat FORMAT, the format the list's campaign ran in (fp32 allowed)" };
         var critical = new Option<double?>("--critical") { Description = "--fault-list: keep only faults whose `drop` column exceeds this many percentage points (critical(τ))" };
         var heldOut = new Option<double>("--held-out") { Description = "--fault-list: fraction of the faults held out (seeded) for accuracy under faults before/after", DefaultValueFactory = _ => 0.2 };
         var perStep = new Option<int>("--faults-per-step") { Description = "--fault-list: training faults injected together in each step, drawn afresh per step", DefaultValueFactory = _ => 1 };
@@ -93,12 +93,15 @@ public static class TrainCommand
             if (listFile is not null)
             {
                 if (ber is not null) throw new UserError("--fault-aware and --fault-list exclude each other", "train against random flips (--fault-aware BER) or against a list (--fault-list FILE), not both");
+                // A list does not say which format its bit numbers address; guessing fp32 would silently turn an
+                // fxp8.6 sign-bit fault into a flip of a low mantissa bit.
+                if (qatFormat is null) throw new UserError("--fault-list needs the format its faults hit", "add --qat with the campaign's --format, e.g. --qat fxp8.6 (--qat fp32 for a float32 campaign)");
                 split = FaultList(net, listFile, listFormat, parse.GetValue(critical), parse.GetValue(heldOut), parse.GetValue(perStep), (ulong)parse.GetValue(seed));
                 Console.WriteLine($"fault list {listFile.Name}: {split.Training.Length + split.HeldOut.Length:N0} weight faults in {listFormat.Name}, {split.Training.Length:N0} to train against ({parse.GetValue(perStep)} per step), {split.HeldOut.Length:N0} held out");
                 if (testSet is not null)
                 {
                     var before = FaultListTraining.AccuracyUnderFaults(net, testSet, listFormat, split.HeldOut, out double clean);
-                    Console.WriteLine($"before: test accuracy under one held-out fault in {listFormat.Name}: {before} (fault-free {clean:P2})");
+                    Console.WriteLine($"before: test accuracy under one held-out fault in {listFormat.Name}: {before}; {Drop(before, clean)}");
                 }
                 FaultListTraining.Attach(net, listFormat, split.Training, parse.GetValue(perStep), (ulong)parse.GetValue(seed));
             }
@@ -170,7 +173,7 @@ public static class TrainCommand
             if (split is not null && testSet is not null)
             {
                 var after = FaultListTraining.AccuracyUnderFaults(net, testSet, listFormat, split.HeldOut, out double clean);
-                Console.WriteLine($"after:  test accuracy under one held-out fault in {listFormat.Name}: {after} (fault-free {clean:P2})");
+                Console.WriteLine($"after:  test accuracy under one held-out fault in {listFormat.Name}: {after}; {Drop(after, clean)}");
             }
             var outFile = parse.GetValue(output)!;
             OnnxWriter.Save(net.Model, outFile.FullName);
@@ -205,6 +208,13 @@ public static class TrainCommand
             throw new UserError($"{file.Name}: {faults.Length} weight fault(s){(critical is null ? "" : $" with drop above {critical.Value.ToString(CultureInfo.InvariantCulture)} points")}; training and held-out faults need at least 2",
                 critical is null ? "use a longer list" : "lower --critical, or run a larger campaign");
         return FaultListTraining.Split(faults, heldOut, seed ^ 0x5EED_0F_FA17UL);
+    }
+
+    /// <summary>Fault-free accuracy and the mean drop under one fault with its interval (paired per fault, so tighter than the accuracies').</summary>
+    private static string Drop(FaultStatistic underFaults, double faultFree)
+    {
+        var drop = FaultStatistic.Of(underFaults.PerMap.Select(a => (faultFree - a) * 100).ToArray(), "");
+        return string.Create(CultureInfo.InvariantCulture, $"fault-free {faultFree:P2}, mean drop {drop.Mean:F2} points (95 % CI {drop.Low:F2} – {drop.High:F2})");
     }
 
     private static string Line(EpochReport r) =>
