@@ -41,7 +41,7 @@ public static class TrainCommand
         var faultList = new Option<FileInfo?>("--fault-list") { Description = "fault-aware training against the weight faults of a CSV list (column `fault`; `neutron export --csv` files work); needs --qat FORMAT, the format the list's campaign ran in (fp32 allowed)" };
         var critical = new Option<double?>("--critical") { Description = "--fault-list: keep only faults whose `drop` column exceeds this many percentage points (critical(τ))" };
         var heldOut = new Option<double>("--held-out") { Description = "--fault-list: fraction of the faults held out (seeded) for accuracy under faults before/after", DefaultValueFactory = _ => 0.2 };
-        var perStep = new Option<int>("--faults-per-step") { Description = "--fault-list: training faults injected together in each step, drawn afresh per step", DefaultValueFactory = _ => 1 };
+        var perStep = new Option<int>("--faults-per-step") { Description = "--fault-list: training faults injected together in each step, drawn afresh per step", DefaultValueFactory = _ => 8 };
         var output = new Option<FileInfo>("--out") { Description = "where to write the trained ONNX model", Required = true };
         var command = new Command("train", "Train LeNet-5 or ResNet-20 (or fine-tune an ONNX model) and export ONNX")
         {
