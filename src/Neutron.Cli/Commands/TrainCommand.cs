@@ -3,6 +3,7 @@
 // one line per epoch always (so logs of background runs read well).
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Neutron.Engine.Autodiff;
 using Neutron.Engine.Data;
 using Neutron.Engine.Execution;
@@ -10,6 +11,7 @@ using Neutron.Engine.Onnx;
 using Neutron.Engine.Training;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
+using Neutron.Faults.Io;
 using Neutron.Faults.Training;
 using Spectre.Console;
 
@@ -36,10 +38,14 @@ public static class TrainCommand
         var qat = new Option<string?>("--qat") { Description = "quantization-aware training: weights stored as int8 or fxpW.F (e.g. fxp8.6)" };
         var faultAware = new Option<double?>("--fault-aware") { Description = "fault-aware training at this bit-error rate per stored weight bit (needs --qat FORMAT)" };
         var faultMaps = new Option<int>("--fault-maps") { Description = "held-out fault maps for accuracy under faults before/after", DefaultValueFactory = _ => 20 };
+        var faultList = new Option<FileInfo?>("--fault-list") { Description = "fault-aware training against the weight faults of a CSV list (column `fault`; `neutron export --csv` files work); needs --qat FORMAT, the format the list's campaign ran in (fp32 allowed)" };
+        var critical = new Option<double?>("--critical") { Description = "--fault-list: keep only faults whose `drop` column exceeds this many percentage points (critical(τ))" };
+        var heldOut = new Option<double>("--held-out") { Description = "--fault-list: fraction of the faults held out (seeded) for accuracy under faults before/after", DefaultValueFactory = _ => 0.2 };
+        var perStep = new Option<int>("--faults-per-step") { Description = "--fault-list: training faults injected together in each step, drawn afresh per step", DefaultValueFactory = _ => 8 };
         var output = new Option<FileInfo>("--out") { Description = "where to write the trained ONNX model", Required = true };
         var command = new Command("train", "Train LeNet-5 or ResNet-20 (or fine-tune an ONNX model) and export ONNX")
         {
-            arch, from, data, test, epochs, batch, lr, optimizer, schedule, weightDecay, seed, augment, limit, threads, qat, faultAware, faultMaps, output,
+            arch, from, data, test, epochs, batch, lr, optimizer, schedule, weightDecay, seed, augment, limit, threads, qat, faultAware, faultMaps, faultList, critical, heldOut, perStep, output,
         };
         command.SetAction(parse =>
         {
@@ -78,6 +84,26 @@ public static class TrainCommand
                     Console.WriteLine($"before: test accuracy at bit-error rate {rate:G3} in {qatFormat.Name}: {faultsBefore}");
                 }
                 FaultAwareTraining.Attach(net, qatFormat, rate, (ulong)parse.GetValue(seed));
+            }
+            var listFile = parse.GetValue(faultList);
+            if (listFile is null && (parse.GetValue(critical) is not null || parse.GetResult(heldOut) is { Implicit: false } || parse.GetResult(perStep) is { Implicit: false }))
+                throw new UserError("--critical, --held-out and --faults-per-step go with --fault-list", "add --fault-list FAULTS.csv, or drop them");
+            FaultListSplit? split = null;
+            var listFormat = qatFormat ?? NumberFormat.Fp32;
+            if (listFile is not null)
+            {
+                if (ber is not null) throw new UserError("--fault-aware and --fault-list exclude each other", "train against random flips (--fault-aware BER) or against a list (--fault-list FILE), not both");
+                // A list does not say which format its bit numbers address; guessing fp32 would silently turn an
+                // fxp8.6 sign-bit fault into a flip of a low mantissa bit.
+                if (qatFormat is null) throw new UserError("--fault-list needs the format its faults hit", "add --qat with the campaign's --format, e.g. --qat fxp8.6 (--qat fp32 for a float32 campaign)");
+                split = FaultList(net, listFile, listFormat, parse.GetValue(critical), parse.GetValue(heldOut), parse.GetValue(perStep), (ulong)parse.GetValue(seed));
+                Console.WriteLine($"fault list {listFile.Name}: {split.Training.Length + split.HeldOut.Length:N0} weight faults in {listFormat.Name}, {split.Training.Length:N0} to train against ({parse.GetValue(perStep)} per step), {split.HeldOut.Length:N0} held out");
+                if (testSet is not null)
+                {
+                    var before = FaultListTraining.AccuracyUnderFaults(net, testSet, listFormat, split.HeldOut, out double clean);
+                    Console.WriteLine($"before: test accuracy under one held-out fault in {listFormat.Name}: {before}; {Drop(before, clean)}");
+                }
+                FaultListTraining.Attach(net, listFormat, split.Training, parse.GetValue(perStep), (ulong)parse.GetValue(seed));
             }
 
             string opt = parse.GetValue(optimizer)!.ToLowerInvariant();
@@ -138,10 +164,16 @@ public static class TrainCommand
             }
             // QAT: store the shadow weights in the format, so the file holds what a campaign in it computes with.
             if (qatFormat is not null) QuantizationAwareTraining.Freeze(net, qatFormat);
+            net.ParameterTransform = null;
             if (ber is { } r && testSet is not null)
             {
                 var after = FaultAwareTraining.AccuracyUnderFaults(net, testSet, qatFormat!, r, maps, HeldOutSeed(parse.GetValue(seed)));
                 Console.WriteLine($"after:  test accuracy at bit-error rate {r:G3} in {qatFormat!.Name}: {after} (fault-free {Trainer.Evaluate(net, testSet):P2})");
+            }
+            if (split is not null && testSet is not null)
+            {
+                var after = FaultListTraining.AccuracyUnderFaults(net, testSet, listFormat, split.HeldOut, out double clean);
+                Console.WriteLine($"after:  test accuracy under one held-out fault in {listFormat.Name}: {after}; {Drop(after, clean)}");
             }
             var outFile = parse.GetValue(output)!;
             OnnxWriter.Save(net.Model, outFile.FullName);
@@ -155,6 +187,35 @@ public static class TrainCommand
 
     /// <summary>Fault maps for before/after figures come from another seed than training's, so they are held out.</summary>
     private static ulong HeldOutSeed(int seed) => (ulong)seed ^ 0x5EED_0F_FA17UL;
+
+    /// <summary>Reads, filters and splits a --fault-list; every problem is a usage error naming the file and line.</summary>
+    private static FaultListSplit FaultList(ModelTape net, FileInfo file, NumberFormat format, double? critical, double heldOut, int perStep, ulong seed)
+    {
+        if (!file.Exists) throw new UserError($"fault list '{file.FullName}' not found", "check the path of --fault-list");
+        if (critical is { } tau && !(tau >= 0 && tau < 100))
+            throw new UserError($"--critical {tau.ToString(CultureInfo.InvariantCulture)} must lie in [0, 100) percentage points", "e.g. --critical 1");
+        if (!(heldOut > 0 && heldOut < 1)) throw new UserError($"--held-out {heldOut.ToString(CultureInfo.InvariantCulture)} must lie in (0, 1)", "e.g. --held-out 0.2 holds out a fifth of the faults");
+        if (perStep < 1) throw new UserError($"--faults-per-step {perStep} must be at least 1", "e.g. --faults-per-step 1");
+        Fault[] faults;
+        try { faults = FaultListTraining.WeightFaults(FaultCsv.Read(file.FullName), net, format, critical); }
+        catch (FaultException e)
+        {
+            throw new UserError($"{file.Name}: {e.Message}", e.Message.Contains("activation", StringComparison.Ordinal)
+                ? "train against a weight campaign's faults (`neutron campaign --target weights`), or delete the act: lines"
+                : $"the list must fit this model in {format.Name} (`neutron inspect MODEL` lists the weights; --qat sets the format)");
+        }
+        if (faults.Length < 2)
+            throw new UserError($"{file.Name}: {faults.Length} weight fault(s){(critical is null ? "" : $" with drop above {critical.Value.ToString(CultureInfo.InvariantCulture)} points")}; training and held-out faults need at least 2",
+                critical is null ? "use a longer list" : "lower --critical, or run a larger campaign");
+        return FaultListTraining.Split(faults, heldOut, seed ^ 0x5EED_0F_FA17UL);
+    }
+
+    /// <summary>Fault-free accuracy and the mean drop under one fault with its interval (paired per fault, so tighter than the accuracies').</summary>
+    private static string Drop(FaultStatistic underFaults, double faultFree)
+    {
+        var drop = FaultStatistic.Of(underFaults.PerMap.Select(a => (faultFree - a) * 100).ToArray(), "");
+        return string.Create(CultureInfo.InvariantCulture, $"fault-free {faultFree:P2}, mean drop {drop.Mean:F2} points (95 % CI {drop.Low:F2} – {drop.High:F2})");
+    }
 
     private static string Line(EpochReport r) =>
         $"epoch {r.Epoch,3}/{r.Epochs}  loss {r.Loss:F4}  train {r.Accuracy:P2}" +

@@ -10,9 +10,20 @@ using Neutron.Faults.Random;
 
 namespace Neutron.Faults.Training;
 
-public sealed record FaultStatistic(double Mean, double Low, double High, double[] PerMap)
+/// <summary>Accuracy under faults: the mean over fault maps (or listed faults), a normal 95 % interval, each value, and what they were.</summary>
+public sealed record FaultStatistic(double Mean, double Low, double High, double[] PerMap, string Unit = "fault maps")
 {
-    public override string ToString() => $"{Mean:P2} (95 % CI {Low:P2} – {High:P2}, {PerMap.Length} fault maps)";
+    public override string ToString() => $"{Mean:P2} (95 % CI {Low:P2} – {High:P2}, {PerMap.Length} {Unit})";
+
+    /// <summary>Mean ± 1.96 standard errors (sample standard deviation; zero width for one value).</summary>
+    public static FaultStatistic Of(double[] values, string unit)
+    {
+        if (values.Length == 0) throw new ArgumentException("need at least one value", nameof(values));
+        double mean = values.Average();
+        double sd = values.Length > 1 ? Math.Sqrt(values.Sum(a => (a - mean) * (a - mean)) / (values.Length - 1)) : 0;
+        double half = 1.96 * sd / Math.Sqrt(values.Length);
+        return new FaultStatistic(mean, mean - half, mean + half, values, unit);
+    }
 }
 
 public static class FaultAwareTraining
@@ -71,10 +82,7 @@ public static class FaultAwareTraining
             for (int i = 0; i < targets.Length; i++) saved[i].CopyTo(targets[i].Data, 0);
             net.ParameterTransform = transform;
         }
-        double mean = accuracy.Average();
-        double sd = maps > 1 ? Math.Sqrt(accuracy.Sum(a => (a - mean) * (a - mean)) / (maps - 1)) : 0;
-        double half = 1.96 * sd / Math.Sqrt(maps);
-        return new FaultStatistic(mean, mean - half, mean + half, accuracy);
+        return FaultStatistic.Of(accuracy, "fault maps");
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public static class QuantizationAwareTraining
     }
 
     /// <summary>Where the straight-through gradient stops: outside a fixed-point format's range (saturation).</summary>
-    private static (float Min, float Max) Range(NumberFormat format) => format switch
+    internal static (float Min, float Max) Range(NumberFormat format) => format switch
     {
         FixedPointFormat f => (f.MinValue, f.MaxValue),
         _ => (float.NegativeInfinity, float.PositiveInfinity),
