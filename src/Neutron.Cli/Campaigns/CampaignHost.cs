@@ -77,7 +77,7 @@ public static class CampaignHost
     }
 
     /// <summary>Loads the model and the first <paramref name="images"/> images and builds the runner (golden run included).</summary>
-    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, int threads, int batch, bool plain = false)
+    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, int threads, int batch, bool plain = false, long memory = MemoryOption.Default)
     {
         if (!File.Exists(modelPath))
             throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
@@ -91,7 +91,7 @@ public static class CampaignHost
         var set = new EvaluationSet(data.Images, data.Labels);
         try
         {
-            return new FaultRunner(model, set, new RunnerOptions { Format = format, Threads = threads, BatchSize = batch, Plain = plain });
+            return new FaultRunner(model, set, new RunnerOptions { Format = format, Threads = threads, BatchSize = batch, Plain = plain, MemoryBudget = memory });
         }
         catch (ArgumentException e)
         {

@@ -38,9 +38,10 @@ public static class CampaignCommand
         var db = new Option<FileInfo>("--db") { Description = "campaign database (SQLite)", DefaultValueFactory = _ => new FileInfo("neutron-campaign.db") };
         var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
         var plainRun = new Option<bool>("--plain") { Description = "re-run the whole network per fault (the slow oracle) instead of the accelerated cone re-execution" };
+        var memory = MemoryOption.Create();
         var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
         {
-            model, data, target, faultModel, format, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun,
+            model, data, target, faultModel, format, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun, memory,
         };
         command.SetAction(parse =>
         {
@@ -89,7 +90,7 @@ public static class CampaignCommand
                 if (csv is not null) { Console.WriteLine($"fault list {csv.FullName}: {FaultListPlan.Read(csv.FullName, sites).Length:N0} faults"); return ExitCodes.Ok; }
                 return DryRun.Print(Space(sites, targetKind, spec, layerGlob, opTypes, lo, hi), planSpec!, k, n);
             }
-            var runner = CampaignHost.LoadRunner(modelPath, dataText!, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun));
+            var runner = CampaignHost.LoadRunner(modelPath, dataText!, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun), MemoryOption.Parse(parse.GetValue(memory)));
 
             IReadOnlyList<PlannedFault> whole;
             AdaptiveSampler? sampler = null;

@@ -20,7 +20,8 @@ public static class ResumeCommand
         var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
         var plain = new Option<bool>("--plain") { Description = "re-run the whole network per fault (the slow oracle) instead of the accelerated path" };
-        var command = new Command("resume", "Continue a stopped campaign") { db, modelPath, campaign, threads, batch, plain };
+        var memory = MemoryOption.Create();
+        var command = new Command("resume", "Continue a stopped campaign") { db, modelPath, campaign, threads, batch, plain, memory };
         command.SetAction(parse =>
         {
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
@@ -35,7 +36,7 @@ public static class ResumeCommand
                     "resume with the original model (--model-path), or start a new campaign with another --db", ExitCodes.Storage);
             int threadCount = parse.GetValue(threads);
             if (threadCount < 1) throw new UserError($"--threads {threadCount} must be ≥ 1", "e.g. --threads 2");
-            var runner = CampaignHost.LoadRunner(model, settings.DataSpec, settings.Images, NumberFormat.Parse(settings.Format), threadCount, parse.GetValue(batch), parse.GetValue(plain));
+            var runner = CampaignHost.LoadRunner(model, settings.DataSpec, settings.Images, NumberFormat.Parse(settings.Format), threadCount, parse.GetValue(batch), parse.GetValue(plain), MemoryOption.Parse(parse.GetValue(memory)));
             if (runner.Data.Count != settings.Images)
                 throw new UserError($"data '{settings.DataSpec}' now holds {runner.Data.Count} images, the campaign used {settings.Images}", "restore the data set the campaign was made with", ExitCodes.ModelOrData);
             // Golden must match what was stored: WriteGolden refuses a contradiction (other data, format or kernels).

@@ -1,6 +1,6 @@
 // `neutron bench campaign`: the plain runner (`--plain`, full re-run per fault) and the accelerated runner on the
-// same uniformly drawn faults in one process, faults/s of each, their ratio, and whether every outcome is
-// identical. Not a timed test: the tests run it only on a few faults to check the outcomes agree.
+// same uniformly drawn faults in one process, after an untimed warm-up of a few faults on each, faults/s of each,
+// their ratio, and whether every outcome is identical. Not a timed test: the tests run it only on a few faults to check the outcomes agree.
 using System.Diagnostics;
 using Neutron.Engine.Graph;
 using Neutron.Faults.Models;
@@ -9,7 +9,7 @@ using Neutron.Faults.Sites;
 namespace Neutron.Faults.Running;
 
 public sealed record CampaignBenchmarkResult(string Target, int Images, int Faults, int Threads, double PlainSeconds, double FastSeconds,
-    bool Identical, bool Accelerated)
+    bool Identical, bool Accelerated, int CacheGroups)
 {
     public double PlainFaultsPerSecond => Faults / PlainSeconds;
     public double FastFaultsPerSecond => Faults / FastSeconds;
@@ -27,6 +27,10 @@ public static class CampaignBenchmark
         var planned = Enumerable.Range(0, faults)
             .Select(i => new PlannedFault(i, space.FaultAt((long)Random.CounterRng.Below(seed, (ulong)i, 0, (ulong)space.Size), seed)))
             .ToList();
+        // Untimed warm-up on both runners (JIT, worker models and plans): the timed runs then measure steady state.
+        var warmUp = planned.Take(Math.Min(faults, 2 * options.Threads)).ToList();
+        plain.Run(warmUp, new ListSink());
+        fast.Run(warmUp, new ListSink());
         var a = new ListSink();
         var b = new ListSink();
         var clock = Stopwatch.StartNew();
@@ -38,6 +42,6 @@ public static class CampaignBenchmark
         bool identical = a.Outcomes.Count == b.Outcomes.Count && a.Outcomes.Zip(b.Outcomes).All(p =>
             p.First with { Changed = [] } == p.Second with { Changed = [] } && p.First.Changed.SequenceEqual(p.Second.Changed));
         return new CampaignBenchmarkResult(target == FaultTarget.Weight ? "weights" : "activations", data.Count, faults, options.Threads,
-            plainSeconds, fastSeconds, identical, fast.Accelerated);
+            plainSeconds, fastSeconds, identical, fast.Accelerated, fast.CacheGroupCount);
     }
 }
