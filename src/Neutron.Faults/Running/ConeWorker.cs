@@ -31,6 +31,7 @@ internal sealed class ConeWorker : IFaultWorker
     // The plain worker for the rare fault the cone walk cannot follow (see Reachable), over the same images.
     private Worker? plain;
     private PerturbedRows?[] perturbed = [];
+    private Tensor?[] borrowedScratch = [];
 
     // A chunk's plan (for ids, order and shapes), its golden values by id, and what the cone walk needs per value.
     private sealed record ChunkGraph(int Start, int Count, ExecutionPlan Plan, Tensor?[] Gold, int[] Widths,
@@ -246,13 +247,32 @@ internal sealed class ConeWorker : IFaultWorker
     {
         int batch = RowPlans.BatchFor(images.Length, chunk.Count);
         var (plan, mine) = rowPlans.For(batch, node);
-        foreach (int id in node.InputIds)
+        bool everyImage = images.Length == chunk.Count;
+        var borrowed = borrowedScratch.Length >= node.InputIds.Length ? borrowedScratch : borrowedScratch = new Tensor?[node.InputIds.Length];
+        for (int i = 0; i < node.InputIds.Length; i++)
         {
+            int id = node.InputIds[i];
+            borrowed[i] = null;
             if (id < 0 || !chunk.Batched[id]) continue;
-            Gather(chunk, id, images, plan.Values[id]!.Floats);
+            // Over every image, an input golden or perturbed everywhere is already a whole batch: read it in place.
+            var whole = !everyImage ? null : perturbed[id] is { } p ? p.Count == chunk.Count ? p.AsBatch(plan.Types[id]) : null : chunk.Gold[id];
+            if (whole is null) Gather(chunk, id, images, plan.Values[id]!.Floats);
+            else
+            {
+                borrowed[i] = plan.Values[id];
+                plan.Values[id] = whole;
+            }
         }
         observer.Bind(plan);
-        plan.RunNode(mine, observer.Active ? observer : null);
+        try
+        {
+            plan.RunNode(mine, observer.Active ? observer : null);
+        }
+        finally
+        {
+            for (int i = 0; i < node.InputIds.Length; i++)
+                if (borrowed[i] is { } own) plan.Values[node.InputIds[i]] = own;
+        }
         int made = 0;
         foreach (int id in node.OutputIds)
         {

@@ -2,6 +2,8 @@
 // image order); every other image's row is golden's. A value no image perturbs has no PerturbedRows at all.
 // RowPool recycles them so a worker allocates nothing per fault once warm.
 using System.Runtime.InteropServices;
+using Neutron.Engine.Operators;
+using Neutron.Engine.Tensors;
 
 namespace Neutron.Faults.Running;
 
@@ -24,6 +26,9 @@ internal sealed class PerturbedRows(int capacityRows, int width)
     }
 
     public void Clear() => Count = 0;
+
+    /// <summary>The rows as one batch tensor of this type and shape (no copy); valid while the rows are unchanged.</summary>
+    public Tensor AsBatch(TensorType type) => Tensor.FromFloats(type.Type, data, type.Shape);
 
     public static bool BitEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
         MemoryMarshal.Cast<float, int>(a).SequenceEqual(MemoryMarshal.Cast<float, int>(b));

@@ -84,7 +84,8 @@ public class AcceleratedEquivalenceTests
         var faults = new List<PlannedFault>();
         ulong seed = 5;
         foreach (var spec in new[] { "flip", "stuck0", "stuck1", "flip:rand3" })
-            faults.AddRange(Sample(plain, target, spec, 40, seed++).Select(f => f with { Index = faults.Count + f.Index }));
+            faults.AddRange(Sample(plain, target, spec, 500, seed++).Select(f => f with { Index = faults.Count + f.Index }));
+        Assert.True(faults.Count >= 2000);
         AssertSame(plain, fast, faults);
     }
 
