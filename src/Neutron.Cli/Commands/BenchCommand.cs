@@ -74,9 +74,10 @@ public static class BenchCommand
         var seed = new Option<ulong>("--seed") { Description = "seed of the fault draws", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print JSON (fields plain_faults_per_s, fast_faults_per_s, speedup, identical, ...)" };
         var memory = MemoryOption.Create();
+        var breakdown = new Option<bool>("--breakdown") { Description = "then time each fault alone on the accelerated path (one thread) and show the time per site tensor" };
         var command = new Command("campaign", "Measure faults/s of the plain and the accelerated fault runner on the same faults")
         {
-            model, data, target, images, faults, format, faultModel, threads, seed, json, memory,
+            model, data, target, images, faults, format, faultModel, threads, seed, json, memory, breakdown,
         };
         command.SetAction(parse =>
         {
@@ -105,7 +106,7 @@ public static class BenchCommand
             var loaded = dataSpec.Load(new DataOptions { Limit = n });
             if (loaded.Count == 0) throw new UserError($"data '{parse.GetValue(data)}' holds no images", "check the data spec", ExitCodes.ModelOrData);
             var r = CampaignBenchmark.Run(OnnxReader.Load(file.FullName), new EvaluationSet(loaded.Images, loaded.Labels),
-                new RunnerOptions { Format = numberFormat, Threads = t, MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)) }, kind, spec, k, parse.GetValue(seed));
+                new RunnerOptions { Format = numberFormat, Threads = t, MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)) }, kind, spec, k, parse.GetValue(seed), parse.GetValue(breakdown));
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
@@ -113,12 +114,20 @@ public static class BenchCommand
                     plain_seconds = Math.Round(r.PlainSeconds, 3), fast_seconds = Math.Round(r.FastSeconds, 3),
                     plain_faults_per_s = Math.Round(r.PlainFaultsPerSecond, 2), fast_faults_per_s = Math.Round(r.FastFaultsPerSecond, 2),
                     speedup = Math.Round(r.Speedup, 2), identical = r.Identical, accelerated = r.Accelerated, cache_groups = r.CacheGroups,
+                    by_tensor = r.ByTensor.Select(b => new { tensor = b.Tensor, faults = b.Faults, seconds = Math.Round(b.Seconds, 4) }),
                 }, new JsonSerializerOptions { WriteIndented = true }));
             else
                 Console.WriteLine($"{file.Name} {r.Target} {numberFormat.Name}, {r.Images} images, {r.Faults} faults, {r.Threads} threads: "
                     + $"plain {r.PlainFaultsPerSecond:F2} faults/s, accelerated {r.FastFaultsPerSecond:F2} faults/s, speedup {r.Speedup:F1}×, "
                     + (r.Identical ? "outcomes identical" : "OUTCOMES DIFFER") + (r.Accelerated ? r.CacheGroups > 1 ? $" (golden cache in {r.CacheGroups} groups: raise --memory to cache all images at once)" : ""
                         : " (the model mixes images across the batch: plain both times)"));
+            if (!parse.GetValue(json) && r.ByTensor.Count > 0)
+            {
+                double all = r.ByTensor.Sum(b => b.Seconds);
+                Console.WriteLine("accelerated, each fault alone on one thread, by site tensor:");
+                foreach (var (tensor, count, seconds) in r.ByTensor)
+                    Console.WriteLine($"  {tensor,-32} {count,6} faults {seconds * 1000 / count,10:F3} ms/fault {100 * seconds / all,6:F1} % of the time");
+            }
             return r.Identical ? ExitCodes.Ok : ExitCodes.Internal;
         });
         return command;
