@@ -114,7 +114,8 @@ public sealed class FaultRunner
                     {
                         if (cancel.IsCancellationRequested) return worker;
                         var tally = tallies[i] ??= new OutcomeTally(Golden, Data.Labels);
-                        worker.Run(faults[first + i].Fault, tally.Add);
+                        // Parallel over faults: each worker's operators stay on its own thread.
+                        using (Parallelism.LimitThisThread(1)) worker.Run(faults[first + i].Fault, tally.Add);
                         tally.GroupsDone++;
                         return worker;
                     }, idle.Add);
