@@ -2,8 +2,8 @@
 // operator (avx2 set) store there: per output element the im2col GEMM's arithmetic (an FMA chain from zero over
 // each KC block of the patch in (c, ky, kx) order, blocks added in turn, padding taps multiplied as zeros), then
 // + bias. Lets a caller recompute the one plane a changed weight or bias of filter o touches. Eight images run in
-// the eight lanes of a Vector256 (their inputs interleaved), so each lane is its own image's chain and the
-// small planes of late layers still fill whole vectors. Not for depthwise layers (their own arithmetic); only
+// the eight lanes of a Vector256 (their inputs interleaved into zero-padded planes), so each lane is its own
+// image's chain and the small planes of late layers still fill whole vectors. Not for depthwise layers (their own arithmetic); only
 // when GemmSlices.Available. Oracle: the tests compare it with ConvKernels.Forward and the Conv operator.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -25,39 +25,41 @@ public static class ConvChannel
         if (!GemmSlices.Available)
             throw new InvalidOperationException($"ConvChannel reproduces the avx2 kernel set; this process runs '{KernelSet.Name}'");
         if (g.IsDepthwise) throw new ArgumentException("depthwise convolutions have their own arithmetic; run the layer", nameof(g));
-        int inPer = g.C * g.H * g.W, area = g.H * g.W, outArea = g.OutSpatial, k = g.PatchSize;
+        int inPer = g.C * g.H * g.W, outArea = g.OutSpatial, k = g.PatchSize;
         if (x.Length < (long)images * inPer || planes.Length < (long)images * outArea || w.Length < (o + 1) * k)
             throw new ArgumentException($"{images} images of {inPer} inputs / {outArea} outputs or filter {o} do not fit the spans");
-        int cpg = g.CPerGroup, firstChannel = o / g.MPerGroup * cpg;
+        // The group's input planes, zero-padded so that every tap of every output position reads inside them: the
+        // padding then contributes fma(w, 0, acc) exactly as im2col's zeros do, with no bounds test per tap.
+        int padH = g.H + g.PadTop + Math.Max(g.PadBottom, 0) + g.StrideH * g.OutH + g.DilationH * g.KH;
+        int padW = g.W + g.PadLeft + Math.Max(g.PadRight, 0) + g.StrideW * g.OutW + g.DilationW * g.KW;
+        int padArea = padH * padW, cpg = g.CPerGroup, firstChannel = o / g.MPerGroup * cpg;
         var filter = w.Slice(o * k, k);
         bool hasBias = !b.IsEmpty;
         float bias = hasBias ? b[o] : 0f;
-        var lanes = ScratchPool.Rent(cpg * area * Lanes);
-        var work = ScratchPool.Rent(2 * outArea * Lanes);
+        var taps = new int[k];
+        for (int kk = 0; kk < k; kk++)
+        {
+            int c = kk / (g.KH * g.KW), ky = kk / g.KW % g.KH, kx = kk % g.KW;
+            taps[kk] = (c * padArea + ky * g.DilationH * padW + kx * g.DilationW) * Lanes;
+        }
+        var lanes = ScratchPool.Rent(cpg * padArea * Lanes);
+        var sums = ScratchPool.Rent(outArea * Lanes);
         try
         {
-            fixed (float* xp = x, fp = filter, lp = lanes, wp = work, yp = planes)
+            new Span<float>(lanes, 0, cpg * padArea * Lanes).Clear();
+            fixed (float* xp = x, fp = filter, lp = lanes, sp = sums, yp = planes)
+            fixed (int* tp = taps)
             {
-                float* acc = wp, sum = wp + outArea * Lanes;
                 for (int n0 = 0; n0 < images; n0 += Lanes)
                 {
                     int used = Math.Min(Lanes, images - n0);
-                    Interleave(xp + (long)n0 * inPer + (long)firstChannel * area, inPer, cpg * area, used, lp);
+                    Interleave(g, xp + (long)n0 * inPer + (long)firstChannel * g.H * g.W, inPer, cpg, used, padW, padArea, lp);
                     for (int pc = 0; pc < k; pc += Gemm32Avx2.KC)
-                    {
-                        int end = Math.Min(k, pc + Gemm32Avx2.KC);
-                        new Span<float>(acc, outArea * Lanes).Clear();
-                        for (int kk = pc; kk < end; kk++) Tap(g, kk, fp[kk], lp, area, acc);
-                        for (int i = 0; i < outArea * Lanes; i += Lanes)
-                        {
-                            var v = Avx.LoadVector256(acc + i);
-                            Avx.Store(sum + i, pc == 0 ? v : Avx.Add(v, Avx.LoadVector256(sum + i)));
-                        }
-                    }
+                        Block(g, fp, tp, pc, Math.Min(k, pc + Gemm32Avx2.KC), lp, padW, sp, first: pc == 0);
                     for (int l = 0; l < used; l++)
                     {
                         float* dst = yp + (long)(n0 + l) * outArea;
-                        for (int p = 0; p < outArea; p++) dst[p] = hasBias ? sum[p * Lanes + l] + bias : sum[p * Lanes + l];
+                        for (int p = 0; p < outArea; p++) dst[p] = hasBias ? sp[p * Lanes + l] + bias : sp[p * Lanes + l];
                     }
                 }
             }
@@ -65,47 +67,63 @@ public static class ConvChannel
         finally
         {
             ScratchPool.Return(lanes);
-            ScratchPool.Return(work);
+            ScratchPool.Return(sums);
         }
     }
 
-    // lanes[q·8 + l] = image l's input element q (of the group's channels); lanes past `used` are zero.
-    private static unsafe void Interleave(float* x, int stride, int count, int used, float* lanes)
+    // Padded plane element (c, y + PadTop, x + PadLeft) · 8 + l = image l's input (c, y, x); lanes past `used` and
+    // the padding stay zero (the buffer is cleared once; only the interior is rewritten).
+    private static unsafe void Interleave(Conv2D g, float* x, int stride, int channels, int used, int padW, int padArea, float* lanes)
     {
-        for (int q = 0; q < count; q++)
+        for (int c = 0; c < channels; c++)
+        for (int y = 0; y < g.H; y++)
         {
-            float* dst = lanes + q * Lanes;
-            int l = 0;
-            for (; l < used; l++) dst[l] = x[(long)l * stride + q];
-            for (; l < Lanes; l++) dst[l] = 0f;
+            float* dst = lanes + ((long)c * padArea + (long)(y + g.PadTop) * padW + g.PadLeft) * Lanes;
+            float* src = x + (long)c * g.H * g.W + (long)y * g.W;
+            for (int xx = 0; xx < g.W; xx++, dst += Lanes)
+            {
+                int l = 0;
+                for (; l < used; l++) dst[l] = src[(long)l * stride + xx];
+                for (; l < Lanes; l++) dst[l] = 0f;
+            }
         }
     }
 
-    // One patch tap kk = (c, ky, kx) into every output position: acc[p] = fma(w, input under p, acc[p]), the
-    // input being zero where the window hangs over the padding (as im2col's zeros; a NaN or Inf weight must
-    // still turn those positions into NaN, so they are not skipped).
-    private static unsafe void Tap(Conv2D g, int kk, float weight, float* lanes, int area, float* acc)
+    // Taps [from, to) (one KC block) for every output position: a chain from zero per position, four positions at
+    // a time so their FMA latencies overlap; the block's sum is stored (first block) or added to the running sum,
+    // as Gemm32Avx2's epilogue does.
+    private static unsafe void Block(Conv2D g, float* filter, int* taps, int from, int to, float* lanes, int padW, float* sums, bool first)
     {
-        int c = kk / (g.KH * g.KW), ky = kk / g.KW % g.KH, kx = kk % g.KW;
-        var wv = Vector256.Create(weight);
-        float* plane = lanes + (long)c * area * Lanes;
-        int offset = kx * g.DilationW - g.PadLeft;
-        for (int oy = 0; oy < g.OutH; oy++)
+        int outArea = g.OutSpatial, p = 0;
+        for (; p < outArea; p += 4)
         {
-            float* a = acc + oy * g.OutW * Lanes;
-            int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
-            if ((uint)iy >= (uint)g.H)
+            int count = Math.Min(4, outArea - p);
+            long b0 = Base(g, p, padW), b1 = count > 1 ? Base(g, p + 1, padW) : b0;
+            long b2 = count > 2 ? Base(g, p + 2, padW) : b0, b3 = count > 3 ? Base(g, p + 3, padW) : b0;
+            Vec a0 = Vec.Zero, a1 = Vec.Zero, a2 = Vec.Zero, a3 = Vec.Zero;
+            for (int kk = from; kk < to; kk++)
             {
-                for (int ox = 0; ox < g.OutW; ox++) Avx.Store(a + ox * Lanes, Fma.MultiplyAdd(wv, Vec.Zero, Avx.LoadVector256(a + ox * Lanes)));
-                continue;
+                var wv = Vector256.Create(filter[kk]);
+                float* t = lanes + taps[kk];
+                a0 = Fma.MultiplyAdd(wv, Avx.LoadVector256(t + b0), a0);
+                a1 = Fma.MultiplyAdd(wv, Avx.LoadVector256(t + b1), a1);
+                a2 = Fma.MultiplyAdd(wv, Avx.LoadVector256(t + b2), a2);
+                a3 = Fma.MultiplyAdd(wv, Avx.LoadVector256(t + b3), a3);
             }
-            float* row = plane + iy * g.W * Lanes;
-            for (int ox = 0; ox < g.OutW; ox++)
-            {
-                int ix = ox * g.StrideW + offset;
-                var input = (uint)ix < (uint)g.W ? Avx.LoadVector256(row + ix * Lanes) : Vec.Zero;
-                Avx.Store(a + ox * Lanes, Fma.MultiplyAdd(wv, input, Avx.LoadVector256(a + ox * Lanes)));
-            }
+            Store(sums + p * Lanes, a0, first);
+            if (count > 1) Store(sums + (p + 1) * Lanes, a1, first);
+            if (count > 2) Store(sums + (p + 2) * Lanes, a2, first);
+            if (count > 3) Store(sums + (p + 3) * Lanes, a3, first);
         }
     }
+
+    // Offset in the padded planes of output position p's window corner, in floats.
+    private static long Base(Conv2D g, int p, int padW)
+    {
+        int oy = p / g.OutW, ox = p % g.OutW;
+        return ((long)oy * g.StrideH * padW + (long)ox * g.StrideW) * Lanes;
+    }
+
+    private static unsafe void Store(float* sum, Vec block, bool first) =>
+        Avx.Store(sum, first ? block : Avx.Add(block, Avx.LoadVector256(sum)));
 }
