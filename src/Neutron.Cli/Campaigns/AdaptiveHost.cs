@@ -20,7 +20,7 @@ public static class AdaptiveHost
         var drops = store.Outcomes(campaign).ToDictionary(o => o.FaultIndex, o => o.Drop);
         var golden = runner.Golden;
         Console.Error.WriteLine($"golden accuracy {golden.Accuracy:P2} on {golden.Images} images; plan {sampler.Spec}: {sampler.Strata.Count} strata; "
-            + $"{drops.Count:N0} faults already stored");
+            + $"{drops.Count:N0} faults already stored; {CampaignHost.PathDescription(runner)}");
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; cancel.Cancel(); };

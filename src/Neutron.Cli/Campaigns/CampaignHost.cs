@@ -99,6 +99,12 @@ public static class CampaignHost
         }
     }
 
+    /// <summary>Which runner path runs the faults, for the first progress line.</summary>
+    public static string PathDescription(FaultRunner runner) => !runner.Accelerated
+        ? $"plain runner ({runner.PlainReason})"
+        : runner.CacheGroupCount == 1 ? "accelerated runner"
+        : $"accelerated runner, golden cache in {runner.CacheGroupCount} image groups (raise --memory to hold it at once)";
+
     /// <summary>Runs the faults not yet stored. Returns the exit code: 0 done, 130 interrupted.</summary>
     public static int Execute(CampaignStore store, long campaign, FaultRunner runner, IReadOnlyList<PlannedFault> plan)
     {
@@ -107,7 +113,7 @@ public static class CampaignHost
         long total = plan.Count, before = plan.Count - todo.Count;
         long sdcBefore = store.Outcomes(campaign).LongCount(o => o.Sdc > 0);
         var golden = runner.Golden;
-        Console.Error.WriteLine($"golden accuracy {golden.Accuracy:P2} on {golden.Images} images; {total:N0} faults, {before:N0} already stored, {todo.Count:N0} to run");
+        Console.Error.WriteLine($"golden accuracy {golden.Accuracy:P2} on {golden.Images} images; {total:N0} faults, {before:N0} already stored, {todo.Count:N0} to run; {PathDescription(runner)}");
         if (todo.Count == 0) return ExitCodes.Ok;
 
         using var cancel = new CancellationTokenSource();

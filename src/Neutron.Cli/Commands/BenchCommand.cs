@@ -120,7 +120,7 @@ public static class BenchCommand
                 Console.WriteLine($"{file.Name} {r.Target} {numberFormat.Name}, {r.Images} images, {r.Faults} faults, {r.Threads} threads: "
                     + $"plain {r.PlainFaultsPerSecond:F2} faults/s, accelerated {r.FastFaultsPerSecond:F2} faults/s, speedup {r.Speedup:F1}×, "
                     + (r.Identical ? "outcomes identical" : "OUTCOMES DIFFER") + (r.Accelerated ? r.CacheGroups > 1 ? $" (golden cache in {r.CacheGroups} groups: raise --memory to cache all images at once)" : ""
-                        : " (the model mixes images across the batch: plain both times)"));
+                        : " (plain both times: " + r.PlainReason + ")"));
             if (!parse.GetValue(json) && r.ByTensor.Count > 0)
             {
                 double all = r.ByTensor.Sum(b => b.Seconds);

@@ -11,6 +11,9 @@ namespace Neutron.Faults.Running;
 public sealed record CampaignBenchmarkResult(string Target, int Images, int Faults, int Threads, double PlainSeconds, double FastSeconds,
     bool Identical, bool Accelerated, int CacheGroups)
 {
+    /// <summary>Why the "accelerated" runner ran plain (null when it did not).</summary>
+    public string? PlainReason { get; init; }
+
     /// <summary>With breakdown: per site tensor, faults and accelerated seconds, each fault run alone on one thread.</summary>
     public IReadOnlyList<(string Tensor, int Faults, double Seconds)> ByTensor { get; init; } = [];
 
@@ -59,6 +62,6 @@ public static class CampaignBenchmark
             byTensor.AddRange(sums.OrderByDescending(p => p.Value.Seconds).Select(p => (p.Key, p.Value.Faults, p.Value.Seconds)));
         }
         return new CampaignBenchmarkResult(target == FaultTarget.Weight ? "weights" : "activations", data.Count, faults, options.Threads,
-            plainSeconds, fastSeconds, identical, fast.Accelerated, fast.CacheGroupCount) { ByTensor = byTensor };
+            plainSeconds, fastSeconds, identical, fast.Accelerated, fast.CacheGroupCount) { ByTensor = byTensor, PlainReason = fast.PlainReason };
     }
 }

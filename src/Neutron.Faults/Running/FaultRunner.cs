@@ -50,8 +50,15 @@ public sealed class FaultRunner
 
         // Decided once, before any parallel run: accelerated when the model's values keep the image axis first
         // and one chunk's cache fits the budget.
-        if (!Options.Plain && RowSeparable(session))
+        if (Options.Plain) PlainReason = "--plain";
+        else if (!RowSeparable(session)) PlainReason = "the model mixes images across the batch";
+        else
+        {
             groups = CacheGroups(model, chunkInputs, Options.MemoryBudget);
+            if (groups is null)
+                PlainReason = $"the golden cache of one chunk of {chunkInputs[0].Images.Shape[0]} images needs "
+                    + $"{GoldenCache.EstimateBytes(model, [chunkInputs[0]]) / (1 << 20):N0} MiB, over the memory budget";
+        }
         var top1 = new int[data.Count];
         int correct = 0, nonFinite = 0;
         var plain = new Worker(model, Weights, new InjectionObserver(activationEncodings, !format.IsIdentity), chunkInputs);
@@ -173,6 +180,9 @@ public sealed class FaultRunner
 
     /// <summary>True when faults run on the accelerated path (cone re-execution over the golden cache).</summary>
     public bool Accelerated => groups is not null;
+
+    /// <summary>Why faults run on the plain path (null when accelerated).</summary>
+    public string? PlainReason { get; }
 
     /// <summary>Image groups whose golden caches are computed in turn (1: one cache, computed once; 0: plain).</summary>
     public int CacheGroupCount => groups?.Count ?? 0;

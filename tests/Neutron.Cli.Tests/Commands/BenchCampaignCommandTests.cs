@@ -39,4 +39,35 @@ public class BenchCampaignCommandTests
         Assert.Equal(ExitCodes.Usage, r.Code);
         Assert.Contains("--target 'biases'", r.Err);
     }
+
+    [Fact]
+    public void The_memory_budget_decides_the_path_and_never_the_outcomes()
+    {
+        // 12 images in chunks of 250 are one chunk of ~0.9 MiB: 512KiB holds none of it (plain), 2MiB holds it.
+        var tight = CliHarness.Run("bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--data", "idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000"),
+            "--images", "12", "--faults", "8", "--memory", "512KiB", "--json", "--breakdown");
+        Assert.True(tight.Code == ExitCodes.Ok, tight.Err + tight.Out);
+        using var json = JsonDocument.Parse(tight.Out);
+        Assert.False(json.RootElement.GetProperty("accelerated").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("identical").GetBoolean());
+        Assert.Equal(8, json.RootElement.GetProperty("by_tensor").EnumerateArray().Sum(t => t.GetProperty("faults").GetInt32()));
+
+        var roomy = CliHarness.Run("bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--data", "idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000"),
+            "--images", "12", "--faults", "8", "--memory", "2MiB", "--json");
+        Assert.True(roomy.Code == ExitCodes.Ok, roomy.Err + roomy.Out);
+        using var fits = JsonDocument.Parse(roomy.Out);
+        Assert.True(fits.RootElement.GetProperty("accelerated").GetBoolean());
+        Assert.True(fits.RootElement.GetProperty("identical").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("12x")]
+    [InlineData("-1GiB")]
+    [InlineData("")]
+    public void A_malformed_memory_size_is_a_usage_error(string size)
+    {
+        var r = CliHarness.Run("bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--memory", size);
+        Assert.Equal(ExitCodes.Usage, r.Code);
+        Assert.Contains("--memory", r.Err);
+    }
 }
