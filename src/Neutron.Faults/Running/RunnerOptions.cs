@@ -13,6 +13,9 @@ public sealed record RunnerOptions
     public int BatchSize { get; init; } = 64;
     /// <summary>Images per inference pass; bounds memory on large models.</summary>
     public int ImageChunk { get; init; } = 250;
+    /// <summary>Images per chunk on the accelerated path; null: as many as a quarter of MemoryBudget holds (at most
+    /// 1,024), at least ImageChunk. Results do not depend on it.</summary>
+    public int? ConeChunk { get; init; }
     /// <summary>Full re-run per fault (the oracle of DESIGN §5) instead of cone re-execution over a golden cache.</summary>
     public bool Plain { get; init; }
     /// <summary>Bytes the golden cache may take; past it the images are cached in groups, recomputed per batch of faults.</summary>

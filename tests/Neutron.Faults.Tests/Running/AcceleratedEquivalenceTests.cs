@@ -22,7 +22,7 @@ public class AcceleratedEquivalenceTests
     {
         var model = OnnxReader.Load(SharedData.Path("models", modelName + ".onnx"));
         var data = new EvaluationSet(Images.Value.X, Images.Value.Y, images);
-        var options = new RunnerOptions { Format = NumberFormat.Parse(formatName), Threads = 2, BatchSize = 256, ImageChunk = chunk };
+        var options = new RunnerOptions { Format = NumberFormat.Parse(formatName), Threads = 2, BatchSize = 256, ImageChunk = chunk, ConeChunk = chunk };
         var plain = new FaultRunner(model, data, options with { Plain = true });
         var fast = new FaultRunner(model, data, options);
         Assert.False(plain.Accelerated);
@@ -121,7 +121,7 @@ public class AcceleratedEquivalenceTests
         // 45 images in chunks of 16 (row plans of 1..16 images); a budget of two chunks' caches makes 2 groups.
         var model = OnnxReader.Load(SharedData.Path("models", "lenet5.onnx"));
         var data = new EvaluationSet(Images.Value.X, Images.Value.Y, 45);
-        var options = new RunnerOptions { Threads = 2, BatchSize = 32, ImageChunk = 16 };
+        var options = new RunnerOptions { Threads = 2, BatchSize = 32, ImageChunk = 16, ConeChunk = 16 };
         var plain = new FaultRunner(model, data, options with { Plain = true });
         long chunkBytes = GoldenCacheBytesPerImage(model) * 16;
         var grouped = new FaultRunner(model, data, options with { MemoryBudget = 2 * chunkBytes + chunkBytes / 2 });
@@ -151,5 +151,20 @@ public class AcceleratedEquivalenceTests
         for (int id = 0; id < plan.Values.Length; id++)
             if (plan.Producers[id] >= 0) bytes += (plan.Types[id].Type.IsFloating() ? 4L : 8L) * ShapeUtil.Size(plan.Types[id].Shape);
         return bytes;
+    }
+
+    [Theory]
+    [InlineData(FaultTarget.Weight)]
+    [InlineData(FaultTarget.Activation)]
+    public void Outcomes_do_not_depend_on_how_either_path_chunks_the_images(FaultTarget target)
+    {
+        // Plain in chunks of 7; accelerated in its automatic chunk (all 30 images at once).
+        var model = OnnxReader.Load(SharedData.Path("models", "lenet5.onnx"));
+        var data = new EvaluationSet(Images.Value.X, Images.Value.Y, 30);
+        var plain = new FaultRunner(model, data, new RunnerOptions { Plain = true, ImageChunk = 7 });
+        var fast = new FaultRunner(model, data, new RunnerOptions { ImageChunk = 7 });
+        Assert.True(fast.Accelerated);
+        var faults = Sample(plain, target, "flip", 300, 11);
+        AssertSame(plain, fast, faults);
     }
 }
