@@ -55,7 +55,7 @@ public sealed class FaultRunner
         else if (!RowSeparable(session)) PlainReason = "the model mixes images across the batch";
         else
         {
-            var coneChunks = ConeChunks(model, data, Options);
+            var coneChunks = ConeChunks(data, Options);
             groups = CacheGroups(model, coneChunks, Options.MemoryBudget);
             if (groups is null)
                 PlainReason = $"the golden cache of one chunk of {coneChunks[0].Images.Shape[0]} images needs "
@@ -207,13 +207,11 @@ public sealed class FaultRunner
         cachedGroup = g;
     }
 
-    // The accelerated path's image chunks (Options.ConeChunk, or as large as a quarter of the budget allows, at most
-    // 1,024 images, at least Options.ImageChunk). Fewer, larger chunks mean fewer node calls per fault; results do not depend on the
+    // The accelerated path's image chunks (Options.ConeChunk, else Options.ImageChunk). Results do not depend on the
     // chunking, since every node's row for an image depends on that image alone.
-    private static List<(int Start, Tensor Images)> ConeChunks(Model model, EvaluationSet data, RunnerOptions options)
+    private static List<(int Start, Tensor Images)> ConeChunks(EvaluationSet data, RunnerOptions options)
     {
-        long perImage = Math.Max(1, GoldenCache.EstimateBytes(model, [(0, data.Slice(0, 1))]));
-        int size = options.ConeChunk ?? (int)Math.Clamp(options.MemoryBudget / 4 / perImage, options.ImageChunk, Math.Max(options.ImageChunk, 1024));
+        int size = options.ConeChunk ?? options.ImageChunk;
         var chunks = new List<(int Start, Tensor Images)>();
         for (int start = 0; start < data.Count; start += size)
             chunks.Add((start, data.Slice(start, Math.Min(size, data.Count - start))));
