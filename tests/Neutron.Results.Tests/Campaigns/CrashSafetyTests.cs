@@ -1,6 +1,6 @@
 // Crash safety (issue 4): the campaign process is SIGKILLed at 20 seeded random moments and resumed each time; the
-// final database must equal an uninterrupted run's, with no fault lost or counted twice. Small plan, 20 images,
-// one fault per transaction, so kills land between, and inside, many commits.
+// final database must equal an uninterrupted run's, with no fault lost or counted twice. Small plan, 100 images,
+// two faults per transaction, so kills land between, and inside, many commits.
 using System.Diagnostics;
 using Neutron.Results.Store;
 
@@ -32,18 +32,26 @@ public class CrashSafetyTests
         }
     }
 
+    // Enough images that a fault takes longer than polling the database (the plain path runs single-threaded).
+    private const int Images = 100;
+
     [Fact]
     public void KilledTwentyTimesThenResumedEqualsUninterrupted()
     {
         using var dir = new TempDirectory();
         string reference = dir.File("reference.db"), killed = dir.File("killed.db");
         const string Plan = "random:60";
+        // Start-up alone (load, plan, no fault), to take it out of the batch time below.
         var clock = Stopwatch.StartNew();
+        var (dryExit, _, dryErr) = NeutronProcess.Run([.. CampaignArgs(dir.File("dry.db"), Plan, images: Images), "--dry-run"]);
+        Assert.True(dryExit == 0, dryErr);
+        var startUp = clock.Elapsed;
+        clock.Restart();
         // The plain path (--plain): the accelerated one finishes 60 LeNet faults before a kill can land.
-        var (exit, _, err) = NeutronProcess.Run([.. CampaignArgs(reference, Plan), "--plain"]);
+        var (exit, _, err) = NeutronProcess.Run([.. CampaignArgs(reference, Plan, images: Images), "--plain"]);
         Assert.True(exit == 0, err);
-        // Upper bound of one two-fault batch (the whole run includes process start-up).
-        var batch = clock.Elapsed / 30;
+        // About one two-fault batch: the fault loop's share of the run, over its 30 batches.
+        var batch = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(1).Ticks, (clock.Elapsed - startUp).Ticks / 30));
         var expected = CampaignSnapshot.Read(reference);
         Assert.Equal(60, expected.Outcomes.Count);
 
@@ -54,7 +62,7 @@ public class CrashSafetyTests
         {
             long before = StoredOutcomes(killed);
             if (before == expected.Outcomes.Count) break; // finished early: the remaining kills have nothing to hit
-            string[] args = before < 0 ? [.. CampaignArgs(killed, Plan), "--plain"] : ["resume", "--db", killed, "--threads", "1", "--batch", "2", "--plain"];
+            string[] args = before < 0 ? [.. CampaignArgs(killed, Plan, images: Images), "--plain"] : ["resume", "--db", killed, "--threads", "1", "--batch", "2", "--plain"];
             using var p = NeutronProcess.Start(args);
             // The kill moment: once this run has committed something (so the kill lands inside the fault loop, not in
             // start-up), plus a seeded random share of one batch, which puts it between or inside commits.
