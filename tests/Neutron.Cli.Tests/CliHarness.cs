@@ -42,6 +42,15 @@ public static class CliHarness
         }
         throw new DirectoryNotFoundException("../shared (reference models and data) not found beside the repository");
     }
+
+    /// <summary>A path under the repository's samples/ (bundled models and images), found above the test binaries.</summary>
+    public static string Samples(params string[] parts)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (Directory.Exists(System.IO.Path.Combine(dir.FullName, "samples", "fashion-mnist")))
+                return System.IO.Path.Combine([dir.FullName, "samples", .. parts]);
+        throw new DirectoryNotFoundException("samples/ not found above the test binaries");
+    }
 }
 
 public sealed class TempDir : IDisposable
@@ -54,4 +63,5 @@ public sealed class TempDir : IDisposable
     {
         try { Directory.Delete(Path, true); } catch (IOException) { }
     }
+
 }

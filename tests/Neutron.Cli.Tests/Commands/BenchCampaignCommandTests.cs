@@ -7,19 +7,13 @@ namespace Neutron.Cli.Tests.Commands;
 
 public class BenchCampaignCommandTests
 {
-    private static string Samples()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (Directory.Exists(Path.Combine(dir.FullName, "samples", "fashion-mnist"))) return Path.Combine(dir.FullName, "samples");
-        throw new DirectoryNotFoundException("samples/ not found above the test binaries");
-    }
 
     [Theory]
     [InlineData("weights")]
     [InlineData("activations")]
     public void Measures_both_paths_on_the_same_faults(string target)
     {
-        var r = CliHarness.Run("bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--data", "idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000"),
+        var r = CliHarness.Run("bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--data", "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000"),
             "--target", target, "--images", "6", "--faults", "30", "--threads", "2", "--json");
         Assert.True(r.Code == ExitCodes.Ok, r.Err + r.Out);
         using var json = JsonDocument.Parse(r.Out);
@@ -44,7 +38,7 @@ public class BenchCampaignCommandTests
     public void The_memory_budget_decides_the_path_and_never_the_outcomes()
     {
         // 12 images in chunks of 250 are one chunk of ~0.9 MiB: 512KiB holds none of it (plain), 2MiB holds it.
-        var tight = CliHarness.Run("bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--data", "idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000"),
+        var tight = CliHarness.Run("bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--data", "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000"),
             "--images", "12", "--faults", "8", "--memory", "512KiB", "--json", "--breakdown");
         Assert.True(tight.Code == ExitCodes.Ok, tight.Err + tight.Out);
         using var json = JsonDocument.Parse(tight.Out);
@@ -52,7 +46,7 @@ public class BenchCampaignCommandTests
         Assert.True(json.RootElement.GetProperty("identical").GetBoolean());
         Assert.Equal(8, json.RootElement.GetProperty("by_tensor").EnumerateArray().Sum(t => t.GetProperty("faults").GetInt32()));
 
-        var roomy = CliHarness.Run("bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--data", "idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000"),
+        var roomy = CliHarness.Run("bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--data", "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000"),
             "--images", "12", "--faults", "8", "--memory", "2MiB", "--json");
         Assert.True(roomy.Code == ExitCodes.Ok, roomy.Err + roomy.Out);
         using var fits = JsonDocument.Parse(roomy.Out);

@@ -10,19 +10,13 @@ namespace Neutron.Cli.Tests.Commands;
 
 public class TrainCommandTests
 {
-    private static string Samples()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (Directory.Exists(Path.Combine(dir.FullName, "samples", "fashion-mnist"))) return Path.Combine(dir.FullName, "samples");
-        throw new DirectoryNotFoundException("samples/ not found above the test binaries");
-    }
 
     private static int Run(params string[] args) => CliRunner.Invoke(new RootCommand { TrainCommand.Create() }, ["train", .. args]);
 
     [Fact]
     public void Trains_with_qat_and_writes_a_loadable_model()
     {
-        string data = "idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000");
+        string data = "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000");
         string output = Path.Combine(Path.GetTempPath(), $"neutron-train-cli-{Environment.ProcessId}.onnx");
         try
         {
@@ -42,7 +36,7 @@ public class TrainCommandTests
     [InlineData("--fault-aware", "1e-3")]
     public void Bad_options_are_usage_errors(string option, string value)
     {
-        string data = "idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000");
+        string data = "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000");
         Assert.Equal(ExitCodes.Usage, Run("--data", data, "--limit", "16", "--epochs", "1", option, value, "--out", "/tmp/never.onnx"));
     }
 
@@ -57,7 +51,7 @@ public class TrainCommandTests
     [InlineData("weight:conv1.weight@0#7\nweight:conv1.weight@1#7\n", new[] { "--qat", "fxp8.6", "--faults-per-step", "2" }, "go with --fault-list")]
     public void Bad_fault_lists_are_usage_errors_naming_the_problem(string faults, string[] options, string expected)
     {
-        string data = "idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000");
+        string data = "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000");
         string list = Path.Combine(Path.GetTempPath(), $"neutron-train-list-{Environment.ProcessId}-{Guid.NewGuid():N}.csv");
         File.WriteAllText(list, "fault\n" + faults);
         try
@@ -74,7 +68,7 @@ public class TrainCommandTests
     [Fact]
     public void Trains_against_a_fault_list_and_prints_before_and_after()
     {
-        string data = "idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000");
+        string data = "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000");
         string list = Path.Combine(Path.GetTempPath(), $"neutron-train-list-{Environment.ProcessId}.csv");
         string output = Path.Combine(Path.GetTempPath(), $"neutron-train-list-{Environment.ProcessId}.onnx");
         // As `neutron export --csv` writes it; only the rows with drop > 1 are kept.

@@ -10,19 +10,13 @@ namespace Neutron.Engine.Tests.Training;
 
 public class SampleModelTests
 {
-    private static string Samples()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (Directory.Exists(Path.Combine(dir.FullName, "samples", "fashion-mnist"))) return Path.Combine(dir.FullName, "samples");
-        throw new DirectoryNotFoundException("samples/ not found above the test binaries");
-    }
 
     [Fact]
     public void Lenet5_sample_classifies_the_bundled_images()
     {
-        var data = DataSpec.Load("idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000"));
+        var data = DataSpec.Load("idx:" + SharedData.Samples("fashion-mnist", "t10k-1000"));
         Assert.Equal(1000, data.Count);
-        var session = new InferenceSession(OnnxReader.Load(Path.Combine(Samples(), "lenet5-fmnist.onnx")));
+        var session = new InferenceSession(OnnxReader.Load(SharedData.Samples("lenet5-fmnist.onnx")));
         var logits = session.Run(data.Images);
         int correct = Trainer.CountCorrect(logits.Floats, data.Labels.Select(l => (int)l).ToArray(), 10);
         // README: 910 of 1,000 here (90.94 % on all 10,000); a kernel set summing in another order may move a
@@ -33,8 +27,8 @@ public class SampleModelTests
     [Fact]
     public void Resnet20_sample_classifies_the_bundled_images()
     {
-        var data = DataSpec.Load("idx:" + Path.Combine(Samples(), "fashion-mnist", "t10k-1000"));
-        var session = new InferenceSession(OnnxReader.Load(Path.Combine(Samples(), "resnet20-fmnist.onnx")));
+        var data = DataSpec.Load("idx:" + SharedData.Samples("fashion-mnist", "t10k-1000"));
+        var session = new InferenceSession(OnnxReader.Load(SharedData.Samples("resnet20-fmnist.onnx")));
         var logits = session.Run(data.Images);
         int correct = Trainer.CountCorrect(logits.Floats, data.Labels.Select(l => (int)l).ToArray(), 10);
         // README: 955 of 1,000 here (93.49 % on all 10,000).

@@ -123,7 +123,7 @@ public class AcceleratedEquivalenceTests
         var data = new EvaluationSet(Images.Value.X, Images.Value.Y, 45);
         var options = new RunnerOptions { Threads = 2, BatchSize = 32, ImageChunk = 16, ConeChunk = 16 };
         var plain = new FaultRunner(model, data, options with { Plain = true });
-        long chunkBytes = GoldenCacheBytesPerImage(model) * 16;
+        long chunkBytes = GoldenCache.EstimateBytes(model, [(0, data.Slice(0, 16))]);
         var grouped = new FaultRunner(model, data, options with { MemoryBudget = 2 * chunkBytes + chunkBytes / 2 });
         Assert.Equal(2, grouped.CacheGroupCount);
         var faults = new List<PlannedFault>();
@@ -143,15 +143,6 @@ public class AcceleratedEquivalenceTests
         }
     }
 
-    private static long GoldenCacheBytesPerImage(Model model)
-    {
-        var session = new Neutron.Engine.Execution.InferenceSession(model);
-        var plan = session.GetPlan(new Dictionary<string, (DataType, int[])> { [model.RequiredInputs.Single().Name] = (DataType.Float, [1, 1, 28, 28]) });
-        long bytes = 0;
-        for (int id = 0; id < plan.Values.Length; id++)
-            if (plan.Producers[id] >= 0) bytes += (plan.Types[id].Type.IsFloating() ? 4L : 8L) * ShapeUtil.Size(plan.Types[id].Shape);
-        return bytes;
-    }
 
     [Theory]
     [InlineData(FaultTarget.Weight)]

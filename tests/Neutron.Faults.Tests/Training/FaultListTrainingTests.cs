@@ -15,12 +15,6 @@ public class FaultListTrainingTests
 {
     private static readonly NumberFormat Fxp = NumberFormat.Parse("fxp8.6");
 
-    private static string Samples()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (Directory.Exists(Path.Combine(dir.FullName, "samples", "fashion-mnist"))) return Path.Combine(dir.FullName, "samples");
-        throw new DirectoryNotFoundException("samples/ not found above the test binaries");
-    }
 
     private static ModelTape SmallNet() => new(Architectures.LeNet5(1, 28, 28, 10, seed: 3));
 
@@ -111,7 +105,7 @@ public class FaultListTrainingTests
     [Fact]
     public void Training_against_listed_faults_shrinks_the_loss_under_held_out_ones()
     {
-        string samples = Samples();
+        string samples = SharedData.Samples();
         var spec = DataSpec.Parse("idx:" + Path.Combine(samples, "fashion-mnist", "t10k-1000"));
         var all = ImageSet.From(spec.Load(new DataOptions()), spec.DefaultNormalization());
         var train = all with { Images = all.Images[..(800 * all.ImageSize)], Labels = all.Labels[..800] };
