@@ -37,11 +37,14 @@ public sealed class Pool : Operator
         var g = Geometry(x.Shape);
         int[] spatial = x.Shape.Length == 3 ? [g.OutW] : [g.OutH, g.OutW];
         var result = new List<TensorType> { new(x.Type, [x.Shape[0], x.Shape[1], .. spatial]) };
-        if (max) result.Add(new TensorType(DataType.Int64, [x.Shape[0], x.Shape[1], .. spatial]));
+        // Indices only when the node asks for them: computing them rules out the fast 2×2 kernel.
+        if (max && Node.Outputs.Length > 1 && Node.Outputs[1].Length > 0)
+            result.Add(new TensorType(DataType.Int64, [x.Shape[0], x.Shape[1], .. spatial]));
         return [.. result];
     }
 
-    private Conv2D Geometry(int[] xShape)
+    /// <summary>The window geometry of a non-global pool over input shape xShape (2-D; 1-D as height 1).</summary>
+    public Conv2D Geometry(int[] xShape)
     {
         if (cached is { } c && c.N == xShape[0] && c.C == xShape[1] && c.W == xShape[^1] && c.H == (xShape.Length == 3 ? 1 : xShape[2])) return c;
         var kernelAttr = Node.Attributes.Ints("kernel_shape") ?? throw Error("attribute kernel_shape is required", ModelErrorCode.InvalidAttribute);

@@ -6,6 +6,8 @@
 //   consumer, that node re-runs on every image.
 // - Downstream, a node runs when an input is perturbed for some images, on those images only, gathered into the
 //   smallest RowPlans batch that holds them; rows that come out bit-equal to golden are dropped (early masking).
+// - When only outcomes are wanted, an image is also dropped as soon as MarginBound proves, from the one value that
+//   still carries the fault, that its top-1 cannot change (FP32; its row then reads golden's logits).
 // Results are bit-identical to Worker (the `--plain` oracle), which AcceleratedEquivalenceTests check fault by fault.
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
@@ -35,7 +37,10 @@ internal sealed class ConeWorker : IFaultWorker
 
     // A chunk's plan (for ids, order and shapes), its golden values by id, and what the cone walk needs per value.
     private sealed record ChunkGraph(int Start, int Count, ExecutionPlan Plan, Tensor?[] Gold, int[] Widths,
-        bool[] Batched, int[] LastUse, int[][] Consumers);
+        bool[] Batched, int[] LastUse, int[][] Consumers, MarginBound? Bound, MarginBound.Site?[] Sites);
+
+    /// <summary>Tests: each image a bound proved unchanged, with its bounds on the logits' changes.</summary>
+    public Action<Fault, int, double[]>? ProofObserver { get; init; }
 
     public ConeWorker(Model original, StoredWeights weights, InjectionObserver observer, GoldenCache golden,
         IReadOnlyDictionary<string, TensorEncoding> activationEncodings, bool quantize)
@@ -65,11 +70,11 @@ internal sealed class ConeWorker : IFaultWorker
         {
             var (start, images) = golden.Chunks[c];
             var plan = session.GetPlan(new Dictionary<string, (DataType, int[])>(1) { [inputName] = (images.Type, images.Shape) });
-            chunks[c] = Describe(start, images.Shape[0], plan, golden.Chunk(c), golden.Names);
+            chunks[c] = Describe(start, images.Shape[0], plan, golden.Chunk(c), golden.Names, golden.Bounds[c]);
         }
     }
 
-    private static ChunkGraph Describe(int start, int count, ExecutionPlan plan, Tensor?[] goldById, string[] goldNames)
+    private static ChunkGraph Describe(int start, int count, ExecutionPlan plan, Tensor?[] goldById, string[] goldNames, MarginBound? bound)
     {
         var goldIds = new Dictionary<string, int>(goldNames.Length, StringComparer.Ordinal);
         for (int id = 0; id < goldNames.Length; id++) goldIds[goldNames[id]] = id;
@@ -79,6 +84,7 @@ internal sealed class ConeWorker : IFaultWorker
         var lastUse = new int[values];
         var consumers = new List<int>[values];
         var batched = RowPlans.Batched(plan);
+        var sites = new MarginBound.Site?[values];
         for (int id = 0; id < values; id++)
         {
             consumers[id] = [];
@@ -86,6 +92,7 @@ internal sealed class ConeWorker : IFaultWorker
             if (!batched[id]) continue;
             gold[id] = goldById[goldIds[plan.Names[id]]];
             widths[id] = gold[id]!.Length / count;
+            sites[id] = bound?.For(plan.Names[id]);
         }
         foreach (var node in plan.Nodes)
             foreach (int id in node.InputIds)
@@ -95,10 +102,10 @@ internal sealed class ConeWorker : IFaultWorker
                     if (consumers[id].Count == 0 || consumers[id][^1] != node.Index) consumers[id].Add(node.Index);
                 }
         foreach (int id in plan.OutputIds) lastUse[id] = int.MaxValue;
-        return new ChunkGraph(start, count, plan, gold, widths, batched, lastUse, consumers.Select(l => l.ToArray()).ToArray());
+        return new ChunkGraph(start, count, plan, gold, widths, batched, lastUse, consumers.Select(l => l.ToArray()).ToArray(), bound, sites);
     }
 
-    public void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow)
+    public void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow, Action<int, int>? onGolden = null)
     {
         if (fault is not null && !Reachable(fault))
         {
@@ -110,15 +117,18 @@ internal sealed class ConeWorker : IFaultWorker
         {
             foreach (var chunk in chunks)
             {
-                var changed = fault is null ? null : RunCone(chunk, fault);
+                var changed = fault is null ? null : RunCone(chunk, fault, onGolden is not null && chunk.Bound is not null);
                 int outputId = chunk.Plan.OutputIds[0], width = chunk.Widths[outputId];
                 var gold = chunk.Gold[outputId]!.Floats;
-                int r = 0;
-                for (int n = 0; n < chunk.Count; n++)
+                int next = 0; // the first image not yet reported
+                for (int r = 0; changed is not null && r < changed.Count; r++)
                 {
-                    bool mine = changed is not null && r < changed.Count && changed.Images[r] == n;
-                    onRow(chunk.Start + n, mine ? changed!.Row(r++) : gold.Slice(n * width, width));
+                    int n = changed.Images[r];
+                    Golden(chunk, gold, width, next, n, onRow, onGolden);
+                    onRow(chunk.Start + n, changed.Row(r));
+                    next = n + 1;
                 }
+                Golden(chunk, gold, width, next, chunk.Count, onRow, onGolden);
                 if (changed is not null) pool.Return(changed);
             }
         }
@@ -126,6 +136,15 @@ internal sealed class ConeWorker : IFaultWorker
         {
             weights.Restore(model, fault);
         }
+    }
+
+    // Reports images [from, to) of the chunk as golden: one run when only outcomes are wanted, else their rows.
+    private static void Golden(ChunkGraph chunk, ReadOnlySpan<float> gold, int width, int from, int to,
+        Action<int, ReadOnlySpan<float>> onRow, Action<int, int>? onGolden)
+    {
+        if (from >= to) return;
+        if (onGolden is not null) onGolden(chunk.Start + from, to - from);
+        else for (int n = from; n < to; n++) onRow(chunk.Start + n, gold.Slice(n * width, width));
     }
 
     // Whether the cone walk can follow the fault: an activation site computed from the images, or a weight whose
@@ -139,7 +158,7 @@ internal sealed class ConeWorker : IFaultWorker
     }
 
     // Walks the nodes the fault can reach over one chunk; returns the perturbed rows of the logits (null: all golden).
-    private PerturbedRows? RunCone(ChunkGraph chunk, Fault fault)
+    private PerturbedRows? RunCone(ChunkGraph chunk, Fault fault, bool prove)
     {
         var plan = chunk.Plan;
         if (perturbed.Length < plan.Values.Length) perturbed = new PerturbedRows?[plan.Values.Length];
@@ -154,6 +173,7 @@ internal sealed class ConeWorker : IFaultWorker
             perturbed[id] = rows;
             live = 1;
             first = plan.Producers[id] + 1;
+            if (prove) live -= Prove(chunk, fault);
         }
         else
         {
@@ -187,6 +207,8 @@ internal sealed class ConeWorker : IFaultWorker
                     perturbed[id] = null;
                     live--;
                 }
+            // With one value left carrying the fault (and no weight use still to come), bounds can drop images.
+            if (prove && live == 1 && forcedLeft == 0) live -= Prove(chunk, fault);
         }
         var result = perturbed[outputId];
         perturbed[outputId] = null;
@@ -198,6 +220,32 @@ internal sealed class ConeWorker : IFaultWorker
             }
         return result;
     }
+
+    // Drops the images whose top-1 a bound proves unchanged from the one perturbed value; 1 when none is left.
+    private int Prove(ChunkGraph chunk, Fault fault)
+    {
+        int id = Array.FindIndex(perturbed, p => p is not null);
+        if (id < 0 || chunk.Sites[id] is not { } site) return 0;
+        var rows = perturbed[id]!;
+        var gold = chunk.Gold[id]!;
+        int width = chunk.Widths[id];
+        var bounds = boundScratch.Length == chunk.Bound!.Rows ? boundScratch : boundScratch = new double[chunk.Bound.Rows];
+        int left = rows.Retain(r =>
+        {
+            int n = rows.Images[r];
+            int start = rows.DirtyStart, length = rows.DirtyEnd - start;
+            var golden = gold.Floats.Slice(n * width + start, length);
+            if (!chunk.Bound.Unchanged(site, n, start, rows.Row(r).Slice(start, length), golden, bounds)) return true;
+            ProofObserver?.Invoke(fault, chunk.Start + n, bounds.ToArray());
+            return false;
+        });
+        if (left > 0) return 0;
+        pool.Return(rows);
+        perturbed[id] = null;
+        return 1;
+    }
+
+    private double[] boundScratch = [];
 
     // The fault's element in each image's golden row, changed as Worker's observer changes it after the producer.
     private PerturbedRows? ApplyActivation(ChunkGraph chunk, int id, Fault fault)
@@ -216,6 +264,7 @@ internal sealed class ConeWorker : IFaultWorker
             golden.CopyTo(row);
             row[element] = value;
         }
+        rows.Dirty(element, element + 1);
         if (rows.Count > 0) return rows;
         pool.Return(rows);
         return null;

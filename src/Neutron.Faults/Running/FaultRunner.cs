@@ -25,6 +25,8 @@ public sealed class FaultRunner
     private readonly List<List<(int Start, Tensor Images)>>? groups;
     private GoldenCache? goldenCache;
     private int cachedGroup = -1;
+    // Accelerated FP32 with Options.ProveUnchanged: what MarginBound needs from the model (null: prove nothing).
+    private readonly LogitGains? gains;
 
     public FaultRunner(Model model, EvaluationSet data, RunnerOptions? options = null)
     {
@@ -60,8 +62,11 @@ public sealed class FaultRunner
             if (groups is null)
                 PlainReason = $"the golden cache of one chunk of {coneChunks[0].Images.Shape[0]} images needs "
                     + $"{GoldenCache.EstimateBytes(model, [coneChunks[0]]) / (1 << 20):N0} MiB, over the memory budget";
+            // Quantised activations jump by whole steps, which no rounding bound covers: proofs are FP32 only.
+            if (Options.ProveUnchanged && format.IsIdentity) gains = BuildGains(data);
         }
         var top1 = new int[data.Count];
+        var finite = new bool[data.Count];
         int correct = 0, nonFinite = 0;
         var plain = new Worker(model, Weights, new InjectionObserver(activationEncodings, !format.IsIdentity), chunkInputs);
         plain.Run(null, (n, row) =>
@@ -69,10 +74,11 @@ public sealed class FaultRunner
             top1[n] = TopOne.ArgMax(row);
             if (top1[n] == data.Labels[n]) correct++;
             if (TopOne.AnyNonFinite(row)) nonFinite++;
+            else finite[n] = true;
         });
         if (groups is null) idle.Add(plain);
         else UseGroup(0);
-        Golden = new GoldenRun(top1, data.Labels[..data.Count], correct, nonFinite);
+        Golden = new GoldenRun(top1, data.Labels[..data.Count], correct, nonFinite) { Finite = finite };
     }
 
     public RunnerOptions Options { get; }
@@ -124,7 +130,7 @@ public sealed class FaultRunner
                         if (cancel.IsCancellationRequested) return worker;
                         var tally = tallies[i] ??= new OutcomeTally(Golden, Data.Labels);
                         // Parallel over faults: each worker's operators stay on its own thread.
-                        using (Parallelism.LimitThisThread(1)) worker.Run(faults[first + i].Fault, tally.Add);
+                        using (Parallelism.LimitThisThread(1)) worker.Run(faults[first + i].Fault, tally.Add, tally.AddGolden);
                         tally.GroupsDone++;
                         return worker;
                     }, idle.Add);
@@ -195,7 +201,15 @@ public sealed class FaultRunner
         var observer = new InjectionObserver(activationEncodings, quantize);
         return goldenCache is null
             ? new Worker(model, Weights, observer, chunkInputs)
-            : new ConeWorker(model, Weights, observer, goldenCache, activationEncodings, quantize);
+            : new ConeWorker(model, Weights, observer, goldenCache, activationEncodings, quantize) { ProofObserver = Options.ProofObserver };
+    }
+
+    // The logit gains of the model with its stored weights, from a plan over one image (gains are per image).
+    private LogitGains? BuildGains(EvaluationSet data)
+    {
+        var copy = new InferenceSession(Weights.CopyModel(model));
+        var plan = copy.Bind(new Dictionary<string, Tensor>(1) { [model.RequiredInputs.Single().Name] = data.Slice(0, 1) }, keepAll: true);
+        return LogitGains.TryBuild(plan, out _);
     }
 
     // Makes group g's golden cache the current one (computing it unless it already is); workers rebind lazily.
@@ -203,7 +217,7 @@ public sealed class FaultRunner
     {
         if (cachedGroup == g) return;
         goldenCache = null; // let the previous group's cache go before the next one is built
-        goldenCache = new GoldenCache(model, Weights, new InjectionObserver(activationEncodings, !Options.Format.IsIdentity), groups![g]);
+        goldenCache = new GoldenCache(model, Weights, new InjectionObserver(activationEncodings, !Options.Format.IsIdentity), groups![g], gains);
         cachedGroup = g;
     }
 

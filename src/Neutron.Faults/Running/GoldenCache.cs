@@ -12,12 +12,14 @@ internal sealed class GoldenCache
 {
     private readonly Tensor?[][] values;
 
-    public GoldenCache(Model original, StoredWeights weights, InjectionObserver observer, IReadOnlyList<(int Start, Tensor Images)> chunkInputs)
+    public GoldenCache(Model original, StoredWeights weights, InjectionObserver observer, IReadOnlyList<(int Start, Tensor Images)> chunkInputs,
+        LogitGains? gains = null)
     {
         Chunks = chunkInputs;
         var model = weights.CopyModel(original);
         string inputName = model.RequiredInputs.Single().Name;
         values = new Tensor?[chunkInputs.Count][];
+        Bounds = new MarginBound?[chunkInputs.Count];
         for (int c = 0; c < chunkInputs.Count; c++)
         {
             // A session per chunk: a plan belongs to its session's cache, and each chunk's values must survive.
@@ -28,11 +30,15 @@ internal sealed class GoldenCache
             plan.Run(observer.Active ? observer : null);
             values[c] = (Tensor?[])plan.Values.Clone();
             Names = plan.Names;
+            if (gains is not null) Bounds[c] = new MarginBound(gains, Names, values[c], chunkInputs[c].Images.Shape[0]);
         }
     }
 
     /// <summary>The image chunks cached (start index in the evaluation set, images).</summary>
     public IReadOnlyList<(int Start, Tensor Images)> Chunks { get; }
+
+    /// <summary>Per chunk, the bounds that prove images unchanged (null: none; see RunnerOptions.ProveUnchanged).</summary>
+    public MarginBound?[] Bounds { get; }
 
     /// <summary>Value names by id (the same in every chunk).</summary>
     public string[] Names { get; private set; } = [];

@@ -4,5 +4,10 @@ namespace Neutron.Faults.Running;
 
 internal interface IFaultWorker
 {
-    void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow);
+    /// <summary>
+    /// Runs the images with the fault and hands each image's logits to onRow. With onGolden, only outcomes are wanted:
+    /// runs of images (start, count) whose outcome is golden's may come there instead, and an image whose top-1 a
+    /// bound proves unchanged counts as golden (the accelerated path stops early there).
+    /// </summary>
+    void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow, Action<int, int>? onGolden = null);
 }

@@ -20,6 +20,13 @@ internal sealed class OutcomeTally(GoldenRun golden, long[] labels)
         changed.Add(new ImageTop1(image, top));
     }
 
+    /// <summary>Images [start, start + count) whose outcome is golden's: counted without their logits.</summary>
+    public void AddGolden(int start, int count)
+    {
+        correct += golden.CorrectIn(start, count);
+        nonFinite += golden.NonFiniteIn(start, count);
+    }
+
     /// <summary>The outcome over all images; changed predictions in image order.</summary>
     public FaultOutcome Outcome(long faultIndex, int images) =>
         new(faultIndex, images, golden.Correct, correct, sdc, nonFinite, [.. changed.OrderBy(c => c.Image)]);

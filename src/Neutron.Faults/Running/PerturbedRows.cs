@@ -14,6 +14,17 @@ internal sealed class PerturbedRows(int capacityRows, int width)
 
     public int Width { get; } = width;
     public int Count { get; private set; }
+
+    /// <summary>Elements outside [DirtyStart, DirtyEnd) equal golden's in every row (the whole row when unknown).</summary>
+    public int DirtyStart { get; private set; }
+    public int DirtyEnd { get; private set; } = width;
+
+    /// <summary>Declares that every row differs from golden only inside [start, end).</summary>
+    public void Dirty(int start, int end)
+    {
+        if (start < 0 || end > Width || start > end) throw new ArgumentOutOfRangeException(nameof(start), $"[{start}, {end}) is not inside a row of {Width}");
+        (DirtyStart, DirtyEnd) = (start, end);
+    }
     public ReadOnlySpan<int> Images => images.AsSpan(0, Count);
 
     public Span<float> Row(int r) => data.AsSpan(r * Width, Width);
@@ -25,7 +36,28 @@ internal sealed class PerturbedRows(int capacityRows, int width)
         return Row(Count++);
     }
 
-    public void Clear() => Count = 0;
+    public void Clear()
+    {
+        Count = 0;
+        (DirtyStart, DirtyEnd) = (0, Width);
+    }
+
+    /// <summary>Keeps the rows keep(r) accepts, in order; returns how many are left.</summary>
+    public int Retain(Func<int, bool> keep)
+    {
+        int kept = 0;
+        for (int r = 0; r < Count; r++)
+        {
+            if (!keep(r)) continue;
+            if (kept != r)
+            {
+                images[kept] = images[r];
+                Row(r).CopyTo(Row(kept));
+            }
+            kept++;
+        }
+        return Count = kept;
+    }
 
     /// <summary>The rows as one batch tensor of this type and shape (no copy); valid while the rows are unchanged.</summary>
     public Tensor AsBatch(TensorType type) => Tensor.FromFloats(type.Type, data, type.Shape);

@@ -35,7 +35,10 @@ internal sealed class RowPlans(InferenceSession session, string inputName, int[]
                 if (!batched[id] && probe.Producers[id] >= 0) keep.Add(probe.Names[id]);
             var plan = session.Bind(new Dictionary<string, Tensor>(1) { [inputName] = input }, keep);
             observer.Bind(plan);
-            plan.Run(observer.Active ? observer : null);
+            // Only those image-independent values need computing here; the cone walk runs everything else.
+            var fromImages = Batched(plan);
+            foreach (var constantNode in plan.Nodes)
+                if (!constantNode.InputIds.Any(id => id >= 0 && fromImages[id])) plan.RunNode(constantNode, observer.Active ? observer : null);
             var map = new Dictionary<PlannedNode, PlannedNode>();
             entry = (plan, map);
             plans[b] = entry;

@@ -18,6 +18,11 @@ public sealed record RunnerOptions
     public int? ConeChunk { get; init; }
     /// <summary>Full re-run per fault (the oracle of DESIGN §5) instead of cone re-execution over a golden cache.</summary>
     public bool Plain { get; init; }
+    /// <summary>On the accelerated path, drop an image as soon as a rounding-aware bound proves its top-1 cannot change
+    /// (MarginBound); FP32 only. Outcomes are the same either way; off, every perturbed image runs to the logits.</summary>
+    public bool ProveUnchanged { get; init; } = true;
+    /// <summary>Tests: each image ProveUnchanged dropped, with the fault and its bounds on the logits' changes.</summary>
+    internal Action<Fault, int, double[]>? ProofObserver { get; init; }
     /// <summary>Bytes the golden cache may take; past it the images are cached in groups, recomputed per batch of faults.</summary>
     public long MemoryBudget { get; init; } = 1L << 30;
 }

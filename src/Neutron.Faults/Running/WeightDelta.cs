@@ -58,6 +58,7 @@ internal static class WeightDelta
             golden.CopyTo(row);
             mine.CopyTo(row.Slice(channel * plane, plane));
         }
+        rows.Dirty(channel * plane, (channel + 1) * plane);
         return true;
     }
 
@@ -111,5 +112,6 @@ internal static class WeightDelta
             golden.Slice(i * n, n).CopyTo(row);
             row[column] = fresh[i];
         }
+        rows.Dirty(column, column + 1);
     }
 }

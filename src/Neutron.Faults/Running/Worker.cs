@@ -29,7 +29,7 @@ internal sealed class Worker : IFaultWorker
     }
 
     /// <summary>Runs all images with the fault (or none) and calls onRow(image, logits row) for each image.</summary>
-    public void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow)
+    public void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow, Action<int, int>? onGolden = null)
     {
         weights.Inject(model, fault);
         observer.SetFault(fault is { Target: FaultTarget.Activation } ? fault : null);

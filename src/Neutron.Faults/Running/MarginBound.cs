@@ -1,0 +1,150 @@
+// The accelerated runner's second kind of early masking: an image whose perturbed value provably cannot change
+// its top-1 (nor make a logit non-finite) is dropped, its outcome golden's, without running the rest of the cone.
+// Per image chunk, from LogitGains: each value's rounding slack per image (what re-running the nodes after it may
+// add to each logit's change) and the golden logits. For a perturbed row of value v:
+//   B_j = Slack_v[image, j] + Σ_e Gain_v[e, j]·|row_e − golden_e|   bounds |Δlogit_j|
+// and top-1 t stays when B_t + B_j < logit_t − logit_j for every j ≠ t (per-logit gains), or when the bound on
+// Σ_j |Δlogit_j| is below the top-1 margin (many classes). A cheaper test runs first: the largest B_j for all j.
+// Sound for any float evaluation of the rest of the graph, so outcomes stay those of `--plain`;
+// AcceleratedEquivalenceTests check that, and MarginBoundTests check every bound against the plain logits.
+using Neutron.Engine.Tensors;
+
+namespace Neutron.Faults.Running;
+
+internal sealed class MarginBound
+{
+    /// <summary>A value's gains, with per element the largest over logits, and its slack per image.</summary>
+    public sealed record Site(double[] Gains, double[] MaxGains, double[] Slack, double[] MaxSlack);
+
+    // Past this many margins, the quick bound is not refined per logit (speed only: a refusal is always sound).
+    private const double HopelessFactor = 8;
+
+    private readonly Dictionary<string, Site> sites = new(StringComparer.Ordinal);
+    private readonly int rows, classes;
+    private readonly double[] logits;
+    private readonly int[] top;
+    private readonly double[] margin; // top-1 logit minus the runner-up; NaN when golden is not provably stable
+
+    /// <summary>The bounds of one chunk of count images whose golden values are gold[id], named names[id].</summary>
+    public MarginBound(LogitGains gains, string[] names, Tensor?[] gold, int count)
+    {
+        rows = gains.Rows;
+        classes = gains.Classes;
+        var byName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        for (int id = 0; id < names.Length; id++) if (gold[id] is { } t) byName[names[id]] = t;
+
+        var output = byName[gains.OutputName].Floats;
+        logits = new double[count * classes];
+        top = new int[count];
+        margin = new double[count];
+        for (int n = 0; n < count; n++)
+        {
+            var row = output.Slice(n * classes, classes);
+            top[n] = TopOne.ArgMax(row);
+            double best = double.NegativeInfinity;
+            for (int j = 0; j < classes; j++)
+            {
+                logits[n * classes + j] = row[j];
+                if (j != top[n]) best = Math.Max(best, row[j]);
+            }
+            // Golden logits beyond ±1e30 could overflow within the bound: nothing is proven for that image.
+            margin[n] = TopOne.AnyNonFinite(row) || Math.Abs((double)row[top[n]]) > 1e30 || best < -1e30 ? double.NaN : row[top[n]] - best;
+        }
+
+        // Each node's rounding per image, computed once and summed into every value upstream of it.
+        var rounding = new Dictionary<LogitGains.RoundingTerm, double[]>(ReferenceEqualityComparer.Instance);
+        foreach (var name in byName.Keys)
+        {
+            if (gains.For(name) is not { } g) continue;
+            var slack = new double[count * rows];
+            foreach (var term in gains.RoundingAfter(name))
+            {
+                if (!rounding.TryGetValue(term, out var perImage))
+                    rounding[term] = perImage = Rounding(term, byName[term.ValueName].Floats, count);
+                for (int i = 0; i < slack.Length; i++) slack[i] += perImage[i];
+            }
+            var maxGains = new double[g.Length / rows];
+            for (int e = 0; e < maxGains.Length; e++) maxGains[e] = Max(g.AsSpan(e * rows, rows));
+            var maxSlack = new double[count];
+            for (int n = 0; n < count; n++) maxSlack[n] = Max(slack.AsSpan(n * rows, rows));
+            sites[name] = new Site(g, maxGains, slack, maxSlack);
+        }
+    }
+
+    /// <summary>Bounds per image (LogitGains.Rows).</summary>
+    public int Rows => rows;
+
+    /// <summary>The bound data of a value, or null when nothing can be proven from it.</summary>
+    public Site? For(string value) => sites.GetValueOrDefault(value);
+
+    /// <summary>
+    /// Whether image n's top-1 provably stays golden's (and its logits finite) with value row `row` where golden
+    /// has `golden`: both from element `offset` on, the row equal to golden outside them. bounds (Rows long)
+    /// receives the bound of each logit's change (or of their sum) when true.
+    /// </summary>
+    public bool Unchanged(Site site, int n, int offset, ReadOnlySpan<float> row, ReadOnlySpan<float> golden, Span<double> bounds)
+    {
+        if (!(margin[n] > 0)) return false;
+        // The quick test: one bound for every logit, from each element's largest gain.
+        double quick = site.MaxSlack[n];
+        var maxGains = site.MaxGains;
+        for (int e = 0; e < row.Length; e++)
+        {
+            float a = row[e], b = golden[e];
+            if (a == b) continue; // equal values (also ±0) change nothing
+            double d = Math.Abs((double)a - b);
+            if (!double.IsFinite(d)) return false;
+            quick += maxGains[offset + e] * d;
+        }
+        double needed = rows == 1 ? quick : 2 * quick;
+        if (needed < margin[n])
+        {
+            bounds.Fill(quick);
+            return true;
+        }
+        // The per-logit test costs Rows times more; far from the margin it would not pass in practice.
+        if (rows == 1 || needed > HopelessFactor * margin[n]) return false;
+
+        // Per logit: B_t + B_j < logit_t − logit_j for every j ≠ t.
+        site.Slack.AsSpan(n * rows, rows).CopyTo(bounds);
+        var gains = site.Gains;
+        for (int e = 0; e < row.Length; e++)
+        {
+            float a = row[e], b = golden[e];
+            if (a == b) continue;
+            double d = Math.Abs((double)a - b);
+            for (int j = 0; j < rows; j++) bounds[j] += gains[(offset + e) * rows + j] * d;
+        }
+        int t = top[n];
+        for (int j = 0; j < classes; j++)
+            if (j != t && !(bounds[t] + bounds[j] < logits[n * classes + t] - logits[n * classes + j])) return false;
+        return true;
+    }
+
+    private double[] Rounding(LogitGains.RoundingTerm term, ReadOnlySpan<float> values, int count)
+    {
+        var result = new double[count * rows];
+        var coefficients = term.Coefficients;
+        for (int n = 0; n < count; n++)
+        {
+            var x = values.Slice(n * term.Width, term.Width);
+            var sum = result.AsSpan(n * rows, rows);
+            for (int e = 0; e < x.Length; e++)
+            {
+                double v = Math.Abs((double)x[e]);
+                if (v == 0) continue;
+                for (int j = 0; j < rows; j++) sum[j] += coefficients[e * rows + j] * v;
+            }
+            // Underflow: each rounded operation may also lose up to 2⁻¹⁴⁹ absolutely, far below this.
+            for (int j = 0; j < rows; j++) sum[j] = term.Scale * sum[j] + term.Constant[j] + 1e-30;
+        }
+        return result;
+    }
+
+    private static double Max(ReadOnlySpan<double> values)
+    {
+        double m = double.NegativeInfinity;
+        foreach (double v in values) m = Math.Max(m, v);
+        return m;
+    }
+}

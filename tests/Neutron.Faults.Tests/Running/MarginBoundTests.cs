@@ -1,0 +1,103 @@
+// The proofs behind the accelerated runner's bound-based masking, checked against the plain path: for every image
+// a bound dropped, the plain path's faulty logits must lie within the claimed bounds of golden's (per logit, or
+// their summed change when the model has many classes) — not merely keep their top-1, which could hold by luck.
+using System.Collections.Concurrent;
+using Neutron.Engine.Data;
+using Neutron.Engine.Graph;
+using Neutron.Engine.Onnx;
+using Neutron.Engine.Training;
+using Neutron.Faults.Formats;
+using Neutron.Faults.Models;
+using Neutron.Faults.Running;
+using Neutron.Faults.Sites;
+
+namespace Neutron.Faults.Tests.Running;
+
+public class MarginBoundTests
+{
+    private static EvaluationSet Images(int count) =>
+        new(Npy.Load(SharedData.Path("reference", "fmnist_test1000_x.npy")), Npy.Load(SharedData.Path("reference", "fmnist_test1000_y.npy")).ToLongArray(), count);
+
+    private static List<PlannedFault> Sample(FaultRunner runner, FaultTarget target, string spec, int count, ulong seed)
+    {
+        var space = FaultSpace.Create(runner.Sites, target, model: FaultModelSpec.Parse(spec));
+        return Enumerable.Range(0, count)
+            .Select(i => new PlannedFault(i, space.FaultAt((long)Faults.Random.CounterRng.Below(seed, (ulong)i, 0, (ulong)space.Size), seed)))
+            .ToList();
+    }
+
+    // Runs the faults accelerated, then every proven (fault, image) on the plain path; returns the proofs checked.
+    private static int CheckProofs(Model model, EvaluationSet data, List<PlannedFault> faults, bool perLogit)
+    {
+        var proofs = new ConcurrentDictionary<Fault, ConcurrentBag<(int Image, double[] Bounds)>>();
+        var options = new RunnerOptions { Threads = 2, ImageChunk = 50 };
+        var fast = new FaultRunner(model, data, options with { ProofObserver = (f, n, b) => proofs.GetOrAdd(f, _ => []).Add((n, b)) });
+        var plain = new FaultRunner(model, data, options with { Plain = true });
+        var fastSink = new ListSink();
+        var plainSink = new ListSink();
+        fast.Run(faults, fastSink);
+        plain.Run(faults, plainSink);
+        Assert.Equal(plainSink.Outcomes, fastSink.Outcomes, (a, b) => a with { Changed = [] } == b with { Changed = [] } && a.Changed.SequenceEqual(b.Changed));
+
+        var golden = new float[data.Count][];
+        plain.Observe(null, (n, row) => golden[n] = row.ToArray());
+        int checkedProofs = 0;
+        foreach (var (fault, proven) in proofs)
+        {
+            var faulty = new float[data.Count][];
+            plain.Observe(fault, (n, row) => faulty[n] = row.ToArray());
+            foreach (var (n, bounds) in proven)
+            {
+                var change = faulty[n].Zip(golden[n], (a, b) => Math.Abs((double)a - b)).ToArray();
+                Assert.All(change, d => Assert.True(double.IsFinite(d), $"{fault}, image {n}: a logit became non-finite"));
+                if (perLogit)
+                    for (int j = 0; j < change.Length; j++)
+                        Assert.True(change[j] <= bounds[j], $"{fault}, image {n}: logit {j} moved {change[j]:G6}, bound {bounds[j]:G6}");
+                else
+                    Assert.True(change.Sum() <= bounds[0], $"{fault}, image {n}: logits moved {change.Sum():G6} in all, bound {bounds[0]:G6}");
+                checkedProofs++;
+            }
+        }
+        return checkedProofs;
+    }
+
+    [Theory]
+    [InlineData(FaultTarget.Weight, "flip")]
+    [InlineData(FaultTarget.Weight, "flip:rand3")]
+    [InlineData(FaultTarget.Activation, "flip")]
+    [InlineData(FaultTarget.Activation, "stuck1")]
+    public void Every_proof_holds_on_the_plain_path_of_the_lenet_sample(FaultTarget target, string spec)
+    {
+        var model = OnnxReader.Load(SharedData.Samples("lenet5-fmnist.onnx"));
+        var data = Images(100);
+        var faults = Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), target, spec, 150, 23);
+        Assert.True(CheckProofs(model, data, faults, perLogit: true) > 1000, "too few proofs for the test to mean anything");
+    }
+
+    [Fact]
+    public void Every_proof_holds_with_many_classes_where_one_bound_covers_all_logits()
+    {
+        // 20 classes (above 16, so one bound on the summed change of all logits), untrained: small margins.
+        var model = Architectures.LeNet5(1, 28, 28, 20, seed: 4);
+        var data = Images(60);
+        var faults = Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), FaultTarget.Weight, "flip", 200, 29);
+        Assert.True(CheckProofs(model, data, faults, perLogit: false) > 500, "too few proofs for the test to mean anything");
+    }
+
+    [Fact]
+    public void Nothing_is_proven_outside_fp32_or_when_switched_off()
+    {
+        var model = OnnxReader.Load(SharedData.Samples("lenet5-fmnist.onnx"));
+        var data = Images(20);
+        int proofs = 0;
+        foreach (var options in new[] { new RunnerOptions { Format = NumberFormat.Parse("fp16") }, new RunnerOptions { ProveUnchanged = false } })
+        {
+            var runner = new FaultRunner(model, data, options with { ProofObserver = (_, _, _) => Interlocked.Increment(ref proofs) });
+            runner.Run(Sample(runner, FaultTarget.Weight, "flip", 40, 31), new ListSink());
+        }
+        Assert.Equal(0, proofs);
+        var fp32 = new FaultRunner(model, data, new RunnerOptions { ProofObserver = (_, _, _) => Interlocked.Increment(ref proofs) });
+        fp32.Run(Sample(fp32, FaultTarget.Weight, "flip", 40, 31), new ListSink());
+        Assert.True(proofs > 0);
+    }
+}
