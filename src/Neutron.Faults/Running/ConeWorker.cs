@@ -168,12 +168,11 @@ internal sealed class ConeWorker : IFaultWorker
         if (fault.Target == FaultTarget.Activation)
         {
             int id = plan.Id(fault.Tensor);
-            var rows = ApplyActivation(chunk, id, fault);
+            var rows = ApplyActivation(chunk, id, fault, prove);
             if (rows is null) return null;
             perturbed[id] = rows;
             live = 1;
             first = plan.Producers[id] + 1;
-            if (prove) live -= Prove(chunk, fault);
         }
         else
         {
@@ -185,6 +184,7 @@ internal sealed class ConeWorker : IFaultWorker
 
         int outputId = plan.OutputIds[0];
         int forcedLeft = forced.Length;
+        int tried = fault.Target == FaultTarget.Activation && prove ? plan.Id(fault.Tensor) : -1; // bounds already applied
         var nodes = plan.Nodes;
         for (int k = first; k < nodes.Length && (live > 0 || forcedLeft > 0); k++)
         {
@@ -193,7 +193,10 @@ internal sealed class ConeWorker : IFaultWorker
             if (isForced)
             {
                 forcedLeft--;
-                if (!TryDelta(chunk, node, weightId, fault.Index, ref live)) live += RunRows(chunk, node, AllImages(chunk.Count));
+                // The last use of the weight, with nothing else perturbed: bounds can drop images as the slice is made.
+                bool proveSlice = prove && live == 0 && forcedLeft == 0;
+                if (TryDelta(chunk, node, weightId, fault, proveSlice, ref live)) { if (proveSlice) tried = node.OutputIds[0]; }
+                else live += RunRows(chunk, node, AllImages(chunk.Count));
             }
             else
             {
@@ -208,7 +211,7 @@ internal sealed class ConeWorker : IFaultWorker
                     live--;
                 }
             // With one value left carrying the fault (and no weight use still to come), bounds can drop images.
-            if (prove && live == 1 && forcedLeft == 0) live -= Prove(chunk, fault);
+            if (prove && live == 1 && forcedLeft == 0) live -= Prove(chunk, fault, ref tried);
         }
         var result = perturbed[outputId];
         perturbed[outputId] = null;
@@ -221,23 +224,20 @@ internal sealed class ConeWorker : IFaultWorker
         return result;
     }
 
-    // Drops the images whose top-1 a bound proves unchanged from the one perturbed value; 1 when none is left.
-    private int Prove(ChunkGraph chunk, Fault fault)
+    // Drops the images whose top-1 a bound proves unchanged from the one perturbed value (unless that value was
+    // tried already); 1 when none is left.
+    private int Prove(ChunkGraph chunk, Fault fault, ref int tried)
     {
         int id = Array.FindIndex(perturbed, p => p is not null);
-        if (id < 0 || chunk.Sites[id] is not { } site) return 0;
+        if (id < 0 || id == tried || chunk.Sites[id] is null) return 0;
+        tried = id;
         var rows = perturbed[id]!;
         var gold = chunk.Gold[id]!;
         int width = chunk.Widths[id];
-        var bounds = boundScratch.Length == chunk.Bound!.Rows ? boundScratch : boundScratch = new double[chunk.Bound.Rows];
         int left = rows.Retain(r =>
         {
-            int n = rows.Images[r];
-            int start = rows.DirtyStart, length = rows.DirtyEnd - start;
-            var golden = gold.Floats.Slice(n * width + start, length);
-            if (!chunk.Bound.Unchanged(site, n, start, rows.Row(r).Slice(start, length), golden, bounds)) return true;
-            ProofObserver?.Invoke(fault, chunk.Start + n, bounds.ToArray());
-            return false;
+            int n = rows.Images[r], start = rows.DirtyStart, length = rows.DirtyEnd - start;
+            return !Proven(chunk, id, fault, n, start, rows.Row(r).Slice(start, length), gold.Floats.Slice(n * width + start, length));
         });
         if (left > 0) return 0;
         pool.Return(rows);
@@ -245,10 +245,20 @@ internal sealed class ConeWorker : IFaultWorker
         return 1;
     }
 
+    // Whether image n's top-1 provably stays golden's with value id changed to `fresh` from element offset on.
+    private bool Proven(ChunkGraph chunk, int id, Fault fault, int n, int offset, ReadOnlySpan<float> fresh, ReadOnlySpan<float> golden)
+    {
+        var bounds = boundScratch.Length == chunk.Bound!.Rows ? boundScratch : boundScratch = new double[chunk.Bound.Rows];
+        if (!chunk.Bound.Unchanged(chunk.Sites[id]!, n, offset, fresh, golden, bounds)) return false;
+        ProofObserver?.Invoke(fault, chunk.Start + n, bounds.ToArray());
+        return true;
+    }
+
     private double[] boundScratch = [];
 
     // The fault's element in each image's golden row, changed as Worker's observer changes it after the producer.
-    private PerturbedRows? ApplyActivation(ChunkGraph chunk, int id, Fault fault)
+    // With prove, images the bounds clear are left golden.
+    private PerturbedRows? ApplyActivation(ChunkGraph chunk, int id, Fault fault, bool prove)
     {
         var encoding = activationEncodings[fault.Tensor];
         int width = chunk.Widths[id];
@@ -260,6 +270,7 @@ internal sealed class ConeWorker : IFaultWorker
             var golden = gold.Slice(n * width, width);
             float value = encoding.Decode(element, fault.Mask.Apply(encoding.Encode(element, golden[element])));
             if (BitConverter.SingleToInt32Bits(value) == BitConverter.SingleToInt32Bits(golden[element])) continue;
+            if (prove && chunk.Sites[id] is not null && Proven(chunk, id, fault, n, element, [value], golden.Slice(element, 1))) continue;
             var row = rows.Add(n);
             golden.CopyTo(row);
             row[element] = value;
@@ -270,13 +281,17 @@ internal sealed class ConeWorker : IFaultWorker
         return null;
     }
 
-    private bool TryDelta(ChunkGraph chunk, PlannedNode node, int weightId, long index, ref int live)
+    // With prove, images the bounds clear from the new slice are left golden.
+    private bool TryDelta(ChunkGraph chunk, PlannedNode node, int weightId, Fault fault, bool prove, ref int live)
     {
         if (node.OutputIds.Length != 1 || node.InputIds.Any(id => id >= 0 && perturbed[id] is not null)) return false;
         int outputId = node.OutputIds[0];
         var rows = pool.Rent(chunk.Widths[outputId]);
         var encoding = quantize ? activationEncodings.GetValueOrDefault(chunk.Plan.Names[outputId]) : null;
-        if (!WeightDelta.TryApply(node, chunk.Plan, chunk.Gold, weightId, index, encoding, rows, chunk.Count))
+        WeightDelta.Unchanged? unchanged = prove && chunk.Sites[outputId] is not null
+            ? (n, offset, fresh, golden) => Proven(chunk, outputId, fault, n, offset, fresh, golden)
+            : null;
+        if (!WeightDelta.TryApply(node, chunk.Plan, chunk.Gold, weightId, fault.Index, encoding, rows, chunk.Count, unchanged))
         {
             pool.Return(rows);
             return false;

@@ -109,6 +109,11 @@ public sealed class FaultRunner
     public void Run(IReadOnlyList<PlannedFault> faults, IOutcomeSink sink, IProgress<RunProgress>? progress = null, CancellationToken cancel = default)
     {
         foreach (var f in faults) Sites.Validate(f.Fault);
+        if ((groups?.Count ?? 1) == 1)
+        {
+            RunStreaming(faults, sink, progress, cancel);
+            return;
+        }
         var clock = Stopwatch.StartNew();
         long sdcFaults = 0, sdcImages = 0, images = 0;
         for (int first = 0; first < faults.Count; first += Options.BatchSize)
@@ -156,6 +161,78 @@ public sealed class FaultRunner
                 images += r.Images;
             }
             progress?.Report(new RunProgress(first + count, faults.Count, sdcFaults, sdcImages, images, clock.Elapsed));
+        }
+    }
+
+    // One cache (or plain): the workers pull faults one by one across batch boundaries, so a slow fault never leaves
+    // a thread idle at the end of a batch; batches are still written whole and in order, as each completes.
+    private void RunStreaming(IReadOnlyList<PlannedFault> faults, IOutcomeSink sink, IProgress<RunProgress>? progress, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        int size = Options.BatchSize, batches = (faults.Count + size - 1) / size;
+        var outcomes = new FaultOutcome?[faults.Count];
+        var running = new int[batches];
+        for (int b = 0; b < batches; b++) running[b] = Math.Min(size, faults.Count - b * size);
+        int written = 0;
+        long sdcFaults = 0, sdcImages = 0, images = 0;
+        var gate = new object();
+        void WriteCompleted()
+        {
+            while (written < batches && Volatile.Read(ref running[written]) == 0)
+            {
+                int first = written * size, count = Math.Min(size, faults.Count - first);
+                var batch = new FaultOutcome[count];
+                for (int i = 0; i < count; i++)
+                {
+                    batch[i] = outcomes[first + i]!;
+                    outcomes[first + i] = null;
+                    if (batch[i].Sdc > 0) sdcFaults++;
+                    sdcImages += batch[i].Sdc;
+                    images += batch[i].Images;
+                }
+                sink.Write(batch);
+                written++;
+                progress?.Report(new RunProgress(first + count, faults.Count, sdcFaults, sdcImages, images, clock.Elapsed));
+            }
+        }
+        try
+        {
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads, CancellationToken = cancel };
+            Parallel.For(0, faults.Count, parallel, Rent, (i, state, worker) =>
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    state.Stop();
+                    return worker;
+                }
+                var tally = new OutcomeTally(Golden, Data.Labels);
+                // Parallel over faults: each worker's operators stay on its own thread.
+                using (Parallelism.LimitThisThread(1)) worker.Run(faults[i].Fault, tally.Add, tally.AddGolden);
+                outcomes[i] = tally.Outcome(faults[i].Index, Data.Count);
+                if (Interlocked.Decrement(ref running[i / size]) == 0)
+                    lock (gate) WriteCompleted();
+                return worker;
+            }, idle.Add);
+        }
+        catch (OperationCanceledException)
+        {
+            // Keep what finished: the store's writes are idempotent by fault index, so resume skips these.
+            lock (gate)
+            {
+                var done = outcomes.Where(o => o is not null).Select(o => o!).ToList();
+                if (done.Count > 0) sink.Write(done);
+            }
+            throw;
+        }
+        lock (gate)
+        {
+            // Only a stop for cancellation leaves batches unwritten.
+            if (written < batches)
+            {
+                var done = outcomes.Where(o => o is not null).Select(o => o!).ToList();
+                if (done.Count > 0) sink.Write(done);
+                cancel.ThrowIfCancellationRequested();
+            }
         }
     }
 

@@ -14,12 +14,16 @@ namespace Neutron.Faults.Running;
 
 internal static class WeightDelta
 {
+    /// <summary>Whether image n's output may stay golden although its slice (from element offset on) is `fresh`.</summary>
+    public delegate bool Unchanged(int n, int offset, ReadOnlySpan<float> fresh, ReadOnlySpan<float> golden);
+
     /// <summary>
     /// Recomputes the slice of node's output that weight element (value id weightId, flat index) reaches, for
-    /// every image of the chunk; fills rows with the images whose output row changed. False: not supported here.
+    /// every image of the chunk; fills rows with the images whose output row changed, except those `unchanged`
+    /// accepts. False: not supported here.
     /// </summary>
     public static bool TryApply(PlannedNode node, ExecutionPlan plan, Tensor?[] gold, int weightId, long index,
-        TensorEncoding? quantize, PerturbedRows rows, int count)
+        TensorEncoding? quantize, PerturbedRows rows, int count, Unchanged? unchanged = null)
     {
         if (!GemmSlices.Available || node.OutputIds.Length != 1) return false;
         int position = Array.IndexOf(node.InputIds, weightId);
@@ -30,15 +34,15 @@ internal static class WeightDelta
         var inputs = node.InputIds.Select(id => id >= 0 ? plan.Values[id] : null).ToArray();
         return node.Operator switch
         {
-            Engine.Operators.Conv conv => Conv(conv, x, inputs, position, index, y, quantize, rows, count),
-            Engine.Operators.Gemm gemm => Gemm(gemm, x, inputs, position, index, y, quantize, rows, count),
-            Engine.Operators.MatMul => MatMul(x, inputs, position, index, y, quantize, rows, count),
+            Engine.Operators.Conv conv => Conv(conv, x, inputs, position, index, y, quantize, rows, count, unchanged),
+            Engine.Operators.Gemm gemm => Gemm(gemm, x, inputs, position, index, y, quantize, rows, count, unchanged),
+            Engine.Operators.MatMul => MatMul(x, inputs, position, index, y, quantize, rows, count, unchanged),
             _ => false,
         };
     }
 
     private static bool Conv(Engine.Operators.Conv conv, Tensor x, Tensor?[] inputs, int position, long index, Tensor y,
-        TensorEncoding? quantize, PerturbedRows rows, int count)
+        TensorEncoding? quantize, PerturbedRows rows, int count, Unchanged? unchanged)
     {
         var w = inputs[1]!;
         var g = conv.Geometry(x.Shape, w.Shape);
@@ -53,7 +57,8 @@ internal static class WeightDelta
         {
             var mine = fresh.AsSpan(n * plane, plane);
             var golden = y.Floats.Slice(n * outWidth, outWidth);
-            if (PerturbedRows.BitEqual(mine, golden.Slice(channel * plane, plane))) continue;
+            var before = golden.Slice(channel * plane, plane);
+            if (PerturbedRows.BitEqual(mine, before) || unchanged?.Invoke(n, channel * plane, mine, before) == true) continue;
             var row = rows.Add(n);
             golden.CopyTo(row);
             mine.CopyTo(row.Slice(channel * plane, plane));
@@ -63,7 +68,7 @@ internal static class WeightDelta
     }
 
     private static bool Gemm(Engine.Operators.Gemm gemm, Tensor x, Tensor?[] inputs, int position, long index, Tensor y,
-        TensorEncoding? quantize, PerturbedRows rows, int count)
+        TensorEncoding? quantize, PerturbedRows rows, int count, Unchanged? unchanged)
     {
         if (gemm.TransA || x.Rank != 2) return false;
         var b = inputs[1]!;
@@ -82,12 +87,12 @@ internal static class WeightDelta
         Array.Fill(fresh, start);
         GemmSlices.Column(gemm.TransB, count, k, column, gemm.Alpha, x.Floats, k, b.Floats, gemm.TransB ? k : n,
             c is null ? 0f : 1f, fresh);
-        Finish(fresh, column, y, n, quantize, rows, count);
+        Finish(fresh, column, y, n, quantize, rows, count, unchanged);
         return true;
     }
 
     private static bool MatMul(Tensor x, Tensor?[] inputs, int position, long index, Tensor y,
-        TensorEncoding? quantize, PerturbedRows rows, int count)
+        TensorEncoding? quantize, PerturbedRows rows, int count, Unchanged? unchanged)
     {
         var b = inputs[1]!;
         if (position != 1 || x.Rank != 2 || b.Rank != 2) return false;
@@ -95,12 +100,13 @@ internal static class WeightDelta
         int column = (int)(index % n);
         var fresh = new float[count];
         GemmSlices.Column(false, count, k, column, 1f, x.Floats, k, b.Floats, n, 0f, fresh);
-        Finish(fresh, column, y, n, quantize, rows, count);
+        Finish(fresh, column, y, n, quantize, rows, count, unchanged);
         return true;
     }
 
     // Column j of a (count, n) output: the images whose element changed become perturbed rows.
-    private static void Finish(float[] fresh, int column, Tensor y, int n, TensorEncoding? quantize, PerturbedRows rows, int count)
+    private static void Finish(float[] fresh, int column, Tensor y, int n, TensorEncoding? quantize, PerturbedRows rows, int count,
+        Unchanged? unchanged)
     {
         quantize?.Quantize(fresh);
         var golden = y.Floats;
@@ -108,6 +114,7 @@ internal static class WeightDelta
         {
             float g = golden[i * n + column];
             if (BitConverter.SingleToInt32Bits(g) == BitConverter.SingleToInt32Bits(fresh[i])) continue;
+            if (unchanged?.Invoke(i, column, fresh.AsSpan(i, 1), golden.Slice(i * n + column, 1)) == true) continue;
             var row = rows.Add(i);
             golden.Slice(i * n, n).CopyTo(row);
             row[column] = fresh[i];
