@@ -56,11 +56,16 @@ public static class ConvChannel
                     Interleave(g, xp + (long)n0 * inPer + (long)firstChannel * g.H * g.W, inPer, cpg, used, padW, padArea, lp);
                     for (int pc = 0; pc < k; pc += Gemm32Avx2.KC)
                         Block(g, fp, tp, pc, Math.Min(k, pc + Gemm32Avx2.KC), lp, padW, sp, first: pc == 0);
-                    for (int l = 0; l < used; l++)
+                    if (hasBias)
                     {
-                        float* dst = yp + (long)(n0 + l) * outArea;
-                        for (int p = 0; p < outArea; p++) dst[p] = hasBias ? sp[p * Lanes + l] + bias : sp[p * Lanes + l];
+                        var bv = Vector256.Create(bias);
+                        for (int i = 0; i < outArea * Lanes; i += Lanes) Avx.Store(sp + i, Avx.Add(Avx.LoadVector256(sp + i), bv));
                     }
+                    int p = 0;
+                    if (used == Lanes)
+                        for (; p + Lanes <= outArea; p += Lanes) Transpose8(sp + p * Lanes, Lanes, yp + (long)n0 * outArea + p, outArea);
+                    for (; p < outArea; p++)
+                        for (int l = 0; l < used; l++) yp[(long)(n0 + l) * outArea + p] = sp[p * Lanes + l];
                 }
             }
         }
@@ -80,13 +85,38 @@ public static class ConvChannel
         {
             float* dst = lanes + ((long)c * padArea + (long)(y + g.PadTop) * padW + g.PadLeft) * Lanes;
             float* src = x + (long)c * g.H * g.W + (long)y * g.W;
-            for (int xx = 0; xx < g.W; xx++, dst += Lanes)
+            int xx = 0;
+            if (used == Lanes)
+                for (; xx + Lanes <= g.W; xx += Lanes, dst += Lanes * Lanes) Transpose8(src + xx, stride, dst, Lanes);
+            for (; xx < g.W; xx++, dst += Lanes)
             {
                 int l = 0;
                 for (; l < used; l++) dst[l] = src[(long)l * stride + xx];
                 for (; l < Lanes; l++) dst[l] = 0f;
             }
         }
+    }
+
+    // Eight rows of eight floats (row r at src + r·srcStride) stored as eight columns (column c at dst + c·dstStride).
+    private static unsafe void Transpose8(float* src, long srcStride, float* dst, long dstStride)
+    {
+        Vec r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride), r2 = Avx.LoadVector256(src + 2 * srcStride),
+            r3 = Avx.LoadVector256(src + 3 * srcStride), r4 = Avx.LoadVector256(src + 4 * srcStride), r5 = Avx.LoadVector256(src + 5 * srcStride),
+            r6 = Avx.LoadVector256(src + 6 * srcStride), r7 = Avx.LoadVector256(src + 7 * srcStride);
+        Vec t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vec t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vec u0 = Avx.Shuffle(t0, t2, 0b01_00_01_00), u1 = Avx.Shuffle(t0, t2, 0b11_10_11_10);
+        Vec u2 = Avx.Shuffle(t1, t3, 0b01_00_01_00), u3 = Avx.Shuffle(t1, t3, 0b11_10_11_10);
+        Vec u4 = Avx.Shuffle(t4, t6, 0b01_00_01_00), u5 = Avx.Shuffle(t4, t6, 0b11_10_11_10);
+        Vec u6 = Avx.Shuffle(t5, t7, 0b01_00_01_00), u7 = Avx.Shuffle(t5, t7, 0b11_10_11_10);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     // Taps [from, to) (one KC block) for every output position: a chain from zero per position, four positions at

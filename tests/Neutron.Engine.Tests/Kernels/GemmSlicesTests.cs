@@ -70,7 +70,7 @@ public class GemmSlicesTests
         var rng = new Random(31);
         foreach (var c in cases)
         foreach (bool extreme in new[] { false, true })
-        foreach (int batch in new[] { 1, 3, 11 })
+        foreach (int batch in new[] { 1, 3, 11, 16 }) // 8 and 16: the transposes of full groups of eight images
         {
             int outH = (c[1] + 2 * c[9] - (c[8] * (c[4] - 1) + 1)) / c[7] + 1;
             int outW = (c[2] + 2 * c[9] - (c[8] * (c[5] - 1) + 1)) / c[7] + 1;
