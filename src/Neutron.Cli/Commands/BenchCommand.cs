@@ -75,7 +75,7 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "print JSON (fields plain_faults_per_s, fast_faults_per_s, speedup, identical, ...)" };
         var memory = MemoryOption.Create();
         var breakdown = new Option<bool>("--breakdown") { Description = "then time each fault alone on the accelerated path (one thread) and show the time per site tensor" };
-        var command = new Command("campaign", "Measure faults/s of the plain and the accelerated fault runner on the same faults")
+        var command = new Command("campaign", "Measure faults/s of the plain and the accelerated fault runner on the same faults (each warmed up first; the accelerated time is the median of 3 passes)")
         {
             model, data, target, images, faults, format, faultModel, threads, seed, json, memory, breakdown,
         };
