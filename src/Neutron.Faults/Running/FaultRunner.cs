@@ -197,22 +197,28 @@ public sealed class FaultRunner
         }
         try
         {
+            // One loop per thread, each taking the next fault in plan order (Parallel.For over the faults would hand
+            // each thread its own far-apart range, and batches would wait in memory for the first range to catch up).
+            int next = -1;
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads, CancellationToken = cancel };
-            Parallel.For(0, faults.Count, parallel, Rent, (i, state, worker) =>
+            Parallel.For(0, Math.Min(Options.Threads, faults.Count), parallel, _ =>
             {
-                if (cancel.IsCancellationRequested)
+                var worker = Rent();
+                try
                 {
-                    state.Stop();
-                    return worker;
+                    for (int i = Interlocked.Increment(ref next); i < faults.Count && !cancel.IsCancellationRequested; i = Interlocked.Increment(ref next))
+                    {
+                        var tally = new OutcomeTally(Golden, Data.Labels);
+                        // Parallel over faults: each worker's operators stay on its own thread.
+                        using (Parallelism.LimitThisThread(1)) worker.Run(faults[i].Fault, tally.Add, tally.AddGolden);
+                        outcomes[i] = tally.Outcome(faults[i].Index, Data.Count);
+                        if (Interlocked.Decrement(ref running[i / size]) == 0)
+                            lock (gate) WriteCompleted();
+                    }
                 }
-                var tally = new OutcomeTally(Golden, Data.Labels);
-                // Parallel over faults: each worker's operators stay on its own thread.
-                using (Parallelism.LimitThisThread(1)) worker.Run(faults[i].Fault, tally.Add, tally.AddGolden);
-                outcomes[i] = tally.Outcome(faults[i].Index, Data.Count);
-                if (Interlocked.Decrement(ref running[i / size]) == 0)
-                    lock (gate) WriteCompleted();
-                return worker;
-            }, idle.Add);
+                finally { idle.Add(worker); }
+            });
+            cancel.ThrowIfCancellationRequested();
         }
         catch (OperationCanceledException)
         {
@@ -223,16 +229,6 @@ public sealed class FaultRunner
                 if (done.Count > 0) sink.Write(done);
             }
             throw;
-        }
-        lock (gate)
-        {
-            // Only a stop for cancellation leaves batches unwritten.
-            if (written < batches)
-            {
-                var done = outcomes.Where(o => o is not null).Select(o => o!).ToList();
-                if (done.Count > 0) sink.Write(done);
-                cancel.ThrowIfCancellationRequested();
-            }
         }
     }
 
