@@ -47,10 +47,12 @@ public static class DryRun
         }
     }
 
-    /// <summary>Every reason the run is not clean: validation errors, missing reports, failed cases, cases without results.</summary>
+    /// <summary>Every reason the run is not clean: critical validation errors, missing reports, failed cases, cases without results.</summary>
     public static List<string> Problems(Summary summary)
     {
-        var problems = summary.ValidationErrors.Select(e => "validation: " + e.Message).ToList();
+        // Critical errors only: the rest are BenchmarkDotNet's advice, such as "assembly located in temp" when the
+        // repository itself lives under /tmp, which does not stop an in-process dry run.
+        var problems = summary.ValidationErrors.Where(e => e.IsCritical).Select(e => "validation: " + e.Message).ToList();
         if (summary.BenchmarksCases.Length == 0) problems.Add("no benchmark cases");
         foreach (var benchmark in summary.BenchmarksCases)
         {

@@ -47,13 +47,7 @@ public sealed class BatchNormalization : Operator
         // Same arithmetic as PyTorch's CPU kernel: fold into one multiply-add per element. The folded factors are
         // recomputed every run: the fault layer may have changed scale, bias, mean or variance since the last one.
         var a = Factors(c);
-        var b = a.AsSpan(c, c);
-        for (int ch = 0; ch < c; ch++)
-        {
-            float invStd = 1f / MathF.Sqrt(variance[ch] + epsilon);
-            a[ch] = scale[ch] * invStd;
-            b[ch] = bias[ch] - mean[ch] * a[ch];
-        }
+        Fold(scale, bias, mean, variance, a);
         Parallelism.For(n * c, inner, plane =>
         {
             int ch = plane % c;
@@ -61,6 +55,25 @@ public sealed class BatchNormalization : Operator
             var y = yb.AsSpan(plane * inner, inner);
             ScaleShiftKernels.Apply(x, a[ch], a[c + ch], y);
         });
+    }
+
+    /// <summary>The per-channel factors Run applies as y = x·a + b: a in folded[0..C), b in folded[C..2C).</summary>
+    public float[] Folded(Tensor scale, Tensor bias, Tensor mean, Tensor variance)
+    {
+        var folded = new float[2 * scale.Length];
+        Fold(scale.Floats, bias.Floats, mean.Floats, variance.Floats, folded);
+        return folded;
+    }
+
+    private void Fold(ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, Span<float> folded)
+    {
+        int c = scale.Length;
+        for (int ch = 0; ch < c; ch++)
+        {
+            float invStd = 1f / MathF.Sqrt(variance[ch] + epsilon);
+            folded[ch] = scale[ch] * invStd;
+            folded[c + ch] = bias[ch] - mean[ch] * folded[ch];
+        }
     }
 
     private float[]? factors;

@@ -8,9 +8,9 @@
 // |op| being the op with absolute weights. The second term, the two runs' rounding, needs golden |x| per image:
 // it is kept here as the coefficients RoundingTerm.Coefficients (so ⟨coefficients, |x(image)|⟩ gives it) and
 // evaluated per image chunk by MarginBound.
-// Ops covered: Conv, Gemm, MatMul (constant weights), Add, and exact ops (Relu, MaxPool, Flatten, Reshape,
-// Identity, Squeeze, Unsqueeze). Upstream of anything else (BatchNormalization, Softmax, …) no value has gains,
-// and the runner proves nothing there.
+// Ops covered: Conv, Gemm, MatMul (constant weights), BatchNormalization (inference, constant statistics),
+// GlobalAveragePool, Add, and exact ops (Relu, MaxPool, GlobalMaxPool, Flatten, Reshape, Identity, Squeeze,
+// Unsqueeze). Upstream of anything else (Softmax, Sigmoid, …) no value has gains, and the runner proves nothing there.
 using Neutron.Engine.Execution;
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Operators;
@@ -154,6 +154,33 @@ internal sealed class LogitGains
                 return Linear(node, plan.Names[x], width(x), width(y), Value(1)!, gemm.TransB, gemm.Alpha, Value(2), gemm.Beta, gy, Into(x), rows, terms);
             case MatMul when batched[x] && Constant(1) && plan.Types[x].Shape.Length == 2 && Value(1)!.Rank == 2:
                 return Linear(node, plan.Names[x], width(x), width(y), Value(1)!, false, 1, null, 0, gy, Into(x), rows, terms);
+            case Pool when node.OpType is "GlobalAveragePool" or "GlobalMaxPool" && batched[x] && plan.Types[x].Shape.Length >= 3:
+            {
+                int planes = plan.Types[x].Shape[1], size = width(x) / planes;
+                var spread = new double[width(x) * rows];
+                bool average = node.OpType == "GlobalAveragePool";
+                for (int e = 0; e < spread.Length / rows; e++)
+                for (int j = 0; j < rows; j++)
+                    spread[e * rows + j] = average ? gy[e / size * rows + j] / size : gy[e / size * rows + j];
+                // The maximum is exact; the average is a sum of `size` terms and a division.
+                if (average) Sum(node, plan.Names[x], width(x), size + 1, spread, gy, rows, _ => 0, Into(x), terms);
+                else Accumulate(Into(x), spread, 1);
+                return true;
+            }
+            case BatchNormalization bn when batched[x] && Enumerable.Range(1, 4).All(Constant) && plan.Types[x].Shape.Length >= 2:
+            {
+                // y = x·a + b per channel, as the operator folds it: a product and a sum.
+                var folded = bn.Folded(Value(1)!, Value(2)!, Value(3)!, Value(4)!);
+                int channels = plan.Types[x].Shape[1], inner = width(x) / channels;
+                var contribution = new double[width(x) * rows];
+                for (int e = 0; e < width(x); e++)
+                {
+                    double a = Math.Abs((double)folded[e / inner]);
+                    for (int j = 0; j < rows; j++) contribution[e * rows + j] = a * gy[e * rows + j];
+                }
+                Sum(node, plan.Names[x], width(x), 2, contribution, gy, rows, e => Math.Abs((double)folded[channels + e / inner]), Into(x), terms);
+                return true;
+            }
             case Binary when node.OpType == "Add" && node.OutputIds.Length == 1:
             {
                 var addends = node.InputIds.Where(id => id >= 0 && batched[id]).ToArray();

@@ -1,6 +1,8 @@
 // The proofs behind the accelerated runner's bound-based masking, checked against the plain path: for every image
 // a bound dropped, the plain path's faulty logits must lie within the claimed bounds of golden's (per logit, or
 // their summed change when the model has many classes) — not merely keep their top-1, which could hold by luck.
+// LeNet-5 covers Conv, Gemm, ReLU, MaxPool and Flatten; the ../shared ResNet-20 adds BatchNormalization, Add and
+// GlobalAveragePool.
 using System.Collections.Concurrent;
 using Neutron.Engine.Data;
 using Neutron.Engine.Graph;
@@ -72,6 +74,19 @@ public class MarginBoundTests
         var data = Images(100);
         var faults = Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), target, spec, 150, 23);
         Assert.True(CheckProofs(model, data, faults, perLogit: true) > 1000, "too few proofs for the test to mean anything");
+    }
+
+    [Theory]
+    [InlineData(FaultTarget.Activation)]
+    [InlineData(FaultTarget.Weight)]
+    public void Every_proof_holds_on_the_plain_path_of_the_shared_resnet(FaultTarget target)
+    {
+        // BatchNormalization, Add and GlobalAveragePool gains; faults in the last stage, where proofs can happen.
+        var model = OnnxReader.Load(SharedData.Path("models", "resnet20.onnx"));
+        var data = Images(40);
+        var sample = Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), target, "flip", 3000, 37);
+        var faults = sample.Where(f => f.Fault.Tensor.Contains("layer3.2", StringComparison.Ordinal)).Take(60).ToList();
+        Assert.True(CheckProofs(model, data, faults, perLogit: true) > 200, "too few proofs for the test to mean anything");
     }
 
     [Fact]
