@@ -25,6 +25,9 @@ internal sealed class LogitGains
     private const double Unit = 1.0 / (1 << 24);
     // Margin on every rounding constant: covers the bounds' own double arithmetic and the (1−k·u) denominators.
     private const double Safety = 1.01;
+    // 64 MiB of gains and coefficients, filled from the logits backwards. Large early layers (224² ImageNet models)
+    // would cost seconds per image chunk to evaluate, and their bounds are too loose to prove anything anyway.
+    private const long MaxDoubles = 8L << 20;
 
     /// <summary>A node's rounding: per image, Scale·⟨Coefficients[·, j], |golden value ValueName|⟩ + Constant[j].</summary>
     public sealed record RoundingTerm(string ValueName, int Width, double Scale, double[] Coefficients, double[] Constant);
@@ -73,6 +76,7 @@ internal sealed class LogitGains
         var gain = new double[plan.Values.Length][];
         var poisoned = new bool[plan.Values.Length];
         var terms = new List<(int Node, RoundingTerm Term)>();
+        long used = 0;
         gain[output] = new double[classes * rows];
         for (int e = 0; e < classes; e++)
             if (rows == 1) gain[output][e] = 1;
@@ -86,6 +90,10 @@ internal sealed class LogitGains
             int y = node.OutputIds[0];
             bool covered = !node.OutputIds.Skip(1).Any(id => id >= 0 && batched[id]) && !poisoned[y];
             if (covered && gain[y] is null) continue; // its output reaches nothing: no gain needed upstream
+            // Each input gets a gain and a rounding coefficient array: past the budget, nothing further upstream.
+            long need = inputs.Sum(x => 2L * Width(x) * rows);
+            covered &= used + need <= MaxDoubles;
+            if (covered) used += need;
             if (!covered || !Adjoint(plan, node, batched, gain, Width, rows, terms))
                 foreach (int x in inputs) poisoned[x] = true;
         }
