@@ -232,7 +232,7 @@ internal sealed class ConeWorker : IFaultWorker
         if (id < 0 || id == tried || chunk.Sites[id] is null) return 0;
         tried = id;
         // A reshape carries its input's bound over unchanged: nothing new to prove.
-        if (chunk.Plan.Nodes[chunk.Plan.Producers[id]].OpType is "Flatten" or "Reshape" or "Identity" or "Squeeze" or "Unsqueeze") return 0;
+        if (LogitGains.IsReshape(chunk.Plan.Nodes[chunk.Plan.Producers[id]].OpType)) return 0;
         var rows = perturbed[id]!;
         var gold = chunk.Gold[id]!;
         int width = chunk.Widths[id];

@@ -134,8 +134,7 @@ public sealed class FaultRunner
                     {
                         if (cancel.IsCancellationRequested) return worker;
                         var tally = tallies[i] ??= new OutcomeTally(Golden, Data.Labels);
-                        // Parallel over faults: each worker's operators stay on its own thread.
-                        using (Parallelism.LimitThisThread(1)) worker.Run(faults[first + i].Fault, tally.Add, tally.AddGolden);
+                        Count(worker, faults[first + i].Fault, tally);
                         tally.GroupsDone++;
                         return worker;
                     }, idle.Add);
@@ -209,8 +208,7 @@ public sealed class FaultRunner
                     for (int i = Interlocked.Increment(ref next); i < faults.Count && !cancel.IsCancellationRequested; i = Interlocked.Increment(ref next))
                     {
                         var tally = new OutcomeTally(Golden, Data.Labels);
-                        // Parallel over faults: each worker's operators stay on its own thread.
-                        using (Parallelism.LimitThisThread(1)) worker.Run(faults[i].Fault, tally.Add, tally.AddGolden);
+                        Count(worker, faults[i].Fault, tally);
                         outcomes[i] = tally.Outcome(faults[i].Index, Data.Count);
                         if (Interlocked.Decrement(ref running[i / size]) == 0)
                             lock (gate) WriteCompleted();
@@ -230,6 +228,13 @@ public sealed class FaultRunner
             }
             throw;
         }
+    }
+
+    // One fault's images into its tally (outcomes only). Parallel over faults: each worker's operators stay on its
+    // own thread.
+    private static void Count(IFaultWorker worker, Fault fault, OutcomeTally tally)
+    {
+        using (Parallelism.LimitThisThread(1)) worker.Run(fault, tally.Add, tally.AddGolden);
     }
 
     private void WriteFinished(IReadOnlyList<PlannedFault> faults, int first, OutcomeTally?[] tallies, int groupCount, IOutcomeSink sink)

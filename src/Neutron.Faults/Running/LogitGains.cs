@@ -58,6 +58,9 @@ internal sealed class LogitGains
     /// <summary>The rounding terms of every node downstream of this value (what re-running them may add).</summary>
     public RoundingTerm[] RoundingAfter(string value) => after.GetValueOrDefault(value, []);
 
+    /// <summary>Ops that keep every element in place: their output's gains and bounds are their input's.</summary>
+    public static bool IsReshape(string opType) => opType is "Flatten" or "Reshape" or "Identity" or "Squeeze" or "Unsqueeze";
+
     /// <summary>The gains of a plan's values (batch rows of every batched value first), or null with the reason.</summary>
     public static LogitGains? TryBuild(ExecutionPlan plan, out string? reason)
     {
@@ -136,7 +139,7 @@ internal sealed class LogitGains
         switch (node.Operator)
         {
             case Engine.Operators.Unary when node.OpType == "Relu":
-            case Reshaping when node.OpType is "Flatten" or "Reshape" or "Identity" or "Squeeze" or "Unsqueeze":
+            case Reshaping when IsReshape(node.OpType):
                 if (!batched[x] || width(x) != width(y) || node.OutputIds.Length != 1) return false;
                 Accumulate(Into(x), gy, 1);
                 return true;

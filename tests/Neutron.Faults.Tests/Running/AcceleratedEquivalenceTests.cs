@@ -15,13 +15,10 @@ namespace Neutron.Faults.Tests.Running;
 
 public class AcceleratedEquivalenceTests
 {
-    private static readonly Lazy<(Tensor X, long[] Y)> Images = new(() =>
-        (Npy.Load(SharedData.Path("reference", "fmnist_test1000_x.npy")), Npy.Load(SharedData.Path("reference", "fmnist_test1000_y.npy")).ToLongArray()));
-
     private static (FaultRunner Plain, FaultRunner Fast) Runners(string modelName, string formatName, int images, int chunk)
     {
         var model = OnnxReader.Load(SharedData.Path("models", modelName + ".onnx"));
-        var data = new EvaluationSet(Images.Value.X, Images.Value.Y, images);
+        var data = RunnerFixtures.Images(images);
         var options = new RunnerOptions { Format = NumberFormat.Parse(formatName), Threads = 2, BatchSize = 256, ImageChunk = chunk, ConeChunk = chunk };
         var plain = new FaultRunner(model, data, options with { Plain = true });
         var fast = new FaultRunner(model, data, options);
@@ -29,30 +26,6 @@ public class AcceleratedEquivalenceTests
         Assert.True(fast.Accelerated);
         Assert.Equal(plain.Golden.Top1, fast.Golden.Top1);
         return (plain, fast);
-    }
-
-    private static List<PlannedFault> Sample(FaultRunner runner, FaultTarget target, string spec, int count, ulong seed)
-    {
-        var space = FaultSpace.Create(runner.Sites, target, model: FaultModelSpec.Parse(spec));
-        return Enumerable.Range(0, count)
-            .Select(i => new PlannedFault(i, space.FaultAt((long)Faults.Random.CounterRng.Below(seed, (ulong)i, 0, (ulong)space.Size), seed)))
-            .ToList();
-    }
-
-    private static void AssertSame(FaultRunner plain, FaultRunner fast, List<PlannedFault> faults)
-    {
-        var a = new ListSink();
-        var b = new ListSink();
-        plain.Run(faults, a);
-        fast.Run(faults, b);
-        Assert.Equal(faults.Count, b.Outcomes.Count);
-        for (int i = 0; i < faults.Count; i++)
-        {
-            var (p, f) = (a.Outcomes[i], b.Outcomes[i]);
-            string what = $"fault {faults[i].Fault}";
-            Assert.True(p with { Changed = [] } == f with { Changed = [] }, $"{what}: plain {p} vs accelerated {f}");
-            Assert.True(p.Changed.SequenceEqual(f.Changed), $"{what}: changed predictions differ");
-        }
     }
 
     [Theory]
@@ -68,9 +41,9 @@ public class AcceleratedEquivalenceTests
         var faults = new List<PlannedFault>();
         ulong seed = 17;
         foreach (var spec in new[] { "flip", "stuck0", "stuck1", "flip:rand3", "flip:adj2" })
-            faults.AddRange(Sample(plain, target, spec, 420, seed++).Select(f => f with { Index = faults.Count + f.Index }));
+            faults.AddRange(RunnerFixtures.Sample(plain, target, spec, 420, seed++).Select(f => f with { Index = faults.Count + f.Index }));
         Assert.True(faults.Count >= 2000);
-        AssertSame(plain, fast, faults);
+        RunnerFixtures.AssertSameOutcomes(plain, fast, faults);
     }
 
     [Theory]
@@ -84,9 +57,9 @@ public class AcceleratedEquivalenceTests
         var faults = new List<PlannedFault>();
         ulong seed = 5;
         foreach (var spec in new[] { "flip", "stuck0", "stuck1", "flip:rand3" })
-            faults.AddRange(Sample(plain, target, spec, 500, seed++).Select(f => f with { Index = faults.Count + f.Index }));
+            faults.AddRange(RunnerFixtures.Sample(plain, target, spec, 500, seed++).Select(f => f with { Index = faults.Count + f.Index }));
         Assert.True(faults.Count >= 2000);
-        AssertSame(plain, fast, faults);
+        RunnerFixtures.AssertSameOutcomes(plain, fast, faults);
     }
 
     [Theory]
@@ -110,7 +83,7 @@ public class AcceleratedEquivalenceTests
         var sink = new ListSink();
         plain.Run(faults, sink);
         Assert.Contains(sink.Outcomes, o => o.NonFinite > 0);
-        AssertSame(plain, fast, faults);
+        RunnerFixtures.AssertSameOutcomes(plain, fast, faults);
     }
 
     [Theory]
@@ -120,7 +93,7 @@ public class AcceleratedEquivalenceTests
     {
         // 45 images in chunks of 16 (row plans of 1..16 images); a budget of two chunks' caches makes 2 groups.
         var model = OnnxReader.Load(SharedData.Path("models", "lenet5.onnx"));
-        var data = new EvaluationSet(Images.Value.X, Images.Value.Y, 45);
+        var data = RunnerFixtures.Images(45);
         var options = new RunnerOptions { Threads = 2, BatchSize = 32, ImageChunk = 16, ConeChunk = 16 };
         var plain = new FaultRunner(model, data, options with { Plain = true });
         long chunkBytes = GoldenCache.EstimateBytes(model, [(0, data.Slice(0, 16))]);
@@ -129,8 +102,8 @@ public class AcceleratedEquivalenceTests
         var faults = new List<PlannedFault>();
         ulong seed = 3;
         foreach (var spec in new[] { "flip", "stuck1", "flip:rand3" })
-            faults.AddRange(Sample(plain, target, spec, 40, seed++).Select(f => f with { Index = faults.Count + f.Index }));
-        AssertSame(plain, grouped, faults);
+            faults.AddRange(RunnerFixtures.Sample(plain, target, spec, 40, seed++).Select(f => f with { Index = faults.Count + f.Index }));
+        RunnerFixtures.AssertSameOutcomes(plain, grouped, faults);
         foreach (var f in faults.Take(30))
         {
             var expected = new float[45][];
@@ -151,11 +124,11 @@ public class AcceleratedEquivalenceTests
     {
         // Plain in chunks of 7; accelerated in one chunk of all 30 images.
         var model = OnnxReader.Load(SharedData.Path("models", "lenet5.onnx"));
-        var data = new EvaluationSet(Images.Value.X, Images.Value.Y, 30);
+        var data = RunnerFixtures.Images(30);
         var plain = new FaultRunner(model, data, new RunnerOptions { Plain = true, ImageChunk = 7 });
         var fast = new FaultRunner(model, data, new RunnerOptions { ImageChunk = 7, ConeChunk = 30 });
         Assert.True(fast.Accelerated);
-        var faults = Sample(plain, target, "flip", 300, 11);
-        AssertSame(plain, fast, faults);
+        var faults = RunnerFixtures.Sample(plain, target, "flip", 300, 11);
+        RunnerFixtures.AssertSameOutcomes(plain, fast, faults);
     }
 }

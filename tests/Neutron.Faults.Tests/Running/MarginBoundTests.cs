@@ -17,17 +17,6 @@ namespace Neutron.Faults.Tests.Running;
 
 public class MarginBoundTests
 {
-    private static EvaluationSet Images(int count) =>
-        new(Npy.Load(SharedData.Path("reference", "fmnist_test1000_x.npy")), Npy.Load(SharedData.Path("reference", "fmnist_test1000_y.npy")).ToLongArray(), count);
-
-    private static List<PlannedFault> Sample(FaultRunner runner, FaultTarget target, string spec, int count, ulong seed)
-    {
-        var space = FaultSpace.Create(runner.Sites, target, model: FaultModelSpec.Parse(spec));
-        return Enumerable.Range(0, count)
-            .Select(i => new PlannedFault(i, space.FaultAt((long)Faults.Random.CounterRng.Below(seed, (ulong)i, 0, (ulong)space.Size), seed)))
-            .ToList();
-    }
-
     // Runs the faults accelerated, then every proven (fault, image) on the plain path; returns the proofs checked.
     private static int CheckProofs(Model model, EvaluationSet data, List<PlannedFault> faults, bool perLogit)
     {
@@ -35,11 +24,7 @@ public class MarginBoundTests
         var options = new RunnerOptions { Threads = 2, ImageChunk = 50 };
         var fast = new FaultRunner(model, data, options with { ProofObserver = (f, n, b) => proofs.GetOrAdd(f, _ => []).Add((n, b)) });
         var plain = new FaultRunner(model, data, options with { Plain = true });
-        var fastSink = new ListSink();
-        var plainSink = new ListSink();
-        fast.Run(faults, fastSink);
-        plain.Run(faults, plainSink);
-        Assert.Equal(plainSink.Outcomes, fastSink.Outcomes, (a, b) => a with { Changed = [] } == b with { Changed = [] } && a.Changed.SequenceEqual(b.Changed));
+        RunnerFixtures.AssertSameOutcomes(plain, fast, faults);
 
         var golden = new float[data.Count][];
         plain.Observe(null, (n, row) => golden[n] = row.ToArray());
@@ -71,8 +56,8 @@ public class MarginBoundTests
     public void Every_proof_holds_on_the_plain_path_of_the_lenet_sample(FaultTarget target, string spec)
     {
         var model = OnnxReader.Load(SharedData.Samples("lenet5-fmnist.onnx"));
-        var data = Images(100);
-        var faults = Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), target, spec, 150, 23);
+        var data = RunnerFixtures.Images(100);
+        var faults = RunnerFixtures.Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), target, spec, 150, 23);
         Assert.True(CheckProofs(model, data, faults, perLogit: true) > 1000, "too few proofs for the test to mean anything");
     }
 
@@ -83,8 +68,8 @@ public class MarginBoundTests
     {
         // BatchNormalization, Add and GlobalAveragePool gains; faults in the last stage, where proofs can happen.
         var model = OnnxReader.Load(SharedData.Path("models", "resnet20.onnx"));
-        var data = Images(40);
-        var sample = Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), target, "flip", 3000, 37);
+        var data = RunnerFixtures.Images(40);
+        var sample = RunnerFixtures.Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), target, "flip", 3000, 37);
         var faults = sample.Where(f => f.Fault.Tensor.Contains("layer3.2", StringComparison.Ordinal)).Take(60).ToList();
         Assert.True(CheckProofs(model, data, faults, perLogit: true) > 200, "too few proofs for the test to mean anything");
     }
@@ -94,8 +79,8 @@ public class MarginBoundTests
     {
         // 20 classes (above 16, so one bound on the summed change of all logits), untrained: small margins.
         var model = Architectures.LeNet5(1, 28, 28, 20, seed: 4);
-        var data = Images(60);
-        var faults = Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), FaultTarget.Weight, "flip", 200, 29);
+        var data = RunnerFixtures.Images(60);
+        var faults = RunnerFixtures.Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), FaultTarget.Weight, "flip", 200, 29);
         Assert.True(CheckProofs(model, data, faults, perLogit: false) > 500, "too few proofs for the test to mean anything");
     }
 
@@ -103,16 +88,16 @@ public class MarginBoundTests
     public void Nothing_is_proven_outside_fp32_or_when_switched_off()
     {
         var model = OnnxReader.Load(SharedData.Samples("lenet5-fmnist.onnx"));
-        var data = Images(20);
+        var data = RunnerFixtures.Images(20);
         int proofs = 0;
         foreach (var options in new[] { new RunnerOptions { Format = NumberFormat.Parse("fp16") }, new RunnerOptions { ProveUnchanged = false } })
         {
             var runner = new FaultRunner(model, data, options with { ProofObserver = (_, _, _) => Interlocked.Increment(ref proofs) });
-            runner.Run(Sample(runner, FaultTarget.Weight, "flip", 40, 31), new ListSink());
+            runner.Run(RunnerFixtures.Sample(runner, FaultTarget.Weight, "flip", 40, 31), new ListSink());
         }
         Assert.Equal(0, proofs);
         var fp32 = new FaultRunner(model, data, new RunnerOptions { ProofObserver = (_, _, _) => Interlocked.Increment(ref proofs) });
-        fp32.Run(Sample(fp32, FaultTarget.Weight, "flip", 40, 31), new ListSink());
+        fp32.Run(RunnerFixtures.Sample(fp32, FaultTarget.Weight, "flip", 40, 31), new ListSink());
         Assert.True(proofs > 0);
     }
 }

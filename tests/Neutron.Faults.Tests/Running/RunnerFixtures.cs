@@ -1,0 +1,44 @@
+// What the runner tests share: the 1,000 ../shared reference images, seeded uniform fault draws, and the
+// fault-by-fault comparison of two runners' outcomes (changed predictions included).
+using Neutron.Engine.Data;
+using Neutron.Engine.Tensors;
+using Neutron.Faults.Models;
+using Neutron.Faults.Running;
+using Neutron.Faults.Sites;
+
+namespace Neutron.Faults.Tests.Running;
+
+internal static class RunnerFixtures
+{
+    private static readonly Lazy<(Tensor X, long[] Y)> Reference = new(() =>
+        (Npy.Load(SharedData.Path("reference", "fmnist_test1000_x.npy")), Npy.Load(SharedData.Path("reference", "fmnist_test1000_y.npy")).ToLongArray()));
+
+    /// <summary>The first count reference images with their labels.</summary>
+    public static EvaluationSet Images(int count) => new(Reference.Value.X, Reference.Value.Y, count);
+
+    /// <summary>count faults drawn uniformly from the runner's target space under a fault-model spec, indexed 0..count-1.</summary>
+    public static List<PlannedFault> Sample(FaultRunner runner, FaultTarget target, string spec, int count, ulong seed)
+    {
+        var space = FaultSpace.Create(runner.Sites, target, model: FaultModelSpec.Parse(spec));
+        return Enumerable.Range(0, count)
+            .Select(i => new PlannedFault(i, space.FaultAt((long)Faults.Random.CounterRng.Below(seed, (ulong)i, 0, (ulong)space.Size), seed)))
+            .ToList();
+    }
+
+    /// <summary>Runs the faults on both runners and asserts identical outcomes, fault by fault.</summary>
+    public static void AssertSameOutcomes(FaultRunner expected, FaultRunner actual, IReadOnlyList<PlannedFault> faults)
+    {
+        var a = new ListSink();
+        var b = new ListSink();
+        expected.Run(faults, a);
+        actual.Run(faults, b);
+        Assert.Equal(faults.Count, b.Outcomes.Count);
+        for (int i = 0; i < faults.Count; i++)
+        {
+            var (p, f) = (a.Outcomes[i], b.Outcomes[i]);
+            string what = $"fault {faults[i].Fault}";
+            Assert.True(p with { Changed = [] } == f with { Changed = [] }, $"{what}: {p} vs {f}");
+            Assert.True(p.Changed.SequenceEqual(f.Changed), $"{what}: changed predictions differ");
+        }
+    }
+}
