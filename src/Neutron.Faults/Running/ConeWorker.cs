@@ -28,6 +28,8 @@ internal sealed class ConeWorker : IFaultWorker
     private readonly string inputName;
     private readonly RowPlans rowPlans;
     private readonly RowPool pool;
+    // Convolutions recomputed over the box their perturbed input changed (fp32 without quantisation only).
+    private readonly ConvRegions? regions;
     private GoldenCache? golden;
     private ChunkGraph[] chunks = [];
     // The plain worker for the rare fault the cone walk cannot follow (see Reachable), over the same images.
@@ -57,6 +59,8 @@ internal sealed class ConeWorker : IFaultWorker
         rowPlans = new RowPlans(session, inputName, first.Shape[1..], observer);
         pool = new RowPool(first.Shape[0]);
         Use(golden);
+        // Built before any fault is injected, so from the golden filters.
+        if (!quantize && new ConvRegions(chunks[0].Plan, chunks[0].Batched) is { Any: true } layers) regions = layers;
     }
 
     /// <summary>Reads this golden cache from now on (the runner switches caches when images come in groups).</summary>
@@ -201,7 +205,7 @@ internal sealed class ConeWorker : IFaultWorker
             else
             {
                 var images = Union(chunk, node);
-                if (images.Length > 0) live += RunRows(chunk, node, images);
+                if (images.Length > 0) live += RunRegion(chunk, node) ?? RunRows(chunk, node, images);
             }
             foreach (int id in node.InputIds)
                 if (id >= 0 && chunk.LastUse[id] == k && perturbed[id] is { } done)
@@ -278,6 +282,8 @@ internal sealed class ConeWorker : IFaultWorker
             row[element] = value;
         }
         rows.Dirty(element, element + 1);
+        var shape = chunk.Plan.Types[id].Shape;
+        if (shape.Length == 4) rows.Box = PlaneBox.Of(element, shape[2], shape[3]);
         if (rows.Count > 0) return rows;
         pool.Return(rows);
         return null;
@@ -305,6 +311,18 @@ internal sealed class ConeWorker : IFaultWorker
             live++;
         }
         return true;
+    }
+
+    // A convolution whose one perturbed input carries a box: only the outputs reading it, per image; null when the
+    // node or the box does not allow it. Returns how many output values became perturbed.
+    private int? RunRegion(ChunkGraph chunk, PlannedNode node)
+    {
+        if (regions is null || perturbed[node.InputIds[0]] is not { } input) return null;
+        int outputId = node.OutputIds[0];
+        if (!regions.TryRun(node, input, chunk.Gold[outputId]!.Floats, pool, out var rows)) return null;
+        if (rows is null) return 0;
+        perturbed[outputId] = rows;
+        return 1;
     }
 
     // Runs one node on the given images (ascending) and keeps the output rows that differ from golden; returns
@@ -347,12 +365,23 @@ internal sealed class ConeWorker : IFaultWorker
             var fresh = plan.Values[id]!.Floats;
             var gold = chunk.Gold[id]!.Floats;
             var rows = pool.Rent(width);
+            // Rows of image planes get the box of their differences, for the convolutions downstream.
+            var shape = plan.Types[id].Shape;
+            bool planes = regions is not null && shape.Length == 4;
+            PlaneBox? box = null;
             for (int i = 0; i < images.Length; i++)
             {
                 var row = fresh.Slice(i * width, width);
-                if (PerturbedRows.BitEqual(row, gold.Slice(images[i] * width, width))) continue;
+                var golden = gold.Slice(images[i] * width, width);
+                if (!planes)
+                {
+                    if (PerturbedRows.BitEqual(row, golden)) continue;
+                }
+                else if (PlaneBox.Differences(row, golden, shape[1], shape[2], shape[3]) is { } differences) box = box?.Union(differences) ?? differences;
+                else continue;
                 row.CopyTo(rows.Add(images[i]));
             }
+            if (planes) rows.Box = box;
             if (rows.Count == 0) pool.Return(rows);
             else
             {

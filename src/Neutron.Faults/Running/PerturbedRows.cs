@@ -25,6 +25,9 @@ internal sealed class PerturbedRows(int capacityRows, int width)
         if (start < 0 || end > Width || start > end) throw new ArgumentOutOfRangeException(nameof(start), $"[{start}, {end}) is not inside a row of {Width}");
         (DirtyStart, DirtyEnd) = (start, end);
     }
+    /// <summary>For rows of image planes [C, H, W]: every row equals golden outside this box of each plane (null: unknown).</summary>
+    public PlaneBox? Box { get; set; }
+
     public ReadOnlySpan<int> Images => images.AsSpan(0, Count);
 
     public Span<float> Row(int r) => data.AsSpan(r * Width, Width);
@@ -40,6 +43,7 @@ internal sealed class PerturbedRows(int capacityRows, int width)
     {
         Count = 0;
         (DirtyStart, DirtyEnd) = (0, Width);
+        Box = null;
     }
 
     /// <summary>Keeps the rows keep(r) accepts, in order; returns how many are left.</summary>

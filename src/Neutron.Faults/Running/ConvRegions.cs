@@ -1,0 +1,88 @@
+// The convolutions a ConeWorker can recompute over a rectangle of their output (ConvRegion): those whose input is
+// the image value and whose filters and biases are constants. Prepared once per worker from the golden weights
+// (a weight fault's own layer always goes through WeightDelta or a full re-run, never through here).
+using Neutron.Engine.Execution;
+using Neutron.Engine.Kernels;
+using Neutron.Engine.Operators;
+
+namespace Neutron.Faults.Running;
+
+internal sealed class ConvRegions
+{
+    // Past this share of the output plane, the layer's own batched kernel over whole rows is the faster way.
+    private const double MaxShare = 0.5;
+
+    private readonly Dictionary<Operator, (ConvRegion Region, Conv2D Geometry)> layers = new(ReferenceEqualityComparer.Instance);
+    private float[] scratch = [];
+
+    public ConvRegions(ExecutionPlan plan, bool[] batched)
+    {
+        foreach (var node in plan.Nodes)
+        {
+            if (node.Operator is not Conv conv || node.OutputIds.Length != 1) continue;
+            var ids = node.InputIds;
+            if (!batched[ids[0]] || plan.Types[ids[0]].Shape.Length != 4 || ids.Skip(1).Any(id => id >= 0 && batched[id])) continue;
+            var w = plan.Values[ids[1]];
+            var b = ids.Length > 2 && ids[2] >= 0 ? plan.Values[ids[2]] : null;
+            if (w is null || (ids.Length > 2 && ids[2] >= 0 && b is null)) continue;
+            var g = conv.Geometry(plan.Types[ids[0]].Shape, w.Shape);
+            if (ConvRegion.Supports(g)) layers[conv] = (new ConvRegion(g, w.Floats, b is null ? [] : b.Floats), g);
+        }
+    }
+
+    public bool Any => layers.Count > 0;
+
+    /// <summary>
+    /// Runs the node on the rows of its perturbed input, over the outputs that read the input's box; output gets
+    /// the rows that changed (null: none), with their box. False: not a layer for this, or too much of it changes.
+    /// </summary>
+    public bool TryRun(PlannedNode node, PerturbedRows input, ReadOnlySpan<float> golden, RowPool pool, out PerturbedRows? output)
+    {
+        output = null;
+        if (input.Box is not { } box || !layers.TryGetValue(node.Operator, out var layer)) return false;
+        var (region, g) = layer;
+        var (y0, y1, x0, x1) = region.OutputsReading(box.Y0, box.Y1, box.X0, box.X1);
+        int cols = x1 - x0, area = (y1 - y0) * cols, plane = g.OutSpatial, width = g.M * plane;
+        if (area > MaxShare * plane) return false;
+        if (area == 0) return true; // no window reads the box (a strided layer skipping it)
+        int channels = region.Channels;
+        if (scratch.Length < area * channels) scratch = new float[area * channels];
+        var rows = pool.Rent(width);
+        PlaneBox? changed = null;
+        for (int r = 0; r < input.Count; r++)
+        {
+            int n = input.Images[r];
+            region.Forward(input.Row(r), y0, y1, x0, x1, scratch);
+            var gold = golden.Slice(n * width, width);
+            PlaneBox? mine = null;
+            for (int p = 0; p < area; p++)
+            {
+                int at = (y0 + p / cols) * g.OutW + x0 + p % cols;
+                for (int o = 0; o < g.M; o++)
+                {
+                    if (BitConverter.SingleToInt32Bits(scratch[p * channels + o]) == BitConverter.SingleToInt32Bits(gold[o * plane + at])) continue;
+                    mine = (mine ?? new PlaneBox(y0 + p / cols, y0 + p / cols + 1, x0 + p % cols, x0 + p % cols + 1))
+                        .Union(new PlaneBox(y0 + p / cols, y0 + p / cols + 1, x0 + p % cols, x0 + p % cols + 1));
+                    break;
+                }
+            }
+            if (mine is null) continue;
+            changed = changed?.Union(mine.Value) ?? mine;
+            var row = rows.Add(n);
+            gold.CopyTo(row);
+            for (int p = 0; p < area; p++)
+            {
+                int at = (y0 + p / cols) * g.OutW + x0 + p % cols;
+                for (int o = 0; o < g.M; o++) row[o * plane + at] = scratch[p * channels + o];
+            }
+        }
+        if (rows.Count == 0)
+        {
+            pool.Return(rows);
+            return true;
+        }
+        rows.Box = changed;
+        output = rows;
+        return true;
+    }
+}

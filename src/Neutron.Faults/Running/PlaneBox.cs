@@ -1,0 +1,48 @@
+// A rectangle of the image planes of a [C, H, W] row: where, in every channel, a perturbed row may differ from
+// golden. The cone walk carries one per perturbed value so a convolution recomputes only the outputs whose
+// windows read it (ConvRegion); a flipped element in an early layer of a large image touches few of them.
+using System.Runtime.InteropServices;
+
+namespace Neutron.Faults.Running;
+
+internal readonly record struct PlaneBox(int Y0, int Y1, int X0, int X1)
+{
+    public int Area => (Y1 - Y0) * (X1 - X0);
+
+    public PlaneBox Union(PlaneBox other) =>
+        new(Math.Min(Y0, other.Y0), Math.Max(Y1, other.Y1), Math.Min(X0, other.X0), Math.Max(X1, other.X1));
+
+    /// <summary>The box of element e of a row of planes height × width.</summary>
+    public static PlaneBox Of(int element, int height, int width)
+    {
+        int y = element / width % height, x = element % width;
+        return new PlaneBox(y, y + 1, x, x + 1);
+    }
+
+    /// <summary>
+    /// The smallest box holding every element where row and golden (channels × height × width) differ bit-wise,
+    /// or null when they are bit-equal.
+    /// </summary>
+    public static PlaneBox? Differences(ReadOnlySpan<float> row, ReadOnlySpan<float> golden, int channels, int height, int width)
+    {
+        var a = MemoryMarshal.Cast<float, int>(row);
+        var b = MemoryMarshal.Cast<float, int>(golden);
+        int y0 = height, y1 = 0, x0 = width, x1 = 0;
+        for (int c = 0; c < channels; c++)
+        for (int y = 0; y < height; y++)
+        {
+            int at = (c * height + y) * width;
+            var line = a.Slice(at, width);
+            var gold = b.Slice(at, width);
+            if (line.SequenceEqual(gold)) continue;
+            y0 = Math.Min(y0, y);
+            y1 = Math.Max(y1, y + 1);
+            int first = 0, last = width - 1;
+            while (line[first] == gold[first]) first++;
+            while (line[last] == gold[last]) last--;
+            x0 = Math.Min(x0, first);
+            x1 = Math.Max(x1, last + 1);
+        }
+        return y0 < y1 ? new PlaneBox(y0, y1, x0, x1) : null;
+    }
+}
