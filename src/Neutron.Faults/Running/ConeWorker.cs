@@ -16,7 +16,7 @@ using Neutron.Faults.Formats;
 
 namespace Neutron.Faults.Running;
 
-internal sealed class ConeWorker : IFaultWorker
+internal sealed partial class ConeWorker : IFaultWorker
 {
     private readonly Model model;
     private readonly InjectionObserver observer;
@@ -30,6 +30,7 @@ internal sealed class ConeWorker : IFaultWorker
     private readonly RowPool pool;
     // Convolutions recomputed over the box their perturbed input changed (fp32 without quantisation only).
     private readonly ConvRegions? regions;
+    private readonly bool boxes; // whether rows of image planes carry boxes (fp32 without quantisation)
     private GoldenCache? golden;
     private ChunkGraph[] chunks = [];
     // The plain worker for the rare fault the cone walk cannot follow (see Reachable), over the same images.
@@ -61,6 +62,7 @@ internal sealed class ConeWorker : IFaultWorker
         Use(golden);
         // Built before any fault is injected, so from the golden filters.
         if (!quantize && new ConvRegions(chunks[0].Plan, chunks[0].Batched) is { Any: true } layers) regions = layers;
+        boxes = regions is not null;
     }
 
     /// <summary>Reads this golden cache from now on (the runner switches caches when images come in groups).</summary>
@@ -205,7 +207,7 @@ internal sealed class ConeWorker : IFaultWorker
             else
             {
                 var images = Union(chunk, node);
-                if (images.Length > 0) live += RunRegion(chunk, node) ?? RunRows(chunk, node, images);
+                if (images.Length > 0) live += RunBox(chunk, node, images) ?? RunRows(chunk, node, images);
             }
             foreach (int id in node.InputIds)
                 if (id >= 0 && chunk.LastUse[id] == k && perturbed[id] is { } done)
@@ -313,18 +315,6 @@ internal sealed class ConeWorker : IFaultWorker
         return true;
     }
 
-    // A convolution whose one perturbed input carries a box: only the outputs reading it, per image; null when the
-    // node or the box does not allow it. Returns how many output values became perturbed.
-    private int? RunRegion(ChunkGraph chunk, PlannedNode node)
-    {
-        if (regions is null || perturbed[node.InputIds[0]] is not { } input) return null;
-        int outputId = node.OutputIds[0];
-        if (!regions.TryRun(node, input, chunk.Gold[outputId]!.Floats, pool, out var rows)) return null;
-        if (rows is null) return 0;
-        perturbed[outputId] = rows;
-        return 1;
-    }
-
     // Runs one node on the given images (ascending) and keeps the output rows that differ from golden; returns
     // how many output values became perturbed.
     private int RunRows(ChunkGraph chunk, PlannedNode node, int[] images)
@@ -367,7 +357,7 @@ internal sealed class ConeWorker : IFaultWorker
             var rows = pool.Rent(width);
             // Rows of image planes get the box of their differences, for the convolutions downstream.
             var shape = plan.Types[id].Shape;
-            bool planes = regions is not null && shape.Length == 4;
+            bool planes = boxes && shape.Length == 4;
             PlaneBox? box = null;
             for (int i = 0; i < images.Length; i++)
             {

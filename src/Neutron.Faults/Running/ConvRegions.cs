@@ -9,9 +9,6 @@ namespace Neutron.Faults.Running;
 
 internal sealed class ConvRegions
 {
-    // Past this share of the output plane, the layer's own batched kernel over whole rows is the faster way.
-    private const double MaxShare = 0.5;
-
     private readonly Dictionary<Operator, (ConvRegion Region, Conv2D Geometry)> layers = new(ReferenceEqualityComparer.Instance);
     private float[] scratch = [];
 
@@ -34,7 +31,9 @@ internal sealed class ConvRegions
 
     /// <summary>
     /// Runs the node on the rows of its perturbed input, over the outputs that read the input's box; output gets
-    /// the rows that changed (null: none), with their box. False: not a layer for this, or too much of it changes.
+    /// the rows that changed (null: none), with their box. False: not a layer for this. Even over whole planes this
+    /// outruns re-running the layer on those images (no gather, no im2col, and the small planes of late layers,
+    /// which fit the GEMM's tiles badly, still fill its vectors), so there is no size limit.
     /// </summary>
     public bool TryRun(PlannedNode node, PerturbedRows input, ReadOnlySpan<float> golden, RowPool pool, out PerturbedRows? output)
     {
@@ -43,7 +42,6 @@ internal sealed class ConvRegions
         var (region, g) = layer;
         var (y0, y1, x0, x1) = region.OutputsReading(box.Y0, box.Y1, box.X0, box.X1);
         int cols = x1 - x0, area = (y1 - y0) * cols, plane = g.OutSpatial, width = g.M * plane;
-        if (area > MaxShare * plane) return false;
         if (area == 0) return true; // no window reads the box (a strided layer skipping it)
         int channels = region.Channels;
         if (scratch.Length < area * channels) scratch = new float[area * channels];
@@ -61,8 +59,8 @@ internal sealed class ConvRegions
                 for (int o = 0; o < g.M; o++)
                 {
                     if (BitConverter.SingleToInt32Bits(scratch[p * channels + o]) == BitConverter.SingleToInt32Bits(gold[o * plane + at])) continue;
-                    mine = (mine ?? new PlaneBox(y0 + p / cols, y0 + p / cols + 1, x0 + p % cols, x0 + p % cols + 1))
-                        .Union(new PlaneBox(y0 + p / cols, y0 + p / cols + 1, x0 + p % cols, x0 + p % cols + 1));
+                    var here = new PlaneBox(y0 + p / cols, y0 + p / cols + 1, x0 + p % cols, x0 + p % cols + 1);
+                    mine = mine?.Union(here) ?? here;
                     break;
                 }
             }

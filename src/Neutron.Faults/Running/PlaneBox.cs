@@ -23,25 +23,32 @@ internal readonly record struct PlaneBox(int Y0, int Y1, int X0, int X1)
     /// The smallest box holding every element where row and golden (channels × height × width) differ bit-wise,
     /// or null when they are bit-equal.
     /// </summary>
-    public static PlaneBox? Differences(ReadOnlySpan<float> row, ReadOnlySpan<float> golden, int channels, int height, int width)
+    public static PlaneBox? Differences(ReadOnlySpan<float> row, ReadOnlySpan<float> golden, int channels, int height, int width) =>
+        Differences(row, new PlaneBox(0, height, 0, width), golden, channels, height, width);
+
+    /// <summary>
+    /// The same for a row known to equal golden outside box, given as that box of every plane packed (as a
+    /// [channels, box rows, box columns] block).
+    /// </summary>
+    public static PlaneBox? Differences(ReadOnlySpan<float> packed, PlaneBox box, ReadOnlySpan<float> golden, int channels, int height, int width)
     {
-        var a = MemoryMarshal.Cast<float, int>(row);
+        var a = MemoryMarshal.Cast<float, int>(packed);
         var b = MemoryMarshal.Cast<float, int>(golden);
+        int cols = box.X1 - box.X0, at = 0;
         int y0 = height, y1 = 0, x0 = width, x1 = 0;
         for (int c = 0; c < channels; c++)
-        for (int y = 0; y < height; y++)
+        for (int y = box.Y0; y < box.Y1; y++, at += cols)
         {
-            int at = (c * height + y) * width;
-            var line = a.Slice(at, width);
-            var gold = b.Slice(at, width);
+            var line = a.Slice(at, cols);
+            var gold = b.Slice((c * height + y) * width + box.X0, cols);
             if (line.SequenceEqual(gold)) continue;
             y0 = Math.Min(y0, y);
             y1 = Math.Max(y1, y + 1);
-            int first = 0, last = width - 1;
+            int first = 0, last = cols - 1;
             while (line[first] == gold[first]) first++;
             while (line[last] == gold[last]) last--;
-            x0 = Math.Min(x0, first);
-            x1 = Math.Max(x1, last + 1);
+            x0 = Math.Min(x0, box.X0 + first);
+            x1 = Math.Max(x1, box.X0 + last + 1);
         }
         return y0 < y1 ? new PlaneBox(y0, y1, x0, x1) : null;
     }

@@ -1,0 +1,138 @@
+// The box paths of the cone walk: a node whose perturbed inputs differ from golden only inside a box of their image
+// planes (PlaneBox) recomputes only the part of its output that box reaches, per perturbed image; the rest of each
+// output row is golden's. Convolutions go through ConvRegions; element-wise nodes (Relu, BatchNormalization, and
+// Add/Sub/Mul of two image values of one shape) run their own operator on the box cut out of the rows, so their
+// arithmetic is the layer's own (each element's result does not depend on where it sits in the tensor).
+using Neutron.Engine.Execution;
+using Neutron.Engine.Tensors;
+
+namespace Neutron.Faults.Running;
+
+internal sealed partial class ConeWorker
+{
+    private float[][] boxInputs = [[], []];
+    private float[] boxOutput = [];
+    private Tensor?[] boxArguments = [];
+
+    // Runs the node over the box its perturbed inputs carry; null when it has no box path or an input no box.
+    // Returns how many output values became perturbed.
+    private int? RunBox(ChunkGraph chunk, PlannedNode node, int[] images)
+    {
+        if (!boxes || node.OutputIds.Length != 1) return null;
+        int outputId = node.OutputIds[0];
+        PerturbedRows? rows;
+        if (regions is not null && perturbed[node.InputIds[0]] is { } input && regions.TryRun(node, input, chunk.Gold[outputId]!.Floats, pool, out var made))
+            rows = made;
+        else if (!TryElementwise(chunk, node, images, out rows)) return null;
+        if (rows is null) return 0;
+        perturbed[outputId] = rows;
+        return 1;
+    }
+
+    private bool TryElementwise(ChunkGraph chunk, PlannedNode node, int[] images, out PerturbedRows? output)
+    {
+        output = null;
+        var plan = chunk.Plan;
+        int outputId = node.OutputIds[0];
+        var shape = plan.Types[outputId].Shape;
+        if (shape.Length != 4 || !IsElementwise(chunk, node)) return false;
+        PlaneBox? box = null;
+        foreach (int id in node.InputIds)
+            if (id >= 0 && perturbed[id] is { } p)
+            {
+                if (p.Box is not { } b) return false;
+                box = box?.Union(b) ?? b;
+            }
+        if (box is not { } area) return false;
+
+        // The box of every image, cut out of each image input (perturbed rows where they are, golden elsewhere).
+        int channels = shape[1], height = shape[2], width = shape[3], boxRows = area.Y1 - area.Y0, boxCols = area.X1 - area.X0;
+        int perImage = channels * boxRows * boxCols, size = images.Length * perImage;
+        int[] boxShape = [images.Length, channels, boxRows, boxCols];
+        if (boxArguments.Length < node.InputIds.Length) boxArguments = new Tensor?[node.InputIds.Length];
+        int cut = 0;
+        for (int i = 0; i < node.InputIds.Length; i++)
+        {
+            int id = node.InputIds[i];
+            if (id < 0 || !chunk.Batched[id])
+            {
+                boxArguments[i] = id < 0 ? null : plan.Values[id];
+                continue;
+            }
+            if (boxInputs[cut].Length < size) boxInputs[cut] = new float[size];
+            var buffer = boxInputs[cut++];
+            var gold = chunk.Gold[id]!.Floats;
+            int rowWidth = chunk.Widths[id], r = 0;
+            var mine = perturbed[id];
+            for (int k = 0; k < images.Length; k++)
+            {
+                int n = images[k];
+                while (mine is not null && r < mine.Count && mine.Images[r] < n) r++;
+                var source = mine is not null && r < mine.Count && mine.Images[r] == n ? mine.Row(r) : gold.Slice(n * rowWidth, rowWidth);
+                Cut(source, area, channels, height, width, buffer.AsSpan(k * perImage, perImage));
+            }
+            boxArguments[i] = Tensor.FromFloats(buffer, boxShape);
+        }
+        if (boxOutput.Length < size) boxOutput = new float[size];
+        node.Operator.Run(boxArguments.AsSpan(0, node.InputIds.Length).ToArray(), [Tensor.FromFloats(boxOutput, boxShape)]);
+
+        // Images whose box came out golden stay golden; the others get golden's row with their box written in.
+        var golden = chunk.Gold[outputId]!.Floats;
+        int outWidth = chunk.Widths[outputId];
+        var rows = pool.Rent(outWidth);
+        PlaneBox? changed = null;
+        for (int k = 0; k < images.Length; k++)
+        {
+            int n = images[k];
+            var goldRow = golden.Slice(n * outWidth, outWidth);
+            var mine = boxOutput.AsSpan(k * perImage, perImage);
+            if (PlaneBox.Differences(mine, area, goldRow, channels, height, width) is not { } differences) continue;
+            changed = changed?.Union(differences) ?? differences;
+            var row = rows.Add(n);
+            goldRow.CopyTo(row);
+            Paste(mine, area, channels, height, width, row);
+        }
+        if (rows.Count == 0)
+        {
+            pool.Return(rows);
+            return true;
+        }
+        rows.Box = changed;
+        output = rows;
+        return true;
+    }
+
+    // Relu, BatchNormalization (constant statistics), or Add/Sub/Mul whose inputs are all image values of the
+    // output's shape: each output element reads only the same element of its inputs.
+    private static bool IsElementwise(ChunkGraph chunk, PlannedNode node)
+    {
+        var plan = chunk.Plan;
+        var shape = plan.Types[node.OutputIds[0]].Shape;
+        bool Image(int id) => id >= 0 && chunk.Batched[id] && plan.Types[id].Shape.AsSpan().SequenceEqual(shape);
+        return node.OpType switch
+        {
+            "Relu" => Image(node.InputIds[0]),
+            "BatchNormalization" => Image(node.InputIds[0]) && node.InputIds.Skip(1).All(id => id >= 0 && !chunk.Batched[id]),
+            "Add" or "Sub" or "Mul" => node.InputIds.Length == 2 && node.InputIds.All(Image),
+            _ => false,
+        };
+    }
+
+    // The box of every plane of a row, packed.
+    private static void Cut(ReadOnlySpan<float> row, PlaneBox box, int channels, int height, int width, Span<float> into)
+    {
+        int cols = box.X1 - box.X0, at = 0;
+        for (int c = 0; c < channels; c++)
+        for (int y = box.Y0; y < box.Y1; y++, at += cols)
+            row.Slice((c * height + y) * width + box.X0, cols).CopyTo(into.Slice(at, cols));
+    }
+
+    // The inverse of Cut: packed box values written into a row.
+    private static void Paste(ReadOnlySpan<float> packed, PlaneBox box, int channels, int height, int width, Span<float> row)
+    {
+        int cols = box.X1 - box.X0, at = 0;
+        for (int c = 0; c < channels; c++)
+        for (int y = box.Y0; y < box.Y1; y++, at += cols)
+            packed.Slice(at, cols).CopyTo(row.Slice((c * height + y) * width + box.X0, cols));
+    }
+}
