@@ -39,6 +39,9 @@ internal sealed class PerturbedRows(int capacityRows, int width)
         return Row(Count++);
     }
 
+    /// <summary>Takes back the row Add appended last.</summary>
+    public void RemoveLast() => Count--;
+
     public void Clear()
     {
         Count = 0;
