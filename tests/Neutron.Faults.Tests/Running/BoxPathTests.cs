@@ -1,0 +1,123 @@
+// The cone walk's box paths (convolutions over the outputs a changed box reaches, element-wise nodes on the box
+// only) against the plain path, logit for logit: a box one row too small or an arithmetic order off by one
+// operation changes logits long before it changes a prediction. And PlaneBox's difference boxes against brute force.
+using Neutron.Engine.Graph;
+using Neutron.Engine.Onnx;
+using Neutron.Engine.Tensors;
+using Neutron.Faults.Running;
+using Neutron.Faults.Sites;
+
+namespace Neutron.Faults.Tests.Running;
+
+public class BoxPathTests
+{
+    [Theory]
+    [InlineData(FaultTarget.Activation, "flip")]
+    [InlineData(FaultTarget.Activation, "flip:rand3")]
+    [InlineData(FaultTarget.Weight, "flip")]
+    public void ResNet_logits_are_bit_identical_to_the_plain_path(FaultTarget target, string spec)
+    {
+        var model = OnnxReader.Load(SharedData.Path("models", "resnet20.onnx"));
+        var data = RunnerFixtures.Images(6);
+        var options = new RunnerOptions { Threads = 2, ImageChunk = 6, ConeChunk = 6 };
+        var plain = new FaultRunner(model, data, options with { Plain = true });
+        var fast = new FaultRunner(model, data, options);
+        foreach (var f in RunnerFixtures.Sample(plain, target, spec, 150, 23))
+        {
+            var expected = new float[6][];
+            var actual = new float[6][];
+            plain.Observe(f.Fault, (n, row) => expected[n] = row.ToArray());
+            fast.Observe(f.Fault, (n, row) => actual[n] = row.ToArray());
+            for (int n = 0; n < 6; n++)
+                Assert.True(expected[n].Select(BitConverter.SingleToInt32Bits).SequenceEqual(actual[n].Select(BitConverter.SingleToInt32Bits)),
+                    $"fault {f.Fault}, image {n}: logits [{string.Join(", ", actual[n])}], plain path [{string.Join(", ", expected[n])}]");
+        }
+    }
+
+    [Fact]
+    public void An_add_of_branches_shifted_apart_reads_the_union_of_their_boxes()
+    {
+        // r → conv "up" (padded top-left: reads rows y-2..y) and conv "down" (padded bottom-right: reads y..y+2),
+        // then their sum: a changed element of r leaves boxes in the two branches that do not contain each other.
+        var rng = new System.Random(4);
+        Tensor Filter() => Tensor.FromFloats(Enumerable.Range(0, 4 * 9).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray(), 4, 1, 3, 3);
+        Node Conv(string name, long[] pads) => new()
+        {
+            Name = name, OpType = "Conv", Inputs = ["r", name + ".w"], Outputs = [name],
+            Attributes = new Attributes(new Dictionary<string, object> { ["pads"] = pads }, name),
+        };
+        var model = new Model
+        {
+            Nodes =
+            [
+                new Node { Name = "relu", OpType = "Relu", Inputs = ["x"], Outputs = ["r"], Attributes = new Attributes([], "relu") },
+                Conv("up", [2, 2, 0, 0]), Conv("down", [0, 0, 2, 2]),
+                new Node { Name = "sum", OpType = "Add", Inputs = ["up", "down"], Outputs = ["s"], Attributes = new Attributes([], "sum") },
+                new Node { Name = "pool", OpType = "GlobalAveragePool", Inputs = ["s"], Outputs = ["p"], Attributes = new Attributes([], "pool") },
+                new Node { Name = "flat", OpType = "Flatten", Inputs = ["p"], Outputs = ["f"], Attributes = new Attributes([], "flat") },
+                new Node { Name = "fc", OpType = "Gemm", Inputs = ["f", "fc.w"], Outputs = ["logits"], Attributes = new Attributes(new Dictionary<string, object> { ["transB"] = 1L }, "fc") },
+            ],
+            Initializers = new()
+            {
+                ["up.w"] = Filter(), ["down.w"] = Filter(),
+                ["fc.w"] = Tensor.FromFloats(Enumerable.Range(0, 3 * 4).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray(), 3, 4),
+            },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 1, 12, 12])],
+            Outputs = [new ValueInfo("logits", DataType.Float, [-1, 3])],
+            Opsets = new() { [""] = 13 },
+        };
+        var images = Tensor.FromFloats(Enumerable.Range(0, 5 * 144).Select(_ => (float)rng.NextDouble()).ToArray(), 5, 1, 12, 12);
+        var data = new EvaluationSet(images, new long[5]);
+        var options = new RunnerOptions { Threads = 1, ImageChunk = 5, ConeChunk = 5 };
+        var plain = new FaultRunner(model, data, options with { Plain = true });
+        var fast = new FaultRunner(model, data, options);
+        Assert.True(fast.Accelerated);
+        foreach (int element in new[] { 0, 30, 77, 143 })
+        foreach (int bit in new[] { 3, 22, 28 })
+        {
+            var fault = new Fault(FaultTarget.Activation, "r", element, bit, Neutron.Faults.Models.FaultModel.Flip);
+            var expected = new float[5][];
+            var actual = new float[5][];
+            plain.Observe(fault, (n, row) => expected[n] = row.ToArray());
+            fast.Observe(fault, (n, row) => actual[n] = row.ToArray());
+            for (int n = 0; n < 5; n++)
+                Assert.True(expected[n].Select(BitConverter.SingleToInt32Bits).SequenceEqual(actual[n].Select(BitConverter.SingleToInt32Bits)),
+                    $"fault {fault}, image {n}: logits [{string.Join(", ", actual[n])}], plain path [{string.Join(", ", expected[n])}]");
+        }
+    }
+
+    [Fact]
+    public void Difference_boxes_are_the_smallest_holding_every_difference()
+    {
+        var rng = new System.Random(8);
+        const int channels = 3, height = 9, width = 11;
+        for (int trial = 0; trial < 200; trial++)
+        {
+            var golden = Enumerable.Range(0, channels * height * width).Select(_ => (float)rng.NextDouble()).ToArray();
+            var row = (float[])golden.Clone();
+            int changes = trial % 4; // 0: bit-equal
+            for (int i = 0; i < changes; i++)
+            {
+                int e = rng.Next(row.Length);
+                row[e] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(row[e]) ^ (1 << rng.Next(32)));
+            }
+            PlaneBox? expected = null;
+            for (int e = 0; e < row.Length; e++)
+                if (BitConverter.SingleToInt32Bits(row[e]) != BitConverter.SingleToInt32Bits(golden[e]))
+                {
+                    var here = PlaneBox.Of(e, height, width);
+                    expected = expected?.Union(here) ?? here;
+                }
+            Assert.Equal(expected, PlaneBox.Differences(row, golden, channels, height, width));
+
+            // The packed form, over any box holding the differences.
+            var box = expected ?? new PlaneBox(2, 5, 3, 4);
+            var outer = new PlaneBox(Math.Max(0, box.Y0 - 1), box.Y1, box.X0, Math.Min(width, box.X1 + 2));
+            var packed = new List<float>();
+            for (int c = 0; c < channels; c++)
+            for (int y = outer.Y0; y < outer.Y1; y++)
+            for (int x = outer.X0; x < outer.X1; x++) packed.Add(row[(c * height + y) * width + x]);
+            Assert.Equal(expected, PlaneBox.Differences(packed.ToArray(), outer, golden, channels, height, width));
+        }
+    }
+}
