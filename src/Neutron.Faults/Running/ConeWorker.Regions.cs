@@ -99,13 +99,7 @@ internal sealed partial class ConeWorker
             }
             changed = changed?.Union(differences.Value) ?? differences;
         }
-        if (rows.Count == 0)
-        {
-            pool.Return(rows);
-            return true;
-        }
-        rows.Box = changed;
-        output = rows;
+        output = pool.KeepIfAny(rows, changed);
         return true;
     }
 

@@ -90,13 +90,7 @@ internal sealed class ConvRegions
             }
             changed = changed?.Union(mine.Value) ?? mine;
         }
-        if (rows.Count == 0)
-        {
-            pool.Return(rows);
-            return true;
-        }
-        rows.Box = changed;
-        output = rows;
+        output = pool.KeepIfAny(rows, changed);
         return true;
     }
 }

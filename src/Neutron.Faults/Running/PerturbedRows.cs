@@ -83,6 +83,18 @@ internal sealed class RowPool(int rows)
         return new PerturbedRows(rows, width);
     }
 
+    /// <summary>The rows with their box, or null (the rows back in the pool) when they hold none.</summary>
+    public PerturbedRows? KeepIfAny(PerturbedRows rows, PlaneBox? box)
+    {
+        if (rows.Count == 0)
+        {
+            Return(rows);
+            return null;
+        }
+        rows.Box = box;
+        return rows;
+    }
+
     public void Return(PerturbedRows r)
     {
         r.Clear();

@@ -22,16 +22,7 @@ public class BoxPathTests
         var options = new RunnerOptions { Threads = 2, ImageChunk = 6, ConeChunk = 6 };
         var plain = new FaultRunner(model, data, options with { Plain = true });
         var fast = new FaultRunner(model, data, options);
-        foreach (var f in RunnerFixtures.Sample(plain, target, spec, 150, 23))
-        {
-            var expected = new float[6][];
-            var actual = new float[6][];
-            plain.Observe(f.Fault, (n, row) => expected[n] = row.ToArray());
-            fast.Observe(f.Fault, (n, row) => actual[n] = row.ToArray());
-            for (int n = 0; n < 6; n++)
-                Assert.True(expected[n].Select(BitConverter.SingleToInt32Bits).SequenceEqual(actual[n].Select(BitConverter.SingleToInt32Bits)),
-                    $"fault {f.Fault}, image {n}: logits [{string.Join(", ", actual[n])}], plain path [{string.Join(", ", expected[n])}]");
-        }
+        foreach (var f in RunnerFixtures.Sample(plain, target, spec, 150, 23)) RunnerFixtures.AssertSameLogits(plain, fast, f.Fault, 6);
     }
 
     [Fact]
@@ -74,16 +65,7 @@ public class BoxPathTests
         Assert.True(fast.Accelerated);
         foreach (int element in new[] { 0, 30, 77, 143 })
         foreach (int bit in new[] { 3, 22, 28 })
-        {
-            var fault = new Fault(FaultTarget.Activation, "r", element, bit, Neutron.Faults.Models.FaultModel.Flip);
-            var expected = new float[5][];
-            var actual = new float[5][];
-            plain.Observe(fault, (n, row) => expected[n] = row.ToArray());
-            fast.Observe(fault, (n, row) => actual[n] = row.ToArray());
-            for (int n = 0; n < 5; n++)
-                Assert.True(expected[n].Select(BitConverter.SingleToInt32Bits).SequenceEqual(actual[n].Select(BitConverter.SingleToInt32Bits)),
-                    $"fault {fault}, image {n}: logits [{string.Join(", ", actual[n])}], plain path [{string.Join(", ", expected[n])}]");
-        }
+            RunnerFixtures.AssertSameLogits(plain, fast, new Fault(FaultTarget.Activation, "r", element, bit, Neutron.Faults.Models.FaultModel.Flip), 5);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 // What the runner tests share: the 1,000 ../shared reference images, seeded uniform fault draws, and the
-// fault-by-fault comparison of two runners' outcomes (changed predictions included).
+// fault-by-fault comparisons of two runners: outcomes (changed predictions included) and logits, bit for bit.
 using Neutron.Engine.Data;
 using Neutron.Engine.Tensors;
 using Neutron.Faults.Models;
@@ -23,6 +23,18 @@ internal static class RunnerFixtures
         return Enumerable.Range(0, count)
             .Select(i => new PlannedFault(i, space.FaultAt((long)Faults.Random.CounterRng.Below(seed, (ulong)i, 0, (ulong)space.Size), seed)))
             .ToList();
+    }
+
+    /// <summary>Asserts that both runners compute bit-identical logits for every image under the fault.</summary>
+    public static void AssertSameLogits(FaultRunner expected, FaultRunner actual, Fault fault, int images)
+    {
+        var want = new float[images][];
+        var got = new float[images][];
+        expected.Observe(fault, (n, row) => want[n] = row.ToArray());
+        actual.Observe(fault, (n, row) => got[n] = row.ToArray());
+        for (int n = 0; n < images; n++)
+            Assert.True(want[n].Select(BitConverter.SingleToInt32Bits).SequenceEqual(got[n].Select(BitConverter.SingleToInt32Bits)),
+                $"fault {fault}, image {n}: logits [{string.Join(", ", got[n])}], expected [{string.Join(", ", want[n])}]");
     }
 
     /// <summary>Runs the faults on both runners and asserts identical outcomes, fault by fault.</summary>
