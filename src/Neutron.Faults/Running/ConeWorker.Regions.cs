@@ -18,10 +18,10 @@ internal sealed partial class ConeWorker
     // Returns how many output values became perturbed.
     private int? RunBox(ChunkGraph chunk, PlannedNode node, int[] images)
     {
-        if (!boxes || node.OutputIds.Length != 1) return null;
+        if (regions is null || node.OutputIds.Length != 1) return null;
         int outputId = node.OutputIds[0];
         PerturbedRows? rows;
-        if (regions is not null && perturbed[node.InputIds[0]] is { } input && regions.TryRun(node, input, chunk.Gold[outputId]!.Floats, pool, out var made))
+        if (perturbed[node.InputIds[0]] is { } input && regions.TryRun(node, input, chunk.Gold[outputId]!.Floats, pool, out var made))
             rows = made;
         else if (!TryElementwise(chunk, node, images, out rows)) return null;
         if (rows is null) return 0;

@@ -8,6 +8,8 @@
 //   smallest RowPlans batch that holds them; rows that come out bit-equal to golden are dropped (early masking).
 // - When only outcomes are wanted, an image is also dropped as soon as MarginBound proves, from the one value that
 //   still carries the fault, that its top-1 cannot change (FP32; its row then reads golden's logits).
+// - In FP32, a node whose perturbed inputs differ from golden only inside a box of their image planes recomputes
+//   only what that box reaches (ConeWorker.Regions.cs).
 // Results are bit-identical to Worker (the `--plain` oracle), which AcceleratedEquivalenceTests check fault by fault.
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
@@ -28,9 +30,9 @@ internal sealed partial class ConeWorker : IFaultWorker
     private readonly string inputName;
     private readonly RowPlans rowPlans;
     private readonly RowPool pool;
-    // Convolutions recomputed over the box their perturbed input changed (fp32 without quantisation only).
+    // Convolutions recomputed over the box their perturbed input changed; null when the box paths are off (not
+    // fp32, or no such convolution), and then rows of image planes carry no boxes either.
     private readonly ConvRegions? regions;
-    private readonly bool boxes; // whether rows of image planes carry boxes (fp32 without quantisation)
     private GoldenCache? golden;
     private ChunkGraph[] chunks = [];
     // The plain worker for the rare fault the cone walk cannot follow (see Reachable), over the same images.
@@ -62,7 +64,6 @@ internal sealed partial class ConeWorker : IFaultWorker
         Use(golden);
         // Built before any fault is injected, so from the golden filters.
         if (!quantize && new ConvRegions(chunks[0].Plan, chunks[0].Batched) is { Any: true } layers) regions = layers;
-        boxes = regions is not null;
     }
 
     /// <summary>Reads this golden cache from now on (the runner switches caches when images come in groups).</summary>
@@ -357,7 +358,7 @@ internal sealed partial class ConeWorker : IFaultWorker
             var rows = pool.Rent(width);
             // Rows of image planes get the box of their differences, for the convolutions downstream.
             var shape = plan.Types[id].Shape;
-            bool planes = boxes && shape.Length == 4;
+            bool planes = regions is not null && shape.Length == 4;
             PlaneBox? box = null;
             for (int i = 0; i < images.Length; i++)
             {

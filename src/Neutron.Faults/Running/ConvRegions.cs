@@ -27,6 +27,8 @@ internal sealed class ConvRegions
         }
     }
 
+    public bool Any => layers.Count > 0;
+
     // The box of the positions where any channel of the computed box (position-major, `channels` apart) differs
     // from golden's planes; null when none does.
     private static PlaneBox? Differences(float[] computed, int channels, PlaneBox box, int m, ReadOnlySpan<float> gold, int outW, int plane)
@@ -46,8 +48,6 @@ internal sealed class ConvRegions
         }
         return found;
     }
-
-    public bool Any => layers.Count > 0;
 
     /// <summary>
     /// Runs the node on the rows of its perturbed input, over the outputs that read the input's box; output gets
