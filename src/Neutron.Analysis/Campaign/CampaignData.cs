@@ -2,6 +2,8 @@
 // counts and the images whose faulty top-1 differs from golden. Every analysis in Neutron.Analysis is a pure
 // function over this type; the SQLite store fills it (Neutron.Results), tests build it by hand.
 // It is not the store's schema and does no I/O.
+using Neutron.Analysis.Planning;
+
 namespace Neutron.Analysis.Campaign;
 
 /// <summary>One image's faulty top-1 where it differs from the golden top-1.</summary>
@@ -17,7 +19,11 @@ public readonly record struct ChangedPrediction(int Image, int Top1);
 /// <param name="Model">fault model: flip, stuck0, stuck1, …</param>
 public sealed record FaultRecord(
     long Index, string Target, string Layer, string Tensor, long Element, int Bit, string Model,
-    int Images, int FaultyCorrect, int Sdc, int NonFinite, ChangedPrediction[] Changed);
+    int Images, int FaultyCorrect, int Sdc, int NonFinite, ChangedPrediction[] Changed)
+{
+    /// <summary>The plan's stratum this fault was drawn from ("all" for an unstratified plan); see Planning/Strata.cs.</summary>
+    public string Stratum { get; init; } = "all";
+}
 
 public sealed class CampaignData
 {
@@ -61,11 +67,20 @@ public sealed class CampaignData
     /// <summary>Optional class names (index → name); empty when the campaign did not record them.</summary>
     public IReadOnlyList<string> ClassNames { get; init; } = [];
 
+    /// <summary>How the plan cut the fault space into strata; None for a uniform plan or a fault list.</summary>
+    public Stratification Stratification { get; init; } = Stratification.None;
+    /// <summary>Each stratum's size in the fault space (its weight), as recorded when the campaign started; null
+    /// when unknown (then rates over several strata are unweighted and say so).</summary>
+    public IReadOnlyDictionary<string, long>? StratumSizes { get; init; }
+
     /// <summary>The same campaign with class names (e.g. a taxonomy's, when the store recorded none).</summary>
     public CampaignData WithClassNames(IReadOnlyList<string> names)
     {
         if (names.Count != ClassCount) throw new ArgumentException($"{names.Count} class names for {ClassCount} classes", nameof(names));
-        return new CampaignData(ClassCount, Labels, GoldenTop1, Faults, Settings) { ClassNames = names };
+        return new CampaignData(ClassCount, Labels, GoldenTop1, Faults, Settings)
+        {
+            ClassNames = names, Stratification = Stratification, StratumSizes = StratumSizes,
+        };
     }
 
     public int ImageCount => Labels.Length;

@@ -40,6 +40,33 @@ public sealed class Stratum
 
 public static class Strata
 {
+    /// <summary>The name of the stratum a fault in <paramref name="tensor"/> at <paramref name="bit"/> belongs to: the one
+    /// rule the planner and every table that regroups outcomes by stratum share.</summary>
+    public static string NameOf(Stratification per, string tensor, int bit) => per switch
+    {
+        Stratification.None => "all",
+        Stratification.Layer => tensor,
+        Stratification.Bit => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"bit {bit}"),
+        Stratification.LayerBit => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{tensor} bit {bit}"),
+        _ => throw new ArgumentOutOfRangeException(nameof(per), per, "unknown stratification"),
+    };
+
+    /// <summary>How a stored plan stratifies (None for uniform plans, fault lists and notations this version does not know).</summary>
+    public static Stratification Of(string planner)
+    {
+        if (planner.StartsWith("faults:", StringComparison.Ordinal)) return Stratification.None;
+        PlanSpec plan;
+        try { plan = PlanSpec.Parse(planner); }
+        catch (ArgumentException) { return Stratification.None; }
+        return plan switch
+        {
+            StratifiedPlan p => p.Per,
+            StatisticalPlan p => p.Per,
+            AdaptivePlan p => p.Per,
+            _ => Stratification.None,
+        };
+    }
+
     public static IReadOnlyList<Stratum> Of(FaultSpace space, Stratification per)
     {
         var sites = Enumerable.Range(0, space.Sites.Count).ToArray();
@@ -47,11 +74,11 @@ public static class Strata
         string Label(int s) => space.Sites[s].Tensor;
         var strata = per switch
         {
-            Stratification.None => [new Stratum(space, "all", sites.Select(s => (s, -1)))],
-            Stratification.Layer => sites.Select(s => new Stratum(space, Label(s), [(s, -1)])).ToList(),
+            Stratification.None => [new Stratum(space, NameOf(per, "", 0), sites.Select(s => (s, -1)))],
+            Stratification.Layer => sites.Select(s => new Stratum(space, NameOf(per, Label(s), 0), [(s, -1)])).ToList(),
             Stratification.Bit => sites.SelectMany(Bits).Distinct().Order()
-                .Select(b => new Stratum(space, $"bit {b}", sites.Where(s => Bits(s).Contains(b)).Select(s => (s, b)))).ToList(),
-            Stratification.LayerBit => sites.SelectMany(s => Bits(s).Select(b => new Stratum(space, $"{Label(s)} bit {b}", [(s, b)]))).ToList(),
+                .Select(b => new Stratum(space, NameOf(per, "", b), sites.Where(s => Bits(s).Contains(b)).Select(s => (s, b)))).ToList(),
+            Stratification.LayerBit => sites.SelectMany(s => Bits(s).Select(b => new Stratum(space, NameOf(per, Label(s), b), [(s, b)]))).ToList(),
             _ => throw new ArgumentOutOfRangeException(nameof(per), per, "unknown stratification"),
         };
         return strata.Where(s => s.Size > 0).ToList();

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Neutron.Analysis.Planning;
 using Neutron.Analysis.Statistics;
 using Neutron.Engine.Data;
 using Neutron.Engine.Onnx;
@@ -77,7 +78,14 @@ public static class CampaignHost
     }
 
     /// <summary>Loads the model and the first <paramref name="images"/> images and builds the runner (golden run included).</summary>
-    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, int threads, int batch, bool plain = false, long memory = MemoryOption.Default)
+    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, int threads, int batch, bool plain = false, long memory = MemoryOption.Default) =>
+        Load(modelPath, dataSpec, images, format, threads, batch, plain, memory).Runner;
+
+    /// <summary>A runner and what a new campaign records about the classes: the model's class count and the names
+    /// the data carries (null when it carries none).</summary>
+    public sealed record Loaded(FaultRunner Runner, int Classes, string[]? ClassNames);
+
+    public static Loaded Load(string modelPath, string dataSpec, int? images, NumberFormat format, int threads, int batch, bool plain = false, long memory = MemoryOption.Default)
     {
         if (!File.Exists(modelPath))
             throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
@@ -91,12 +99,66 @@ public static class CampaignHost
         var set = new EvaluationSet(data.Images, data.Labels);
         try
         {
-            return new FaultRunner(model, set, new RunnerOptions { Format = format, Threads = threads, BatchSize = batch, Plain = plain, MemoryBudget = memory });
+            var runner = new FaultRunner(model, set, new RunnerOptions { Format = format, Threads = threads, BatchSize = batch, Plain = plain, MemoryBudget = memory });
+            int classes = model.Outputs.FirstOrDefault()?.Shape is { Length: > 0 } shape && shape[^1] > 0 ? shape[^1]
+                : (int)Math.Max(runner.Golden.Labels.DefaultIfEmpty().Max(), runner.Golden.Top1.DefaultIfEmpty().Max()) + 1;
+            return new Loaded(runner, classes, data.ClassNames);
         }
         catch (ArgumentException e)
         {
             throw new UserError($"cannot run faults on '{modelPath}' with '{dataSpec}': {e.Message}", "check the model's input with `neutron inspect MODEL`", ExitCodes.ModelOrData);
         }
+    }
+
+    /// <summary>The data spec with every path made absolute, as a campaign stores it: `resume` may run from any folder.</summary>
+    public static string AbsoluteDataSpec(string text)
+    {
+        DataSpec spec;
+        try { spec = DataSpec.Parse(text); }
+        catch (ArgumentException e) { throw new UserError(e.Message, "e.g. --data idx:/usr/share/datasets/fashion-mnist/t10k or npy:X.npy,Y.npy"); }
+        var parts = spec.Paths.Select(Path.GetFullPath).Concat(spec.Keys.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key}={k.Value}"));
+        return spec.Format + ":" + string.Join(",", parts);
+    }
+
+    /// <summary>What a campaign records when it starts (CampaignDescription): every site's layer, op type and shape;
+    /// the strata's sizes in its fault space when the plan is stratified; one name per class.</summary>
+    public static CampaignDescription Describe(SiteCatalog sites, FaultSpace? space, Stratification per, IReadOnlyList<string> classNames) => new()
+    {
+        Sites = sites.Weights.Concat(sites.Activations)
+            .Select(x => new SiteInfo(Fault.TargetText(x.Target), x.Tensor, x.Layer, x.OpType, "[" + string.Join(",", x.Shape) + "]")).ToList(),
+        StratumSizes = space is null || per == Stratification.None ? new Dictionary<string, long>()
+            : Strata.Of(space, per).ToDictionary(x => x.Name, x => x.Size, StringComparer.Ordinal),
+        ClassNames = classNames,
+    };
+
+    /// <summary>Class names for a new campaign: a --classes file (one name per line), else the data's own, else the
+    /// class indices. Never guessed from the class count.</summary>
+    public static IReadOnlyList<string> ClassNames(FileInfo? file, string[]? fromData, int classes)
+    {
+        if (file is not null)
+        {
+            if (!file.Exists) throw new UserError($"class names file '{file.FullName}' not found", "give a text file with one class name per line, in class-index order", ExitCodes.ModelOrData);
+            var names = File.ReadAllLines(file.FullName).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+            if (names.Length != classes)
+                throw new UserError($"'{file.FullName}' names {names.Length} classes; the model has {classes}", "one name per line, one line per class", ExitCodes.ModelOrData);
+            return names;
+        }
+        if (fromData is not null && fromData.Length == classes) return fromData;
+        return Enumerable.Range(0, classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    /// <summary>The description of a campaign recorded before descriptions were stored, rebuilt from its model when that
+    /// is still where the campaign found it (same SHA-256); null otherwise.</summary>
+    public static CampaignDescription? Rebuild(CampaignSettings s, string? modelPath = null)
+    {
+        string path = modelPath ?? s.ModelPath;
+        if (!File.Exists(path) || Sha256(path) != s.ModelSha256) return null;
+        var model = OnnxReader.Load(path);
+        var sites = SiteCatalog.Discover(model, NumberFormat.Parse(s.Format));
+        var per = Strata.Of(s.Planner);
+        FaultSpace? space = per == Stratification.None || s.Target == "list" ? null : SpaceOf(sites, s);
+        int classes = model.Outputs.FirstOrDefault()?.Shape is { Length: > 0 } shape && shape[^1] > 0 ? shape[^1] : 0;
+        return Describe(sites, space, per, ClassNames(null, null, classes));
     }
 
     /// <summary>Which runner path runs the faults, for the first progress line.</summary>
@@ -121,10 +183,13 @@ public static class CampaignHost
         Console.CancelKeyPress += onCtrlC;
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
         var sink = new StoreSink(store, campaign);
+        // A stratified plan samples strata at different rates: the running share of injected faults is not the
+        // fault space's rate (summary and report weight it), so the line says so.
+        string label = Strata.Of(store.Settings(campaign).Planner) == Stratification.None ? "SDC faults" : "SDC faults (unweighted)";
         string Estimate(long doneNow, long sdcNow)
         {
             var w = Intervals.Wilson(sdcNow, doneNow);
-            return doneNow == 0 ? "SDC faults: -" : $"SDC faults {(double)sdcNow / doneNow:P1} [{w.Lower:P1}–{w.Upper:P1}]";
+            return doneNow == 0 ? $"{label}: -" : $"{label} {(double)sdcNow / doneNow:P1} [{w.Lower:P1}–{w.Upper:P1}]";
         }
         try
         {
@@ -177,5 +242,5 @@ public static class CampaignHost
 
     /// <summary>Parses stored fault texts back into the plan.</summary>
     public static List<PlannedFault> StoredPlan(CampaignStore store, long campaign) =>
-        store.Faults(campaign).Select(f => new PlannedFault(f.Index, Fault.Parse(f.Fault))).ToList();
+        store.Faults(campaign).Select(f => new PlannedFault(f.Index, store.ParseFault(f.Index, f.Fault))).ToList();
 }

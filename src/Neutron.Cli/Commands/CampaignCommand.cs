@@ -39,9 +39,10 @@ public static class CampaignCommand
         var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
         var plainRun = new Option<bool>("--plain") { Description = "re-run the whole network per fault (the slow oracle) instead of the accelerated cone re-execution" };
         var memory = MemoryOption.Create();
+        var classes = new Option<FileInfo?>("--classes") { Description = "class names, one per line in class-index order (default: the data's own names, else the indices)" };
         var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
         {
-            model, data, target, faultModel, format, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun, memory,
+            model, data, target, faultModel, format, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun, memory, classes,
         };
         command.SetAction(parse =>
         {
@@ -61,6 +62,7 @@ public static class CampaignCommand
                 dataText = "idx:" + prefix;
             }
 
+            if (dataText is not null) dataText = CampaignHost.AbsoluteDataSpec(dataText);
             var targetKind = ParseTarget(parse.GetValue(target)!);
             var spec = ParseFaultModel(parse.GetValue(faultModel)!);
             var numberFormat = Usage(() => NumberFormat.Parse(parse.GetValue(format)!), "formats: fp32, fp16, bf16, int8, fxpW.F (e.g. fxp16.8)");
@@ -90,7 +92,12 @@ public static class CampaignCommand
                 if (csv is not null) { Console.WriteLine($"fault list {csv.FullName}: {FaultListPlan.Read(csv.FullName, sites).Length:N0} faults"); return ExitCodes.Ok; }
                 return DryRun.Print(Space(sites, targetKind, spec, layerGlob, opTypes, lo, hi), planSpec!, k, n);
             }
-            var runner = CampaignHost.LoadRunner(modelPath, dataText!, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun), MemoryOption.Parse(parse.GetValue(memory)));
+            if (parse.GetValue(images) is < 1 and var badImages)
+                throw new UserError($"--images {badImages} must be ≥ 1", "e.g. --images 1000, or leave it out to use every image");
+            var loaded = CampaignHost.Load(modelPath, dataText!, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun), MemoryOption.Parse(parse.GetValue(memory)));
+            var runner = loaded.Runner;
+            var classNames = CampaignHost.ClassNames(parse.GetValue(classes), loaded.ClassNames, loaded.Classes);
+            FaultSpace? plannedSpace = null;
 
             IReadOnlyList<PlannedFault> whole;
             AdaptiveSampler? sampler = null;
@@ -99,11 +106,12 @@ public static class CampaignCommand
             {
                 if (!csv.Exists) throw new UserError($"fault list '{csv.FullName}' not found", "check the path of --faults");
                 whole = FaultListPlan.Read(csv.FullName, runner.Sites);
+                if (whole.Count == 0) throw new UserError($"fault list '{csv.FullName}' holds no fault", "add rows under the `fault` header, e.g. weight:conv1.weight@0#30", ExitCodes.ModelOrData);
                 plannerText = "faults:" + csv.FullName;
             }
             else
             {
-                var space = Space(runner.Sites, targetKind, spec, layerGlob, opTypes, lo, hi);
+                var space = plannedSpace = Space(runner.Sites, targetKind, spec, layerGlob, opTypes, lo, hi);
                 // An adaptive plan starts empty: each round is written to the store before it runs.
                 if (planSpec is AdaptivePlan adaptive) { sampler = new AdaptiveSampler(space, adaptive, seedValue); whole = []; }
                 else whole = FaultPlanner.Plan(space, planSpec!, seedValue);
@@ -118,28 +126,15 @@ public static class CampaignCommand
                 Planner = plannerText, Seed = seedValue, KernelSet = CampaignHost.KernelSet, Shard = $"{k}/{n}", PlanSize = sampler is null ? whole.Count : 0,
             };
 
+            var description = CampaignHost.Describe(runner.Sites, plannedSpace, Strata.Of(plannerText), classNames);
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: true);
-            long id = FindOrCreate(store, settings, mine);
+            var (id, created) = store.FindOrCreateCampaign(settings, () => mine.Select(f => (f.Index, f.Fault.ToString())).ToList(), description);
+            if (!created) Console.Error.WriteLine($"continuing campaign {id} in '{store.Path}' (same settings)");
             store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
                 .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
             return sampler is null ? CampaignHost.Execute(store, id, runner, mine) : AdaptiveHost.Execute(store, id, runner, sampler);
         });
         return command;
-    }
-
-    static long FindOrCreate(CampaignStore store, CampaignSettings settings, IReadOnlyList<PlannedFault> faults)
-    {
-        var all = store.Campaigns();
-        foreach (var (id, existing) in all)
-            if (existing.SameCampaignAs(settings) && existing.Shard == settings.Shard)
-            {
-                Console.Error.WriteLine($"continuing campaign {id} in '{store.Path}' (same settings)");
-                return id;
-            }
-        if (all.Count > 0)
-            throw new UserError($"'{store.Path}' already holds a different campaign ({all[^1].Settings.FirstDifference(settings)})",
-                $"continue it with `neutron resume --db {store.Path}`, or give this one another --db", ExitCodes.Storage);
-        return store.CreateCampaign(settings, faults.Select(f => (f.Index, f.Fault.ToString())).ToList());
     }
 
     /// <summary>The fault space: the target's sites matching the filters, with the bit range.</summary>

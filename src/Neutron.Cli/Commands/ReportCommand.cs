@@ -21,7 +21,7 @@ public static class ReportCommand
         command.SetAction(parse =>
         {
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
-            var data = CampaignDataLoader.Load(store, parse.GetValue(campaign));
+            var data = CampaignDataLoader.Load(store, parse.GetValue(campaign), s => Campaigns.CampaignHost.Rebuild(s));
             var tax = parse.GetValue(taxonomy) is { } t ? ClassTaxonomy.Load(t.FullName) : null;
             tax?.CheckClassCount(data.ClassCount);
             if (tax is not null && data.ClassNames.Count == 0) data = data.WithClassNames(tax.Classes);

@@ -1,19 +1,17 @@
-// neutron summary --db FILE: the campaign's settings, golden accuracy, and tables per layer (tensor), per node
-// (a Conv's weight and bias together), per bit and overall, with the SDC-fault rate (faults with ≥ 1 changed top-1)
-// and the critical rate (drop > τ percentage points). A row within one stratum (or of an unstratified plan) is a
-// uniform sample: Wilson 95 %. A row spanning strata of a stratified plan (the overall row, per-bit rows of a
-// per-layer plan, …) is weighted by stratum sizes: StratifiedEstimate, marked `*`. Stratum sizes come from the
-// model; without it those rows are printed unweighted and say so.
+// neutron summary --db FILE: the campaign's settings, golden accuracy and its rates (CampaignRates: the same rows the
+// report and its CSV files print) per layer, per tensor, per bit, per stratum and overall, or all of it as JSON.
+// Rates are estimates of the fault space: a row inside one stratum is a uniform sample (Wilson 95 %); a row spanning
+// strata of a stratified plan is weighted by their recorded sizes (marked `*`). `--tolerance` takes a list.
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Neutron.Analysis.Campaign;
 using Neutron.Analysis.Planning;
-using Neutron.Analysis.Statistics;
 using Neutron.Cli.Campaigns;
-using Neutron.Faults;
-using Neutron.Faults.Formats;
+using Neutron.Cli.Options;
 using Neutron.Results.Store;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace Neutron.Cli.Commands;
 
@@ -23,155 +21,126 @@ public static class SummaryCommand
     {
         var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
-        var tolerance = new Option<double?>("--tolerance") { Description = "critical(τ): accuracy drop above τ percentage points (default: an adaptive plan's own τ, else 1.0)" };
-        var modelPath = new Option<FileInfo?>("--model-path") { Description = "the model, when it moved since the campaign (for stratum sizes and node names)" };
-        var command = new Command("summary", "Per-layer and per-bit vulnerability tables of a campaign") { db, campaign, tolerance, modelPath };
+        var tolerance = new Option<string?>("--tolerance") { Description = "critical(τ): accuracy drop above τ percentage points; a list (0.5,1,2) or a range (0.5:10:0.5) adds the acceptable/critical split per τ (default: an adaptive plan's own τ, else 1.0)" };
+        var modelPath = new Option<FileInfo?>("--model-path") { Description = "the model, when it moved since a campaign that recorded no site metadata (older databases)" };
+        var json = new Option<bool>("--json") { Description = "print the whole results model as JSON (see docs/cli.md)" };
+        var command = new Command("summary", "Per-layer and per-bit vulnerability tables of a campaign") { db, campaign, tolerance, modelPath, json };
         command.SetAction(parse =>
         {
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var s = store.Settings(id);
-            PlanSpec? plan = ParsePlan(s.Planner);
-            double tau = parse.GetValue(tolerance) ?? (plan is AdaptivePlan a ? a.Tolerance : 1.0);
-            var rows = store.Outcomes(id).Select(r => (Row: r, Fault: Fault.Parse(r.Fault))).ToList();
-            var golden = store.Golden(id);
-            int goldenCorrect = golden.Count(g => g.Top1 == g.Label);
+            var d = CampaignDataLoader.Load(store, id, settings => CampaignHost.Rebuild(settings, parse.GetValue(modelPath)?.FullName));
+            double[] taus = Tolerances.Parse(parse.GetValue(tolerance), "--tolerance");
+            double tau = taus.Length > 0 ? taus[0] : PlanSpecTolerance(s.Planner) ?? 1.0;
+            var results = new Results(d, tau, taus);
 
-            // Plain lines: long paths must not wrap at the console width.
+            if (parse.GetValue(json)) { Console.WriteLine(results.ToJson(id, s).ToJsonString(new JsonSerializerOptions { WriteIndented = true })); return 0; }
             Console.WriteLine($"campaign {id}: {s.ModelPath} (sha256 {s.ModelSha256[..Math.Min(12, s.ModelSha256.Length)]}…)");
-            Console.WriteLine($"data {s.DataSpec}, {s.Images} images, golden accuracy {(golden.Count == 0 ? 0 : (double)goldenCorrect / golden.Count):P2}");
+            Console.WriteLine($"data {s.DataSpec}, {s.Images} images, golden accuracy {(d.ImageCount == 0 ? 0 : d.GoldenAccuracy):P2}");
             Console.WriteLine($"{s.Target}, {s.FaultModel}, {s.Format}, plan {s.Planner}, seed {s.Seed}, shard {s.Shard}, kernels {s.KernelSet}");
-            Console.WriteLine($"{rows.Count:N0} of {store.FaultCount(id):N0} faults run{(s.Shard == "1/1" ? "" : $" (plan: {s.PlanSize:N0})")}; critical = drop > {tau.ToString(CultureInfo.InvariantCulture)} pp; intervals: Wilson 95 %");
-            if (rows.Count == 0) return 0;
+            Console.WriteLine($"{d.Faults.Count:N0} of {store.FaultCount(id):N0} faults run{(s.Shard == "1/1" ? "" : $" (plan: {s.PlanSize:N0})")}; critical = drop > {tau.ToString(CultureInfo.InvariantCulture)} pp; intervals: 95 %");
+            if (d.Faults.Count == 0) return 0;
             if (Console.IsOutputRedirected)
             {
                 AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 132); // files and pipes: no wrapping
                 AnsiConsole.Profile.Capabilities.Ansi = false; // and no colour codes
             }
-
-            var per = plan switch
-            {
-                StratifiedPlan p => p.Per,
-                StatisticalPlan p => p.Per,
-                AdaptivePlan p => p.Per,
-                _ => Stratification.None,
-            };
-            var model = Model(parse.GetValue(modelPath)?.FullName ?? s.ModelPath, s);
-            var strata = per == Stratification.None || model is null ? null
-                : Strata.Of(CampaignHost.SpaceOf(model.Value.Sites, s), per).ToDictionary(x => x.Name, x => x.Size);
-            string StratumOf(Fault f) => per switch
-            {
-                Stratification.Layer => f.Tensor,
-                Stratification.Bit => $"bit {f.Bit}",
-                Stratification.LayerBit => $"{f.Tensor} bit {f.Bit}",
-                _ => "all",
-            };
-            var table = new RateTable(tau, per == Stratification.None ? null : StratumOf, strata);
-
-            AnsiConsole.Write(table.Render("per layer (tensor)", "layer", rows.GroupBy(r => r.Fault.Tensor).Select(g => (g.Key, g.ToList()))));
-            if (model?.Nodes is { } nodes && rows.Select(r => r.Fault.Tensor).Distinct().GroupBy(t => nodes.GetValueOrDefault(t, t)).Any(g => g.Count() > 1))
-                AnsiConsole.Write(table.Render("per node (weight and bias together)", "node", rows.GroupBy(r => nodes.GetValueOrDefault(r.Fault.Tensor, r.Fault.Tensor)).Select(g => (g.Key, g.ToList()))));
-            AnsiConsole.Write(table.Render("per bit", "bit", rows.GroupBy(r => r.Fault.Bit).OrderByDescending(g => g.Key)
-                .Select(g => (g.Key.ToString(CultureInfo.InvariantCulture), g.ToList()))));
-            AnsiConsole.Write(table.Render("overall", "", [("all", rows)]));
-            if (plan is AdaptivePlan adaptive) PrintStopping(adaptive, rows.Select(r => (StratumOf(r.Fault), r.Row.Drop)), strata);
-            if (table.AnyWeighted) Console.WriteLine($"* weighted by stratum sizes (plan {s.Planner}: strata sampled at different rates): stratified estimate, Wilson 95 % at the effective sample size");
-            if (table.AnyUnweighted)
-                Console.WriteLine($"! unweighted over injected faults although they span strata sampled at different rates: the model ({s.ModelPath}) "
-                    + "is needed for the stratum sizes; give it with --model-path");
+            AnsiConsole.Write(RateTable.Render("per layer (node: a Conv's weight and bias together; an activation's producing node)", "layer", results.PerLayer));
+            if (results.PerTensor.Count != results.PerLayer.Count) AnsiConsole.Write(RateTable.Render("per tensor", "tensor", results.PerTensor));
+            AnsiConsole.Write(RateTable.Render("per bit", "bit", results.PerBit));
+            if (d.Stratification is not (Stratification.None or Stratification.Layer or Stratification.Bit))
+                AnsiConsole.Write(RateTable.Render("per stratum", "stratum", results.PerStratum));
+            AnsiConsole.Write(RateTable.Render("overall", "", [results.Overall]));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"per-inference SDC rate (share of faulty inferences whose top-1 changed): {100 * results.Overall.InferenceSdcRate:F3} %; SDC-fault rate (share of faults changing ≥ 1 image): {100 * results.Overall.SdcRate:F2} %"));
+            if (taus.Length > 1) AnsiConsole.Write(ToleranceTable(results.PerTolerance));
+            if (PlanSpecTolerance(s.Planner) is not null && PlanSpec.Parse(s.Planner) is AdaptivePlan adaptive) AdaptiveStopping.Print(adaptive, d);
+            foreach (var estimator in results.All.Select(r => r.Estimator).Distinct().Where(e => e != CampaignRates.Wilson))
+                Console.WriteLine($"{(estimator == CampaignRates.Stratified ? "*" : "!")} {CampaignRates.Describe(estimator)}"
+                    + (estimator == CampaignRates.Unweighted ? "; give the model with --model-path to weight them" : ""));
             return 0;
         });
         return command;
     }
 
-    /// <summary>The stored plan; null for a fault list or a notation this version does not know (then unstratified).</summary>
-    static PlanSpec? ParsePlan(string planner)
+    static double? PlanSpecTolerance(string planner) =>
+        planner.StartsWith("adaptive", StringComparison.Ordinal) && PlanSpec.Parse(planner) is AdaptivePlan a ? a.Tolerance : null;
+
+    static Table ToleranceTable(IReadOnlyList<RateRow> rows)
     {
-        if (planner.StartsWith("faults:", StringComparison.Ordinal)) return null;
-        try { return PlanSpec.Parse(planner); }
-        catch (ArgumentException) { return null; }
+        var table = new Table { Title = new TableTitle("acceptable and critical faults per tolerance τ") }.RoundedBorder();
+        foreach (var c in new[] { "τ (pp)", "critical faults", "critical % [95 % CI]", "acceptable %" })
+            table.AddColumn(new TableColumn(Markup.Escape(c)).RightAligned());
+        foreach (var r in rows)
+            RateTable.AddRow(table, F(r.TolerancePp, "0.##"), r.CriticalFaults.ToString("N0", CultureInfo.InvariantCulture),
+                RateTable.Rate(r.CriticalRate, r.CriticalLower, r.CriticalUpper, r.Estimator), F(100 * (1 - r.CriticalRate), "F2"));
+        return table;
     }
 
-    /// <summary>Where each stratum of an adaptive plan stopped: critical(τ of the plan) of n, and the Jeffreys credible
-    /// interval at the plan's level that the stopping rule read.</summary>
-    static void PrintStopping(AdaptivePlan plan, IEnumerable<(string Stratum, double Drop)> rows, Dictionary<string, long>? sizes)
+    static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary>The results model of one campaign at one τ (plus the overall row at every τ of a list).</summary>
+    sealed class Results(CampaignData d, double tau, double[] taus)
     {
-        var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"adaptive stopping (critical = drop > {plan.Tolerance} pp, Jeffreys {100 * plan.Level}% credible interval, target ±{100 * plan.Margin} pp):"));
-        foreach (var g in rows.GroupBy(r => r.Stratum))
+        public RateRow Overall { get; } = CampaignRates.Overall(d, tau);
+        public IReadOnlyList<RateRow> PerLayer { get; } = CampaignRates.By(d, f => f.Layer, tau);
+        public IReadOnlyList<RateRow> PerTensor { get; } = CampaignRates.By(d, f => f.Tensor, tau);
+        public IReadOnlyList<RateRow> PerBit { get; } = CampaignRates.ByBit(d, tau);
+        public IReadOnlyList<RateRow> PerStratum { get; } = CampaignRates.By(d, f => f.Stratum, tau);
+        public IReadOnlyList<RateRow> PerTolerance { get; } = (taus.Length > 0 ? taus : [tau]).Select(t => CampaignRates.Overall(d, t)).ToList();
+        public IEnumerable<RateRow> All => PerLayer.Concat(PerTensor).Concat(PerBit).Append(Overall);
+
+        public JsonObject ToJson(long id, CampaignSettings s)
         {
-            long n = g.Count(), k = g.Count(r => r.Drop > plan.Tolerance);
-            var j = Intervals.Jeffreys(k, n, plan.Level);
-            long total = sizes?.GetValueOrDefault(g.Key) ?? 0;
-            string of = total > 0 ? string.Create(inv, $" (of {total:N0})") : "";
-            Console.WriteLine(total > 0 && n >= total
-                ? string.Create(inv, $"  {g.Key}: {k:N0}/{n:N0} critical = {100.0 * k / n:F2}%, exhausted: exact")
-                : string.Create(inv, $"  {g.Key}: {k:N0}/{n:N0}{of} critical = {100.0 * k / n:F2}% [{100 * j.Lower:F2}–{100 * j.Upper:F2}], ±{100 * j.HalfWidth:F2} pp"));
-        }
-    }
-
-    /// <summary>The model's sites and tensor → node names, when the campaign's model is at hand (same SHA-256).</summary>
-    static (Neutron.Faults.Sites.SiteCatalog Sites, Dictionary<string, string> Nodes)? Model(string path, CampaignSettings s)
-    {
-        if (!File.Exists(path) || CampaignHost.Sha256(path) != s.ModelSha256) return null;
-        var sites = CampaignHost.LoadSites(path, NumberFormat.Parse(s.Format));
-        var nodes = sites.Weights.Concat(sites.Activations).GroupBy(x => x.Tensor).ToDictionary(g => g.Key, g => g.First().Layer, StringComparer.Ordinal);
-        return (sites, nodes);
-    }
-
-    sealed class RateTable(double tau, Func<Fault, string>? stratumOf, Dictionary<string, long>? sizes)
-    {
-        public bool AnyWeighted { get; private set; }
-        public bool AnyUnweighted { get; private set; }
-
-        public Table Render(string title, string key, IEnumerable<(string Key, List<(OutcomeRow Row, Fault Fault)> Rows)> groups)
-        {
-            var table = new Table { Title = new TableTitle(title) }.RoundedBorder();
-            table.AddColumn(key);
-            foreach (var c in new[] { "faults", "SDC", "SDC % [95 % CI]", "critical", "critical % [95 % CI]", "NaN/Inf", "mean drop pp" })
-                table.AddColumn(new TableColumn(Markup.Escape(c)).RightAligned());
-            foreach (var (name, rows) in groups)
+            JsonArray Rows(IEnumerable<RateRow> rows, string? key) => new(rows.Select(r => (JsonNode)Row(r, key)).ToArray());
+            return new JsonObject
             {
-                int n = rows.Count, sdc = rows.Count(r => r.Row.Sdc > 0), critical = rows.Count(r => r.Row.Drop > tau), nonFinite = rows.Count(r => r.Row.NonFinite > 0);
-                string sdcRate = Rate(sdc, n), criticalRate = Rate(critical, n);
-                string meanDrop = rows.Average(r => r.Row.Drop).ToString("F3", CultureInfo.InvariantCulture);
-                var byStratum = stratumOf is null ? null : rows.GroupBy(r => stratumOf(r.Fault)).ToList();
-                if (byStratum is { Count: > 1 })
-                {
-                    if (sizes is not null && byStratum.All(g => sizes.ContainsKey(g.Key)))
-                    {
-                        sdcRate = Weighted(byStratum, r => r.Sdc > 0);
-                        criticalRate = Weighted(byStratum, r => r.Drop > tau);
-                        double total = byStratum.Sum(g => (double)sizes[g.Key]);
-                        meanDrop = byStratum.Sum(g => sizes[g.Key] / total * g.Average(r => r.Row.Drop)).ToString("F3", CultureInfo.InvariantCulture) + " *";
-                        AnyWeighted = true;
-                    }
-                    else
-                    {
-                        sdcRate += " !";
-                        criticalRate += " !";
-                        AnyUnweighted = true;
-                    }
-                }
-                string[] cells = [name, n.ToString("N0", CultureInfo.InvariantCulture), sdc.ToString("N0", CultureInfo.InvariantCulture), sdcRate,
-                    critical.ToString("N0", CultureInfo.InvariantCulture), criticalRate, nonFinite.ToString("N0", CultureInfo.InvariantCulture),
-                    meanDrop];
-                table.AddRow(cells.Select(c => (IRenderable)new Text(c)));
-            }
+                ["campaign"] = id, ["model"] = s.ModelPath, ["model_sha256"] = s.ModelSha256, ["data"] = s.DataSpec,
+                ["images"] = d.ImageCount, ["golden_accuracy"] = d.GoldenAccuracy, ["format"] = s.Format, ["target"] = s.Target,
+                ["fault_model"] = s.FaultModel, ["plan"] = s.Planner, ["seed"] = s.Seed, ["shard"] = s.Shard,
+                ["overall"] = Row(Overall, null),
+                ["per_layer"] = Rows(PerLayer, "layer"), ["per_tensor"] = Rows(PerTensor, "tensor"), ["per_bit"] = Rows(PerBit, "bit"),
+                ["per_stratum"] = Rows(PerStratum, "stratum"), ["per_tolerance"] = Rows(PerTolerance, null),
+            };
+        }
+
+        static JsonObject Row(RateRow r, string? key)
+        {
+            var o = new JsonObject();
+            if (key is not null) o[key] = r.Key;
+            o["faults"] = r.Faults; o["sdc_faults"] = r.SdcFaults; o["sdc_rate"] = Num(r.SdcRate); o["sdc_lower"] = r.SdcLower; o["sdc_upper"] = r.SdcUpper;
+            o["critical_faults"] = r.CriticalFaults; o["critical_rate"] = Num(r.CriticalRate); o["critical_lower"] = r.CriticalLower; o["critical_upper"] = r.CriticalUpper;
+            o["nonfinite_faults"] = r.NonFiniteFaults; o["mean_drop_pp"] = Num(r.MeanDropPp); o["inference_sdc_rate"] = Num(r.InferenceSdcRate);
+            o["estimator"] = r.Estimator; o["tolerance_pp"] = r.TolerancePp;
+            return o;
+        }
+
+        static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+    }
+
+    static class RateTable
+    {
+        public static Table Render(string title, string key, IEnumerable<RateRow> rows)
+        {
+            var table = new Table { Title = new TableTitle(Markup.Escape(title)) }.RoundedBorder();
+            table.AddColumn(key);
+            foreach (var c in new[] { "faults", "SDC faults", "SDC-fault % [95 % CI]", "critical", "critical % [95 % CI]", "NaN/Inf faults", "mean drop pp" })
+                table.AddColumn(new TableColumn(Markup.Escape(c)).RightAligned());
+            foreach (var r in rows)
+                AddRow(table, r.Key, r.Faults.ToString("N0", CultureInfo.InvariantCulture), r.SdcFaults.ToString("N0", CultureInfo.InvariantCulture),
+                    Rate(r.SdcRate, r.SdcLower, r.SdcUpper, r.Estimator), r.CriticalFaults.ToString("N0", CultureInfo.InvariantCulture),
+                    Rate(r.CriticalRate, r.CriticalLower, r.CriticalUpper, r.Estimator), r.NonFiniteFaults.ToString("N0", CultureInfo.InvariantCulture),
+                    F(r.MeanDropPp, "F3") + Mark(r.Estimator));
             return table;
         }
 
-        string Weighted(List<IGrouping<string, (OutcomeRow Row, Fault Fault)>> byStratum, Func<OutcomeRow, bool> success)
-        {
-            var counts = byStratum.Select(g => new StratumCount(sizes![g.Key], g.Count(), g.Count(r => success(r.Row)))).ToList();
-            var r = StratifiedEstimate.Of(counts);
-            return string.Create(CultureInfo.InvariantCulture, $"{100 * r.Estimate:F2} [{100 * r.Interval.Lower:F2}–{100 * r.Interval.Upper:F2}] *");
-        }
+        /// <summary>Cells as plain text: names and intervals hold brackets that Spectre would read as markup.</summary>
+        public static void AddRow(Table table, params string[] cells) => table.AddRow(cells.Select(c => (Spectre.Console.Rendering.IRenderable)new Text(c)));
 
-        static string Rate(int k, int n)
-        {
-            var w = Intervals.Wilson(k, n);
-            return string.Create(CultureInfo.InvariantCulture, $"{100.0 * k / n:F2} [{100 * w.Lower:F2}–{100 * w.Upper:F2}]");
-        }
+        public static string Rate(double rate, double lower, double upper, string estimator) =>
+            string.Create(CultureInfo.InvariantCulture, $"{100 * rate:F2} [{100 * lower:F2}–{100 * upper:F2}]{Mark(estimator)}");
+
+        static string Mark(string estimator) => estimator switch { CampaignRates.Stratified => " *", CampaignRates.Unweighted => " !", _ => "" };
     }
 }

@@ -24,7 +24,7 @@ public static class TrustCommand
             double prior = parse.GetValue(alpha);
             if (!(prior > 0)) throw new UserError($"--prior {prior} must be > 0", "use e.g. 0.5 (Jeffreys-like) or 1 (Laplace)");
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
-            var data = CampaignDataLoader.Load(store, parse.GetValue(campaign));
+            var data = CampaignDataLoader.Load(store, parse.GetValue(campaign), s => Campaigns.CampaignHost.Rebuild(s));
             if (data.Faults.Count == 0) throw new UserError($"the campaign in '{store.Path}' has no outcomes yet", "run or resume the campaign first", ExitCodes.Storage);
             var net = TrustNetwork.Build(data, prior);
             var rows = Enumerable.Range(0, data.ClassCount).Select(c => new

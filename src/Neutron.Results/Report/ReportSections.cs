@@ -42,28 +42,29 @@ public static class ReportSections
     {
         var d = input.Campaign;
         var t = new ChartTable("summary", "Campaign summary", "key", "value");
-        long sdcFaults = d.Faults.Count(f => f.Sdc > 0);
-        long critical = d.Faults.Count(f => d.Drop(f) > input.Tolerance);
-        var sdcCi = Intervals.Wilson(sdcFaults, d.Faults.Count);
-        var critCi = Intervals.Wilson(critical, d.Faults.Count);
+        var all = CampaignRates.Overall(d, input.Tolerance);
         t.Add("images", d.ImageCount).Add("classes", d.ClassCount).Add("golden accuracy", d.GoldenAccuracy)
-         .Add("faults", d.Faults.Count).Add("faults with SDC", sdcFaults)
-         .Add("SDC-fault rate", d.Faults.Count == 0 ? double.NaN : (double)sdcFaults / d.Faults.Count)
-         .Add("SDC-fault rate Wilson 95% lower", sdcCi.Lower).Add("SDC-fault rate Wilson 95% upper", sdcCi.Upper)
-         .Add($"critical faults (drop > {Fmt(input.Tolerance)} pp)", critical)
-         .Add("critical-fault rate Wilson 95% lower", critCi.Lower).Add("critical-fault rate Wilson 95% upper", critCi.Upper)
-         .Add("faults with non-finite logits", d.Faults.Count(f => f.NonFinite > 0));
+         .Add("faults", d.Faults.Count).Add("faults with SDC", all.SdcFaults)
+         .Add("SDC-fault rate", all.SdcRate).Add("SDC-fault rate 95% lower", all.SdcLower).Add("SDC-fault rate 95% upper", all.SdcUpper)
+         .Add("per-inference SDC rate", all.InferenceSdcRate)
+         .Add($"critical faults (drop > {Fmt(input.Tolerance)} pp)", all.CriticalFaults)
+         .Add("critical-fault rate", all.CriticalRate)
+         .Add("critical-fault rate 95% lower", all.CriticalLower).Add("critical-fault rate 95% upper", all.CriticalUpper)
+         .Add("faults with non-finite logits", all.NonFiniteFaults)
+         .Add("estimator", all.Estimator);
         foreach (var (k, v) in d.Settings.OrderBy(p => p.Key, StringComparer.Ordinal)) t.Add(k, v);
         var body = new StringBuilder("<div class=\"cards\">");
         Card(body, "images", d.ImageCount.ToString("N0", CultureInfo.InvariantCulture));
         Card(body, "golden accuracy", Charts.Pct(d.GoldenAccuracy));
         Card(body, "faults injected", d.Faults.Count.ToString("N0", CultureInfo.InvariantCulture));
-        Card(body, "SDC-fault rate (95 % Wilson)", $"{Charts.Pct(d.Faults.Count == 0 ? double.NaN : (double)sdcFaults / d.Faults.Count)} <small>[{Charts.Pct(sdcCi.Lower)}, {Charts.Pct(sdcCi.Upper)}]</small>");
-        Card(body, $"critical (drop &gt; {Fmt(input.Tolerance)} pp)", $"{Charts.Pct(d.Faults.Count == 0 ? double.NaN : (double)critical / d.Faults.Count)} <small>[{Charts.Pct(critCi.Lower)}, {Charts.Pct(critCi.Upper)}]</small>");
+        Card(body, "SDC-fault rate (95 %)", $"{Charts.Pct(all.SdcRate)} <small>[{Charts.Pct(all.SdcLower)}, {Charts.Pct(all.SdcUpper)}]</small>");
+        Card(body, $"critical (drop &gt; {Fmt(input.Tolerance)} pp)", $"{Charts.Pct(all.CriticalRate)} <small>[{Charts.Pct(all.CriticalLower)}, {Charts.Pct(all.CriticalUpper)}]</small>");
+        Card(body, "per-inference SDC rate", Charts.Pct(all.InferenceSdcRate));
         body.Append("</div>");
         body.Append(HtmlTable(t, 60));
         return new ReportSection("summary", "Campaign summary and settings",
-            "SDC: a faulty top-1 differs from the golden top-1 on at least one image. Drop: golden accuracy − faulty accuracy, in percentage points.",
+            "SDC-fault rate: the share of faults whose top-1 differs from golden on at least one image. Per-inference SDC rate: the share of (fault, image) inferences whose top-1 changed. Drop: golden accuracy − faulty accuracy, in percentage points. "
+            + "Rates: " + WebUtility.HtmlEncode(CampaignRates.Describe(all.Estimator)) + ".",
             body.ToString(), [t]);
     }
 
@@ -71,20 +72,14 @@ public static class ReportSections
         IReadOnlyList<string> order, double tolerance)
     {
         var t = new ChartTable(id, heading, key.ToLowerInvariant(), "faults", "sdc_faults", "sdc_rate", "sdc_lower", "sdc_upper",
-            "critical_faults", "critical_rate", "critical_lower", "critical_upper", "mean_drop_pp");
-        var groups = d.Faults.GroupBy(keyOf).ToDictionary(g => g.Key, g => g.ToArray());
-        foreach (var name in order)
-        {
-            var fs = groups[name];
-            int sdc = fs.Count(f => f.Sdc > 0), crit = fs.Count(f => d.Drop(f) > tolerance);
-            var s = Intervals.Wilson(sdc, fs.Length);
-            var c = Intervals.Wilson(crit, fs.Length);
-            t.Add(name, fs.Length, sdc, (double)sdc / fs.Length, s.Lower, s.Upper, crit, (double)crit / fs.Length, c.Lower, c.Upper, fs.Average(d.Drop));
-        }
-        string svg = Charts.IntervalBars(id, $"SDC-fault rate per {key.ToLowerInvariant()} (95 % Wilson interval)", "faults causing at least one SDC",
+            "critical_faults", "critical_rate", "critical_lower", "critical_upper", "mean_drop_pp", "estimator");
+        foreach (var r in CampaignRates.By(d, keyOf, tolerance, order))
+            t.Add(r.Key, r.Faults, r.SdcFaults, r.SdcRate, r.SdcLower, r.SdcUpper, r.CriticalFaults, r.CriticalRate, r.CriticalLower, r.CriticalUpper, r.MeanDropPp, r.Estimator);
+        string svg = Charts.IntervalBars(id, $"SDC-fault rate per {key.ToLowerInvariant()} (95 % interval)", "faults causing at least one SDC",
             t.Rows.Select(r => (string)r[0]!).ToArray(), t.Rows.Select(r => (double)r[3]!).ToArray(),
             t.Rows.Select(r => (double)r[4]!).ToArray(), t.Rows.Select(r => (double)r[5]!).ToArray());
-        return new ReportSection(id, heading, $"Bars: share of faults with at least one SDC; whiskers: 95 % Wilson intervals. The table adds critical faults (drop &gt; {Fmt(tolerance)} pp).",
+        return new ReportSection(id, heading, $"Bars: SDC-fault rate (faults with at least one SDC); whiskers: 95 % intervals. The table adds critical faults (drop &gt; {Fmt(tolerance)} pp). "
+            + "Rows inside one stratum are uniform samples (Wilson); rows spanning strata are weighted by stratum size (estimator = stratified).",
             svg + HtmlTable(t, 40), [t]);
     }
 
@@ -106,16 +101,15 @@ public static class ReportSections
 
     private static ReportSection CriticalCurve(CampaignData d)
     {
-        var t = new ChartTable("critical-vs-tolerance", "Critical fraction against tolerance", "tolerance_pp", "critical_faults", "faults", "fraction", "lower", "upper");
+        var t = new ChartTable("critical-vs-tolerance", "Critical fraction against tolerance", "tolerance_pp", "critical_faults", "faults", "fraction", "lower", "upper", "estimator");
         foreach (double tau in Tolerances)
         {
-            int k = d.Faults.Count(f => d.Drop(f) > tau);
-            var ci = Intervals.Wilson(k, d.Faults.Count);
-            t.Add(tau, k, d.Faults.Count, (double)k / d.Faults.Count, ci.Lower, ci.Upper);
+            var r = CampaignRates.Overall(d, tau);
+            t.Add(tau, r.CriticalFaults, r.Faults, r.CriticalRate, r.CriticalLower, r.CriticalUpper, r.Estimator);
         }
         var series = new Series("critical(τ)", t.Rows.Select(r => ((double)r[0]!, 100 * (double)r[3]!)).ToArray(),
             t.Rows.Select(r => (100 * (double)r[4]!, 100 * (double)r[5]!)).ToArray());
-        string svg = Charts.Lines("critical-vs-tolerance", "Critical-fault fraction against tolerance τ (band: 95 % Wilson)",
+        string svg = Charts.Lines("critical-vs-tolerance", "Critical-fault fraction against tolerance τ (band: 95 % interval)",
             "tolerance τ (percentage points of accuracy)", "faults with drop > τ (%)", [series], yMin: 0);
         return new ReportSection("critical-vs-tolerance", "Critical fraction against tolerance", "critical(τ): the fault drops accuracy by more than τ percentage points.", svg, [t]);
     }

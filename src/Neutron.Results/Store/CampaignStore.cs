@@ -7,9 +7,11 @@ using Microsoft.Data.Sqlite;
 
 namespace Neutron.Results.Store;
 
-public sealed class CampaignStore : IDisposable
+public sealed partial class CampaignStore : IDisposable
 {
-    public const int SchemaVersion = 1;
+    /// <summary>2: site metadata, stratum sizes and class names recorded with the campaign. Version 1 files open
+    /// (and are upgraded in place when writable; read-only, they read as having recorded none of these).</summary>
+    public const int SchemaVersion = 2;
 
     const string Schema = """
         CREATE TABLE IF NOT EXISTS campaigns(
@@ -31,6 +33,19 @@ public sealed class CampaignStore : IDisposable
         CREATE TABLE IF NOT EXISTS predictions(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, image INTEGER NOT NULL, top1 INTEGER NOT NULL,
             PRIMARY KEY(campaign, fault_index, image)) WITHOUT ROWID;
+        """ + SchemaAddedIn2;
+
+    const string SchemaAddedIn2 = """
+        CREATE TABLE IF NOT EXISTS sites(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), target TEXT NOT NULL, tensor TEXT NOT NULL, layer TEXT NOT NULL,
+            op_type TEXT NOT NULL, shape TEXT NOT NULL,
+            PRIMARY KEY(campaign, target, tensor)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS strata(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), name TEXT NOT NULL, size INTEGER NOT NULL CHECK(size > 0),
+            PRIMARY KEY(campaign, name)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS class_names(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), class INTEGER NOT NULL CHECK(class >= 0), name TEXT NOT NULL,
+            PRIMARY KEY(campaign, class)) WITHOUT ROWID;
         """;
 
     readonly SqliteConnection _connection;
@@ -57,12 +72,18 @@ public sealed class CampaignStore : IDisposable
             Execute(connection, "PRAGMA busy_timeout = 10000;");
             var store = new CampaignStore(full, connection);
             store.EnsureSchema(create);
+            if (store.HasCampaigns) store.QuickCheck();
             return store;
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 11 or 26)
+        {
+            connection.Dispose();
+            throw new StoreException($"'{path}' is not a readable campaign database: {e.Message}", "check the path; a campaign database is made by `neutron campaign`; a damaged one must be restored from a copy", e);
         }
         catch (SqliteException e)
         {
             connection.Dispose();
-            throw new StoreException($"'{path}' is not a readable campaign database: {e.Message}", "check the path; a campaign database is made by `neutron campaign`", e);
+            throw Explain(e, path);
         }
         catch
         {
@@ -86,34 +107,77 @@ public sealed class CampaignStore : IDisposable
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
+        else if (version == 1)
+        {
+            try
+            {
+                using var tx = _connection.BeginTransaction();
+                Execute(_connection, SchemaAddedIn2 + $"PRAGMA user_version = {SchemaVersion};", tx);
+                tx.Commit();
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == ReadOnly)
+            {
+                _readOnlyVersion1 = true; // read as recorded by version 1: no sites, strata or class names
+            }
+        }
         else if (version != SchemaVersion)
         {
             throw new StoreException(
                 version == 0 ? $"'{Path}' is an SQLite file but not a Neutron campaign database" : $"'{Path}' has schema version {version}; this neutron reads version {SchemaVersion}",
                 version == 0 ? "pass a campaign database made by `neutron campaign`, or a new file name" : "use the neutron version that made it, or start a new database");
         }
-        Execute(_connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+        if (!_readOnlyVersion1) Execute(_connection, "PRAGMA journal_mode = WAL;");
+        Execute(_connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
     }
+
+    const int ReadOnly = 8; // SQLITE_READONLY
+    bool _readOnlyVersion1;
+
+    bool HasCampaigns => (long)Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'campaigns';")! > 0;
 
     // ---- campaigns
 
-    public IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns()
+    public IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns() => Campaigns(null);
+
+    IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns(SqliteTransaction? tx)
     {
         var list = new List<(long, CampaignSettings)>();
-        using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created FROM campaigns ORDER BY id;");
+        using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created FROM campaigns ORDER BY id;", tx);
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
-            list.Add((r.GetInt64(0), new CampaignSettings
+            try { list.Add(ReadSettings(r)); }
+            catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+            {
+                throw new StoreException($"a campaign's settings in '{Path}' are damaged ({e.Message})", Damaged, e);
+            }
+        }
+        return list;
+    }
+
+    (long, CampaignSettings) ReadSettings(SqliteDataReader r)
+    {
+        {
+            return (r.GetInt64(0), new CampaignSettings
             {
                 ToolVersion = r.GetString(1), ModelPath = r.GetString(2), ModelSha256 = r.GetString(3), DataSpec = r.GetString(4),
                 Images = r.GetInt32(5), Format = r.GetString(6), Target = r.GetString(7), FaultModel = r.GetString(8),
                 Filters = r.GetString(9), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
                 Shard = r.GetString(13), PlanSize = r.GetInt64(14),
-                Created = DateTimeOffset.Parse(r.GetString(15), CultureInfo.InvariantCulture),
-            }));
+                Created = DateTimeOffset.TryParse(r.GetString(15), CultureInfo.InvariantCulture, DateTimeStyles.None, out var created) ? created
+                    : throw new StoreException($"campaign {r.GetInt64(0)} in '{Path}' has a damaged creation time", Damaged),
+            });
         }
-        return list;
+    }
+
+    /// <summary>A stored fault's text parsed; a damaged one is a storage error, not a model error.</summary>
+    public Neutron.Faults.Fault ParseFault(long index, string text)
+    {
+        try { return Neutron.Faults.Fault.Parse(text); }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new StoreException($"fault {index} in '{Path}' is damaged ('{(text.Length > 60 ? text[..60] + "…" : text)}')", Damaged, e);
+        }
     }
 
     public CampaignSettings Settings(long campaign) =>
@@ -124,19 +188,49 @@ public sealed class CampaignStore : IDisposable
     {
         var all = Campaigns();
         if (id is { } wanted)
-            return all.Any(c => c.Id == wanted) ? wanted : throw new StoreException($"'{Path}' has no campaign {wanted}", $"campaigns here: {string.Join(", ", all.Select(c => c.Id))}");
-        return all.Count switch
+        {
+            if (!all.Any(c => c.Id == wanted)) throw new StoreException($"'{Path}' has no campaign {wanted}", $"campaigns here: {string.Join(", ", all.Select(c => c.Id))}");
+            CheckCampaign(wanted);
+            return wanted;
+        }
+        long found = all.Count switch
         {
             1 => all[0].Id,
             0 => throw new StoreException($"'{Path}' holds no campaign", "run `neutron campaign ... --db FILE` first"),
             _ => throw new StoreException($"'{Path}' holds {all.Count} campaigns", $"pick one with --campaign ID ({string.Join(", ", all.Select(c => c.Id))})"),
         };
+        CheckCampaign(found);
+        return found;
     }
 
     /// <summary>Records a campaign and its whole fault list (this shard's part) in one transaction.</summary>
-    public long CreateCampaign(CampaignSettings settings, IReadOnlyList<(long Index, string Fault)> faults)
+    public long CreateCampaign(CampaignSettings settings, IReadOnlyList<(long Index, string Fault)> faults, CampaignDescription? description = null)
     {
         using var tx = _connection.BeginTransaction();
+        long id = InsertCampaign(settings, faults, description, tx);
+        tx.Commit();
+        return id;
+    }
+
+    /// <summary>The campaign of these settings (and shard) already in the file, or a new one recorded with its fault
+    /// list, decided in one write transaction: processes started together on one new file make one campaign. A file
+    /// holding a different campaign is refused.</summary>
+    public (long Id, bool Created) FindOrCreateCampaign(CampaignSettings settings, Func<IReadOnlyList<(long Index, string Fault)>> faults, CampaignDescription? description = null)
+    {
+        using var tx = _connection.BeginTransaction(); // BEGIN IMMEDIATE: the write lock is taken before reading
+        var all = Campaigns(tx);
+        foreach (var (id, existing) in all)
+            if (existing.SameCampaignAs(settings) && existing.Shard == settings.Shard) return (id, false);
+        if (all.Count > 0)
+            throw new StoreException($"'{Path}' already holds a different campaign ({all[^1].Settings.FirstDifference(settings)})",
+                $"continue it with `neutron resume --db {Path}`, or give this one another --db");
+        long created = InsertCampaign(settings, faults(), description, tx);
+        tx.Commit();
+        return (created, true);
+    }
+
+    long InsertCampaign(CampaignSettings settings, IReadOnlyList<(long Index, string Fault)> faults, CampaignDescription? description, SqliteTransaction tx)
+    {
         using var insert = Command("""
             INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created)
             VALUES($tool, $path, $sha, $data, $images, $format, $target, $model, $filters, $planner, $seed, $kernels, $shard, $size, $created) RETURNING id;
@@ -158,7 +252,7 @@ public sealed class CampaignStore : IDisposable
         insert.Parameters.AddWithValue("$created", settings.Created.ToString("O", CultureInfo.InvariantCulture));
         long id = (long)insert.ExecuteScalar()!;
         InsertFaults(id, faults, tx);
-        tx.Commit();
+        if (description is not null) InsertDescription(id, description, tx);
         return id;
     }
 
@@ -247,7 +341,25 @@ public sealed class CampaignStore : IDisposable
     public int WriteBatch(long campaign, IReadOnlyList<StoredOutcome> batch)
     {
         if (batch.Count == 0) return 0;
-        using var tx = _connection.BeginTransaction();
+        try { return WriteBatchOnce(campaign, batch); }
+        catch (SqliteException e) { throw Explain(e); }
+    }
+
+    int WriteBatchOnce(long campaign, IReadOnlyList<StoredOutcome> batch)
+    {
+        // On a full disk SQLite rolls the transaction back itself; disposing it must not replace that error with
+        // "cannot rollback - no transaction is active".
+        var tx = _connection.BeginTransaction();
+        try { return WriteBatchIn(campaign, batch, tx); }
+        finally
+        {
+            try { tx.Dispose(); }
+            catch (SqliteException) { }
+        }
+    }
+
+    int WriteBatchIn(long campaign, IReadOnlyList<StoredOutcome> batch, SqliteTransaction tx)
+    {
         using var outcome = Command("""
             INSERT OR IGNORE INTO outcomes(campaign, fault_index, images, golden_correct, faulty_correct, sdc, nonfinite, drop_pp)
             VALUES($c, $f, $n, $g, $y, $s, $x, $d);
