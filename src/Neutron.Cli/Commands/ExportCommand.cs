@@ -20,6 +20,9 @@ public static class ExportCommand
             var csvFile = parse.GetValue(csv);
             var jsonFile = parse.GetValue(json);
             if (csvFile is null && jsonFile is null) throw new UserError("say where to export", "add --csv OUT.csv or --json OUT.json");
+            foreach (var file in new[] { csvFile, jsonFile })
+                if (file?.Directory is { Exists: false } folder)
+                    throw new UserError($"cannot write '{file.FullName}': folder '{folder.FullName}' does not exist", "create the folder first, or write elsewhere", ExitCodes.Storage);
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             if (csvFile is not null) Console.Error.WriteLine($"{OutcomeExport.WriteCsv(store, id, csvFile.FullName):N0} faults → {csvFile.FullName}");

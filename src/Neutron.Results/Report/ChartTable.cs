@@ -35,7 +35,7 @@ public sealed class ChartTable(string name, string title, params string[] column
     {
         var sb = new StringBuilder();
         sb.AppendJoin(',', Columns.Select(Quote)).Append('\n');
-        foreach (var row in Rows) sb.AppendJoin(',', row.Select(v => Quote(Format(v)))).Append('\n');
+        foreach (var row in Rows) sb.AppendJoin(',', row.Select(v => Quote(v is string text ? Defuse(text) : Format(v)))).Append('\n');
         return sb.ToString();
     }
 
@@ -72,6 +72,10 @@ public sealed class ChartTable(string name, string title, params string[] column
         }
         return Encoding.UTF8.GetString(stream.ToArray());
     }
+
+    /// <summary>Text that a spreadsheet would run as a formula (a node named "=cmd|..." or "-1+2") gets a leading
+    /// apostrophe, which spreadsheets show as text (OWASP's advice for CSV injection). Numbers are not text here.</summary>
+    public static string Defuse(string s) => s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + s : s;
 
     private static string Quote(string s) =>
         s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

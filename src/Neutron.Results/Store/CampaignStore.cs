@@ -102,7 +102,7 @@ public sealed partial class CampaignStore : IDisposable
             // WAL: readers (summary, export) never block the writer; a killed writer loses only its open transaction.
             // Two processes may both find the file empty: the write transaction serialises them and IF NOT EXISTS
             // lets the second one's schema be a no-op.
-            Execute(_connection, "PRAGMA journal_mode = WAL;");
+            UseWal();
             using var tx = _connection.BeginTransaction();
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
@@ -126,8 +126,26 @@ public sealed partial class CampaignStore : IDisposable
                 version == 0 ? $"'{Path}' is an SQLite file but not a Neutron campaign database" : $"'{Path}' has schema version {version}; this neutron reads version {SchemaVersion}",
                 version == 0 ? "pass a campaign database made by `neutron campaign`, or a new file name" : "use the neutron version that made it, or start a new database");
         }
-        if (!_readOnlyVersion1) Execute(_connection, "PRAGMA journal_mode = WAL;");
+        if (!_readOnlyVersion1) UseWal();
         Execute(_connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    }
+
+    /// <summary>Switches to WAL. The switch takes an exclusive lock and SQLite does not wait for it (no busy handler),
+    /// so processes opening one new file together retry for a while instead of failing.</summary>
+    void UseWal()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Execute(_connection, "PRAGMA journal_mode = WAL;");
+                return;
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6 && attempt < 200)
+            {
+                Thread.Sleep(50);
+            }
+        }
     }
 
     const int ReadOnly = 8; // SQLITE_READONLY

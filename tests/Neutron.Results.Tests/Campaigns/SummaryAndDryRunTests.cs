@@ -14,7 +14,8 @@ public class SummaryAndDryRunTests
         Assert.True(exit == 0, err);
         var (sumExit, output, sumErr) = NeutronProcess.Run("summary", "--db", db);
         Assert.True(sumExit == 0, sumErr);
-        Assert.Contains("per node (weight and bias together)", output);
+        Assert.Contains("per layer (node: a Conv's weight and bias together", output);
+        Assert.Contains("per tensor", output);
         Assert.Contains("/conv1/Conv", output);
         Assert.Contains("* weighted by stratum sizes", output);
         var overall = output.Split('\n').Single(l => l.Contains("│ all "));
