@@ -42,7 +42,7 @@ public class HtmlReportTests
 
         // The critical curve falls with τ, and its CSV says so.
         var lines = File.ReadAllLines(Path.Combine(dir, "report_files", "critical-vs-tolerance.csv"));
-        Assert.Equal("tolerance_pp,critical_faults,faults,fraction,lower,upper", lines[0]);
+        Assert.Equal("tolerance_pp,critical_faults,faults,fraction,lower,upper,estimator", lines[0]);
         var counts = lines.Skip(1).Select(l => int.Parse(l.Split(',')[1])).ToArray();
         Assert.Equal(20, counts.Length);
         Assert.True(counts.Zip(counts.Skip(1)).All(p => p.First >= p.Second));

@@ -50,6 +50,6 @@ public class CampaignDataLoaderTests
         string path = StoreOf(SyntheticCampaign.Make(60), Directory.CreateTempSubdirectory("neutron-loader-").FullName, dropPredictions: true);
         using var store = CampaignStore.Open(path, create: false);
         var e = Assert.Throws<StoreException>(() => CampaignDataLoader.Load(store));
-        Assert.Contains("stored faulty predictions", e.Message);
+        Assert.Contains("changed predictions that do not match the outcomes' SDC counts", e.Message);
     }
 }

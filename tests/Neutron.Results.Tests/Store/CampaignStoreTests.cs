@@ -14,7 +14,7 @@ public class CampaignStoreTests
         Shard = shard, PlanSize = 6,
     };
 
-    static StoredOutcome Outcome(long index, int sdc) => new(index, 4, 3, 3 - sdc, sdc, 0, sdc == 0 ? [] : [(1, 7)]);
+    static StoredOutcome Outcome(long index, int sdc) => new(index, 4, 3, 3 - sdc, sdc, 0, Enumerable.Range(0, sdc).Select(i => (i, 7)).ToArray());
 
     static (long, string)[] Faults(params long[] indices) => indices.Select(i => (i, $"weight:w@{i}#30")).ToArray();
 
@@ -36,10 +36,10 @@ public class CampaignStoreTests
         using var dir = new TempDirectory();
         var settings = Settings() with { Seed = ulong.MaxValue - 3 };
         long id;
-        using (var store = CampaignStore.Open(dir.File("a.db"), create: true)) id = store.CreateCampaign(settings, Faults(0, 1, 2));
+        using (var store = CampaignStore.Open(dir.File("a.db"), create: true)) id = store.CreateCampaign(settings with { PlanSize = 3 }, Faults(0, 1, 2));
         using var again = CampaignStore.Open(dir.File("a.db"), create: false);
         var read = again.Settings(again.SingleCampaign());
-        Assert.True(read.SameCampaignAs(settings));
+        Assert.True(read.SameCampaignAs(settings with { PlanSize = 3 }));
         Assert.Equal(settings.Seed, read.Seed);
         Assert.Equal(settings.Created, read.Created);
         Assert.Equal(3, again.Faults(id).Count);
@@ -57,7 +57,7 @@ public class CampaignStoreTests
         var rows = store.Outcomes(id).ToList();
         Assert.Equal([0L, 1L, 2L], rows.Select(r => r.FaultIndex));
         Assert.Equal(0, rows[1].Sdc);
-        Assert.Equal([(0L, 1, 7), (2L, 1, 7)], store.Predictions(id));
+        Assert.Equal([(0L, 0, 7), (2L, 0, 7), (2L, 1, 7), (2L, 2, 7)], store.Predictions(id));
         Assert.Equal(new HashSet<long> { 0, 1, 2 }, store.CompletedFaults(id));
         Assert.Equal(25.0, rows[0].Drop);
     }
