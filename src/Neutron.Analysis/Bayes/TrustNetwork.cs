@@ -1,7 +1,11 @@
 // A small Bayesian network over one campaign: Layer → Faulty prediction ← (True class → Golden prediction).
-// Conditional tables are campaign counts plus a symmetric Dirichlet prior (posterior means); queries are answered
-// by exact enumeration over the few discrete variables, never by sampling. A fault occurs with probability p;
-// with 1 − p the output is the golden prediction. Counting only: no I/O, no intervals.
+// P(golden | true) is the campaign's fault-free confusion with a symmetric Dirichlet prior; a fault in layer l keeps
+// the golden prediction or changes it, with the change rate and destinations counted per (layer, true, golden)
+// over the campaign's (fault, image) trials. The faulty table is the fault-free one plus those changes, so both
+// share one prior and trust cannot rise with the fault probability through smoothing alone. P(layer) is the layer's
+// share of the fault space (a fault in memory or datapath strikes a layer as often as it holds bits), not the plan's
+// allocation. Tables are dense only in k × k (k classes) and sparse in what faults changed: a 1,000-class
+// campaign fits in tens of MB. Queries are exact; counting only: no I/O, no intervals.
 using Neutron.Analysis.Campaign;
 
 namespace Neutron.Analysis.Bayes;
@@ -11,138 +15,133 @@ public sealed record ClassTrust(int Class, double FaultProbability, double Trust
 
 public sealed class TrustNetwork
 {
-    // pLayer[l], pTrue[t], pGolden[t, g], pFaulty[l][t, g, f]
-    private readonly double[] pLayer;
-    private readonly double[] pTrue;
-    private readonly double[,] pGolden;
-    private readonly double[][,,] pFaulty;
+    readonly int k;
+    readonly double[] pTrue;
+    readonly double[] pGolden; // [t * k + g] = P(golden = g | true = t)
+    readonly double[] pLayer;
+    // Per layer: for each observed (true, golden) pair, P(change) · (P(dest = f | change) − [f = g]) as sparse deltas.
+    readonly List<(int True, int Output, double Delta)>[] deltas;
 
-    private TrustNetwork(IReadOnlyList<string> layers, int classCount, double[] pLayer, double[] pTrue, double[,] pGolden, double[][,,] pFaulty)
+    TrustNetwork(IReadOnlyList<string> layers, int k, double[] pTrue, double[] pGolden, double[] pLayer, List<(int, int, double)>[] deltas)
     {
         Layers = layers;
-        ClassCount = classCount;
-        this.pLayer = pLayer;
+        this.k = k;
         this.pTrue = pTrue;
         this.pGolden = pGolden;
-        this.pFaulty = pFaulty;
+        this.pLayer = pLayer;
+        this.deltas = deltas;
     }
 
     public IReadOnlyList<string> Layers { get; }
-    public int ClassCount { get; }
+    public int ClassCount => k;
+    /// <summary>The Dirichlet pseudo-count per cell used when none is given: one pseudo-observation per true class,
+    /// spread over the k classes (1/k per cell), so the prior weighs as much for 1,000 classes as for 10.</summary>
+    public static double DefaultAlpha(int classCount) => 1.0 / classCount;
 
-    /// <summary>
-    /// Builds the tables. P(layer) follows the campaign's fault counts per layer, which for an exhaustive or uniform
-    /// campaign is each layer's share of the fault space; every table gets <paramref name="alpha"/> pseudo-counts
-    /// per cell (0.5: Jeffreys-like; larger smooths rare (true, golden) pairs more).
-    /// </summary>
-    public static TrustNetwork Build(CampaignData data, double alpha = 0.5)
+    /// <summary>Builds the tables. <paramref name="alpha"/>: Dirichlet pseudo-count per cell of P(true) and
+    /// P(golden | true) (default <see cref="DefaultAlpha"/>). <paramref name="layerSizes"/>: each layer's size in the
+    /// fault space (default: the campaign's recorded layer sizes, else its fault counts per layer).</summary>
+    public static TrustNetwork Build(CampaignData data, double? alpha = null, IReadOnlyDictionary<string, double>? layerSizes = null)
     {
-        if (!(alpha > 0)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "the Dirichlet pseudo-count must be > 0");
-        if (data.Faults.Count == 0) throw new ArgumentException("the campaign has no faults", nameof(data));
         int k = data.ClassCount;
+        double a = alpha ?? DefaultAlpha(k);
+        if (!(a > 0) || double.IsInfinity(a)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "the Dirichlet pseudo-count must be > 0 and finite");
+        if (data.Faults.Count == 0) throw new ArgumentException("the campaign has no faults", nameof(data));
         var layers = data.Layers();
         var layerIndex = layers.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
 
-        var pairCount = new double[k, k]; // images per (true, golden)
-        for (int i = 0; i < data.ImageCount; i++) pairCount[data.Labels[i], data.GoldenTop1[i]]++;
-
         var trueCount = new double[k];
-        for (int t = 0; t < k; t++) for (int g = 0; g < k; g++) trueCount[t] += pairCount[t, g];
-        var pTrue = Normalize(trueCount, alpha);
-
-        var pGolden = new double[k, k];
+        var pairCount = new Dictionary<(int, int), double>();
+        for (int i = 0; i < data.ImageCount; i++)
+        {
+            trueCount[data.Labels[i]]++;
+            var key = (data.Labels[i], data.GoldenTop1[i]);
+            pairCount[key] = pairCount.GetValueOrDefault(key) + 1;
+        }
+        double images = data.ImageCount;
+        var pTrue = trueCount.Select(c => (c + a) / (images + a * k)).ToArray();
+        var pGolden = new double[(long)k * k];
         for (int t = 0; t < k; t++)
         {
-            double total = trueCount[t] + alpha * k;
-            for (int g = 0; g < k; g++) pGolden[t, g] = (pairCount[t, g] + alpha) / total;
+            double row = trueCount[t] + a * k;
+            for (int g = 0; g < k; g++) pGolden[(long)t * k + g] = a / row;
         }
+        foreach (var ((t, g), n) in pairCount) pGolden[(long)t * k + g] += n / (trueCount[t] + a * k);
 
-        var layerFaults = new double[layers.Count];
-        var counts = new double[layers.Count][,,];
-        for (int l = 0; l < layers.Count; l++) counts[l] = new double[k, k, k];
+        // Changes per layer and (true, golden): how many (fault, image) trials changed, and to what.
+        var faultsPerLayer = new double[layers.Count];
+        var changes = new Dictionary<(int Layer, int True, int Golden, int Output), double>();
         foreach (var f in data.Faults)
         {
             int l = layerIndex[f.Layer];
-            layerFaults[l]++;
-            var c = counts[l];
-            for (int t = 0; t < k; t++) for (int g = 0; g < k; g++) c[t, g, g] += pairCount[t, g];
+            faultsPerLayer[l]++;
             foreach (var ch in f.Changed)
             {
-                int t = data.Labels[ch.Image], g = data.GoldenTop1[ch.Image];
-                c[t, g, g]--;
-                c[t, g, ch.Top1]++;
+                var key = (l, data.Labels[ch.Image], data.GoldenTop1[ch.Image], ch.Top1);
+                changes[key] = changes.GetValueOrDefault(key) + 1;
             }
         }
-        var pLayer = Normalize(layerFaults, 0);
-        var pFaulty = new double[layers.Count][,,];
-        for (int l = 0; l < layers.Count; l++)
+        var deltas = new List<(int, int, double)>[layers.Count];
+        for (int l = 0; l < layers.Count; l++) deltas[l] = [];
+        foreach (var ((l, t, g, o), n) in changes)
         {
-            var c = counts[l];
-            var p = new double[k, k, k];
-            for (int t = 0; t < k; t++)
-                for (int g = 0; g < k; g++)
-                {
-                    double total = alpha * k;
-                    for (int f = 0; f < k; f++) total += c[t, g, f];
-                    for (int f = 0; f < k; f++) p[t, g, f] = (c[t, g, f] + alpha) / total;
-                }
-            pFaulty[l] = p;
+            // Weighted by P(golden = g | true = t) here, so a query only sums deltas: P(o | t, l) = P(golden = o | t) + Σ deltas.
+            double trials = faultsPerLayer[l] * pairCount[(t, g)];
+            double w = pGolden[(long)t * k + g] * n / trials;
+            deltas[l].Add((t, o, w));
+            deltas[l].Add((t, g, -w));
         }
-        return new TrustNetwork(layers, k, pLayer, pTrue, pGolden, pFaulty);
+
+        var size = new double[layers.Count];
+        for (int l = 0; l < layers.Count; l++)
+            size[l] = layerSizes?.GetValueOrDefault(layers[l]) ?? data.LayerSizes?.GetValueOrDefault(layers[l]) ?? faultsPerLayer[l];
+        double total = size.Sum();
+        var pLayer = size.Select(s => s / total).ToArray();
+        return new TrustNetwork(layers, k, pTrue, pGolden, pLayer, deltas);
     }
 
     public double LayerProbability(int layer) => pLayer[layer];
     public double TrueProbability(int cls) => pTrue[cls];
 
-    /// <summary>P(faulty prediction = f | true = t, layer = l) = Σ_g P(g | t) P(f | l, t, g).</summary>
+    /// <summary>P(faulty prediction = o | true = t, layer = l) for every o.</summary>
     public double[] PredictionGivenTrueAndLayer(int trueClass, int layer)
     {
-        var result = new double[ClassCount];
-        for (int g = 0; g < ClassCount; g++)
-            for (int f = 0; f < ClassCount; f++)
-                result[f] += pGolden[trueClass, g] * pFaulty[layer][trueClass, g, f];
+        var result = new double[k];
+        for (int o = 0; o < k; o++) result[o] = pGolden[(long)trueClass * k + o];
+        foreach (var (t, o, d) in deltas[layer]) if (t == trueClass) result[o] += d;
         return result;
     }
 
-    /// <summary>
-    /// P(output = o | true = t) when a fault occurs with probability p:
-    /// (1 − p) P(golden = o | t) + p Σ_l P(l) Σ_g P(g | t) P(o | l, t, g).
-    /// </summary>
-    public double OutputGivenTrue(int output, int trueClass, double faultProbability)
+    /// <summary>P(output = o | true = t) when a fault occurs with probability p, for every (t, o): (1 − p) P(golden = o | t)
+    /// + p Σ_l P(l) P(faulty = o | t, l). Row-major k × k.</summary>
+    public double[] OutputGivenTrue(double faultProbability)
     {
-        double clean = pGolden[trueClass, output];
-        double faulty = 0;
-        for (int l = 0; l < pLayer.Length; l++)
+        CheckProbability(faultProbability);
+        var m = (double[])pGolden.Clone(); // (1 − p)·golden + p·Σ_l P(l)·(golden + deltas_l) = golden + p·Σ_l P(l)·deltas_l
+        for (int l = 0; l < deltas.Length; l++)
         {
-            if (pLayer[l] == 0) continue;
-            double s = 0;
-            for (int g = 0; g < ClassCount; g++) s += pGolden[trueClass, g] * pFaulty[l][trueClass, g, output];
-            faulty += pLayer[l] * s;
+            double w = faultProbability * pLayer[l];
+            if (w == 0) continue;
+            foreach (var (t, o, d) in deltas[l]) m[(long)t * k + o] += w * d;
         }
-        return (1 - faultProbability) * clean + faultProbability * faulty;
+        return m;
     }
 
     /// <summary>Trustworthiness of output class c: P(true = c | output = c), by Bayes over all true classes.</summary>
-    public ClassTrust Trust(int cls, double faultProbability)
+    public ClassTrust Trust(int cls, double faultProbability) => TrustAll(faultProbability)[cls];
+
+    public IReadOnlyList<ClassTrust> TrustAll(double faultProbability)
     {
-        if (!(faultProbability >= 0 && faultProbability <= 1))
-            throw new ArgumentOutOfRangeException(nameof(faultProbability), faultProbability, "a probability must lie in [0, 1]");
-        double joint = 0, evidence = 0;
-        for (int t = 0; t < ClassCount; t++)
-        {
-            double j = pTrue[t] * OutputGivenTrue(cls, t, faultProbability);
-            evidence += j;
-            if (t == cls) joint = j;
-        }
-        return new ClassTrust(cls, faultProbability, evidence > 0 ? joint / evidence : double.NaN, evidence);
+        var m = OutputGivenTrue(faultProbability);
+        var evidence = new double[k];
+        for (int t = 0; t < k; t++)
+            for (int o = 0; o < k; o++) evidence[o] += pTrue[t] * m[(long)t * k + o];
+        return Enumerable.Range(0, k).Select(c =>
+            new ClassTrust(c, faultProbability, evidence[c] > 0 ? pTrue[c] * m[(long)c * k + c] / evidence[c] : double.NaN, evidence[c])).ToArray();
     }
 
-    public IReadOnlyList<ClassTrust> TrustAll(double faultProbability) =>
-        Enumerable.Range(0, ClassCount).Select(c => Trust(c, faultProbability)).ToArray();
-
-    private static double[] Normalize(double[] counts, double alpha)
+    static void CheckProbability(double p)
     {
-        double total = counts.Sum() + alpha * counts.Length;
-        return counts.Select(c => (c + alpha) / total).ToArray();
+        if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), p, "a probability must lie in [0, 1]");
     }
 }

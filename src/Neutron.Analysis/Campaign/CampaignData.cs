@@ -72,6 +72,9 @@ public sealed class CampaignData
     /// <summary>Each stratum's size in the fault space (its weight), as recorded when the campaign started; null
     /// when unknown (then rates over several strata are unweighted and say so).</summary>
     public IReadOnlyDictionary<string, long>? StratumSizes { get; init; }
+    /// <summary>Each layer's size in the campaign's fault space (elements of its faulted tensors), for analyses that
+    /// weight layers by how often a fault strikes them; null when the campaign did not record its sites.</summary>
+    public IReadOnlyDictionary<string, double>? LayerSizes { get; init; }
 
     /// <summary>The same campaign with class names (e.g. a taxonomy's, when the store recorded none).</summary>
     public CampaignData WithClassNames(IReadOnlyList<string> names)
@@ -79,7 +82,7 @@ public sealed class CampaignData
         if (names.Count != ClassCount) throw new ArgumentException($"{names.Count} class names for {ClassCount} classes", nameof(names));
         return new CampaignData(ClassCount, Labels, GoldenTop1, Faults, Settings)
         {
-            ClassNames = names, Stratification = Stratification, StratumSizes = StratumSizes,
+            ClassNames = names, Stratification = Stratification, StratumSizes = StratumSizes, LayerSizes = LayerSizes,
         };
     }
 

@@ -14,25 +14,28 @@ public static class TrustCommand
     {
         var db = new Option<FileInfo>("--db") { Description = "campaign database (SQLite)", Required = true };
         var p = new Option<double>("--fault-probability") { Description = "probability that a fault occurred during an inference", DefaultValueFactory = _ => 0.5 };
-        var alpha = new Option<double>("--prior") { Description = "Dirichlet pseudo-count per table cell", DefaultValueFactory = _ => 0.5 };
+        var alpha = new Option<double?>("--prior") { Description = "Dirichlet pseudo-count per cell of P(true) and P(golden | true) (default 1/classes: one pseudo-observation per row)" };
         var campaign = new Option<long?>("--campaign") { Description = "campaign id when the database holds several" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
         var command = new Command("trust", "Per-class trustworthiness P(true = c | output = c) when a fault occurs with probability p") { db, p, alpha, campaign, json };
         command.SetAction(parse =>
         {
             double probability = CheckProbability(parse.GetValue(p));
-            double prior = parse.GetValue(alpha);
-            if (!(prior > 0)) throw new UserError($"--prior {prior} must be > 0", "use e.g. 0.5 (Jeffreys-like) or 1 (Laplace)");
+            double? given = parse.GetValue(alpha);
+            if (given is { } g && !(g > 0 && double.IsFinite(g))) throw new UserError($"--prior {g.ToString(CultureInfo.InvariantCulture)} must be a finite number > 0", "leave it out for 1/classes, or e.g. 0.5 (Jeffreys-like)");
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
             var data = CampaignDataLoader.Load(store, parse.GetValue(campaign), s => Campaigns.CampaignHost.Rebuild(s));
             if (data.Faults.Count == 0) throw new UserError($"the campaign in '{store.Path}' has no outcomes yet", "run or resume the campaign first", ExitCodes.Storage);
+            double prior = given ?? TrustNetwork.DefaultAlpha(data.ClassCount);
             var net = TrustNetwork.Build(data, prior);
+            var atP = net.TrustAll(probability);
+            var clean = net.TrustAll(0);
             var rows = Enumerable.Range(0, data.ClassCount).Select(c => new
             {
                 cls = data.ClassName(c),
-                trust = net.Trust(c, probability).Trust,
-                faultFree = net.Trust(c, 0).Trust,
-                pOutput = net.Trust(c, probability).OutputProbability,
+                trust = atP[c].Trust,
+                faultFree = clean[c].Trust,
+                pOutput = atP[c].OutputProbability,
             }).ToArray();
             if (parse.GetValue(json))
             {

@@ -166,29 +166,29 @@ public static class ReportSections
     private static ReportSection Trust(CampaignData d, double faultProbability)
     {
         var net = TrustNetwork.Build(d);
-        double[] ps = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+        double[] ps = [.. new double[] { 0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1 }.Append(faultProbability).Distinct().Order()];
+        var byP = ps.Select(p => net.TrustAll(p)).ToArray();
         var t = new ChartTable("trust", "Per-class trustworthiness P(true = c | output = c)", "class", "fault_probability", "trust", "p_output");
-        var series = new List<Series>();
         for (int c = 0; c < d.ClassCount; c++)
-        {
-            var pts = new List<(double, double)>();
-            foreach (double p in ps.Append(faultProbability).Distinct().Order())
-            {
-                var tr = net.Trust(c, p);
-                t.Add(d.ClassName(c), p, tr.Trust, tr.OutputProbability);
-                pts.Add((p, tr.Trust));
-            }
-            series.Add(new Series(d.ClassName(c), [.. pts]));
-        }
-        string svg = Charts.Lines("trust", "Trustworthiness of each output class against the probability that a fault occurred",
-            "probability p that a fault occurred (one fault, layer as in the campaign)", "P(true = c | output = c)", series, yMax: 1);
-        var at = new ChartTable("trust-at-p", $"Trust at p = {Fmt(faultProbability)}", "class", "trust", "p_output");
-        foreach (var tr in net.TrustAll(faultProbability)) at.Add(d.ClassName(tr.Class), Math.Round(tr.Trust, 4), Math.Round(tr.OutputProbability, 4));
+            for (int i = 0; i < ps.Length; i++) t.Add(d.ClassName(c), ps[i], byP[i][c].Trust, byP[i][c].OutputProbability);
+        // A chart of 1,000 lines says nothing: draw the classes whose trust falls most from p = 0 to p = 1.
+        const int drawn = 12;
+        var classes = Enumerable.Range(0, d.ClassCount).OrderByDescending(c => Fall(byP[0][c].Trust, byP[^1][c].Trust)).ThenBy(c => c).Take(drawn).Order().ToArray();
+        var series = classes.Select(c => new Series(d.ClassName(c), ps.Select((p, i) => (p, byP[i][c].Trust)).ToArray())).ToList();
+        string svg = Charts.Lines("trust", d.ClassCount > drawn ? $"Trustworthiness against fault probability: the {drawn} classes that lose most" : "Trustworthiness of each output class against the probability that a fault occurred",
+            "probability p that a fault occurred (one fault, in a layer chosen by its share of the fault space)", "P(true = c | output = c)", series, yMax: 1);
+        var at = new ChartTable("trust-at-p", $"Trust at p = {Fmt(faultProbability)}", "class", "trust", "trust_fault_free", "p_output");
+        var atP = net.TrustAll(faultProbability);
+        foreach (var tr in atP.OrderBy(x => double.IsNaN(x.Trust) ? 2 : x.Trust))
+            at.Add(d.ClassName(tr.Class), Math.Round(tr.Trust, 4), Math.Round(byP[0][tr.Class].Trust, 4), Math.Round(tr.OutputProbability, 4));
         return new ReportSection("trust", "Per-class trustworthiness (Bayesian network)",
-            "Layer → faulty prediction ← (true class → golden prediction); tables are campaign counts with a Dirichlet(0.5) prior, queried by exact enumeration. " +
-            "With probability 1 − p the network is fault-free; with p one fault hits a layer chosen as often as the campaign hit it.",
-            svg + HtmlTable(at, 50), [t, at]);
+            "Layer → faulty prediction ← (true class → golden prediction). P(golden | true) is the fault-free confusion with a Dirichlet prior of one pseudo-observation per class row; " +
+            "a fault in a layer changes the golden prediction as often, and to the classes, that the campaign observed. With probability 1 − p the network is fault-free; " +
+            "with p one fault strikes a layer chosen by its share of the fault space. Table: least trustworthy first.",
+            svg + HtmlTable(at, 30), [t, at]);
     }
+
+    private static double Fall(double before, double after) => double.IsNaN(before) || double.IsNaN(after) ? -1 : before - after;
 
     private static ReportSection Ber(Analysis.Ber.BerResult ber)
     {

@@ -76,11 +76,31 @@ public static class CampaignDataLoader
             ["created"] = settings.Created.ToString("u", CultureInfo.InvariantCulture),
             ["outcomes stored"] = settings.PlanSize == 0 ? $"{faults.Count} (adaptive plan: open-ended, stopped by its rule)" : $"{faults.Count} of {settings.PlanSize} planned faults",
         };
+        // A layer's size: the elements of the tensors the campaign faulted in it (bit ranges are the same for all).
+        var elements = description.Sites.GroupBy(x => (x.Target, x.Tensor)).ToDictionary(g => g.Key, g => Elements(g.First().Shape));
+        Dictionary<string, double>? layerSizes = description.Sites.Count == 0 ? null : faults
+            .Select(f => (f.Layer, Key: (f.Target, f.Tensor))).Distinct()
+            .GroupBy(x => x.Layer, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(x => elements.GetValueOrDefault(x.Key, 0)), StringComparer.Ordinal);
+        if (layerSizes is not null && layerSizes.Values.Any(v => v <= 0)) layerSizes = null;
         return new CampaignData(classes, golden.Select(g => g.Label).ToArray(), golden.Select(g => g.Top1).ToArray(), faults, meta)
         {
             ClassNames = description.ClassNames.Count == classes ? description.ClassNames : [],
             Stratification = per,
             StratumSizes = per == Stratification.None || description.StratumSizes.Count == 0 ? null : description.StratumSizes,
+            LayerSizes = layerSizes,
         };
+    }
+
+    /// <summary>Elements of a shape written "[a,b,c]"; 0 when it cannot be read.</summary>
+    static double Elements(string shape)
+    {
+        double n = 1;
+        foreach (var part in shape.Trim('[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out long d) || d < 0) return 0;
+            n *= d;
+        }
+        return n;
     }
 }
