@@ -1,6 +1,9 @@
 // A class taxonomy: output classes → groups → supergroups, some supergroups flagged safety-critical (YAML file,
-// format in samples/taxonomy-fashion-mnist.yaml). Parsing and validation only; the SCM analysis that uses it is
-// SafetyCriticalMisclassification.cs. Every class must sit in exactly one group, every group in one supergroup.
+// format in samples/taxonomy-fashion-mnist.yaml). Classes are listed by name (`classes:`), read from a names file
+// (`classes_file:`, one per line, relative to the taxonomy) or only counted (`class_count:`, names = indices); a group
+// member is a class name or an index range `idx:A-B`, so a 1,000-class taxonomy is a few lines. Parsing and
+// validation only; the SCM analysis that uses it is SafetyCriticalMisclassification.cs. Every class must sit in
+// exactly one group, every group in one supergroup.
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -38,18 +41,20 @@ public sealed class ClassTaxonomy
 
     /// <summary>
     /// A safety-critical misclassification: the true class lies in a safety-critical supergroup and the prediction
-    /// lies in another supergroup (a pedestrian seen as background; a coat seen as a shirt is not one).
+    /// leaves the true class's group, whether to another group of that supergroup (a closed shoe seen as an open one,
+    /// a stop sign as a speed limit) or out of it (a pedestrian seen as background). Confusions within one group
+    /// (two speed limits) and of classes outside safety-critical supergroups are not SCMs.
     /// </summary>
     public bool IsScm(int trueClass, int predicted) =>
-        IsCriticalClass(trueClass) && supergroupOf[predicted] != supergroupOf[trueClass];
+        trueClass != predicted && IsCriticalClass(trueClass) && groupOf[predicted] != groupOf[trueClass];
 
     public static ClassTaxonomy Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"taxonomy file '{path}' not found", path);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
-    public static ClassTaxonomy Parse(string yaml, string name = "taxonomy")
+    public static ClassTaxonomy Parse(string yaml, string name = "taxonomy", string? folder = null)
     {
         TaxonomyFile file;
         try
@@ -61,6 +66,20 @@ public sealed class ClassTaxonomy
         {
             // YamlDotNet reports duplicate keys and type mismatches here, with a line and column.
             throw new TaxonomyException($"{name}: {e.Start}: {(e.InnerException ?? e).Message}");
+        }
+        int given = (file.Classes is null ? 0 : 1) + (file.ClassesFile is null ? 0 : 1) + (file.ClassCount is null ? 0 : 1);
+        if (given != 1)
+            throw new TaxonomyException($"{name}: give the classes once: 'classes' (names in output order), 'classes_file' (one name per line) or 'class_count'");
+        if (file.ClassesFile is { } namesFile)
+        {
+            string namesPath = Path.Combine(folder ?? ".", namesFile);
+            if (!File.Exists(namesPath)) throw new TaxonomyException($"{name}: classes_file '{namesPath}' not found");
+            file.Classes = File.ReadAllLines(namesPath).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        }
+        if (file.ClassCount is { } count)
+        {
+            if (count is < 2 or > 1_000_000) throw new TaxonomyException($"{name}: class_count {count} must lie in 2..1,000,000");
+            file.Classes = Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         }
         if (file.Classes is not { Count: >= 2 })
             throw new TaxonomyException($"{name}: 'classes' must list the model's output classes in order (at least two)");
@@ -92,16 +111,28 @@ public sealed class ClassTaxonomy
                     throw new TaxonomyException($"{name}: group '{gName}' appears in more than one supergroup");
                 int g = groups.Count;
                 groups.Add(gName);
-                foreach (var cls in members ?? [])
-                {
-                    if (!index.TryGetValue(cls, out int c))
-                        throw new TaxonomyException($"{name}: group '{gName}' names class '{cls}', which is not under 'classes'");
-                    if (groupOf[c] >= 0)
-                        throw new TaxonomyException($"{name}: class '{cls}' is repeated: it is in group '{groups[groupOf[c]]}' and in group '{gName}'");
-                    groupOf[c] = g;
-                    supergroupOf[c] = s;
-                }
+                foreach (var member in members ?? [])
+                    foreach (int c in Members(member, gName))
+                    {
+                        if (groupOf[c] >= 0)
+                            throw new TaxonomyException($"{name}: class '{classes[c]}' is repeated: it is in group '{groups[groupOf[c]]}' and in group '{gName}'");
+                        groupOf[c] = g;
+                        supergroupOf[c] = s;
+                    }
             }
+        }
+        IEnumerable<int> Members(string member, string group)
+        {
+            if (index.TryGetValue(member, out int c)) return [c];
+            if (member.StartsWith("idx:", StringComparison.Ordinal))
+            {
+                var ends = member[4..].Split('-', StringSplitOptions.TrimEntries);
+                if (ends.Length is 1 or 2 && int.TryParse(ends[0], System.Globalization.CultureInfo.InvariantCulture, out int lo)
+                    && int.TryParse(ends[^1], System.Globalization.CultureInfo.InvariantCulture, out int hi) && 0 <= lo && lo <= hi && hi < classes.Length)
+                    return Enumerable.Range(lo, hi - lo + 1);
+                throw new TaxonomyException($"{name}: group '{group}' has range '{member}'; write idx:A-B with 0 ≤ A ≤ B < {classes.Length}");
+            }
+            throw new TaxonomyException($"{name}: group '{group}' names class '{member}', which is not under 'classes'");
         }
         for (int c = 0; c < classes.Length; c++)
             if (groupOf[c] < 0)
@@ -122,6 +153,8 @@ public sealed class ClassTaxonomy
     private sealed class TaxonomyFile
     {
         public List<string>? Classes { get; set; }
+        public string? ClassesFile { get; set; }
+        public int? ClassCount { get; set; }
         public Dictionary<string, SupergroupEntry?>? Supergroups { get; set; }
     }
 

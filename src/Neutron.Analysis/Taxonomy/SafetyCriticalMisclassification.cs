@@ -1,6 +1,7 @@
 // Safety-critical misclassification (SCM) rates: over (fault, image) pairs, how often faulty inference is right,
 // an SCM, or a harmless misclassification; split by whether the golden model got the image right, beside the
-// golden model's own rates. Truth is the dataset label. Counts only; intervals come from Statistics.
+// golden model's own rates. Two rates per row: per trial, and as a share of misclassifications (TensorFI+'s, so SCM
+// and non-SCM add up to 100 %). Truth is the dataset label. Counts only; intervals come from Statistics.
 using Neutron.Analysis.Campaign;
 
 namespace Neutron.Analysis.Taxonomy;
@@ -12,6 +13,11 @@ public sealed record ScmRow(string Scope, long Trials, long Correct, long Scm, l
     public double ScmProbability => Trials == 0 ? double.NaN : (double)Scm / Trials;
     public double NonScmProbability => Trials == 0 ? double.NaN : (double)NonScm / Trials;
     public double CorrectProbability => Trials == 0 ? double.NaN : (double)Correct / Trials;
+    /// <summary>Misclassified trials (SCM + non-SCM).</summary>
+    public long Misclassified => Scm + NonScm;
+    /// <summary>TensorFI+'s SCM rate: the share of misclassifications that are safety-critical (with the non-SCM
+    /// share it adds up to 100 %).</summary>
+    public double ScmShareOfMisclassifications => Misclassified == 0 ? double.NaN : (double)Scm / Misclassified;
 }
 
 public static class SafetyCriticalMisclassification

@@ -148,18 +148,20 @@ public static class ReportSections
     private static ReportSection Scm(CampaignData d, ClassTaxonomy taxonomy)
     {
         var rows = SafetyCriticalMisclassification.Analyze(d, taxonomy);
-        var t = new ChartTable("scm", "Safety-critical misclassification", "scope", "trials", "correct", "scm", "non_scm",
-            "p_scm", "p_scm_lower", "p_scm_upper", "p_non_scm", "p_non_scm_lower", "p_non_scm_upper");
+        var t = new ChartTable("scm", "Safety-critical misclassification", "scope", "trials", "correct", "misclassified", "scm", "non_scm",
+            "scm_share_of_misclassifications", "scm_share_lower", "scm_share_upper", "p_scm_per_trial", "p_scm_lower", "p_scm_upper", "p_non_scm_per_trial");
         foreach (var r in rows)
         {
+            var m = Intervals.Wilson(r.Scm, r.Misclassified);
             var s = Intervals.Wilson(r.Scm, r.Trials);
-            var n = Intervals.Wilson(r.NonScm, r.Trials);
-            t.Add(r.Scope, r.Trials, r.Correct, r.Scm, r.NonScm, r.ScmProbability, s.Lower, s.Upper, r.NonScmProbability, n.Lower, n.Upper);
+            t.Add(r.Scope, r.Trials, r.Correct, r.Misclassified, r.Scm, r.NonScm, r.ScmShareOfMisclassifications, m.Lower, m.Upper,
+                r.ScmProbability, s.Lower, s.Upper, r.NonScmProbability);
         }
         var critical = Enumerable.Range(0, taxonomy.Supergroups.Count).Where(i => taxonomy.SupergroupIsCritical[i]).Select(i => taxonomy.Supergroups[i]);
         return new ReportSection("scm", "Safety-critical misclassification (SCM)",
-            $"An SCM: the true class is in a safety-critical supergroup ({WebUtility.HtmlEncode(string.Join(", ", critical))}) and the prediction leaves that supergroup. " +
-            "Trials are (fault, image) pairs for faulty inference, images for the golden model; intervals are 95 % Wilson.",
+            $"An SCM: the true class is in a safety-critical supergroup ({WebUtility.HtmlEncode(string.Join(", ", critical))}) and the prediction leaves the true class's group. " +
+            "Trials are (fault, image) pairs for faulty inference, images for the golden model. scm_share_of_misclassifications is the share of misclassified trials that are SCMs (TensorFI+'s SCM rate; with the non-SCM share it makes 100 %); " +
+            "p_scm_per_trial is per inference. Intervals are 95 % Wilson (trials of one fault are not independent: read them as indicative).",
             HtmlTable(t, 10), [t]);
     }
 

@@ -30,4 +30,57 @@ public class SafetyCriticalMisclassificationTests
         var e = Assert.Throws<TaxonomyException>(() => SafetyCriticalMisclassification.Analyze(HandMade.ThreeClasses(), four));
         Assert.Contains("4 classes", e.Message);
     }
+
+    [Fact]
+    public void LeavingTheGroupInsideACriticalSupergroupIsAnScm()
+    {
+        // Footwear is critical with two groups: an ankle boot seen as a sandal leaves its group (SCM); seen as a
+        // sneaker it stays in its group (not an SCM).
+        var shoes = ClassTaxonomy.Parse("classes: [sandal, sneaker, boot, bag]\nsupergroups:\n  footwear:\n    safety_critical: true\n    groups:\n"
+            + "      open: [sandal]\n      closed: [sneaker, boot]\n  other:\n    groups:\n      bags: [bag]\n");
+        Assert.True(shoes.IsScm(2, 0));
+        Assert.False(shoes.IsScm(2, 1));
+        Assert.True(shoes.IsScm(2, 3));
+        Assert.False(shoes.IsScm(3, 0)); // bags are not critical
+        Assert.False(shoes.IsScm(2, 2));
+    }
+
+    [Fact]
+    public void ScmAndNonScmSharesOfMisclassificationsAddUpToOne()
+    {
+        var rows = SafetyCriticalMisclassification.Analyze(HandMade.ThreeClasses(), Abc);
+        foreach (var r in rows.Where(r => r.Misclassified > 0))
+            Assert.Equal(1.0, r.ScmShareOfMisclassifications + (double)r.NonScm / r.Misclassified, 12);
+        Assert.Equal(1.0 / 3, rows.Single(r => r.Scope == "faulty | golden right").ScmShareOfMisclassifications, 12);
+    }
+
+    [Fact]
+    public void ThousandClassTaxonomyIsAFewLines()
+    {
+        var t = ClassTaxonomy.Parse("class_count: 1000\nsupergroups:\n  animals:\n    safety_critical: true\n    groups:\n      dogs: [idx:151-268]\n      other-animals: [idx:0-150, idx:269-397]\n"
+            + "  things:\n    groups:\n      objects: [idx:398-999]\n");
+        Assert.Equal(1000, t.ClassCount);
+        Assert.True(t.IsScm(200, 100));  // a dog seen as another animal
+        Assert.False(t.IsScm(200, 201)); // a dog seen as another dog
+        Assert.True(t.IsScm(200, 500));
+        Assert.False(t.IsScm(500, 200));
+        var gap = Assert.Throws<TaxonomyException>(() => ClassTaxonomy.Parse("class_count: 10\nsupergroups:\n  s:\n    safety_critical: true\n    groups:\n      g: [idx:0-8]\n"));
+        Assert.Contains("'9' is missing", gap.Message);
+        Assert.Throws<TaxonomyException>(() => ClassTaxonomy.Parse("class_count: 10\nsupergroups:\n  s:\n    safety_critical: true\n    groups:\n      g: [idx:0-10]\n"));
+    }
+
+    [Fact]
+    public void ClassNamesComeFromAFileBesideTheTaxonomy()
+    {
+        string dir = Directory.CreateTempSubdirectory("neutron-taxonomy-").FullName;
+        try
+        {
+            File.WriteAllLines(Path.Combine(dir, "names.txt"), ["cat", "dog", "car"]);
+            File.WriteAllText(Path.Combine(dir, "t.yaml"), "classes_file: names.txt\nsupergroups:\n  animals:\n    safety_critical: true\n    groups:\n      pets: [cat, dog]\n  things:\n    groups:\n      vehicles: [idx:2]\n");
+            var t = ClassTaxonomy.Load(Path.Combine(dir, "t.yaml"));
+            Assert.Equal(["cat", "dog", "car"], t.Classes);
+            Assert.True(t.IsScm(0, 2));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
