@@ -75,6 +75,12 @@ public sealed class CampaignData
     /// <summary>Each layer's size in the campaign's fault space (elements of its faulted tensors), for analyses that
     /// weight layers by how often a fault strikes them; null when the campaign did not record its sites.</summary>
     public IReadOnlyDictionary<string, double>? LayerSizes { get; init; }
+    /// <summary>Bits of every stored weight of the model in the campaign's format (the memory a FIT figure applies
+    /// to); null when the campaign did not record its sites.</summary>
+    public long? StoredWeightBits { get; init; }
+    /// <summary>True when the campaign's faults are single-bit flips drawn from every bit of every stored weight, so
+    /// its critical rate is P(critical | one upset in weight memory).</summary>
+    public bool CoversWeightMemory { get; init; }
 
     /// <summary>The same campaign with class names (e.g. a taxonomy's, when the store recorded none).</summary>
     public CampaignData WithClassNames(IReadOnlyList<string> names)
@@ -83,6 +89,7 @@ public sealed class CampaignData
         return new CampaignData(ClassCount, Labels, GoldenTop1, Faults, Settings)
         {
             ClassNames = names, Stratification = Stratification, StratumSizes = StratumSizes, LayerSizes = LayerSizes,
+            StoredWeightBits = StoredWeightBits, CoversWeightMemory = CoversWeightMemory,
         };
     }
 

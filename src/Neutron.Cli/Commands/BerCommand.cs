@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Neutron.Analysis.Ber;
+using Neutron.Cli.Options;
 using Neutron.Engine.Data;
 using Neutron.Engine.Onnx;
 using Neutron.Faults.Formats;
@@ -26,16 +27,25 @@ public static class BerCommand
         var format = new Option<string>("--format") { Description = "how weights are stored: fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
         var tensors = new Option<string?>("--tensors") { Description = "glob on weight tensor names (default: every weight)" };
         var tolerance = new Option<double>("--tolerance") { Description = "accuracy drop (pp) that makes a sampled model critical", DefaultValueFactory = _ => 1.0 };
-        var fit = new Option<double?>("--fit-per-mbit") { Description = "raw upset rate of the memory in FIT per Mbit (2^20 bits)" };
+        var fit = new Option<double?>("--fit-per-mbit") { Description = "raw upset rate of the memory in FIT per Mbit (2^20 bits); P(critical | one upset) comes from a whole-weight-space flip campaign in --db when there is one, else from the single-flip samples" };
+        var fitTarget = new Option<double>("--fit-target") { Description = "FIT the model's critical failures must stay below (ISO 26262 ASIL D: 10)", DefaultValueFactory = _ => FitEstimate.AsilDTarget };
         var db = new Option<FileInfo?>("--db") { Description = "store the sweep in this database (the report draws it)" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
         var command = new Command("ber", "Accuracy under a bit-error rate: every stored weight bit flips with probability p")
-            { model, data, rates, samples, images, seed, format, tensors, tolerance, fit, db, json };
+            { model, data, rates, samples, images, seed, format, tensors, tolerance, fit, fitTarget, db, json };
         command.SetAction(parse =>
         {
             var rateList = ParseRates(parse.GetValue(rates)!);
             int n = parse.GetValue(samples);
             if (n < 1) throw new UserError($"--samples {n} must be ≥ 1", "e.g. --samples 100");
+            int imageCount = parse.GetValue(images);
+            if (imageCount < 1) throw new UserError($"--images {imageCount} must be ≥ 1", "e.g. --images 1000");
+            double tau = Tolerances.Check(parse.GetValue(tolerance), "--tolerance");
+            double? fitPerMbit = parse.GetValue(fit);
+            if (fitPerMbit is { } fv && !(fv >= 0 && double.IsFinite(fv)))
+                throw new UserError($"--fit-per-mbit {fv.ToString(CultureInfo.InvariantCulture)} must be a finite number ≥ 0", "e.g. --fit-per-mbit 1000 (a typical SRAM figure at sea level)");
+            double target = parse.GetValue(fitTarget);
+            if (!(target > 0 && double.IsFinite(target))) throw new UserError($"--fit-target {target.ToString(CultureInfo.InvariantCulture)} must be a finite number > 0", "e.g. --fit-target 10 (ASIL D)");
             NumberFormat fmt;
             try { fmt = NumberFormat.Parse(parse.GetValue(format)!); }
             catch (FormatException e) { throw new UserError(e.Message, "use fp32, fp16, bf16, int8 or fxpW.F"); }
@@ -43,26 +53,26 @@ public static class BerCommand
             var onnx = OnnxReader.Load(modelPath);
             string spec = parse.GetValue(data)!;
             LabeledData labeled;
-            try { labeled = DataSpec.Load(spec, new DataOptions { Limit = parse.GetValue(images) }); }
+            try { labeled = DataSpec.Load(spec, new DataOptions { Limit = imageCount }); }
             catch (ArgumentException e) { throw new UserError(e.Message, "see `neutron campaign --help` for the data notation"); }
             var options = new BerOptions
             {
-                Rates = rateList, Samples = n, Seed = parse.GetValue(seed), Format = fmt, Tolerance = parse.GetValue(tolerance),
+                Rates = rateList, Samples = n, Seed = parse.GetValue(seed), Format = fmt, Tolerance = tau,
                 Filter = parse.GetValue(tensors) is { } glob ? new SiteFilter { Name = glob } : SiteFilter.All,
             };
             BitErrorRateMonteCarlo mc;
             try { mc = new BitErrorRateMonteCarlo(onnx, new EvaluationSet(labeled.Images, labeled.Labels), options); }
             catch (ArgumentException e) when (e is not ArgumentOutOfRangeException) { throw new UserError(e.Message, "check --tensors against `neutron inspect MODEL`"); }
-            var progress = new Progress<(int Done, int Total)>(p => { if (!parse.GetValue(json)) Console.Error.Write($"\r{p.Done}/{p.Total} samples"); });
-            var result = mc.Run(progress);
-            if (!parse.GetValue(json)) Console.Error.WriteLine();
-            var fitEstimate = parse.GetValue(fit) is { } f ? FitEstimate.From(result, f) : null;
+            var result = mc.Run(Campaigns.ProgressLines.Create("samples", quiet: parse.GetValue(json)));
+            FitEstimate? fitEstimate = null;
             if (parse.GetValue(db) is { } dbFile)
             {
                 using var store = CampaignStore.Open(dbFile.FullName, create: true);
                 BerTable.Write(store, result, modelPath, spec, fmt.Name, options.Seed);
+                if (fitPerMbit is { } f && parse.GetValue(tensors) is null) fitEstimate = FromCampaign(store, Campaigns.CampaignHost.Sha256(modelPath), fmt.Name, f, tau);
             }
-            Print(result, fitEstimate, parse.GetValue(json));
+            if (fitPerMbit is { } perMbit) fitEstimate ??= FitEstimate.From(result, perMbit);
+            Print(result, fitEstimate, target, parse.GetValue(json));
             return 0;
         });
         return command;
@@ -81,7 +91,23 @@ public static class BerCommand
         return [.. rates.Distinct().Order()];
     }
 
-    private static void Print(BerResult r, FitEstimate? fit, bool json)
+    /// <summary>P(critical | one upset) from a single-flip campaign over every weight bit of this model and format in the
+    /// same database, weighted as summary weights it; null when the database holds none.</summary>
+    static FitEstimate? FromCampaign(CampaignStore store, string sha, string format, double fitPerMbit, double tau)
+    {
+        foreach (var (id, s) in store.Campaigns())
+        {
+            if (s.ModelSha256 != sha || s.Format != format) continue;
+            var d = CampaignDataLoader.Load(store, id, settings => Campaigns.CampaignHost.Rebuild(settings));
+            if (!d.CoversWeightMemory || d.StoredWeightBits is not { } bits || d.Faults.Count == 0) continue;
+            var r = Neutron.Analysis.Campaign.CampaignRates.Overall(d, tau);
+            return FitEstimate.From(bits, fitPerMbit, r.CriticalRate, new Neutron.Analysis.Statistics.Interval(r.CriticalLower, r.CriticalUpper), r.Faults,
+                string.Create(CultureInfo.InvariantCulture, $"campaign {id}: {r.CriticalFaults:N0} critical of {r.Faults:N0} single-bit weight faults ({r.Estimator} 95 %)"));
+        }
+        return null;
+    }
+
+    private static void Print(BerResult r, FitEstimate? fit, double target, bool json)
     {
         if (json)
         {
@@ -91,10 +117,12 @@ public static class BerCommand
                 points = r.Points,
                 fit = fit is null ? null : new
                 {
-                    fitPerMbit = fit.FitPerMbit, mbit = fit.Mbit, upsetFit = fit.UpsetFit, singleFlipSamples = fit.SingleFlipSamples,
+                    fitPerMbit = fit.FitPerMbit, mbit = fit.Mbit, upsetFit = fit.UpsetFit, source = fit.Source, trials = fit.Trials,
                     criticalShare = double.IsNaN(fit.CriticalShare) ? (double?)null : fit.CriticalShare,
                     criticalShareLower = fit.CriticalShareInterval.Lower, criticalShareUpper = fit.CriticalShareInterval.Upper,
+                    criticalFitUpper = fit.CriticalFitUpper,
                     criticalFit = double.IsNaN(fit.CriticalFit) ? (double?)null : fit.CriticalFit,
+                    target, verdict = fit.Verdict(target),
                 },
             };
             Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
@@ -108,9 +136,16 @@ public static class BerCommand
         if (fit is not null)
         {
             Console.WriteLine(string.Create(ci, $"memory: {fit.Mbit:0.###} Mbit × {fit.FitPerMbit} FIT/Mbit = {fit.UpsetFit:0.####} FIT of upsets"));
-            Console.WriteLine(fit.SingleFlipSamples == 0
-                ? "critical FIT: no sampled model had exactly one flip; add a rate near 1 / total bits"
-                : string.Create(ci, $"critical FIT ≈ {fit.CriticalFit:0.####} (P(critical | one upset) = {fit.CriticalShare:P1} [{fit.CriticalShareInterval.Lower:P1}, {fit.CriticalShareInterval.Upper:P1}] from {fit.SingleFlipSamples} single-flip samples)"));
+            Console.WriteLine(fit.Trials == 0
+                ? "critical FIT: no evidence: no sampled model had exactly one flip and --db holds no single-fault weight campaign; run `neutron campaign` into that --db, or add a rate near 1 / total bits"
+                : string.Create(ci, $"critical FIT ≤ {fit.CriticalFitUpper:0.####} (95 % upper bound; estimate {fit.CriticalFit:0.####}; P(critical | one upset) = {fit.CriticalShare:P2} [{fit.CriticalShareInterval.Lower:P2}, {fit.CriticalShareInterval.Upper:P2}] from {fit.Source})"));
+            if (fit.Trials > 0)
+                Console.WriteLine(string.Create(ci, $"target {target} FIT: {fit.Verdict(target)}") + fit.Verdict(target) switch
+                {
+                    "meets" => " (even the upper bound is below it)",
+                    "fails" => " (even the lower bound is above it)",
+                    _ => " (the interval straddles it: inject more faults to decide)",
+                });
         }
     }
 }

@@ -89,7 +89,16 @@ public static class CampaignDataLoader
             Stratification = per,
             StratumSizes = per == Stratification.None || description.StratumSizes.Count == 0 ? null : description.StratumSizes,
             LayerSizes = layerSizes,
+            StoredWeightBits = description.Sites.Count == 0 ? null : (long)description.Sites.Where(x => x.Target == "weight").Sum(x => Elements(x.Shape)) * Width(settings.Format),
+            CoversWeightMemory = settings.Target == "weights" && settings.FaultModel == "flip"
+                && settings.Filters == $"layer=;op=;bits=0-{Width(settings.Format) - 1}",
         };
+    }
+
+    static int Width(string format)
+    {
+        try { return Neutron.Faults.Formats.NumberFormat.Parse(format).Width; }
+        catch (Exception e) when (e is FormatException or ArgumentException or Neutron.Faults.FaultException) { return 0; }
     }
 
     /// <summary>Elements of a shape written "[a,b,c]"; 0 when it cannot be read.</summary>
