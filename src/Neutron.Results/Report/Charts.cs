@@ -20,7 +20,7 @@ public static class Charts
         const double left = 200, right = 30, top = 30, rowH = 22, bottom = 40;
         double height = top + Math.Max(1, labels.Count) * rowH + bottom;
         var svg = new Svg(name, title, Width, height);
-        svg.Text(left, 18, title, weight: "bold", size: 13);
+        svg.Text(8, 18, title, weight: "bold", size: 13);
         double max = Math.Max(1e-9, upper.Concat(values).DefaultIfEmpty(0).Max());
         max = max > 0.5 ? 1 : Math.Min(1, NiceCeil(max));
         var x = new Scale(0, max, left, Width - right);
@@ -45,7 +45,7 @@ public static class Charts
     {
         const double left = 70, right = 20, top = 34, bottom = 60, height = 320;
         var svg = new Svg(name, title, Width, height);
-        svg.Text(left, 18, title, weight: "bold", size: 13);
+        svg.Text(8, 18, title, weight: "bold", size: 13);
         double max = Math.Max(1, values.DefaultIfEmpty(0).Max());
         var y = new Scale(0, NiceCeil(max), height - bottom, top);
         foreach (double t in y.Ticks())
@@ -73,7 +73,7 @@ public static class Charts
     {
         const double left = 70, right = 150, top = 34, bottom = 50, height = 340;
         var svg = new Svg(name, title, Width, height);
-        svg.Text(left, 18, title, weight: "bold", size: 13);
+        svg.Text(8, 18, title, weight: "bold", size: 13);
         var xs = series.SelectMany(s => s.Points.Select(p => p.X)).Where(v => !logX || v > 0).DefaultIfEmpty(logX ? 1 : 0).ToArray();
         var ys = series.SelectMany(s => s.Points.Select(p => p.Y).Concat(s.Band?.SelectMany(b => new[] { b.Lower, b.Upper }) ?? []))
             .Where(double.IsFinite).DefaultIfEmpty(0).ToArray();

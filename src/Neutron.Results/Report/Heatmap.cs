@@ -12,7 +12,7 @@ public static class Heatmap
         double width = Math.Max(560, left + columns.Count * cell + right);
         double height = top + rows.Count * cell + bottom;
         var svg = new Svg(name, title, width, height);
-        svg.Text(left, 18, title, weight: "bold", size: 13);
+        svg.Text(8, 18, title, weight: "bold", size: 13);
         for (int c = 0; c < columns.Count; c++)
             svg.Text(left + c * cell + cell / 2, top - 8, Charts.Shorten(columns[c], 10), anchor: "middle", size: 10, rotate: -30);
         for (int r = 0; r < rows.Count; r++)

@@ -62,6 +62,9 @@ public static class HtmlReport
         th{background:#f0f2f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
         .cards{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0 12px}.card{border:1px solid #e1e4e8;border-radius:6px;padding:8px 14px;min-width:150px}
         .card .label{font-size:11px;color:#666;text-transform:uppercase;letter-spacing:.03em}.card .value{font-size:20px;margin-top:2px}
-        .card small{font-size:11px;color:#666}.note{font-size:12px;color:#666}footer{font-size:11px;color:#888;text-align:center;padding:18px}
+        .card small{font-size:11px;color:#666}.card .note{margin-top:2px}
+        .badge{display:inline-block;margin-top:6px;padding:2px 10px;border-radius:10px;font-size:12px;font-weight:600;color:#fff;background:#888}
+        .badge.meets{background:#2f8f4e}.badge.fails{background:#c0392b}.badge.undecided{background:#b8860b}
+        ul.verdict{font-size:13px;color:#333;max-width:1000px}.note{font-size:12px;color:#666}footer{font-size:11px;color:#888;text-align:center;padding:18px}
         """;
 }

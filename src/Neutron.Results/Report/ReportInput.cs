@@ -15,5 +15,13 @@ public sealed record ReportInput(CampaignData Campaign)
     /// <summary>Tolerance (pp) for per-layer and per-bit critical fractions.</summary>
     public double Tolerance { get; init; } = 1.0;
     public string Title { get; init; } = "Neutron fault-injection report";
+    /// <summary>Raw upset rate of the weight memory (FIT per 2^20 bits), for the FIT verdict; null: no FIT.</summary>
+    public double? FitPerMbit { get; init; }
+    /// <summary>FIT the model's critical failures must stay below (ISO 26262 ASIL D: 10).</summary>
+    public double FitTarget { get; init; } = Analysis.Ber.FitEstimate.AsilDTarget;
+    /// <summary>Largest acceptable critical-fault rate (a share), for the verdict; null: none stated.</summary>
+    public double? CriticalTarget { get; init; }
+    /// <summary>Section ids to leave out (e.g. "trust", "sink-classes").</summary>
+    public IReadOnlySet<string> Skip { get; init; } = new HashSet<string>();
     public DateTimeOffset? Generated { get; init; }
 }

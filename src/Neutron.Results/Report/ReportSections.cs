@@ -18,23 +18,30 @@ public static class ReportSections
 {
     public static readonly double[] Tolerances = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5, 10];
 
+    /// <summary>Section ids in page order; `report --skip` takes these.</summary>
+    public static readonly string[] Ids = ["verdict", "summary", "per-layer", "per-bit", "drop-histogram", "critical-vs-tolerance", "sink-classes", "scm", "trust", "ber-curve"];
+
     public static IReadOnlyList<ReportSection> Build(ReportInput input)
     {
         var d = input.Campaign;
-        var sections = new List<ReportSection> { Summary(input) };
-        if (d.Faults.Count > 0)
+        var sections = new List<ReportSection>();
+        void Add(string id, Func<ReportSection> build) { if (!input.Skip.Contains(id)) sections.Add(build()); }
+        bool any = d.Faults.Count > 0;
+        if (any) Add("verdict", () => ReportVerdict.Build(input));
+        Add("summary", () => Summary(input));
+        if (any)
         {
-            sections.Add(Grouped(d, "per-layer", "Vulnerability per layer", "Layer", f => f.Layer, d.Layers(), input.Tolerance));
+            Add("per-layer", () => Grouped(d, "per-layer", "Vulnerability per layer", "Layer", f => f.Layer, d.Layers(), input.Tolerance));
             var bits = d.Faults.Select(f => f.Bit).Distinct().OrderByDescending(b => b).ToArray();
-            sections.Add(Grouped(d, "per-bit", "Vulnerability per bit", "Bit", f => f.Bit.ToString(CultureInfo.InvariantCulture),
+            Add("per-bit", () => Grouped(d, "per-bit", "Vulnerability per bit", "Bit", f => f.Bit.ToString(CultureInfo.InvariantCulture),
                 bits.Select(b => b.ToString(CultureInfo.InvariantCulture)).ToArray(), input.Tolerance));
-            sections.Add(DropHistogram(d));
-            sections.Add(CriticalCurve(d));
-            sections.Add(Sinks(d));
-            if (input.Taxonomy is { } taxonomy) sections.Add(Scm(d, taxonomy));
-            sections.Add(Trust(d, input.FaultProbability));
+            Add("drop-histogram", () => DropHistogram(d));
+            Add("critical-vs-tolerance", () => CriticalCurve(d));
+            Add("sink-classes", () => Sinks(d));
+            if (input.Taxonomy is { } taxonomy) Add("scm", () => Scm(d, taxonomy));
+            Add("trust", () => Trust(d, input.FaultProbability));
         }
-        if (input.Ber is { } ber) sections.Add(Ber(ber));
+        if (input.Ber is { } ber) Add("ber-curve", () => Ber(ber));
         return sections;
     }
 
@@ -223,7 +230,7 @@ public static class ReportSections
     public static string HtmlTable(ChartTable t, int maxRows)
     {
         var sb = new StringBuilder("<table><thead><tr>");
-        foreach (var c in t.Columns) sb.Append("<th>").Append(WebUtility.HtmlEncode(c)).Append("</th>");
+        foreach (var c in t.Columns) sb.Append("<th title=\"").Append(WebUtility.HtmlEncode(c)).Append("\">").Append(WebUtility.HtmlEncode(ColumnTitles.Of(c))).Append("</th>");
         sb.Append("</tr></thead><tbody>");
         foreach (var row in t.Rows.Take(maxRows))
         {

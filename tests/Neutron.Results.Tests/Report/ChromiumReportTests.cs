@@ -49,6 +49,13 @@ public class ChromiumReportTests(ITestOutputHelper output)
         Assert.True(File.Exists(shot) && new FileInfo(shot).Length > 20_000, $"no usable screenshot at {shot}");
         output.WriteLine($"screenshot: {shot}");
 
+        // The first screen as a reader sees it (docs/report-first-screen.png is this picture: set
+        // NEUTRON_DOCS_SCREENSHOT=docs/report-first-screen.png to refresh it).
+        string first = Path.Combine(dir, "first-screen.png");
+        Run(dir, $"--screenshot={first} --window-size=1200,900 --hide-scrollbars", html);
+        Assert.True(File.Exists(first) && new FileInfo(first).Length > 20_000, $"no usable first-screen screenshot at {first}");
+        if (Environment.GetEnvironmentVariable("NEUTRON_DOCS_SCREENSHOT") is { Length: > 0 } docs) File.Copy(first, docs, overwrite: true);
+
         // 2. A probed copy: every chart laid out with a non-zero box and drawn shapes.
         string probed = Path.Combine(dir, "probed.html");
         File.WriteAllText(probed, File.ReadAllText(html).Replace("</body>", Probe + "</body>", StringComparison.Ordinal));

@@ -11,10 +11,28 @@ public class HtmlReportTests
 
     internal static (string Html, IReadOnlyList<string> Exports) WriteFull(string dir)
     {
-        var input = new ReportInput(SyntheticCampaign.Make()) { Taxonomy = ClassTaxonomy.Load(TaxonomyPath()), Ber = SyntheticCampaign.Ber() };
+        var campaign = SyntheticCampaign.Make();
+        campaign = new Neutron.Analysis.Campaign.CampaignData(campaign.ClassCount, campaign.Labels, campaign.GoldenTop1, campaign.Faults, campaign.Settings)
+        {
+            ClassNames = campaign.ClassNames, CoversWeightMemory = true, StoredWeightBits = 1_974_592,
+        };
+        var input = new ReportInput(campaign)
+        {
+            Taxonomy = ClassTaxonomy.Load(TaxonomyPath()), Ber = SyntheticCampaign.Ber(), CriticalTarget = 0.01, FitPerMbit = 1000,
+        };
         string html = Path.Combine(dir, "report.html");
         var exports = HtmlReport.Write(input, html);
         return (html, exports);
+    }
+
+    [Fact]
+    public void SkippedSectionsAreLeftOut()
+    {
+        var input = new ReportInput(SyntheticCampaign.Make()) { Skip = new HashSet<string> { "trust", "sink-classes" } };
+        var ids = ReportSections.Build(input).Select(s => s.Id).ToArray();
+        Assert.DoesNotContain("trust", ids);
+        Assert.DoesNotContain("sink-classes", ids);
+        Assert.Contains("per-bit", ids);
     }
 
     [Fact]
@@ -39,6 +57,15 @@ public class HtmlReportTests
         }
         Assert.Contains(Path.Combine(dir, "report_files", "scm.csv"), exports);
         Assert.Contains("Safety-critical misclassification", html);
+        // The first screen states the verdict against the targets given, FIT included, with readable column names.
+        Assert.True(html.IndexOf("<h2>Verdict</h2>", StringComparison.Ordinal) < html.IndexOf("<h2>Campaign summary", StringComparison.Ordinal));
+        Assert.Contains("critical FIT (95 % upper bound)", html);
+        Assert.Contains("target &lt; 10 FIT", html);
+        Assert.Matches("class=\"badge (meets|fails|undecided)\"", html);
+        Assert.Contains(">SDC-fault rate, 95 % lower<", html);
+        var verdict = File.ReadAllLines(Path.Combine(dir, "report_files", "verdict.csv"));
+        Assert.StartsWith("measure,value,lower_95,upper_95,target,verdict,meaning", verdict[0]);
+        Assert.Contains(verdict, l => l.StartsWith("critical FIT,", StringComparison.Ordinal));
 
         // The critical curve falls with τ, and its CSV says so.
         var lines = File.ReadAllLines(Path.Combine(dir, "report_files", "critical-vs-tolerance.csv"));
