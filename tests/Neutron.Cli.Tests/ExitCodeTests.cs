@@ -27,6 +27,14 @@ public class ExitCodeTests
     [InlineData(new[] { "eval", "MODEL", "--data", "npy:a,b", "--batch", "0" }, "--batch 0")]
     [InlineData(new[] { "eval", "MODEL", "--data", "npy:a,b", "--batch", "many" }, "many")]
     [InlineData(new[] { "eval", "MODEL", "--data", "idx:/nowhere", "--mean", "zero" }, "'zero' is not a number")]
+    [InlineData(new[] { "train", "--arch", "lenet5", "--data", "idx:/nowhere", "--out", "/tmp/never.onnx", "--lr", "NaN" }, "--lr NaN")]
+    [InlineData(new[] { "train", "--arch", "lenet5", "--data", "idx:/nowhere", "--out", "/tmp/never.onnx", "--limit", "0" }, "--limit 0")]
+    [InlineData(new[] { "ber", "MODEL", "--data", "idx:/nowhere", "--images", "0" }, "--images 0")]
+    [InlineData(new[] { "ber", "MODEL", "--data", "idx:/nowhere", "--fit-per-mbit", "-5" }, "--fit-per-mbit -5")]
+    [InlineData(new[] { "campaign", "MODEL", "--data", "idx:/nowhere", "--images", "-1" }, "--images -1")]
+    [InlineData(new[] { "summary", "--db", "/nowhere.db", "--tolerance", "-5" }, "--tolerance -5")]
+    [InlineData(new[] { "summary", "--db", "/nowhere.db", "--tolerance", "nan" }, "'nan' is not a finite number")]
+    [InlineData(new[] { "report", "--db", "/nowhere.db", "--skip", "charts" }, "'charts' is not a section")]
     public void Usage_errors_exit_2(string[] args, string expected)
     {
         var r = CliHarness.Run(args.Select(a => a == "MODEL" ? Lenet5 : a).ToArray());

@@ -27,11 +27,11 @@ public static class SummaryCommand
         var command = new Command("summary", "Per-layer and per-bit vulnerability tables of a campaign") { db, campaign, tolerance, modelPath, json };
         command.SetAction(parse =>
         {
+            double[] taus = Tolerances.Parse(parse.GetValue(tolerance), "--tolerance");
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var s = store.Settings(id);
             var d = CampaignDataLoader.Load(store, id, settings => CampaignHost.Rebuild(settings, parse.GetValue(modelPath)?.FullName));
-            double[] taus = Tolerances.Parse(parse.GetValue(tolerance), "--tolerance");
             double tau = taus.Length > 0 ? taus[0] : PlanSpecTolerance(s.Planner) ?? 1.0;
             var results = new Results(d, tau, taus);
 

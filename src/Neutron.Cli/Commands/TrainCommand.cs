@@ -51,6 +51,11 @@ public static class TrainCommand
         {
             Parallelism.MaxThreads = Math.Max(1, parse.GetValue(threads));
             string dataText = parse.GetValue(data)!;
+            if (parse.GetValue(limit) < 1) throw new UserError($"--limit {parse.GetValue(limit)} must be ≥ 1", "e.g. --limit 10000, or leave it out to train on every image");
+            if (parse.GetValue(lr) is { } rate0 && !(rate0 > 0 && float.IsFinite(rate0)))
+                throw new UserError($"--lr {rate0.ToString(CultureInfo.InvariantCulture)} must be a finite number > 0", "e.g. --lr 0.05 (sgd) or --lr 0.001 (adam)");
+            if (!(parse.GetValue(weightDecay) >= 0 && float.IsFinite(parse.GetValue(weightDecay))))
+                throw new UserError($"--weight-decay {parse.GetValue(weightDecay).ToString(CultureInfo.InvariantCulture)} must be a finite number ≥ 0", "e.g. --weight-decay 5e-4");
             var train = Load(dataText, parse.GetValue(limit));
             string? testText = parse.GetValue(test) ?? DefaultTest(dataText);
             var testSet = testText is null ? null : Load(testText, int.MaxValue);
@@ -176,6 +181,9 @@ public static class TrainCommand
                 Console.WriteLine($"after:  test accuracy under one held-out fault in {listFormat.Name}: {after}; {Drop(after, clean)}");
             }
             var outFile = parse.GetValue(output)!;
+            if (reports.Any(r => !double.IsFinite(r.Loss)) || net.Model.Initializers.Values.Any(t => t.IsFloating && !AllFinite(t.Floats)))
+                throw new UserError($"training diverged (loss {reports[^1].Loss.ToString(CultureInfo.InvariantCulture)}): weights are not finite, nothing written to {outFile.FullName}",
+                    "lower --lr (e.g. by 10×), or use --optimizer adam", ExitCodes.ModelOrData);
             OnnxWriter.Save(net.Model, outFile.FullName);
             var last = reports[^1];
             Console.WriteLine($"wrote {outFile.FullName}: train accuracy {last.Accuracy:P2}" +
@@ -183,6 +191,12 @@ public static class TrainCommand
             return 0;
         });
         return command;
+    }
+
+    static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values) if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     /// <summary>Fault maps for before/after figures come from another seed than training's, so they are held out.</summary>
