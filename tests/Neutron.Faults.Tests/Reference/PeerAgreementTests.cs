@@ -1,4 +1,4 @@
-// Peer agreement (issue 4): replaying ../shared/peer/*.csv — faults measured by PyTorchFI on PyTorch 1.13 — gives
+// Peer agreement: replaying ../shared/peer/*.csv — faults measured by PyTorchFI on PyTorch 1.13 — gives
 // the same `sdc` and `faulty_correct` per fault on ≥ 99.9 % of faults. Every difference is listed with its
 // explanation; the only acceptable one is a near tie between the top two logits (within float rounding).
 // The plain runner re-runs the whole network per fault, which is slow on a shared 2-core machine, so by default

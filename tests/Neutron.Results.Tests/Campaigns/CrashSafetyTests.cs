@@ -1,4 +1,4 @@
-// Crash safety (issue 4): the campaign process is SIGKILLed at 20 seeded random moments and resumed each time; the
+// Crash safety: the campaign process is SIGKILLed at 20 seeded random moments and resumed each time; the
 // final database must equal an uninterrupted run's, with no fault lost or counted twice. Small plan, 100 images,
 // two faults per transaction, so kills land between, and inside, many commits.
 using System.Diagnostics;

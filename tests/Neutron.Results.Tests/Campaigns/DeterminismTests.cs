@@ -1,4 +1,4 @@
-// Determinism (issue 4): same seed → identical outcomes with 1 vs 2 threads, and with 1 shard vs 3 shards merged.
+// Determinism: same seed → identical outcomes with 1 vs 2 threads, and with 1 shard vs 3 shards merged.
 namespace Neutron.Results.Tests.Campaigns;
 
 public class DeterminismTests
