@@ -9,12 +9,13 @@ namespace Neutron.Results.Store;
 
 public sealed class CampaignStore : IDisposable
 {
-    public const int SchemaVersion = 1;
+    // 2: campaigns.datapath (version 1 files are migrated when opened; their activations ran in `format`).
+    public const int SchemaVersion = 2;
 
     const string Schema = """
         CREATE TABLE IF NOT EXISTS campaigns(
             id INTEGER PRIMARY KEY, tool_version TEXT NOT NULL, model_path TEXT NOT NULL, model_sha256 TEXT NOT NULL,
-            data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, target TEXT NOT NULL,
+            data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, datapath TEXT NOT NULL, target TEXT NOT NULL,
             fault_model TEXT NOT NULL, filters TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
             kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size INTEGER NOT NULL, created TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS faults(
@@ -86,6 +87,10 @@ public sealed class CampaignStore : IDisposable
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
+        else if (version == 1)
+        {
+            Migrate();
+        }
         else if (version != SchemaVersion)
         {
             throw new StoreException(
@@ -95,12 +100,22 @@ public sealed class CampaignStore : IDisposable
         Execute(_connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
     }
 
+    // Version 1 → 2: the datapath column, set to each campaign's format (version 1 computed activations in it).
+    // The write transaction takes the lock first, so of two processes opening the file at once one migrates.
+    void Migrate()
+    {
+        using var tx = _connection.BeginTransaction(deferred: false);
+        if ((long)Scalar("PRAGMA user_version;", tx)! == 1)
+            Execute(_connection, $"ALTER TABLE campaigns ADD COLUMN datapath TEXT NOT NULL DEFAULT ''; UPDATE campaigns SET datapath = format; PRAGMA user_version = {SchemaVersion};", tx);
+        tx.Commit();
+    }
+
     // ---- campaigns
 
     public IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns()
     {
         var list = new List<(long, CampaignSettings)>();
-        using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created FROM campaigns ORDER BY id;");
+        using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created, datapath FROM campaigns ORDER BY id;");
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
@@ -109,7 +124,7 @@ public sealed class CampaignStore : IDisposable
                 ToolVersion = r.GetString(1), ModelPath = r.GetString(2), ModelSha256 = r.GetString(3), DataSpec = r.GetString(4),
                 Images = r.GetInt32(5), Format = r.GetString(6), Target = r.GetString(7), FaultModel = r.GetString(8),
                 Filters = r.GetString(9), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
-                Shard = r.GetString(13), PlanSize = r.GetInt64(14),
+                Shard = r.GetString(13), PlanSize = r.GetInt64(14), Datapath = r.GetString(16),
                 Created = DateTimeOffset.Parse(r.GetString(15), CultureInfo.InvariantCulture),
             }));
         }
@@ -138,8 +153,8 @@ public sealed class CampaignStore : IDisposable
     {
         using var tx = _connection.BeginTransaction();
         using var insert = Command("""
-            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created)
-            VALUES($tool, $path, $sha, $data, $images, $format, $target, $model, $filters, $planner, $seed, $kernels, $shard, $size, $created) RETURNING id;
+            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, datapath, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created)
+            VALUES($tool, $path, $sha, $data, $images, $format, $datapath, $target, $model, $filters, $planner, $seed, $kernels, $shard, $size, $created) RETURNING id;
             """, tx);
         insert.Parameters.AddWithValue("$tool", settings.ToolVersion);
         insert.Parameters.AddWithValue("$path", settings.ModelPath);
@@ -147,6 +162,7 @@ public sealed class CampaignStore : IDisposable
         insert.Parameters.AddWithValue("$data", settings.DataSpec);
         insert.Parameters.AddWithValue("$images", settings.Images);
         insert.Parameters.AddWithValue("$format", settings.Format);
+        insert.Parameters.AddWithValue("$datapath", settings.Datapath);
         insert.Parameters.AddWithValue("$target", settings.Target);
         insert.Parameters.AddWithValue("$model", settings.FaultModel);
         insert.Parameters.AddWithValue("$filters", settings.Filters);
@@ -345,9 +361,9 @@ public sealed class CampaignStore : IDisposable
         return cmd;
     }
 
-    object? Scalar(string sql)
+    object? Scalar(string sql, SqliteTransaction? tx = null)
     {
-        using var cmd = Command(sql);
+        using var cmd = Command(sql, tx);
         return cmd.ExecuteScalar();
     }
 
