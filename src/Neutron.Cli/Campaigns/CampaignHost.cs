@@ -7,6 +7,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Neutron.Analysis.Statistics;
 using Neutron.Engine.Data;
+using Neutron.Engine.Execution;
 using Neutron.Engine.Onnx;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
@@ -56,12 +57,13 @@ public static class CampaignHost
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    /// <summary>The model's fault sites in a format, without data or a golden run (for --dry-run).</summary>
-    public static SiteCatalog LoadSites(string modelPath, NumberFormat format)
+    /// <summary>The model's fault sites, weights stored in format and activations in datapath, without data or a
+    /// golden run (for --dry-run).</summary>
+    public static SiteCatalog LoadSites(string modelPath, NumberFormat format, NumberFormat datapath)
     {
         if (!File.Exists(modelPath))
             throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
-        return SiteCatalog.Discover(OnnxReader.Load(modelPath), format);
+        return SiteCatalog.Discover(new InferenceSession(OnnxReader.Load(modelPath)), format, datapath);
     }
 
     /// <summary>A campaign's fault space rebuilt from its stored target, fault model and filters ("layer=G;op=T;bits=LO-HI").</summary>
@@ -77,7 +79,7 @@ public static class CampaignHost
     }
 
     /// <summary>Loads the model and the first <paramref name="images"/> images and builds the runner (golden run included).</summary>
-    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, int threads, int batch, bool plain = false, long memory = MemoryOption.Default)
+    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, NumberFormat datapath, int threads, int batch, bool plain = false, long memory = MemoryOption.Default)
     {
         if (!File.Exists(modelPath))
             throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
@@ -91,7 +93,7 @@ public static class CampaignHost
         var set = new EvaluationSet(data.Images, data.Labels);
         try
         {
-            return new FaultRunner(model, set, new RunnerOptions { Format = format, Threads = threads, BatchSize = batch, Plain = plain, MemoryBudget = memory });
+            return new FaultRunner(model, set, new RunnerOptions { Format = format, Datapath = datapath, Threads = threads, BatchSize = batch, Plain = plain, MemoryBudget = memory });
         }
         catch (ArgumentException e)
         {

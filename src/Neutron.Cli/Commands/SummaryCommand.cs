@@ -40,7 +40,7 @@ public static class SummaryCommand
             // Plain lines: long paths must not wrap at the console width.
             Console.WriteLine($"campaign {id}: {s.ModelPath} (sha256 {s.ModelSha256[..Math.Min(12, s.ModelSha256.Length)]}…)");
             Console.WriteLine($"data {s.DataSpec}, {s.Images} images, golden accuracy {(golden.Count == 0 ? 0 : (double)goldenCorrect / golden.Count):P2}");
-            Console.WriteLine($"{s.Target}, {s.FaultModel}, {s.Format}, plan {s.Planner}, seed {s.Seed}, shard {s.Shard}, kernels {s.KernelSet}");
+            Console.WriteLine($"{s.Target}, {s.FaultModel}, weights {s.Format}, datapath {s.Datapath}, plan {s.Planner}, seed {s.Seed}, shard {s.Shard}, kernels {s.KernelSet}");
             Console.WriteLine($"{rows.Count:N0} of {store.FaultCount(id):N0} faults run{(s.Shard == "1/1" ? "" : $" (plan: {s.PlanSize:N0})")}; critical = drop > {tau.ToString(CultureInfo.InvariantCulture)} pp; intervals: Wilson 95 %");
             if (rows.Count == 0) return 0;
             if (Console.IsOutputRedirected)
@@ -114,7 +114,7 @@ public static class SummaryCommand
     static (Neutron.Faults.Sites.SiteCatalog Sites, Dictionary<string, string> Nodes)? Model(string path, CampaignSettings s)
     {
         if (!File.Exists(path) || CampaignHost.Sha256(path) != s.ModelSha256) return null;
-        var sites = CampaignHost.LoadSites(path, NumberFormat.Parse(s.Format));
+        var sites = CampaignHost.LoadSites(path, NumberFormat.Parse(s.Format), NumberFormat.Parse(s.Datapath));
         var nodes = sites.Weights.Concat(sites.Activations).GroupBy(x => x.Tensor).ToDictionary(g => g.Key, g => g.First().Layer, StringComparer.Ordinal);
         return (sites, nodes);
     }
