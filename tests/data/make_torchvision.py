@@ -24,6 +24,7 @@ MODELS = {
     "efficientnet_b0": (lambda: tvm.efficientnet_b0(weights=None), 96),
     "squeezenet1_1": (lambda: tvm.squeezenet1_1(weights=None), 96),
     "shufflenet_v2_x1_0": (lambda: tvm.shufflenet_v2_x1_0(weights=None), 96),
+    "shufflenet_v2_x0_5": (lambda: tvm.shufflenet_v2_x0_5(weights=None), 96),
     "googlenet": (lambda: tvm.googlenet(weights=None, aux_logits=False, transform_input=False, init_weights=True), 96),
 }
 BATCH = 2
@@ -44,6 +45,14 @@ def randomize_batchnorm(model, size, generator):
     model.eval()
 
 
+def save_atomically(path, array):
+    """np.save through a temporary file renamed into place: test projects running side by side may export the same
+    model at once, and a reader must never see a half-written file."""
+    temporary = path + ".part.npy"
+    np.save(temporary, array)
+    os.replace(temporary, path)
+
+
 def export(name, folder):
     make, size = MODELS[name]
     seed = zlib.crc32(name.encode())
@@ -55,11 +64,13 @@ def export(name, folder):
     with torch.no_grad():
         y = model(x)
     path = os.path.join(folder, name + ".onnx")
-    torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["logits"],
+    temporary = path + ".part"
+    torch.onnx.export(model, x, temporary, opset_version=13, input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True)
-    np.save(os.path.join(folder, name + "_x.npy"), x.numpy())
+    os.replace(temporary, path)
+    save_atomically(os.path.join(folder, name + "_x.npy"), x.numpy())
     # Written last: the test treats the presence of _y.npy as "this model is complete".
-    np.save(os.path.join(folder, name + "_y.npy"), y.numpy())
+    save_atomically(os.path.join(folder, name + "_y.npy"), y.numpy())
     top = y.argmax(1).tolist()
     print("%s: %dx3x%dx%d, max |logit| %.3g, logit std %.3g, top-1 %s" % (
         name, BATCH, size, size, y.abs().max().item(), y.std().item(), top))

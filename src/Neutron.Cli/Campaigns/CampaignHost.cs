@@ -8,6 +8,7 @@ using System.Security.Cryptography;
 using Neutron.Analysis.Planning;
 using Neutron.Analysis.Statistics;
 using Neutron.Engine.Data;
+using Neutron.Engine.Execution;
 using Neutron.Engine.Onnx;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
@@ -57,12 +58,13 @@ public static class CampaignHost
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    /// <summary>The model's fault sites in a format, without data or a golden run (for --dry-run).</summary>
-    public static SiteCatalog LoadSites(string modelPath, NumberFormat format)
+    /// <summary>The model's fault sites, weights stored in format and activations in datapath, without data or a
+    /// golden run (for --dry-run).</summary>
+    public static SiteCatalog LoadSites(string modelPath, NumberFormat format, NumberFormat datapath)
     {
         if (!File.Exists(modelPath))
             throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
-        return SiteCatalog.Discover(OnnxReader.Load(modelPath), format);
+        return SiteCatalog.Discover(new InferenceSession(OnnxReader.Load(modelPath)), format, datapath);
     }
 
     /// <summary>A campaign's fault space rebuilt from its stored target, fault model and filters ("layer=G;op=T;bits=LO-HI").</summary>
@@ -78,14 +80,14 @@ public static class CampaignHost
     }
 
     /// <summary>Loads the model and the first <paramref name="images"/> images and builds the runner (golden run included).</summary>
-    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, int threads, int batch, bool plain = false, long memory = MemoryOption.Default) =>
-        Load(modelPath, dataSpec, images, format, threads, batch, plain, memory).Runner;
+    public static FaultRunner LoadRunner(string modelPath, string dataSpec, int? images, NumberFormat format, NumberFormat datapath, int threads, int batch, bool plain = false, long memory = MemoryOption.Default) =>
+        Load(modelPath, dataSpec, images, format, datapath, threads, batch, plain, memory).Runner;
 
     /// <summary>A runner and what a new campaign records about the classes: the model's class count and the names
     /// the data carries (null when it carries none).</summary>
     public sealed record Loaded(FaultRunner Runner, int Classes, string[]? ClassNames);
 
-    public static Loaded Load(string modelPath, string dataSpec, int? images, NumberFormat format, int threads, int batch, bool plain = false, long memory = MemoryOption.Default)
+    public static Loaded Load(string modelPath, string dataSpec, int? images, NumberFormat format, NumberFormat datapath, int threads, int batch, bool plain = false, long memory = MemoryOption.Default)
     {
         if (!File.Exists(modelPath))
             throw new UserError($"model '{modelPath}' not found", "check the path; with no MODEL, neutron runs the bundled sample " + SampleModel, ExitCodes.ModelOrData);
@@ -99,7 +101,7 @@ public static class CampaignHost
         var set = new EvaluationSet(data.Images, data.Labels);
         try
         {
-            var runner = new FaultRunner(model, set, new RunnerOptions { Format = format, Threads = threads, BatchSize = batch, Plain = plain, MemoryBudget = memory });
+            var runner = new FaultRunner(model, set, new RunnerOptions { Format = format, Datapath = datapath, Threads = threads, BatchSize = batch, Plain = plain, MemoryBudget = memory });
             int classes = model.Outputs.FirstOrDefault()?.Shape is { Length: > 0 } shape && shape[^1] > 0 ? shape[^1]
                 : (int)Math.Max(runner.Golden.Labels.DefaultIfEmpty().Max(), runner.Golden.Top1.DefaultIfEmpty().Max()) + 1;
             return new Loaded(runner, classes, data.ClassNames);
@@ -154,7 +156,7 @@ public static class CampaignHost
         string path = modelPath ?? s.ModelPath;
         if (!File.Exists(path) || Sha256(path) != s.ModelSha256) return null;
         var model = OnnxReader.Load(path);
-        var sites = SiteCatalog.Discover(model, NumberFormat.Parse(s.Format));
+        var sites = SiteCatalog.Discover(new Neutron.Engine.Execution.InferenceSession(model), NumberFormat.Parse(s.Format), NumberFormat.Parse(s.Datapath));
         var per = Strata.Of(s.Planner);
         FaultSpace? space = per == Stratification.None || s.Target == "list" ? null : SpaceOf(sites, s);
         int classes = model.Outputs.FirstOrDefault()?.Shape is { Length: > 0 } shape && shape[^1] > 0 ? shape[^1] : 0;

@@ -68,7 +68,8 @@ public static class BenchCommand
         var target = new Option<string>("--target") { Description = "weights or activations", DefaultValueFactory = _ => "weights" };
         var images = new Option<int>("--images") { Description = "evaluation images", DefaultValueFactory = _ => 1000 };
         var faults = new Option<int>("--faults") { Description = "faults, drawn uniformly over the target's bits, run by both paths", DefaultValueFactory = _ => 200 };
-        var format = new Option<string>("--format") { Description = "number format: fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
+        var format = new Option<string>("--format") { Description = "number format of the stored weights: fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
+        var datapath = new Option<string>("--datapath") { Description = "number format of the activations: fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
         var faultModel = new Option<string>("--model") { Description = "flip, stuck0, stuck1, flip:adjK, flip:randK", DefaultValueFactory = _ => "flip" };
         var threads = new Option<int>("--threads") { Description = "fault runner threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<ulong>("--seed") { Description = "seed of the fault draws", DefaultValueFactory = _ => 1 };
@@ -77,7 +78,7 @@ public static class BenchCommand
         var breakdown = new Option<bool>("--breakdown") { Description = "then time each fault alone on the accelerated path (one thread) and show the time per site tensor" };
         var command = new Command("campaign", "Measure faults/s of the plain and the accelerated fault runner on the same faults (each warmed up first; the accelerated time is the median of 3 passes)")
         {
-            model, data, target, images, faults, format, faultModel, threads, seed, json, memory, breakdown,
+            model, data, target, images, faults, format, datapath, faultModel, threads, seed, json, memory, breakdown,
         };
         command.SetAction(parse =>
         {
@@ -93,12 +94,13 @@ public static class BenchCommand
             if (n < 1) throw new UserError($"--images {n} must be at least 1", "try --images 1000");
             if (k < 1) throw new UserError($"--faults {k} must be at least 1", "try --faults 200");
             if (t < 1) throw new UserError($"--threads {t} must be at least 1", $"this machine has {Environment.ProcessorCount} cores");
-            NumberFormat numberFormat;
+            NumberFormat numberFormat, datapathFormat;
             FaultModelSpec spec;
             DataSpec dataSpec;
             try
             {
                 numberFormat = NumberFormat.Parse(parse.GetValue(format)!);
+                datapathFormat = NumberFormat.Parse(parse.GetValue(datapath)!);
                 spec = FaultModelSpec.Parse(parse.GetValue(faultModel)!);
                 dataSpec = DataSpec.Parse(parse.GetValue(data)!);
             }
@@ -106,18 +108,18 @@ public static class BenchCommand
             var loaded = dataSpec.Load(new DataOptions { Limit = n });
             if (loaded.Count == 0) throw new UserError($"data '{parse.GetValue(data)}' holds no images", "check the data spec", ExitCodes.ModelOrData);
             var r = CampaignBenchmark.Run(OnnxReader.Load(file.FullName), new EvaluationSet(loaded.Images, loaded.Labels),
-                new RunnerOptions { Format = numberFormat, Threads = t, MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)) }, kind, spec, k, parse.GetValue(seed), parse.GetValue(breakdown));
+                new RunnerOptions { Format = numberFormat, Datapath = datapathFormat, Threads = t, MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)) }, kind, spec, k, parse.GetValue(seed), parse.GetValue(breakdown));
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
-                    model = file.Name, target = r.Target, format = numberFormat.Name, images = r.Images, faults = r.Faults, threads = r.Threads,
+                    model = file.Name, target = r.Target, format = numberFormat.Name, datapath = datapathFormat.Name, images = r.Images, faults = r.Faults, threads = r.Threads,
                     plain_seconds = Math.Round(r.PlainSeconds, 3), fast_seconds = Math.Round(r.FastSeconds, 3),
                     plain_faults_per_s = Math.Round(r.PlainFaultsPerSecond, 2), fast_faults_per_s = Math.Round(r.FastFaultsPerSecond, 2),
                     speedup = Math.Round(r.Speedup, 2), identical = r.Identical, accelerated = r.Accelerated, cache_groups = r.CacheGroups,
                     by_tensor = r.ByTensor.Select(b => new { tensor = b.Tensor, faults = b.Faults, seconds = Math.Round(b.Seconds, 4) }),
                 }, new JsonSerializerOptions { WriteIndented = true }));
             else
-                Console.WriteLine($"{file.Name} {r.Target} {numberFormat.Name}, {r.Images} images, {r.Faults} faults, {r.Threads} threads: "
+                Console.WriteLine($"{file.Name} {r.Target} {numberFormat.Name} (datapath {datapathFormat.Name}), {r.Images} images, {r.Faults} faults, {r.Threads} threads: "
                     + $"plain {r.PlainFaultsPerSecond:F2} faults/s, accelerated {r.FastFaultsPerSecond:F2} faults/s, speedup {r.Speedup:F1}×, "
                     + (r.Identical ? "outcomes identical" : "OUTCOMES DIFFER") + (r.Accelerated ? r.CacheGroups > 1 ? $" (golden cache in {r.CacheGroups} groups: raise --memory to cache all images at once)" : ""
                         : " (plain both times: " + r.PlainReason + ")"));

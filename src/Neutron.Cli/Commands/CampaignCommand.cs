@@ -23,7 +23,8 @@ public static class CampaignCommand
         var data = new Option<string?>("--data") { Description = $"evaluation data, FORMAT:PATH (default with the sample: {CampaignHost.SampleData})" };
         var target = new Option<string>("--target") { Description = "weights or activations", DefaultValueFactory = _ => "weights" };
         var faultModel = new Option<string>("--model") { Description = "flip, stuck0, stuck1, adjacent:K or random:K (K bits in one word)", DefaultValueFactory = _ => "flip" };
-        var format = new Option<string>("--format") { Description = "number format: fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
+        var format = new Option<string>("--format") { Description = "number format of the stored weights (memory): fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
+        var datapath = new Option<string>("--datapath") { Description = "number format the activations are computed in (datapath): fp32, fp16, bf16, int8, fxpW.F; activation faults hit its words", DefaultValueFactory = _ => "fp32" };
         var plan = new Option<string?>("--plan") { Description = "exhaustive | random:COUNT | stratified:per=layer|bit|layer-bit,count=K | statistical:margin=0.01,confidence=0.99[,per=layer|layer-bit] | adaptive:margin=0.01,level=0.99[,per=layer|layer-bit][,batch=B] (default statistical:margin=0.05,confidence=0.95)" };
         var tolerance = new Option<double?>("--tolerance") { Description = "adaptive plans: critical(τ) = accuracy drop above τ percentage points (default 1.0)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "print the fault-space and plan sizes per stratum, run nothing" };
@@ -42,7 +43,7 @@ public static class CampaignCommand
         var classes = new Option<FileInfo?>("--classes") { Description = "class names, one per line in class-index order (default: the data's own names, else the indices)" };
         var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
         {
-            model, data, target, faultModel, format, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun, memory, classes,
+            model, data, target, faultModel, format, datapath, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun, memory, classes,
         };
         command.SetAction(parse =>
         {
@@ -66,6 +67,7 @@ public static class CampaignCommand
             var targetKind = ParseTarget(parse.GetValue(target)!);
             var spec = ParseFaultModel(parse.GetValue(faultModel)!);
             var numberFormat = Usage(() => NumberFormat.Parse(parse.GetValue(format)!), "formats: fp32, fp16, bf16, int8, fxpW.F (e.g. fxp16.8)");
+            var datapathFormat = Usage(() => NumberFormat.Parse(parse.GetValue(datapath)!), "--datapath formats: fp32, fp16, bf16, int8, fxpW.F (e.g. fxp16.8)");
             var csv = parse.GetValue(faults);
             string planText = parse.GetValue(plan) ?? "statistical:margin=0.05,confidence=0.95";
             if (csv is not null && parse.GetValue(plan) is not null) throw new UserError("--plan and --faults exclude each other", "a fault list is the plan; drop one of them");
@@ -76,7 +78,8 @@ public static class CampaignCommand
                 if (!(tau >= 0 && tau < 100)) throw new UserError($"--tolerance {tau.ToString(CultureInfo.InvariantCulture)} must lie in [0, 100) percentage points", "e.g. --tolerance 1");
                 planSpec = adaptive with { Tolerance = tau };
             }
-            var (lo, hi) = ParseBits(parse.GetValue(bits), numberFormat.Width);
+            // Bits address the words a fault hits: stored weights, or activations in the datapath.
+            var (lo, hi) = ParseBits(parse.GetValue(bits), targetKind == FaultTarget.Activation ? datapathFormat.Width : numberFormat.Width);
             var (k, n) = ParseShard(parse.GetValue(shard)!);
             int threadCount = parse.GetValue(threads);
             if (threadCount < 1) throw new UserError($"--threads {threadCount} must be ≥ 1", "e.g. --threads 2");
@@ -88,13 +91,13 @@ public static class CampaignCommand
             if (parse.GetValue(dryRun))
             {
                 // Sites only: no data, no golden run.
-                var sites = CampaignHost.LoadSites(modelPath, numberFormat);
+                var sites = CampaignHost.LoadSites(modelPath, numberFormat, datapathFormat);
                 if (csv is not null) { Console.WriteLine($"fault list {csv.FullName}: {FaultListPlan.Read(csv.FullName, sites).Length:N0} faults"); return ExitCodes.Ok; }
                 return DryRun.Print(Space(sites, targetKind, spec, layerGlob, opTypes, lo, hi), planSpec!, k, n);
             }
             if (parse.GetValue(images) is < 1 and var badImages)
                 throw new UserError($"--images {badImages} must be ≥ 1", "e.g. --images 1000, or leave it out to use every image");
-            var loaded = CampaignHost.Load(modelPath, dataText!, parse.GetValue(images), numberFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun), MemoryOption.Parse(parse.GetValue(memory)));
+            var loaded = CampaignHost.Load(modelPath, dataText!, parse.GetValue(images), numberFormat, datapathFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun), MemoryOption.Parse(parse.GetValue(memory)));
             var runner = loaded.Runner;
             var classNames = CampaignHost.ClassNames(parse.GetValue(classes), loaded.ClassNames, loaded.Classes);
             FaultSpace? plannedSpace = null;
@@ -121,7 +124,7 @@ public static class CampaignCommand
             var settings = new CampaignSettings
             {
                 ToolVersion = CampaignHost.ToolVersion, ModelPath = modelPath, ModelSha256 = CampaignHost.Sha256(modelPath),
-                DataSpec = dataText!, Images = runner.Data.Count, Format = numberFormat.Name, Target = csv is null ? TargetText(targetKind) : "list",
+                DataSpec = dataText!, Images = runner.Data.Count, Format = numberFormat.Name, Datapath = datapathFormat.Name, Target = csv is null ? TargetText(targetKind) : "list",
                 FaultModel = csv is null ? spec.ToString() : "list", Filters = $"layer={layerGlob};op={opTypes};bits={lo}-{hi}",
                 Planner = plannerText, Seed = seedValue, KernelSet = CampaignHost.KernelSet, Shard = $"{k}/{n}", PlanSize = sampler is null ? whole.Count : 0,
             };

@@ -36,7 +36,7 @@ public static class ResumeCommand
                     "resume with the original model (--model-path), or start a new campaign with another --db", ExitCodes.Storage);
             int threadCount = parse.GetValue(threads);
             if (threadCount < 1) throw new UserError($"--threads {threadCount} must be ≥ 1", "e.g. --threads 2");
-            var runner = CampaignHost.LoadRunner(model, settings.DataSpec, settings.Images, NumberFormat.Parse(settings.Format), threadCount, parse.GetValue(batch), parse.GetValue(plain), MemoryOption.Parse(parse.GetValue(memory)));
+            var runner = CampaignHost.LoadRunner(model, settings.DataSpec, settings.Images, NumberFormat.Parse(settings.Format), NumberFormat.Parse(settings.Datapath), threadCount, parse.GetValue(batch), parse.GetValue(plain), MemoryOption.Parse(parse.GetValue(memory)));
             if (runner.Data.Count != settings.Images)
                 throw new UserError($"data '{settings.DataSpec}' now holds {runner.Data.Count} images, the campaign used {settings.Images}", "restore the data set the campaign was made with", ExitCodes.ModelOrData);
             // Golden must match what was stored: WriteGolden refuses a contradiction (other data, format or kernels).

@@ -38,7 +38,7 @@ public static class SummaryCommand
             if (parse.GetValue(json)) { Console.WriteLine(results.ToJson(id, s).ToJsonString(new JsonSerializerOptions { WriteIndented = true })); return 0; }
             Console.WriteLine($"campaign {id}: {s.ModelPath} (sha256 {s.ModelSha256[..Math.Min(12, s.ModelSha256.Length)]}…)");
             Console.WriteLine($"data {s.DataSpec}, {s.Images} images, golden accuracy {(d.ImageCount == 0 ? 0 : d.GoldenAccuracy):P2}");
-            Console.WriteLine($"{s.Target}, {s.FaultModel}, {s.Format}, plan {s.Planner}, seed {s.Seed}, shard {s.Shard}, kernels {s.KernelSet}");
+            Console.WriteLine($"{s.Target}, {s.FaultModel}, weights {s.Format}, datapath {s.Datapath}, plan {s.Planner}, seed {s.Seed}, shard {s.Shard}, kernels {s.KernelSet}");
             Console.WriteLine($"{d.Faults.Count:N0} of {store.FaultCount(id):N0} faults run{(s.Shard == "1/1" ? "" : $" (plan: {s.PlanSize:N0})")}; critical = drop > {tau.ToString(CultureInfo.InvariantCulture)} pp; intervals: 95 %");
             if (d.Faults.Count == 0) return 0;
             if (Console.IsOutputRedirected)

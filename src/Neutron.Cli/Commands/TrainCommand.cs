@@ -36,6 +36,7 @@ public static class TrainCommand
         var limit = new Option<int>("--limit") { Description = "train on the first N images only", DefaultValueFactory = _ => int.MaxValue };
         var threads = new Option<int>("--threads") { Description = "threads to use", DefaultValueFactory = _ => Environment.ProcessorCount };
         var qat = new Option<string?>("--qat") { Description = "quantization-aware training: weights stored as int8 or fxpW.F (e.g. fxp8.6)" };
+        var datapath = new Option<string?>("--datapath") { Description = "also compute every activation in this format while training (fp16, bf16, int8, fxpW.F), for campaigns with the same --datapath; the accuracies printed per epoch are in it" };
         var faultAware = new Option<double?>("--fault-aware") { Description = "fault-aware training at this bit-error rate per stored weight bit (needs --qat FORMAT)" };
         var faultMaps = new Option<int>("--fault-maps") { Description = "held-out fault maps for accuracy under faults before/after", DefaultValueFactory = _ => 20 };
         var faultList = new Option<FileInfo?>("--fault-list") { Description = "fault-aware training against the weight faults of a CSV list (column `fault`; `neutron export --csv` files work); needs --qat FORMAT, the format the list's campaign ran in (fp32 allowed)" };
@@ -45,7 +46,7 @@ public static class TrainCommand
         var output = new Option<FileInfo>("--out") { Description = "where to write the trained ONNX model", Required = true };
         var command = new Command("train", "Train LeNet-5 or ResNet-20 (or fine-tune an ONNX model) and export ONNX")
         {
-            arch, from, data, test, epochs, batch, lr, optimizer, schedule, weightDecay, seed, augment, limit, threads, qat, faultAware, faultMaps, faultList, critical, heldOut, perStep, output,
+            arch, from, data, test, epochs, batch, lr, optimizer, schedule, weightDecay, seed, augment, limit, threads, qat, datapath, faultAware, faultMaps, faultList, critical, heldOut, perStep, output,
         };
         command.SetAction(parse =>
         {
@@ -111,6 +112,14 @@ public static class TrainCommand
                 FaultListTraining.Attach(net, listFormat, split.Training, parse.GetValue(perStep), (ulong)parse.GetValue(seed));
             }
 
+            NumberFormat? datapathFormat = null;
+            if (parse.GetValue(datapath) is { } datapathText)
+            {
+                try { datapathFormat = NumberFormat.Parse(datapathText); }
+                catch (FaultException ex) { throw new UserError(ex.Message, "e.g. --datapath fxp16.10 or --datapath int8"); }
+                QuantizationAwareTraining.AttachDatapath(net, datapathFormat);
+            }
+
             string opt = parse.GetValue(optimizer)!.ToLowerInvariant();
             var optKind = opt switch
             {
@@ -138,7 +147,8 @@ public static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Augmentation = parse.GetValue(augment) ? new Augmentation(train.Height >= 32 ? 4 : 2, true) : Augmentation.None,
             };
-            string where = (fromFile?.Name ?? archName) + (qatFormat is null ? "" : $" with QAT in {qatFormat.Name}");
+            string where = (fromFile?.Name ?? archName) + (qatFormat is null ? "" : $" with QAT in {qatFormat.Name}")
+                + (datapathFormat is null ? "" : $", activations in {datapathFormat.Name}");
             Console.WriteLine($"training {where} ({net.ParameterCount:N0} parameters) on {train.Count:N0} images {train.Channels}×{train.Height}×{train.Width}" +
                 $"{(testSet is null ? "" : $", testing on {testSet.Count:N0}")}; {optKind.ToString().ToLowerInvariant()} lr {options.LearningRate} {schedKind.ToString().ToLowerInvariant()}, batch {b}, {Parallelism.MaxThreads} threads");
             var clock = Stopwatch.StartNew();
@@ -170,6 +180,7 @@ public static class TrainCommand
             // QAT: store the shadow weights in the format, so the file holds what a campaign in it computes with.
             if (qatFormat is not null) QuantizationAwareTraining.Freeze(net, qatFormat);
             net.ParameterTransform = null;
+            net.OutputTransform = null;
             if (ber is { } r && testSet is not null)
             {
                 var after = FaultAwareTraining.AccuracyUnderFaults(net, testSet, qatFormat!, r, maps, HeldOutSeed(parse.GetValue(seed)));

@@ -50,6 +50,12 @@ public sealed class ModelTape
     /// </summary>
     public Func<Tape, Var, Var>? ParameterTransform { get; set; }
 
+    /// <summary>
+    /// Applied to every node's output (with its value name), each forward: the seam for training with activations
+    /// computed in a number format (the datapath a campaign fake-quantises every node output to). Null: none.
+    /// </summary>
+    public Func<Tape, string, Var, Var>? OutputTransform { get; set; }
+
     /// <summary>Trainable parameters in a stable order (by name).</summary>
     public IReadOnlyList<Var> Parameters => parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).ToArray();
 
@@ -64,7 +70,7 @@ public sealed class ModelTape
         foreach (var node in Model.Nodes)
         {
             var result = Run(tape, node, values);
-            values[node.Outputs[0]] = result;
+            values[node.Outputs[0]] = OutputTransform is { } transform ? transform(tape, node.Outputs[0], result) : result;
         }
         string output = Model.Outputs[0].Name;
         return values.TryGetValue(output, out var y) ? y

@@ -41,8 +41,11 @@ internal sealed partial class ConeWorker : IFaultWorker
     private Tensor?[] borrowedScratch = [];
 
     // A chunk's plan (for ids, order and shapes), its golden values by id, and what the cone walk needs per value.
+    // Carries[k]: node k writes a value computed from the images that something reads (a batched value). Only those
+    // nodes can pass a fault on; the others (Shape and Size, whose outputs are known at load, or nodes whose outputs
+    // nothing reads) have no golden output cached, and the walk skips them. LastUse counts carrying readers only.
     private sealed record ChunkGraph(int Start, int Count, ExecutionPlan Plan, Tensor?[] Gold, int[] Widths,
-        bool[] Batched, int[] LastUse, int[][] Consumers, MarginBound? Bound, MarginBound.Site?[] Sites);
+        bool[] Batched, bool[] Carries, int[] LastUse, int[][] Consumers, MarginBound? Bound, MarginBound.Site?[] Sites);
 
     /// <summary>Tests: each image a bound proved unchanged, with its bounds on the logits' changes.</summary>
     public Action<Fault, int, double[]>? ProofObserver { get; init; }
@@ -101,15 +104,19 @@ internal sealed partial class ConeWorker : IFaultWorker
             widths[id] = gold[id]!.Length / count;
             sites[id] = bound?.For(plan.Names[id]);
         }
+        var carries = new bool[plan.Nodes.Length];
         foreach (var node in plan.Nodes)
+        {
+            carries[node.Index] = node.OutputIds.Any(id => id >= 0 && batched[id]);
             foreach (int id in node.InputIds)
                 if (id >= 0)
                 {
-                    lastUse[id] = node.Index;
+                    if (carries[node.Index]) lastUse[id] = node.Index;
                     if (consumers[id].Count == 0 || consumers[id][^1] != node.Index) consumers[id].Add(node.Index);
                 }
+        }
         foreach (int id in plan.OutputIds) lastUse[id] = int.MaxValue;
-        return new ChunkGraph(start, count, plan, gold, widths, batched, lastUse, consumers.Select(l => l.ToArray()).ToArray(), bound, sites);
+        return new ChunkGraph(start, count, plan, gold, widths, batched, carries, lastUse, consumers.Select(l => l.ToArray()).ToArray(), bound, sites);
     }
 
     public void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow, Action<int, int>? onGolden = null)
@@ -205,7 +212,7 @@ internal sealed partial class ConeWorker : IFaultWorker
                 if (TryDelta(chunk, node, weightId, fault, proveSlice, ref live)) { if (proveSlice) tried = node.OutputIds[0]; }
                 else live += RunRows(chunk, node, AllImages(chunk.Count));
             }
-            else
+            else if (chunk.Carries[k])
             {
                 var images = Union(chunk, node);
                 if (images.Length > 0) live += RunBox(chunk, node, images) ?? RunRows(chunk, node, images);

@@ -38,17 +38,18 @@ public sealed class FaultRunner
         if (Options.ImageChunk < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.ImageChunk, "ImageChunk must be ≥ 1");
         if (Options.ConeChunk < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.ConeChunk, "ConeChunk must be ≥ 1");
         var format = Options.Format;
+        var datapath = Options.Datapath;
         var session = new InferenceSession(model);
         if (model.RequiredInputs.Count() != 1)
             throw new ArgumentException($"the fault runner serves single-input classifiers; the model has {model.RequiredInputs.Count()} inputs", nameof(model));
-        Sites = SiteCatalog.Discover(session, format);
+        Sites = SiteCatalog.Discover(session, format, datapath);
         Weights = new StoredWeights(model, Sites.Weights, format);
 
         for (int start = 0; start < data.Count; start += Options.ImageChunk)
             chunkInputs.Add((start, data.Slice(start, Math.Min(Options.ImageChunk, data.Count - start))));
 
-        foreach (var site in Sites.Activations) activationEncodings[site.Tensor] = new TensorEncoding(format);
-        if (format is Int8Format)
+        foreach (var site in Sites.Activations) activationEncodings[site.Tensor] = new TensorEncoding(datapath);
+        if (datapath is Int8Format)
             CalibrateInt8(session);
 
         // Decided once, before any parallel run: accelerated when the model's values keep the image axis first
@@ -62,13 +63,14 @@ public sealed class FaultRunner
             if (groups is null)
                 PlainReason = $"the golden cache of one chunk of {coneChunks[0].Images.Shape[0]} images needs "
                     + $"{GoldenCache.EstimateBytes(model, [coneChunks[0]]) / (1 << 20):N0} MiB, over the memory budget";
-            // Quantised activations jump by whole steps, which no rounding bound covers: proofs are FP32 only.
-            if (Options.ProveUnchanged && format.IsIdentity) gains = BuildGains(data);
+            // Quantised activations jump by whole steps, which no rounding bound covers: proofs need an FP32
+            // datapath. The weights' format does not matter: the bounds read the stored weights as decoded.
+            if (Options.ProveUnchanged && datapath.IsIdentity) gains = BuildGains(data);
         }
         var top1 = new int[data.Count];
         var finite = new bool[data.Count];
         int correct = 0, nonFinite = 0;
-        var plain = new Worker(model, Weights, new InjectionObserver(activationEncodings, !format.IsIdentity), chunkInputs);
+        var plain = new Worker(model, Weights, new InjectionObserver(activationEncodings, !datapath.IsIdentity), chunkInputs);
         plain.Run(null, (n, row) =>
         {
             top1[n] = TopOne.ArgMax(row);
@@ -275,7 +277,7 @@ public sealed class FaultRunner
 
     private IFaultWorker NewWorker()
     {
-        bool quantize = !Options.Format.IsIdentity;
+        bool quantize = !Options.Datapath.IsIdentity;
         var observer = new InjectionObserver(activationEncodings, quantize);
         return goldenCache is null
             ? new Worker(model, Weights, observer, chunkInputs)
@@ -295,7 +297,7 @@ public sealed class FaultRunner
     {
         if (cachedGroup == g) return;
         goldenCache = null; // let the previous group's cache go before the next one is built
-        goldenCache = new GoldenCache(model, Weights, new InjectionObserver(activationEncodings, !Options.Format.IsIdentity), groups![g], gains);
+        goldenCache = new GoldenCache(model, Weights, new InjectionObserver(activationEncodings, !Options.Datapath.IsIdentity), groups![g], gains);
         cachedGroup = g;
     }
 
@@ -344,7 +346,7 @@ public sealed class FaultRunner
     }
 
     // int8 activations: symmetric per-tensor scale from max |x| over the evaluation images, measured on the
-    // model with int8 weights but float activations (one calibration pass before the golden run).
+    // model with its stored weights but float activations (one calibration pass before the golden run).
     private void CalibrateInt8(InferenceSession _)
     {
         var maxAbs = new Dictionary<string, float>(StringComparer.Ordinal);

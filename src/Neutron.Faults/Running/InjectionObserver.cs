@@ -1,5 +1,5 @@
-// The output observer of one worker: fake-quantises activation sites to the campaign's format (when it is not
-// fp32) and applies the current activation fault to one element of one node output, in every image of the batch
+// The output observer of one worker: fake-quantises activation sites to the campaign's datapath format (when it is
+// not fp32) and applies the current activation fault to one element of one node output, in every image of the batch
 // separately (a transient fault per inference, DESIGN §4). Plans of different batch sizes are resolved by name.
 using Neutron.Engine.Execution;
 using Neutron.Engine.Tensors;

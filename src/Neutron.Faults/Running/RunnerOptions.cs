@@ -5,8 +5,12 @@ namespace Neutron.Faults.Running;
 
 public sealed record RunnerOptions
 {
-    /// <summary>How weights are stored and activations fake-quantised (DESIGN §4).</summary>
+    /// <summary>How weights are stored (the memory format, DESIGN §4): weight faults change these words.</summary>
     public NumberFormat Format { get; init; } = NumberFormat.Fp32;
+    /// <summary>How activations are computed (the datapath format): node outputs are fake-quantised to it unless it
+    /// is fp32, and activation faults change its words. Separate from Format because a model trained with quantised
+    /// weights only (weight-only QAT) loses most of its accuracy when its activations saturate in, say, fxp8.6.</summary>
+    public NumberFormat Datapath { get; init; } = NumberFormat.Fp32;
     /// <summary>Worker threads, each with its own model copy and session; results do not depend on it.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Faults per sink batch (one store transaction).</summary>

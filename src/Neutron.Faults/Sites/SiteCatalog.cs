@@ -38,7 +38,10 @@ public sealed class SiteCatalog
 
     public static SiteCatalog Discover(Model model, NumberFormat format) => Discover(new InferenceSession(model), format);
 
-    public static SiteCatalog Discover(InferenceSession session, NumberFormat format)
+    public static SiteCatalog Discover(InferenceSession session, NumberFormat format) => Discover(session, format, format);
+
+    /// <summary>The sites with weights stored in one format and activations computed in another (the datapath).</summary>
+    public static SiteCatalog Discover(InferenceSession session, NumberFormat format, NumberFormat datapath)
     {
         var model = session.Model;
         var weightSites = new List<FaultSite>();
@@ -65,7 +68,7 @@ public sealed class SiteCatalog
                 if (name.StartsWith('\u0000') || !one.Types[id].Type.IsFloating() || !two.TryGetId(name, out int id2)) continue;
                 int[] s1 = one.Types[id].Shape, s2 = two.Types[id2].Shape;
                 if (s1.Length == 0 || s1[0] != 1 || s2.Length != s1.Length || s2[0] != 2 || !s1.AsSpan(1).SequenceEqual(s2.AsSpan(1))) continue;
-                activationSites.Add(new FaultSite(FaultTarget.Activation, name, node.Name, node.OpType, s1[1..], format.Width));
+                activationSites.Add(new FaultSite(FaultTarget.Activation, name, node.Name, node.OpType, s1[1..], datapath.Width));
             }
         }
         return new SiteCatalog(weightSites, activationSites);

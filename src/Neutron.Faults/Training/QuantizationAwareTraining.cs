@@ -29,6 +29,27 @@ public static class QuantizationAwareTraining
         };
     }
 
+    /// <summary>
+    /// Makes every forward of net compute each node output in the datapath format, as a campaign with that
+    /// `--datapath` fake-quantises every activation (straight-through gradient, zero where a fixed-point value
+    /// saturated). int8 takes each output's scale from its current values, per tensor, as the campaign calibrates
+    /// per tensor on its images. fp32 detaches it.
+    /// </summary>
+    public static void AttachDatapath(ModelTape net, NumberFormat datapath)
+    {
+        if (datapath.IsIdentity)
+        {
+            net.OutputTransform = null;
+            return;
+        }
+        var (min, max) = Range(datapath);
+        net.OutputTransform = (tape, _, v) =>
+        {
+            var encoding = datapath.ForTensor(v.Data, v.Shape, perChannel: false);
+            return tape.FakeQuantize(v, values => encoding.Quantize(values), min, max);
+        };
+    }
+
     /// <summary>Replaces each quantised parameter by its stored value and detaches the transform.</summary>
     public static void Freeze(ModelTape net, NumberFormat format, bool perChannel = true)
     {

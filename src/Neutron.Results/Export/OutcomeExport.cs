@@ -36,6 +36,7 @@ public static class OutcomeExport
         json.WriteString("data", s.DataSpec);
         json.WriteNumber("images", s.Images);
         json.WriteString("format", s.Format);
+        json.WriteString("datapath", s.Datapath);
         json.WriteString("target", s.Target);
         json.WriteString("fault_model", s.FaultModel);
         json.WriteString("filters", s.Filters);

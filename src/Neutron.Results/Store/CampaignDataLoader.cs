@@ -65,6 +65,7 @@ public static class CampaignDataLoader
             ["model SHA-256"] = settings.ModelSha256,
             ["data"] = settings.DataSpec,
             ["format"] = settings.Format,
+            ["datapath"] = settings.Datapath,
             ["target"] = settings.Target,
             ["fault model"] = settings.FaultModel,
             ["filters"] = settings.Filters,

@@ -10,7 +10,11 @@ public sealed record CampaignSettings
     public required string ModelSha256 { get; init; }
     public required string DataSpec { get; init; }
     public required int Images { get; init; }
+    /// <summary>The weights' (memory) number format.</summary>
     public required string Format { get; init; }
+    /// <summary>The activations' (datapath) number format. Databases from before it was recorded ran activations in
+    /// Format, and open with that.</summary>
+    public string Datapath { get; init; } = "fp32";
     public required string Target { get; init; }
     public required string FaultModel { get; init; }
     /// <summary>Site filters as given (layer glob, op type, bit range), e.g. "layer=conv*;op=;bits=23-30".</summary>
@@ -33,7 +37,7 @@ public sealed record CampaignSettings
         (string, object, object)[] pairs =
         [
             ("model SHA-256", ModelSha256, other.ModelSha256), ("data", DataSpec, other.DataSpec), ("images", Images, other.Images),
-            ("format", Format, other.Format), ("target", Target, other.Target), ("fault model", FaultModel, other.FaultModel),
+            ("format", Format, other.Format), ("datapath", Datapath, other.Datapath), ("target", Target, other.Target), ("fault model", FaultModel, other.FaultModel),
             ("filters", Filters, other.Filters), ("plan", Planner, other.Planner), ("seed", Seed, other.Seed),
             ("kernel set", KernelSet, other.KernelSet), ("plan size", PlanSize, other.PlanSize), ("tool version", ToolVersion, other.ToolVersion),
             ("model path", ModelPath, other.ModelPath),

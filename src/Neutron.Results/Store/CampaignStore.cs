@@ -9,14 +9,15 @@ namespace Neutron.Results.Store;
 
 public sealed partial class CampaignStore : IDisposable
 {
-    /// <summary>2: site metadata, stratum sizes and class names recorded with the campaign. Version 1 files open
-    /// (and are upgraded in place when writable; read-only, they read as having recorded none of these).</summary>
+    /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
+    /// Version 1 files are upgraded when opened (their activations ran in `format`); opened read-only, they read as
+    /// recorded by version 1 (datapath = format, no sites, strata or class names).</summary>
     public const int SchemaVersion = 2;
 
     const string Schema = """
         CREATE TABLE IF NOT EXISTS campaigns(
             id INTEGER PRIMARY KEY, tool_version TEXT NOT NULL, model_path TEXT NOT NULL, model_sha256 TEXT NOT NULL,
-            data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, target TEXT NOT NULL,
+            data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, datapath TEXT NOT NULL, target TEXT NOT NULL,
             fault_model TEXT NOT NULL, filters TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
             kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size INTEGER NOT NULL, created TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS faults(
@@ -109,16 +110,7 @@ public sealed partial class CampaignStore : IDisposable
         }
         else if (version == 1)
         {
-            try
-            {
-                using var tx = _connection.BeginTransaction();
-                Execute(_connection, SchemaAddedIn2 + $"PRAGMA user_version = {SchemaVersion};", tx);
-                tx.Commit();
-            }
-            catch (SqliteException e) when (e.SqliteErrorCode == ReadOnly)
-            {
-                _readOnlyVersion1 = true; // read as recorded by version 1: no sites, strata or class names
-            }
+            Migrate();
         }
         else if (version != SchemaVersion)
         {
@@ -153,6 +145,25 @@ public sealed partial class CampaignStore : IDisposable
 
     bool HasCampaigns => (long)Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'campaigns';")! > 0;
 
+    // Version 1 → 2: the datapath column, set to each campaign's format (version 1 computed activations in it), and
+    // the description tables. The write transaction takes the lock first, so of two processes opening the file at
+    // once one migrates.
+    void Migrate()
+    {
+        try
+        {
+            using var tx = _connection.BeginTransaction(deferred: false);
+            if ((long)Scalar("PRAGMA user_version;", tx)! == 1)
+                Execute(_connection, "ALTER TABLE campaigns ADD COLUMN datapath TEXT NOT NULL DEFAULT ''; UPDATE campaigns SET datapath = format;"
+                    + SchemaAddedIn2 + $"PRAGMA user_version = {SchemaVersion};", tx);
+            tx.Commit();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == ReadOnly)
+        {
+            _readOnlyVersion1 = true;
+        }
+    }
+
     // ---- campaigns
 
     public IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns() => Campaigns(null);
@@ -160,7 +171,8 @@ public sealed partial class CampaignStore : IDisposable
     IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns(SqliteTransaction? tx)
     {
         var list = new List<(long, CampaignSettings)>();
-        using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created FROM campaigns ORDER BY id;", tx);
+        using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created, "
+            + (_readOnlyVersion1 ? "format" : "datapath") + " FROM campaigns ORDER BY id;", tx);
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
@@ -181,7 +193,7 @@ public sealed partial class CampaignStore : IDisposable
                 ToolVersion = r.GetString(1), ModelPath = r.GetString(2), ModelSha256 = r.GetString(3), DataSpec = r.GetString(4),
                 Images = r.GetInt32(5), Format = r.GetString(6), Target = r.GetString(7), FaultModel = r.GetString(8),
                 Filters = r.GetString(9), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
-                Shard = r.GetString(13), PlanSize = r.GetInt64(14),
+                Shard = r.GetString(13), PlanSize = r.GetInt64(14), Datapath = r.GetString(16),
                 Created = DateTimeOffset.TryParse(r.GetString(15), CultureInfo.InvariantCulture, DateTimeStyles.None, out var created) ? created
                     : throw new StoreException($"campaign {r.GetInt64(0)} in '{Path}' has a damaged creation time", Damaged),
             });
@@ -250,8 +262,8 @@ public sealed partial class CampaignStore : IDisposable
     long InsertCampaign(CampaignSettings settings, IReadOnlyList<(long Index, string Fault)> faults, CampaignDescription? description, SqliteTransaction tx)
     {
         using var insert = Command("""
-            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created)
-            VALUES($tool, $path, $sha, $data, $images, $format, $target, $model, $filters, $planner, $seed, $kernels, $shard, $size, $created) RETURNING id;
+            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, datapath, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created)
+            VALUES($tool, $path, $sha, $data, $images, $format, $datapath, $target, $model, $filters, $planner, $seed, $kernels, $shard, $size, $created) RETURNING id;
             """, tx);
         insert.Parameters.AddWithValue("$tool", settings.ToolVersion);
         insert.Parameters.AddWithValue("$path", settings.ModelPath);
@@ -259,6 +271,7 @@ public sealed partial class CampaignStore : IDisposable
         insert.Parameters.AddWithValue("$data", settings.DataSpec);
         insert.Parameters.AddWithValue("$images", settings.Images);
         insert.Parameters.AddWithValue("$format", settings.Format);
+        insert.Parameters.AddWithValue("$datapath", settings.Datapath);
         insert.Parameters.AddWithValue("$target", settings.Target);
         insert.Parameters.AddWithValue("$model", settings.FaultModel);
         insert.Parameters.AddWithValue("$filters", settings.Filters);
@@ -475,9 +488,9 @@ public sealed partial class CampaignStore : IDisposable
         return cmd;
     }
 
-    object? Scalar(string sql)
+    object? Scalar(string sql, SqliteTransaction? tx = null)
     {
-        using var cmd = Command(sql);
+        using var cmd = Command(sql, tx);
         return cmd.ExecuteScalar();
     }
 

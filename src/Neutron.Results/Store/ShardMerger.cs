@@ -7,6 +7,13 @@ namespace Neutron.Results.Store;
 
 public static class ShardMerger
 {
+    /// <summary>Whether the attached shard records its campaign's description (a read-only version-1 file does not).</summary>
+    static bool HasDescription(CampaignStore target)
+    {
+        using var cmd = target.Command("SELECT count(*) FROM shard.sqlite_master WHERE type = 'table' AND name IN ('sites', 'strata', 'class_names');");
+        return (long)cmd.ExecuteScalar()! == 3;
+    }
+
     /// <summary>Merges <paramref name="shards"/> into <paramref name="output"/>; returns the merged campaign's id there.</summary>
     public static long Merge(string output, IReadOnlyList<string> shards)
     {
@@ -67,7 +74,12 @@ public static class ShardMerger
                     "INSERT OR IGNORE INTO main.golden SELECT $o, image, label, top1 FROM shard.golden WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.outcomes SELECT $o, fault_index, images, golden_correct, faulty_correct, sdc, nonfinite, drop_pp FROM shard.outcomes WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.predictions SELECT $o, fault_index, image, top1 FROM shard.predictions WHERE campaign = $s;",
-                })
+                }.Concat(HasDescription(target) ?
+                [
+                    "INSERT OR IGNORE INTO main.sites SELECT $o, target, tensor, layer, op_type, shape FROM shard.sites WHERE campaign = $s;",
+                    "INSERT OR IGNORE INTO main.strata SELECT $o, name, size FROM shard.strata WHERE campaign = $s;",
+                    "INSERT OR IGNORE INTO main.class_names SELECT $o, class, name FROM shard.class_names WHERE campaign = $s;",
+                ] : []))
                 {
                     using var copy = target.Command(sql, tx);
                     copy.Parameters.AddWithValue("$o", outId);

@@ -29,6 +29,23 @@ public class TrainCommandTests
         finally { File.Delete(output); }
     }
 
+    [Fact]
+    public void Trains_with_activations_in_a_datapath_format()
+    {
+        string data = "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000");
+        string output = Path.Combine(Path.GetTempPath(), $"neutron-train-datapath-{Environment.ProcessId}.onnx");
+        try
+        {
+            var r = CliHarness.Run("train", "--arch", "lenet5", "--data", data, "--test", data, "--limit", "128", "--epochs", "1", "--batch", "32",
+                "--qat", "fxp8.6", "--datapath", "fxp16.10", "--out", output);
+            Assert.True(r.Code == ExitCodes.Ok, r.Err);
+            Assert.Contains("with QAT in fxp8.6, activations in fxp16.10", r.Out);
+            Assert.Equal("input", new InferenceSession(OnnxReader.Load(output)).Inputs.Single().Name);
+            Assert.Equal(ExitCodes.Usage, Run("--arch", "lenet5", "--data", data, "--datapath", "fxp40.2", "--out", output));
+        }
+        finally { File.Delete(output); }
+    }
+
     [Theory]
     [InlineData("--optimizer", "rmsprop")]
     [InlineData("--qat", "fxp40.2")]

@@ -1,4 +1,4 @@
-// Real topologies: eight torchvision classifiers with seeded random weights, exported to ONNX (opset 13) by
+// Real topologies: nine torchvision classifiers with seeded random weights, exported to ONNX (opset 13) by
 // tests/data/make_torchvision.py with Debian's python3-torch, run by our engine and compared with torch's logits.
 // The files live in tests/data/.cache/torchvision (outside git); the script runs once when they are missing.
 // Twin of PyTorchAgreementTests (trained ../shared models); this one covers the op mix of large nets.
@@ -25,6 +25,7 @@ public class TorchvisionTests(ITestOutputHelper output)
     [InlineData("efficientnet_b0")]
     [InlineData("squeezenet1_1")]
     [InlineData("shufflenet_v2_x1_0")]
+    [InlineData("shufflenet_v2_x0_5")]
     [InlineData("googlenet")]
     public void Logits_match_torch(string model)
     {
@@ -80,7 +81,7 @@ public static class TorchvisionExport
     public const string Python = "/usr/bin/python3";
 
     public static readonly string[] Models =
-        ["resnet18", "mobilenet_v2", "mobilenet_v3_small", "densenet121", "efficientnet_b0", "squeezenet1_1", "shufflenet_v2_x1_0", "googlenet"];
+        ["resnet18", "mobilenet_v2", "mobilenet_v3_small", "densenet121", "efficientnet_b0", "squeezenet1_1", "shufflenet_v2_x1_0", "shufflenet_v2_x0_5", "googlenet"];
 
     public static string Folder { get; } = Path.Combine(RepositoryRoot(), "tests", "data", ".cache", "torchvision");
 

@@ -15,11 +15,16 @@ namespace Neutron.Faults.Tests.Running;
 
 public class AcceleratedEquivalenceTests
 {
-    private static (FaultRunner Plain, FaultRunner Fast) Runners(string modelName, string formatName, int images, int chunk)
+    // Weights in formatName; activations in datapathName, or in formatName too when not given.
+    private static (FaultRunner Plain, FaultRunner Fast) Runners(string modelName, string formatName, int images, int chunk, string? datapathName = null)
     {
         var model = OnnxReader.Load(SharedData.Path("models", modelName + ".onnx"));
         var data = RunnerFixtures.Images(images);
-        var options = new RunnerOptions { Format = NumberFormat.Parse(formatName), Threads = 2, BatchSize = 256, ImageChunk = chunk, ConeChunk = chunk };
+        var options = new RunnerOptions
+        {
+            Format = NumberFormat.Parse(formatName), Datapath = NumberFormat.Parse(datapathName ?? formatName),
+            Threads = 2, BatchSize = 256, ImageChunk = chunk, ConeChunk = chunk,
+        };
         var plain = new FaultRunner(model, data, options with { Plain = true });
         var fast = new FaultRunner(model, data, options);
         Assert.False(plain.Accelerated);
@@ -35,9 +40,13 @@ public class AcceleratedEquivalenceTests
     [InlineData("fp16", FaultTarget.Activation)]
     [InlineData("int8", FaultTarget.Weight)]
     [InlineData("fxp8.5", FaultTarget.Activation)]
-    public void LeNet_random_faults_match_the_plain_path(string format, FaultTarget target)
+    // Quantised weights with an fp32 datapath: box paths and bounds run over the decoded weights.
+    [InlineData("fxp8.6", FaultTarget.Weight, "fp32")]
+    [InlineData("int8", FaultTarget.Activation, "fp32")]
+    [InlineData("fp32", FaultTarget.Activation, "fxp16.10")]
+    public void LeNet_random_faults_match_the_plain_path(string format, FaultTarget target, string? datapath = null)
     {
-        var (plain, fast) = Runners("lenet5", format, images: 4, chunk: 3);
+        var (plain, fast) = Runners("lenet5", format, images: 4, chunk: 3, datapath);
         var faults = new List<PlannedFault>();
         ulong seed = 17;
         foreach (var spec in new[] { "flip", "stuck0", "stuck1", "flip:rand3", "flip:adj2" })
@@ -51,9 +60,10 @@ public class AcceleratedEquivalenceTests
     [InlineData("fp32", FaultTarget.Activation)]
     [InlineData("bf16", FaultTarget.Weight)]
     [InlineData("bf16", FaultTarget.Activation)]
-    public void ResNet_random_faults_match_the_plain_path(string format, FaultTarget target)
+    [InlineData("bf16", FaultTarget.Weight, "fp32")]
+    public void ResNet_random_faults_match_the_plain_path(string format, FaultTarget target, string? datapath = null)
     {
-        var (plain, fast) = Runners("resnet20", format, images: 2, chunk: 2);
+        var (plain, fast) = Runners("resnet20", format, images: 2, chunk: 2, datapath);
         var faults = new List<PlannedFault>();
         ulong seed = 5;
         foreach (var spec in new[] { "flip", "stuck0", "stuck1", "flip:rand3" })

@@ -90,7 +90,7 @@ public class MarginBoundTests
         var model = OnnxReader.Load(SharedData.Samples("lenet5-fmnist.onnx"));
         var data = RunnerFixtures.Images(20);
         int proofs = 0;
-        foreach (var options in new[] { new RunnerOptions { Format = NumberFormat.Parse("fp16") }, new RunnerOptions { ProveUnchanged = false } })
+        foreach (var options in new[] { new RunnerOptions { Format = NumberFormat.Parse("fp16"), Datapath = NumberFormat.Parse("fp16") }, new RunnerOptions { ProveUnchanged = false } })
         {
             var runner = new FaultRunner(model, data, options with { ProofObserver = (_, _, _) => Interlocked.Increment(ref proofs) });
             runner.Run(RunnerFixtures.Sample(runner, FaultTarget.Weight, "flip", 40, 31), new ListSink());

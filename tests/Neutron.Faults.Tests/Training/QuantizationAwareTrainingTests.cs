@@ -40,4 +40,36 @@ public class QuantizationAwareTrainingTests
             Assert.Equal(p.Data, again);
         }
     }
+
+    [Fact]
+    public void A_datapath_format_quantises_every_node_output_and_still_trains()
+    {
+        // fxp8.6 activations: every node output on the 1/64 grid within [-2, 2), as a campaign with
+        // --datapath fxp8.6 computes them, and the net still fits a batch through the saturating steps.
+        var format = NumberFormat.Parse("fxp8.6");
+        var rng = new System.Random(4);
+        var images = new float[16 * 28 * 28];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)(rng.NextDouble() * 2 - 1);
+        var set = new ImageSet(images, Enumerable.Range(0, 16).Select(i => i % 10).ToArray(), 1, 28, 28, 10, [0f]);
+        var net = new ModelTape(Architectures.LeNet5(1, 28, 28, 10, seed: 2));
+        QuantizationAwareTraining.Attach(net, format);
+        QuantizationAwareTraining.AttachDatapath(net, format);
+        var seen = new List<string>();
+        var quantise = net.OutputTransform!;
+        net.OutputTransform = (tape, name, v) =>
+        {
+            seen.Add(name);
+            return quantise(tape, name, v);
+        };
+        new Trainer(net, new TrainerOptions { Epochs = 60, BatchSize = 16, Optimizer = OptimizerKind.Adam, LearningRate = 3e-3f, WeightDecay = 0, Schedule = ScheduleKind.Constant }).Fit(set);
+        Assert.Equal(1.0, Trainer.Evaluate(net, set));
+        Assert.Superset(net.Model.Nodes.Select(n => n.Outputs[0]).ToHashSet(), seen.ToHashSet());
+        Assert.Equal(net.Model.Nodes.Count, seen.Distinct().Count());
+
+        var logits = net.Forward(new Tape { Recording = false }, new Var(images, [16, 1, 28, 28])).Data;
+        Assert.All(logits, v => Assert.True(v >= -2 && v < 2 && v * 64 == MathF.Round(v * 64), $"logit {v} is not an fxp8.6 value"));
+
+        QuantizationAwareTraining.AttachDatapath(net, NumberFormat.Fp32);
+        Assert.Null(net.OutputTransform);
+    }
 }

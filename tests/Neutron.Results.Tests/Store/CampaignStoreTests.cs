@@ -82,6 +82,72 @@ public class CampaignStoreTests
     }
 
     [Fact]
+    public void DatapathRoundTripsAndTellsCampaignsApart()
+    {
+        using var dir = new TempDirectory();
+        var settings = Settings() with { Format = "fxp8.6", Datapath = "fxp16.10" };
+        using var store = CampaignStore.Open(dir.File("a.db"), create: true);
+        long id = store.CreateCampaign(settings, Faults(0));
+        Assert.Equal("fxp16.10", store.Settings(id).Datapath);
+        Assert.False(settings.SameCampaignAs(settings with { Datapath = "fp32" }));
+        Assert.Equal("datapath: fxp16.10 vs fp32", settings.FirstDifference(settings with { Datapath = "fp32" }));
+    }
+
+    [Fact]
+    public void VersionOneDatabasesOpenWithTheirFormatAsDatapath()
+    {
+        // A file as version 1 wrote it: no datapath column; its campaigns computed activations in their format.
+        using var dir = new TempDirectory();
+        string path = dir.File("v1.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE IF NOT EXISTS campaigns(
+                    id INTEGER PRIMARY KEY, tool_version TEXT NOT NULL, model_path TEXT NOT NULL, model_sha256 TEXT NOT NULL,
+                    data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, target TEXT NOT NULL,
+                    fault_model TEXT NOT NULL, filters TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
+                    kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size INTEGER NOT NULL, created TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS faults(
+                    campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, fault TEXT NOT NULL,
+                    PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS golden(
+                    campaign INTEGER NOT NULL REFERENCES campaigns(id), image INTEGER NOT NULL, label INTEGER NOT NULL, top1 INTEGER NOT NULL,
+                    PRIMARY KEY(campaign, image)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS outcomes(
+                    campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, images INTEGER NOT NULL,
+                    golden_correct INTEGER NOT NULL, faulty_correct INTEGER NOT NULL, sdc INTEGER NOT NULL, nonfinite INTEGER NOT NULL,
+                    drop_pp REAL NOT NULL,
+                    PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS predictions(
+                    campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, image INTEGER NOT NULL, top1 INTEGER NOT NULL,
+                    PRIMARY KEY(campaign, fault_index, image)) WITHOUT ROWID;
+                INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters,
+                    planner, seed, kernel_set, shard, plan_size, created)
+                VALUES('0.1.0', '/m/lenet5.onnx', 'abc123', 'idx:x', 4, 'fxp8.6', 'weights', 'flip', '', 'random:6', 42, 'scalar',
+                    '1/1', 6, '2026-01-01T00:00:00.0000000+00:00');
+                INSERT INTO faults VALUES(1, 0, 'weight:w@0#3');
+                PRAGMA user_version = 1;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        using (var store = CampaignStore.Open(path, create: false))
+        {
+            var (id, old) = Assert.Single(store.Campaigns());
+            Assert.Equal("fxp8.6", old.Format);
+            Assert.Equal("fxp8.6", old.Datapath);
+            Assert.Equal(1, store.FaultCount(id));
+            long added = store.CreateCampaign(Settings(), Faults(0));
+            Assert.Equal("fp32", store.Settings(added).Datapath);
+        }
+        using var again = CampaignStore.Open(path, create: false);
+        using var version = again.Connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version;";
+        Assert.Equal((long)CampaignStore.SchemaVersion, version.ExecuteScalar());
+    }
+
+    [Fact]
     public void NewerSchemaIsRefused()
     {
         using var dir = new TempDirectory();
