@@ -52,6 +52,8 @@ public static class OnnxReader
             var t = graph.Initializer[i];
             if (string.IsNullOrEmpty(t.Name))
                 throw new OnnxFormatException($"{file}: GraphProto.initializer[{i}] has no name");
+            if (initializers.ContainsKey(t.Name))
+                throw new ModelException(ModelErrorCode.InvalidGraph, $"{file}: GraphProto.initializer[{i}]: tensor '{t.Name}' is stored twice");
             initializers[t.Name] = TensorProtoConverter.ToTensor(t, $"{file}: GraphProto.initializer[{i}]", modelFolder);
         }
 
@@ -68,6 +70,8 @@ public static class OnnxReader
             {
                 if (n.Output.Count != 1)
                     throw new OnnxFormatException($"{where}: a Constant node has exactly one output, this one has {n.Output.Count}");
+                if (initializers.ContainsKey(n.Output[0]))
+                    throw new ModelException(ModelErrorCode.InvalidGraph, $"{where}: output '{n.Output[0]}' is also a stored tensor or another Constant's output");
                 initializers[n.Output[0]] = ConstantValue(attributes, where);
                 continue;
             }
@@ -86,8 +90,8 @@ public static class OnnxReader
         {
             Nodes = nodes,
             Initializers = initializers,
-            Inputs = graph.Input.Select(v => ToValueInfo(v)).ToList(),
-            Outputs = graph.Output.Select(v => ToValueInfo(v)).ToList(),
+            Inputs = graph.Input.Select(v => ToValueInfo(v, $"{file}: graph input")).ToList(),
+            Outputs = graph.Output.Select(v => ToValueInfo(v, $"{file}: graph output")).ToList(),
             Opsets = opsets,
             GraphName = string.IsNullOrEmpty(graph.Name) ? "graph" : graph.Name,
             ProducerName = proto.ProducerName,
@@ -96,7 +100,7 @@ public static class OnnxReader
         };
     }
 
-    private static ValueInfo ToValueInfo(ValueInfoProto v)
+    private static ValueInfo ToValueInfo(ValueInfoProto v, string what)
     {
         var tt = v.Type?.TensorType;
         if (tt is null) return new ValueInfo(v.Name, DataType.Undefined, null);
@@ -109,7 +113,10 @@ public static class OnnxReader
             for (int i = 0; i < shape.Length; i++)
             {
                 var d = tt.Shape.Dim[i];
-                shape[i] = d.HasDimValue && d.DimValue >= 0 && d.DimValue <= int.MaxValue ? (int)d.DimValue : -1;
+                // -1 is how some exporters (Paddle) write an unknown dimension; other values outside int are damage.
+                if (d.HasDimValue && (d.DimValue < -1 || d.DimValue > int.MaxValue))
+                    throw new ModelException(ModelErrorCode.InvalidGraph, $"{what} '{v.Name}' has dimension {d.DimValue} at axis {i}; a dimension is a size from 0 to {int.MaxValue} or symbolic");
+                shape[i] = d.HasDimValue ? (int)d.DimValue : -1;
                 names[i] = d.HasDimParam ? d.DimParam : null;
             }
         }
