@@ -11,8 +11,8 @@ public static class EngineLimits
 
     private static readonly AsyncLocal<long?> Override = new();
 
-    /// <summary>Default plan budget: the memory available to the process (RAM, or the container's limit), at least 1 GiB.</summary>
-    public static long DefaultPlanBudgetBytes { get; } = Math.Max(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+    /// <summary>Default plan budget: half the memory available to the process (RAM, or the container's limit), at least 1 GiB.</summary>
+    public static long DefaultPlanBudgetBytes { get; } = Math.Max(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2);
 
     /// <summary>Bytes one execution plan may allocate (default DefaultPlanBudgetBytes; see WithPlanBudget).</summary>
     public static long PlanBudgetBytes => Override.Value ?? DefaultPlanBudgetBytes;

@@ -24,9 +24,9 @@ internal static partial class ExternalData
         if (location.Length == 0) throw Refuse("is an empty path; refused");
         if (location.Contains('\0')) throw Refuse("contains a NUL character; refused");
         if (location[0] is '/' or '\\' || Path.IsPathRooted(location))
-            throw Refuse("is an absolute path; external data must lie in the model's folder; refused");
+            throw Refuse("is an absolute path; external data must lie inside the model's folder; refused");
         if (location.Split('/', '\\').Any(p => p == ".."))
-            throw Refuse("climbs out with '..'; external data must lie in the model's folder; refused");
+            throw Refuse("uses '..', which could lead outside the model's folder; refused");
         if (offset < 0 || length < -1)
             throw Refuse($"has a negative offset {offset} or length {length}");
 
