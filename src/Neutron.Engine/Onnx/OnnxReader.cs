@@ -37,6 +37,7 @@ public static class OnnxReader
         if (proto.Graph is null)
             throw new OnnxFormatException($"{file}: ModelProto has no graph (field 7); is this an ONNX model?");
         var graph = proto.Graph;
+        CheckNames(proto, file);
 
         var opsets = new Dictionary<string, long>();
         foreach (var o in proto.OpsetImport)
@@ -98,6 +99,53 @@ public static class OnnxReader
             IrVersion = proto.IrVersion,
             Path = path,
         };
+    }
+
+    // Names and string attributes reach error messages and file names: a control character in one (a newline, an
+    // escape sequence) would break the one-line error or the terminal, and is never part of a real model's names.
+    private static void CheckNames(ModelProto proto, string file)
+    {
+        static bool Bad(string s)
+        {
+            foreach (char c in s) if (char.IsControl(c)) return true;
+            return false;
+        }
+        static string Shown(string s)
+        {
+            var sb = new System.Text.StringBuilder();
+            foreach (char c in s.Length > 80 ? s[..80] : s) sb.Append(char.IsControl(c) ? $"\\x{(int)c:x2}" : c);
+            return sb.ToString();
+        }
+        void Check(string s, string where)
+        {
+            if (Bad(s)) throw new OnnxFormatException($"{file}: {where} '{Shown(s)}' contains a control character; names must be printable");
+        }
+        var g = proto.Graph;
+        foreach (var o in proto.OpsetImport) Check(o.Domain, "opset_import domain");
+        for (int i = 0; i < g.Initializer.Count; i++) Check(g.Initializer[i].Name, $"GraphProto.initializer[{i}] name");
+        foreach (var (list, field) in new[] { (g.Input, "input"), (g.Output, "output") })
+            for (int i = 0; i < list.Count; i++)
+            {
+                Check(list[i].Name, $"GraphProto.{field}[{i}] name");
+                if (list[i].Type?.TensorType?.Shape is { } shape)
+                    foreach (var d in shape.Dim) Check(d.DimParam, $"GraphProto.{field}[{i}] dim_param");
+            }
+        for (int i = 0; i < g.Node.Count; i++)
+        {
+            var n = g.Node[i];
+            string where = $"GraphProto.node[{i}]";
+            Check(n.Name, $"{where} name");
+            Check(n.OpType, $"{where} op_type");
+            Check(n.Domain, $"{where} domain");
+            foreach (var v in n.Input) Check(v, $"{where} input");
+            foreach (var v in n.Output) Check(v, $"{where} output");
+            foreach (var a in n.Attribute)
+            {
+                Check(a.Name, $"{where} attribute name");
+                if (a.HasS) Check(a.S.ToStringUtf8(), $"{where} attribute '{a.Name}' value");
+                foreach (var v in a.Strings) Check(v.ToStringUtf8(), $"{where} attribute '{a.Name}' value");
+            }
+        }
     }
 
     private static ValueInfo ToValueInfo(ValueInfoProto v, string what)
