@@ -40,14 +40,14 @@ public static class DataChecks
     {
         for (int i = 0; i < labels.Count; i++)
             if (labels[i] < 0 || labels[i] >= classes)
-                throw new DataException($"{source}: image {i} has label {labels[i]}, but {model} has {classes} classes (labels 0 to {classes - 1})");
+                throw new DataException($"{source}: image {i} has label {labels[i]}, the model has {classes} classes (labels 0 to {classes - 1} for {model})");
     }
 
     public static void Labels(IReadOnlyList<int> labels, int classes, string source, string model)
     {
         for (int i = 0; i < labels.Count; i++)
             if (labels[i] < 0 || labels[i] >= classes)
-                throw new DataException($"{source}: image {i} has label {labels[i]}, but {model} has {classes} classes (labels 0 to {classes - 1})");
+                throw new DataException($"{source}: image {i} has label {labels[i]}, the model has {classes} classes (labels 0 to {classes - 1} for {model})");
     }
 
     /// <summary>The data's labels checked against the classes of a classifier (last dimension of its first output).</summary>

@@ -177,7 +177,7 @@ public class UntrustedDataTests
         var data = new LabeledData(Tensor.Zeros(DataType.Float, 3, 1, 6, 6), [0, 3, bad], null, "npy:x,y");
         var e = Assert.Throws<DataException>(() => DataChecks.ForClassifier(data, TinyModels.Cnn(), "tiny.onnx"));
         Assert.Contains($"image 2 has label {bad}", e.Message);
-        Assert.Contains("tiny.onnx has 4 classes", e.Message);
+        Assert.Contains("the model has 4 classes (labels 0 to 3 for tiny.onnx)", e.Message);
         DataChecks.ForClassifier(new LabeledData(data.Images, [0, 3, 1], null, "ok"), TinyModels.Cnn(), "tiny.onnx");
     }
 
