@@ -56,7 +56,7 @@ public class FuzzTests(ITestOutputHelper output)
 
     private sealed class Tally
     {
-        public int Mutants, Accepted, Ran, Format, Model;
+        public int Mutants, Accepted, Ran, Format, Model, MustRefuse;
         public readonly Dictionary<string, int> Codes = [];
     }
 
@@ -119,6 +119,8 @@ public class FuzzTests(ITestOutputHelper output)
         output.WriteLine($"  {"kind",-34} {"mutants",7} {"accepted",8} {"ran",5} {"format",7} {"model",6}  model error codes");
         foreach (var (kind, t) in kinds)
             output.WriteLine($"  {kind,-34} {t.Mutants,7} {t.Accepted,8} {t.Ran,5} {t.Format,7} {t.Model,6}  {string.Join(", ", t.Codes.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value}"))}");
+        var external = kinds.Where(p => p.Key.StartsWith("external:", StringComparison.Ordinal)).Select(p => p.Value).ToList();
+        output.WriteLine($"  {"external data (all locations)",-34} {external.Sum(t => t.Mutants),7} {external.Sum(t => t.Accepted),8} {external.Sum(t => t.Ran),5} {external.Sum(t => t.Format),7} {external.Sum(t => t.Model),6}  {external.Sum(t => t.MustRefuse)} pointed outside the folder or at a non-regular file: all refused");
         output.WriteLine($"  {"total",-34} {total,7} {kinds.Values.Sum(t => t.Accepted),8} {kinds.Values.Sum(t => t.Ran),5} {kinds.Values.Sum(t => t.Format),7} {kinds.Values.Sum(t => t.Model),6}");
 
         Assert.True(perModel.Count >= 5, $"only {perModel.Count} models to mutate");
@@ -171,6 +173,7 @@ public class FuzzTests(ITestOutputHelper output)
         }
         if (outcome == "accepted") tally.Accepted++;
 
+        if (mutant.MustRefuse) tally.MustRefuse++;
         if (mutant.MustRefuse && outcome == "accepted")
             throw new InvalidOperationException($"external data '{mutant.Location}' outside the folder or not a regular file was accepted");
         if (mutant.Secret is { } secret && model is not null)
