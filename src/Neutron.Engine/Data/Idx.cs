@@ -18,6 +18,7 @@ public static class Idx
     public static IdxArray Load(string path, int limit = int.MaxValue)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"IDX file '{path}' not found", path);
+        Onnx.ExternalData.RequireRegularFile(path, "IDX file");
         using var file = File.OpenRead(path);
         // gzip members start with 1f 8b; any other first bytes are read as a plain IDX file.
         int b0 = file.ReadByte(), b1 = file.ReadByte();

@@ -14,6 +14,7 @@ public static partial class Npy
     public static Tensor Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"npy file '{path}' not found", path);
+        Onnx.ExternalData.RequireRegularFile(path, "npy file");
         using var stream = File.OpenRead(path);
         return Read(stream, path, stream.Length);
     }

@@ -11,6 +11,7 @@ public static class Npz
     public static Dictionary<string, Tensor> Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"npz file '{path}' not found", path);
+        Onnx.ExternalData.RequireRegularFile(path, "npz file");
         ZipArchive zip;
         try
         {

@@ -120,6 +120,18 @@ internal static partial class ExternalData
         return current;
     }
 
+    /// <summary>Refuses a path that is not a regular file (a FIFO would block the reader forever, a device never ends);
+    /// symbolic links are followed. For the files a user names: models and data sets.</summary>
+    public static void RequireRegularFile(string path, string what)
+    {
+        if (Directory.Exists(path))
+            throw new FormatException($"{what} '{path}' is a directory, not a file");
+        if (!OperatingSystem.IsLinux() || !File.Exists(path)) return;
+        var status = new Statx();
+        if (StatxPath(AtFdCwd, path, 0, StatxTypeAndSize, ref status) == 0 && (status.Mode & SIfmt) != SIfreg)
+            throw new FormatException($"{what} '{path}' is not a regular file (a FIFO, device or socket); give a file");
+    }
+
     private static SafeFileHandle OpenPortable(string target) =>
         File.OpenHandle(target, FileMode.Open, FileAccess.Read, FileShare.Read);
 

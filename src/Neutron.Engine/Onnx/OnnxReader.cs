@@ -12,7 +12,8 @@ public static class OnnxReader
 {
     public static Model Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' not found", path);
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"model file '{path}' not found", path);
+        ExternalData.RequireRegularFile(path, "model file");
         var bytes = File.ReadAllBytes(path);
         return Parse(bytes, Path.GetDirectoryName(Path.GetFullPath(path)), path);
     }

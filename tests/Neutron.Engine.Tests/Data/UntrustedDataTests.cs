@@ -120,6 +120,20 @@ public class UntrustedDataTests
         Assert.Contains("truncated", e.Message);
     }
 
+    [Fact]
+    public async Task Data_files_that_are_fifos_are_refused_without_blocking()
+    {
+        using var dir = new TempDir();
+        if (!UntrustedModelTests.MakeFifo(dir.File("x.npy"))) return;
+        UntrustedModelTests.MakeFifo(dir.File("t10k-images-idx3-ubyte"));
+        var load = Task.Run(() => (
+            Assert.Throws<FormatException>(() => Npy.Load(dir.File("x.npy"))),
+            Assert.Throws<FormatException>(() => Idx.Load(dir.File("t10k-images-idx3-ubyte"))),
+            Assert.Throws<FormatException>(() => Npz.Load(dir.File("x.npy")))));
+        Assert.True(await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(20))) == load, "a reader blocked on a FIFO");
+        Assert.Contains("not a regular file", (await load).Item1.Message);
+    }
+
     private static string NpyPair(TempDir dir, float[] images, int[] shape, Tensor labels)
     {
         Npy.Save(dir.File("x.npy"), Tensor.FromFloats(images, shape));

@@ -126,6 +126,24 @@ public partial class UntrustedModelTests
     }
 
     [Fact]
+    public async Task Socket_as_external_data_and_fifo_as_model_file_are_refused_without_blocking()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("model"));
+        if (!OperatingSystem.IsLinux()) return;
+        using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
+        {
+            socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(dir.File("model/w2.bin")));
+            Assert.Contains("not a regular file", LoadRefused(dir, WithExternalW2("w2.bin")).Message);
+        }
+        Assert.True(MakeFifo(dir.File("fifo.onnx")));
+        var load = Task.Run(() => Assert.Throws<FormatException>(() => OnnxReader.Load(dir.File("fifo.onnx"))));
+        Assert.True(await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(20))) == load, "loading a FIFO as the model blocked");
+        Assert.Contains("not a regular file", (await load).Message);
+        Assert.Contains("is a directory", Assert.Throws<FormatException>(() => OnnxReader.Load(dir.File("model"))).Message);
+    }
+
+    [Fact]
     public void Directories_devices_nul_dotdot_and_absolute_locations_are_refused()
     {
         using var dir = new TempDir();
