@@ -71,6 +71,7 @@ public static class CliRunner
                 ModelErrorCode.ExternalData => "keep external data files in the model's folder",
                 _ => "check the model with `neutron inspect MODEL`",
             }),
+            Neutron.Engine.Data.DataException => (ExitCodes.ModelOrData, "check that the data set matches the model: labels 0 to classes−1, finite pixels"),
             FormatException => (ExitCodes.ModelOrData, "the file is damaged or not in the expected format"),
             FileNotFoundException or DirectoryNotFoundException => (ExitCodes.ModelOrData, "check the path"),
             UnauthorizedAccessException => (ExitCodes.Storage, "check file permissions"),

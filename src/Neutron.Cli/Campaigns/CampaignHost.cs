@@ -98,6 +98,7 @@ public static class CampaignHost
         var data = spec.Load(new DataOptions { Limit = images ?? int.MaxValue });
         if (batch < 1) throw new UserError($"--batch {batch} must be ≥ 1", "e.g. --batch 64 (faults per database transaction)");
         if (data.Count == 0) throw new UserError($"data '{dataSpec}' holds no images", "check the data spec", ExitCodes.ModelOrData);
+        DataChecks.ForClassifier(data, model, Path.GetFileName(modelPath));
         var set = new EvaluationSet(data.Images, data.Labels);
         try
         {

@@ -107,7 +107,9 @@ public static class BenchCommand
             catch (ArgumentException e) { throw new UserError(e.Message, "see `neutron bench campaign --help`"); }
             var loaded = dataSpec.Load(new DataOptions { Limit = n });
             if (loaded.Count == 0) throw new UserError($"data '{parse.GetValue(data)}' holds no images", "check the data spec", ExitCodes.ModelOrData);
-            var r = CampaignBenchmark.Run(OnnxReader.Load(file.FullName), new EvaluationSet(loaded.Images, loaded.Labels),
+            var benchModel = OnnxReader.Load(file.FullName);
+            DataChecks.ForClassifier(loaded, benchModel, file.Name);
+            var r = CampaignBenchmark.Run(benchModel, new EvaluationSet(loaded.Images, loaded.Labels),
                 new RunnerOptions { Format = numberFormat, Datapath = datapathFormat, Threads = t, MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)) }, kind, spec, k, parse.GetValue(seed), parse.GetValue(breakdown));
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new

@@ -55,6 +55,7 @@ public static class BerCommand
             LabeledData labeled;
             try { labeled = DataSpec.Load(spec, new DataOptions { Limit = imageCount }); }
             catch (ArgumentException e) { throw new UserError(e.Message, "see `neutron campaign --help` for the data notation"); }
+            DataChecks.ForClassifier(labeled, onnx, Path.GetFileName(modelPath));
             var options = new BerOptions
             {
                 Rates = rateList, Samples = n, Seed = parse.GetValue(seed), Format = fmt, Tolerance = tau,

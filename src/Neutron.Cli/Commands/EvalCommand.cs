@@ -53,6 +53,7 @@ public static class EvalCommand
                 throw new UserError(e.Message, "see `neutron eval --help` for the data notation");
             }
             if (set.Count == 0) throw new UserError($"data set '{spec}' holds no images", "check the data path", ExitCodes.ModelOrData);
+            DataChecks.Labels(set.Labels, DataChecks.Classes(session), spec, parse.GetValue(model)!.Name);
             bool asJson = parse.GetValue(json);
             var result = Evaluate(session, set, b, Path.GetFileName(parse.GetValue(model)!.FullName), showProgress: !asJson && !Console.IsErrorRedirected && set.Count >= 2000);
             if (asJson)

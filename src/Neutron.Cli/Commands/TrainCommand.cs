@@ -68,6 +68,10 @@ public static class TrainCommand
             var model = fromFile is not null
                 ? OnnxReader.Load(fromFile.FullName)
                 : Architectures.Create(archName, train.Channels, train.Height, train.Width, Math.Max(10, train.Classes), parse.GetValue(seed));
+            int classes = DataChecks.Classes(model);
+            string modelName = fromFile?.Name ?? archName;
+            DataChecks.Labels(train.Labels, classes, dataText, modelName);
+            if (testSet is not null) DataChecks.Labels(testSet.Labels, classes, testText!, modelName);
             var net = new ModelTape(model);
             NumberFormat? qatFormat = null;
             if (parse.GetValue(qat) is { } qatText)

@@ -50,6 +50,7 @@ public static class Cifar
         {
             if (labels.Count >= limit) break;
             if (!File.Exists(file)) throw new FileNotFoundException($"CIFAR batch '{file}' not found", file);
+            Onnx.ExternalData.RequireRegularFile(file, "CIFAR batch");
             long length = new FileInfo(file).Length;
             if (length == 0 || length % record != 0)
                 throw new FormatException($"{file}: {length} bytes is not a whole number of {variant} records of {record} bytes (truncated, or the other CIFAR variant?)");

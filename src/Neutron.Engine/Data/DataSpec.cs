@@ -96,7 +96,12 @@ public sealed record DataSpec(string Format, string[] Paths, IReadOnlyDictionary
         var norm = options.Mean is not null || options.Std is not null
             ? (options.Mean ?? [0f], options.Std ?? [1f])
             : DefaultNormalization();
-        if (norm is { } n) Preprocess.Normalize(images, n.Mean, n.Std);
+        DataChecks.Finite(images, Text, "as stored");
+        if (norm is { } n)
+        {
+            Preprocess.Normalize(images, n.Mean, n.Std);
+            DataChecks.Finite(images, Text, "after normalisation (check --mean and --std)");
+        }
         return new LabeledData(images, labels, names, Text);
     }
 
@@ -185,7 +190,8 @@ public sealed record DataSpec(string Format, string[] Paths, IReadOnlyDictionary
         bool nhwc = options.Layout == DataLayout.Nhwc
             || options.Layout == DataLayout.Auto && shape[3] is 1 or 3 or 4 && shape[1] is not (1 or 3 or 4);
         if (nhwc) images = Preprocess.NhwcToNchw(images);
-        return (images, y.ToLongArray()[..n], null);
+        var y64 = y.IsFloating ? DataChecks.IntegralLabels(y.Floats[..n], yName) : y.ToLongArray()[..n];
+        return (images, y64, null);
     }
 
     private (Tensor, long[], string[]?) LoadCifar(int limit)

@@ -18,22 +18,41 @@ public static class Idx
     public static IdxArray Load(string path, int limit = int.MaxValue)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"IDX file '{path}' not found", path);
+        Onnx.ExternalData.RequireRegularFile(path, "IDX file");
         using var file = File.OpenRead(path);
         // gzip members start with 1f 8b; any other first bytes are read as a plain IDX file.
         int b0 = file.ReadByte(), b1 = file.ReadByte();
         file.Position = 0;
-        using Stream stream = b0 == 0x1f && b1 == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
+        if (!(b0 == 0x1f && b1 == 0x8b)) return Read(file, path, limit, file.Length);
+
+        // The trailer of a (single-member) gzip file: CRC-32 and size mod 2^32 of the decompressed data, which
+        // GZipStream does not check; the size also bounds what the header may declare before anything is allocated.
+        if (file.Length < 18) throw new FormatException($"{path}: truncated gzip file ({file.Length} bytes)");
+        Span<byte> trailer = stackalloc byte[8];
+        file.Seek(-8, SeekOrigin.End);
+        file.ReadExactly(trailer);
+        file.Position = 0;
+        uint expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        uint expectedSize = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        using var crc = new Crc32Stream(gzip);
         try
         {
-            return Read(stream, path, limit);
+            var result = Read(crc, path, limit, expectedSize);
+            crc.Drain();
+            if (crc.Crc != expectedCrc || (uint)crc.BytesRead != expectedSize)
+                throw new FormatException($"{path}: damaged gzip file: the data's CRC-32 {crc.Crc:x8} and size {crc.BytesRead} differ from the trailer's {expectedCrc:x8} and {expectedSize}");
+            return result;
         }
         catch (InvalidDataException e)
         {
-            throw new FormatException($"{path}: corrupt gzip stream: {e.Message}", e);
+            throw new FormatException($"{path}: damaged gzip file: {e.Message}", e);
         }
     }
 
-    public static IdxArray Read(Stream stream, string name, int limit = int.MaxValue)
+    /// <summary>Reads an IDX array; <paramref name="totalBytes"/>, when known, is the size of the whole file (header
+    /// included), checked against what the header declares before anything is allocated.</summary>
+    public static IdxArray Read(Stream stream, string name, int limit = int.MaxValue, long? totalBytes = null)
     {
         var magic = new byte[4];
         if (stream.ReadAtLeast(magic, 4, false) < 4)
@@ -54,10 +73,13 @@ public static class Idx
             uint d = BinaryPrimitives.ReadUInt32BigEndian(dimBytes.AsSpan(4 * i));
             if (d > int.MaxValue) throw new FormatException($"{name}: dimension {i} of {d} is implausible");
             shape[i] = (int)d;
-            if (i > 0) recordSize *= d;
+            if (i > 0) recordSize = recordSize > long.MaxValue / Math.Max(d, 1u) ? long.MaxValue : recordSize * d;
         }
+        long header = 4 + 4L * rank;
+        if (totalBytes is { } total && shape[0] > 0 && (recordSize > (total - header) / shape[0]))
+            throw new FormatException($"{name}: truncated or damaged: the header declares [{string.Join(",", shape)}], the data holds {Math.Max(total - header, 0) / Math.Max(recordSize, 1)} of {shape[0]} records ({Math.Max(total - header, 0)} bytes)");
         int keep = Math.Min(shape[0], Math.Max(limit, 0));
-        long bytes = keep * recordSize;
+        long bytes = keep == 0 ? 0 : recordSize > int.MaxValue / keep ? long.MaxValue : keep * recordSize;
         if (bytes > int.MaxValue) throw new FormatException($"{name}: {keep} records of {recordSize} bytes exceed 2 GiB; use a limit");
         var data = new byte[bytes];
         int read = stream.ReadAtLeast(data, data.Length, false);

@@ -14,15 +14,18 @@ public static partial class Npy
     public static Tensor Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"npy file '{path}' not found", path);
+        Onnx.ExternalData.RequireRegularFile(path, "npy file");
         using var stream = File.OpenRead(path);
-        return Read(stream, path);
+        return Read(stream, path, stream.Length);
     }
 
-    public static Tensor Read(Stream stream, string name)
+    /// <summary>Reads a .npy array; <paramref name="totalBytes"/>, when known, is the size of the whole array file
+    /// (header included), checked against the header's shape before the data is allocated.</summary>
+    public static Tensor Read(Stream stream, string name, long? totalBytes = null)
     {
         try
         {
-            return ReadUnchecked(stream, name);
+            return ReadUnchecked(stream, name, totalBytes);
         }
         catch (EndOfStreamException e)
         {
@@ -34,7 +37,7 @@ public static partial class Npy
         }
     }
 
-    private static Tensor ReadUnchecked(Stream stream, string name)
+    private static Tensor ReadUnchecked(Stream stream, string name, long? totalBytes)
     {
         var head = new byte[10];
         if (stream.ReadAtLeast(head, 10, false) < 10 || !head.AsSpan(0, 6).SequenceEqual(Magic))
@@ -80,6 +83,11 @@ public static partial class Npy
             _ => throw new FormatException($"{name}: dtype '{d}' is not supported (float16/32/64, uint8, int8, bool, int32, int64 are)"),
         };
         int count = ShapeUtil.Size(shape);
+        long prefix = (major == 1 ? 10 : 12) + headerLength;
+        if (totalBytes is { } total && (long)count * width > total - prefix)
+            throw new FormatException($"{name}: truncated: shape ({string.Join(",", shape)}) needs {(long)count * width} bytes of data, the file holds {Math.Max(total - prefix, 0)}");
+        if ((long)count * width > Array.MaxLength)
+            throw new FormatException($"{name}: shape ({string.Join(",", shape)}) of {d} needs {(long)count * width} bytes, more than one array may hold");
         var data = new byte[(long)count * width];
         int read = stream.ReadAtLeast(data, data.Length, false);
         if (read < data.Length) throw new FormatException($"{name}: truncated: shape ({string.Join(",", shape)}) needs {data.Length} bytes of data, file holds {read}");

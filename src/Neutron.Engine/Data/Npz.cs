@@ -1,5 +1,6 @@
-// NumPy .npz archives: a zip of .npy members (stored or deflated), read with System.IO.Compression. Keys are the
-// member names without ".npy", as numpy.load gives them. Each member is decoded by Npy.
+// NumPy .npz archives: a zip of .npy members (stored or deflated), read with System.IO.Compression, each member's
+// CRC-32 and size checked. Keys are the member names without ".npy", as numpy.load gives them. Each member is
+// decoded by Npy.
 using System.IO.Compression;
 using Neutron.Engine.Tensors;
 
@@ -10,6 +11,7 @@ public static class Npz
     public static Dictionary<string, Tensor> Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"npz file '{path}' not found", path);
+        Onnx.ExternalData.RequireRegularFile(path, "npz file");
         ZipArchive zip;
         try
         {
@@ -28,8 +30,12 @@ public static class Npz
                 string key = entry.FullName[..^4];
                 try
                 {
-                    using var stream = entry.Open();
-                    result[key] = Npy.Read(stream, $"{path}:{entry.FullName}");
+                    // The entry's CRC-32 and size are checked over the whole member (ZipArchive does not).
+                    using var stream = new Crc32Stream(entry.Open());
+                    result[key] = Npy.Read(stream, $"{path}:{entry.FullName}", entry.Length);
+                    stream.Drain();
+                    if (stream.Crc != entry.Crc32 || stream.BytesRead != entry.Length)
+                        throw new FormatException($"{path}:{entry.FullName}: damaged zip member: its CRC-32 {stream.Crc:x8} and size {stream.BytesRead} differ from the archive's {entry.Crc32:x8} and {entry.Length}");
                 }
                 catch (InvalidDataException e)
                 {

@@ -14,6 +14,7 @@ public sealed class InferenceSession
     public InferenceSession(Model model)
     {
         Model = model;
+        ModelChecks.Validate(model);
         operators = new Operator[model.Nodes.Count];
         for (int i = 0; i < operators.Length; i++)
         {

@@ -30,11 +30,13 @@ internal static class Planner
         foreach (var (name, tensor) in model.Initializers)
             types[Intern(name)] = new TensorType(tensor.Type, tensor.Shape) { Constant = tensor };
 
+        var budget = new Budget();
         var inputIds = new List<int>();
         foreach (var input in model.RequiredInputs)
         {
             if (!inputs.TryGetValue(input.Name, out var given))
                 throw new ModelException(ModelErrorCode.InputMismatch, $"graph input '{input.Name}' ({input.Type.Name()}{input.ShapeText}) was not given");
+            CheckSize(given.Shape, $"graph input '{input.Name}'");
             int id = Intern(input.Name);
             inputIds.Add(id);
             types[id] = new TensorType(given.Type, given.Shape);
@@ -55,6 +57,11 @@ internal static class Planner
                 inIds[i] = ids[node.Inputs[i]];
                 inputTypes[i] = types[inIds[i]];
             }
+            if (OperatorCatalog.FloatInputsOnly.Contains(node.OpType))
+                for (int i = 0; i < inputTypes.Length; i++)
+                    if (inputTypes[i] is { } t && !t.Type.IsFloating())
+                        throw new ModelException(ModelErrorCode.UnsupportedDataType,
+                            $"{node} (opset {op.Opset}): input {i} '{node.Inputs[i]}' is {t}; {node.OpType} takes float inputs only");
             TensorType[] outTypes;
             try
             {
@@ -66,6 +73,8 @@ internal static class Planner
             }
             if (outTypes.Length < node.Outputs.Length)
                 throw new ModelException(ModelErrorCode.InvalidGraph, $"{node}: has {node.Outputs.Length} outputs, {node.OpType} produces {outTypes.Length}");
+            for (int o = 0; o < outTypes.Length; o++)
+                CheckSize(outTypes[o].Shape, $"{node} (opset {op.Opset}) output {o}");
 
             var outIds = new int[node.Outputs.Length];
             for (int o = 0; o < outIds.Length; o++)
@@ -80,6 +89,7 @@ internal static class Planner
             if (foldable)
             {
                 var ins = inIds.Select(id => id < 0 ? null : types[id].Constant).ToArray();
+                foreach (var t in outTypes) budget.Take(t, $"{node} (opset {op.Opset}), folded at load");
                 var outs = outTypes.Select(t => Tensor.Zeros(t.Type, t.Shape)).ToArray();
                 try { op.Run(ins, outs); }
                 catch (Exception e) when (e is not ModelException)
@@ -127,7 +137,7 @@ internal static class Planner
             if (t?.Constant is { } c) values[id] = c;
             if (producers.TryGetValue(id, out int p)) producerArray[id] = p;
         }
-        AssignBuffers(planned, values, typeArray, keepIds, keepAll);
+        AssignBuffers(planned, values, typeArray, keepIds, keepAll, budget);
         return new ExecutionPlan([.. names], values, typeArray, [.. planned], [.. inputIds], [.. outputIds], producerArray);
     }
 
@@ -174,8 +184,35 @@ internal static class Planner
         return order;
     }
 
+    // EngineLimits.MaxElements per tensor; a shape past it is refused before anything is allocated.
+    private static void CheckSize(int[] shape, string what)
+    {
+        foreach (int d in shape)
+            if (d < 0) throw new ModelException(ModelErrorCode.InvalidGraph, $"{what} has shape {ShapeUtil.Format(shape)} with a negative dimension");
+        long elements = EngineLimits.Elements(shape);
+        if (elements > EngineLimits.MaxElements)
+            throw new ModelException(ModelErrorCode.InvalidGraph,
+                $"{what} would have shape {ShapeUtil.Format(shape)}, more than {EngineLimits.MaxElements} elements, the most one tensor may hold (docs/operators.md, Limits)");
+    }
+
+    // Bytes the plan allocates (tensors hold float32 or int64), refused past EngineLimits.PlanBudgetBytes.
+    private sealed class Budget
+    {
+        private readonly long limit = EngineLimits.PlanBudgetBytes;
+        private long used;
+
+        public void Take(TensorType t, string what)
+        {
+            long bytes = EngineLimits.Elements(t.Shape) * (t.Type.IsFloating() ? sizeof(float) : sizeof(long));
+            used += bytes;
+            if (used > limit)
+                throw new ModelException(ModelErrorCode.InvalidGraph,
+                    $"{what} ({t}) takes the plan to {EngineLimits.Bytes(used)}, past the budget of {EngineLimits.Bytes(limit)} (docs/operators.md, Limits); use a smaller batch or input");
+        }
+    }
+
     // Greedy interval allocation: a node's outputs take a free buffer whose last reader ran before the node.
-    private static void AssignBuffers(List<PlannedNode> nodes, Tensor?[] values, TensorType[] types, HashSet<int> keep, bool keepAll)
+    private static void AssignBuffers(List<PlannedNode> nodes, Tensor?[] values, TensorType[] types, HashSet<int> keep, bool keepAll, Budget budget)
     {
         var lastUse = new int[values.Length];
         Array.Fill(lastUse, -1);
@@ -205,6 +242,7 @@ internal static class Planner
                         free.RemoveAt(best);
                     }
                 }
+                if (buffer is null) budget.Take(t, $"the output of {node.Operator.Node}");
                 values[id] = buffer is null ? Tensor.Zeros(t.Type, t.Shape) : buffer.Reuse(t.Type, t.Shape);
                 if (shared)
                 {

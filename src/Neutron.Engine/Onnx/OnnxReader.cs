@@ -12,7 +12,8 @@ public static class OnnxReader
 {
     public static Model Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' not found", path);
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"model file '{path}' not found", path);
+        ExternalData.RequireRegularFile(path, "model file");
         var bytes = File.ReadAllBytes(path);
         return Parse(bytes, Path.GetDirectoryName(Path.GetFullPath(path)), path);
     }
@@ -37,6 +38,7 @@ public static class OnnxReader
         if (proto.Graph is null)
             throw new OnnxFormatException($"{file}: ModelProto has no graph (field 7); is this an ONNX model?");
         var graph = proto.Graph;
+        CheckNames(proto, file);
 
         var opsets = new Dictionary<string, long>();
         foreach (var o in proto.OpsetImport)
@@ -52,6 +54,8 @@ public static class OnnxReader
             var t = graph.Initializer[i];
             if (string.IsNullOrEmpty(t.Name))
                 throw new OnnxFormatException($"{file}: GraphProto.initializer[{i}] has no name");
+            if (initializers.ContainsKey(t.Name))
+                throw new ModelException(ModelErrorCode.InvalidGraph, $"{file}: GraphProto.initializer[{i}]: tensor '{t.Name}' is stored twice");
             initializers[t.Name] = TensorProtoConverter.ToTensor(t, $"{file}: GraphProto.initializer[{i}]", modelFolder);
         }
 
@@ -68,6 +72,8 @@ public static class OnnxReader
             {
                 if (n.Output.Count != 1)
                     throw new OnnxFormatException($"{where}: a Constant node has exactly one output, this one has {n.Output.Count}");
+                if (initializers.ContainsKey(n.Output[0]))
+                    throw new ModelException(ModelErrorCode.InvalidGraph, $"{where}: output '{n.Output[0]}' is also a stored tensor or another Constant's output");
                 initializers[n.Output[0]] = ConstantValue(attributes, where);
                 continue;
             }
@@ -86,8 +92,8 @@ public static class OnnxReader
         {
             Nodes = nodes,
             Initializers = initializers,
-            Inputs = graph.Input.Select(v => ToValueInfo(v)).ToList(),
-            Outputs = graph.Output.Select(v => ToValueInfo(v)).ToList(),
+            Inputs = graph.Input.Select(v => ToValueInfo(v, $"{file}: graph input")).ToList(),
+            Outputs = graph.Output.Select(v => ToValueInfo(v, $"{file}: graph output")).ToList(),
             Opsets = opsets,
             GraphName = string.IsNullOrEmpty(graph.Name) ? "graph" : graph.Name,
             ProducerName = proto.ProducerName,
@@ -96,7 +102,54 @@ public static class OnnxReader
         };
     }
 
-    private static ValueInfo ToValueInfo(ValueInfoProto v)
+    // Names and string attributes reach error messages and file names: a control character in one (a newline, an
+    // escape sequence) would break the one-line error or the terminal, and is never part of a real model's names.
+    private static void CheckNames(ModelProto proto, string file)
+    {
+        static bool Bad(string s)
+        {
+            foreach (char c in s) if (char.IsControl(c)) return true;
+            return false;
+        }
+        static string Shown(string s)
+        {
+            var sb = new System.Text.StringBuilder();
+            foreach (char c in s.Length > 80 ? s[..80] : s) sb.Append(char.IsControl(c) ? $"\\x{(int)c:x2}" : c);
+            return sb.ToString();
+        }
+        void Check(string s, string where)
+        {
+            if (Bad(s)) throw new OnnxFormatException($"{file}: {where} '{Shown(s)}' contains a control character; names must be printable");
+        }
+        var g = proto.Graph;
+        foreach (var o in proto.OpsetImport) Check(o.Domain, "opset_import domain");
+        for (int i = 0; i < g.Initializer.Count; i++) Check(g.Initializer[i].Name, $"GraphProto.initializer[{i}] name");
+        foreach (var (list, field) in new[] { (g.Input, "input"), (g.Output, "output") })
+            for (int i = 0; i < list.Count; i++)
+            {
+                Check(list[i].Name, $"GraphProto.{field}[{i}] name");
+                if (list[i].Type?.TensorType?.Shape is { } shape)
+                    foreach (var d in shape.Dim) Check(d.DimParam, $"GraphProto.{field}[{i}] dim_param");
+            }
+        for (int i = 0; i < g.Node.Count; i++)
+        {
+            var n = g.Node[i];
+            string where = $"GraphProto.node[{i}]";
+            Check(n.Name, $"{where} name");
+            Check(n.OpType, $"{where} op_type");
+            Check(n.Domain, $"{where} domain");
+            foreach (var v in n.Input) Check(v, $"{where} input");
+            foreach (var v in n.Output) Check(v, $"{where} output");
+            foreach (var a in n.Attribute)
+            {
+                Check(a.Name, $"{where} attribute name");
+                if (a.HasS) Check(a.S.ToStringUtf8(), $"{where} attribute '{a.Name}' value");
+                foreach (var v in a.Strings) Check(v.ToStringUtf8(), $"{where} attribute '{a.Name}' value");
+            }
+        }
+    }
+
+    private static ValueInfo ToValueInfo(ValueInfoProto v, string what)
     {
         var tt = v.Type?.TensorType;
         if (tt is null) return new ValueInfo(v.Name, DataType.Undefined, null);
@@ -109,7 +162,10 @@ public static class OnnxReader
             for (int i = 0; i < shape.Length; i++)
             {
                 var d = tt.Shape.Dim[i];
-                shape[i] = d.HasDimValue && d.DimValue >= 0 && d.DimValue <= int.MaxValue ? (int)d.DimValue : -1;
+                // -1 is how some exporters (Paddle) write an unknown dimension; other values outside int are damage.
+                if (d.HasDimValue && (d.DimValue < -1 || d.DimValue > int.MaxValue))
+                    throw new ModelException(ModelErrorCode.InvalidGraph, $"{what} '{v.Name}' has dimension {d.DimValue} at axis {i}; a dimension is a size from 0 to {int.MaxValue} or symbolic");
+                shape[i] = d.HasDimValue ? (int)d.DimValue : -1;
                 names[i] = d.HasDimParam ? d.DimParam : null;
             }
         }

@@ -22,29 +22,28 @@ public static class TensorProtoConverter
                 throw new OnnxFormatException($"{where}: tensor '{proto.Name}' has invalid dimension {d} at axis {i}");
             shape[i] = (int)d;
         }
-        int count;
-        try { count = ShapeUtil.Size(shape); }
-        catch (OverflowException e) { throw new OnnxFormatException($"{where}: tensor '{proto.Name}': {e.Message}"); }
+        // Sizes are checked against what the proto holds before anything is allocated.
+        int count = ElementCount(shape, $"{where}: tensor '{proto.Name}'");
+        int width = ElementSize(type);
+        long expected = (long)count * width;
 
-        ReadOnlySpan<byte> raw = default;
-        bool hasRaw = false;
         if (proto.DataLocation == 1)
         {
-            raw = ReadExternal(proto, where, modelFolder);
-            hasRaw = true;
+            long declared = proto.ExternalData.FirstOrDefault(e => e.Key == "length") is { } l
+                && long.TryParse(l.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) ? n : -1;
+            if (declared >= 0 && declared != expected)
+                throw new OnnxFormatException($"{where}: tensor '{proto.Name}' of shape {ShapeUtil.Format(shape)} needs {expected} bytes of {type.Name()}, its external data length says {declared}");
+            var external = ReadExternal(proto, where, modelFolder, expected);
+            var fromFile = Tensor.Zeros(type, shape);
+            DecodeRaw(external, type, fromFile);
+            return fromFile;
         }
-        else if (proto.HasRawData)
+        if (proto.HasRawData)
         {
-            raw = proto.RawData.Span;
-            hasRaw = true;
-        }
-
-        var tensor = Tensor.Zeros(type, shape);
-        if (hasRaw)
-        {
-            int width = ElementSize(type);
-            if (raw.Length != (long)count * width)
-                throw new OnnxFormatException($"{where}: tensor '{proto.Name}' of shape {ShapeUtil.Format(shape)} needs {(long)count * width} bytes of {type.Name()}, raw_data holds {raw.Length}");
+            var raw = proto.RawData.Span;
+            if (raw.Length != expected)
+                throw new OnnxFormatException($"{where}: tensor '{proto.Name}' of shape {ShapeUtil.Format(shape)} needs {expected} bytes of {type.Name()}, raw_data holds {raw.Length}");
+            var tensor = Tensor.Zeros(type, shape);
             DecodeRaw(raw, type, tensor);
             return tensor;
         }
@@ -59,32 +58,47 @@ public static class TensorProtoConverter
         };
         if (available != count)
             throw new OnnxFormatException($"{where}: tensor '{proto.Name}' of shape {ShapeUtil.Format(shape)} needs {count} values, holds {available}");
+        var typed = Tensor.Zeros(type, shape);
         switch (type)
         {
             case DataType.Float:
-                for (int i = 0; i < count; i++) tensor.Floats[i] = proto.FloatData[i];
+                for (int i = 0; i < count; i++) typed.Floats[i] = proto.FloatData[i];
                 break;
             case DataType.Double:
-                for (int i = 0; i < count; i++) tensor.Floats[i] = (float)proto.DoubleData[i];
+                for (int i = 0; i < count; i++) typed.Floats[i] = (float)proto.DoubleData[i];
                 break;
             case DataType.Float16:
-                for (int i = 0; i < count; i++) tensor.Floats[i] = (float)BitConverter.UInt16BitsToHalf((ushort)proto.Int32Data[i]);
+                for (int i = 0; i < count; i++) typed.Floats[i] = (float)BitConverter.UInt16BitsToHalf((ushort)proto.Int32Data[i]);
                 break;
             case DataType.BFloat16:
-                for (int i = 0; i < count; i++) tensor.Floats[i] = BFloat16.ToFloat((ushort)proto.Int32Data[i]);
+                for (int i = 0; i < count; i++) typed.Floats[i] = BFloat16.ToFloat((ushort)proto.Int32Data[i]);
                 break;
             case DataType.Int64:
-                for (int i = 0; i < count; i++) tensor.Longs[i] = proto.Int64Data[i];
+                for (int i = 0; i < count; i++) typed.Longs[i] = proto.Int64Data[i];
                 break;
             case DataType.UInt32:
             case DataType.UInt64:
-                for (int i = 0; i < count; i++) tensor.Longs[i] = (long)proto.Uint64Data[i];
+                for (int i = 0; i < count; i++) typed.Longs[i] = (long)proto.Uint64Data[i];
                 break;
             default:
-                for (int i = 0; i < count; i++) tensor.Longs[i] = type.WrapInteger(proto.Int32Data[i]);
+                for (int i = 0; i < count; i++) typed.Longs[i] = type.WrapInteger(proto.Int32Data[i]);
                 break;
         }
-        return tensor;
+        return typed;
+    }
+
+    /// <summary>Elements of a declared shape, refused past EngineLimits.MaxElements (before anything is allocated).</summary>
+    internal static int ElementCount(int[] shape, string what)
+    {
+        if (shape.Contains(0)) return 0;
+        long size = 1;
+        foreach (int d in shape)
+        {
+            size *= d;
+            if (size > EngineLimits.MaxElements)
+                throw new ModelException(ModelErrorCode.InvalidGraph, $"{what} of shape {ShapeUtil.Format(shape)} declares more than {EngineLimits.MaxElements} elements, the most one tensor may hold (docs/operators.md, Limits)");
+        }
+        return (int)size;
     }
 
     public static TensorProto ToProto(Tensor tensor, string name)
@@ -155,7 +169,7 @@ public static class TensorProtoConverter
         }
     }
 
-    private static byte[] ReadExternal(TensorProto proto, string where, string? modelFolder)
+    private static byte[] ReadExternal(TensorProto proto, string where, string? modelFolder, long expected)
     {
         string? location = null;
         long offset = 0, length = -1;
@@ -164,30 +178,20 @@ public static class TensorProtoConverter
             switch (entry.Key)
             {
                 case "location": location = entry.Value; break;
-                case "offset": long.TryParse(entry.Value, out offset); break;
-                case "length": long.TryParse(entry.Value, out length); break;
+                case "offset":
+                    if (!long.TryParse(entry.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out offset))
+                        throw new OnnxFormatException($"{where}: tensor '{proto.Name}': external data offset '{entry.Value}' is not a non-negative integer");
+                    break;
+                case "length":
+                    if (!long.TryParse(entry.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out length))
+                        throw new OnnxFormatException($"{where}: tensor '{proto.Name}': external data length '{entry.Value}' is not a non-negative integer");
+                    break;
             }
         }
         if (location is null)
             throw new OnnxFormatException($"{where}: tensor '{proto.Name}' is marked external but names no location");
         if (modelFolder is null)
             throw new ModelException(ModelErrorCode.ExternalData, $"{where}: tensor '{proto.Name}' has external data but the model was not read from a file");
-        string folder = Path.GetFullPath(modelFolder);
-        string file = Path.GetFullPath(Path.Combine(folder, location));
-        if (Path.IsPathRooted(location) || !file.StartsWith(folder.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new ModelException(ModelErrorCode.ExternalData, $"{where}: tensor '{proto.Name}': external data '{location}' lies outside the model's folder; refused");
-        if (!File.Exists(file))
-            throw new ModelException(ModelErrorCode.ExternalData, $"{where}: tensor '{proto.Name}': external data file '{location}' not found beside the model");
-        using var stream = File.OpenRead(file);
-        if (offset < 0 || offset > stream.Length)
-            throw new OnnxFormatException($"{where}: tensor '{proto.Name}': external offset {offset} is beyond the end of '{location}' ({stream.Length} bytes)");
-        long available = stream.Length - offset;
-        long want = length < 0 ? available : length;
-        if (want > available || want > int.MaxValue)
-            throw new OnnxFormatException($"{where}: tensor '{proto.Name}': external data asks for {want} bytes at offset {offset}, '{location}' holds {available}");
-        var bytes = new byte[want];
-        stream.Position = offset;
-        stream.ReadExactly(bytes);
-        return bytes;
+        return ExternalData.Read(modelFolder, location, offset, length < 0 ? expected : length, $"{where}: tensor '{proto.Name}'");
     }
 }

@@ -176,7 +176,12 @@ internal static class WireLocator
             {
                 if (!TryVarint(b, ref pos, end, out length) || length > (ulong)(end - pos)) break;
                 int slot = Array.IndexOf(wanted, (int)(key >> 3));
-                if (slot >= 0 && length <= 200 && ValidUtf8(b, pos, (int)length)) found[slot] = Encoding.UTF8.GetString(b, pos, (int)length);
+                if (slot >= 0 && length <= 200 && ValidUtf8(b, pos, (int)length))
+                {
+                    // Damaged names may hold control characters; the message stays on one printable line.
+                    string text = Encoding.UTF8.GetString(b, pos, (int)length);
+                    found[slot] = text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString())) : text;
+                }
                 pos += (int)length;
             }
             if (wire is not (0 or 1 or 2 or 5)) break;

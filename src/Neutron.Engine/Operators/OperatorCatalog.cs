@@ -93,4 +93,47 @@ internal static class OperatorCatalog
             add(op, 17, (n, o) => new Window(n, o));
         add("Det", 11, (n, o) => new Det(n, o));
     }
+
+    /// <summary>The most inputs a node of this op may list, over every opset we serve (the spec's signature;
+    /// int.MaxValue for variadic ops). A node listing more is refused at load.</summary>
+    public static int MaxInputs(string opType) => MaxInputCounts.TryGetValue(opType, out int n) ? n : 1;
+
+    internal static IReadOnlyDictionary<string, int> MaxInputCounts { get; } = BuildMaxInputs();
+
+    private static Dictionary<string, int> BuildMaxInputs()
+    {
+        var m = new Dictionary<string, int>(StringComparer.Ordinal);
+        void Set(int n, params string[] ops)
+        {
+            foreach (var op in ops) m[op] = n;
+        }
+        // One input: unary, pooling, reshaping without a shape input, and friends.
+        Set(1, "Relu", "Sigmoid", "Tanh", "Sqrt", "Exp", "Log", "Abs", "Neg", "Reciprocal", "Floor", "Ceil", "LeakyRelu", "Elu",
+            "HardSigmoid", "HardSwish", "Selu", "Shrink", "Softsign", "Softplus", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh",
+            "Cosh", "Asinh", "Acosh", "Atanh", "Erf", "Sign", "Round", "ThresholdedRelu", "Celu", "MaxPool", "AveragePool",
+            "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Identity", "Softmax", "LogSoftmax", "Hardmax", "Transpose", "Shape",
+            "Size", "ConstantOfShape", "ArgMax", "ArgMin", "Cast", "Not", "IsNaN", "IsInf", "MeanVarianceNormalization", "LRN",
+            "DepthToSpace", "SpaceToDepth", "EyeLike", "NonZero", "DynamicQuantizeLinear", "HannWindow", "HammingWindow",
+            "BlackmanWindow", "Det");
+        Set(2, "Add", "Sub", "Mul", "Div", "Pow", "Reshape", "Squeeze", "Unsqueeze", "MatMul", "Gather", "GatherElements", "Split",
+            "Expand", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
+            "ReduceLogSumExp", "ReduceSumSquare", "Upsample", "CastLike", "Equal", "Less", "Greater", "And", "Or", "Xor",
+            "LessOrEqual", "GreaterOrEqual", "Mod", "PRelu", "Trilu", "CumSum", "TopK", "GatherND", "BitShift", "Compress",
+            "ReverseSequence");
+        Set(3, "Conv", "Gemm", "ConvTranspose", "Dropout", "Clip", "Tile", "QuantizeLinear", "DequantizeLinear", "Where", "Range",
+            "LayerNormalization", "InstanceNormalization", "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss", "OneHot",
+            "ScatterElements", "Scatter", "ScatterND");
+        Set(4, "Pad", "Resize", "MatMulInteger", "ConvInteger");
+        Set(5, "BatchNormalization", "Slice");
+        Set(8, "QLinearMatMul");
+        Set(9, "QLinearConv");
+        Set(int.MaxValue, "Sum", "Mean", "Max", "Min", "Concat");
+        return m;
+    }
+
+    /// <summary>Ops whose every input is a float tensor of the input's type (no integer bias, scale or weight).</summary>
+    public static readonly IReadOnlySet<string> FloatInputsOnly = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization", "LayerNormalization", "PRelu",
+    };
 }

@@ -33,6 +33,9 @@ public static class OperatorRegistry
             throw new ModelException(ModelErrorCode.UnsupportedOpset, $"{node}: opset {opset} is newer than the newest we serve ({MaxOpset}); re-export the model with opset ≤ {MaxOpset}");
         if (opset < entry.Since)
             throw new ModelException(ModelErrorCode.UnsupportedOpset, $"{node}: {node.OpType} exists from opset {entry.Since}, the model imports opset {opset}");
+        int maxInputs = OperatorCatalog.MaxInputs(node.OpType);
+        if (node.Inputs.Length > maxInputs)
+            throw new ModelException(ModelErrorCode.InvalidGraph, $"{node} (opset {opset}): lists {node.Inputs.Length} inputs, {node.OpType} takes at most {maxInputs}; the model is malformed");
         return entry.Create(node, opset);
     }
 }

@@ -17,7 +17,10 @@ public sealed class Range : Operator
         if (start.Length != 1 || limit.Length != 1 || delta.Length != 1) throw Error("start, limit and delta must be scalars");
         if (delta.GetDouble(0) == 0) throw Error("delta is 0");
         double count = Math.Ceiling((limit.GetDouble(0) - start.GetDouble(0)) / delta.GetDouble(0));
-        return [new TensorType(start.Type, [(int)Math.Clamp(count, 0, int.MaxValue)])];
+        if (double.IsNaN(count)) throw Error("start, limit or delta is NaN");
+        if (count > EngineLimits.MaxElements)
+            throw Error($"would make {count:G} elements, more than the {EngineLimits.MaxElements} one tensor may hold (docs/operators.md, Limits)");
+        return [new TensorType(start.Type, [(int)Math.Max(count, 0)])];
     }
 
     public override void Run(Tensor?[] inputs, Tensor[] outputs)

@@ -117,7 +117,7 @@ public static class TorchvisionExport
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Neutron.slnx"))) return dir.FullName;
