@@ -67,6 +67,7 @@ public static class ShardMerger
                 check.Parameters.AddWithValue("$s", id);
                 if ((long)check.ExecuteScalar()! > 0)
                     throw new StoreException($"golden predictions in '{path}' differ from the other shards'", "the shards were run on different models, data or kernels; re-run them");
+                bool describe = HasDescription(target);
                 using var tx = target.Connection.BeginTransaction();
                 foreach (var sql in new[]
                 {
@@ -74,7 +75,7 @@ public static class ShardMerger
                     "INSERT OR IGNORE INTO main.golden SELECT $o, image, label, top1 FROM shard.golden WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.outcomes SELECT $o, fault_index, images, golden_correct, faulty_correct, sdc, nonfinite, drop_pp FROM shard.outcomes WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.predictions SELECT $o, fault_index, image, top1 FROM shard.predictions WHERE campaign = $s;",
-                }.Concat(HasDescription(target) ?
+                }.Concat(describe ?
                 [
                     "INSERT OR IGNORE INTO main.sites SELECT $o, target, tensor, layer, op_type, shape FROM shard.sites WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.strata SELECT $o, name, size FROM shard.strata WHERE campaign = $s;",
