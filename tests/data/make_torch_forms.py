@@ -205,7 +205,7 @@ def export(name, folder):
     with torch.no_grad():
         y = model(x)
     path = os.path.join(folder, name + ".onnx")
-    temporary = path + ".part"
+    temporary = "%s.%d.part" % (path, os.getpid())
     torch.onnx.export(model, x, temporary, opset_version=opset, input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=fold,
                       keep_initializers_as_inputs=weights == "inputs",

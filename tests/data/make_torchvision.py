@@ -46,9 +46,9 @@ def randomize_batchnorm(model, size, generator):
 
 
 def save_atomically(path, array):
-    """np.save through a temporary file renamed into place: test projects running side by side may export the same
-    model at once, and a reader must never see a half-written file."""
-    temporary = path + ".part.npy"
+    """np.save through a temporary file of this process renamed into place: test projects running side by side may
+    export the same model at once, and a reader must never see a half-written file."""
+    temporary = "%s.%d.part.npy" % (path, os.getpid())
     np.save(temporary, array)
     os.replace(temporary, path)
 
@@ -64,7 +64,7 @@ def export(name, folder):
     with torch.no_grad():
         y = model(x)
     path = os.path.join(folder, name + ".onnx")
-    temporary = path + ".part"
+    temporary = "%s.%d.part" % (path, os.getpid())
     torch.onnx.export(model, x, temporary, opset_version=13, input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True)
     os.replace(temporary, path)

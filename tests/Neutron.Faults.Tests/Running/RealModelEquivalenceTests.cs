@@ -10,6 +10,7 @@ using Neutron.Engine.Data;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Onnx;
 using Neutron.Engine.Tensors;
+using Neutron.Faults.Formats;
 using Neutron.Faults.Models;
 using Neutron.Faults.Running;
 using Neutron.Faults.Sites;
@@ -48,6 +49,35 @@ public class RealModelEquivalenceTests(ITestOutputHelper output)
         RunnerFixtures.AssertSameOutcomes(plain, fast, faults);
         output.WriteLine($"{name}: {plain.Sites.Weights.Count} weight and {plain.Sites.Activations.Count} activation sites, "
             + $"{faults.Count} faults equal, {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    // Weights and datapath in other formats: quantised weights with the fp32 datapath's box paths and bounds, and
+    // quantised datapaths (every activation fake-quantised, int8 calibrated per tensor), through the same shapes.
+    [RealModelsTheory]
+    [InlineData("mnv3style_o9_constants", "bf16", "fp32")]
+    [InlineData("mnv3style_o9_constants", "fp32", "fp16")]
+    [InlineData("shufflenet_v2_x0_5_o11_constants", "fxp16.12", "fp32")]
+    [InlineData("shufflenet_v2_x0_5_o11_constants", "int8", "int8")]
+    [InlineData("mobilenet_v3_small_o9_unfolded", "fp16", "bf16")]
+    public void Accelerated_path_equals_the_plain_path_in_other_formats(string name, string format, string datapath)
+    {
+        var (model, data) = RealModels.Load(name);
+        var options = new RunnerOptions
+        {
+            Format = NumberFormat.Parse(format), Datapath = NumberFormat.Parse(datapath), Threads = 2, ImageChunk = data.Count, ConeChunk = data.Count,
+        };
+        var plain = new FaultRunner(model, data, options with { Plain = true });
+        var fast = new FaultRunner(model, data, options);
+        Assert.True(fast.Accelerated, $"{name} runs plain: {fast.PlainReason}");
+        var faults = new List<PlannedFault>();
+        foreach (var target in new[] { FaultTarget.Weight, FaultTarget.Activation })
+        {
+            int width = (target == FaultTarget.Weight ? options.Format : options.Datapath).Width;
+            foreach (var fault in Spread(plain.Sites.Of(target), name, FaultsPerTarget))
+                faults.Add(new PlannedFault(faults.Count, fault with { Bit = fault.Bit * width / 32 }));
+        }
+        foreach (var f in faults) RunnerFixtures.AssertSameLogits(plain, fast, f.Fault, data.Count);
+        RunnerFixtures.AssertSameOutcomes(plain, fast, faults);
     }
 
     [Fact]
