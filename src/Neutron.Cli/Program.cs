@@ -21,6 +21,7 @@ public static class Program
         ReportCommand.Create(),
         TrustCommand.Create(),
         BerCommand.Create(),
+        PredictCommand.Create(),
     };
 
     public static int Main(string[] args) => CliRunner.Invoke(Root(), args);

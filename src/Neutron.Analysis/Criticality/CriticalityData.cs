@@ -1,9 +1,11 @@
 // The training set for criticality prediction: one row of BitFeatures per injected single-bit flip of a stored
 // weight in a campaign, with its measured accuracy drop; a row is critical at tolerance τ when the drop exceeds τ
 // percentage points (DESIGN §4). Faults of other targets or models, or outside the feature space, are left out and
-// counted. Pure over CampaignData: the store fills that (Neutron.Results).
+// counted. Pure over CampaignData or (fault, drop) pairs: the store fills those (Neutron.Results).
 using Neutron.Analysis.Campaign;
 using Neutron.Analysis.Forest;
+using Neutron.Faults;
+using Neutron.Faults.Models;
 
 namespace Neutron.Analysis.Criticality;
 
@@ -28,20 +30,24 @@ public sealed class CriticalityData
 
     public bool[] Labels(double tolerance) => Drops.Select(d => d > tolerance).ToArray();
 
-    public static CriticalityData FromCampaign(CampaignData campaign, BitFeatures features)
+    public static CriticalityData FromCampaign(CampaignData campaign, BitFeatures features) =>
+        FromOutcomes(campaign.Faults.Select(f => (f.Target == "weight" && f.Model == "flip" ? new Fault(FaultTarget.Weight, f.Tensor, f.Element, f.Bit) : null, campaign.Drop(f))), features);
+
+    /// <summary>Rows from stored outcomes (fault, drop in pp) as the store reads them; a null fault is left out.</summary>
+    public static CriticalityData FromOutcomes(IEnumerable<(Fault? Fault, double Drop)> outcomes, BitFeatures features)
     {
         var values = new List<float>();
         var drops = new List<double>();
         var indices = new List<long>();
         var row = new float[features.Count];
         int skipped = 0;
-        foreach (var f in campaign.Faults)
+        foreach (var (f, drop) in outcomes)
         {
-            long index = f.Target == "weight" && f.Model == "flip" ? features.Space.IndexOf(f.Tensor, f.Element, f.Bit) : -1;
+            long index = f is { Target: FaultTarget.Weight } && f.Model == FaultModel.Flip ? features.Space.IndexOf(f.Tensor, f.Index, f.Bit) : -1;
             if (index < 0) { skipped++; continue; }
             features.Fill(index, row);
             values.AddRange(row);
-            drops.Add(campaign.Drop(f));
+            drops.Add(drop);
             indices.Add(index);
         }
         return new CriticalityData(new FeatureMatrix(drops.Count, features.Count, [.. values], BitFeatures.Names), [.. drops], [.. indices], skipped);
