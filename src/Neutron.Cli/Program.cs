@@ -22,6 +22,7 @@ public static class Program
         TrustCommand.Create(),
         BerCommand.Create(),
         PredictCommand.Create(),
+        ProtectCommand.Create(),
     };
 
     public static int Main(string[] args) => CliRunner.Invoke(Root(), args);

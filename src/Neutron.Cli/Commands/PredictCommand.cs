@@ -108,7 +108,7 @@ public static class PredictCommand
     }
 
     /// <summary>The campaign's weight space and its stored words; the model must be the campaign's (same SHA-256).</summary>
-    static (FaultSpace, StoredWeights) WeightSpace(string path, CampaignSettings s)
+    internal static (FaultSpace, StoredWeights) WeightSpace(string path, CampaignSettings s)
     {
         if (!File.Exists(path))
             throw new UserError($"the campaign's model '{path}' is missing", "predict reads the stored weights; give the model with --model-path", ExitCodes.ModelOrData);
