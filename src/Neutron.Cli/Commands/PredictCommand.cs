@@ -29,7 +29,7 @@ public static class PredictCommand
         var trees = new Option<int>("--trees") { Description = "trees per forest", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "seed of folds, bootstraps and feature subsets", DefaultValueFactory = _ => 0 };
         var features = new Option<string>("--features") { Description = "all, or paper (sign, bit, layer, output and input channel only)", DefaultValueFactory = _ => "all" };
-        var output = new Option<FileInfo?>("--out") { Description = "CSV of every weight bit: fault,probability,critical" };
+        var output = new Option<FileInfo?>("--out") { Description = "CSV of every weight bit: fault,probability,critical (at the first τ; brf unless --forest rf)" };
         var modelPath = new Option<FileInfo?>("--model-path") { Description = "the campaign's model, when it moved (same SHA-256)" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
         var command = new Command("predict", "Predict the critical weight bits from a campaign's weight flips (random forests)")
