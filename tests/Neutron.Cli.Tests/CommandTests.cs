@@ -117,6 +117,8 @@ public class CommandTests
     [InlineData("inspect")]
     [InlineData("run")]
     [InlineData("eval")]
+    [InlineData("predict")]
+    [InlineData("protect")]
     public void Every_command_has_help(string command)
     {
         var r = CliHarness.Run(command, "--help");

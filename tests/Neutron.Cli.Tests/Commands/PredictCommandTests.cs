@@ -98,4 +98,19 @@ public class PredictCommandTests
         Assert.Contains("SHA-256", r.Err);
         Assert.Contains("hint: the model changed", r.Err);
     }
+
+    [Theory]
+    [InlineData("--forest", "xgboost", "use rf, brf or both")]
+    [InlineData("--folds", "1", "e.g. --folds 10")]
+    [InlineData("--trees", "0", "e.g. --trees 100")]
+    [InlineData("--features", "some", "use all or paper")]
+    [InlineData("--tolerance", "-1", "e.g. --tolerance 0.5,1,2")]
+    public void Predict_usage_errors_exit_2(string option, string value, string hint)
+    {
+        using var dir = new TempDir();
+        string db = MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"), faults: 50);
+        var r = CliHarness.Run("predict", "--db", db, option, value);
+        Assert.Equal(2, r.Code);
+        Assert.Contains("hint: " + hint, r.Err);
+    }
 }
