@@ -85,8 +85,9 @@ public sealed class BitFeatures
     public void Fill(long index, Span<float> row)
     {
         int site = space.SiteOf(index);
-        var p = space.Locate(index);
-        Fill(site, p.Element, p.Bit, row);
+        long offset = index - space.Range(site).Start;
+        int bits = space.BitsInRange(site);
+        Fill(site, offset / bits, space.LowBit(site) + (int)(offset % bits), row);
     }
 
     private static float Clamp(double v) => (float)Math.Clamp(v, -float.MaxValue, float.MaxValue);

@@ -123,4 +123,51 @@ public class BitFeaturesTests
         Assert.Equal(space.IndexOf("fc.weight", 13, 0), data.SpaceIndices[2]);
         Assert.Equal(30f, data.Features[0, 1]);
     }
+
+    [Fact]
+    public void Flat_indices_fill_the_same_rows_and_the_whole_space_is_predicted_in_order()
+    {
+        var (f, space) = Build(NumberFormat.Fp32);
+        var a = new float[f.Count];
+        var b = new float[f.Count];
+        for (long i = 0; i < space.Size; i++)
+        {
+            var p = space.Locate(i);
+            f.Fill(i, a);
+            f.Fill(space.Sites.ToList().IndexOf(p.Site), p.Element, p.Bit, b);
+            Assert.Equal(b, a);
+        }
+        // A forest that learnt "bit 30 is critical" from every other element predicts the whole space.
+        var rows = Enumerable.Range(0, (int)space.Size).Where(i => i % 64 < 32).Select(i => (long)i).ToArray();
+        var values = rows.SelectMany(i => { var r = new float[f.Count]; f.Fill(i, r); return r; }).ToArray();
+        var x = new Neutron.Analysis.Forest.FeatureMatrix(rows.Length, f.Count, values);
+        var y = rows.Select(i => space.Locate(i).Bit == 30).ToArray();
+        var model = new Neutron.Analysis.Forest.ForestTrainer(new Neutron.Analysis.Forest.ForestOptions { Trees = 10, Seed = 1 }).Train(x, y);
+        var blocks = CriticalityPredictor.PredictSpace(model, f).ToList();
+        Assert.Single(blocks);
+        Assert.Equal((0L, (int)space.Size), (blocks[0].Start, blocks[0].Probabilities.Length));
+        for (long i = 0; i < space.Size; i++)
+        {
+            f.Fill(i, a);
+            Assert.Equal(model.Probability(a), blocks[0].Probabilities[i]);
+        }
+        var paper = CriticalityPredictor.PredictSpace(
+            new Neutron.Analysis.Forest.ForestTrainer(new Neutron.Analysis.Forest.ForestOptions { Trees = 10, Seed = 1 }).Train(x.SelectColumns(BitFeatures.PaperColumns), y),
+            f, BitFeatures.PaperColumns).Single().Probabilities;
+        Assert.All(Enumerable.Range(0, (int)space.Size), i => Assert.Equal(space.Locate(i).Bit == 30, paper[i] > 0.5));
+    }
+
+    [Fact]
+    public void Cross_validation_uses_fewer_folds_when_critical_bits_are_few()
+    {
+        var (x, _) = Neutron.Analysis.Tests.Forest.ForestTests.Line(60, 0);
+        var drops = Enumerable.Range(0, 60).Select(i => i >= 57 ? 3.0 : i >= 55 ? 1.0 : 0.0).ToArray();
+        var options = new Neutron.Analysis.Forest.ForestOptions { Trees = 5 };
+        var three = CriticalityPredictor.Evaluate(x, drops, 2, ForestKind.Balanced, 10, options);
+        Assert.Equal((3, 3, 60), (three.Folds, three.Critical, three.Rows));
+        Assert.InRange(three.RocAuc, 0.9, 1.0);
+        var none = CriticalityPredictor.Evaluate(x, drops, 3, ForestKind.RandomForest, 10, options);
+        Assert.Equal((0, 0), (none.Folds, none.Critical));
+        Assert.True(double.IsNaN(none.RocAuc));
+    }
 }
