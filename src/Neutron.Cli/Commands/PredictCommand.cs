@@ -62,8 +62,14 @@ public static class PredictCommand
             var study = new CriticalityStudy(store.Outcomes(id).Select(o => ((Fault?)Fault.Parse(o.Fault), o.Drop)), space, weights, options);
             if (study.Data.Rows == 0)
                 throw new UserError($"campaign {id} in '{store.Path}' holds no single-bit flip of a weight", "run a campaign with --target weights --model flip", ExitCodes.ModelOrData);
-            var progress = new Throttled();
-            var scores = study.Evaluate(new SyncProgress<(int Done, int Total)>(p => progress.Say($"predict: {p.Done}/{p.Total} folds trained, {clock.Elapsed:hh\\:mm\\:ss}")));
+            var last = DateTime.MinValue;
+            void Say(string line) // progress on stderr, at most a line every two seconds
+            {
+                if ((DateTime.UtcNow - last).TotalSeconds < 2) return;
+                last = DateTime.UtcNow;
+                Console.Error.WriteLine(line);
+            }
+            var scores = study.Evaluate(new SyncProgress<(int Done, int Total)>(p => Say($"predict: {p.Done}/{p.Total} folds trained, {clock.Elapsed:hh\\:mm\\:ss}")));
             Console.Error.WriteLine($"predict: cross-validation done in {clock.Elapsed.TotalSeconds:F1} s");
             object? written = null;
             if (parse.GetValue(output) is { } file)
@@ -72,7 +78,7 @@ public static class PredictCommand
                 var kind = options.Forests[^1];
                 var model = study.Train(tau, kind);
                 using var writer = new StreamWriter(file.FullName);
-                var (bits, critical) = study.WriteCsv(model, writer, new SyncProgress<long>(n => progress.Say($"predict: {n:N0}/{space.Size:N0} bits written, {clock.Elapsed:hh\\:mm\\:ss}")));
+                var (bits, critical) = study.WriteCsv(model, writer, new SyncProgress<long>(n => Say($"predict: {n:N0}/{space.Size:N0} bits written, {clock.Elapsed:hh\\:mm\\:ss}")));
                 Console.Error.WriteLine($"predict: {bits:N0} bits ({critical:N0} predicted critical at τ = {F(tau)} pp, {CriticalityPredictor.Name(kind)}) in '{file.FullName}', {clock.Elapsed.TotalSeconds:F1} s in all");
                 written = new { file = file.FullName, tolerance = tau, forest = CriticalityPredictor.Name(kind), bits, predicted_critical = critical };
             }
@@ -85,8 +91,8 @@ public static class PredictCommand
                     scores = scores.Select(r => new
                     {
                         tolerance = r.Tolerance, forest = CriticalityPredictor.Name(r.Forest), rows = r.Rows, critical = r.Critical, folds = r.Folds,
-                        roc_auc = Num(r.RocAuc), pr_auc = Num(r.PrAuc), tn_pct = Pct(r, r.Confusion.TrueNegative), fp_pct = Pct(r, r.Confusion.FalsePositive),
-                        fn_pct = Pct(r, r.Confusion.FalseNegative), tp_pct = Pct(r, r.Confusion.TruePositive),
+                        roc_auc = Num(r.RocAuc), pr_auc = Num(r.PrAuc),
+                        tn_pct = Num(Shares(r)[0]), fp_pct = Num(Shares(r)[1]), fn_pct = Num(Shares(r)[2]), tp_pct = Num(Shares(r)[3]),
                     }),
                     predictions = written,
                 }, new JsonSerializerOptions { WriteIndented = true }));
@@ -99,8 +105,8 @@ public static class PredictCommand
             Console.WriteLine($"{"τ pp",6} {"forest",6} {"critical",9} {"ROC AUC",8} {"PR AUC",8} {"TN %",7} {"FP %",7} {"FN %",7} {"TP %",7}");
             foreach (var r in scores)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{F(r.Tolerance),6} {CriticalityPredictor.Name(r.Forest),6} {r.Critical,9:N0} {Cell(r.RocAuc, "F4"),8} {Cell(r.PrAuc, "F4"),8} "
-                    + $"{Cell(Pct(r, r.Confusion.TrueNegative), "F3"),7} {Cell(Pct(r, r.Confusion.FalsePositive), "F3"),7} {Cell(Pct(r, r.Confusion.FalseNegative), "F3"),7} {Cell(Pct(r, r.Confusion.TruePositive), "F3"),7}"));
+                    $"{F(r.Tolerance),6} {CriticalityPredictor.Name(r.Forest),6} {r.Critical,9:N0} {Cell(r.RocAuc, "F4"),8} {Cell(r.PrAuc, "F4"),8} ")
+                    + string.Join(' ', Shares(r).Select(v => $"{Cell(v, "F3"),7}")));
             if (scores.Any(r => r.Folds == 0)) Console.WriteLine("–: fewer than two critical (or acceptable) bits at this τ; nothing to cross-validate");
             return 0;
         });
@@ -129,21 +135,12 @@ public static class PredictCommand
     }
 
     static double? Num(double v) => double.IsNaN(v) ? null : v;
-    static double Pct(PredictionScore r, long count) => r.Folds == 0 ? double.NaN : 100.0 * r.Confusion.Share(count);
+    /// <summary>TN, FP, FN, TP as percentages of all injected bits (NaN when nothing was cross-validated).</summary>
+    static double[] Shares(PredictionScore r) =>
+        [.. new[] { r.Confusion.TrueNegative, r.Confusion.FalsePositive, r.Confusion.FalseNegative, r.Confusion.TruePositive }
+            .Select(c => r.Folds == 0 ? double.NaN : 100.0 * r.Confusion.Share(c))];
     static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
     static string Cell(double v, string format) => double.IsNaN(v) ? "–" : v.ToString(format, CultureInfo.InvariantCulture);
-
-    /// <summary>Progress lines on stderr, at most one every two seconds.</summary>
-    sealed class Throttled
-    {
-        DateTime last = DateTime.MinValue;
-        public void Say(string line)
-        {
-            if ((DateTime.UtcNow - last).TotalSeconds < 2) return;
-            last = DateTime.UtcNow;
-            Console.Error.WriteLine(line);
-        }
-    }
 
     /// <summary>Reports on the caller's thread (System.Progress posts to the thread pool).</summary>
     sealed class SyncProgress<T>(Action<T> report) : IProgress<T>

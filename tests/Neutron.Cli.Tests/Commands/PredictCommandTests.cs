@@ -67,7 +67,7 @@ public class PredictCommandTests
     {
         using var dir = new TempDir();
         string db = MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"));
-        var r = CliHarness.Run("predict", "--db", db, "--tolerance", "1", "--trees", "10", "--folds", "3", "--forest", "rf", "--features", "paper", "--json");
+        var r = CliHarness.Run("predict", "--db", db, "--tolerance", "1,5", "--trees", "10", "--folds", "3", "--forest", "rf", "--features", "paper", "--json");
         Assert.True(r.Code == 0, r.Err);
         var doc = JsonDocument.Parse(r.Out).RootElement;
         Assert.Equal(900, doc.GetProperty("rows").GetInt32());
@@ -79,6 +79,9 @@ public class PredictCommandTests
         Assert.Equal(100.0, sum, 9);
         Assert.Equal(100.0 * score.GetProperty("critical").GetInt32() / 900, score.GetProperty("tp_pct").GetDouble(), 9);
         Assert.Equal(0.0, score.GetProperty("fn_pct").GetDouble());
+        // τ = 5: no critical bit, nothing to cross-validate: null scores.
+        var empty = doc.GetProperty("scores")[1];
+        Assert.Equal((0, JsonValueKind.Null, JsonValueKind.Null), (empty.GetProperty("critical").GetInt32(), empty.GetProperty("roc_auc").ValueKind, empty.GetProperty("tp_pct").ValueKind));
     }
 
     [Fact]
