@@ -21,6 +21,8 @@ public static class Program
         ReportCommand.Create(),
         TrustCommand.Create(),
         BerCommand.Create(),
+        PredictCommand.Create(),
+        ProtectCommand.Create(),
     };
 
     public static int Main(string[] args) => CliRunner.Invoke(Root(), args);

@@ -1,0 +1,150 @@
+// neutron predict --db FILE: learns from a campaign's weight flips which (parameter, bit) are critical (drop > τ pp)
+// from structural features only (Neutron.Analysis.Criticality), prints Table II per tolerance (cross-validated ROC
+// AUC, PR AUC, confusion shares) and, with --out, predicts every bit of the campaign's weight space into a CSV.
+// It needs the campaign's model (the stored words): refused when missing or when its SHA-256 differs.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Neutron.Analysis.Criticality;
+using Neutron.Cli.Campaigns;
+using Neutron.Engine.Onnx;
+using Neutron.Faults;
+using Neutron.Faults.Formats;
+using Neutron.Faults.Running;
+using Neutron.Faults.Sites;
+using Neutron.Results.Store;
+
+namespace Neutron.Cli.Commands;
+
+public static class PredictCommand
+{
+    public static Command Create()
+    {
+        var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
+        var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
+        var tolerance = new Option<string[]>("--tolerance") { Description = "tolerances τ in pp, e.g. 0.5,1,2 (default 0.5,1,2,5,10); --out predicts at the first", AllowMultipleArgumentsPerToken = true };
+        var forest = new Option<string>("--forest") { Description = "rf, brf or both", DefaultValueFactory = _ => "both" };
+        var folds = new Option<int>("--folds") { Description = "cross-validation folds", DefaultValueFactory = _ => 10 };
+        var trees = new Option<int>("--trees") { Description = "trees per forest", DefaultValueFactory = _ => 100 };
+        var seed = new Option<ulong>("--seed") { Description = "seed of folds, bootstraps and feature subsets", DefaultValueFactory = _ => 0 };
+        var features = new Option<string>("--features") { Description = "all, or paper (sign, bit, layer, output and input channel only)", DefaultValueFactory = _ => "all" };
+        var output = new Option<FileInfo?>("--out") { Description = "CSV of every weight bit: fault,probability,critical (at the first τ; brf unless --forest rf)" };
+        var modelPath = new Option<FileInfo?>("--model-path") { Description = "the campaign's model, when it moved (same SHA-256)" };
+        var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
+        var command = new Command("predict", "Predict the critical weight bits from a campaign's weight flips (random forests)")
+            { db, campaign, tolerance, forest, folds, trees, seed, features, output, modelPath, json };
+        command.SetAction(parse =>
+        {
+            var options = new PredictOptions
+            {
+                Tolerances = CliModel.Floats(parse.GetValue(tolerance), "--tolerance")?.Select(t => (double)t).ToArray() ?? new PredictOptions().Tolerances,
+                Forests = parse.GetValue(forest) switch
+                {
+                    "rf" => [ForestKind.RandomForest], "brf" => [ForestKind.Balanced], "both" => [ForestKind.RandomForest, ForestKind.Balanced],
+                    var f => throw new UserError($"--forest '{f}' is unknown", "use rf, brf or both"),
+                },
+                Folds = parse.GetValue(folds) is >= 2 and var k ? k : throw new UserError($"--folds {parse.GetValue(folds)} must be ≥ 2", "e.g. --folds 10"),
+                Trees = parse.GetValue(trees) is >= 1 and var t ? t : throw new UserError($"--trees {parse.GetValue(trees)} must be ≥ 1", "e.g. --trees 100"),
+                Seed = parse.GetValue(seed),
+                PaperFeaturesOnly = parse.GetValue(features) switch
+                {
+                    "all" => false, "paper" => true,
+                    var f => throw new UserError($"--features '{f}' is unknown", "use all or paper"),
+                },
+            };
+            if (options.Tolerances.Any(t => !(t >= 0))) throw new UserError("--tolerance values must be ≥ 0 percentage points", "e.g. --tolerance 0.5,1,2");
+            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
+            long id = store.SingleCampaign(parse.GetValue(campaign));
+            var s = store.Settings(id);
+            var (space, weights) = WeightSpace(parse.GetValue(modelPath)?.FullName ?? s.ModelPath, s);
+            var clock = Stopwatch.StartNew();
+            var study = new CriticalityStudy(store.Outcomes(id).Select(o => ((Fault?)Fault.Parse(o.Fault), o.Drop)), space, weights, options);
+            if (study.Data.Rows == 0)
+                throw new UserError($"campaign {id} in '{store.Path}' holds no single-bit flip of a weight", "run a campaign with --target weights --model flip", ExitCodes.ModelOrData);
+            var last = DateTime.MinValue;
+            void Say(string line) // progress on stderr, at most a line every two seconds
+            {
+                if ((DateTime.UtcNow - last).TotalSeconds < 2) return;
+                last = DateTime.UtcNow;
+                Console.Error.WriteLine(line);
+            }
+            var scores = study.Evaluate(new SyncProgress<(int Done, int Total)>(p => Say($"predict: {p.Done}/{p.Total} folds trained, {clock.Elapsed:hh\\:mm\\:ss}")));
+            Console.Error.WriteLine($"predict: cross-validation done in {clock.Elapsed.TotalSeconds:F1} s");
+            object? written = null;
+            if (parse.GetValue(output) is { } file)
+            {
+                double tau = options.Tolerances[0];
+                var kind = options.Forests[^1];
+                var model = study.Train(tau, kind);
+                using var writer = new StreamWriter(file.FullName);
+                var (bits, critical) = study.WriteCsv(model, writer, new SyncProgress<long>(n => Say($"predict: {n:N0}/{space.Size:N0} bits written, {clock.Elapsed:hh\\:mm\\:ss}")));
+                Console.Error.WriteLine($"predict: {bits:N0} bits ({critical:N0} predicted critical at τ = {F(tau)} pp, {CriticalityPredictor.Name(kind)}) in '{file.FullName}', {clock.Elapsed.TotalSeconds:F1} s in all");
+                written = new { file = file.FullName, tolerance = tau, forest = CriticalityPredictor.Name(kind), bits, predicted_critical = critical };
+            }
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    campaign = id, model = s.ModelPath, format = s.Format, rows = study.Data.Rows, skipped = study.Data.Skipped,
+                    features = study.Matrix.Names, folds = options.Folds, trees = options.Trees, seed = options.Seed,
+                    scores = scores.Select(r => new
+                    {
+                        tolerance = r.Tolerance, forest = CriticalityPredictor.Name(r.Forest), rows = r.Rows, critical = r.Critical, folds = r.Folds,
+                        roc_auc = Num(r.RocAuc), pr_auc = Num(r.PrAuc),
+                        tn_pct = Num(Shares(r)[0]), fp_pct = Num(Shares(r)[1]), fn_pct = Num(Shares(r)[2]), tp_pct = Num(Shares(r)[3]),
+                    }),
+                    predictions = written,
+                }, new JsonSerializerOptions { WriteIndented = true }));
+                return 0;
+            }
+            Console.WriteLine($"campaign {id}: {s.ModelPath}, {s.Format}; {study.Data.Rows:N0} weight flips ({study.Data.Skipped:N0} other outcomes left out), "
+                + $"{study.Matrix.Columns} features, {options.Trees} trees, seed {options.Seed}");
+            Console.WriteLine($"critical(τ) predicted by {options.Folds}-fold stratified cross-validation: mean ROC AUC and PR AUC (average precision) over the folds; "
+                + "confusion as shares of all injected bits, critical when p > 0.5");
+            Console.WriteLine($"{"τ pp",6} {"forest",6} {"critical",9} {"ROC AUC",8} {"PR AUC",8} {"TN %",7} {"FP %",7} {"FN %",7} {"TP %",7}");
+            foreach (var r in scores)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{F(r.Tolerance),6} {CriticalityPredictor.Name(r.Forest),6} {r.Critical,9:N0} {Cell(r.RocAuc, "F4"),8} {Cell(r.PrAuc, "F4"),8} ")
+                    + string.Join(' ', Shares(r).Select(v => $"{Cell(v, "F3"),7}")));
+            if (scores.Any(r => r.Folds == 0)) Console.WriteLine("–: fewer than two critical (or acceptable) bits at this τ; nothing to cross-validate");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The campaign's weight space and its stored words; the model must be the campaign's (same SHA-256).</summary>
+    internal static (FaultSpace, StoredWeights) WeightSpace(string path, CampaignSettings s)
+    {
+        if (!File.Exists(path))
+            throw new UserError($"the campaign's model '{path}' is missing", "predict reads the stored weights; give the model with --model-path", ExitCodes.ModelOrData);
+        string sha = CampaignHost.Sha256(path);
+        if (sha != s.ModelSha256)
+            throw new UserError($"model '{path}' has SHA-256 {sha[..12]}…, the campaign's model {s.ModelSha256[..Math.Min(12, s.ModelSha256.Length)]}…",
+                "the model changed since the campaign ran; give the campaign's own model with --model-path", ExitCodes.ModelOrData);
+        var format = NumberFormat.Parse(s.Format);
+        var model = OnnxReader.Load(path);
+        var catalog = SiteCatalog.Discover(model, format);
+        var space = s.Target switch
+        {
+            "weights" => CampaignHost.SpaceOf(catalog, s),
+            "list" => new FaultSpace(catalog.Weights),
+            _ => throw new UserError($"the campaign's target is {s.Target}: no weight faults to learn from", "run a campaign with --target weights", ExitCodes.ModelOrData),
+        };
+        return (space, new StoredWeights(model, space.Sites, format));
+    }
+
+    static double? Num(double v) => double.IsNaN(v) ? null : v;
+    /// <summary>TN, FP, FN, TP as percentages of all injected bits (NaN when nothing was cross-validated).</summary>
+    static double[] Shares(PredictionScore r) =>
+        [.. new[] { r.Confusion.TrueNegative, r.Confusion.FalsePositive, r.Confusion.FalseNegative, r.Confusion.TruePositive }
+            .Select(c => r.Folds == 0 ? double.NaN : 100.0 * r.Confusion.Share(c))];
+    static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
+    static string Cell(double v, string format) => double.IsNaN(v) ? "–" : v.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary>Reports on the caller's thread (System.Progress posts to the thread pool).</summary>
+    sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

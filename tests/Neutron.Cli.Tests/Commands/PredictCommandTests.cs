@@ -1,0 +1,119 @@
+// `neutron predict` end to end on a hand-made campaign over the bundled LeNet-5's conv1 (weights and bias): flips of
+// bits 30 and 31 are stored with a 5 pp drop, all others with none, so the forests must separate them perfectly; and
+// the refusals when the campaign's model is missing or changed.
+using System.Security.Cryptography;
+using System.Text.Json;
+using Neutron.Results.Store;
+
+namespace Neutron.Cli.Tests.Commands;
+
+public class PredictCommandTests
+{
+    /// <summary>A campaign of `faults` flips spread over conv1's 156 × 32 bits, drop 5 pp on bits 30–31.</summary>
+    internal static string MakeDb(TempDir dir, string modelPath, string? sha = null, int faults = 900)
+    {
+        string path = dir.File("c.db");
+        using var store = CampaignStore.Open(path, create: true);
+        sha ??= Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(modelPath)));
+        var list = Enumerable.Range(0, faults).Select(i =>
+        {
+            long position = (long)i * 4992 / faults; // element-major: 32 bits per element
+            string tensor = position < 4800 ? "conv1.weight" : "conv1.bias";
+            long element = (position < 4800 ? position : position - 4800) / 32;
+            int bit = (int)(position % 32 + i) % 32;
+            return ((long)i, $"weight:{tensor}@{element}#{bit}");
+        }).ToList();
+        long id = store.CreateCampaign(new CampaignSettings
+        {
+            ToolVersion = "test", ModelPath = modelPath, ModelSha256 = sha, DataSpec = "idx:x", Images = 100, Format = "fp32",
+            Target = "weights", FaultModel = "flip", Filters = "layer=conv1*;op=;bits=0-31", Planner = "random:900", Seed = 1, KernelSet = "scalar", PlanSize = faults,
+        }, list);
+        store.WriteGolden(id, Enumerable.Range(0, 100).Select(i => new GoldenPrediction(i, i % 10, i % 10)).ToArray());
+        store.WriteBatch(id, list.Select(f =>
+        {
+            bool critical = f.Item2.EndsWith("#30", StringComparison.Ordinal) || f.Item2.EndsWith("#31", StringComparison.Ordinal);
+            return new StoredOutcome(f.Item1, 100, 100, critical ? 95 : 100, 0, 0, []);
+        }).ToList());
+        return path;
+    }
+
+    [Fact]
+    public void Predict_separates_a_clean_rule_and_writes_every_bit()
+    {
+        using var dir = new TempDir();
+        string db = MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"));
+        var r = CliHarness.Run("predict", "--db", db, "--tolerance", "1,5", "--trees", "20", "--folds", "5", "--out", dir.File("p.csv"));
+        Assert.True(r.Code == 0, r.Err);
+        // τ = 1: bits 30–31 are critical, 2/32 of the rows; τ = 5: none is (5 is not > 5).
+        var rows = r.Out.Split('\n').Where(l => l.TrimStart().StartsWith('1') || l.TrimStart().StartsWith('5')).ToArray();
+        Assert.Equal(4, rows.Length);
+        Assert.All(rows.Take(2), l => Assert.Contains("1.0000   1.0000", l));
+        Assert.All(rows.Skip(2), l => Assert.Contains("–", l));
+        var csv = File.ReadAllLines(dir.File("p.csv"));
+        Assert.Equal("fault,probability,critical", csv[0]);
+        Assert.Equal(1 + 156 * 32, csv.Length);
+        Assert.Equal("weight:conv1.weight@0#0", csv[1].Split(',')[0]);
+        // Every bit 30 and 31 of the 156 parameters is predicted critical; the bits never injected may draw a few false
+        // alarms (a balanced forest of 20 trees that saw 900 of the 4,992 bits).
+        bool High(string l) => l.Contains("#30,", StringComparison.Ordinal) || l.Contains("#31,", StringComparison.Ordinal);
+        Assert.All(csv.Skip(1).Where(High), l => Assert.EndsWith(",1", l));
+        int falseAlarms = csv.Skip(1).Count(l => !High(l) && l.EndsWith(",1", StringComparison.Ordinal));
+        Assert.InRange(falseAlarms, 0, 50);
+        Assert.Contains($"4,992 bits ({312 + falseAlarms:N0} predicted critical at τ = 1 pp, brf)", r.Err);
+    }
+
+    [Fact]
+    public void Predict_prints_json_with_every_score()
+    {
+        using var dir = new TempDir();
+        string db = MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"));
+        var r = CliHarness.Run("predict", "--db", db, "--tolerance", "1,5", "--trees", "10", "--folds", "3", "--forest", "rf", "--features", "paper", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        var doc = JsonDocument.Parse(r.Out).RootElement;
+        Assert.Equal(900, doc.GetProperty("rows").GetInt32());
+        Assert.Equal(5, doc.GetProperty("features").GetArrayLength());
+        var score = doc.GetProperty("scores")[0];
+        Assert.Equal("rf", score.GetProperty("forest").GetString());
+        Assert.Equal(1.0, score.GetProperty("roc_auc").GetDouble(), 9);
+        double sum = new[] { "tn_pct", "fp_pct", "fn_pct", "tp_pct" }.Sum(k => score.GetProperty(k).GetDouble());
+        Assert.Equal(100.0, sum, 9);
+        Assert.Equal(100.0 * score.GetProperty("critical").GetInt32() / 900, score.GetProperty("tp_pct").GetDouble(), 9);
+        Assert.Equal(0.0, score.GetProperty("fn_pct").GetDouble());
+        // τ = 5: no critical bit, nothing to cross-validate: null scores.
+        var empty = doc.GetProperty("scores")[1];
+        Assert.Equal((0, JsonValueKind.Null, JsonValueKind.Null), (empty.GetProperty("critical").GetInt32(), empty.GetProperty("roc_auc").ValueKind, empty.GetProperty("tp_pct").ValueKind));
+    }
+
+    [Fact]
+    public void Predict_refuses_a_missing_or_changed_model()
+    {
+        using var dir = new TempDir();
+        string db = MakeDb(dir, dir.File("gone.onnx"), sha: "ab12");
+        var missing = CliHarness.Run("predict", "--db", db);
+        Assert.Equal(3, missing.Code);
+        Assert.Contains("is missing", missing.Err);
+        Assert.Contains("hint:", missing.Err);
+
+        using var other = new TempDir();
+        string changed = MakeDb(other, CliHarness.Samples("lenet5-fmnist.onnx"), sha: new string('0', 64));
+        var r = CliHarness.Run("predict", "--db", changed);
+        Assert.Equal(3, r.Code);
+        Assert.Contains("SHA-256", r.Err);
+        Assert.Contains("hint: the model changed", r.Err);
+    }
+
+    [Theory]
+    [InlineData("--forest", "xgboost", "use rf, brf or both")]
+    [InlineData("--folds", "1", "e.g. --folds 10")]
+    [InlineData("--trees", "0", "e.g. --trees 100")]
+    [InlineData("--features", "some", "use all or paper")]
+    [InlineData("--tolerance", "-1", "e.g. --tolerance 0.5,1,2")]
+    public void Predict_usage_errors_exit_2(string option, string value, string hint)
+    {
+        using var dir = new TempDir();
+        string db = MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"), faults: 50);
+        var r = CliHarness.Run("predict", "--db", db, option, value);
+        Assert.Equal(2, r.Code);
+        Assert.Contains("hint: " + hint, r.Err);
+    }
+}
