@@ -6,6 +6,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Neutron.Analysis.Planning;
+using Neutron.Analysis.Protection;
 using Neutron.Analysis.Statistics;
 using Neutron.Engine.Data;
 using Neutron.Engine.Execution;
@@ -170,12 +171,58 @@ public static class CampaignHost
         : runner.CacheGroupCount == 1 ? "accelerated runner"
         : $"accelerated runner, golden cache in {runner.CacheGroupCount} image groups (raise --memory to hold it at once)";
 
+    /// <summary>Reads a protection file for `campaign --protect`: parsed, checked against the model's SHA-256.</summary>
+    public static (ProtectionPlan Plan, string Text) ReadProtection(FileInfo file, string modelSha256)
+    {
+        if (!file.Exists) throw new UserError($"protection file '{file.FullName}' not found", "write one with `neutron protect --db FILE --scheme ... --out PROTECTION.json`", ExitCodes.ModelOrData);
+        string text = File.ReadAllText(file.FullName).Trim();
+        var plan = ParseProtection(text, file.FullName);
+        if (plan.ModelSha256 != modelSha256)
+            throw new UserError($"protection file '{file.FullName}' was made for the model with SHA-256 {plan.ModelSha256[..Math.Min(12, plan.ModelSha256.Length)]}…, this one is {modelSha256[..12]}…",
+                "make the protection from a campaign of this model (`neutron protect --db FILE --out ...`)", ExitCodes.ModelOrData);
+        return (plan, text);
+    }
+
+    /// <summary>A protection file's text (as given, or as stored with a campaign) parsed.</summary>
+    public static ProtectionPlan ParseProtection(string text, string where)
+    {
+        try { return ProtectionPlan.Parse(text); }
+        catch (FormatException e) { throw new UserError($"protection '{where}': {e.Message}", "write it with `neutron protect --db FILE --scheme ... --out PROTECTION.json`", ExitCodes.ModelOrData); }
+    }
+
+    /// <summary>Applies a protection before anything runs: faults it corrects or detects are stored at once with the
+    /// golden outcome and their verdict; the rest are returned to run (a partly corrected fault as what is left).</summary>
+    static List<PlannedFault> Protect(CampaignStore store, long campaign, FaultRunner runner, ProtectionPlan protection, List<PlannedFault> todo)
+    {
+        var run = new List<PlannedFault>(todo.Count);
+        var decided = new List<StoredOutcome>();
+        var golden = runner.Golden;
+        foreach (var f in todo)
+        {
+            var d = protection.Decide(f.Fault);
+            if (d.Verdict == ProtectionVerdict.Runs) run.Add(new PlannedFault(f.Index, d.Run!));
+            else decided.Add(new StoredOutcome(f.Index, golden.Images, golden.Correct, golden.Correct, 0, golden.NonFinite, [],
+                d.Verdict == ProtectionVerdict.Corrected ? OutcomeProtection.Corrected : OutcomeProtection.Detected));
+        }
+        for (int first = 0; first < decided.Count; first += 4096)
+            store.WriteBatch(campaign, decided.GetRange(first, Math.Min(4096, decided.Count - first)));
+        return run;
+    }
+
     /// <summary>Runs the faults not yet stored. Returns the exit code: 0 done, 130 interrupted.</summary>
-    public static int Execute(CampaignStore store, long campaign, FaultRunner runner, IReadOnlyList<PlannedFault> plan)
+    public static int Execute(CampaignStore store, long campaign, FaultRunner runner, IReadOnlyList<PlannedFault> plan, ProtectionPlan? protection = null)
     {
         var done = store.CompletedFaults(campaign);
         var todo = plan.Where(f => !done.Contains(f.Index)).ToList();
-        long total = plan.Count, before = plan.Count - todo.Count;
+        if (protection is not null)
+        {
+            int before0 = todo.Count;
+            todo = Protect(store, campaign, runner, protection, todo);
+            var (corrected, detected) = store.ProtectionCounts(campaign);
+            Console.Error.WriteLine($"protection {protection.Scheme} ({protection.Code}): {corrected:N0} faults corrected or outvoted, {detected:N0} detected, stored without running; "
+                + $"{todo.Count:N0} of {before0:N0} left to run");
+        }
+        long total = plan.Count, before = store.OutcomeCount(campaign);
         long sdcBefore = store.Outcomes(campaign).LongCount(o => o.Sdc > 0);
         var golden = runner.Golden;
         Console.Error.WriteLine($"golden accuracy {golden.Accuracy:P2} on {golden.Images} images; {total:N0} faults, {before:N0} already stored, {todo.Count:N0} to run; {PathDescription(runner)}");

@@ -40,10 +40,11 @@ public static class CampaignCommand
         var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
         var plainRun = new Option<bool>("--plain") { Description = "re-run the whole network per fault (the slow oracle) instead of the accelerated cone re-execution" };
         var memory = MemoryOption.Create();
+        var protect = new Option<FileInfo?>("--protect") { Description = "run the faults under a protection file of `neutron protect --out`: corrected and outvoted faults have no effect, detected ones are counted apart" };
         var classes = new Option<FileInfo?>("--classes") { Description = "class names, one per line in class-index order (default: the data's own names, else the indices)" };
         var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
         {
-            model, data, target, faultModel, format, datapath, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun, memory, classes,
+            model, data, target, faultModel, format, datapath, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun, memory, classes, protect,
         };
         command.SetAction(parse =>
         {
@@ -95,6 +96,10 @@ public static class CampaignCommand
                 if (csv is not null) { Console.WriteLine($"fault list {csv.FullName}: {FaultListPlan.Read(csv.FullName, sites).Length:N0} faults"); return ExitCodes.Ok; }
                 return DryRun.Print(Space(sites, targetKind, spec, layerGlob, opTypes, lo, hi), planSpec!, k, n);
             }
+            if (planSpec is AdaptivePlan && parse.GetValue(protect) is not null)
+                throw new UserError("--protect cannot run with an adaptive plan", "use a fixed plan, e.g. --plan random:2000, to verify a protection");
+            string modelSha = CampaignHost.Sha256(modelPath);
+            var protection = parse.GetValue(protect) is { } protectFile ? CampaignHost.ReadProtection(protectFile, modelSha) : default;
             if (parse.GetValue(images) is < 1 and var badImages)
                 throw new UserError($"--images {badImages} must be ≥ 1", "e.g. --images 1000, or leave it out to use every image");
             var loaded = CampaignHost.Load(modelPath, dataText!, parse.GetValue(images), numberFormat, datapathFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun), MemoryOption.Parse(parse.GetValue(memory)));
@@ -123,7 +128,7 @@ public static class CampaignCommand
             var mine = FaultPlanner.Shard(whole, k, n);
             var settings = new CampaignSettings
             {
-                ToolVersion = CampaignHost.ToolVersion, ModelPath = modelPath, ModelSha256 = CampaignHost.Sha256(modelPath),
+                ToolVersion = CampaignHost.ToolVersion, ModelPath = modelPath, ModelSha256 = modelSha, Protection = protection.Text ?? "",
                 DataSpec = dataText!, Images = runner.Data.Count, Format = numberFormat.Name, Datapath = datapathFormat.Name, Target = csv is null ? TargetText(targetKind) : "list",
                 FaultModel = csv is null ? spec.ToString() : "list", Filters = $"layer={layerGlob};op={opTypes};bits={lo}-{hi}",
                 Planner = plannerText, Seed = seedValue, KernelSet = CampaignHost.KernelSet, Shard = $"{k}/{n}", PlanSize = sampler is null ? whole.Count : 0,
@@ -135,7 +140,7 @@ public static class CampaignCommand
             if (!created) Console.Error.WriteLine($"continuing campaign {id} in '{store.Path}' (same settings)");
             store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
                 .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
-            return sampler is null ? CampaignHost.Execute(store, id, runner, mine) : AdaptiveHost.Execute(store, id, runner, sampler);
+            return sampler is null ? CampaignHost.Execute(store, id, runner, mine, protection.Plan) : AdaptiveHost.Execute(store, id, runner, sampler);
         });
         return command;
     }

@@ -1,7 +1,8 @@
-// neutron protect --db FILE --scheme ecc-all|ecc-critical|ecc-bits:HI-LO: the memory cost of Hamming ECC on the
-// campaign's weights as shares of the unprotected weights (Neutron.Analysis.Protection). ecc-critical codes the
-// Critical Parameters, from --predictions (a `neutron predict --out` CSV) or else from the measured flips (drop > τ).
-// It reads the campaign's model for the weight space's size (same SHA-256 as the campaign's).
+// neutron protect --db FILE --scheme ecc-all|ecc-critical|ecc-bits:HI-LO|tmr:LAYERS|dmr:LAYERS: the memory and compute
+// cost of a protection of the campaign's weights as shares of the unprotected model (Neutron.Analysis.Protection).
+// ecc-critical codes the Critical Parameters, from --predictions (a `neutron predict --out` CSV) or else from the
+// measured flips (drop > τ). --out writes the scheme as a protection file that `neutron campaign --protect` applies.
+// It reads the campaign's model for the weight space (same SHA-256 as the campaign's).
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -17,14 +18,15 @@ public static class ProtectCommand
     {
         var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
-        var scheme = new Option<string>("--scheme") { Description = "ecc-all, ecc-critical or ecc-bits:HI-LO (e.g. ecc-bits:30-23)", Required = true };
+        var scheme = new Option<string>("--scheme") { Description = "ecc-all, ecc-critical, ecc-bits:HI-LO (e.g. ecc-bits:30-23), tmr:LAYERS or dmr:LAYERS (node names or globs, comma-separated)", Required = true };
         var predictions = new Option<FileInfo?>("--predictions") { Description = "critical bits predicted by `neutron predict --out` (ecc-critical)" };
         var tolerance = new Option<double>("--tolerance") { Description = "without --predictions: critical = a measured flip with drop > τ pp", DefaultValueFactory = _ => 1.0 };
         var code = new Option<string>("--code") { Description = "sec (Hamming) or sec-ded (extended Hamming)", DefaultValueFactory = _ => "sec" };
         var modelPath = new Option<FileInfo?>("--model-path") { Description = "the campaign's model, when it moved (same SHA-256)" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
-        var command = new Command("protect", "Memory overhead of ECC on all, critical or some bits of the weights")
-            { db, campaign, scheme, predictions, tolerance, code, modelPath, json };
+        var output = new Option<FileInfo?>("--out") { Description = "write the protection file (JSON) for `neutron campaign --protect`" };
+        var command = new Command("protect", "Memory and compute overhead of ECC or redundancy on the weights; the protection file for campaigns")
+            { db, campaign, scheme, predictions, tolerance, code, modelPath, output, json };
         command.SetAction(parse =>
         {
             var ecc = parse.GetValue(code) switch
@@ -38,25 +40,65 @@ public static class ProtectCommand
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var s = store.Settings(id);
-            var (space, _) = PredictCommand.WeightSpace(parse.GetValue(modelPath)?.FullName ?? s.ModelPath, s);
+            string path = parse.GetValue(modelPath)?.FullName ?? s.ModelPath;
+            var (space, _) = PredictCommand.WeightSpace(path, s);
             long parameters = space.Sites.Sum(x => x.Elements);
             int width = space.Sites[0].Bits;
             string source = "";
             ProtectionCost cost;
+            ProtectedTensor[] covered = [.. space.Sites.Select(x => new ProtectedTensor(x.Tensor, [[0, x.Elements - 1]]))];
+            ProtectedBits? bitRange = null;
+            string codeName = ecc == EccCode.Sec ? ProtectionPlan.Sec : ProtectionPlan.SecDed;
             if (text == "ecc-all") cost = EccProtection.All(parameters, width, ecc);
             else if (text == "ecc-critical")
             {
                 var (critical, from) = Critical(parse.GetValue(predictions), store, id, tau, space.Sites.Select(x => x.Tensor).ToHashSet(StringComparer.Ordinal));
                 source = from;
-                cost = EccProtection.Critical(parameters, width, critical, ecc);
+                cost = EccProtection.Critical(parameters, width, critical.Count, ecc);
+                covered = [.. critical.GroupBy(p => p.Tensor, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => new ProtectedTensor(g.Key, ProtectionPlan.Ranges(g.Select(p => p.Element))))];
             }
             else if (text.StartsWith("ecc-bits:", StringComparison.Ordinal) && text[9..].Split('-') is [var a, var b]
                 && int.TryParse(a, CultureInfo.InvariantCulture, out int x) && int.TryParse(b, CultureInfo.InvariantCulture, out int y) && Math.Min(x, y) >= 0)
             {
                 if (Math.Max(x, y) >= width) throw new UserError($"--scheme {text}: bit {Math.Max(x, y)} is beyond the {width}-bit word of {s.Format}", $"bits are 0..{width - 1}");
                 cost = EccProtection.Bits(parameters, width, Math.Max(x, y), Math.Min(x, y), ecc);
+                bitRange = new ProtectedBits(Math.Max(x, y), Math.Min(x, y));
             }
-            else throw new UserError($"--scheme '{text}' is unknown", "use ecc-all, ecc-critical or ecc-bits:HI-LO, e.g. ecc-bits:30-23 (FP32's exponent)");
+            else if ((text.StartsWith("tmr:", StringComparison.Ordinal) || text.StartsWith("dmr:", StringComparison.Ordinal)) && text.Length > 4)
+            {
+                // Layer names keep their case: read them from the option as given.
+                string given = parse.GetValue(scheme)!.Trim()[4..];
+                var layers = given.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                var selected = Redundancy.Select(space.Sites, layers);
+                if (selected.Count == 0)
+                    throw new UserError($"--scheme {text}: no weight of the campaign's space belongs to {given}",
+                        $"name nodes or tensor globs, e.g. {space.Sites[0].Layer} or '{space.Sites[0].Tensor.Split('.')[0]}*'; `neutron inspect MODEL` lists them");
+                var session = new Neutron.Engine.Execution.InferenceSession(Neutron.Engine.Onnx.OnnxReader.Load(path));
+                var catalog = Neutron.Faults.Sites.SiteCatalog.Discover(session, Neutron.Faults.Formats.NumberFormat.Parse(s.Format));
+                bool tmr = text[0] == 't';
+                cost = Redundancy.Cost(tmr ? $"tmr:{given}" : $"dmr:{given}", tmr ? 3 : 2, space.Sites, selected, Redundancy.MacsPerNode(session, catalog));
+                covered = [.. selected.Select(x => new ProtectedTensor(x.Tensor, [[0, x.Elements - 1]]))];
+                codeName = tmr ? ProtectionPlan.Tmr : ProtectionPlan.Dmr;
+            }
+            else throw new UserError($"--scheme '{text}' is unknown", "use ecc-all, ecc-critical, ecc-bits:HI-LO (e.g. ecc-bits:30-23, FP32's exponent), tmr:LAYERS or dmr:LAYERS");
+
+            if (parse.GetValue(output) is { } file)
+            {
+                var plan = new ProtectionPlan
+                {
+                    Scheme = cost.Scheme, Code = codeName, CodeDescription = cost.Code, ModelSha256 = s.ModelSha256, Format = s.Format, WordBits = width,
+                    Bits = bitRange, Protected = covered, MemoryOverheadPct = cost.MemoryOverheadPct, EccPct = cost.EccPct, SignaturePct = cost.SignaturePct,
+                    ComputeOverheadPct = cost.ComputeOverheadPct, GainVsEccAllPct = cost.GainVsEccAllPct, EccAllPct = cost.EccAllPct,
+                    Parameters = cost.Parameters, ProtectedParameters = cost.ProtectedParameters, CheckBitsPerWord = cost.CheckBitsPerWord,
+                    CriticalFrom = source.Length == 0 ? null : source,
+                };
+                try { File.WriteAllText(file.FullName, plan.ToJson() + "\n"); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new UserError($"cannot write '{file.FullName}': {e.Message}", "check the folder exists and is writable", ExitCodes.Storage);
+                }
+            }
 
             if (parse.GetValue(json))
             {
@@ -71,17 +113,19 @@ public static class ProtectCommand
             }
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"campaign {id}: {s.ModelPath}, {s.Format}: {parameters:N0} parameters of {width} bits in {space.Sites.Count} tensors"));
-            Console.WriteLine(string.Create(inv, $"{cost.Scheme}: {cost.Code}, {cost.CheckBitsPerWord} check bits per coded word, on {cost.ProtectedParameters:N0} parameters ({100.0 * cost.ProtectedParameters / parameters:F2} %)"));
+            string per = codeName is ProtectionPlan.Tmr or ProtectionPlan.Dmr ? "replicated" : $"{cost.CheckBitsPerWord} check bits per coded word";
+            Console.WriteLine(string.Create(inv, $"{cost.Scheme}: {cost.Code}, {per}, on {cost.ProtectedParameters:N0} parameters ({100.0 * cost.ProtectedParameters / parameters:F2} %)"));
             if (source.Length > 0) Console.WriteLine($"critical parameters: {source}");
-            Console.WriteLine(string.Create(inv, $"memory overhead {cost.MemoryOverheadPct:F3} % (check bits {cost.EccPct:F3} % + signature {cost.SignaturePct:F3} %); "
-                + $"compute overhead {cost.ComputeOverheadPct:F0} %; gain vs ecc-all ({cost.EccAllPct:F3} %) {cost.GainVsEccAllPct:F1} %"));
+            if (parse.GetValue(output) is { } written) Console.WriteLine($"protection file: {written.FullName} (`neutron campaign ... --protect {written.Name}` verifies it by injection)");
+            Console.WriteLine(string.Create(inv, $"memory overhead {cost.MemoryOverheadPct:F3} % ({(codeName is ProtectionPlan.Tmr or ProtectionPlan.Dmr ? "replicas" : "check bits")} {cost.EccPct:F3} % + signature {cost.SignaturePct:F3} %); "
+                + $"compute overhead {cost.ComputeOverheadPct:F2} %; gain vs ecc-all ({cost.EccAllPct:F3} %) {cost.GainVsEccAllPct:F1} %"));
             return 0;
         });
         return command;
     }
 
     /// <summary>The number of Critical Parameters and where they come from.</summary>
-    static (long Count, string Source) Critical(FileInfo? predictions, CampaignStore store, long id, double tau, HashSet<string> tensors)
+    static (HashSet<(string Tensor, long Element)> Set, string Source) Critical(FileInfo? predictions, CampaignStore store, long id, double tau, HashSet<string> tensors)
     {
         HashSet<(string Tensor, long Element)> set;
         string source;
@@ -100,6 +144,6 @@ public static class ProtectCommand
         }
         if (set.FirstOrDefault(p => !tensors.Contains(p.Tensor)) is { Tensor: not null } stray)
             throw new UserError($"critical parameter {stray.Tensor}@{stray.Element} is not in the campaign's weight space", "use predictions made from this campaign", ExitCodes.ModelOrData);
-        return (set.Count, source);
+        return (set, source);
     }
 }

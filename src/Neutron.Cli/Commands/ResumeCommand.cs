@@ -1,6 +1,6 @@
 // neutron resume --db FILE: continues a stopped campaign from its stored fault list, after checking that the model
 // is the one the campaign was made from (SHA-256). Settings come from the database; only the threads may change.
-// An adaptive campaign rebuilds its fault space from the stored target, fault model and filters and replays its rounds.
+// A campaign run under a protection applies the one stored with it. An adaptive campaign rebuilds its fault space from the stored target, fault model and filters and replays its rounds.
 using System.CommandLine;
 using Neutron.Analysis.Planning;
 using Neutron.Cli.Campaigns;
@@ -44,7 +44,8 @@ public static class ResumeCommand
                 .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
             if (settings.Planner.StartsWith("adaptive", StringComparison.Ordinal))
                 return AdaptiveHost.Execute(store, id, runner, Adaptive(runner, settings));
-            return CampaignHost.Execute(store, id, runner, CampaignHost.StoredPlan(store, id));
+            var protection = settings.Protection.Length == 0 ? null : CampaignHost.ParseProtection(settings.Protection, "stored with the campaign");
+            return CampaignHost.Execute(store, id, runner, CampaignHost.StoredPlan(store, id), protection);
         });
         return command;
     }

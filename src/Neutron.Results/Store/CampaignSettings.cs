@@ -27,9 +27,16 @@ public sealed record CampaignSettings
     /// <summary>Faults in the whole plan (all shards).</summary>
     public required long PlanSize { get; init; }
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>The protection file the faults ran under (`neutron protect --out`), its JSON text; "" for none.
+    /// Part of the campaign: a different protection is a different campaign, and resume applies the same one.</summary>
+    public string Protection { get; init; } = "";
 
     /// <summary>The settings that must agree for two databases to be one campaign (all but shard and creation time).</summary>
     public bool SameCampaignAs(CampaignSettings other) => this with { Shard = "", Created = default } == other with { Shard = "", Created = default };
+
+    /// <summary>A protection for messages: its SHA-256 prefix, or "none".</summary>
+    public static string ProtectionName(string protection) => protection.Length == 0 ? "none"
+        : "sha256 " + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(protection)))[..12] + "…";
 
     /// <summary>Names the first setting that differs, for error messages.</summary>
     public string? FirstDifference(CampaignSettings other)
@@ -40,7 +47,7 @@ public sealed record CampaignSettings
             ("format", Format, other.Format), ("datapath", Datapath, other.Datapath), ("target", Target, other.Target), ("fault model", FaultModel, other.FaultModel),
             ("filters", Filters, other.Filters), ("plan", Planner, other.Planner), ("seed", Seed, other.Seed),
             ("kernel set", KernelSet, other.KernelSet), ("plan size", PlanSize, other.PlanSize), ("tool version", ToolVersion, other.ToolVersion),
-            ("model path", ModelPath, other.ModelPath),
+            ("model path", ModelPath, other.ModelPath), ("protection", ProtectionName(Protection), ProtectionName(other.Protection)),
         ];
         foreach (var (name, a, b) in pairs)
             if (!a.Equals(b)) return $"{name}: {a} vs {b}";

@@ -10,16 +10,18 @@ namespace Neutron.Results.Store;
 public sealed partial class CampaignStore : IDisposable
 {
     /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
-    /// Version 1 files are upgraded when opened (their activations ran in `format`); opened read-only, they read as
-    /// recorded by version 1 (datapath = format, no sites, strata or class names).</summary>
-    public const int SchemaVersion = 2;
+    /// 3: campaigns.protection (the protection file a campaign ran under, '' for none) and outcomes.protection (0 ran,
+    /// 1 corrected or outvoted, 2 detected). Older files are upgraded when opened (version 1 activations ran in
+    /// `format`); opened read-only, they read as recorded (datapath = format for version 1, no protection).</summary>
+    public const int SchemaVersion = 3;
 
     const string Schema = """
         CREATE TABLE IF NOT EXISTS campaigns(
             id INTEGER PRIMARY KEY, tool_version TEXT NOT NULL, model_path TEXT NOT NULL, model_sha256 TEXT NOT NULL,
             data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, datapath TEXT NOT NULL, target TEXT NOT NULL,
             fault_model TEXT NOT NULL, filters TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
-            kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size INTEGER NOT NULL, created TEXT NOT NULL);
+            kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size INTEGER NOT NULL, created TEXT NOT NULL,
+            protection TEXT NOT NULL DEFAULT '');
         CREATE TABLE IF NOT EXISTS faults(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, fault TEXT NOT NULL,
             PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
@@ -29,7 +31,7 @@ public sealed partial class CampaignStore : IDisposable
         CREATE TABLE IF NOT EXISTS outcomes(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, images INTEGER NOT NULL,
             golden_correct INTEGER NOT NULL, faulty_correct INTEGER NOT NULL, sdc INTEGER NOT NULL, nonfinite INTEGER NOT NULL,
-            drop_pp REAL NOT NULL,
+            drop_pp REAL NOT NULL, protection INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS predictions(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, image INTEGER NOT NULL, top1 INTEGER NOT NULL,
@@ -108,9 +110,9 @@ public sealed partial class CampaignStore : IDisposable
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
-        else if (version == 1)
+        else if (version is 1 or 2)
         {
-            Migrate();
+            Migrate(version);
         }
         else if (version != SchemaVersion)
         {
@@ -118,7 +120,7 @@ public sealed partial class CampaignStore : IDisposable
                 version == 0 ? $"'{Path}' is an SQLite file but not a Neutron campaign database" : $"'{Path}' has schema version {version}; this neutron reads version {SchemaVersion}",
                 version == 0 ? "pass a campaign database made by `neutron campaign`, or a new file name" : "use the neutron version that made it, or start a new database");
         }
-        if (!_readOnlyVersion1) UseWal();
+        if (_readOnlyVersion == 0) UseWal();
         Execute(_connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
     }
 
@@ -141,26 +143,30 @@ public sealed partial class CampaignStore : IDisposable
     }
 
     const int ReadOnly = 8; // SQLITE_READONLY
-    bool _readOnlyVersion1;
+    long _readOnlyVersion; // the version of an older file opened read-only (not upgraded); 0 otherwise
+    bool _readOnlyVersion1 => _readOnlyVersion == 1;
 
     bool HasCampaigns => (long)Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'campaigns';")! > 0;
 
     // Version 1 → 2: the datapath column, set to each campaign's format (version 1 computed activations in it), and
-    // the description tables. The write transaction takes the lock first, so of two processes opening the file at
-    // once one migrates.
-    void Migrate()
+    // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). The write
+    // transaction takes the lock first, so of two processes opening the file at once one migrates.
+    void Migrate(long from)
     {
         try
         {
             using var tx = _connection.BeginTransaction(deferred: false);
-            if ((long)Scalar("PRAGMA user_version;", tx)! == 1)
-                Execute(_connection, "ALTER TABLE campaigns ADD COLUMN datapath TEXT NOT NULL DEFAULT ''; UPDATE campaigns SET datapath = format;"
-                    + SchemaAddedIn2 + $"PRAGMA user_version = {SchemaVersion};", tx);
+            long now = (long)Scalar("PRAGMA user_version;", tx)!;
+            if (now == 1)
+                Execute(_connection, "ALTER TABLE campaigns ADD COLUMN datapath TEXT NOT NULL DEFAULT ''; UPDATE campaigns SET datapath = format;" + SchemaAddedIn2, tx);
+            if (now is 1 or 2)
+                Execute(_connection, "ALTER TABLE campaigns ADD COLUMN protection TEXT NOT NULL DEFAULT '';"
+                    + "ALTER TABLE outcomes ADD COLUMN protection INTEGER NOT NULL DEFAULT 0;" + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
         catch (SqliteException e) when (e.SqliteErrorCode == ReadOnly)
         {
-            _readOnlyVersion1 = true;
+            _readOnlyVersion = from;
         }
     }
 
@@ -172,7 +178,7 @@ public sealed partial class CampaignStore : IDisposable
     {
         var list = new List<(long, CampaignSettings)>();
         using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created, "
-            + (_readOnlyVersion1 ? "format" : "datapath") + " FROM campaigns ORDER BY id;", tx);
+            + (_readOnlyVersion1 ? "format" : "datapath") + ", " + (_readOnlyVersion != 0 ? "''" : "protection") + " FROM campaigns ORDER BY id;", tx);
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
@@ -193,7 +199,7 @@ public sealed partial class CampaignStore : IDisposable
                 ToolVersion = r.GetString(1), ModelPath = r.GetString(2), ModelSha256 = r.GetString(3), DataSpec = r.GetString(4),
                 Images = r.GetInt32(5), Format = r.GetString(6), Target = r.GetString(7), FaultModel = r.GetString(8),
                 Filters = r.GetString(9), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
-                Shard = r.GetString(13), PlanSize = r.GetInt64(14), Datapath = r.GetString(16),
+                Shard = r.GetString(13), PlanSize = r.GetInt64(14), Datapath = r.GetString(16), Protection = r.GetString(17),
                 Created = DateTimeOffset.TryParse(r.GetString(15), CultureInfo.InvariantCulture, DateTimeStyles.None, out var created) ? created
                     : throw new StoreException($"campaign {r.GetInt64(0)} in '{Path}' has a damaged creation time", Damaged),
             });
@@ -262,8 +268,8 @@ public sealed partial class CampaignStore : IDisposable
     long InsertCampaign(CampaignSettings settings, IReadOnlyList<(long Index, string Fault)> faults, CampaignDescription? description, SqliteTransaction tx)
     {
         using var insert = Command("""
-            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, datapath, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created)
-            VALUES($tool, $path, $sha, $data, $images, $format, $datapath, $target, $model, $filters, $planner, $seed, $kernels, $shard, $size, $created) RETURNING id;
+            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, datapath, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created, protection)
+            VALUES($tool, $path, $sha, $data, $images, $format, $datapath, $target, $model, $filters, $planner, $seed, $kernels, $shard, $size, $created, $protection) RETURNING id;
             """, tx);
         insert.Parameters.AddWithValue("$tool", settings.ToolVersion);
         insert.Parameters.AddWithValue("$path", settings.ModelPath);
@@ -281,6 +287,7 @@ public sealed partial class CampaignStore : IDisposable
         insert.Parameters.AddWithValue("$shard", settings.Shard);
         insert.Parameters.AddWithValue("$size", settings.PlanSize);
         insert.Parameters.AddWithValue("$created", settings.Created.ToString("O", CultureInfo.InvariantCulture));
+        insert.Parameters.AddWithValue("$protection", settings.Protection);
         long id = (long)insert.ExecuteScalar()!;
         InsertFaults(id, faults, tx);
         if (description is not null) InsertDescription(id, description, tx);
@@ -392,8 +399,8 @@ public sealed partial class CampaignStore : IDisposable
     int WriteBatchIn(long campaign, IReadOnlyList<StoredOutcome> batch, SqliteTransaction tx)
     {
         using var outcome = Command("""
-            INSERT OR IGNORE INTO outcomes(campaign, fault_index, images, golden_correct, faulty_correct, sdc, nonfinite, drop_pp)
-            VALUES($c, $f, $n, $g, $y, $s, $x, $d);
+            INSERT OR IGNORE INTO outcomes(campaign, fault_index, images, golden_correct, faulty_correct, sdc, nonfinite, drop_pp, protection)
+            VALUES($c, $f, $n, $g, $y, $s, $x, $d, $p);
             """, tx);
         outcome.Parameters.AddWithValue("$c", campaign);
         var f = outcome.Parameters.Add("$f", SqliteType.Integer);
@@ -403,6 +410,7 @@ public sealed partial class CampaignStore : IDisposable
         var s = outcome.Parameters.Add("$s", SqliteType.Integer);
         var x = outcome.Parameters.Add("$x", SqliteType.Integer);
         var d = outcome.Parameters.Add("$d", SqliteType.Real);
+        var p = outcome.Parameters.Add("$p", SqliteType.Integer);
         outcome.Prepare();
         using var prediction = Command("INSERT OR IGNORE INTO predictions(campaign, fault_index, image, top1) VALUES($c, $f, $i, $t);", tx);
         prediction.Parameters.AddWithValue("$c", campaign);
@@ -414,7 +422,7 @@ public sealed partial class CampaignStore : IDisposable
         foreach (var o in batch)
         {
             f.Value = o.FaultIndex; n.Value = o.Images; g.Value = o.GoldenCorrect; y.Value = o.FaultyCorrect;
-            s.Value = o.Sdc; x.Value = o.NonFinite; d.Value = o.Drop;
+            s.Value = o.Sdc; x.Value = o.NonFinite; d.Value = o.Drop; p.Value = (int)o.Protection;
             if (outcome.ExecuteNonQuery() == 0) continue; // stored by an earlier run: its predictions are stored too
             added++;
             pf.Value = o.FaultIndex;
@@ -465,6 +473,30 @@ public sealed partial class CampaignStore : IDisposable
         using var r = cmd.ExecuteReader();
         while (r.Read())
             yield return new OutcomeRow(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6));
+    }
+
+    /// <summary>How many stored outcomes a campaign's protection corrected (or outvoted) and detected; zeros for a
+    /// campaign run without protection.</summary>
+    public (long Corrected, long Detected) ProtectionCounts(long campaign)
+    {
+        if (_readOnlyVersion != 0) return (0, 0);
+        using var cmd = Command("SELECT coalesce(sum(protection = 1), 0), coalesce(sum(protection = 2), 0) FROM outcomes WHERE campaign = $c;");
+        cmd.Parameters.AddWithValue("$c", campaign);
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return (r.GetInt64(0), r.GetInt64(1));
+    }
+
+    /// <summary>The protection verdict of every stored outcome that did not simply run (by fault index).</summary>
+    public Dictionary<long, OutcomeProtection> ProtectedOutcomes(long campaign)
+    {
+        var map = new Dictionary<long, OutcomeProtection>();
+        if (_readOnlyVersion != 0) return map;
+        using var cmd = Command("SELECT fault_index, protection FROM outcomes WHERE campaign = $c AND protection <> 0;");
+        cmd.Parameters.AddWithValue("$c", campaign);
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) map[r.GetInt64(0)] = (OutcomeProtection)r.GetInt32(1);
+        return map;
     }
 
     /// <summary>Sparse faulty predictions (only images whose top-1 differs from golden), by fault then image.</summary>

@@ -73,7 +73,7 @@ public static class ShardMerger
                 {
                     "INSERT OR IGNORE INTO main.faults SELECT $o, fault_index, fault FROM shard.faults WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.golden SELECT $o, image, label, top1 FROM shard.golden WHERE campaign = $s;",
-                    "INSERT OR IGNORE INTO main.outcomes SELECT $o, fault_index, images, golden_correct, faulty_correct, sdc, nonfinite, drop_pp FROM shard.outcomes WHERE campaign = $s;",
+                    "INSERT OR IGNORE INTO main.outcomes SELECT $o, fault_index, images, golden_correct, faulty_correct, sdc, nonfinite, drop_pp, protection FROM shard.outcomes WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.predictions SELECT $o, fault_index, image, top1 FROM shard.predictions WHERE campaign = $s;",
                 }.Concat(describe ?
                 [

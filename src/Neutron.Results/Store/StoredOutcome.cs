@@ -2,7 +2,8 @@
 // The runner's FaultOutcome converts to this one to one; drop and critical(τ) are derived here, never stored twice.
 namespace Neutron.Results.Store;
 
-public sealed record StoredOutcome(long FaultIndex, int Images, int GoldenCorrect, int FaultyCorrect, int Sdc, int NonFinite, (int Image, int Top1)[] Changed)
+public sealed record StoredOutcome(long FaultIndex, int Images, int GoldenCorrect, int FaultyCorrect, int Sdc, int NonFinite, (int Image, int Top1)[] Changed,
+    OutcomeProtection Protection = OutcomeProtection.None)
 {
     /// <summary>Golden accuracy − faulty accuracy, in percentage points.</summary>
     public double Drop => Images == 0 ? 0 : 100.0 * (GoldenCorrect - FaultyCorrect) / Images;
@@ -19,3 +20,14 @@ public sealed record OutcomeRow(long FaultIndex, string Fault, int Images, int G
 
 /// <summary>The golden model's answer on one evaluation image.</summary>
 public readonly record struct GoldenPrediction(int Image, int Label, int Top1);
+
+/// <summary>What a campaign's protection did with a fault before it ran (stored as outcomes.protection).</summary>
+public enum OutcomeProtection
+{
+    /// <summary>Not protected (or not fully): the fault ran.</summary>
+    None = 0,
+    /// <summary>Corrected by ECC or outvoted by TMR: no effect, stored as the golden outcome.</summary>
+    Corrected = 1,
+    /// <summary>Detected (SEC-DED double error, DMR mismatch): a detected error, not an SDC; stored as the golden outcome.</summary>
+    Detected = 2,
+}
