@@ -35,11 +35,19 @@ public static class SummaryCommand
             double tau = taus.Length > 0 ? taus[0] : PlanSpecTolerance(s.Planner) ?? 1.0;
             var results = new Results(d, tau, taus);
 
-            if (parse.GetValue(json)) { Console.WriteLine(results.ToJson(id, s).ToJsonString(new JsonSerializerOptions { WriteIndented = true })); return 0; }
+            var protection = Protection(store, id, s);
+            if (parse.GetValue(json))
+            {
+                var o = results.ToJson(id, s);
+                o["protection"] = protection?.ToJson();
+                Console.WriteLine(o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return 0;
+            }
             Console.WriteLine($"campaign {id}: {s.ModelPath} (sha256 {s.ModelSha256[..Math.Min(12, s.ModelSha256.Length)]}…)");
             Console.WriteLine($"data {s.DataSpec}, {s.Images} images, golden accuracy {(d.ImageCount == 0 ? 0 : d.GoldenAccuracy):P2}");
             Console.WriteLine($"{s.Target}, {s.FaultModel}, weights {s.Format}, datapath {s.Datapath}, plan {s.Planner}, seed {s.Seed}, shard {s.Shard}, kernels {s.KernelSet}");
             Console.WriteLine($"{d.Faults.Count:N0} of {store.FaultCount(id):N0} faults run{(s.Shard == "1/1" ? "" : $" (plan: {s.PlanSize:N0})")}; critical = drop > {tau.ToString(CultureInfo.InvariantCulture)} pp; intervals: 95 %");
+            if (protection is not null) Console.WriteLine(protection.Text());
             if (d.Faults.Count == 0) return 0;
             if (Console.IsOutputRedirected)
             {
@@ -62,6 +70,46 @@ public static class SummaryCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The protection a campaign ran under and what it did (null: none). Corrected and detected faults are
+    /// stored with the golden outcome, so the rate tables count them as faults without effect: their SDC and
+    /// critical rates are the residual ones. Shares here are of the injected faults.</summary>
+    sealed record ProtectionSummary(string Scheme, string Code, string Sha, long Corrected, long Detected, long Faults)
+    {
+        public (double Rate, double Lower, double Upper) DetectedRate
+        {
+            get
+            {
+                var w = Neutron.Analysis.Statistics.Intervals.Wilson(Detected, Faults);
+                return (Faults == 0 ? 0 : (double)Detected / Faults, w.Lower, w.Upper);
+            }
+        }
+
+        public string Text()
+        {
+            var (rate, lower, upper) = DetectedRate;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"protection {Scheme} ({Code}, {Sha}): {Corrected:N0} faults corrected or outvoted (no effect), {Detected:N0} detected ({100 * rate:F2} % [{100 * lower:F2}–{100 * upper:F2}], not SDCs); rates below are residual");
+        }
+
+        public JsonObject ToJson()
+        {
+            var (rate, lower, upper) = DetectedRate;
+            return new JsonObject
+            {
+                ["scheme"] = Scheme, ["code"] = Code, ["sha256"] = Sha, ["corrected_faults"] = Corrected, ["detected_faults"] = Detected,
+                ["detected_rate"] = rate, ["detected_lower"] = lower, ["detected_upper"] = upper,
+            };
+        }
+    }
+
+    static ProtectionSummary? Protection(CampaignStore store, long id, CampaignSettings s)
+    {
+        if (s.Protection.Length == 0) return null;
+        var plan = CampaignHost.ParseProtection(s.Protection, "stored with the campaign");
+        var (corrected, detected) = store.ProtectionCounts(id);
+        return new ProtectionSummary(plan.Scheme, plan.Code, CampaignSettings.ProtectionName(s.Protection), corrected, detected, store.OutcomeCount(id));
     }
 
     static double? PlanSpecTolerance(string planner) =>
