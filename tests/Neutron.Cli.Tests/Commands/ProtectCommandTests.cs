@@ -53,7 +53,7 @@ public class ProtectCommandTests
         string db = PredictCommandTests.MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"));
         var scheme = CliHarness.Run("protect", "--db", db, "--scheme", "tmr-everything");
         Assert.Equal(2, scheme.Code);
-        Assert.Contains("hint: use ecc-all, ecc-critical or ecc-bits:HI-LO", scheme.Err);
+        Assert.Contains("hint: use ecc-all, ecc-critical, ecc-bits:HI-LO", scheme.Err);
         Assert.Equal(2, CliHarness.Run("protect", "--db", db, "--scheme", "ecc-bits:40-23").Code);
 
         File.WriteAllLines(dir.File("bad.csv"), ["fault,probability,critical", "weight:conv1.weight@0#30,high,1"]);

@@ -217,4 +217,37 @@ public class CampaignStoreTests
         var e = Assert.Throws<StoreException>(() => ShardMerger.Merge(dir.File("m.db"), [dir.File("s1.db"), dir.File("s2.db")]));
         Assert.Contains("model SHA-256", e.Message);
     }
+
+    [Fact]
+    public void VersionTwoDatabasesGainTheProtectionColumns()
+    {
+        // A file as version 2 wrote it: no protection columns; none of its campaigns ran protected.
+        using var dir = new TempDirectory();
+        string path = dir.File("v2.db");
+        using (var store = CampaignStore.Open(path, create: true))
+        {
+            long id = store.CreateCampaign(Settings(), Faults(0, 1));
+            store.WriteBatch(id, [new StoredOutcome(0, 4, 3, 2, 1, 0, [(0, 5)])]);
+            using var cmd = store.Connection.CreateCommand();
+            cmd.CommandText = "ALTER TABLE outcomes DROP COLUMN protection; ALTER TABLE campaigns DROP COLUMN protection; PRAGMA user_version = 2;";
+            cmd.ExecuteNonQuery();
+        }
+        using (var store = CampaignStore.Open(path, create: false))
+        {
+            var (id, old) = Assert.Single(store.Campaigns());
+            Assert.Equal("", old.Protection);
+            Assert.Equal((0L, 0L), store.ProtectionCounts(id));
+            store.WriteBatch(id, [new StoredOutcome(1, 4, 3, 3, 0, 0, [], OutcomeProtection.Detected)]);
+            Assert.Equal((0L, 1L), store.ProtectionCounts(id));
+            Assert.Equal(OutcomeProtection.Detected, Assert.Single(store.ProtectedOutcomes(id)).Value);
+            long added = store.CreateCampaign(Settings() with { Protection = "{}" }, Faults(0));
+            Assert.Equal("{}", store.Settings(added).Protection);
+            Assert.False(Settings().SameCampaignAs(Settings() with { Protection = "{}" }));
+            Assert.StartsWith("protection: none vs sha256 ", Settings().FirstDifference(Settings() with { Protection = "{}" }));
+        }
+        using var again = CampaignStore.Open(path, create: false);
+        using var version = again.Connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version;";
+        Assert.Equal(3L, version.ExecuteScalar());
+    }
 }
