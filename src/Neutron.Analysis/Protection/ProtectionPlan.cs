@@ -5,6 +5,7 @@
 // bit positions, runs without the corrected bit). Not here: the costs (EccProtection, Redundancy) and running faults.
 using System.Numerics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Neutron.Faults;
 using Neutron.Faults.Models;
@@ -33,7 +34,7 @@ public sealed record ProtectedBits(
     [property: JsonPropertyName("high")] int High,
     [property: JsonPropertyName("low")] int Low);
 
-public sealed record ProtectionPlan
+public sealed partial record ProtectionPlan
 {
     [JsonPropertyName("scheme")] public required string Scheme { get; init; }
     /// <summary>sec, sec-ded, tmr or dmr.</summary>
@@ -61,7 +62,11 @@ public sealed record ProtectionPlan
 
     static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
-    public string ToJson() => JsonSerializer.Serialize(this, Options);
+    /// <summary>Indented JSON with each [first, last] range on one line.</summary>
+    public string ToJson() => PairPattern().Replace(JsonSerializer.Serialize(this, Options), "[$1, $2]");
+
+    [GeneratedRegex(@"\[\s*(\d+),\s*(\d+)\s*\]")]
+    private static partial Regex PairPattern();
 
     /// <summary>Parses and checks a protection file; a FormatException says what is wrong.</summary>
     public static ProtectionPlan Parse(string json)
