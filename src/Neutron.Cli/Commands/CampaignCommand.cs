@@ -98,8 +98,9 @@ public static class CampaignCommand
             }
             if (planSpec is AdaptivePlan && parse.GetValue(protect) is not null)
                 throw new UserError("--protect cannot run with an adaptive plan", "use a fixed plan, e.g. --plan random:2000, to verify a protection");
-            string modelSha = CampaignHost.Sha256(modelPath);
-            var protection = parse.GetValue(protect) is { } protectFile ? CampaignHost.ReadProtection(protectFile, modelSha) : default;
+            // A missing model is Load's error; a protection file is checked before the golden run.
+            string? modelSha = File.Exists(modelPath) ? CampaignHost.Sha256(modelPath) : null;
+            var protection = parse.GetValue(protect) is { } protectFile && modelSha is not null ? CampaignHost.ReadProtection(protectFile, modelSha) : default;
             if (parse.GetValue(images) is < 1 and var badImages)
                 throw new UserError($"--images {badImages} must be ≥ 1", "e.g. --images 1000, or leave it out to use every image");
             var loaded = CampaignHost.Load(modelPath, dataText!, parse.GetValue(images), numberFormat, datapathFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun), MemoryOption.Parse(parse.GetValue(memory)));
@@ -128,7 +129,7 @@ public static class CampaignCommand
             var mine = FaultPlanner.Shard(whole, k, n);
             var settings = new CampaignSettings
             {
-                ToolVersion = CampaignHost.ToolVersion, ModelPath = modelPath, ModelSha256 = modelSha, Protection = protection.Text ?? "",
+                ToolVersion = CampaignHost.ToolVersion, ModelPath = modelPath, ModelSha256 = modelSha ?? CampaignHost.Sha256(modelPath), Protection = protection.Text ?? "",
                 DataSpec = dataText!, Images = runner.Data.Count, Format = numberFormat.Name, Datapath = datapathFormat.Name, Target = csv is null ? TargetText(targetKind) : "list",
                 FaultModel = csv is null ? spec.ToString() : "list", Filters = $"layer={layerGlob};op={opTypes};bits={lo}-{hi}",
                 Planner = plannerText, Seed = seedValue, KernelSet = CampaignHost.KernelSet, Shard = $"{k}/{n}", PlanSize = sampler is null ? whole.Count : 0,
