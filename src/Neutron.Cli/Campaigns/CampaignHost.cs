@@ -227,6 +227,7 @@ public static class CampaignHost
         var golden = runner.Golden;
         Console.Error.WriteLine($"golden accuracy {golden.Accuracy:P2} on {golden.Images} images; {total:N0} faults, {before:N0} already stored, {todo.Count:N0} to run; {PathDescription(runner)}");
         if (todo.Count == 0) return ExitCodes.Ok;
+        var work = new WorkEstimate(todo, runner.Sites, runner.Accelerated);
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -250,7 +251,7 @@ public static class CampaignHost
                 {
                     if ((DateTime.UtcNow - last).TotalSeconds < 2 && p.Done < p.Total) return;
                     last = DateTime.UtcNow;
-                    Console.WriteLine($"{before + p.Done}/{total} faults, {Estimate(before + p.Done, sdcBefore + p.SdcFaults)}, ETA {p.Eta:hh\\:mm\\:ss}");
+                    Console.WriteLine($"{before + p.Done}/{total} faults, {Estimate(before + p.Done, sdcBefore + p.SdcFaults)}, ETA {work.Remaining(p.Done, p.Elapsed):hh\\:mm\\:ss}");
                 }), cancel.Token);
             }
             else
@@ -259,11 +260,12 @@ public static class CampaignHost
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                     .Start(ctx =>
                     {
-                        var task = ctx.AddTask(Estimate(before, sdcBefore), maxValue: total);
-                        task.Value = before;
+                        // The bar counts work, not faults, so its remaining time follows the cost of what is left.
+                        var task = ctx.AddTask(Estimate(before, sdcBefore), maxValue: work.Total);
+                        task.Value = 0;
                         runner.Run(todo, sink, new SyncProgress(p =>
                         {
-                            task.Value = before + p.Done;
+                            task.Value = work.Done(p.Done);
                             task.Description = Estimate(before + p.Done, sdcBefore + p.SdcFaults);
                         }), cancel.Token);
                     });
