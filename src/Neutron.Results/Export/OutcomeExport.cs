@@ -1,5 +1,6 @@
-// `neutron export`: one row per fault (fault text, images, golden_correct, faulty_correct, sdc, nonfinite, drop)
-// as CSV, or as JSON with the campaign's settings. Streams rows from the store; invariant culture throughout.
+// `neutron export`: one row per fault (fault text, images, golden_correct, faulty_correct, sdc, nonfinite, drop, and
+// for a campaign run under a protection its verdict: ran, corrected or detected) as CSV, or as JSON with the
+// campaign's settings. Streams rows from the store; invariant culture throughout.
 // The HTML report is elsewhere (Report/).
 using System.Globalization;
 using System.Text;
@@ -13,12 +14,15 @@ public static class OutcomeExport
 {
     public static long WriteCsv(CampaignStore store, long campaign, TextWriter writer)
     {
-        writer.Write("id,fault,images,golden_correct,faulty_correct,sdc,nonfinite,drop\n");
+        bool protectedRun = store.Settings(campaign).Protection.Length > 0;
+        var verdicts = protectedRun ? store.ProtectedOutcomes(campaign) : [];
+        writer.Write(protectedRun ? "id,fault,images,golden_correct,faulty_correct,sdc,nonfinite,drop,protection\n" : "id,fault,images,golden_correct,faulty_correct,sdc,nonfinite,drop\n");
         long rows = 0;
         foreach (var r in store.Outcomes(campaign))
         {
             writer.Write(string.Create(CultureInfo.InvariantCulture,
-                $"{r.FaultIndex},{FaultCsv.Quote(r.Fault)},{r.Images},{r.GoldenCorrect},{r.FaultyCorrect},{r.Sdc},{r.NonFinite},{r.Drop:R}\n"));
+                $"{r.FaultIndex},{FaultCsv.Quote(r.Fault)},{r.Images},{r.GoldenCorrect},{r.FaultyCorrect},{r.Sdc},{r.NonFinite},{r.Drop:R}"));
+            writer.Write(protectedRun ? "," + Verdict(verdicts, r.FaultIndex) + "\n" : "\n");
             rows++;
         }
         return rows;
@@ -46,7 +50,9 @@ public static class OutcomeExport
         json.WriteString("shard", s.Shard);
         json.WriteNumber("plan_size", s.PlanSize);
         json.WriteString("created", s.Created);
+        if (s.Protection.Length > 0) json.WriteString("protection_sha256", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(s.Protection))));
         json.WriteEndObject();
+        var verdicts = s.Protection.Length > 0 ? store.ProtectedOutcomes(campaign) : [];
         json.WriteStartArray("faults");
         long rows = 0;
         foreach (var r in store.Outcomes(campaign))
@@ -60,6 +66,7 @@ public static class OutcomeExport
             json.WriteNumber("sdc", r.Sdc);
             json.WriteNumber("nonfinite", r.NonFinite);
             json.WriteNumber("drop", r.Drop);
+            if (s.Protection.Length > 0) json.WriteString("protection", Verdict(verdicts, r.FaultIndex));
             json.WriteEndObject();
             rows++;
         }
@@ -67,6 +74,13 @@ public static class OutcomeExport
         json.WriteEndObject();
         return rows;
     }
+
+    static string Verdict(Dictionary<long, OutcomeProtection> verdicts, long index) => verdicts.GetValueOrDefault(index) switch
+    {
+        OutcomeProtection.Corrected => "corrected",
+        OutcomeProtection.Detected => "detected",
+        _ => "ran",
+    };
 
     public static long WriteCsv(CampaignStore store, long campaign, string path)
     {

@@ -77,6 +77,17 @@ public static class CampaignDataLoader
             ["created"] = settings.Created.ToString("u", CultureInfo.InvariantCulture),
             ["outcomes stored"] = settings.PlanSize == 0 ? $"{faults.Count} (adaptive plan: open-ended, stopped by its rule)" : $"{faults.Count} of {settings.PlanSize} planned faults",
         };
+        if (settings.Protection.Length > 0)
+        {
+            // The report's settings table shows what the protection did; the rates are the residual ones.
+            string scheme;
+            try { var plan = Neutron.Analysis.Protection.ProtectionPlan.Parse(settings.Protection); scheme = $"{plan.Scheme} ({plan.Code})"; }
+            catch (FormatException) { scheme = "unreadable"; }
+            var (corrected, detected) = store.ProtectionCounts(id);
+            meta["protection"] = $"{scheme}, {CampaignSettings.ProtectionName(settings.Protection)}";
+            meta["faults corrected or outvoted"] = corrected.ToString(CultureInfo.InvariantCulture);
+            meta["faults detected (not SDCs)"] = detected.ToString(CultureInfo.InvariantCulture);
+        }
         // A layer's size: the elements of the tensors the campaign faulted in it (bit ranges are the same for all).
         var elements = description.Sites.GroupBy(x => (x.Target, x.Tensor)).ToDictionary(g => g.Key, g => Elements(g.First().Shape));
         Dictionary<string, double>? layerSizes = description.Sites.Count == 0 ? null : faults

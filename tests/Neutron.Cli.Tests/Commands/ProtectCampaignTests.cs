@@ -62,6 +62,19 @@ public class ProtectCampaignTests
         Assert.Equal((covered, 0), (p.GetProperty("corrected_faults").GetInt32(), p.GetProperty("detected_faults").GetInt32()));
         Assert.Contains("corrected or outvoted", CliHarness.Run("summary", "--db", prot).Out);
 
+        // Export adds the verdict column for a protected campaign; the report lists what the protection did.
+        Assert.Equal(0, CliHarness.Run("export", "--db", prot, "--csv", dir.File("p.csv"), "--json", dir.File("p.json")).Code);
+        var csv = File.ReadAllLines(dir.File("p.csv"));
+        Assert.EndsWith(",drop,protection", csv[0]);
+        Assert.Equal(covered, csv.Count(l => l.EndsWith(",corrected", StringComparison.Ordinal)));
+        Assert.Equal(covered, JsonDocument.Parse(File.ReadAllText(dir.File("p.json"))).RootElement.GetProperty("faults").EnumerateArray()
+            .Count(f => f.GetProperty("protection").GetString() == "corrected"));
+        Assert.Equal(0, CliHarness.Run("export", "--db", plain, "--csv", dir.File("u.csv")).Code);
+        Assert.EndsWith(",drop", File.ReadLines(dir.File("u.csv")).First());
+        var report = CliHarness.Run("report", "--db", prot, "-o", dir.File("r.html"), "--skip", "trust,sink-classes,scm");
+        Assert.True(report.Code == 0, report.Err);
+        Assert.Contains("faults corrected or outvoted", File.ReadAllText(dir.File("r.html")));
+
         // The same command continues the campaign; without the protection (or with another) it is a different one.
         Assert.Equal(0, CliHarness.Run(Campaign(prot, "--protect", file)).Code);
         var other = CliHarness.Run(Campaign(prot));
