@@ -222,7 +222,7 @@ public static class CampaignHost
             Console.Error.WriteLine($"protection {protection.Scheme} ({protection.Code}): {corrected:N0} faults corrected or outvoted, {detected:N0} detected, stored without running; "
                 + $"{todo.Count:N0} of {before0:N0} left to run");
         }
-        long total = plan.Count, before = store.OutcomeCount(campaign);
+        long total = plan.Count, before = plan.Count - todo.Count; // stored, including what the protection decided
         long sdcBefore = store.Outcomes(campaign).LongCount(o => o.Sdc > 0);
         var golden = runner.Golden;
         Console.Error.WriteLine($"golden accuracy {golden.Accuracy:P2} on {golden.Images} images; {total:N0} faults, {before:N0} already stored, {todo.Count:N0} to run; {PathDescription(runner)}");
