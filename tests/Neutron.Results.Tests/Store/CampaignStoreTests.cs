@@ -250,4 +250,26 @@ public class CampaignStoreTests
         version.CommandText = "PRAGMA user_version;";
         Assert.Equal(3L, version.ExecuteScalar());
     }
+
+    [Fact]
+    public void MergeKeepsTheProtectionAndEachVerdict()
+    {
+        using var dir = new TempDirectory();
+        var golden = new[] { new GoldenPrediction(0, 1, 1), new GoldenPrediction(1, 2, 0), new GoldenPrediction(2, 0, 0), new GoldenPrediction(3, 4, 4) };
+        for (int k = 1; k <= 2; k++)
+        {
+            using var shard = CampaignStore.Open(dir.File($"s{k}.db"), create: true);
+            long id = shard.CreateCampaign(Settings($"{k}/2") with { Protection = "{\"scheme\":\"x\"}", PlanSize = 2 }, Faults(k - 1));
+            shard.WriteGolden(id, golden);
+            shard.WriteBatch(id, [new StoredOutcome(k - 1, 4, 3, 3, 0, 0, [], k == 1 ? OutcomeProtection.Corrected : OutcomeProtection.Detected)]);
+        }
+        ShardMerger.Merge(dir.File("m.db"), [dir.File("s1.db"), dir.File("s2.db")]);
+        using var merged = CampaignStore.Open(dir.File("m.db"), create: false);
+        long m = merged.SingleCampaign();
+        Assert.Equal("{\"scheme\":\"x\"}", merged.Settings(m).Protection);
+        Assert.Equal((1L, 1L), merged.ProtectionCounts(m));
+        using (var other = CampaignStore.Open(dir.File("s3.db"), create: true)) other.CreateCampaign(Settings("2/2") with { PlanSize = 2 }, Faults(1));
+        var e = Assert.Throws<StoreException>(() => ShardMerger.Merge(dir.File("m2.db"), [dir.File("s1.db"), dir.File("s3.db")]));
+        Assert.Contains("protection", e.Message);
+    }
 }
