@@ -124,7 +124,7 @@ public static class ProtectCommand
         return command;
     }
 
-    /// <summary>The number of Critical Parameters and where they come from.</summary>
+    /// <summary>The Critical Parameters and where they come from.</summary>
     static (HashSet<(string Tensor, long Element)> Set, string Source) Critical(FileInfo? predictions, CampaignStore store, long id, double tau, HashSet<string> tensors)
     {
         HashSet<(string Tensor, long Element)> set;
