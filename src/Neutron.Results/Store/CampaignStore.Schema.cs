@@ -1,0 +1,126 @@
+// The campaign store's schema: the tables, the version in PRAGMA user_version, and the upgrades that let files of
+// earlier versions open (in place when writable; read as recorded when read-only). The WAL switch is here too:
+// it is part of making a file ready for use.
+using Microsoft.Data.Sqlite;
+
+namespace Neutron.Results.Store;
+
+public sealed partial class CampaignStore
+{
+    /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
+    /// 3: campaigns.protection (the protection file a campaign ran under, '' for none) and outcomes.protection (0 ran,
+    /// 1 corrected or outvoted, 2 detected). Older files are upgraded when opened (version 1 activations ran in
+    /// `format`); opened read-only, they read as recorded (datapath = format for version 1, no protection).</summary>
+    public const int SchemaVersion = 3;
+
+    const string Schema = """
+        CREATE TABLE IF NOT EXISTS campaigns(
+            id INTEGER PRIMARY KEY, tool_version TEXT NOT NULL, model_path TEXT NOT NULL, model_sha256 TEXT NOT NULL,
+            data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, datapath TEXT NOT NULL, target TEXT NOT NULL,
+            fault_model TEXT NOT NULL, filters TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
+            kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size INTEGER NOT NULL, created TEXT NOT NULL,
+            protection TEXT NOT NULL DEFAULT '');
+        CREATE TABLE IF NOT EXISTS faults(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, fault TEXT NOT NULL,
+            PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS golden(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), image INTEGER NOT NULL, label INTEGER NOT NULL, top1 INTEGER NOT NULL,
+            PRIMARY KEY(campaign, image)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS outcomes(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, images INTEGER NOT NULL,
+            golden_correct INTEGER NOT NULL, faulty_correct INTEGER NOT NULL, sdc INTEGER NOT NULL, nonfinite INTEGER NOT NULL,
+            drop_pp REAL NOT NULL, protection INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS predictions(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, image INTEGER NOT NULL, top1 INTEGER NOT NULL,
+            PRIMARY KEY(campaign, fault_index, image)) WITHOUT ROWID;
+        """ + SchemaAddedIn2;
+
+    const string SchemaAddedIn2 = """
+        CREATE TABLE IF NOT EXISTS sites(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), target TEXT NOT NULL, tensor TEXT NOT NULL, layer TEXT NOT NULL,
+            op_type TEXT NOT NULL, shape TEXT NOT NULL,
+            PRIMARY KEY(campaign, target, tensor)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS strata(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), name TEXT NOT NULL, size INTEGER NOT NULL CHECK(size > 0),
+            PRIMARY KEY(campaign, name)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS class_names(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), class INTEGER NOT NULL CHECK(class >= 0), name TEXT NOT NULL,
+            PRIMARY KEY(campaign, class)) WITHOUT ROWID;
+        """;
+
+    void EnsureSchema(bool create)
+    {
+        long version = (long)Scalar("PRAGMA user_version;")!;
+        long tables = (long)Scalar("SELECT count(*) FROM sqlite_master;")!;
+        if (version == 0 && tables == 0)
+        {
+            if (!create) throw new StoreException($"'{Path}' holds no campaign", "run `neutron campaign ... --db FILE` first");
+            // WAL: readers (summary, export) never block the writer; a killed writer loses only its open transaction.
+            // Two processes may both find the file empty: the write transaction serialises them and IF NOT EXISTS
+            // lets the second one's schema be a no-op.
+            UseWal();
+            using var tx = _connection.BeginTransaction();
+            Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
+            tx.Commit();
+        }
+        else if (version is 1 or 2)
+        {
+            Migrate(version);
+        }
+        else if (version != SchemaVersion)
+        {
+            throw new StoreException(
+                version == 0 ? $"'{Path}' is an SQLite file but not a Neutron campaign database" : $"'{Path}' has schema version {version}; this neutron reads version {SchemaVersion}",
+                version == 0 ? "pass a campaign database made by `neutron campaign`, or a new file name" : "use the neutron version that made it, or start a new database");
+        }
+        if (_readOnlyVersion == 0) UseWal();
+        Execute(_connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    }
+
+    /// <summary>Switches to WAL. The switch takes an exclusive lock and SQLite does not wait for it (no busy handler),
+    /// so processes opening one new file together retry for a while instead of failing.</summary>
+    void UseWal()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Execute(_connection, "PRAGMA journal_mode = WAL;");
+                return;
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6 && attempt < 200)
+            {
+                Thread.Sleep(50);
+            }
+        }
+    }
+
+    const int ReadOnly = 8; // SQLITE_READONLY
+    long _readOnlyVersion; // the version of an older file opened read-only (not upgraded); 0 otherwise
+    bool _readOnlyVersion1 => _readOnlyVersion == 1;
+
+    bool HasCampaigns => (long)Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'campaigns';")! > 0;
+
+    // Version 1 → 2: the datapath column, set to each campaign's format (version 1 computed activations in it), and
+    // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). The write
+    // transaction takes the lock first, so of two processes opening the file at once one migrates.
+    void Migrate(long from)
+    {
+        try
+        {
+            using var tx = _connection.BeginTransaction(deferred: false);
+            long now = (long)Scalar("PRAGMA user_version;", tx)!;
+            if (now == 1)
+                Execute(_connection, "ALTER TABLE campaigns ADD COLUMN datapath TEXT NOT NULL DEFAULT ''; UPDATE campaigns SET datapath = format;" + SchemaAddedIn2, tx);
+            if (now is 1 or 2)
+                Execute(_connection, "ALTER TABLE campaigns ADD COLUMN protection TEXT NOT NULL DEFAULT '';"
+                    + "ALTER TABLE outcomes ADD COLUMN protection INTEGER NOT NULL DEFAULT 0;" + $"PRAGMA user_version = {SchemaVersion};", tx);
+            tx.Commit();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == ReadOnly)
+        {
+            _readOnlyVersion = from;
+        }
+    }
+}
