@@ -212,7 +212,7 @@ internal static class RealModels
         // Torch's top-1 as the labels (of the uncropped images): the outcomes compared hold changed predictions
         // and faulty-correct counts, so labels that are often right make the comparison count more.
         int rows = logits.Shape[0], classes = logits.Shape[1];
-        var labels = Enumerable.Range(0, rows).Select(r => (long)TopOne.ArgMax(logits.Floats.Slice(r * classes, classes))).ToArray();
+        var labels = Enumerable.Range(0, rows).Select(r => (long)TopK.ArgMax(logits.Floats.Slice(r * classes, classes))).ToArray();
         return (model, new EvaluationSet(x, labels, rows));
     }
 

@@ -13,7 +13,7 @@ public class CampaignDataLoaderTests
         var settings = new CampaignSettings
         {
             ToolVersion = "test", ModelPath = "/nonexistent/model.onnx", ModelSha256 = "00", DataSpec = "npy:x.npy,y.npy",
-            Images = d.ImageCount, Format = "fp32", Target = "weights", FaultModel = "flip", Filters = "", Planner = "exhaustive",
+            Images = d.ImageCount, Format = "fp32", Target = "weights", FaultModel = "flip", Sites = Neutron.Faults.Sites.SiteFilter.All, Planner = "exhaustive",
             Seed = 1, KernelSet = "scalar", PlanSize = d.Faults.Count,
         };
         long id = store.CreateCampaign(settings, d.Faults.Select(f => (f.Index, $"{f.Target}:{f.Tensor}@{f.Element}#{f.Bit}")).ToArray());

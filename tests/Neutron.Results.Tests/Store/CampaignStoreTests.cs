@@ -10,7 +10,7 @@ public class CampaignStoreTests
     internal static CampaignSettings Settings(string shard = "1/1", string sha = "abc123") => new()
     {
         ToolVersion = "0.1.0", ModelPath = "/m/lenet5.onnx", ModelSha256 = sha, DataSpec = "idx:x", Images = 4, Format = "fp32",
-        Target = "weights", FaultModel = "flip", Filters = "", Planner = "random:6", Seed = 42, KernelSet = "scalar",
+        Target = "weights", FaultModel = "flip", Sites = Neutron.Faults.Sites.SiteFilter.All, Planner = "random:6", Seed = 42, KernelSet = "scalar",
         Shard = shard, PlanSize = 6,
     };
 
