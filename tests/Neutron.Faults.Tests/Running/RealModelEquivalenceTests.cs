@@ -18,6 +18,7 @@ using Xunit.Abstractions;
 
 namespace Neutron.Faults.Tests.Running;
 
+[Trait("Category", "Slow")]
 public class RealModelEquivalenceTests(ITestOutputHelper output)
 {
     // Faults per model and target: few, since the plain path re-runs the whole network per fault.

@@ -7,6 +7,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Neutron.Results.Tests.Campaigns;
 
+[Trait("Category", "Slow")]
 public class ResultsModelTests
 {
     [Fact]

@@ -27,7 +27,8 @@ public class CampaignDataLoaderTests
     public void RoundTripsThroughTheStore()
     {
         var original = SyntheticCampaign.Make(60);
-        string path = StoreOf(original, Directory.CreateTempSubdirectory("neutron-loader-").FullName);
+        using var temp = new TempDirectory();
+        string path = StoreOf(original, temp.Path);
         using var store = CampaignStore.Open(path, create: false);
         var loaded = CampaignDataLoader.Load(store);
         Assert.Equal(original.Labels, loaded.Labels);
@@ -47,7 +48,8 @@ public class CampaignDataLoaderTests
     [Fact]
     public void MissingPredictionsAreRefused()
     {
-        string path = StoreOf(SyntheticCampaign.Make(60), Directory.CreateTempSubdirectory("neutron-loader-").FullName, dropPredictions: true);
+        using var temp = new TempDirectory();
+        string path = StoreOf(SyntheticCampaign.Make(60), temp.Path, dropPredictions: true);
         using var store = CampaignStore.Open(path, create: false);
         var e = Assert.Throws<StoreException>(() => CampaignDataLoader.Load(store));
         Assert.Contains("changed predictions that do not match the outcomes' SDC counts", e.Message);
