@@ -14,6 +14,10 @@ public sealed class Conv : Operator
 
     public Conv(Node node, long opset) : base(node, opset) => group = checked((int)node.Attributes.Int("group", 1));
 
+    /// <summary>An activation applied to each output block right after its bias, while it is in cache: set by
+    /// GraphOptimizer when it fuses the activation node that read this output. None for a graph as stored.</summary>
+    public Activation Epilogue { get; set; }
+
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
@@ -59,6 +63,8 @@ public sealed class Conv : Operator
         var yf = y.FloatBuffer!;
         int perImage = g.C * g.H * g.W, outPerImage = g.M * g.OutH * g.OutW;
         int tasks = g.N * group;
+        var epilogue = Epilogue;
+        int block = g.MPerGroup * g.OutSpatial;
         // Many (image, group) tasks: one task per worker call, each writing its own output block. Few tasks (batch 1
         // to a few images, ungrouped): run them in turn and let every core share each GEMM instead.
         if (tasks >= 2 * Parallelism.MaxThreads || g.IsDepthwise || KernelSet.Active == KernelVariant.Scalar)
@@ -67,6 +73,7 @@ public sealed class Conv : Operator
             {
                 int n = task / group, gi = task % group;
                 ConvKernels.Forward(g, gi, xf.AsSpan(n * perImage, perImage), wf, bf, yf.AsSpan(n * outPerImage, outPerImage));
+                if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, yf.AsSpan(n * outPerImage + gi * block, block));
             });
             return;
         }
@@ -85,6 +92,7 @@ public sealed class Conv : Operator
                 ConvKernels.ReturnColumns(lowered);
             }
             ConvKernels.AddBias(bf, gi * mpg, mpg, cols, yf.AsSpan(yAt, mpg * cols));
+            if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, yf.AsSpan(yAt, mpg * cols));
         }
     }
 }

@@ -23,6 +23,9 @@ public class ConvKernelsTests
         [12, 10, 13, 12, 3, 3, 12, 1, 1, 1, 1, 1, 1, 1, 1],   // depthwise
         [12, 10, 13, 12, 3, 3, 12, 2, 2, 1, 1, 1, 1, 1, 1],   // depthwise, stride 2
         [6, 9, 9, 6, 5, 5, 6, 1, 1, 2, 2, 4, 4, 4, 4],        // depthwise, dilated
+        [5, 9, 40, 5, 3, 3, 5, 2, 2, 1, 1, 1, 1, 1, 1],       // depthwise, stride 2, wide enough for the vector lanes
+        [4, 12, 61, 4, 5, 5, 4, 1, 3, 2, 2, 4, 3, 4, 5],      // depthwise, stride 3, dilated, asymmetric pads
+        [3, 7, 7, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1],        // depthwise on a 7×7 plane (scalar border only)
         [3, 1, 50, 5, 1, 7, 1, 1, 3, 1, 2, 0, 4, 0, 1],       // 1-D (height 1), strided and dilated
         [2, 3, 3, 4, 5, 5, 1, 1, 1, 1, 1, 3, 3, 3, 3],        // window larger than the input, mostly padding
     ];
