@@ -115,8 +115,8 @@ public static class ConvKernels
     /// <summary>
     /// Depthwise: channel c = group convolves its own plane. Each output element is an FMA chain from zero over
     /// its valid taps in (ky, kx) order (taps over the padding are skipped, as in Reference), then the bias.
-    /// Columns whose taps are all inside the plane run eight at a time in Vector256 lanes; the border columns and
-    /// the tail run the same chain in scalar FMAs, so a value does not depend on where it lies. Strided layers
+    /// Columns whose taps are all inside the plane run eight at a time in Vector256 lanes; the border columns run
+    /// the same chain in scalar FMAs, so a value does not depend on where it lies. Strided layers
     /// first split the plane into stride phases (columns p, p + s, …) so the lanes load contiguous inputs.
     /// </summary>
     private static void Depthwise(Conv2D g, int c, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
@@ -140,9 +140,15 @@ public static class ConvKernels
         if (vector && sw > 1)
         {
             phases = ScratchPool.Rent(sw * phaseSize);
-            for (int iy = 0; iy < g.H; iy++)
-                for (int ix = 0; ix < width; ix++)
-                    phases[ix % sw * phaseSize + iy * phaseWidth + ix / sw] = plane[iy * width + ix];
+            for (int p = 0; p < sw; p++)
+                for (int iy = 0; iy < g.H; iy++)
+                {
+                    var line = plane.Slice(iy * width, width);
+                    var into = phases.AsSpan(p * phaseSize + iy * phaseWidth, phaseWidth);
+                    int j = 0;
+                    for (int ix = p; ix < width; ix += sw) into[j++] = line[ix];
+                    into[j..].Clear(); // a short phase: its last column is never read, but keep it defined
+                }
         }
         ReadOnlySpan<float> source = phases is null ? plane : phases.AsSpan(0, sw * phaseSize);
         int rowStride = phases is null ? width : phaseWidth;
@@ -162,8 +168,11 @@ public static class ConvKernels
             int ox = 0;
             if (vector)
             {
-                for (ox = lo; ox <= hi - Vector256<float>.Count; ox += Vector256<float>.Count)
+                // The last vector overlaps the one before rather than leave a scalar tail: a value does not depend
+                // on which lanes computed it, so the overlap rewrites the same bits.
+                for (int start = lo; start < hi; start += Vector256<float>.Count)
                 {
+                    ox = Math.Min(start, hi - Vector256<float>.Count);
                     var acc = Vector256<float>.Zero;
                     for (int ky = 0; ky < g.KH; ky++)
                     {
@@ -176,6 +185,7 @@ public static class ConvKernels
                     (acc + vbias).StoreUnsafe(ref dst, (nuint)(oy * ow + ox));
                 }
                 for (int o = 0; o < lo; o++) output[oy * ow + o] = DepthwiseElement(g, plane, taps, oy, o) + bias;
+                ox = hi;
             }
             for (; ox < ow; ox++) output[oy * ow + ox] = DepthwiseElement(g, plane, taps, oy, ox) + bias;
         }
