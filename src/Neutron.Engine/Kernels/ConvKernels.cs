@@ -68,7 +68,10 @@ public static class ConvKernels
     /// Lowers the group's input patches to a (C/group·kH·kW, oH·oW) matrix, row (c, ky, kx), zeros where the window
     /// hangs over the padding: then y_g = w_g · cols.
     /// </summary>
-    public static void Im2Col(Conv2D g, int group, ReadOnlySpan<float> x, Span<float> cols)
+    public static void Im2Col(Conv2D g, int group, ReadOnlySpan<float> x, Span<float> cols) => Im2Col(g, group, x, cols, g.OutSpatial);
+
+    /// <summary>Im2Col with rows ld floats apart: several images side by side in one matrix (ld = images · oH·oW).</summary>
+    public static void Im2Col(Conv2D g, int group, ReadOnlySpan<float> x, Span<float> cols, int ld)
     {
         int cpg = g.CPerGroup, n = g.OutSpatial, ow = g.OutW, sw = g.StrideW;
         for (int ci = 0; ci < cpg; ci++)
@@ -77,7 +80,7 @@ public static class ConvKernels
             for (int ky = 0; ky < g.KH; ky++)
             for (int kx = 0; kx < g.KW; kx++)
             {
-                var dst = cols.Slice(((ci * g.KH + ky) * g.KW + kx) * n, n);
+                var dst = cols.Slice(((ci * g.KH + ky) * g.KW + kx) * ld, n);
                 int offset = kx * g.DilationW - g.PadLeft;
                 var (lo, hi) = ValidRange(offset, sw, g.W, ow);
                 for (int oy = 0; oy < g.OutH; oy++)
