@@ -1,6 +1,8 @@
 // Load-time rewrites for inference: Identity and Dropout removed, BatchNormalization folded into the Conv before
 // it, and an activation read only by it (Relu, Clip with constant bounds, LeakyRelu, HardSigmoid, HardSwish,
-// Sigmoid, SiLU as Mul(x, Sigmoid(x))) fused into its Conv or Gemm producer as an epilogue. Constants are folded
+// Sigmoid, SiLU as Mul(x, Sigmoid(x))) fused into its Conv or Gemm producer as an epilogue; a Gemm's stored
+// transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
+// row-major B is a copy and a transposed one a strided scatter, every run). Constants are folded
 // by the Planner already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
 // run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion and faults").
 // Only the BatchNormalization fold changes results, by rounding: the weights are scaled once instead of the
@@ -12,7 +14,7 @@ namespace Neutron.Engine.Graph;
 
 /// <summary>A rewritten model and the activation each fused Conv/Gemm node applies to its output.</summary>
 public sealed record OptimizedModel(Model Model, IReadOnlyDictionary<Node, Activation> Epilogues,
-    int Removed, int FoldedNormalizations, int FusedActivations);
+    int Removed, int FoldedNormalizations, int FusedActivations, int TransposedWeights = 0);
 
 public static class GraphOptimizer
 {
@@ -29,8 +31,9 @@ public static class GraphOptimizer
         var epilogues = new Dictionary<Node, Activation>();
         int removed = RemoveIdentities(nodes, outputs);
         int folded = FoldBatchNormalizations(nodes, initializers, outputs);
+        int transposed = TransposeGemmWeights(nodes, initializers);
         int fused = FuseActivations(nodes, initializers, outputs, epilogues);
-        if (removed + folded + fused == 0) return unchanged;
+        if (removed + folded + fused + transposed == 0) return unchanged;
         var rewritten = new Model
         {
             Nodes = nodes,
@@ -43,7 +46,7 @@ public static class GraphOptimizer
             IrVersion = model.IrVersion,
             Path = model.Path,
         };
-        return new OptimizedModel(rewritten, epilogues, removed, folded, fused);
+        return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed);
     }
 
     /// <summary>Readers of each value: (node, input index).</summary>
@@ -134,6 +137,34 @@ public static class GraphOptimizer
             folded++;
         }
         return folded;
+    }
+
+    private static int TransposeGemmWeights(List<Node> nodes, Dictionary<string, Tensor> initializers)
+    {
+        int transposed = 0;
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            var gemm = nodes[i];
+            if (gemm.OpType != "Gemm" || gemm.Attributes.Int("transB", 0) == 0 || gemm.Inputs.Length < 2) continue;
+            if (!initializers.TryGetValue(gemm.Inputs[1], out var b) || b.Shape.Length != 2 || b.Type != DataType.Float) continue;
+            int n = b.Shape[0], k = b.Shape[1];
+            var source = b.Floats;
+            var t = new float[n * k];
+            for (int j = 0; j < n; j++)
+                for (int p = 0; p < k; p++) t[p * n + j] = source[j * k + p];
+            string name = Unique(initializers, $"{gemm.Inputs[1]}\u1d40");
+            initializers[name] = Tensor.FromFloats(t, k, n);
+            var attributes = new Dictionary<string, object>(gemm.Attributes.All) { ["transB"] = 0L };
+            var inputs = (string[])gemm.Inputs.Clone();
+            inputs[1] = name;
+            nodes[i] = new Node
+            {
+                Name = gemm.Name, OpType = gemm.OpType, Domain = gemm.Domain, Inputs = inputs, Outputs = gemm.Outputs,
+                Attributes = new Attributes(attributes, gemm.ToString()),
+            };
+            transposed++;
+        }
+        return transposed;
     }
 
     private static string Unique(Dictionary<string, Tensor> initializers, string name)

@@ -103,6 +103,8 @@ public class GraphOptimizerTests
         Assert.Equal(2, optimized.Removed);
         Assert.Equal(1, optimized.FoldedNormalizations);
         Assert.Equal(3, optimized.FusedActivations); // Clip, SiLU, LeakyRelu; not the Relu of a graph output
+        Assert.Equal(1, optimized.TransposedWeights);
+        Assert.Equal(0, optimized.Model.Nodes.Single(n => n.OpType == "Gemm").Attributes.Int("transB", 0));
         Assert.Equal(["Conv", "Conv", "Flatten", "Gemm", "Conv", "Relu"], optimized.Model.Nodes.Select(n => n.OpType));
         Assert.Equal([ActivationKind.Clip, ActivationKind.Silu, ActivationKind.LeakyRelu],
             optimized.Model.Nodes.Where(optimized.Epilogues.ContainsKey).Select(n => optimized.Epilogues[n].Kind));
