@@ -28,7 +28,7 @@ public static class CampaignHost
     public static string ToolVersion =>
         typeof(CampaignHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    /// <summary>The kernel set the engine actually runs (scalar, avx2): the CPU's best, or the one NEUTRON_KERNELS forces.</summary>
+    /// <summary>The kernel set the engine actually runs (scalar, avx2; avx512 records avx2, whose bits it computes): the CPU's best, or the one NEUTRON_KERNELS forces.</summary>
     public static string KernelSet
     {
         get
@@ -36,7 +36,7 @@ public static class CampaignHost
             try { return Neutron.Engine.Kernels.KernelSet.Name; }
             catch (TypeInitializationException e) when (e.InnerException is ArgumentException a)
             {
-                throw new UserError(a.Message, $"unset {Neutron.Engine.Kernels.KernelSet.EnvironmentVariable}, or set it to scalar or avx2");
+                throw new UserError(a.Message, $"unset {Neutron.Engine.Kernels.KernelSet.EnvironmentVariable}, or set it to scalar, avx2 or avx512");
             }
         }
     }

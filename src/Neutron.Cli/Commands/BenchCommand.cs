@@ -45,7 +45,7 @@ public static class BenchCommand
             }
             catch (TypeInitializationException e) when (e.InnerException is ArgumentException bad)
             {
-                throw new UserError(bad.Message, $"unset {KernelSet.EnvironmentVariable} or set it to scalar or avx2");
+                throw new UserError(bad.Message, $"unset {KernelSet.EnvironmentVariable} or set it to scalar, avx2 or avx512");
             }
             var r = InferenceBenchmark.Run(file.FullName, b, s);
             if (parse.GetValue(json))

@@ -48,7 +48,7 @@ public static class InferenceBenchmark
             runs++;
         }
         double elapsed = sw.Elapsed.TotalSeconds;
-        return new InferenceBenchmarkResult(Path.GetFileName(modelPath), images, Parallelism.MaxThreads, KernelSet.Name,
+        return new InferenceBenchmarkResult(Path.GetFileName(modelPath), images, Parallelism.MaxThreads, KernelSet.VariantName,
             runs, elapsed, runs * (double)images / elapsed);
     }
 }
