@@ -24,7 +24,7 @@ public static class ConvKernels
         }
         if (g.IsDepthwise)
         {
-            Depthwise(g, group, x, w, b, y);
+            Depthwise(variant, g, group, x, w, b, y);
             return;
         }
         int k = g.PatchSize, n = g.OutSpatial, mpg = g.MPerGroup;
@@ -122,7 +122,7 @@ public static class ConvKernels
     /// the same chain in scalar FMAs, so a value does not depend on where it lies. Strided layers
     /// first split the plane into stride phases (columns p, p + s, …) so the lanes load contiguous inputs.
     /// </summary>
-    private static void Depthwise(Conv2D g, int c, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    private static void Depthwise(KernelVariant variant, Conv2D g, int c, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
     {
         var plane = x.Slice(c * g.H * g.W, g.H * g.W);
         var taps = w.Slice(c * g.KH * g.KW, g.KH * g.KW);
@@ -138,6 +138,7 @@ public static class ConvKernels
             hi = Math.Min(hi, h);
         }
         bool vector = hi - lo >= Vector256<float>.Count && Fma.IsSupported;
+        bool wide = vector && variant == KernelVariant.Avx512 && Avx512F.IsSupported;
         float[]? phases = null;
         int phaseWidth = (width + sw - 1) / sw, phaseSize = g.H * phaseWidth;
         if (vector && sw > 1)
@@ -173,7 +174,24 @@ public static class ConvKernels
             {
                 // The last vector overlaps the one before rather than leave a scalar tail: a value does not depend
                 // on which lanes computed it, so the overlap rewrites the same bits.
-                for (int start = lo; start < hi; start += Vector256<float>.Count)
+                int start = lo;
+                // avx512: sixteen columns per Vector512 while they last (the same chain per lane, so the same bits).
+                if (wide && hi - lo >= Vector512<float>.Count)
+                    for (; start < hi - Vector256<float>.Count; start += Vector512<float>.Count)
+                    {
+                        ox = Math.Min(start, hi - Vector512<float>.Count);
+                        var acc = Vector512<float>.Zero;
+                        for (int ky = 0; ky < g.KH; ky++)
+                        {
+                            int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+                            if ((uint)iy >= (uint)g.H) continue;
+                            int row = iy * rowStride + ox;
+                            for (int kx = 0; kx < kw; kx++)
+                                acc = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref src, (nuint)(row + columnBase[kx])), Vector512.Create(taps[ky * kw + kx]), acc);
+                        }
+                        (acc + Vector512.Create(bias)).StoreUnsafe(ref dst, (nuint)(oy * ow + ox));
+                    }
+                for (; start < hi; start += Vector256<float>.Count)
                 {
                     ox = Math.Min(start, hi - Vector256<float>.Count);
                     var acc = Vector256<float>.Zero;

@@ -62,6 +62,36 @@ public class ConvKernelsTests
         }
     }
 
+    // Every fast path gives avx2's bits under avx512 (the depthwise lanes are Vector512 there, the GEMM too).
+    [Fact]
+    public void Avx512_gives_the_bits_of_avx2()
+    {
+        if (!KernelSet.IsSupported(KernelVariant.Avx512))
+        {
+            Console.WriteLine("SKIPPED Avx512_gives_the_bits_of_avx2: this CPU has no AVX-512");
+            return;
+        }
+        var rng = new Random(77);
+        foreach (var c in Cases)
+        {
+            var g = Geometry(c);
+            var x = Gemm32Tests.Random(rng, g.C * g.H * g.W);
+            x[1] = float.PositiveInfinity;
+            var w = Gemm32Tests.Random(rng, g.M * g.CPerGroup * g.KH * g.KW);
+            var b = Gemm32Tests.Random(rng, g.M);
+            var wide = new float[g.M * g.OutSpatial];
+            var narrow = new float[wide.Length];
+            for (int gi = 0; gi < g.Group; gi++)
+            {
+                ConvKernels.Forward(KernelVariant.Avx512, g, gi, x, w, b, wide);
+                ConvKernels.Forward(KernelVariant.Avx2, g, gi, x, w, b, narrow);
+            }
+            for (int i = 0; i < wide.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(wide[i]) == BitConverter.SingleToInt32Bits(narrow[i]),
+                    $"case [{string.Join(",", c)}]: y[{i}] avx512 {wide[i]}, avx2 {narrow[i]}");
+        }
+    }
+
     [Fact]
     public void A_nan_weight_poisons_exactly_the_outputs_it_touches()
     {
