@@ -3,7 +3,8 @@
 // bench/compare-ort.sh and bench/compare-torch.sh run it beside ONNX Runtime and PyTorch and print the ratio. neutron bench campaign MODEL --target T --images N
 // --faults K [--json]: the plain and accelerated fault runners on the same faults (Neutron.Faults CampaignBenchmark).
 using System.CommandLine;
-using Neutron.Cli.Campaigns;
+using Neutron.Campaigns;
+using Neutron.Cli.Options;
 using System.Text.Json;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Data;
