@@ -63,14 +63,9 @@ public class ConvKernelsTests
     }
 
     // Every fast path gives avx2's bits under avx512 (the depthwise lanes are Vector512 there, the GEMM too).
-    [Fact]
+    [FactRequiringKernels(KernelVariant.Avx512)]
     public void Avx512_gives_the_bits_of_avx2()
     {
-        if (!KernelSet.IsSupported(KernelVariant.Avx512))
-        {
-            Console.WriteLine("SKIPPED Avx512_gives_the_bits_of_avx2: this CPU has no AVX-512");
-            return;
-        }
         var rng = new Random(77);
         foreach (var c in Cases)
         {

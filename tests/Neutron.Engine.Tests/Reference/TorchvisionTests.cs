@@ -32,7 +32,7 @@ public class TorchvisionTests(ITestOutputHelper output)
     [InlineData("googlenet")]
     public void Logits_match_torch(string model) => Check(model, optimized: false);
 
-    [Theory]
+    [TheoryRequiring(TorchvisionExport.Python, "Debian's python3-torch and python3-torchvision", "torch, torchvision")]
     [InlineData("resnet18")]
     [InlineData("mobilenet_v2")]
     [InlineData("mobilenet_v3_small")]
