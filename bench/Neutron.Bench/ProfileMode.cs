@@ -1,5 +1,7 @@
-// `dotnet run -c Release --project bench/Neutron.Bench -- profile MODEL [BATCH] [RUNS]`: wall time per operator
-// type, timed between consecutive output-observer calls (DESIGN §2's seam), to see where inference time goes.
+// `dotnet run -c Release --project bench/Neutron.Bench -- profile MODEL [BATCH] [RUNS] [--stored-graph]`: wall time
+// per operator type, timed between consecutive output-observer calls (DESIGN §2's seam), to see where inference
+// time goes. It profiles the optimised graph that `neutron bench inference` runs (a fused Conv's time includes its
+// activation); --stored-graph profiles the graph as stored, as campaigns run it.
 using System.Diagnostics;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Onnx;
@@ -28,10 +30,14 @@ public static class ProfileMode
 
     public static int Run(string[] args)
     {
+        bool stored = args.Contains("--stored-graph");
+        args = args.Where(a => a != "--stored-graph").ToArray();
         int batch = args.Length > 1 ? int.Parse(args[1]) : 256;
         int runs = args.Length > 2 ? int.Parse(args[2]) : 5;
         var model = OnnxReader.Load(args[0]);
-        var session = new InferenceSession(model);
+        var session = stored ? new InferenceSession(model) : InferenceSession.Optimized(model);
+        if (session.Optimization is { } o)
+            Console.WriteLine($"optimised graph: {o.Removed} Identity/Dropout removed, {o.FoldedNormalizations} BatchNormalization folded, {o.FusedActivations} activations fused, {o.TransposedWeights} Gemm weights transposed");
         var input = model.RequiredInputs.First();
         var shape = input.Shape!.Select((d, i) => d >= 0 ? d : batch).ToArray();
         var x = Tensor.Zeros(input.Type, shape);

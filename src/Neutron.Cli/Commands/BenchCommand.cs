@@ -1,6 +1,6 @@
 // neutron bench inference MODEL [--batch B] [--seconds S] [--json]: inference images/s at a batch size, through
-// Neutron.Engine's InferenceBenchmark (seeded random inputs, warm-up, then timed runs). bench/compare-torch.sh
-// runs it beside PyTorch on the same model and prints the ratio. neutron bench campaign MODEL --target T --images N
+// Neutron.Engine's InferenceBenchmark (seeded random inputs, warm-up, then timed runs of the optimised graph).
+// bench/compare-ort.sh and bench/compare-torch.sh run it beside ONNX Runtime and PyTorch and print the ratio. neutron bench campaign MODEL --target T --images N
 // --faults K [--json]: the plain and accelerated fault runners on the same faults (Neutron.Faults CampaignBenchmark).
 using System.CommandLine;
 using Neutron.Campaigns;
@@ -46,7 +46,7 @@ public static class BenchCommand
             }
             catch (TypeInitializationException e) when (e.InnerException is ArgumentException bad)
             {
-                throw new UserError(bad.Message, $"unset {KernelSet.EnvironmentVariable} or set it to scalar or avx2");
+                throw new UserError(bad.Message, $"unset {KernelSet.EnvironmentVariable} or set it to scalar, avx2 or avx512");
             }
             var r = InferenceBenchmark.Run(file.FullName, b, s);
             if (parse.GetValue(json))

@@ -11,7 +11,24 @@ public sealed class InferenceSession
     private readonly Operator[] operators;
     private readonly Dictionary<string, ExecutionPlan> plans = new(StringComparer.Ordinal);
 
-    public InferenceSession(Model model)
+    public InferenceSession(Model model) : this(model, new Dictionary<Node, Kernels.Activation>()) { }
+
+    /// <summary>
+    /// A session over the model as GraphOptimizer rewrites it (BatchNormalization folded, activations fused, Identity
+    /// and Dropout removed): for inference only. Values the rewrite removed cannot be asked for, and results differ
+    /// from the stored graph's by rounding where a BatchNormalization was folded. Campaigns use the plain constructor.
+    /// </summary>
+    public static InferenceSession Optimized(Model model)
+    {
+        ModelChecks.Validate(model);
+        var optimized = GraphOptimizer.Optimize(model);
+        return new InferenceSession(optimized.Model, optimized.Epilogues) { Optimization = optimized };
+    }
+
+    /// <summary>What Optimized rewrote (null for a session over the graph as stored).</summary>
+    public OptimizedModel? Optimization { get; private init; }
+
+    private InferenceSession(Model model, IReadOnlyDictionary<Node, Kernels.Activation> epilogues)
     {
         Model = model;
         ModelChecks.Validate(model);
@@ -23,6 +40,11 @@ public sealed class InferenceSession
             try
             {
                 operators[i] = OperatorRegistry.Create(node, opset);
+                if (epilogues.TryGetValue(node, out var epilogue))
+                {
+                    if (operators[i] is Conv conv) conv.Epilogue = epilogue;
+                    else if (operators[i] is Gemm gemm) gemm.Epilogue = epilogue;
+                }
             }
             catch (Exception e) when (e is OverflowException or InvalidCastException or ArgumentException or FormatException and not OnnxFormatException)
             {

@@ -14,7 +14,7 @@ namespace Neutron.Engine.Kernels;
 public static class GemmSlices
 {
     /// <summary>True when the active kernel set's arithmetic is the one reproduced here.</summary>
-    public static bool Available => KernelSet.Active == KernelVariant.Avx2 && KernelSet.IsSupported(KernelVariant.Avx2);
+    public static bool Available => KernelSet.Active != KernelVariant.Scalar && KernelSet.IsSupported(KernelVariant.Avx2);
 
     /// <summary>
     /// Row i of C for columns [0, n): <paramref name="row"/> holds C[i, ·] before (read when beta ≠ 0) and after.

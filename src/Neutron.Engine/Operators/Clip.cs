@@ -1,6 +1,9 @@
 // Clip: min/max as attributes before opset 11, as optional scalar inputs from 11 (read at run time); integer
-// types from opset 12. NaN passes through unchanged.
+// types from opset 12. NaN passes through unchanged. Floats run ActivationKernels' SIMD clamp (its scalar twin is
+// the plain compare-and-select), in chunks over both cores for large tensors.
+using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
+using Neutron.Engine.Kernels;
 using Neutron.Engine.Tensors;
 
 namespace Neutron.Engine.Operators;
@@ -18,6 +21,14 @@ public sealed class Clip : Operator
         return [new TensorType(x.Type, x.Shape)];
     }
 
+    /// <summary>The bounds of a float Clip whose min and max are known at load (attributes, or constant inputs).</summary>
+    public Activation? Bounds(Tensor? min, Tensor? max)
+    {
+        if (Opset < 11) return new Activation(ActivationKind.Clip, Node.Attributes.Float("min", float.NegativeInfinity), Node.Attributes.Float("max", float.PositiveInfinity));
+        if (min is { IsFloating: false } || max is { IsFloating: false }) return null;
+        return new Activation(ActivationKind.Clip, min?.Floats[0] ?? float.NegativeInfinity, max?.Floats[0] ?? float.PositiveInfinity);
+    }
+
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
     {
         var x = inputs[0]!;
@@ -27,13 +38,10 @@ public sealed class Clip : Operator
         {
             float min = Opset < 11 ? Node.Attributes.Float("min", float.NegativeInfinity) : lo?.Floats[0] ?? float.NegativeInfinity;
             float max = Opset < 11 ? Node.Attributes.Float("max", float.PositiveInfinity) : hi?.Floats[0] ?? float.PositiveInfinity;
-            var xs = x.Floats;
-            var ys = y.Floats;
-            for (int i = 0; i < xs.Length; i++)
-            {
-                float v = xs[i];
-                ys[i] = v < min ? min : v > max ? max : v;
-            }
+            var bounds = new Activation(ActivationKind.Clip, min, max);
+            var xb = x.FloatBuffer!;
+            var yb = y.FloatBuffer!;
+            ParallelChunks.For(x.Length, (start, count) => ActivationKernels.Apply(bounds, xb.AsSpan(start, count), yb.AsSpan(start, count)));
         }
         else
         {

@@ -27,6 +27,10 @@ public sealed class Gemm : Operator
     public bool TransA => transA;
     public bool TransB => transB;
 
+    /// <summary>An activation applied to Y after the product (set by GraphOptimizer when it fuses the activation
+    /// node that read Y; None for a graph as stored).</summary>
+    public Activation Epilogue { get; set; }
+
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var a = Required(inputs, 0);
@@ -74,5 +78,6 @@ public sealed class Gemm : Operator
         }
         ParallelGemm.Multiply(transA, transB, m, n, k, alpha, a.FloatBuffer!, 0, transA ? m : k, b.FloatBuffer!, 0, transB ? k : n,
             productBeta, y.FloatBuffer!, 0, n);
+        if (!Epilogue.IsNone) ActivationKernels.Apply(Epilogue, yf);
     }
 }

@@ -1,9 +1,8 @@
 // Element-wise unary float operators that need no more than one function: Relu, Sigmoid, Tanh, Sqrt, Exp, Log,
 // Abs, Neg, Reciprocal, Floor, Ceil, Softsign, Softplus, Sign, Round, Erf, the trigonometric and hyperbolic
 // functions, and the parameterised LeakyRelu, HardSigmoid, HardSwish, Elu, Selu, Celu, ThresholdedRelu, Shrink.
-// NaN propagates as in PyTorch: Relu(NaN) = NaN. Relu runs as a SIMD max(x, 0) (TensorPrimitives, which
-// propagates NaN); the lambdas below are the scalar reference it is tested against. Large tensors use both cores.
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+// NaN propagates as in PyTorch: Relu(NaN) = NaN. Relu, LeakyRelu, HardSigmoid and HardSwish run ActivationKernels'
+// SIMD pass (bit-identical to these lambdas, the scalar reference it is tested against). Large tensors use both cores.
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Kernels;
@@ -14,12 +13,12 @@ namespace Neutron.Engine.Operators;
 public sealed class Unary : Operator
 {
     private readonly Func<float, float> function;
-    private readonly bool relu;
+    private readonly Activation activation;
 
     public Unary(Node node, long opset) : base(node, opset)
     {
         var a = node.Attributes;
-        relu = node.OpType == "Relu";
+        activation = AsActivation(node) ?? Activation.None;
         function = node.OpType switch
         {
             "Relu" => x => x > 0 || float.IsNaN(x) ? x : 0f,
@@ -113,17 +112,31 @@ public sealed class Unary : Operator
         var yb = yt.FloatBuffer!;
         var f = function;
         var type = yt.Type;
-        bool fast = relu && KernelSet.Active != KernelVariant.Scalar;
+        var fast = activation;
         ParallelChunks.For(xt.Length, (start, count) =>
         {
             var x = xb.AsSpan(start, count);
             var y = yb.AsSpan(start, count);
-            if (fast) TensorPrimitives.Max(x, 0f, y);
+            if (!fast.IsNone) ActivationKernels.Apply(fast, x, y);
             else
                 for (int i = 0; i < x.Length; i++) y[i] = f(x[i]);
             if (type != DataType.Float)
                 for (int i = 0; i < y.Length; i++) y[i] = type.RoundFloat(y[i]);
         });
+    }
+
+    /// <summary>The activation a unary node computes, when ActivationKernels has it with a vector body (null otherwise).</summary>
+    public static Activation? AsActivation(Node node)
+    {
+        var a = node.Attributes;
+        return node.OpType switch
+        {
+            "Relu" => new Activation(ActivationKind.Relu),
+            "LeakyRelu" => new Activation(ActivationKind.LeakyRelu, a.Float("alpha", 0.01f)),
+            "HardSigmoid" => new Activation(ActivationKind.HardSigmoid, a.Float("alpha", 0.2f), a.Float("beta", 0.5f)),
+            "HardSwish" => new Activation(ActivationKind.HardSwish),
+            _ => null,
+        };
     }
 
     /// <summary>The scalar reference of this operator's function, for tests of the fast path.</summary>

@@ -23,6 +23,9 @@ public class ConvKernelsTests
         [12, 10, 13, 12, 3, 3, 12, 1, 1, 1, 1, 1, 1, 1, 1],   // depthwise
         [12, 10, 13, 12, 3, 3, 12, 2, 2, 1, 1, 1, 1, 1, 1],   // depthwise, stride 2
         [6, 9, 9, 6, 5, 5, 6, 1, 1, 2, 2, 4, 4, 4, 4],        // depthwise, dilated
+        [5, 9, 40, 5, 3, 3, 5, 2, 2, 1, 1, 1, 1, 1, 1],       // depthwise, stride 2, wide enough for the vector lanes
+        [4, 12, 61, 4, 5, 5, 4, 1, 3, 2, 2, 4, 3, 4, 5],      // depthwise, stride 3, dilated, asymmetric pads
+        [3, 7, 7, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1],        // depthwise on a 7×7 plane (scalar border only)
         [3, 1, 50, 5, 1, 7, 1, 1, 3, 1, 2, 0, 4, 0, 1],       // 1-D (height 1), strided and dilated
         [2, 3, 3, 4, 5, 5, 1, 1, 1, 1, 1, 3, 3, 3, 3],        // window larger than the input, mostly padding
     ];
@@ -56,6 +59,31 @@ public class ConvKernelsTests
             }
             for (int i = 0; i < expected.Length; i++)
                 Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f, $"{variant} case [{string.Join(",", c)}]: y[{i}] = {actual[i]}, reference {expected[i]}");
+        }
+    }
+
+    // Every fast path gives avx2's bits under avx512 (the depthwise lanes are Vector512 there, the GEMM too).
+    [FactRequiringKernels(KernelVariant.Avx512)]
+    public void Avx512_gives_the_bits_of_avx2()
+    {
+        var rng = new Random(77);
+        foreach (var c in Cases)
+        {
+            var g = Geometry(c);
+            var x = Gemm32Tests.Random(rng, g.C * g.H * g.W);
+            x[1] = float.PositiveInfinity;
+            var w = Gemm32Tests.Random(rng, g.M * g.CPerGroup * g.KH * g.KW);
+            var b = Gemm32Tests.Random(rng, g.M);
+            var wide = new float[g.M * g.OutSpatial];
+            var narrow = new float[wide.Length];
+            for (int gi = 0; gi < g.Group; gi++)
+            {
+                ConvKernels.Forward(KernelVariant.Avx512, g, gi, x, w, b, wide);
+                ConvKernels.Forward(KernelVariant.Avx2, g, gi, x, w, b, narrow);
+            }
+            for (int i = 0; i < wide.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(wide[i]) == BitConverter.SingleToInt32Bits(narrow[i]),
+                    $"case [{string.Join(",", c)}]: y[{i}] avx512 {wide[i]}, avx2 {narrow[i]}");
         }
     }
 
@@ -101,5 +129,44 @@ public class ConvKernelsTests
             ConvKernels.Reference(g, gi, x.Floats.Slice(n * inPer, inPer), w.Floats, b.Floats, expected.AsSpan(n * outPer, outPer));
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - y.Floats[i]) <= 1e-4f, $"batch {batch} group {group}: y[{i}] = {y.Floats[i]}, reference {expected[i]}");
+    }
+
+    // The small-plane path (several images' im2col side by side, one GEMM) against the per-image kernel, bit for
+    // bit: the fault runner's slice kernels repeat the per-image arithmetic, so the layer must not depart from it.
+    // Batches of 2 and 5 take the one-GEMM-over-all-cores branch, 70 the one-GEMM-per-chunk branch; 7×7, pointwise,
+    // strided and padded planes; a patch of 9·40 = 360 spans two 256 blocks. Values include Inf and NaN.
+    [Theory]
+    [InlineData(2, 7, 7, 3, 1, 1, 16)]
+    [InlineData(5, 7, 7, 1, 1, 0, 40)]
+    [InlineData(70, 7, 7, 3, 1, 1, 40)]
+    [InlineData(70, 14, 14, 3, 2, 1, 8)]
+    [InlineData(5, 4, 5, 1, 1, 0, 3)]
+    public void Small_planes_batched_into_one_gemm_are_bit_identical_to_the_per_image_kernel(int batch, int h, int wd, int k, int stride, int pad, int c)
+    {
+        var rng = new Random(batch + h + c);
+        int m = 24;
+        var xs = Gemm32Tests.Random(rng, batch * c * h * wd);
+        xs[3] = float.PositiveInfinity;
+        xs[^2] = float.NaN;
+        var ws = Gemm32Tests.Random(rng, m * c * k * k);
+        ws[5] = 3e38f;
+        var x = Tensor.FromFloats(xs, batch, c, h, wd);
+        var w = Tensor.FromFloats(ws, m, c, k, k);
+        var b = Tensor.FromFloats(Gemm32Tests.Random(rng, m), m);
+        var attributes = new Dictionary<string, object> { ["strides"] = new long[] { stride, stride }, ["pads"] = new long[] { pad, pad, pad, pad } };
+        var node = new Node { Name = "conv", OpType = "Conv", Inputs = ["x", "w", "b"], Outputs = ["y"], Attributes = new Attributes(attributes, "conv") };
+        var op = new Conv(node, 13);
+        var type = op.Infer([new TensorType(DataType.Float, x.Shape), new TensorType(DataType.Float, w.Shape), new TensorType(DataType.Float, b.Shape)])[0];
+        var y = Tensor.Zeros(DataType.Float, type.Shape);
+        op.Run([x, w, b], [y]);
+        var g = op.Geometry(x.Shape, w.Shape);
+        Assert.True(g.OutSpatial < 256);
+        int inPer = c * h * wd, outPer = m * g.OutSpatial;
+        var expected = new float[batch * outPer];
+        for (int n = 0; n < batch; n++)
+            ConvKernels.Forward(g, 0, x.Floats.Slice(n * inPer, inPer), w.Floats, b.Floats, expected.AsSpan(n * outPer, outPer));
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(y.Floats[i]),
+                $"batch {batch} {h}×{wd}: y[{i}] = {y.Floats[i]}, per-image kernel {expected[i]}");
     }
 }

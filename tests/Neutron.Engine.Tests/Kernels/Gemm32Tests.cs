@@ -108,7 +108,36 @@ public class Gemm32Tests
     public void Forcing_an_unknown_kernel_set_names_the_choices()
     {
         var ex = Assert.Throws<ArgumentException>(() => KernelSet.Choose("avx9"));
-        Assert.Contains("scalar or avx2", ex.Message);
+        Assert.Contains("scalar, avx2 or avx512", ex.Message);
         Assert.Equal(KernelVariant.Scalar, KernelSet.Choose("SCALAR"));
+        Assert.Equal("avx2", KernelSet.Arithmetic(KernelVariant.Avx512));
+    }
+
+    // The AVX-512 GEMM must give the AVX2 GEMM's bits: the fault runner's slice kernels repeat the AVX2 arithmetic,
+    // and campaigns record both as `avx2`. Every shape, transposition and alpha/beta above, with Inf, NaN and
+    // 3e38 mixed in, compared bit for bit. Skipped where the CPU lacks AVX-512.
+    [FactRequiringKernels(KernelVariant.Avx512)]
+    public void Avx512_gives_the_bits_of_avx2()
+    {
+        var rng = new Random(512);
+        foreach (var (m, n, k) in Shapes)
+        foreach (bool ta in new[] { false, true })
+        foreach (bool tb in new[] { false, true })
+        foreach (var (alpha, beta) in new[] { (1f, 0f), (1f, 1f), (0.5f, -2f) })
+        {
+            int pad = (m + n) % 3, lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+            var a = Random(rng, Math.Max(0, (ta ? k : m) * lda));
+            var b = Random(rng, Math.Max(0, (tb ? n : k) * ldb));
+            if (a.Length > 3) { a[1] = float.PositiveInfinity; a[^2] = 3e38f; }
+            if (b.Length > 3) b[2] = float.NaN;
+            var c0 = Random(rng, m * ldc);
+            var wide = (float[])c0.Clone();
+            var narrow = (float[])c0.Clone();
+            Gemm32.Multiply(KernelVariant.Avx512, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, wide, ldc);
+            Gemm32.Multiply(KernelVariant.Avx2, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, narrow, ldc);
+            for (int i = 0; i < wide.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(wide[i]) == BitConverter.SingleToInt32Bits(narrow[i]),
+                    $"m={m} n={n} k={k} ta={ta} tb={tb} α={alpha} β={beta}: C[{i}] avx512 {wide[i]}, avx2 {narrow[i]}");
+        }
     }
 }

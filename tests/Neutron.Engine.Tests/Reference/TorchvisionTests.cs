@@ -30,12 +30,27 @@ public class TorchvisionTests(ITestOutputHelper output)
     [InlineData("shufflenet_v2_x1_0")]
     [InlineData("shufflenet_v2_x0_5")]
     [InlineData("googlenet")]
-    public void Logits_match_torch(string model)
+    public void Logits_match_torch(string model) => Check(model, optimized: false);
+
+    [TheoryRequiring(TorchvisionExport.Python, "Debian's python3-torch and python3-torchvision", "torch, torchvision")]
+    [InlineData("resnet18")]
+    [InlineData("mobilenet_v2")]
+    [InlineData("mobilenet_v3_small")]
+    [InlineData("densenet121")]
+    [InlineData("efficientnet_b0")]
+    [InlineData("squeezenet1_1")]
+    [InlineData("shufflenet_v2_x1_0")]
+    [InlineData("shufflenet_v2_x0_5")]
+    [InlineData("googlenet")]
+    public void Optimised_graph_logits_match_torch(string model) => Check(model, optimized: true);
+
+    private void Check(string model, bool optimized)
     {
         // Torch is there (the attribute skips otherwise): a failing export is a real failure.
         Assert.Null(TorchvisionExport.Skip.Value);
         string folder = TorchvisionExport.Folder;
-        var session = new InferenceSession(OnnxReader.Load(Path.Combine(folder, model + ".onnx")));
+        var loaded = OnnxReader.Load(Path.Combine(folder, model + ".onnx"));
+        var session = optimized ? InferenceSession.Optimized(loaded) : new InferenceSession(loaded);
         var x = Npy.Load(Path.Combine(folder, model + "_x.npy"));
         var expected = Npy.Load(Path.Combine(folder, model + "_y.npy"));
         var y = session.Run(x);
@@ -48,7 +63,7 @@ public class TorchvisionTests(ITestOutputHelper output)
         var top1 = new List<string>();
         for (int r = 0; r < rows; r++)
             top1.Add($"{ArgMax(expected.Floats.Slice(r * cols, cols))}/{ArgMax(y.Floats.Slice(r * cols, cols))}");
-        output.WriteLine($"{model}: max |Δ| = {worst:g3}, max |logit| = {scale:g3}, relative {worst / scale:g3}; top-1 torch/ours {string.Join(" ", top1)}");
+        output.WriteLine($"{model}{(optimized ? " (optimised graph)" : "")}: max |Δ| = {worst:g3}, max |logit| = {scale:g3}, relative {worst / scale:g3}; top-1 torch/ours {string.Join(" ", top1)}");
 
         Assert.True(worst <= RelativeTolerance * scale, $"{model}: max |Δ| = {worst} > {RelativeTolerance} × max |logit| {scale}");
         for (int r = 0; r < rows; r++)

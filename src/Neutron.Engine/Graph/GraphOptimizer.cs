@@ -1,0 +1,250 @@
+// Load-time rewrites for inference: Identity and Dropout removed, BatchNormalization folded into the Conv before
+// it, and an activation read only by it (Relu, Clip with constant bounds, LeakyRelu, HardSigmoid, HardSwish,
+// Sigmoid, SiLU as Mul(x, Sigmoid(x))) fused into its Conv or Gemm producer as an epilogue; a Gemm's stored
+// transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
+// row-major B is a copy and a transposed one a strided scatter, every run). Constants are folded
+// by the Planner already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
+// run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion and faults").
+// Only the BatchNormalization fold changes results, by rounding: the weights are scaled once instead of the
+// output (GraphOptimizerTests states and checks the tolerance). Float32 graphs only; others are returned unchanged.
+using Neutron.Engine.Kernels;
+using Neutron.Engine.Tensors;
+
+namespace Neutron.Engine.Graph;
+
+/// <summary>A rewritten model and the activation each fused Conv/Gemm node applies to its output.</summary>
+public sealed record OptimizedModel(Model Model, IReadOnlyDictionary<Node, Activation> Epilogues,
+    int Removed, int FoldedNormalizations, int FusedActivations, int TransposedWeights = 0);
+
+public static class GraphOptimizer
+{
+    public static OptimizedModel Optimize(Model model)
+    {
+        var unchanged = new OptimizedModel(model, new Dictionary<Node, Activation>(), 0, 0, 0);
+        if (model.RequiredInputs.Any(i => i.Type != DataType.Float)
+            || model.Initializers.Values.Any(t => t.IsFloating && t.Type != DataType.Float)
+            || model.Nodes.Any(n => n.Domain is not "" || n.OpType is "Cast" or "CastLike" or "Loop" or "If" or "Scan"))
+            return unchanged;
+        var nodes = new List<Node>(model.Nodes);
+        var initializers = new Dictionary<string, Tensor>(model.Initializers, StringComparer.Ordinal);
+        var outputs = model.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var epilogues = new Dictionary<Node, Activation>();
+        int removed = RemoveIdentities(nodes, outputs);
+        int folded = FoldBatchNormalizations(nodes, initializers, outputs);
+        int transposed = TransposeGemmWeights(nodes, initializers);
+        int fused = FuseActivations(nodes, initializers, outputs, epilogues);
+        if (removed + folded + fused + transposed == 0) return unchanged;
+        var rewritten = new Model
+        {
+            Nodes = nodes,
+            Initializers = initializers,
+            Inputs = model.Inputs,
+            Outputs = model.Outputs,
+            Opsets = model.Opsets,
+            GraphName = model.GraphName,
+            ProducerName = model.ProducerName,
+            IrVersion = model.IrVersion,
+            Path = model.Path,
+        };
+        return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed);
+    }
+
+    /// <summary>Readers of each value: (node, input index).</summary>
+    private static Dictionary<string, List<(Node Node, int Input)>> Consumers(List<Node> nodes)
+    {
+        var readers = new Dictionary<string, List<(Node, int)>>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+            for (int i = 0; i < node.Inputs.Length; i++)
+            {
+                if (node.Inputs[i].Length == 0) continue;
+                if (!readers.TryGetValue(node.Inputs[i], out var list)) readers[node.Inputs[i]] = list = [];
+                list.Add((node, i));
+            }
+        return readers;
+    }
+
+    private static Node With(Node node, string[]? inputs = null, string[]? outputs = null) => new()
+    {
+        Name = node.Name,
+        OpType = node.OpType,
+        Domain = node.Domain,
+        Inputs = inputs ?? node.Inputs,
+        Outputs = outputs ?? node.Outputs,
+        Attributes = node.Attributes,
+    };
+
+    /// <summary>Makes every reader of value 'from' read 'to' instead.</summary>
+    private static void Rename(List<Node> nodes, string from, string to)
+    {
+        for (int i = 0; i < nodes.Count; i++)
+            if (Array.IndexOf(nodes[i].Inputs, from) >= 0)
+                nodes[i] = With(nodes[i], inputs: nodes[i].Inputs.Select(n => n == from ? to : n).ToArray());
+    }
+
+    private static int RemoveIdentities(List<Node> nodes, HashSet<string> outputs)
+    {
+        int removed = 0;
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            var node = nodes[i];
+            bool identity = node.OpType == "Identity"
+                || (node.OpType == "Dropout" && node.Inputs.Length < 3 && (node.Outputs.Length < 2 || node.Outputs[1].Length == 0));
+            if (!identity || node.Inputs.Length == 0 || node.Inputs[0].Length == 0 || outputs.Contains(node.Outputs[0])) continue;
+            string from = node.Outputs[0], to = node.Inputs[0];
+            nodes.RemoveAt(i--);
+            Rename(nodes, from, to);
+            removed++;
+        }
+        return removed;
+    }
+
+    private static int FoldBatchNormalizations(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs)
+    {
+        int folded = 0;
+        var readers = Consumers(nodes);
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            var norm = nodes[i];
+            if (norm.OpType != "BatchNormalization" || norm.Inputs.Length != 5 || norm.Outputs.Skip(1).Any(o => o.Length > 0)) continue;
+            if (norm.Attributes.Int("training_mode", 0) != 0) continue;
+            int p = nodes.FindIndex(n => n.OpType == "Conv" && n.Outputs.Length == 1 && n.Outputs[0] == norm.Inputs[0]);
+            if (p < 0 || outputs.Contains(norm.Inputs[0]) || readers[norm.Inputs[0]].Count != 1) continue;
+            var conv = nodes[p];
+            var parameters = norm.Inputs.Skip(1).Select(n => initializers.GetValueOrDefault(n)).ToArray();
+            var weight = initializers.GetValueOrDefault(conv.Inputs[1]);
+            var bias = conv.Inputs.Length > 2 && conv.Inputs[2].Length > 0 ? initializers.GetValueOrDefault(conv.Inputs[2]) : null;
+            if (weight is null || parameters.Any(t => t is null) || (conv.Inputs.Length > 2 && conv.Inputs[2].Length > 0 && bias is null)) continue;
+            int m = weight.Shape[0];
+            if (parameters.Any(t => t!.Length != m) || (bias is not null && bias.Length != m)) continue;
+            // The operator's own fold (a = scale / sqrt(var + eps), b = B − mean·a), then W' = W·a, B' = B_conv·a + b.
+            float epsilon = norm.Attributes.Float("epsilon", 1e-5f);
+            var scale = parameters[0]!.Floats; var shift = parameters[1]!.Floats; var mean = parameters[2]!.Floats; var variance = parameters[3]!.Floats;
+            var w = weight.Floats.ToArray();
+            var b = new float[m];
+            int perFilter = w.Length / m;
+            for (int c = 0; c < m; c++)
+            {
+                float a = scale[c] * (1f / MathF.Sqrt(variance[c] + epsilon));
+                float offset = shift[c] - mean[c] * a;
+                for (int k = c * perFilter; k < (c + 1) * perFilter; k++) w[k] *= a;
+                b[c] = (bias is null ? 0f : bias.Floats[c]) * a + offset;
+            }
+            string wName = Unique(initializers, $"{conv.Inputs[1]}\u00b7{norm.Name}"), bName = Unique(initializers, $"{norm.Name}\u00b7bias");
+            initializers[wName] = Tensor.FromFloats(w, weight.Shape);
+            initializers[bName] = Tensor.FromFloats(b, m);
+            nodes[p] = With(conv, inputs: [conv.Inputs[0], wName, bName], outputs: [norm.Outputs[0]]);
+            nodes.RemoveAt(i--);
+            folded++;
+        }
+        return folded;
+    }
+
+    private static int TransposeGemmWeights(List<Node> nodes, Dictionary<string, Tensor> initializers)
+    {
+        int transposed = 0;
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            var gemm = nodes[i];
+            if (gemm.OpType != "Gemm" || gemm.Attributes.Int("transB", 0) == 0 || gemm.Inputs.Length < 2) continue;
+            if (!initializers.TryGetValue(gemm.Inputs[1], out var b) || b.Shape.Length != 2 || b.Type != DataType.Float) continue;
+            int n = b.Shape[0], k = b.Shape[1];
+            var source = b.Floats;
+            var t = new float[n * k];
+            for (int j = 0; j < n; j++)
+                for (int p = 0; p < k; p++) t[p * n + j] = source[j * k + p];
+            string name = Unique(initializers, $"{gemm.Inputs[1]}\u1d40");
+            initializers[name] = Tensor.FromFloats(t, k, n);
+            var attributes = new Dictionary<string, object>(gemm.Attributes.All) { ["transB"] = 0L };
+            var inputs = (string[])gemm.Inputs.Clone();
+            inputs[1] = name;
+            nodes[i] = new Node
+            {
+                Name = gemm.Name, OpType = gemm.OpType, Domain = gemm.Domain, Inputs = inputs, Outputs = gemm.Outputs,
+                Attributes = new Attributes(attributes, gemm.ToString()),
+            };
+            transposed++;
+        }
+        return transposed;
+    }
+
+    private static string Unique(Dictionary<string, Tensor> initializers, string name)
+    {
+        string candidate = name;
+        for (int k = 2; initializers.ContainsKey(candidate); k++) candidate = $"{name}#{k}";
+        return candidate;
+    }
+
+    private static int FuseActivations(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs, Dictionary<Node, Activation> epilogues)
+    {
+        int fused = 0;
+        for (int p = 0; p < nodes.Count; p++)
+        {
+            var producer = nodes[p];
+            if (producer.OpType is not ("Conv" or "Gemm") || producer.Outputs.Length != 1 || epilogues.ContainsKey(producer)) continue;
+            string y = producer.Outputs[0];
+            if (outputs.Contains(y)) continue;
+            var readers = Consumers(nodes).GetValueOrDefault(y) ?? [];
+            Activation? activation = null;
+            var gone = new List<Node>();
+            string result = "";
+            if (readers.Count == 1 && readers[0].Input == 0)
+            {
+                var reader = readers[0].Node;
+                activation = AsActivation(reader, initializers);
+                gone.Add(reader);
+                result = reader.Outputs.Length > 0 ? reader.Outputs[0] : "";
+            }
+            else if (readers.Count == 2 && Silu(readers, nodes, outputs) is { } mul)
+            {
+                activation = new Activation(ActivationKind.Silu);
+                gone.AddRange(readers.Select(r => r.Node));
+                result = mul.Outputs[0];
+            }
+            if (activation is not { } f || result.Length == 0) continue;
+            var replacement = With(producer, outputs: [result]);
+            nodes[p] = replacement;
+            epilogues[replacement] = f;
+            foreach (var node in gone) nodes.Remove(node);
+            p = nodes.IndexOf(replacement);
+            fused++;
+        }
+        return fused;
+    }
+
+    /// <summary>The Mul of x · Sigmoid(x) when the two readers of x are exactly that pair and the Sigmoid has no other reader.</summary>
+    private static Node? Silu(List<(Node Node, int Input)> readers, List<Node> nodes, HashSet<string> outputs)
+    {
+        var sigmoid = readers.FirstOrDefault(r => r.Node.OpType == "Sigmoid").Node;
+        var mul = readers.FirstOrDefault(r => r.Node.OpType == "Mul").Node;
+        if (sigmoid is null || mul is null || mul.Inputs.Length != 2 || outputs.Contains(sigmoid.Outputs[0])) return null;
+        if (!mul.Inputs.Contains(sigmoid.Outputs[0]) || mul.Inputs[0] == mul.Inputs[1]) return null;
+        int sigmoidReaders = nodes.Count(n => n.Inputs.Contains(sigmoid.Outputs[0]));
+        return sigmoidReaders == 1 ? mul : null;
+    }
+
+    /// <summary>The activation a node computes on its first input, when it can run as an epilogue.</summary>
+    private static Activation? AsActivation(Node node, Dictionary<string, Tensor> initializers)
+    {
+        if (node.Domain is not "" || node.Outputs.Length != 1) return null;
+        var a = node.Attributes;
+        switch (node.OpType)
+        {
+            case "Relu": return new Activation(ActivationKind.Relu);
+            case "LeakyRelu": return new Activation(ActivationKind.LeakyRelu, a.Float("alpha", 0.01f));
+            case "HardSigmoid": return new Activation(ActivationKind.HardSigmoid, a.Float("alpha", 0.2f), a.Float("beta", 0.5f));
+            case "HardSwish": return new Activation(ActivationKind.HardSwish);
+            case "Sigmoid": return new Activation(ActivationKind.Sigmoid);
+            case "Clip":
+                if (a.Has("min") || a.Has("max"))
+                    return node.Inputs.Length > 1 ? null : new Activation(ActivationKind.Clip, a.Float("min", float.NegativeInfinity), a.Float("max", float.PositiveInfinity));
+                float Bound(int i, float none)
+                {
+                    if (node.Inputs.Length <= i || node.Inputs[i].Length == 0) return none;
+                    return initializers.TryGetValue(node.Inputs[i], out var t) && t.Type == DataType.Float && t.Length == 1 ? t.Floats[0] : float.NaN;
+                }
+                float lo = Bound(1, float.NegativeInfinity), hi = Bound(2, float.PositiveInfinity);
+                return float.IsNaN(lo) || float.IsNaN(hi) ? null : new Activation(ActivationKind.Clip, lo, hi);
+            default: return null;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+// GraphOptimizer against the graph as stored. The tolerance: rewrites other than the BatchNormalization fold are
+// exact (the epilogues are the operators' own arithmetic), so a model without BatchNormalization gives the same
+// bits; with folds, logits may differ by Tolerance × max |logit| (weights scaled once, in float, instead of the
+// output), and the top-1 class of every image must be the same.
+using Neutron.Engine.Data;
+using Neutron.Engine.Execution;
+using Neutron.Engine.Graph;
+using Neutron.Engine.Kernels;
+using Neutron.Engine.Onnx;
+using Neutron.Engine.Tensors;
+
+namespace Neutron.Engine.Tests.Execution;
+
+public class GraphOptimizerTests
+{
+    public const float Tolerance = 1e-5f;
+
+    private static Tensor Images(int count)
+    {
+        var all = Npy.Load(SharedData.Path("reference", "fmnist_test1000_x.npy"));
+        int image = all.Length / all.Shape[0];
+        return Tensor.FromFloats(all.Floats[..(count * image)].ToArray(), [count, .. all.Shape[1..]]);
+    }
+
+    [Fact]
+    public void ResNet20_folds_every_batch_normalization_within_the_tolerance()
+    {
+        var model = OnnxReader.Load(SharedData.Path("models", "resnet20.onnx"));
+        var optimized = InferenceSession.Optimized(model);
+        Assert.Equal(model.Nodes.Count(n => n.OpType == "BatchNormalization"), optimized.Optimization!.FoldedNormalizations);
+        Assert.True(optimized.Optimization.FoldedNormalizations > 0);
+        Assert.DoesNotContain(optimized.Model.Nodes, n => n.OpType == "BatchNormalization");
+        var x = Images(100);
+        var stored = new InferenceSession(model).Run(x);
+        var fast = optimized.Run(x);
+        AssertClose(stored, fast, Tolerance);
+    }
+
+    [Fact]
+    public void Without_batch_normalization_the_rewrite_is_bit_exact()
+    {
+        var model = OnnxReader.Load(SharedData.Path("models", "lenet5.onnx"));
+        var optimized = InferenceSession.Optimized(model);
+        Assert.True(optimized.Optimization!.FusedActivations >= 2, $"{optimized.Optimization.FusedActivations} activations fused");
+        Assert.DoesNotContain(optimized.Model.Nodes, n => n.OpType == "Relu");
+        var x = Images(64);
+        var stored = new InferenceSession(model).Run(x);
+        var fast = optimized.Run(x);
+        for (int i = 0; i < stored.Length; i++)
+            Assert.Equal(BitConverter.SingleToInt32Bits(stored.Floats[i]), BitConverter.SingleToInt32Bits(fast.Floats[i]));
+    }
+
+    // x → Identity → Conv → BatchNormalization → Clip(0, 6) → Dropout → depthwise Conv → (Sigmoid, Mul) = SiLU →
+    // Flatten → Gemm → LeakyRelu → y; and a second output read straight from a Conv, which must stay as it is.
+    private static Model Handmade()
+    {
+        var rng = new Random(3);
+        Tensor Random(params int[] shape)
+        {
+            var t = Tensor.Zeros(DataType.Float, shape);
+            foreach (ref float v in t.Floats) v = (float)(rng.NextDouble() * 2 - 1);
+            return t;
+        }
+        Node N(string op, string[] inputs, string[] outputs, Dictionary<string, object>? attributes = null) =>
+            new() { Name = $"{op}_{outputs[0]}", OpType = op, Inputs = inputs, Outputs = outputs, Attributes = new Attributes(attributes ?? [], op) };
+        var variance = Random(4);
+        foreach (ref float v in variance.Floats) v = Math.Abs(v) + 0.1f;
+        return new Model
+        {
+            Nodes =
+            [
+                N("Identity", ["x"], ["x1"]),
+                N("Conv", ["x1", "w1", "b1"], ["c1"], new() { ["pads"] = new long[] { 1, 1, 1, 1 } }),
+                N("BatchNormalization", ["c1", "scale", "shift", "mean", "var"], ["n1"]),
+                N("Clip", ["n1", "lo", "hi"], ["r1"]),
+                N("Dropout", ["r1"], ["d1"]),
+                N("Conv", ["d1", "w2"], ["c2"], new() { ["group"] = 4L, ["pads"] = new long[] { 1, 1, 1, 1 } }),
+                N("Sigmoid", ["c2"], ["s2"]),
+                N("Mul", ["c2", "s2"], ["m2"]),
+                N("Flatten", ["m2"], ["f"]),
+                N("Gemm", ["f", "wf", "bf"], ["g"], new() { ["transB"] = 1L }),
+                N("LeakyRelu", ["g"], ["y"], new() { ["alpha"] = 0.1f }),
+                N("Conv", ["x1", "w3"], ["side"]),
+                N("Relu", ["side"], ["side_relu"]),
+            ],
+            Initializers = new()
+            {
+                ["w1"] = Random(4, 2, 3, 3), ["b1"] = Random(4), ["scale"] = Random(4), ["shift"] = Random(4), ["mean"] = Random(4),
+                ["var"] = variance, ["lo"] = Tensor.Scalar(0f), ["hi"] = Tensor.Scalar(6f), ["w2"] = Random(4, 1, 3, 3),
+                ["wf"] = Random(5, 4 * 9 * 9), ["bf"] = Random(5), ["w3"] = Random(3, 2, 1, 1),
+            },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 2, 9, 9])],
+            Outputs = [new ValueInfo("y", DataType.Undefined, null), new ValueInfo("side", DataType.Undefined, null), new ValueInfo("side_relu", DataType.Undefined, null)],
+            Opsets = new() { [""] = 13 },
+        };
+    }
+
+    [Fact]
+    public void Every_rewrite_applies_where_it_may_and_nowhere_else()
+    {
+        var model = Handmade();
+        var optimized = GraphOptimizer.Optimize(model);
+        Assert.Equal(2, optimized.Removed);
+        Assert.Equal(1, optimized.FoldedNormalizations);
+        Assert.Equal(3, optimized.FusedActivations); // Clip, SiLU, LeakyRelu; not the Relu of a graph output
+        Assert.Equal(1, optimized.TransposedWeights);
+        Assert.Equal(0, optimized.Model.Nodes.Single(n => n.OpType == "Gemm").Attributes.Int("transB", 0));
+        Assert.Equal(["Conv", "Conv", "Flatten", "Gemm", "Conv", "Relu"], optimized.Model.Nodes.Select(n => n.OpType));
+        Assert.Equal([ActivationKind.Clip, ActivationKind.Silu, ActivationKind.LeakyRelu],
+            optimized.Model.Nodes.Where(optimized.Epilogues.ContainsKey).Select(n => optimized.Epilogues[n].Kind));
+
+        var x = Tensor.Zeros(DataType.Float, 3, 2, 9, 9);
+        var rng = new Random(4);
+        foreach (ref float v in x.Floats) v = (float)(rng.NextDouble() * 4 - 2);
+        var stored = new InferenceSession(model).Run(new Dictionary<string, Tensor> { ["x"] = x });
+        var fast = InferenceSession.Optimized(model).Run(new Dictionary<string, Tensor> { ["x"] = x });
+        foreach (var name in new[] { "y", "side", "side_relu" }) AssertClose(stored[name], fast[name], Tolerance);
+    }
+
+    [Fact]
+    public void A_graph_that_is_not_float32_is_left_as_stored()
+    {
+        var model = OnnxReader.Load(SharedData.Path("models", "lenet5.onnx"));
+        var half = new Model
+        {
+            Nodes = model.Nodes, Initializers = model.Initializers, Inputs = model.Inputs.Select(i => i with { Type = DataType.Float16 }).ToList(),
+            Outputs = model.Outputs, Opsets = model.Opsets,
+        };
+        Assert.Same(half, GraphOptimizer.Optimize(half).Model);
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual, float tolerance)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        float scale = 0, worst = 0;
+        for (int i = 0; i < expected.Length; i++) scale = Math.Max(scale, Math.Abs(expected.Floats[i]));
+        for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected.Floats[i] - actual.Floats[i]));
+        Assert.True(worst <= tolerance * Math.Max(scale, 1f), $"max |Δ| = {worst}, max |logit| = {scale}");
+        if (expected.Shape.Length != 2) return;
+        int cols = expected.Shape[1];
+        for (int r = 0; r < expected.Shape[0]; r++)
+        {
+            var e = expected.Floats.Slice(r * cols, cols);
+            var a = actual.Floats.Slice(r * cols, cols);
+            int be = 0, ba = 0;
+            for (int c = 1; c < cols; c++) { if (e[c] > e[be]) be = c; if (a[c] > a[ba]) ba = c; }
+            Assert.Equal(be, ba);
+        }
+    }
+}
