@@ -6,7 +6,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Neutron.Analysis.Planning;
-using Neutron.Analysis.Protection;
+using Neutron.Protection.Protection;
 using Neutron.Analysis.Statistics;
 using Neutron.Engine.Data;
 using Neutron.Engine.Execution;

@@ -1,12 +1,12 @@
 // neutron predict --db FILE: learns from a campaign's weight flips which (parameter, bit) are critical (drop > τ pp)
-// from structural features only (Neutron.Analysis.Criticality), prints Table II per tolerance (cross-validated ROC
+// from structural features only (Neutron.Protection.Criticality), prints Table II per tolerance (cross-validated ROC
 // AUC, PR AUC, confusion shares) and, with --out, predicts every bit of the campaign's weight space into a CSV.
 // It needs the campaign's model (the stored words): refused when missing or when its SHA-256 differs.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Neutron.Analysis.Criticality;
+using Neutron.Protection.Criticality;
 using Neutron.Cli.Campaigns;
 using Neutron.Engine.Onnx;
 using Neutron.Faults;

@@ -1,12 +1,12 @@
 // neutron protect --db FILE --scheme ecc-all|ecc-critical|ecc-bits:HI-LO|tmr:LAYERS|dmr:LAYERS: the memory and compute
-// cost of a protection of the campaign's weights as shares of the unprotected model (Neutron.Analysis.Protection).
+// cost of a protection of the campaign's weights as shares of the unprotected model (Neutron.Protection.Protection).
 // ecc-critical codes the Critical Parameters, from --predictions (a `neutron predict --out` CSV) or else from the
 // measured flips (drop > τ). --out writes the scheme as a protection file that `neutron campaign --protect` applies.
 // It reads the campaign's model for the weight space (same SHA-256 as the campaign's).
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Neutron.Analysis.Protection;
+using Neutron.Protection.Protection;
 using Neutron.Faults;
 using Neutron.Results.Store;
 

@@ -1,10 +1,10 @@
 // Known answers for ECC costs: Hamming check bits, and Table III of Traiola, Kritikakou and Sentieys (DATE 2023):
 // ECC on all parameters 18.75 / 31.25 / 50 % for 32 / 16 / 8-bit words, signature 3.125 / 6.25 / 12.5 %, LeNet-5
 // FP32 ECC-CP 9.926 % + signature, a 30.4 % saving. Also reading Critical Parameters from predictions and outcomes.
-using Neutron.Analysis.Protection;
+using Neutron.Protection.Protection;
 using Neutron.Faults;
 
-namespace Neutron.Analysis.Tests.Protection;
+namespace Neutron.Protection.Tests.Protection;
 
 public class EccProtectionTests
 {

@@ -1,7 +1,7 @@
 // Known answers for the structural features of a weight bit (BitFeatures) on hand-built tensors in fp32 and fxp8.6,
 // and for the labelled training rows made from a campaign (CriticalityData).
 using Neutron.Analysis.Campaign;
-using Neutron.Analysis.Criticality;
+using Neutron.Protection.Criticality;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Tensors;
 using Neutron.Faults;
@@ -9,7 +9,7 @@ using Neutron.Faults.Formats;
 using Neutron.Faults.Running;
 using Neutron.Faults.Sites;
 
-namespace Neutron.Analysis.Tests.Criticality;
+namespace Neutron.Protection.Tests.Criticality;
 
 public class BitFeaturesTests
 {
@@ -140,9 +140,9 @@ public class BitFeaturesTests
         // A forest that learnt "bit 30 is critical" from every other element predicts the whole space.
         var rows = Enumerable.Range(0, (int)space.Size).Where(i => i % 64 < 32).Select(i => (long)i).ToArray();
         var values = rows.SelectMany(i => { var r = new float[f.Count]; f.Fill(i, r); return r; }).ToArray();
-        var x = new Neutron.Analysis.Forest.FeatureMatrix(rows.Length, f.Count, values);
+        var x = new Neutron.Protection.Forest.FeatureMatrix(rows.Length, f.Count, values);
         var y = rows.Select(i => space.Locate(i).Bit == 30).ToArray();
-        var model = new Neutron.Analysis.Forest.ForestTrainer(new Neutron.Analysis.Forest.ForestOptions { Trees = 10, Seed = 1 }).Train(x, y);
+        var model = new Neutron.Protection.Forest.ForestTrainer(new Neutron.Protection.Forest.ForestOptions { Trees = 10, Seed = 1 }).Train(x, y);
         var blocks = CriticalityPredictor.PredictSpace(model, f).ToList();
         Assert.Single(blocks);
         Assert.Equal((0L, (int)space.Size), (blocks[0].Start, blocks[0].Probabilities.Length));
@@ -152,7 +152,7 @@ public class BitFeaturesTests
             Assert.Equal(model.Probability(a), blocks[0].Probabilities[i]);
         }
         var paper = CriticalityPredictor.PredictSpace(
-            new Neutron.Analysis.Forest.ForestTrainer(new Neutron.Analysis.Forest.ForestOptions { Trees = 10, Seed = 1 }).Train(x.SelectColumns(BitFeatures.PaperColumns), y),
+            new Neutron.Protection.Forest.ForestTrainer(new Neutron.Protection.Forest.ForestOptions { Trees = 10, Seed = 1 }).Train(x.SelectColumns(BitFeatures.PaperColumns), y),
             f, BitFeatures.PaperColumns).Single().Probabilities;
         Assert.All(Enumerable.Range(0, (int)space.Size), i => Assert.Equal(space.Locate(i).Bit == 30, paper[i] > 0.5));
     }
@@ -160,9 +160,9 @@ public class BitFeaturesTests
     [Fact]
     public void Cross_validation_uses_fewer_folds_when_critical_bits_are_few()
     {
-        var (x, _) = Neutron.Analysis.Tests.Forest.ForestTests.Line(60, 0);
+        var (x, _) = Neutron.Protection.Tests.Forest.ForestTests.Line(60, 0);
         var drops = Enumerable.Range(0, 60).Select(i => i >= 57 ? 3.0 : i >= 55 ? 1.0 : 0.0).ToArray();
-        var options = new Neutron.Analysis.Forest.ForestOptions { Trees = 5 };
+        var options = new Neutron.Protection.Forest.ForestOptions { Trees = 5 };
         var three = CriticalityPredictor.Evaluate(x, drops, 2, ForestKind.Balanced, 10, options);
         Assert.Equal((3, 3, 60), (three.Folds, three.Critical, three.Rows));
         Assert.InRange(three.RocAuc, 0.9, 1.0);

@@ -4,7 +4,7 @@
 // ecc-bits codes only bit positions HI..LO of every word (k = HI − LO + 1 data bits), with no signature. ECC adds no
 // arithmetic to the network (decoding sits in the memory path; its latency is not modelled): compute overhead 0.
 // Verifying a scheme by injection is not here.
-namespace Neutron.Analysis.Protection;
+namespace Neutron.Protection.Protection;
 
 public sealed record ProtectionCost(
     string Scheme, string Code, long Parameters, int WordBits, long ProtectedParameters, int CheckBitsPerWord,

@@ -10,7 +10,7 @@ using System.Text.Json.Serialization;
 using Neutron.Faults;
 using Neutron.Faults.Models;
 
-namespace Neutron.Analysis.Protection;
+namespace Neutron.Protection.Protection;
 
 /// <summary>What a protection does with one fault.</summary>
 public enum ProtectionVerdict

@@ -4,12 +4,12 @@
 // fault text; critical = probability > 0.5), block by block in bounded memory.
 using System.Globalization;
 using Neutron.Analysis.Campaign;
-using Neutron.Analysis.Forest;
+using Neutron.Protection.Forest;
 using Neutron.Faults;
 using Neutron.Faults.Running;
 using Neutron.Faults.Sites;
 
-namespace Neutron.Analysis.Criticality;
+namespace Neutron.Protection.Criticality;
 
 public sealed record PredictOptions
 {

@@ -1,6 +1,6 @@
 // Check bits of Hamming codes: single-error correction (SEC) needs the smallest r with 2^r ≥ k + r + 1 for k data
 // bits (32 → 6, the (38,32) code; 16 → 5; 8 → 4); SEC-DED (also detecting double errors) adds one overall parity bit.
-namespace Neutron.Analysis.Protection;
+namespace Neutron.Protection.Protection;
 
 public enum EccCode
 {

@@ -8,7 +8,7 @@
 using Neutron.Faults.Running;
 using Neutron.Faults.Sites;
 
-namespace Neutron.Analysis.Criticality;
+namespace Neutron.Protection.Criticality;
 
 public sealed class BitFeatures
 {

@@ -1,7 +1,7 @@
 // A trained random forest (ForestTrainer makes it from ForestOptions): the probability that a row is positive is
 // the mean of its trees' leaf shares, as scikit-learn's predict_proba; a row is predicted positive when that
 // probability exceeds 0.5 (scikit-learn's predict: a tie goes to the negative class).
-namespace Neutron.Analysis.Forest;
+namespace Neutron.Protection.Forest;
 
 public sealed class ForestModel
 {

@@ -4,7 +4,7 @@
 // the confusion is pooled over the folds (each row once), so its shares are shares of all rows.
 using Neutron.Faults.Random;
 
-namespace Neutron.Analysis.Forest;
+namespace Neutron.Protection.Forest;
 
 public sealed record FoldResult(int Fold, int TestRows, double RocAuc, double PrAuc, Confusion Confusion);
 

@@ -5,7 +5,7 @@ using System.Globalization;
 using Neutron.Faults;
 using Neutron.Faults.Models;
 
-namespace Neutron.Analysis.Protection;
+namespace Neutron.Protection.Protection;
 
 public static class CriticalParameters
 {

@@ -2,7 +2,7 @@
 // tree t from its own bootstrap drawn from TreeRandom(seed, t), so the forest is the same for any thread count.
 // Random forest: n draws with replacement from all n rows. Balanced: m draws with replacement from each class,
 // m = the minority class's size (a training set with one class only falls back to the plain bootstrap).
-namespace Neutron.Analysis.Forest;
+namespace Neutron.Protection.Forest;
 
 public sealed class ForestTrainer(ForestOptions options)
 {

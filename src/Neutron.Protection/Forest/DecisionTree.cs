@@ -1,7 +1,7 @@
 // One trained CART tree as flat arrays (node 0 is the root): an inner node sends a row left when
 // row[Feature] ≤ Threshold; a leaf (Feature = -1) holds the bootstrap-weighted share of positive examples that
 // reached it. Built by TreeBuilder; read by ForestModel.
-namespace Neutron.Analysis.Forest;
+namespace Neutron.Protection.Forest;
 
 public sealed class DecisionTree
 {

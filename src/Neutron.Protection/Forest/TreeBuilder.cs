@@ -3,7 +3,7 @@
 // in a node is found by one sweep in code order: through a histogram when the node's code range is small, by
 // sorting the node's examples otherwise. Both give the exact CART split; a threshold is the midpoint between the two
 // neighbouring values, as scikit-learn's. One builder per thread; its buffers are reused from tree to tree.
-namespace Neutron.Analysis.Forest;
+namespace Neutron.Protection.Forest;
 
 internal sealed class TreeBuilder
 {

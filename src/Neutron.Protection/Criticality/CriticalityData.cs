@@ -3,11 +3,11 @@
 // percentage points (DESIGN §4). Faults of other targets or models, or outside the feature space, are left out and
 // counted. Pure over CampaignData or (fault, drop) pairs: the store fills those (Neutron.Results).
 using Neutron.Analysis.Campaign;
-using Neutron.Analysis.Forest;
+using Neutron.Protection.Forest;
 using Neutron.Faults;
 using Neutron.Faults.Models;
 
-namespace Neutron.Analysis.Criticality;
+namespace Neutron.Protection.Criticality;
 
 public sealed class CriticalityData
 {

@@ -1,11 +1,11 @@
 // The per-fault rules of a protection file: a single error in an ECC word is corrected, a double one detected under
 // SEC-DED (and left to run under SEC), a TMR replica outvoted, a DMR one detected, a code over some bit positions
 // corrects only those, and whatever the protection does not cover runs unchanged. Also the file's ranges and checks.
-using Neutron.Analysis.Protection;
+using Neutron.Protection.Protection;
 using Neutron.Faults;
 using Neutron.Faults.Models;
 
-namespace Neutron.Analysis.Tests.Protection;
+namespace Neutron.Protection.Tests.Protection;
 
 public class ProtectionPlanTests
 {

@@ -1,7 +1,7 @@
 // A dense table of float features, one row per example, row-major, with optional column names: the input of the
 // random forest (ForestTrainer) and of its predictions (ForestModel). Values must be finite: split thresholds are
 // midpoints between neighbouring values. Not a general data-frame.
-namespace Neutron.Analysis.Forest;
+namespace Neutron.Protection.Forest;
 
 public sealed class FeatureMatrix
 {

@@ -1,6 +1,6 @@
 // Options of the random forest (the trainer is ForestTrainer, the trained model ForestModel), as an immutable record
 // with scikit-learn's defaults: 100 fully grown CART trees, Gini impurity, bootstrap, ⌊√features⌋ features per split.
-namespace Neutron.Analysis.Forest;
+namespace Neutron.Protection.Forest;
 
 public sealed record ForestOptions
 {

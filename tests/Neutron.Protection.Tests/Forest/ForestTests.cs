@@ -1,9 +1,9 @@
 // Known answers for the random forest: ROC AUC and average precision on hand-worked examples (with ties), the
 // confusion at 0.5, trees that separate separable data, the balanced bootstrap's class counts, determinism across
 // thread counts, and stratified folds. The scikit-learn comparison is SklearnAgreementTests.
-using Neutron.Analysis.Forest;
+using Neutron.Protection.Forest;
 
-namespace Neutron.Analysis.Tests.Forest;
+namespace Neutron.Protection.Tests.Forest;
 
 public class ForestTests
 {

@@ -2,7 +2,7 @@
 // scikit-learn's roc_auc_score), PR AUC as average precision (Σ (Rₖ − Rₖ₋₁) Pₖ over distinct thresholds, no
 // interpolation, as scikit-learn's average_precision_score), and the confusion counts at a probability threshold
 // (positive when the score exceeds it). Both AUCs are NaN when one class is absent.
-namespace Neutron.Analysis.Forest;
+namespace Neutron.Protection.Forest;
 
 /// <summary>Confusion counts; shares are of all rows.</summary>
 public readonly record struct Confusion(long TrueNegative, long FalsePositive, long FalseNegative, long TruePositive)

@@ -2,9 +2,9 @@
 // forest or a balanced one per tolerance (Table II: mean ROC AUC, mean PR AUC, and the confusion as shares of all
 // injected bits), and the probability that each bit of a whole weight space is critical, computed block by block
 // (bounded memory whatever the space's size; rows of a block spread over the threads, blocks returned in order).
-using Neutron.Analysis.Forest;
+using Neutron.Protection.Forest;
 
-namespace Neutron.Analysis.Criticality;
+namespace Neutron.Protection.Criticality;
 
 public enum ForestKind
 {

@@ -6,7 +6,7 @@
 using Neutron.Engine.Execution;
 using Neutron.Faults.Sites;
 
-namespace Neutron.Analysis.Protection;
+namespace Neutron.Protection.Protection;
 
 public static class Redundancy
 {

@@ -2,7 +2,7 @@
 // feature subsets are the same whichever thread builds it and whatever the number of trees built at once.
 using Neutron.Faults.Random;
 
-namespace Neutron.Analysis.Forest;
+namespace Neutron.Protection.Forest;
 
 internal struct TreeRandom(ulong seed, ulong tree)
 {

@@ -7,10 +7,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Neutron.Analysis.Forest;
+using Neutron.Protection.Forest;
 using Xunit.Abstractions;
 
-namespace Neutron.Analysis.Tests.Forest;
+namespace Neutron.Protection.Tests.Forest;
 
 public sealed class SklearnFactAttribute : FactAttribute
 {
