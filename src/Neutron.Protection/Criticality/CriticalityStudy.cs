@@ -1,7 +1,8 @@
 // What `neutron predict` does, as one library call a C# user can make too: from a campaign's weight flips and the
 // weight space they came from, cross-validated scores per tolerance and forest (Table II), a forest trained on all
 // of them, and its prediction of every bit of the space written as CSV `fault,probability,critical` (DESIGN §4
-// fault text; critical = probability > 0.5), block by block in bounded memory.
+// fault text; critical = probability > 0.5) and, per stored word, handed to a sink (the campaign database), block by
+// block in bounded memory.
 using System.Globalization;
 using Neutron.Analysis.Campaign;
 using Neutron.Protection.Forest;
@@ -23,6 +24,10 @@ public sealed record PredictOptions
     /// <summary>Only the paper's five features (sign, bit, layer, output and input channel).</summary>
     public bool PaperFeaturesOnly { get; init; }
 }
+
+/// <summary>The predicted probability that each bit of one stored word is critical, for bits LowBit upward, and the
+/// bits predicted critical (probability > 0.5) as a mask of absolute bit positions.</summary>
+public sealed record ParameterPrediction(string Tensor, long Element, int LowBit, float[] Probabilities, long CriticalBits);
 
 public sealed class CriticalityStudy
 {
@@ -74,11 +79,29 @@ public sealed class CriticalityStudy
 
     /// <summary>Writes `fault,probability,critical` for every bit of the space; returns (bits, predicted critical).
     /// Progress reports bits written.</summary>
-    public (long Bits, long Critical) WriteCsv(ForestModel model, TextWriter writer, IProgress<long>? progress = null)
+    public (long Bits, long Critical) WriteCsv(ForestModel model, TextWriter writer, IProgress<long>? progress = null) =>
+        Predict(model, writer, null, progress);
+
+    /// <summary>Predicts every bit of the space once, writing each bit to the CSV (when given) and handing the
+    /// parameters, all bits of one stored word per row, to <paramref name="parameters"/> a block at a time (a word is
+    /// handed whole, in the block where its last bit falls). Returns (bits, predicted critical).</summary>
+    public (long Bits, long Critical) Predict(ForestModel model, TextWriter? csv, Action<IReadOnlyList<ParameterPrediction>>? parameters, IProgress<long>? progress = null)
     {
         var space = Features.Space;
         long critical = 0;
-        writer.WriteLine("fault,probability,critical");
+        csv?.WriteLine("fault,probability,critical");
+        var block = new List<ParameterPrediction>();
+        var probabilities = new List<float>();
+        string? tensor = null;
+        long element = -1, mask = 0;
+        int low = 0;
+        void Close()
+        {
+            if (tensor is not null) block.Add(new ParameterPrediction(tensor, element, low, [.. probabilities], mask));
+            tensor = null;
+            probabilities.Clear();
+            mask = 0;
+        }
         foreach (var (start, p) in CriticalityPredictor.PredictSpace(model, Features, Columns))
         {
             for (int i = 0; i < p.Length; i++)
@@ -86,13 +109,31 @@ public sealed class CriticalityStudy
                 var fault = space.FaultAt(start + i);
                 bool isCritical = ForestModel.IsPositive(p[i]);
                 if (isCritical) critical++;
-                writer.Write(fault.ToString());
-                writer.Write(',');
-                writer.Write(p[i].ToString("0.####", CultureInfo.InvariantCulture));
-                writer.WriteLine(isCritical ? ",1" : ",0");
+                if (csv is not null)
+                {
+                    csv.Write(fault.ToString());
+                    csv.Write(',');
+                    csv.Write(p[i].ToString("0.####", CultureInfo.InvariantCulture));
+                    csv.WriteLine(isCritical ? ",1" : ",0");
+                }
+                if (parameters is null) continue;
+                if (fault.Tensor != tensor || fault.Index != element)
+                {
+                    Close();
+                    (tensor, element, low) = (fault.Tensor, fault.Index, fault.Bit);
+                }
+                probabilities.Add((float)p[i]);
+                if (isCritical) mask |= 1L << fault.Bit;
+            }
+            if (parameters is not null && block.Count > 0)
+            {
+                parameters(block);
+                block = [];
             }
             progress?.Report(start + p.Length);
         }
+        Close();
+        if (parameters is not null && block.Count > 0) parameters(block);
         return (space.Size, critical);
     }
 

@@ -9,9 +9,10 @@ public sealed partial class CampaignStore
 {
     /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
     /// 3: campaigns.protection (the protection file a campaign ran under, '' for none) and outcomes.protection (0 ran,
-    /// 1 corrected or outvoted, 2 detected). Older files are upgraded when opened (version 1 activations ran in
-    /// `format`); opened read-only, they read as recorded (datapath = format for version 1, no protection).</summary>
-    public const int SchemaVersion = 3;
+    /// 1 corrected or outvoted, 2 detected). 4: bit_criticality (a forest's predicted criticality of every weight bit).
+    /// Older files are upgraded when opened (version 1 activations ran in `format`); opened read-only, they read as
+    /// recorded (datapath = format for version 1, no protection, no predicted criticality).</summary>
+    public const int SchemaVersion = 4;
 
     const string Schema = """
         CREATE TABLE IF NOT EXISTS campaigns(
@@ -34,7 +35,7 @@ public sealed partial class CampaignStore
         CREATE TABLE IF NOT EXISTS predictions(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, image INTEGER NOT NULL, top1 INTEGER NOT NULL,
             PRIMARY KEY(campaign, fault_index, image)) WITHOUT ROWID;
-        """ + SchemaAddedIn2;
+        """ + SchemaAddedIn2 + SchemaAddedIn4;
 
     const string SchemaAddedIn2 = """
         CREATE TABLE IF NOT EXISTS sites(
@@ -47,6 +48,16 @@ public sealed partial class CampaignStore
         CREATE TABLE IF NOT EXISTS class_names(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), class INTEGER NOT NULL CHECK(class >= 0), name TEXT NOT NULL,
             PRIMARY KEY(campaign, class)) WITHOUT ROWID;
+        """;
+
+    // One row per stored word: the probability of each bit from low_bit upward (float32 little-endian), and the bits
+    // predicted critical as a mask, so `critical_bits != 0` selects the Critical Parameters.
+    const string SchemaAddedIn4 = """
+        CREATE TABLE IF NOT EXISTS bit_criticality(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), tolerance REAL NOT NULL, forest TEXT NOT NULL,
+            tensor TEXT NOT NULL, element INTEGER NOT NULL, low_bit INTEGER NOT NULL, probabilities BLOB NOT NULL,
+            critical_bits INTEGER NOT NULL,
+            PRIMARY KEY(campaign, tolerance, forest, tensor, element)) WITHOUT ROWID;
         """;
 
     void EnsureSchema(bool create)
@@ -64,7 +75,7 @@ public sealed partial class CampaignStore
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
-        else if (version is 1 or 2)
+        else if (version is 1 or 2 or 3)
         {
             Migrate(version);
         }
@@ -103,7 +114,8 @@ public sealed partial class CampaignStore
     bool HasCampaigns => (long)Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'campaigns';")! > 0;
 
     // Version 1 → 2: the datapath column, set to each campaign's format (version 1 computed activations in it), and
-    // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). The write
+    // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). 3 → 4: the
+    // predicted criticality table, empty. The write
     // transaction takes the lock first, so of two processes opening the file at once one migrates.
     void Migrate(long from)
     {
@@ -115,7 +127,9 @@ public sealed partial class CampaignStore
                 Execute(_connection, "ALTER TABLE campaigns ADD COLUMN datapath TEXT NOT NULL DEFAULT ''; UPDATE campaigns SET datapath = format;" + SchemaAddedIn2, tx);
             if (now is 1 or 2)
                 Execute(_connection, "ALTER TABLE campaigns ADD COLUMN protection TEXT NOT NULL DEFAULT '';"
-                    + "ALTER TABLE outcomes ADD COLUMN protection INTEGER NOT NULL DEFAULT 0;" + $"PRAGMA user_version = {SchemaVersion};", tx);
+                    + "ALTER TABLE outcomes ADD COLUMN protection INTEGER NOT NULL DEFAULT 0;", tx);
+            if (now is 1 or 2 or 3)
+                Execute(_connection, SchemaAddedIn4 + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
         catch (SqliteException e) when (e.SqliteErrorCode == ReadOnly)

@@ -60,6 +60,33 @@ public class PredictCommandTests
         int falseAlarms = csv.Skip(1).Count(l => !High(l) && l.EndsWith(",1", StringComparison.Ordinal));
         Assert.InRange(falseAlarms, 0, 50);
         Assert.Contains($"4,992 bits ({312 + falseAlarms:N0} predicted critical at τ = 1 pp, brf)", r.Err);
+
+        // The same prediction, one row per stored word, in the database: each word's bits and critical mask as in the CSV.
+        using var store = CampaignStore.Open(db, create: false);
+        long id = store.SingleCampaign();
+        Assert.Equal(new CriticalitySet(1, "brf", 156, 156), Assert.Single(store.CriticalitySets(id)));
+        var fromCsv = csv.Skip(1).Select(l => l.Split(',')).GroupBy(f => f[0][..f[0].IndexOf('#')])
+            .ToDictionary(g => g.Key, g => (Probabilities: g.Select(f => double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+                Mask: g.Select((f, bit) => f[2] == "1" ? 1L << bit : 0).Sum()));
+        var words = store.Criticality(id, 1, "brf").ToList();
+        Assert.Equal(156, words.Count);
+        foreach (var w in words)
+        {
+            var (p, mask) = fromCsv[$"weight:{w.Tensor}@{w.Element}"];
+            Assert.Equal((0, 32, mask), (w.LowBit, w.Probabilities.Length, w.CriticalBits));
+            for (int b = 0; b < 32; b++) Assert.Equal(p[b], w.Probabilities[b], 4);
+        }
+    }
+
+    [Fact]
+    public void Predict_no_store_leaves_the_database_without_predictions()
+    {
+        using var dir = new TempDir();
+        string db = MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"));
+        var r = CliHarness.Run("predict", "--db", db, "--tolerance", "1", "--trees", "5", "--folds", "3", "--no-store");
+        Assert.True(r.Code == 0, r.Err);
+        using var store = CampaignStore.Open(db, create: false);
+        Assert.Empty(store.CriticalitySets(store.SingleCampaign()));
     }
 
     [Fact]
