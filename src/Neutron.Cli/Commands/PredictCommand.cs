@@ -31,11 +31,12 @@ public static class PredictCommand
         var seed = new Option<ulong>("--seed") { Description = "seed of folds, bootstraps and feature subsets", DefaultValueFactory = _ => 0 };
         var features = new Option<string>("--features") { Description = "all, or paper (sign, bit, layer, output and input channel only)", DefaultValueFactory = _ => "all" };
         var output = new Option<FileInfo?>("--out") { Description = "also a CSV of every weight bit: fault,probability,critical" };
+        var recall = new Option<double?>("--recall") { Description = "call a bit critical at the probability threshold whose cross-validated recall of critical bits reaches this share (e.g. 0.99) instead of p > 0.5" };
         var noStore = new Option<bool>("--no-store") { Description = "do not predict every bit into the database (table bit_criticality); with --out, only the CSV" };
         var modelPath = new Option<FileInfo?>("--model-path") { Description = "the campaign's model, when it moved (same SHA-256)" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
         var command = new Command("predict", "Predict the critical weight bits from a campaign's weight flips (random forests)")
-            { db, campaign, tolerance, forest, folds, trees, seed, features, output, noStore, modelPath, json };
+            { db, campaign, tolerance, forest, folds, trees, seed, features, recall, output, noStore, modelPath, json };
         command.SetAction(parse =>
         {
             var options = new PredictOptions
@@ -55,6 +56,8 @@ public static class PredictCommand
                     var f => throw new UserError($"--features '{f}' is unknown", "use all or paper"),
                 },
             };
+            if (parse.GetValue(recall) is { } wanted && !(wanted > 0 && wanted <= 1))
+                throw new UserError($"--recall {F(wanted)} must be a share in (0, 1]", "e.g. --recall 0.99");
             if (options.Tolerances.Any(t => !(t >= 0))) throw new UserError("--tolerance values must be ≥ 0 percentage points", "e.g. --tolerance 0.5,1,2");
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
@@ -81,14 +84,22 @@ public static class PredictCommand
                 var kind = options.Forests[^1];
                 string name = CriticalityPredictor.Name(kind);
                 var model = study.Train(tau, kind);
+                var cut = parse.GetValue(recall) is { } target ? Threshold.ForRecall(scores.First(r => r.Tolerance == tau && r.Forest == kind), target) : Threshold.Default;
+                if (!double.IsNaN(cut.TargetRecall))
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"predict: critical when p ≥ {cut.Value:0.####} (cross-validated recall {cut.Recall:F4} ≥ {cut.TargetRecall}, false alarms {cut.FalseAlarmPct:F3} % of the injected bits)"));
                 var file = parse.GetValue(output);
                 using var writer = file is null ? null : new StreamWriter(file.FullName);
                 if (save) store.ClearCriticality(id, tau, name);
                 Action<IReadOnlyList<ParameterPrediction>>? sink = save ? block => store.WriteCriticality(id, tau, name, block) : null;
-                var (bits, critical) = study.Predict(model, writer, sink, new SyncProgress<long>(n => Say($"predict: {n:N0}/{space.Size:N0} bits predicted, {clock.Elapsed:hh\\:mm\\:ss}")));
+                var (bits, critical) = study.Predict(model, writer, sink, cut, new SyncProgress<long>(n => Say($"predict: {n:N0}/{space.Size:N0} bits predicted, {clock.Elapsed:hh\\:mm\\:ss}")));
                 string where = string.Join(" and ", new[] { save ? $"table bit_criticality of '{store.Path}'" : null, file is null ? null : $"'{file.FullName}'" }.OfType<string>());
                 Console.Error.WriteLine($"predict: {bits:N0} bits ({critical:N0} predicted critical at τ = {F(tau)} pp, {name}) in {where}, {clock.Elapsed.TotalSeconds:F1} s in all");
-                written = new { file = file?.FullName, stored = save, tolerance = tau, forest = name, bits, predicted_critical = critical };
+                written = new
+                {
+                    file = file?.FullName, stored = save, tolerance = tau, forest = name, bits, predicted_critical = critical,
+                    threshold = cut.Value, threshold_strict = cut.Strict, cv_recall = Num(cut.Recall), cv_false_alarm_pct = Num(cut.FalseAlarmPct),
+                };
             }
             if (parse.GetValue(json))
             {

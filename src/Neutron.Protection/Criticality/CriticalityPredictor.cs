@@ -12,8 +12,13 @@ public enum ForestKind
     Balanced,
 }
 
-/// <summary>One row of Table II: a forest's cross-validated scores at one tolerance.</summary>
-public sealed record PredictionScore(double Tolerance, ForestKind Forest, int Rows, int Critical, double RocAuc, double PrAuc, Confusion Confusion, int Folds);
+/// <summary>One row of Table II: a forest's cross-validated scores at one tolerance, and each row's out-of-fold
+/// probability with its label (empty when nothing was cross-validated), from which a threshold can be chosen.</summary>
+public sealed record PredictionScore(double Tolerance, ForestKind Forest, int Rows, int Critical, double RocAuc, double PrAuc, Confusion Confusion, int Folds)
+{
+    public double[] OutOfFold { get; init; } = [];
+    public bool[] Labels { get; init; } = [];
+}
 
 public static class CriticalityPredictor
 {
@@ -34,7 +39,8 @@ public static class CriticalityPredictor
         int k = Math.Min(folds, smaller);
         if (k < 2) return new PredictionScore(tolerance, kind, labels.Length, critical, double.NaN, double.NaN, default, 0);
         var cv = CrossValidation.Run(x, labels, k, options with { Balanced = kind == ForestKind.Balanced }, progress);
-        return new PredictionScore(tolerance, kind, labels.Length, critical, cv.MeanRocAuc, cv.MeanPrAuc, cv.Confusion, k);
+        return new PredictionScore(tolerance, kind, labels.Length, critical, cv.MeanRocAuc, cv.MeanPrAuc, cv.Confusion, k)
+            { OutOfFold = cv.Probabilities, Labels = labels };
     }
 
     /// <summary>The probability that each bit of the space is critical, in space order, one block at a time.</summary>

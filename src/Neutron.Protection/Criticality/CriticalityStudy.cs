@@ -80,13 +80,16 @@ public sealed class CriticalityStudy
     /// <summary>Writes `fault,probability,critical` for every bit of the space; returns (bits, predicted critical).
     /// Progress reports bits written.</summary>
     public (long Bits, long Critical) WriteCsv(ForestModel model, TextWriter writer, IProgress<long>? progress = null) =>
-        Predict(model, writer, null, progress);
+        Predict(model, writer, null, progress: progress);
 
     /// <summary>Predicts every bit of the space once, writing each bit to the CSV (when given) and handing the
     /// parameters, all bits of one stored word per row, to <paramref name="parameters"/> a block at a time (a word is
-    /// handed whole, in the block where its last bit falls). Returns (bits, predicted critical).</summary>
-    public (long Bits, long Critical) Predict(ForestModel model, TextWriter? csv, Action<IReadOnlyList<ParameterPrediction>>? parameters, IProgress<long>? progress = null)
+    /// handed whole, in the block where its last bit falls). A bit is critical by <paramref name="threshold"/> (default
+    /// p > 0.5). Returns (bits, predicted critical).</summary>
+    public (long Bits, long Critical) Predict(ForestModel model, TextWriter? csv, Action<IReadOnlyList<ParameterPrediction>>? parameters,
+        Threshold? threshold = null, IProgress<long>? progress = null)
     {
+        threshold ??= Threshold.Default;
         var space = Features.Space;
         long critical = 0;
         csv?.WriteLine("fault,probability,critical");
@@ -107,7 +110,7 @@ public sealed class CriticalityStudy
             for (int i = 0; i < p.Length; i++)
             {
                 var fault = space.FaultAt(start + i);
-                bool isCritical = ForestModel.IsPositive(p[i]);
+                bool isCritical = threshold.IsCritical(p[i]);
                 if (isCritical) critical++;
                 if (csv is not null)
                 {

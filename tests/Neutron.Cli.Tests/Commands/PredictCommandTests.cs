@@ -79,6 +79,29 @@ public class PredictCommandTests
     }
 
     [Fact]
+    public void Predict_recall_chooses_the_threshold_by_cross_validation()
+    {
+        using var dir = new TempDir();
+        string db = MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"));
+        var r = CliHarness.Run("predict", "--db", db, "--tolerance", "1", "--forest", "rf", "--trees", "10", "--folds", "3", "--recall", "0.99", "--json", "--out", dir.File("p.csv"));
+        Assert.True(r.Code == 0, r.Err);
+        var p = JsonDocument.Parse(r.Out).RootElement.GetProperty("predictions");
+        Assert.True(p.GetProperty("cv_recall").GetDouble() >= 0.99);
+        double t = p.GetProperty("threshold").GetDouble();
+        Assert.False(p.GetProperty("threshold_strict").GetBoolean());
+        Assert.Contains("cross-validated recall", r.Err);
+        // The CSV's critical column follows the threshold (p ≥ t; probabilities are printed to 4 decimals).
+        foreach (var f in File.ReadLines(dir.File("p.csv")).Skip(1).Select(l => l.Split(',')))
+        {
+            double prob = double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture);
+            if (Math.Abs(prob - t) > 1e-4) Assert.Equal(prob >= t ? "1" : "0", f[2]);
+        }
+        var bad = CliHarness.Run("predict", "--db", db, "--recall", "1.5");
+        Assert.NotEqual(0, bad.Code);
+        Assert.Contains("--recall 1.5 must be a share in (0, 1]", bad.Err);
+    }
+
+    [Fact]
     public void Predict_no_store_leaves_the_database_without_predictions()
     {
         using var dir = new TempDir();
