@@ -76,6 +76,8 @@ public static class PredictCommand
             }
             var scores = study.Evaluate(new SyncProgress<(int Done, int Total)>(p => Say($"predict: {p.Done}/{p.Total} folds trained, {clock.Elapsed:hh\\:mm\\:ss}")));
             Console.Error.WriteLine($"predict: cross-validation done in {clock.Elapsed.TotalSeconds:F1} s");
+            store.WriteScores(id, scores.Select(r => new StoredScore(r.Tolerance, CriticalityPredictor.Name(r.Forest), options.PaperFeaturesOnly ? "paper" : "all",
+                r.Rows, r.Critical, r.Folds, options.Trees, r.RocAuc, r.PrAuc, r.Confusion.TrueNegative, r.Confusion.FalsePositive, r.Confusion.FalseNegative, r.Confusion.TruePositive)));
             object? written = null;
             bool save = !parse.GetValue(noStore);
             if (save || parse.GetValue(output) is not null)

@@ -8,6 +8,10 @@ using Neutron.Protection.Criticality;
 
 namespace Neutron.Results.Store;
 
+/// <summary>One stored Table II row: a forest's cross-validated scores at one tolerance (confusion as counts).</summary>
+public sealed record StoredScore(double Tolerance, string Forest, string Features, int Rows, int Critical, int Folds, int Trees,
+    double RocAuc, double PrAuc, long TrueNegative, long FalsePositive, long FalseNegative, long TruePositive);
+
 /// <summary>One stored prediction set: its tolerance, forest and size.</summary>
 public sealed record CriticalitySet(double Tolerance, string Forest, long Parameters, long CriticalParameters);
 
@@ -59,6 +63,56 @@ public sealed partial class CampaignStore
             tx.Commit();
         }
         catch (SqliteException ex) { throw Explain(ex); }
+    }
+
+    /// <summary>Writes (or replaces) Table II rows.</summary>
+    public void WriteScores(long campaign, IEnumerable<StoredScore> scores)
+    {
+        try
+        {
+            using var tx = _connection.BeginTransaction();
+            foreach (var r in scores)
+            {
+                using var cmd = Command("""
+                    INSERT OR REPLACE INTO criticality_scores(campaign, tolerance, forest, features, rows, critical, folds, trees, roc_auc, pr_auc, tn, fp, fn, tp)
+                    VALUES($c, $t, $f, $x, $rows, $crit, $folds, $trees, $roc, $pr, $tn, $fp, $fn, $tp);
+                    """, tx);
+                cmd.Parameters.AddWithValue("$c", campaign);
+                cmd.Parameters.AddWithValue("$t", r.Tolerance);
+                cmd.Parameters.AddWithValue("$f", r.Forest);
+                cmd.Parameters.AddWithValue("$x", r.Features);
+                cmd.Parameters.AddWithValue("$rows", r.Rows);
+                cmd.Parameters.AddWithValue("$crit", r.Critical);
+                cmd.Parameters.AddWithValue("$folds", r.Folds);
+                cmd.Parameters.AddWithValue("$trees", r.Trees);
+                cmd.Parameters.AddWithValue("$roc", double.IsNaN(r.RocAuc) ? DBNull.Value : r.RocAuc);
+                cmd.Parameters.AddWithValue("$pr", double.IsNaN(r.PrAuc) ? DBNull.Value : r.PrAuc);
+                cmd.Parameters.AddWithValue("$tn", r.TrueNegative);
+                cmd.Parameters.AddWithValue("$fp", r.FalsePositive);
+                cmd.Parameters.AddWithValue("$fn", r.FalseNegative);
+                cmd.Parameters.AddWithValue("$tp", r.TruePositive);
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+        catch (SqliteException e) { throw Explain(e); }
+    }
+
+    /// <summary>The stored Table II rows, by features, tolerance and forest (none in an older file opened read-only).</summary>
+    public IReadOnlyList<StoredScore> Scores(long campaign)
+    {
+        var list = new List<StoredScore>();
+        if (!HasCriticalityTable) return list;
+        using var cmd = Command("""
+            SELECT tolerance, forest, features, rows, critical, folds, trees, roc_auc, pr_auc, tn, fp, fn, tp FROM criticality_scores
+            WHERE campaign = $c ORDER BY features, tolerance, forest;
+            """);
+        cmd.Parameters.AddWithValue("$c", campaign);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            list.Add(new StoredScore(r.GetDouble(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6),
+                r.IsDBNull(7) ? double.NaN : r.GetDouble(7), r.IsDBNull(8) ? double.NaN : r.GetDouble(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12)));
+        return list;
     }
 
     bool HasCriticalityTable => (long)Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'bit_criticality';")! > 0;

@@ -9,7 +9,8 @@ public sealed partial class CampaignStore
 {
     /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
     /// 3: campaigns.protection (the protection file a campaign ran under, '' for none) and outcomes.protection (0 ran,
-    /// 1 corrected or outvoted, 2 detected). 4: bit_criticality (a forest's predicted criticality of every weight bit).
+    /// 1 corrected or outvoted, 2 detected). 4: bit_criticality (a forest's predicted criticality of every weight bit)
+    /// and criticality_scores (its cross-validated Table II rows).
     /// Older files are upgraded when opened (version 1 activations ran in `format`); opened read-only, they read as
     /// recorded (datapath = format for version 1, no protection, no predicted criticality).</summary>
     public const int SchemaVersion = 4;
@@ -50,14 +51,20 @@ public sealed partial class CampaignStore
             PRIMARY KEY(campaign, class)) WITHOUT ROWID;
         """;
 
-    // One row per stored word: the probability of each bit from low_bit upward (float32 little-endian), and the bits
-    // predicted critical as a mask, so `critical_bits != 0` selects the Critical Parameters.
+    // bit_criticality: one row per stored word: the probability of each bit from low_bit upward (float32 little-endian), and the bits
+    // predicted critical as a mask, so `critical_bits != 0` selects the Critical Parameters. criticality_scores: Table
+    // II, one row per (tolerance, forest, feature set); NULL AUCs when nothing was cross-validated.
     const string SchemaAddedIn4 = """
         CREATE TABLE IF NOT EXISTS bit_criticality(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), tolerance REAL NOT NULL, forest TEXT NOT NULL,
             tensor TEXT NOT NULL, element INTEGER NOT NULL, low_bit INTEGER NOT NULL, probabilities BLOB NOT NULL,
             critical_bits INTEGER NOT NULL,
             PRIMARY KEY(campaign, tolerance, forest, tensor, element)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS criticality_scores(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), tolerance REAL NOT NULL, forest TEXT NOT NULL, features TEXT NOT NULL,
+            rows INTEGER NOT NULL, critical INTEGER NOT NULL, folds INTEGER NOT NULL, trees INTEGER NOT NULL,
+            roc_auc REAL, pr_auc REAL, tn INTEGER NOT NULL, fp INTEGER NOT NULL, fn INTEGER NOT NULL, tp INTEGER NOT NULL,
+            PRIMARY KEY(campaign, tolerance, forest, features)) WITHOUT ROWID;
         """;
 
     void EnsureSchema(bool create)
