@@ -10,7 +10,7 @@ public class CampaignStoreTests
     internal static CampaignSettings Settings(string shard = "1/1", string sha = "abc123") => new()
     {
         ToolVersion = "0.1.0", ModelPath = "/m/lenet5.onnx", ModelSha256 = sha, DataSpec = "idx:x", Images = 4, Format = "fp32",
-        Target = "weights", FaultModel = "flip", Filters = "", Planner = "random:6", Seed = 42, KernelSet = "scalar",
+        Target = "weights", FaultModel = "flip", Sites = Neutron.Faults.Sites.SiteFilter.All, Planner = "random:6", Seed = 42, KernelSet = "scalar",
         Shard = shard, PlanSize = 6,
     };
 
@@ -229,7 +229,9 @@ public class CampaignStoreTests
             long id = store.CreateCampaign(Settings(), Faults(0, 1));
             store.WriteBatch(id, [new StoredOutcome(0, 4, 3, 2, 1, 0, [(0, 5)])]);
             using var cmd = store.Connection.CreateCommand();
-            cmd.CommandText = "ALTER TABLE outcomes DROP COLUMN protection; ALTER TABLE campaigns DROP COLUMN protection; PRAGMA user_version = 2;";
+            cmd.CommandText = "ALTER TABLE outcomes DROP COLUMN protection; ALTER TABLE campaigns DROP COLUMN protection; "
+                + "ALTER TABLE campaigns ADD COLUMN filters TEXT NOT NULL DEFAULT 'layer=;op=;bits=0-31'; ALTER TABLE campaigns DROP COLUMN site_filter; "
+                + "ALTER TABLE campaigns DROP COLUMN memory_budget; PRAGMA user_version = 2;";
             cmd.ExecuteNonQuery();
         }
         using (var store = CampaignStore.Open(path, create: false))
@@ -252,21 +254,22 @@ public class CampaignStoreTests
     }
 
     [Fact]
-    public void VersionThreeDatabasesGainAnEmptyCriticalityTable()
+    public void VersionFourDatabasesGainEmptyCriticalityTables()
     {
         using var dir = new TempDirectory();
-        string path = dir.File("v3.db");
+        string path = dir.File("v4.db");
         long id;
         using (var store = CampaignStore.Open(path, create: true))
         {
             id = store.CreateCampaign(Settings(), Faults(0, 1));
             using var cmd = store.Connection.CreateCommand();
-            cmd.CommandText = "DROP TABLE bit_criticality; PRAGMA user_version = 3;";
+            cmd.CommandText = "DROP TABLE bit_criticality; DROP TABLE criticality_scores; PRAGMA user_version = 4;";
             cmd.ExecuteNonQuery();
         }
         using (var store = CampaignStore.Open(path, create: false))
         {
             Assert.Empty(store.CriticalitySets(id));
+            Assert.Empty(store.Scores(id));
             store.WriteCriticality(id, 1, "brf", [new("w", 0, 0, [0.1f, 0.9f], 0b10)]);
             Assert.Equal(new CriticalitySet(1, "brf", 1, 1), Assert.Single(store.CriticalitySets(id)));
         }
