@@ -3,7 +3,7 @@
 // fault lists here, adaptive rounds in Campaign.Adaptive.cs), with progress and cancellation passed in. A run
 // cancelled at any moment has committed every finished batch; Resume continues it with no fault lost or repeated.
 using Neutron.Analysis.Planning;
-using Neutron.Analysis.Protection;
+using Neutron.Protection.Protection;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
 using Neutron.Faults.Models;

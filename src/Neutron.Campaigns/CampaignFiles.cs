@@ -2,7 +2,7 @@
 // spec with absolute paths (resume may run from any folder), a class-names file, a protection file.
 using System.Globalization;
 using System.Security.Cryptography;
-using Neutron.Analysis.Protection;
+using Neutron.Protection.Protection;
 using Neutron.Engine.Data;
 
 namespace Neutron.Campaigns;

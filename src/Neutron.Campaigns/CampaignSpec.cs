@@ -3,7 +3,7 @@
 // RunOptions say how it runs (threads, batch, memory); they change speed, never outcomes.
 using System.Globalization;
 using Neutron.Analysis.Planning;
-using Neutron.Analysis.Protection;
+using Neutron.Protection.Protection;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
 using Neutron.Faults.Models;

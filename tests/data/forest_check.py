@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# Cross-check of Neutron's random forest (tests/Neutron.Analysis.Tests/Forest/SklearnAgreementTests.cs):
+# Cross-check of Neutron's random forest (tests/Neutron.Protection.Tests/Forest/SklearnAgreementTests.cs):
 # trains scikit-learn's RandomForestClassifier, and a balanced random forest made of its DecisionTreeClassifier
 # (each tree on a bootstrap of m rows of each class, m = the minority's size), on TRAIN.csv; scores TEST.csv;
 # each with five seeds (mean ROC AUC printed), and scores Neutron's probabilities (OURS.csv: one probability per test row) with sklearn's metrics.

@@ -1,12 +1,13 @@
 // neutron predict --db FILE: learns from a campaign's weight flips which (parameter, bit) are critical (drop > τ pp)
-// from structural features only (Neutron.Analysis.Criticality), prints Table II per tolerance (cross-validated ROC
-// AUC, PR AUC, confusion shares) and, with --out, predicts every bit of the campaign's weight space into a CSV.
+// from structural features only (Neutron.Protection.Criticality), prints Table II per tolerance (cross-validated ROC
+// AUC, PR AUC, confusion shares) and predicts every bit of the campaign's weight space (at the first τ, brf unless
+// --forest rf) into the database's bit_criticality table, a block per transaction, and with --out into a CSV.
 // It needs the campaign's model (the stored words): refused when missing or when its SHA-256 differs.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Neutron.Analysis.Criticality;
+using Neutron.Protection.Criticality;
 using Neutron.Campaigns;
 using Neutron.Cli.Options;
 using Neutron.Engine.Onnx;
@@ -24,17 +25,19 @@ public static class PredictCommand
     {
         var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
-        var tolerance = new Option<string[]>("--tolerance") { Description = "tolerances τ in pp, e.g. 0.5,1,2 (default 0.5,1,2,5,10); --out predicts at the first", AllowMultipleArgumentsPerToken = true };
+        var tolerance = new Option<string[]>("--tolerance") { Description = "tolerances τ in pp, e.g. 0.5,1,2 (default 0.5,1,2,5,10); every bit is predicted at the first (brf unless --forest rf)", AllowMultipleArgumentsPerToken = true };
         var forest = new Option<string>("--forest") { Description = "rf, brf or both", DefaultValueFactory = _ => "both" };
         var folds = new Option<int>("--folds") { Description = "cross-validation folds", DefaultValueFactory = _ => 10 };
         var trees = new Option<int>("--trees") { Description = "trees per forest", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "seed of folds, bootstraps and feature subsets", DefaultValueFactory = _ => 0 };
         var features = new Option<string>("--features") { Description = "all, or paper (sign, bit, layer, output and input channel only)", DefaultValueFactory = _ => "all" };
-        var output = new Option<FileInfo?>("--out") { Description = "CSV of every weight bit: fault,probability,critical (at the first τ; brf unless --forest rf)" };
+        var output = new Option<FileInfo?>("--out") { Description = "also a CSV of every weight bit: fault,probability,critical" };
+        var recall = new Option<double?>("--recall") { Description = "call a bit critical at the probability threshold whose cross-validated recall of critical bits reaches this share (e.g. 0.99) instead of p > 0.5" };
+        var noStore = new Option<bool>("--no-store") { Description = "do not predict every bit into the database (table bit_criticality); with --out, only the CSV" };
         var modelPath = new Option<FileInfo?>("--model-path") { Description = "the campaign's model, when it moved (same SHA-256)" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
         var command = new Command("predict", "Predict the critical weight bits from a campaign's weight flips (random forests)")
-            { db, campaign, tolerance, forest, folds, trees, seed, features, output, modelPath, json };
+            { db, campaign, tolerance, forest, folds, trees, seed, features, recall, output, noStore, modelPath, json };
         command.SetAction(parse =>
         {
             var options = new PredictOptions
@@ -54,6 +57,8 @@ public static class PredictCommand
                     var f => throw new UserError($"--features '{f}' is unknown", "use all or paper"),
                 },
             };
+            if (parse.GetValue(recall) is { } wanted && !(wanted > 0 && wanted <= 1))
+                throw new UserError($"--recall {F(wanted)} must be a share in (0, 1]", "e.g. --recall 0.99");
             if (options.Tolerances.Any(t => !(t >= 0))) throw new UserError("--tolerance values must be ≥ 0 percentage points", "e.g. --tolerance 0.5,1,2");
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
@@ -72,16 +77,32 @@ public static class PredictCommand
             }
             var scores = study.Evaluate(new SyncProgress<(int Done, int Total)>(p => Say($"predict: {p.Done}/{p.Total} folds trained, {clock.Elapsed:hh\\:mm\\:ss}")));
             Console.Error.WriteLine($"predict: cross-validation done in {clock.Elapsed.TotalSeconds:F1} s");
+            store.WriteScores(id, scores.Select(r => new StoredScore(r.Tolerance, CriticalityPredictor.Name(r.Forest), options.PaperFeaturesOnly ? "paper" : "all",
+                r.Rows, r.Critical, r.Folds, options.Trees, r.RocAuc, r.PrAuc, r.Confusion.TrueNegative, r.Confusion.FalsePositive, r.Confusion.FalseNegative, r.Confusion.TruePositive)));
             object? written = null;
-            if (parse.GetValue(output) is { } file)
+            bool save = !parse.GetValue(noStore);
+            if (save || parse.GetValue(output) is not null)
             {
                 double tau = options.Tolerances[0];
                 var kind = options.Forests[^1];
+                string name = CriticalityPredictor.Name(kind);
                 var model = study.Train(tau, kind);
-                using var writer = new StreamWriter(file.FullName);
-                var (bits, critical) = study.WriteCsv(model, writer, new SyncProgress<long>(n => Say($"predict: {n:N0}/{space.Size:N0} bits written, {clock.Elapsed:hh\\:mm\\:ss}")));
-                Console.Error.WriteLine($"predict: {bits:N0} bits ({critical:N0} predicted critical at τ = {F(tau)} pp, {CriticalityPredictor.Name(kind)}) in '{file.FullName}', {clock.Elapsed.TotalSeconds:F1} s in all");
-                written = new { file = file.FullName, tolerance = tau, forest = CriticalityPredictor.Name(kind), bits, predicted_critical = critical };
+                var cut = parse.GetValue(recall) is { } target ? Threshold.ForRecall(scores.First(r => r.Tolerance == tau && r.Forest == kind), target) : Threshold.Default;
+                if (!double.IsNaN(cut.TargetRecall))
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"predict: critical when p ≥ {cut.Value:0.####} (cross-validated recall {cut.Recall:F4} ≥ {cut.TargetRecall}, false alarms {cut.FalseAlarmPct:F3} % of the injected bits)"));
+                var file = parse.GetValue(output);
+                using var writer = file is null ? null : new StreamWriter(file.FullName);
+                if (save) store.ClearCriticality(id, tau, name);
+                Action<IReadOnlyList<ParameterPrediction>>? sink = save ? block => store.WriteCriticality(id, tau, name, block) : null;
+                var (bits, critical) = study.Predict(model, writer, sink, cut, new SyncProgress<long>(n => Say($"predict: {n:N0}/{space.Size:N0} bits predicted, {clock.Elapsed:hh\\:mm\\:ss}")));
+                string where = string.Join(" and ", new[] { save ? $"table bit_criticality of '{store.Path}'" : null, file is null ? null : $"'{file.FullName}'" }.OfType<string>());
+                Console.Error.WriteLine($"predict: {bits:N0} bits ({critical:N0} predicted critical at τ = {F(tau)} pp, {name}) in {where}, {clock.Elapsed.TotalSeconds:F1} s in all");
+                written = new
+                {
+                    file = file?.FullName, stored = save, tolerance = tau, forest = name, bits, predicted_critical = critical,
+                    threshold = cut.Value, threshold_strict = cut.Strict, cv_recall = Num(cut.Recall), cv_false_alarm_pct = Num(cut.FalseAlarmPct),
+                };
             }
             if (parse.GetValue(json))
             {

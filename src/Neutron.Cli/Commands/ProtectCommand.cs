@@ -1,12 +1,13 @@
-// neutron protect --db FILE --scheme ecc-all|ecc-critical|ecc-bits:HI-LO|tmr:LAYERS|dmr:LAYERS: the memory and compute
-// cost of a protection of the campaign's weights as shares of the unprotected model (Neutron.Analysis.Protection).
+// neutron protect --db FILE --scheme ecc-all|ecc-critical|ecc-bits:HI-LO|tmr:LAYERS|dmr:LAYERS|clip: the memory and compute
+// cost of a protection of the campaign's weights as shares of the unprotected model (Neutron.Protection.Protection).
 // ecc-critical codes the Critical Parameters, from --predictions (a `neutron predict --out` CSV) or else from the
-// measured flips (drop > τ). --out writes the scheme as a protection file that `neutron campaign --protect` applies.
+// measured flips (drop > τ). --out writes the scheme as a protection file that `neutron campaign --protect` applies,
+// or for clip the protected ONNX model (a Clip after each activation) that a campaign runs as any model.
 // It reads the campaign's model for the weight space (same SHA-256 as the campaign's).
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Neutron.Analysis.Protection;
+using Neutron.Protection.Protection;
 using Neutron.Faults;
 using Neutron.Results.Store;
 
@@ -18,13 +19,13 @@ public static class ProtectCommand
     {
         var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
-        var scheme = new Option<string>("--scheme") { Description = "ecc-all, ecc-critical, ecc-bits:HI-LO (e.g. ecc-bits:30-23), tmr:LAYERS or dmr:LAYERS (node names or globs, comma-separated)", Required = true };
+        var scheme = new Option<string>("--scheme") { Description = "ecc-all, ecc-critical, ecc-bits:HI-LO (e.g. ecc-bits:30-23), tmr:LAYERS or dmr:LAYERS (node names or globs, comma-separated), or clip (range restriction; --out FILE.onnx)", Required = true };
         var predictions = new Option<FileInfo?>("--predictions") { Description = "critical bits predicted by `neutron predict --out` (ecc-critical)" };
         var tolerance = new Option<double>("--tolerance") { Description = "without --predictions: critical = a measured flip with drop > τ pp", DefaultValueFactory = _ => 1.0 };
         var code = new Option<string>("--code") { Description = "sec (Hamming) or sec-ded (extended Hamming)", DefaultValueFactory = _ => "sec" };
         var modelPath = new Option<FileInfo?>("--model-path") { Description = "the campaign's model, when it moved (same SHA-256)" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
-        var output = new Option<FileInfo?>("--out") { Description = "write the protection file (JSON) for `neutron campaign --protect`" };
+        var output = new Option<FileInfo?>("--out") { Description = "write the protection file (JSON) for `neutron campaign --protect`; for clip, the protected model (.onnx)" };
         var command = new Command("protect", "Memory and compute overhead of ECC or redundancy on the weights; the protection file for campaigns")
             { db, campaign, scheme, predictions, tolerance, code, modelPath, output, json };
         command.SetAction(parse =>
@@ -41,7 +42,8 @@ public static class ProtectCommand
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var s = store.Settings(id);
             string path = parse.GetValue(modelPath)?.FullName ?? s.ModelPath;
-            var (space, _) = PredictCommand.WeightSpace(path, s);
+            // clip protects activations, whatever the campaign's target: its memory cost is a share of all the weights.
+            var (space, _) = PredictCommand.WeightSpace(path, text == "clip" ? s with { Target = "list" } : s);
             long parameters = space.Sites.Sum(x => x.Elements);
             int width = space.Sites[0].Bits;
             string source = "";
@@ -49,6 +51,7 @@ public static class ProtectCommand
             ProtectedTensor[] covered = [.. space.Sites.Select(x => new ProtectedTensor(x.Tensor, [[0, x.Elements - 1]]))];
             ProtectedBits? bitRange = null;
             string codeName = ecc == EccCode.Sec ? ProtectionPlan.Sec : ProtectionPlan.SecDed;
+            (Neutron.Engine.Graph.Model Model, List<ActivationRange> Ranges)? clipped = null;
             if (text == "ecc-all") cost = EccProtection.All(parameters, width, ecc);
             else if (text == "ecc-critical")
             {
@@ -81,9 +84,24 @@ public static class ProtectCommand
                 covered = [.. selected.Select(x => new ProtectedTensor(x.Tensor, [[0, x.Elements - 1]]))];
                 codeName = tmr ? ProtectionPlan.Tmr : ProtectionPlan.Dmr;
             }
-            else throw new UserError($"--scheme '{text}' is unknown", "use ecc-all, ecc-critical, ecc-bits:HI-LO (e.g. ecc-bits:30-23, FP32's exponent), tmr:LAYERS or dmr:LAYERS");
+            else if (text == "clip")
+            {
+                if (parse.GetValue(output) is not { } onnx || !onnx.Name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+                    throw new UserError("--scheme clip writes a protected model: give --out FILE.onnx", "e.g. --scheme clip --out model-clip.onnx, then `neutron campaign model-clip.onnx ...`");
+                (cost, clipped) = Clip(path, s, space.Sites);
+                codeName = "clip";
+            }
+            else throw new UserError($"--scheme '{text}' is unknown", "use ecc-all, ecc-critical, ecc-bits:HI-LO (e.g. ecc-bits:30-23, FP32's exponent), tmr:LAYERS, dmr:LAYERS or clip");
 
-            if (parse.GetValue(output) is { } file)
+            if (parse.GetValue(output) is { } model && clipped is { } clip)
+            {
+                try { Neutron.Engine.Onnx.OnnxWriter.Save(clip.Model, model.FullName); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new UserError($"cannot write '{model.FullName}': {e.Message}", "check the folder exists and is writable", ExitCodes.Storage);
+                }
+            }
+            else if (parse.GetValue(output) is { } file)
             {
                 var plan = new ProtectionPlan
                 {
@@ -108,20 +126,46 @@ public static class ProtectCommand
                     compute_overhead_pct = cost.ComputeOverheadPct, gain_vs_ecc_all_pct = cost.GainVsEccAllPct, ecc_all_pct = cost.EccAllPct,
                     parameters = cost.Parameters, word_bits = cost.WordBits, protected_parameters = cost.ProtectedParameters,
                     check_bits_per_word = cost.CheckBitsPerWord, critical_from = source.Length == 0 ? null : source,
+                    clipped = clipped?.Ranges.Select(r => new { node = r.Node, op = r.OpType, low = r.Low, high = r.High }),
                 }, new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"campaign {id}: {s.ModelPath}, {s.Format}: {parameters:N0} parameters of {width} bits in {space.Sites.Count} tensors"));
             string per = codeName is ProtectionPlan.Tmr or ProtectionPlan.Dmr ? "replicated" : $"{cost.CheckBitsPerWord} check bits per coded word";
-            Console.WriteLine(string.Create(inv, $"{cost.Scheme}: {cost.Code}, {per}, on {cost.ProtectedParameters:N0} parameters ({100.0 * cost.ProtectedParameters / parameters:F2} %)"));
+            if (clipped is { } cl)
+            {
+                Console.WriteLine(string.Create(inv, $"{cost.Scheme}: {cost.Code}, bounds profiled on {s.Images:N0} images of {s.DataSpec}:"));
+                foreach (var r in cl.Ranges) Console.WriteLine(string.Create(inv, $"  {r.Node} ({r.OpType}): [{r.Low:G6}, {r.High:G6}]"));
+                Console.WriteLine($"protected model: {parse.GetValue(output)!.FullName} (`neutron campaign {parse.GetValue(output)!.Name} ...` verifies it by injection)");
+            }
+            else Console.WriteLine(string.Create(inv, $"{cost.Scheme}: {cost.Code}, {per}, on {cost.ProtectedParameters:N0} parameters ({100.0 * cost.ProtectedParameters / parameters:F2} %)"));
             if (source.Length > 0) Console.WriteLine($"critical parameters: {source}");
-            if (parse.GetValue(output) is { } written) Console.WriteLine($"protection file: {written.FullName} (`neutron campaign ... --protect {written.Name}` verifies it by injection)");
-            Console.WriteLine(string.Create(inv, $"memory overhead {cost.MemoryOverheadPct:F3} % ({(codeName is ProtectionPlan.Tmr or ProtectionPlan.Dmr ? "replicas" : "check bits")} {cost.EccPct:F3} % + signature {cost.SignaturePct:F3} %); "
+            if (clipped is null && parse.GetValue(output) is { } written) Console.WriteLine($"protection file: {written.FullName} (`neutron campaign ... --protect {written.Name}` verifies it by injection)");
+            Console.WriteLine(string.Create(inv, $"memory overhead {cost.MemoryOverheadPct:F3} % ({(codeName switch { ProtectionPlan.Tmr or ProtectionPlan.Dmr => "replicas", "clip" => "bounds", _ => "check bits" })} {cost.EccPct:F3} % + signature {cost.SignaturePct:F3} %); "
                 + $"compute overhead {cost.ComputeOverheadPct:F2} %; gain vs ecc-all ({cost.EccAllPct:F3} %) {cost.GainVsEccAllPct:F1} %"));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Range restriction: bounds profiled on the campaign's images, the protected model and its cost.</summary>
+    static (ProtectionCost, (Neutron.Engine.Graph.Model, List<ActivationRange>)) Clip(string path, CampaignSettings s, IReadOnlyList<Neutron.Faults.Sites.FaultSite> sites)
+    {
+        var model = Neutron.Engine.Onnx.OnnxReader.Load(path);
+        Neutron.Engine.Data.LabeledData data;
+        try { data = Neutron.Engine.Data.DataSpec.Load(s.DataSpec, new Neutron.Engine.Data.DataOptions { Limit = s.Images }); }
+        catch (Exception e) when (e is ArgumentException or IOException)
+        {
+            throw new UserError($"cannot read the campaign's data '{s.DataSpec}': {e.Message}", "clip profiles its bounds on the campaign's images; restore them at that path", ExitCodes.ModelOrData);
+        }
+        var ranges = RangeRestriction.Profile(model, data.Images);
+        if (ranges.Count == 0)
+            throw new UserError($"model '{path}' has no activation ({string.Join(", ", RangeRestriction.ActivationOps)}) before its outputs", "clip needs activations to restrict; try ecc-all or tmr:LAYERS", ExitCodes.ModelOrData);
+        var session = new Neutron.Engine.Execution.InferenceSession(model);
+        var catalog = Neutron.Faults.Sites.SiteCatalog.Discover(session, Neutron.Faults.Formats.NumberFormat.Parse(s.Format));
+        var cost = RangeRestriction.Cost(ranges, sites.Sum(x => x.Elements), sites[0].Bits, Redundancy.MacsPerNode(session, catalog).Values.Sum());
+        return (cost, (RangeRestriction.Apply(model, ranges), ranges));
     }
 
     /// <summary>The Critical Parameters and where they come from.</summary>

@@ -21,9 +21,10 @@ public static class ReportCommand
         var criticalTarget = new Option<double?>("--critical-target") { Description = "largest acceptable critical-fault rate in %, for the verdict (e.g. 1)" };
         var fit = new Option<double?>("--fit-per-mbit") { Description = "raw upset rate of the weight memory in FIT per Mbit, for the FIT verdict (needs a flip campaign over every weight bit)" };
         var fitTarget = new Option<double>("--fit-target") { Description = "FIT budget of the model's critical failures (ISO 26262 ASIL D: 10)", DefaultValueFactory = _ => Neutron.Analysis.Ber.FitEstimate.AsilDTarget };
+        var protectedDbs = new Option<FileInfo[]>("--protected") { Description = "databases of campaigns run under a protection (campaign --protect): points of the Pareto front", AllowMultipleArgumentsPerToken = true };
         var skip = new Option<string?>("--skip") { Description = $"sections to leave out, comma-separated: {string.Join(", ", ReportSections.Ids)}" };
         var command = new Command("report", "Write an HTML report (inline SVG, no network) and CSV/JSON exports of a campaign")
-            { db, output, taxonomy, export, campaign, p, tolerance, criticalTarget, fit, fitTarget, skip };
+            { db, output, taxonomy, export, campaign, p, tolerance, criticalTarget, fit, fitTarget, protectedDbs, skip };
         command.SetAction(parse =>
         {
             double tau = Options.Tolerances.Check(parse.GetValue(tolerance), "--tolerance");
@@ -38,6 +39,11 @@ public static class ReportCommand
                 throw new UserError("--fit-target must be a finite number > 0", "e.g. --fit-target 10 (ASIL D)");
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
             var data = Neutron.Campaigns.CampaignDescriptions.Load(store, parse.GetValue(campaign));
+            var others = parse.GetValue(protectedDbs) ?? [];
+            if (others.FirstOrDefault(f => !f.Exists) is { } missing)
+                throw new UserError($"--protected '{missing.FullName}' not found", "give the database of a campaign run with --protect", ExitCodes.ModelOrData);
+            var criticality = CriticalityInput.Load(store, store.SingleCampaign(parse.GetValue(campaign)), data, tau, others.Select(f => f.FullName),
+                s => Neutron.Campaigns.CampaignDescriptions.Rebuild(s));
             var tax = parse.GetValue(taxonomy) is { } t ? ClassTaxonomy.Load(t.FullName) : null;
             tax?.CheckClassCount(data.ClassCount);
             if (tax is not null && data.ClassNames.Count == 0) data = data.WithClassNames(tax.Classes);
@@ -52,6 +58,7 @@ public static class ReportCommand
                 FitPerMbit = parse.GetValue(fit),
                 FitTarget = parse.GetValue(fitTarget),
                 Skip = skipped,
+                Criticality = criticality,
             };
             string html = parse.GetValue(output)!.FullName;
             var files = HtmlReport.Write(input, html, parse.GetValue(export)?.FullName);

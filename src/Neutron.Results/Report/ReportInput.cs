@@ -24,4 +24,6 @@ public sealed record ReportInput(CampaignData Campaign)
     /// <summary>Section ids to leave out (e.g. "trust", "sink-classes").</summary>
     public IReadOnlySet<string> Skip { get; init; } = new HashSet<string>();
     public DateTimeOffset? Generated { get; init; }
+    /// <summary>Stored predictions and protected campaigns, for Tables II and III, the map and the Pareto front.</summary>
+    public CriticalityInput? Criticality { get; init; }
 }

@@ -19,7 +19,8 @@ public static class ReportSections
     public static readonly double[] Tolerances = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5, 10];
 
     /// <summary>Section ids in page order; `report --skip` takes these.</summary>
-    public static readonly string[] Ids = ["verdict", "summary", "per-layer", "per-bit", "drop-histogram", "critical-vs-tolerance", "sink-classes", "scm", "trust", "ber-curve"];
+    public static readonly string[] Ids = ["verdict", "summary", "per-layer", "per-bit", "drop-histogram", "critical-vs-tolerance", "sink-classes", "scm", "trust", "ber-curve",
+        "table-1", "table-2", "table-3", "criticality-map", "pareto"];
 
     public static IReadOnlyList<ReportSection> Build(ReportInput input)
     {
@@ -42,6 +43,14 @@ public static class ReportSections
             Add("trust", () => Trust(d, input.FaultProbability));
         }
         if (input.Ber is { } ber) Add("ber-curve", () => Ber(ber));
+        if (any) Add("table-1", () => CriticalitySections.TableI(d));
+        if (input.Criticality is { } c)
+        {
+            if (c.Scores.Count > 0) Add("table-2", () => CriticalitySections.TableII(c));
+            if (c.Sets.Count > 0) Add("table-3", () => CriticalitySections.TableIII(c));
+            if (c.Map is { } map) Add("criticality-map", () => CriticalitySections.Map(map));
+            if (c.Points.Count > 1) Add("pareto", () => CriticalitySections.Pareto(c, input.Tolerance));
+        }
         return sections;
     }
 

@@ -81,7 +81,7 @@ public static class CampaignDataLoader
         {
             // The report's settings table shows what the protection did; the rates are the residual ones.
             string scheme;
-            try { var plan = Neutron.Analysis.Protection.ProtectionPlan.Parse(settings.Protection); scheme = $"{plan.Scheme} ({plan.Code})"; }
+            try { var plan = Neutron.Protection.Protection.ProtectionPlan.Parse(settings.Protection); scheme = $"{plan.Scheme} ({plan.Code})"; }
             catch (FormatException) { scheme = "unreadable"; }
             var (corrected, detected) = store.ProtectionCounts(id);
             meta["protection"] = $"{scheme}, {CampaignSettings.ProtectionName(settings.Protection)}";

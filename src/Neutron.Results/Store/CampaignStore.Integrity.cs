@@ -67,7 +67,7 @@ public sealed partial class CampaignStore
             "changed predictions outside the images or classes");
         Require(Count("SELECT coalesce(sum(sdc), 0) FROM outcomes WHERE campaign = $c;") == Count("SELECT count(*) FROM predictions WHERE campaign = $c;"),
             "changed predictions that do not match the outcomes' SDC counts");
-        if (_readOnlyVersion == 0)
+        if (_readOnlyVersion is 0 or >= 3)
             Require(Count("SELECT count(*) FROM outcomes WHERE campaign = $c AND (typeof(protection) <> 'integer' OR protection NOT IN (0, 1, 2) OR protection <> 0 AND sdc <> 0);") == 0
                 && (s.Protection.Length > 0 || Count("SELECT count(*) FROM outcomes WHERE campaign = $c AND protection <> 0;") == 0),
                 "outcomes with a protection verdict that is not 0, 1 or 2, with SDCs, or in a campaign run without protection");

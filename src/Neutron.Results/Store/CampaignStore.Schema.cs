@@ -11,10 +11,11 @@ public sealed partial class CampaignStore
     /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
     /// 3: campaigns.protection (the protection file a campaign ran under, '' for none) and outcomes.protection (0 ran,
     /// 1 corrected or outvoted, 2 detected). 4: campaigns.site_filter (a versioned JSON document, SiteFilterJson)
-    /// instead of the filter text, and campaigns.memory_budget. Older files are upgraded when opened (version 1
-    /// activations ran in `format`); opened read-only, they read as recorded (datapath = format for version 1, no
-    /// protection, the filter text parsed).</summary>
-    public const int SchemaVersion = 4;
+    /// instead of the filter text, and campaigns.memory_budget. 5: bit_criticality (a forest's predicted criticality
+    /// of every weight bit) and criticality_scores (its cross-validated Table II rows). Older files are upgraded when
+    /// opened (version 1 activations ran in `format`); opened read-only, they read as recorded (datapath = format for
+    /// version 1, no protection, the filter text parsed, no predicted criticality).</summary>
+    public const int SchemaVersion = 5;
 
     const string Schema = """
         CREATE TABLE IF NOT EXISTS campaigns(
@@ -37,7 +38,7 @@ public sealed partial class CampaignStore
         CREATE TABLE IF NOT EXISTS predictions(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, image INTEGER NOT NULL, top1 INTEGER NOT NULL,
             PRIMARY KEY(campaign, fault_index, image)) WITHOUT ROWID;
-        """ + SchemaAddedIn2;
+        """ + SchemaAddedIn2 + SchemaAddedIn5;
 
     const string SchemaAddedIn2 = """
         CREATE TABLE IF NOT EXISTS sites(
@@ -50,6 +51,22 @@ public sealed partial class CampaignStore
         CREATE TABLE IF NOT EXISTS class_names(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), class INTEGER NOT NULL CHECK(class >= 0), name TEXT NOT NULL,
             PRIMARY KEY(campaign, class)) WITHOUT ROWID;
+        """;
+
+    // bit_criticality: one row per stored word: the probability of each bit from low_bit upward (float32 little-endian), and the bits
+    // predicted critical as a mask, so `critical_bits != 0` selects the Critical Parameters. criticality_scores: Table
+    // II, one row per (tolerance, forest, feature set); NULL AUCs when nothing was cross-validated.
+    const string SchemaAddedIn5 = """
+        CREATE TABLE IF NOT EXISTS bit_criticality(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), tolerance REAL NOT NULL, forest TEXT NOT NULL,
+            tensor TEXT NOT NULL, element INTEGER NOT NULL, low_bit INTEGER NOT NULL, probabilities BLOB NOT NULL,
+            critical_bits INTEGER NOT NULL,
+            PRIMARY KEY(campaign, tolerance, forest, tensor, element)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS criticality_scores(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), tolerance REAL NOT NULL, forest TEXT NOT NULL, features TEXT NOT NULL,
+            rows INTEGER NOT NULL, critical INTEGER NOT NULL, folds INTEGER NOT NULL, trees INTEGER NOT NULL,
+            roc_auc REAL, pr_auc REAL, tn INTEGER NOT NULL, fp INTEGER NOT NULL, fn INTEGER NOT NULL, tp INTEGER NOT NULL,
+            PRIMARY KEY(campaign, tolerance, forest, features)) WITHOUT ROWID;
         """;
 
     void EnsureSchema(bool create)
@@ -67,7 +84,7 @@ public sealed partial class CampaignStore
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
-        else if (version is 1 or 2 or 3)
+        else if (version is 1 or 2 or 3 or 4)
         {
             Migrate(version);
         }
@@ -108,7 +125,8 @@ public sealed partial class CampaignStore
     // Version 1 → 2: the datapath column, set to each campaign's format (version 1 computed activations in it), and
     // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). 3 → 4: the
     // filter text becomes a JSON document (parsed once, here), and memory_budget (earlier campaigns ran with the
-    // default). The write transaction takes the lock first, so of two processes opening the file at once one migrates.
+    // default). 4 → 5: the predicted criticality tables, empty. The write transaction takes the lock first, so of two
+    // processes opening the file at once one migrates.
     void Migrate(long from)
     {
         try
@@ -139,6 +157,8 @@ public sealed partial class CampaignStore
                 }
                 Execute(_connection, "ALTER TABLE campaigns DROP COLUMN filters;", tx);
             }
+            if (now is 1 or 2 or 3 or 4)
+                Execute(_connection, SchemaAddedIn5, tx);
             Execute(_connection, $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }

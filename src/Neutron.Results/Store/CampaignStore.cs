@@ -63,9 +63,9 @@ public sealed partial class CampaignStore : IDisposable
         // An older file opened read-only is read as recorded: no datapath in version 1, no protection before 3, the
         // filter text before 4.
         using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, "
-            + (_readOnlyVersion != 0 ? "filters" : "site_filter") + ", planner, seed, kernel_set, shard, plan_size, created, "
+            + (_readOnlyVersion is 1 or 2 or 3 ? "filters" : "site_filter") + ", planner, seed, kernel_set, shard, plan_size, created, "
             + (_readOnlyVersion1 ? "format" : "datapath") + ", " + (_readOnlyVersion is 1 or 2 ? "''" : "protection") + ", "
-            + (_readOnlyVersion != 0 ? CampaignSettings.DefaultMemoryBudget.ToString(CultureInfo.InvariantCulture) : "memory_budget") + " FROM campaigns ORDER BY id;", tx);
+            + (_readOnlyVersion is 1 or 2 or 3 ? CampaignSettings.DefaultMemoryBudget.ToString(CultureInfo.InvariantCulture) : "memory_budget") + " FROM campaigns ORDER BY id;", tx);
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {

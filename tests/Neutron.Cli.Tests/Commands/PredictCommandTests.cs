@@ -60,6 +60,56 @@ public class PredictCommandTests
         int falseAlarms = csv.Skip(1).Count(l => !High(l) && l.EndsWith(",1", StringComparison.Ordinal));
         Assert.InRange(falseAlarms, 0, 50);
         Assert.Contains($"4,992 bits ({312 + falseAlarms:N0} predicted critical at τ = 1 pp, brf)", r.Err);
+
+        // The same prediction, one row per stored word, in the database: each word's bits and critical mask as in the CSV.
+        using var store = CampaignStore.Open(db, create: false);
+        long id = store.SingleCampaign();
+        Assert.Equal(new CriticalitySet(1, "brf", 156, 156), Assert.Single(store.CriticalitySets(id)));
+        var fromCsv = csv.Skip(1).Select(l => l.Split(',')).GroupBy(f => f[0][..f[0].IndexOf('#')])
+            .ToDictionary(g => g.Key, g => (Probabilities: g.Select(f => double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+                Mask: g.Select((f, bit) => f[2] == "1" ? 1L << bit : 0).Sum()));
+        var words = store.Criticality(id, 1, "brf").ToList();
+        Assert.Equal(156, words.Count);
+        foreach (var w in words)
+        {
+            var (p, mask) = fromCsv[$"weight:{w.Tensor}@{w.Element}"];
+            Assert.Equal((0, 32, mask), (w.LowBit, w.Probabilities.Length, w.CriticalBits));
+            for (int b = 0; b < 32; b++) Assert.Equal(p[b], w.Probabilities[b], 4);
+        }
+    }
+
+    [Fact]
+    public void Predict_recall_chooses_the_threshold_by_cross_validation()
+    {
+        using var dir = new TempDir();
+        string db = MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"));
+        var r = CliHarness.Run("predict", "--db", db, "--tolerance", "1", "--forest", "rf", "--trees", "10", "--folds", "3", "--recall", "0.99", "--json", "--out", dir.File("p.csv"));
+        Assert.True(r.Code == 0, r.Err);
+        var p = JsonDocument.Parse(r.Out).RootElement.GetProperty("predictions");
+        Assert.True(p.GetProperty("cv_recall").GetDouble() >= 0.99);
+        double t = p.GetProperty("threshold").GetDouble();
+        Assert.False(p.GetProperty("threshold_strict").GetBoolean());
+        Assert.Contains("cross-validated recall", r.Err);
+        // The CSV's critical column follows the threshold (p ≥ t; probabilities are printed to 4 decimals).
+        foreach (var f in File.ReadLines(dir.File("p.csv")).Skip(1).Select(l => l.Split(',')))
+        {
+            double prob = double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture);
+            if (Math.Abs(prob - t) > 1e-4) Assert.Equal(prob >= t ? "1" : "0", f[2]);
+        }
+        var bad = CliHarness.Run("predict", "--db", db, "--recall", "1.5");
+        Assert.NotEqual(0, bad.Code);
+        Assert.Contains("--recall 1.5 must be a share in (0, 1]", bad.Err);
+    }
+
+    [Fact]
+    public void Predict_no_store_leaves_the_database_without_predictions()
+    {
+        using var dir = new TempDir();
+        string db = MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"));
+        var r = CliHarness.Run("predict", "--db", db, "--tolerance", "1", "--trees", "5", "--folds", "3", "--no-store");
+        Assert.True(r.Code == 0, r.Err);
+        using var store = CampaignStore.Open(db, create: false);
+        Assert.Empty(store.CriticalitySets(store.SingleCampaign()));
     }
 
     [Fact]

@@ -3,7 +3,7 @@
 // effect, the residual critical count is at most the unprotected one, a different protection is a different campaign
 // and resume applies the stored one. Also TMR/DMR costs and the refusals of a bad or foreign protection file.
 using System.Text.Json;
-using Neutron.Analysis.Protection;
+using Neutron.Protection.Protection;
 using Neutron.Results.Store;
 
 namespace Neutron.Cli.Tests.Commands;

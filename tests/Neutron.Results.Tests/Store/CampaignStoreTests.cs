@@ -254,6 +254,48 @@ public class CampaignStoreTests
     }
 
     [Fact]
+    public void VersionFourDatabasesGainEmptyCriticalityTables()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("v4.db");
+        long id;
+        using (var store = CampaignStore.Open(path, create: true))
+        {
+            id = store.CreateCampaign(Settings(), Faults(0, 1));
+            using var cmd = store.Connection.CreateCommand();
+            cmd.CommandText = "DROP TABLE bit_criticality; DROP TABLE criticality_scores; PRAGMA user_version = 4;";
+            cmd.ExecuteNonQuery();
+        }
+        using (var store = CampaignStore.Open(path, create: false))
+        {
+            Assert.Empty(store.CriticalitySets(id));
+            Assert.Empty(store.Scores(id));
+            store.WriteCriticality(id, 1, "brf", [new("w", 0, 0, [0.1f, 0.9f], 0b10)]);
+            Assert.Equal(new CriticalitySet(1, "brf", 1, 1), Assert.Single(store.CriticalitySets(id)));
+        }
+    }
+
+    [Fact]
+    public void PredictedCriticalityReadsBackAndASecondPredictionReplacesTheFirst()
+    {
+        using var dir = new TempDirectory();
+        using var store = CampaignStore.Open(dir.File("c.db"), create: true);
+        long id = store.CreateCampaign(Settings(), Faults(0));
+        store.WriteCriticality(id, 1, "brf", [new("b", 3, 30, [0.25f, 0.75f], 1L << 31), new("a", 7, 30, [0.5f, 0.125f], 0)]);
+        store.WriteCriticality(id, 1, "brf", [new("a", 8, 30, [0f, 1f], 1L << 31)]); // a later block
+        store.WriteCriticality(id, 0.5, "rf", [new("a", 7, 30, [1f, 1f], 3L << 30)]);
+        Assert.Equal([new CriticalitySet(0.5, "rf", 1, 1), new CriticalitySet(1, "brf", 3, 2)], store.CriticalitySets(id));
+        var words = store.Criticality(id, 1, "brf").ToList();
+        Assert.Equal([("a", 7L), ("a", 8L), ("b", 3L)], words.Select(w => (w.Tensor, w.Element)));
+        Assert.Equal([0.25f, 0.75f], words[2].Probabilities);
+        Assert.Equal((30, 1L << 31), (words[2].LowBit, words[2].CriticalBits));
+
+        store.ClearCriticality(id, 1, "brf");
+        store.WriteCriticality(id, 1, "brf", [new("c", 0, 0, [0.5f], 0)]);
+        Assert.Equal([new CriticalitySet(0.5, "rf", 1, 1), new CriticalitySet(1, "brf", 1, 0)], store.CriticalitySets(id));
+    }
+
+    [Fact]
     public void MergeKeepsTheProtectionAndEachVerdict()
     {
         using var dir = new TempDirectory();
