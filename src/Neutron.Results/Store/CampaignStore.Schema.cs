@@ -9,9 +9,11 @@ public sealed partial class CampaignStore
 {
     /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
     /// 3: campaigns.protection (the protection file a campaign ran under, '' for none) and outcomes.protection (0 ran,
-    /// 1 corrected or outvoted, 2 detected). Older files are upgraded when opened (version 1 activations ran in
-    /// `format`); opened read-only, they read as recorded (datapath = format for version 1, no protection).</summary>
-    public const int SchemaVersion = 3;
+    /// 1 corrected or outvoted, 2 detected). 4: faults.p and faults.q, a fault's probability under the target
+    /// distribution and under the plan's proposal (importance plans; NULL for the others). Older files are upgraded
+    /// when opened (version 1 activations ran in `format`); opened read-only, they read as recorded (datapath = format
+    /// for version 1, no protection, no weights).</summary>
+    public const int SchemaVersion = 4;
 
     const string Schema = """
         CREATE TABLE IF NOT EXISTS campaigns(
@@ -22,6 +24,7 @@ public sealed partial class CampaignStore
             protection TEXT NOT NULL DEFAULT '');
         CREATE TABLE IF NOT EXISTS faults(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, fault TEXT NOT NULL,
+            p REAL, q REAL,
             PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS golden(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), image INTEGER NOT NULL, label INTEGER NOT NULL, top1 INTEGER NOT NULL,
@@ -64,7 +67,7 @@ public sealed partial class CampaignStore
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
-        else if (version is 1 or 2)
+        else if (version is 1 or 2 or 3)
         {
             Migrate(version);
         }
@@ -103,7 +106,8 @@ public sealed partial class CampaignStore
     bool HasCampaigns => (long)Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'campaigns';")! > 0;
 
     // Version 1 → 2: the datapath column, set to each campaign's format (version 1 computed activations in it), and
-    // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). The write
+    // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). 3 → 4: the
+    // faults' p and q (no campaign before them drew an importance plan). The write
     // transaction takes the lock first, so of two processes opening the file at once one migrates.
     void Migrate(long from)
     {
@@ -115,7 +119,9 @@ public sealed partial class CampaignStore
                 Execute(_connection, "ALTER TABLE campaigns ADD COLUMN datapath TEXT NOT NULL DEFAULT ''; UPDATE campaigns SET datapath = format;" + SchemaAddedIn2, tx);
             if (now is 1 or 2)
                 Execute(_connection, "ALTER TABLE campaigns ADD COLUMN protection TEXT NOT NULL DEFAULT '';"
-                    + "ALTER TABLE outcomes ADD COLUMN protection INTEGER NOT NULL DEFAULT 0;" + $"PRAGMA user_version = {SchemaVersion};", tx);
+                    + "ALTER TABLE outcomes ADD COLUMN protection INTEGER NOT NULL DEFAULT 0;", tx);
+            if (now is 1 or 2 or 3)
+                Execute(_connection, "ALTER TABLE faults ADD COLUMN p REAL; ALTER TABLE faults ADD COLUMN q REAL;" + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
         catch (SqliteException e) when (e.SqliteErrorCode == ReadOnly)
