@@ -110,6 +110,7 @@ public static class CampaignCommand
 
             IReadOnlyList<PlannedFault> whole;
             AdaptiveSampler? sampler = null;
+            IReadOnlyDictionary<long, (double P, double Q)>? weights = null;
             string plannerText;
             if (csv is not null)
             {
@@ -123,6 +124,7 @@ public static class CampaignCommand
                 var space = plannedSpace = Space(runner.Sites, targetKind, spec, layerGlob, opTypes, lo, hi);
                 // An adaptive plan starts empty: each round is written to the store before it runs.
                 if (planSpec is AdaptivePlan adaptive) { sampler = new AdaptiveSampler(space, adaptive, seedValue); whole = []; }
+                else if (planSpec is ImportancePlan importance) (whole, weights) = ImportanceHost.Plan(space, importance, seedValue, runner, modelPath);
                 else whole = FaultPlanner.Plan(space, planSpec!, seedValue);
                 plannerText = planSpec!.ToString();
             }
@@ -137,7 +139,8 @@ public static class CampaignCommand
 
             var description = CampaignHost.Describe(runner.Sites, plannedSpace, Strata.Of(plannerText), classNames);
             using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: true);
-            var (id, created) = store.FindOrCreateCampaign(settings, () => mine.Select(f => (f.Index, f.Fault.ToString())).ToList(), description);
+            var (id, created) = store.FindOrCreateCampaign(settings, () => mine.Select(f => (f.Index, f.Fault.ToString())).ToList(), description,
+                weights is null ? null : mine.ToDictionary(f => f.Index, f => weights[f.Index]));
             if (!created) Console.Error.WriteLine($"continuing campaign {id} in '{store.Path}' (same settings)");
             store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
                 .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
