@@ -74,11 +74,11 @@ public static class ShardMerger
                 check.Parameters.AddWithValue("$s", id);
                 if ((long)check.ExecuteScalar()! > 0)
                     throw new StoreException($"golden predictions in '{path}' differ from the other shards'", "the shards were run on different models, data or kernels; re-run them");
-                bool describe = HasDescription(target);
+                bool describe = HasDescription(target), weighted = HasWeights(target);
                 using var tx = target.Connection.BeginTransaction();
                 foreach (var sql in new[]
                 {
-                    $"INSERT OR IGNORE INTO main.faults(campaign, fault_index, fault, p, q) SELECT $o, fault_index, fault, {(HasWeights(target) ? "p, q" : "NULL, NULL")} FROM shard.faults WHERE campaign = $s;",
+                    $"INSERT OR IGNORE INTO main.faults(campaign, fault_index, fault, p, q) SELECT $o, fault_index, fault, {(weighted ? "p, q" : "NULL, NULL")} FROM shard.faults WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.golden SELECT $o, image, label, top1 FROM shard.golden WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.outcomes SELECT $o, fault_index, images, golden_correct, faulty_correct, sdc, nonfinite, drop_pp, protection FROM shard.outcomes WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.predictions SELECT $o, fault_index, image, top1 FROM shard.predictions WHERE campaign = $s;",
