@@ -118,7 +118,30 @@ public class ImportanceSamplingTests(ITestOutputHelper output)
         Assert.True(sd < sdUniform, "importance sampling must have the smaller spread");
     }
 
-    sealed record Conv1Data(bool[] Critical, ImportanceDistribution Distribution);
+    [Fact]
+    public void Margin_and_cross_entropy_scores_compared_on_LeNet_conv1()
+    {
+        if (Conv1.Value is not { } c) { output.WriteLine($"SKIPPED: {Conv1Missing}"); return; }
+        double truth = c.Critical.Count(x => x) / (double)c.Critical.Length;
+        foreach (var (name, q) in new[] { ("margin", c.Distribution), ("cross-entropy", c.CrossEntropy) })
+        {
+            var estimates = new List<double>();
+            long first100 = 0;
+            for (int k = 0; k < Campaigns; k++)
+            {
+                var draws = q.Draws((ulong)k + 1, Draws);
+                var r = ImportanceEstimate.Unbiased(draws.Select(d => d.P / d.Q).ToArray(), draws.Select(d => c.Critical[d.Position]).ToArray());
+                estimates.Add(r.Estimate);
+                first100 += draws.Take(100).Count(d => c.Critical[d.Position]);
+            }
+            double sd = Sd(estimates);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name}: mean {estimates.Average():P3} (truth {truth:P3}), sd {sd:P3}, critical among the first 100: {first100 / (double)Campaigns:F1}"));
+            Assert.InRange(estimates.Average(), truth - 4 * sd / Math.Sqrt(Campaigns), truth + 4 * sd / Math.Sqrt(Campaigns));
+        }
+    }
+
+    sealed record Conv1Data(bool[] Critical, ImportanceDistribution Distribution, ImportanceDistribution CrossEntropy);
 
     static string Conv1Missing = "";
 
@@ -137,7 +160,8 @@ public class ImportanceSamplingTests(ITestOutputHelper output)
         var critical = new bool[space.Size];
         for (long i = 0; i < space.Size; i++) critical[i] = truth[space.FaultAt(i).ToString()];
         var (score, _) = ImportanceScores.For(space, runner, model, ImportanceScore.Margin, 0);
-        return new Conv1Data(critical, new ImportanceDistribution(space, score, 0.1));
+        var (ce, _) = ImportanceScores.For(space, runner, OnnxReader.Load(Path.Combine(shared, "models", "lenet5.onnx")), ImportanceScore.CrossEntropy, 0);
+        return new Conv1Data(critical, new ImportanceDistribution(space, score, 0.1), new ImportanceDistribution(space, ce, 0.1));
     });
 
     static string Fixture([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
