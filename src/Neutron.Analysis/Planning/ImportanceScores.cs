@@ -4,7 +4,8 @@
 // a δ that is Inf or NaN scores cap whatever g is (a non-finite value poisons every product, 0·Inf = NaN), and
 // scores are capped at the loss change that would flip an average image (the mean golden top-1 margin, or ln K for
 // cross-entropy), so the exponent bits whose δ is astronomically large share the proposal by gradient instead of
-// by 10^38. Activation sites use each element's mean |value| over the images as the value their bit flips from.
+// by 10^38. A BatchNormalization variance changed below zero scores cap too (√ of a negative: NaN on every
+// image, whatever the gradient says). Activation sites use each element's mean |value| over the images as the value their bit flips from.
 using Neutron.Engine.Autodiff;
 using Neutron.Engine.Graph;
 using Neutron.Faults;
@@ -67,7 +68,9 @@ public static class ImportanceScores
             if (site.Target == FaultTarget.Weight)
             {
                 var enc = runner.Weights.Encoding(site.Tensor);
-                return Score(gradients[s][e], Delta(enc, e, runner.Weights.Word(site.Tensor, e), fault), cap);
+                double delta = Delta(enc, e, runner.Weights.Word(site.Tensor, e), fault);
+                if (sens.Variances.Contains(site.Tensor) && runner.Weights.Value(site.Tensor, e) + delta < 0) return cap;
+                return Score(gradients[s][e], delta, cap);
             }
             var act = runner.ActivationEncoding(site.Tensor);
             return Score(gradients[s][e], Delta(act, e, act.Encode(e, values[s][e]), fault), cap);

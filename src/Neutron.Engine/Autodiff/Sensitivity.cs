@@ -3,6 +3,8 @@
 // and each node output's mean |value|. A chunk of one image (the default) gives the mean of per-image gradient
 // magnitudes, so images pulling a value in opposite directions do not cancel. What a change of a stored value
 // does is the caller's business (the fault layer turns these into per-bit scores); this is plain autodiff.
+// BatchNormalization's running mean and variance are statistics, not parameters, yet stored values a memory fault can
+// hit: their gradients follow exactly from the scale's and shift's, per channel (see StatisticGradients).
 namespace Neutron.Engine.Autodiff;
 
 public enum SensitivityLoss
@@ -19,7 +21,11 @@ public sealed record SensitivityResult(
     IReadOnlyDictionary<string, float[]> Parameters,
     IReadOnlyDictionary<string, float[]> Outputs,
     IReadOnlyDictionary<string, float[]> OutputMagnitudes,
-    double MeanLoss, int Images);
+    double MeanLoss, int Images)
+{
+    /// <summary>BatchNormalization variances (input 4) by name: a value that falls below −ε makes √(σ² + ε) NaN.</summary>
+    public IReadOnlySet<string> Variances { get; init; } = new HashSet<string>();
+}
 
 public static class Sensitivity
 {
@@ -88,11 +94,43 @@ public static class Sensitivity
             net.OutputTransform = previous;
             foreach (var p in parameters) p.Grad = null;
         }
+        var means = sums.ToDictionary(kv => kv.Key, kv => Mean(kv.Value, chunks), StringComparer.Ordinal);
+        var variances = StatisticGradients(net, means);
         return new SensitivityResult(
-            sums.ToDictionary(kv => kv.Key, kv => Mean(kv.Value, chunks), StringComparer.Ordinal),
+            means,
             outSums.ToDictionary(kv => kv.Key, kv => Mean(kv.Value, n), StringComparer.Ordinal),
             outMagnitudes.ToDictionary(kv => kv.Key, kv => Mean(kv.Value, n), StringComparer.Ordinal),
-            lossSum / chunks, n);
+            lossSum / chunks, n) { Variances = variances };
+    }
+
+    /// <summary>
+    /// y = γ (x − μ)/s + β with s = √(σ² + ε), per channel c: ∂L/∂μ_c = −(γ_c/s_c)·∂L/∂β_c and
+    /// ∂L/∂σ²_c = −γ_c/(2(σ²_c + ε))·∂L/∂γ_c. Both are a fixed multiple of a parameter's gradient, so their mean
+    /// magnitudes are that multiple of the parameter's (exact for chunks of one image, as for any chunk).
+    /// </summary>
+    static HashSet<string> StatisticGradients(ModelTape net, Dictionary<string, float[]> means)
+    {
+        var variances = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in net.Model.Nodes)
+        {
+            if (node.OpType != "BatchNormalization" || node.Inputs.Length < 5) continue;
+            string gamma = node.Inputs[1], beta = node.Inputs[2], mean = node.Inputs[3], variance = node.Inputs[4];
+            variances.Add(variance);
+            if (!means.TryGetValue(gamma, out var gGamma) || !means.TryGetValue(beta, out var gBeta)) continue;
+            var scale = net.Model.Initializers[gamma].Floats;
+            var v = net.Model.Initializers[variance].Floats;
+            float eps = node.Attributes.Float("epsilon", 1e-5f);
+            var gMean = new float[v.Length];
+            var gVariance = new float[v.Length];
+            for (int c = 0; c < v.Length; c++)
+            {
+                gMean[c] = Math.Abs(scale[c]) / MathF.Sqrt(v[c] + eps) * gBeta[c];
+                gVariance[c] = Math.Abs(scale[c]) / (2 * (v[c] + eps)) * gGamma[c];
+            }
+            means.TryAdd(mean, gMean);
+            means.TryAdd(variance, gVariance);
+        }
+        return variances;
     }
 
     static void Accumulate(double[] sum, ReadOnlySpan<float> g, float scale)
