@@ -10,16 +10,16 @@ public class ImportanceCampaignTests
     static readonly string Lenet5 = CliHarness.Shared("models", "lenet5.onnx");
     static readonly string Data = "npy:" + CliHarness.Shared("reference", "fmnist_test1000_x.npy") + "," + CliHarness.Shared("reference", "fmnist_test1000_y.npy");
 
-    static string[] Campaign(string db, params string[] more) =>
-        ["campaign", Lenet5, "--data", Data, "--images", "20", "--layer", "conv1*", "--plan", "importance:count=40,alpha=0.2", "--seed", "7", "--threads", "1", "--db", db, .. more];
+    static string[] Campaign(string db, string threads, params string[] more) =>
+        ["campaign", Lenet5, "--data", Data, "--images", "20", "--layer", "conv1*", "--plan", "importance:count=40,alpha=0.2", "--seed", "7", "--threads", threads, "--db", db, .. more];
 
     [Fact]
     public void Shards_merge_to_the_whole_plan_and_summary_reports_the_weighted_estimate()
     {
         using var dir = new TempDir();
-        Assert.Equal(0, CliHarness.Run(Campaign(dir.File("whole.db"))).Code);
-        Assert.Equal(0, CliHarness.Run(Campaign(dir.File("s1.db"), "--shard", "1/2")).Code);
-        Assert.Equal(0, CliHarness.Run(Campaign(dir.File("s2.db"), "--shard", "2/2", "--threads", "2")).Code);
+        Assert.Equal(0, CliHarness.Run(Campaign(dir.File("whole.db"), "1")).Code);
+        Assert.Equal(0, CliHarness.Run(Campaign(dir.File("s1.db"), "1", "--shard", "1/2")).Code);
+        Assert.Equal(0, CliHarness.Run(Campaign(dir.File("s2.db"), "2", "--shard", "2/2")).Code);
         Assert.Equal(0, CliHarness.Run("merge", "--db", dir.File("merged.db"), dir.File("s1.db"), dir.File("s2.db")).Code);
         foreach (var db in new[] { "whole.db", "merged.db" })
             Assert.Equal(0, CliHarness.Run("export", "--db", dir.File(db), "--csv", dir.File(db + ".csv")).Code);
