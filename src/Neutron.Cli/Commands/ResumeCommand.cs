@@ -1,12 +1,10 @@
-// neutron resume --db FILE: continues a stopped campaign from its stored fault list, after checking that the model
-// is the one the campaign was made from (SHA-256). Settings come from the database; only the threads may change.
-// A campaign run under a protection applies the one stored with it. An adaptive campaign rebuilds its fault space from the stored target, fault model and filters and replays its rounds.
+// neutron resume --db FILE: continues a stopped campaign (Campaign.Resume) after checking that the model is the one
+// the campaign was made from (SHA-256). Settings come from the database; only how it runs may change (threads,
+// batch, memory, --plain). A protected campaign applies its stored protection; an adaptive one replays its rounds.
 using System.CommandLine;
-using Neutron.Analysis.Planning;
-using Neutron.Cli.Campaigns;
-using Neutron.Faults.Formats;
-using Neutron.Faults.Running;
-using Neutron.Results.Store;
+using Neutron.Campaigns;
+using Neutron.Cli.Options;
+using Neutron.Cli.Printing;
 
 namespace Neutron.Cli.Commands;
 
@@ -24,36 +22,13 @@ public static class ResumeCommand
         var command = new Command("resume", "Continue a stopped campaign") { db, modelPath, campaign, threads, batch, plain, memory };
         command.SetAction(parse =>
         {
-            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
-            long id = store.SingleCampaign(parse.GetValue(campaign));
-            var settings = store.Settings(id);
-            string model = parse.GetValue(modelPath)?.FullName ?? settings.ModelPath;
-            if (!File.Exists(model))
-                throw new UserError($"model '{model}' of this campaign is missing", "point to it with --model-path PATH", ExitCodes.ModelOrData);
-            string sha = CampaignHost.Sha256(model);
-            if (sha != settings.ModelSha256)
-                throw new UserError($"'{model}' is not the model this campaign was made from (SHA-256 {sha[..12]}…, the database has {settings.ModelSha256[..Math.Min(12, settings.ModelSha256.Length)]}…)",
-                    "resume with the original model (--model-path), or start a new campaign with another --db", ExitCodes.Storage);
-            int threadCount = parse.GetValue(threads);
-            if (threadCount < 1) throw new UserError($"--threads {threadCount} must be ≥ 1", "e.g. --threads 2");
-            var runner = CampaignHost.LoadRunner(model, settings.DataSpec, settings.Images, NumberFormat.Parse(settings.Format), NumberFormat.Parse(settings.Datapath), threadCount, parse.GetValue(batch), parse.GetValue(plain), MemoryOption.Parse(parse.GetValue(memory)));
-            if (runner.Data.Count != settings.Images)
-                throw new UserError($"data '{settings.DataSpec}' now holds {runner.Data.Count} images, the campaign used {settings.Images}", "restore the data set the campaign was made with", ExitCodes.ModelOrData);
-            // Golden must match what was stored: WriteGolden refuses a contradiction (other data, format or kernels).
-            store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
-                .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
-            if (settings.Planner.StartsWith("adaptive", StringComparison.Ordinal))
-                return AdaptiveHost.Execute(store, id, runner, Adaptive(runner, settings));
-            var protection = settings.Protection.Length == 0 ? null : CampaignHost.ParseProtection(settings.Protection, "stored with the campaign");
-            return CampaignHost.Execute(store, id, runner, CampaignHost.StoredPlan(store, id), protection);
+            var options = new RunOptions
+            {
+                Threads = parse.GetValue(threads), Batch = parse.GetValue(batch), Plain = parse.GetValue(plain), MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)),
+            };
+            using var resumed = Campaign.Resume(parse.GetValue(db)!.FullName, parse.GetValue(campaign), options, parse.GetValue(modelPath)?.FullName);
+            return CampaignConsole.Run(resumed, resumed.Store.Path);
         });
         return command;
-    }
-
-    static AdaptiveSampler Adaptive(FaultRunner runner, CampaignSettings settings)
-    {
-        var plan = (AdaptivePlan)PlanSpec.Parse(settings.Planner);
-        var space = CampaignHost.SpaceOf(runner.Sites, settings);
-        return new AdaptiveSampler(space, plan, settings.Seed);
     }
 }

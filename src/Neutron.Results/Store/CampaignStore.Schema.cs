@@ -2,6 +2,7 @@
 // earlier versions open (in place when writable; read as recorded when read-only). The WAL switch is here too:
 // it is part of making a file ready for use.
 using Microsoft.Data.Sqlite;
+using Neutron.Faults.Sites;
 
 namespace Neutron.Results.Store;
 
@@ -9,19 +10,20 @@ public sealed partial class CampaignStore
 {
     /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
     /// 3: campaigns.protection (the protection file a campaign ran under, '' for none) and outcomes.protection (0 ran,
-    /// 1 corrected or outvoted, 2 detected). 4: faults.p and faults.q, a fault's probability under the target
-    /// distribution and under the plan's proposal (importance plans; NULL for the others). Older files are upgraded
-    /// when opened (version 1 activations ran in `format`); opened read-only, they read as recorded (datapath = format
-    /// for version 1, no protection, no weights).</summary>
-    public const int SchemaVersion = 4;
+    /// 1 corrected or outvoted, 2 detected). 4: campaigns.site_filter (a versioned JSON document, SiteFilterJson)
+    /// instead of the filter text, and campaigns.memory_budget. 5: faults.p and faults.q, a fault's probability under
+    /// the target distribution and under the plan's proposal (importance plans; NULL for the others). Older files are
+    /// upgraded when opened (version 1 activations ran in `format`); opened read-only, they read as recorded (datapath
+    /// = format for version 1, no protection, the filter text parsed, no weights).</summary>
+    public const int SchemaVersion = 5;
 
     const string Schema = """
         CREATE TABLE IF NOT EXISTS campaigns(
             id INTEGER PRIMARY KEY, tool_version TEXT NOT NULL, model_path TEXT NOT NULL, model_sha256 TEXT NOT NULL,
             data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, datapath TEXT NOT NULL, target TEXT NOT NULL,
-            fault_model TEXT NOT NULL, filters TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
+            fault_model TEXT NOT NULL, site_filter TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
             kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size INTEGER NOT NULL, created TEXT NOT NULL,
-            protection TEXT NOT NULL DEFAULT '');
+            protection TEXT NOT NULL DEFAULT '', memory_budget INTEGER NOT NULL DEFAULT 1073741824);
         CREATE TABLE IF NOT EXISTS faults(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, fault TEXT NOT NULL,
             p REAL, q REAL,
@@ -67,7 +69,7 @@ public sealed partial class CampaignStore
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
-        else if (version is 1 or 2 or 3)
+        else if (version is 1 or 2 or 3 or 4)
         {
             Migrate(version);
         }
@@ -107,8 +109,9 @@ public sealed partial class CampaignStore
 
     // Version 1 → 2: the datapath column, set to each campaign's format (version 1 computed activations in it), and
     // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). 3 → 4: the
-    // faults' p and q (no campaign before them drew an importance plan). The write
-    // transaction takes the lock first, so of two processes opening the file at once one migrates.
+    // filter text becomes a JSON document (parsed once, here), and memory_budget (earlier campaigns ran with the
+    // default). 4 → 5: the faults' p and q (no campaign before them drew an importance plan). The write transaction
+    // takes the lock first, so of two processes opening the file at once one migrates.
     void Migrate(long from)
     {
         try
@@ -121,12 +124,38 @@ public sealed partial class CampaignStore
                 Execute(_connection, "ALTER TABLE campaigns ADD COLUMN protection TEXT NOT NULL DEFAULT '';"
                     + "ALTER TABLE outcomes ADD COLUMN protection INTEGER NOT NULL DEFAULT 0;", tx);
             if (now is 1 or 2 or 3)
-                Execute(_connection, "ALTER TABLE faults ADD COLUMN p REAL; ALTER TABLE faults ADD COLUMN q REAL;" + $"PRAGMA user_version = {SchemaVersion};", tx);
+            {
+                Execute(_connection, "ALTER TABLE campaigns ADD COLUMN site_filter TEXT NOT NULL DEFAULT '';"
+                    + "ALTER TABLE campaigns ADD COLUMN memory_budget INTEGER NOT NULL DEFAULT 1073741824;", tx);
+                var legacy = new List<(long Id, string Filters)>();
+                using (var read = Command("SELECT id, filters FROM campaigns;", tx))
+                using (var r = read.ExecuteReader())
+                    while (r.Read()) legacy.Add((r.GetInt64(0), r.GetString(1)));
+                using var write = Command("UPDATE campaigns SET site_filter = $f WHERE id = $id;", tx);
+                var f = write.Parameters.Add("$f", SqliteType.Text);
+                var id = write.Parameters.Add("$id", SqliteType.Integer);
+                foreach (var (campaign, filters) in legacy)
+                {
+                    f.Value = SiteFilterJson.Write(LegacyFilter(campaign, filters));
+                    id.Value = campaign;
+                    write.ExecuteNonQuery();
+                }
+                Execute(_connection, "ALTER TABLE campaigns DROP COLUMN filters;", tx);
+            }
+            if (now is 1 or 2 or 3 or 4)
+                Execute(_connection, "ALTER TABLE faults ADD COLUMN p REAL; ALTER TABLE faults ADD COLUMN q REAL;", tx);
+            Execute(_connection, $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
         catch (SqliteException e) when (e.SqliteErrorCode == ReadOnly)
         {
             _readOnlyVersion = from;
         }
+    }
+
+    SiteFilter LegacyFilter(long campaign, string filters)
+    {
+        try { return SiteFilterJson.FromLegacy(filters); }
+        catch (FormatException e) { throw new StoreException($"campaign {campaign} in '{Path}' has damaged filters ({e.Message})", Damaged, e); }
     }
 }

@@ -10,7 +10,7 @@ public class CampaignStoreTests
     internal static CampaignSettings Settings(string shard = "1/1", string sha = "abc123") => new()
     {
         ToolVersion = "0.1.0", ModelPath = "/m/lenet5.onnx", ModelSha256 = sha, DataSpec = "idx:x", Images = 4, Format = "fp32",
-        Target = "weights", FaultModel = "flip", Filters = "", Planner = "random:6", Seed = 42, KernelSet = "scalar",
+        Target = "weights", FaultModel = "flip", Sites = Neutron.Faults.Sites.SiteFilter.All, Planner = "random:6", Seed = 42, KernelSet = "scalar",
         Shard = shard, PlanSize = 6,
     };
 
@@ -229,7 +229,9 @@ public class CampaignStoreTests
             long id = store.CreateCampaign(Settings(), Faults(0, 1));
             store.WriteBatch(id, [new StoredOutcome(0, 4, 3, 2, 1, 0, [(0, 5)])]);
             using var cmd = store.Connection.CreateCommand();
-            cmd.CommandText = "ALTER TABLE outcomes DROP COLUMN protection; ALTER TABLE campaigns DROP COLUMN protection; ALTER TABLE faults DROP COLUMN p; ALTER TABLE faults DROP COLUMN q; PRAGMA user_version = 2;";
+            cmd.CommandText = "ALTER TABLE outcomes DROP COLUMN protection; ALTER TABLE campaigns DROP COLUMN protection; "
+                + "ALTER TABLE campaigns ADD COLUMN filters TEXT NOT NULL DEFAULT 'layer=;op=;bits=0-31'; ALTER TABLE campaigns DROP COLUMN site_filter; "
+                + "ALTER TABLE campaigns DROP COLUMN memory_budget; ALTER TABLE faults DROP COLUMN p; ALTER TABLE faults DROP COLUMN q; PRAGMA user_version = 2;";
             cmd.ExecuteNonQuery();
         }
         using (var store = CampaignStore.Open(path, create: false))
@@ -270,20 +272,20 @@ public class CampaignStoreTests
         using (var merged = CampaignStore.Open(dir.File("m.db"), create: false))
             Assert.Equal(weights, merged.FaultWeights(merged.SingleCampaign()));
 
-        // A version 3 file (no p, q) gains the columns, empty; its campaigns drew no importance plan.
-        string path = dir.File("v3.db");
+        // A version 4 file (no p, q) gains the columns, empty; its campaigns drew no importance plan.
+        string path = dir.File("v4.db");
         using (var store = CampaignStore.Open(path, create: true))
         {
             store.CreateCampaign(Settings() with { PlanSize = 2 }, Faults(0, 1));
             using var cmd = store.Connection.CreateCommand();
-            cmd.CommandText = "ALTER TABLE faults DROP COLUMN p; ALTER TABLE faults DROP COLUMN q; PRAGMA user_version = 3;";
+            cmd.CommandText = "ALTER TABLE faults DROP COLUMN p; ALTER TABLE faults DROP COLUMN q; PRAGMA user_version = 4;";
             cmd.ExecuteNonQuery();
         }
         using var upgraded = CampaignStore.Open(path, create: false);
         Assert.Empty(upgraded.FaultWeights(upgraded.SingleCampaign()));
         using var version = upgraded.Connection.CreateCommand();
         version.CommandText = "PRAGMA user_version;";
-        Assert.Equal(4L, version.ExecuteScalar());
+        Assert.Equal(5L, version.ExecuteScalar());
     }
 
     [Fact]
