@@ -68,6 +68,7 @@ public sealed partial class Campaign : IDisposable
 
         IReadOnlyList<PlannedFault> whole;
         AdaptiveSampler? sampler = null;
+        IReadOnlyDictionary<long, (double P, double Q)>? weights = null;
         Neutron.Faults.Sites.FaultSpace? space = null;
         if (spec.FaultList is { } list)
         {
@@ -81,6 +82,7 @@ public sealed partial class Campaign : IDisposable
             space = FaultSpaces.Of(runner.Sites, spec.Target, spec.FaultModel, spec.Sites);
             // An adaptive plan starts empty: each round is written to the store before it runs.
             if (spec.Plan is AdaptivePlan adaptive) { sampler = new AdaptiveSampler(space, adaptive, spec.Seed); whole = []; }
+            else if (spec.Plan is ImportancePlan importance) (whole, weights) = DrawImportance(space, importance, spec.Seed, runner, modelPath);
             else whole = FaultPlanner.Plan(space, spec.Plan!, spec.Seed);
         }
         var mine = FaultPlanner.Shard(whole, spec.Shard.Index, spec.Shard.Count);
@@ -99,7 +101,8 @@ public sealed partial class Campaign : IDisposable
         var store = CampaignStore.Open(database, create: true);
         try
         {
-            var (id, created) = store.FindOrCreateCampaign(settings, () => mine.Select(f => (f.Index, f.Fault.ToString())).ToList(), description);
+            var (id, created) = store.FindOrCreateCampaign(settings, () => mine.Select(f => (f.Index, f.Fault.ToString())).ToList(), description,
+                weights is null ? null : mine.ToDictionary(f => f.Index, f => weights[f.Index]));
             WriteGolden(store, id, runner);
             return new Campaign(store, id, created, runner, sampler is null ? mine : null, sampler, protection);
         }

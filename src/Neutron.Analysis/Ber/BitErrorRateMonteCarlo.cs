@@ -85,6 +85,35 @@ public sealed class BitErrorRateMonteCarlo
         return positions;
     }
 
+    /// <summary>
+    /// The flips of one sample drawn conditionally on at least one flip: the first position j has P(j | K ≥ 1) =
+    /// p(1 − p)^j / (1 − (1 − p)^T), drawn by inverting that truncated geometric, and every later bit flips
+    /// independently as in <see cref="FlipPositions"/>. So the sample is exactly a BER sample given K ≥ 1, and an
+    /// estimate from such samples is reweighted by the known P(K ≥ 1) (BayesianBer).
+    /// </summary>
+    public static List<long> FlipPositionsAtLeastOne(ulong seed, double rate, int sample, long totalBits)
+    {
+        double logq = double.LogP1(-rate);
+        double atLeastOne = -double.ExpM1(totalBits * logq);
+        ulong key = unchecked(BitConverter.DoubleToUInt64Bits(rate) * 0x9E3779B97F4A7C15UL + (ulong)sample) ^ 0x5A5A_0000_0000_0001UL;
+        double u = CounterRng.Uniform(seed, key, 0);
+        long first = Math.Min(totalBits - 1, (long)Math.Floor(double.LogP1(-u * atLeastOne) / logq));
+        var positions = new List<long> { first };
+        long pos = first;
+        for (ulong draw = 1; ; draw++)
+        {
+            double v = 1 - CounterRng.Uniform(seed, key, draw);
+            double gap = Math.Floor(Math.Log(v) / logq);
+            if (gap >= totalBits - pos - 1) break;
+            pos += (long)gap + 1;
+            positions.Add(pos);
+        }
+        return positions;
+    }
+
+    /// <summary>Accuracy of the model with the given global bit positions flipped (restored afterwards).</summary>
+    public double AccuracyWithFlips(List<long> flips) => flips.Count == 0 ? GoldenAccuracy : AccuracyWith(flips);
+
     public BerResult Run(IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default)
     {
         var samples = new List<BerSample>();

@@ -23,6 +23,10 @@ public sealed record FaultRecord(
 {
     /// <summary>The plan's stratum this fault was drawn from ("all" for an unstratified plan); see Planning/Strata.cs.</summary>
     public string Stratum { get; init; } = "all";
+
+    /// <summary>p/q for a fault drawn by an importance plan (its probability under the target, uniform over the space,
+    /// over its probability under the proposal); null for every other plan.</summary>
+    public double? Weight { get; init; }
 }
 
 public sealed class CampaignData

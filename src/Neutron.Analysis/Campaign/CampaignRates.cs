@@ -16,7 +16,8 @@ namespace Neutron.Analysis.Campaign;
 /// <param name="NonFiniteFaults">faults with a NaN or Inf logit on at least one image</param>
 /// <param name="MeanDropPp">mean accuracy drop in percentage points (weighted like the rates)</param>
 /// <param name="Estimator">"wilson" (a uniform sample), "stratified" (weighted by stratum sizes) or "unweighted"
-/// (strata sampled at different rates whose sizes are unknown: a biased estimate, flagged)</param>
+/// (strata sampled at different rates whose sizes are unknown: a biased estimate, flagged), "importance" (an importance
+/// plan's whole campaign: weights p/q, unbiased) or "importance-sn" (a group of an importance plan: self-normalised)</param>
 public sealed record RateRow(
     string Key, long Faults, long SdcFaults, double SdcRate, double SdcLower, double SdcUpper,
     long CriticalFaults, double CriticalRate, double CriticalLower, double CriticalUpper,
@@ -25,6 +26,9 @@ public sealed record RateRow(
     /// <summary>The per-inference SDC rate: the share of (fault, image) inferences whose top-1 changed (TensorFI+'s
     /// "SDC rate"), weighted like the other rates. Not the SDC-fault rate, which grows with the image count.</summary>
     public double InferenceSdcRate { get; init; }
+
+    /// <summary>Kish's effective sample size (Σw)²/Σw² of an importance-weighted row; the fault count otherwise.</summary>
+    public double EffectiveSize { get; init; } = double.NaN;
 }
 
 public static class CampaignRates
@@ -32,6 +36,8 @@ public static class CampaignRates
     public const string Wilson = "wilson";
     public const string Stratified = "stratified";
     public const string Unweighted = "unweighted";
+    public const string Importance = "importance";
+    public const string ImportanceSelfNormalised = "importance-sn";
 
     /// <summary>The campaign's overall row.</summary>
     public static RateRow Overall(CampaignData d, double tolerance) => Of(d, "all", d.Faults, tolerance);
@@ -69,6 +75,7 @@ public static class CampaignRates
         }
         if (n == 0) return new RateRow(key, 0, 0, double.NaN, 0, 1, 0, double.NaN, 0, 1, 0, double.NaN, double.NaN, Wilson, tolerance) { InferenceSdcRate = double.NaN };
         static double PerInference(FaultRecord f) => f.Images == 0 ? 0 : (double)f.Sdc / f.Images;
+        if (faults[0].Weight is not null) return ImportanceWeighted(d, key, faults, tolerance, whole: faults.Count == d.Faults.Count);
 
         var byStratum = d.Stratification == Stratification.None ? null : faults.GroupBy(f => f.Stratum, StringComparer.Ordinal).ToList();
         if (byStratum is not { Count: > 1 })
@@ -99,11 +106,44 @@ public static class CampaignRates
         };
     }
 
+    /// <summary>An importance plan's rates: every fault weighted by p/q. The whole campaign is estimated without bias
+    /// (Σ w f / n); a group, whose share of the space the weights do not give, self-normalised (Σ w f / Σ w).</summary>
+    static RateRow ImportanceWeighted(CampaignData d, string key, IReadOnlyList<FaultRecord> faults, double tolerance, bool whole)
+    {
+        int n = faults.Count;
+        var w = new double[n];
+        for (int i = 0; i < n; i++) w[i] = faults[i].Weight ?? throw new ArgumentException($"fault {faults[i].Index} has no importance weight although others of the campaign have one");
+        ImportanceResult Rate(Func<FaultRecord, bool> success)
+        {
+            var f = new bool[n];
+            for (int i = 0; i < n; i++) f[i] = success(faults[i]);
+            return whole ? ImportanceEstimate.Unbiased(w, f) : ImportanceEstimate.SelfNormalised(w, f);
+        }
+        double Mean(Func<FaultRecord, double> value)
+        {
+            double sum = 0, weights = 0;
+            for (int i = 0; i < n; i++) { sum += w[i] * value(faults[i]); weights += w[i]; }
+            return sum / (whole ? n : weights);
+        }
+        var sdc = Rate(f => f.Sdc > 0);
+        var critical = Rate(f => d.Drop(f) > tolerance);
+        var nonFinite = Rate(f => f.NonFinite > 0);
+        return new RateRow(key, n, faults.Count(f => f.Sdc > 0), sdc.Estimate, sdc.Interval.Lower, sdc.Interval.Upper,
+            faults.Count(f => d.Drop(f) > tolerance), critical.Estimate, critical.Interval.Lower, critical.Interval.Upper,
+            faults.Count(f => f.NonFinite > 0), nonFinite.Estimate, Mean(d.Drop), whole ? Importance : ImportanceSelfNormalised, tolerance)
+        {
+            InferenceSdcRate = Mean(f => f.Images == 0 ? 0 : (double)f.Sdc / f.Images),
+            EffectiveSize = sdc.EffectiveSize,
+        };
+    }
+
     /// <summary>One line that says what an estimator means, for tables and reports.</summary>
     public static string Describe(string estimator) => estimator switch
     {
         Wilson => "uniform sample: share of injected faults, Wilson 95 % interval",
         Stratified => "weighted by stratum sizes (strata sampled at different rates): stratified estimate, Wilson 95 % at the effective sample size",
+        Importance => "importance plan: faults weighted by p/q (p uniform over the space, q the proposal), unbiased mean, Wilson 95 % at the effective size p(1−p)/Var",
+        ImportanceSelfNormalised => "importance plan, one group: self-normalised weighted share Σ(p/q)·f / Σ(p/q), Wilson 95 % at the effective size p(1−p)/Var",
         Unweighted => "UNWEIGHTED share of injected faults although they span strata sampled at different rates (stratum sizes unknown): biased",
         _ => estimator,
     };

@@ -17,6 +17,8 @@ public sealed class CampaignResults(CampaignData d, double tolerance, IReadOnlyL
     /// <summary>The overall row at each τ of the list (at <see cref="Tolerance"/> alone without one).</summary>
     public IReadOnlyList<RateRow> PerTolerance { get; } = (tolerances is { Count: > 0 } ? tolerances : [tolerance]).Select(t => CampaignRates.Overall(d, t)).ToList();
     public IEnumerable<RateRow> All => PerLayer.Concat(PerTensor).Concat(PerBit).Append(Overall);
+    /// <summary>The share of injected faults that are critical against the estimated rate (what uniform sampling finds).</summary>
+    public CriticalSearch Search { get; } = CriticalSearch.Of(d, tolerance);
 
     /// <summary>The rows as JSON: "overall" and one array per table.</summary>
     public JsonObject ToJson() => new()
@@ -24,6 +26,11 @@ public sealed class CampaignResults(CampaignData d, double tolerance, IReadOnlyL
         ["overall"] = Row(Overall, null),
         ["per_layer"] = Rows(PerLayer, "layer"), ["per_tensor"] = Rows(PerTensor, "tensor"), ["per_bit"] = Rows(PerBit, "bit"),
         ["per_stratum"] = Rows(PerStratum, "stratum"), ["per_tolerance"] = Rows(PerTolerance, null),
+        ["critical_search"] = new JsonObject
+        {
+            ["injected"] = Search.Injected, ["critical"] = Search.Critical, ["share"] = Num(Search.Share),
+            ["uniform_share"] = Num(Search.UniformShare), ["gain"] = Num(Search.Gain),
+        },
     };
 
     static JsonArray Rows(IEnumerable<RateRow> rows, string? key) => new(rows.Select(r => (JsonNode)Row(r, key)).ToArray());
@@ -36,6 +43,7 @@ public sealed class CampaignResults(CampaignData d, double tolerance, IReadOnlyL
         o["critical_faults"] = r.CriticalFaults; o["critical_rate"] = Num(r.CriticalRate); o["critical_lower"] = r.CriticalLower; o["critical_upper"] = r.CriticalUpper;
         o["nonfinite_faults"] = r.NonFiniteFaults; o["mean_drop_pp"] = Num(r.MeanDropPp); o["inference_sdc_rate"] = Num(r.InferenceSdcRate);
         o["estimator"] = r.Estimator; o["tolerance_pp"] = r.TolerancePp;
+        if (double.IsFinite(r.EffectiveSize)) o["effective_size"] = r.EffectiveSize;
         return o;
     }
 

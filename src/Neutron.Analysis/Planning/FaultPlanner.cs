@@ -35,6 +35,8 @@ public static class FaultPlanner
                 return Sample(Strata.Of(space, st.Per), seed, stratum => SampleSize.Leveugle(stratum.Size, st.Margin, st.Confidence, st.P));
             case AdaptivePlan:
                 throw new ArgumentException($"plan {spec} is open-ended: AdaptiveSampler draws it round by round", nameof(spec));
+            case ImportancePlan:
+                throw new ArgumentException($"plan {spec} needs the model's gradients: ImportanceScores.Plan draws it", nameof(spec));
             default:
                 throw new ArgumentException($"plan {spec} is not one FaultPlanner draws; fault lists come from FaultListPlan", nameof(spec));
         }
@@ -50,6 +52,7 @@ public static class FaultPlanner
         StratifiedPlan s => Strata.Of(space, s.Per).Select(x => (x.Name, x.Size, Math.Min(s.Count, x.Size))).ToList(),
         StatisticalPlan st => Strata.Of(space, st.Per).Select(x => (x.Name, x.Size, SampleSize.Leveugle(x.Size, st.Margin, st.Confidence, st.P))).ToList(),
         AdaptivePlan a => Strata.Of(space, a.Per).Select(x => (x.Name, x.Size, AdaptiveWorstCase(x.Size, a))).ToList(),
+        ImportancePlan i => [("all", space.Size, i.Count)],
         _ => throw new ArgumentException($"plan {spec} has no size here", nameof(spec)),
     };
 

@@ -1,6 +1,7 @@
 // The `--plan` notation, parsed: exhaustive | random:COUNT | stratified:per=layer|bit|layer-bit,count=K |
 // statistical:margin=E,confidence=C[,per=layer|bit|layer-bit][,p=P] |
-// adaptive:margin=E,level=L[,per=...][,batch=B][,tolerance=T]. Syntax only: FaultPlanner turns a fixed spec, a
+// adaptive:margin=E,level=L[,per=...][,batch=B][,tolerance=T] | importance:count=N[,alpha=A][,score=margin|ce].
+// Syntax only: FaultPlanner turns a fixed spec, a
 // fault space and a seed into the list of faults; AdaptiveSampler draws an adaptive one round by round.
 // ToString gives the canonical text stored with a campaign.
 using System.Globalization;
@@ -79,8 +80,24 @@ public abstract record PlanSpec
                     throw Bad(text, $"tolerance '{tolText}' must be a number of percentage points in [0, 100)");
                 return new AdaptivePlan(margin, level, per, (int)batch, tolerance);
             }
+            case "importance":
+            {
+                string? count = bare ?? keys.GetValueOrDefault("count");
+                Only(text, keys, "count", "alpha", "score");
+                long n = PositiveLong(text, "count", count ?? throw Bad(text, "write importance:count=N, e.g. importance:count=500"));
+                string alphaText = keys.GetValueOrDefault("alpha") ?? "0.1";
+                if (!double.TryParse(alphaText, NumberStyles.Float, CultureInfo.InvariantCulture, out double alpha) || !(alpha > 0 && alpha <= 1))
+                    throw Bad(text, $"alpha '{alphaText}' must lie in (0, 1]: the uniform share of the proposal, which bounds every weight p/q by 1/alpha");
+                var score = (keys.GetValueOrDefault("score") ?? "margin") switch
+                {
+                    "margin" => ImportanceScore.Margin,
+                    "ce" or "cross-entropy" => ImportanceScore.CrossEntropy,
+                    var other => throw Bad(text, $"score={other} is unknown; use margin (golden top-1 margin) or ce (cross-entropy on the labels)"),
+                };
+                return new ImportancePlan(n, alpha, score);
+            }
             default:
-                throw Bad(text, "use exhaustive, random:COUNT, stratified:per=layer|bit|layer-bit,count=K, statistical:margin=0.01,confidence=0.99[,per=layer|bit|layer-bit] or adaptive:margin=0.01,level=0.99[,per=layer|layer-bit][,batch=B]");
+                throw Bad(text, "use exhaustive, random:COUNT, stratified:per=layer|bit|layer-bit,count=K, statistical:margin=0.01,confidence=0.99[,per=layer|bit|layer-bit], adaptive:margin=0.01,level=0.99[,per=layer|layer-bit][,batch=B] or importance:count=N[,alpha=0.1][,score=margin|ce]");
         }
     }
 
@@ -152,4 +169,23 @@ public sealed record AdaptivePlan(double Margin, double Level, Stratification Pe
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"adaptive:margin={Margin},level={Level}{(Per == Stratification.None ? "" : ",per=" + PerText(Per))},batch={Batch},tolerance={Tolerance}");
+}
+
+/// <summary>The loss whose gradient scores a fault position for an importance plan.</summary>
+public enum ImportanceScore
+{
+    /// <summary>The golden top-1 margin: how close a change brings each image to another answer.</summary>
+    Margin,
+    /// <summary>Cross-entropy on the data set's labels.</summary>
+    CrossEntropy,
+}
+
+/// <summary>Importance sampling: <paramref name="Count"/> positions drawn independently (with replacement) from
+/// q = α·uniform + (1 − α)·score/Σscore over the space, the score a gradient sensitivity of each (site, element, bit)
+/// (ImportanceScores). Every stored fault keeps p (uniform over the space) and q, so rates are estimated with the
+/// weight p/q (ImportanceEstimate).</summary>
+public sealed record ImportancePlan(long Count, double Alpha = 0.1, ImportanceScore Score = ImportanceScore.Margin) : PlanSpec
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"importance:count={Count},alpha={Alpha},score={(Score == ImportanceScore.Margin ? "margin" : "ce")}");
 }

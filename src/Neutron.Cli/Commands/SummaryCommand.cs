@@ -65,8 +65,15 @@ public static class SummaryCommand
                 $"per-inference SDC rate (share of faulty inferences whose top-1 changed): {100 * results.Overall.InferenceSdcRate:F3} %; SDC-fault rate (share of faults changing ≥ 1 image): {100 * results.Overall.SdcRate:F2} %"));
             if (taus.Length > 1) AnsiConsole.Write(ToleranceTable(results.PerTolerance));
             if (s.Plan is AdaptivePlan adaptive) AdaptiveStopping.Print(adaptive, d);
+            if (results.Overall.Estimator == CampaignRates.Importance)
+            {
+                var search = results.Search;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"importance weights: effective sample size {results.Overall.EffectiveSize:N0} of {d.Faults.Count:N0} faults; critical faults among those injected: {search.Critical:N0} of {search.Injected:N0} = {100 * search.Share:F2} %, "
+                    + $"against {100 * search.UniformShare:F2} % for uniform sampling (the estimated rate): {search.Gain:F1}× the critical faults per injection"));
+            }
             foreach (var estimator in results.All.Select(r => r.Estimator).Distinct().Where(e => e != CampaignRates.Wilson))
-                Console.WriteLine($"{(estimator == CampaignRates.Stratified ? "*" : "!")} {CampaignRates.Describe(estimator)}"
+                Console.WriteLine($"{RateTable.Mark(estimator).Trim()} {CampaignRates.Describe(estimator)}"
                     + (estimator == CampaignRates.Unweighted ? "; give the model with --model-path to weight them" : ""));
             return 0;
         });
@@ -167,6 +174,9 @@ public static class SummaryCommand
         public static string Rate(double rate, double lower, double upper, string estimator) =>
             string.Create(CultureInfo.InvariantCulture, $"{100 * rate:F2} [{100 * lower:F2}–{100 * upper:F2}]{Mark(estimator)}");
 
-        static string Mark(string estimator) => estimator switch { CampaignRates.Stratified => " *", CampaignRates.Unweighted => " !", _ => "" };
+        public static string Mark(string estimator) => estimator switch
+        {
+            CampaignRates.Stratified => " *", CampaignRates.Unweighted => " !", CampaignRates.Importance => " w", CampaignRates.ImportanceSelfNormalised => " ws", _ => "",
+        };
     }
 }

@@ -34,3 +34,42 @@ public sealed partial class Tape
         });
     }
 }
+
+public sealed partial class Tape
+{
+    /// <summary>
+    /// The golden top-1 margin, averaged over the batch: z[r, t_r] − max_{j≠t_r} z[r, j] for the class t_r the
+    /// network chose without perturbation. It reaches 0 exactly where that image's top-1 would change, so its
+    /// gradient says how close a change in a value brings each image to a different answer. Gradient: +1/N at t_r,
+    /// −1/N at the runner-up (the first one on ties).
+    /// </summary>
+    public Var TopOneMargin(Var logits, ReadOnlySpan<int> top1)
+    {
+        if (logits.Rank != 2 || logits.Shape[0] != top1.Length || logits.Shape[1] < 2)
+            throw new ArgumentException($"logits {logits} need shape [N,K] with N = {top1.Length} rows and K ≥ 2");
+        int n = logits.Shape[0], k = logits.Shape[1];
+        var z = logits.Data;
+        var best = top1.ToArray();
+        var second = new int[n];
+        double margin = 0;
+        for (int r = 0; r < n; r++)
+        {
+            if ((uint)best[r] >= (uint)k) throw new ArgumentException($"top-1 {best[r]} of row {r} is outside [0, {k})");
+            int s = -1;
+            for (int j = 0; j < k; j++)
+                if (j != best[r] && (s < 0 || z[r * k + j] > z[r * k + s])) s = j;
+            second[r] = s;
+            margin += z[r * k + best[r]] - z[r * k + s];
+        }
+        return Output([(float)(margin / n)], [], Any(logits), dy =>
+        {
+            var dz = logits.GradBuffer;
+            float scale = dy[0] / n;
+            for (int r = 0; r < n; r++)
+            {
+                dz[r * k + best[r]] += scale;
+                dz[r * k + second[r]] -= scale;
+            }
+        });
+    }
+}

@@ -90,6 +90,9 @@ public sealed class FaultRunner
     public StoredWeights Weights { get; }
     public GoldenRun Golden { get; }
 
+    /// <summary>How an activation site's values are stored in the datapath (what its bit flips change).</summary>
+    public TensorEncoding ActivationEncoding(string tensor) => activationEncodings[tensor];
+
 
     /// <summary>Runs one fault (validated) and returns its outcome.</summary>
     public FaultOutcome Run(Fault fault, long index = 0)

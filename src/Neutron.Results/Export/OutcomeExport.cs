@@ -1,6 +1,7 @@
 // `neutron export`: one row per fault (fault text, images, golden_correct, faulty_correct, sdc, nonfinite, drop, and
 // for a campaign run under a protection its verdict: ran, corrected or detected) as CSV, or as JSON with the
-// campaign's settings. Streams rows from the store; invariant culture throughout.
+// campaign's settings; a fault of an importance plan adds p and q (its probability under the target and under the
+// proposal: weight p/q). Streams rows from the store; invariant culture throughout.
 // The HTML report is elsewhere (Report/).
 using System.Globalization;
 using System.Text;
@@ -16,13 +17,17 @@ public static class OutcomeExport
     {
         bool protectedRun = store.Settings(campaign).Protection.Length > 0;
         var verdicts = protectedRun ? store.ProtectedOutcomes(campaign) : [];
-        writer.Write(protectedRun ? "id,fault,images,golden_correct,faulty_correct,sdc,nonfinite,drop,protection\n" : "id,fault,images,golden_correct,faulty_correct,sdc,nonfinite,drop\n");
+        var weights = store.FaultWeights(campaign);
+        writer.Write("id,fault,images,golden_correct,faulty_correct,sdc,nonfinite,drop" + (protectedRun ? ",protection" : "") + (weights.Count > 0 ? ",p,q" : "") + "\n");
         long rows = 0;
         foreach (var r in store.Outcomes(campaign))
         {
             writer.Write(string.Create(CultureInfo.InvariantCulture,
                 $"{r.FaultIndex},{FaultCsv.Quote(r.Fault)},{r.Images},{r.GoldenCorrect},{r.FaultyCorrect},{r.Sdc},{r.NonFinite},{r.Drop:R}"));
-            writer.Write(protectedRun ? "," + Verdict(verdicts, r.FaultIndex) + "\n" : "\n");
+            if (protectedRun) writer.Write("," + Verdict(verdicts, r.FaultIndex));
+            if (weights.Count > 0 && weights.TryGetValue(r.FaultIndex, out var w)) writer.Write(string.Create(CultureInfo.InvariantCulture, $",{w.P:R},{w.Q:R}"));
+            else if (weights.Count > 0) writer.Write(",,");
+            writer.Write("\n");
             rows++;
         }
         return rows;
@@ -54,6 +59,7 @@ public static class OutcomeExport
         if (s.Protection.Length > 0) json.WriteString("protection_sha256", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(s.Protection))));
         json.WriteEndObject();
         var verdicts = s.Protection.Length > 0 ? store.ProtectedOutcomes(campaign) : [];
+        var weights = store.FaultWeights(campaign);
         json.WriteStartArray("faults");
         long rows = 0;
         foreach (var r in store.Outcomes(campaign))
@@ -68,6 +74,7 @@ public static class OutcomeExport
             json.WriteNumber("nonfinite", r.NonFinite);
             json.WriteNumber("drop", r.Drop);
             if (s.Protection.Length > 0) json.WriteString("protection", Verdict(verdicts, r.FaultIndex));
+            if (weights.TryGetValue(r.FaultIndex, out var w)) { json.WriteNumber("p", w.P); json.WriteNumber("q", w.Q); }
             json.WriteEndObject();
             rows++;
         }

@@ -68,6 +68,12 @@ public static class ReportSections
          .Add("critical-fault rate 95% lower", all.CriticalLower).Add("critical-fault rate 95% upper", all.CriticalUpper)
          .Add("faults with non-finite logits", all.NonFiniteFaults)
          .Add("estimator", all.Estimator);
+        if (double.IsFinite(all.EffectiveSize))
+        {
+            var search = CriticalSearch.Of(d, input.Tolerance);
+            t.Add("effective sample size", all.EffectiveSize).Add("critical share of injected faults", search.Share)
+             .Add("critical share, gain over uniform", search.Gain);
+        }
         foreach (var (k, v) in d.Settings.OrderBy(p => p.Key, StringComparer.Ordinal)) t.Add(k, v);
         var body = new StringBuilder("<div class=\"cards\">");
         Card(body, "images", d.ImageCount.ToString("N0", CultureInfo.InvariantCulture));
@@ -95,7 +101,7 @@ public static class ReportSections
             t.Rows.Select(r => (string)r[0]!).ToArray(), t.Rows.Select(r => (double)r[3]!).ToArray(),
             t.Rows.Select(r => (double)r[4]!).ToArray(), t.Rows.Select(r => (double)r[5]!).ToArray());
         return new ReportSection(id, heading, $"Bars: SDC-fault rate (faults with at least one SDC); whiskers: 95 % intervals. The table adds critical faults (drop &gt; {Fmt(tolerance)} pp). "
-            + "Rows inside one stratum are uniform samples (Wilson); rows spanning strata are weighted by stratum size (estimator = stratified).",
+            + "Rows inside one stratum are uniform samples (Wilson); rows spanning strata are weighted by stratum size (estimator = stratified); rows of an importance plan are weighted by p/q (estimator = importance-sn, self-normalised).",
             svg + HtmlTable(t, 40), [t]);
     }
 

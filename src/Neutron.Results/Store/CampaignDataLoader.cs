@@ -43,6 +43,8 @@ public static class CampaignDataLoader
             maxClass = Math.Max(maxClass, top1);
         }
 
+        var weights = store.FaultWeights(id);
+        bool importance = settings.Planner.StartsWith("importance", StringComparison.Ordinal);
         var faults = new List<FaultRecord>();
         foreach (var o in store.Outcomes(id))
         {
@@ -54,7 +56,13 @@ public static class CampaignDataLoader
             string target = Fault.TargetText(f.Target);
             string layer = layerOf.TryGetValue((target, f.Tensor), out var name) ? name : f.Tensor;
             faults.Add(new FaultRecord(o.FaultIndex, target, layer, f.Tensor, f.Index, f.Bit, f.Model.ToString(),
-                o.Images, o.FaultyCorrect, o.Sdc, o.NonFinite, ch) { Stratum = Strata.NameOf(per, f.Tensor, f.Bit) });
+                o.Images, o.FaultyCorrect, o.Sdc, o.NonFinite, ch)
+            {
+                Stratum = Strata.NameOf(per, f.Tensor, f.Bit),
+                Weight = !importance ? null : weights.TryGetValue(o.FaultIndex, out var w) ? w.P / w.Q
+                    : throw new StoreException($"fault {o.FaultIndex} ({o.Fault}) of importance campaign {id} in '{store.Path}' has no stored p and q",
+                        "the database is damaged; re-run the campaign"),
+            });
         }
 
         int classes = Math.Max(Math.Max(maxClass + 1, 2), description.ClassNames.Count);

@@ -11,10 +11,12 @@ public sealed partial class CampaignStore
     /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
     /// 3: campaigns.protection (the protection file a campaign ran under, '' for none) and outcomes.protection (0 ran,
     /// 1 corrected or outvoted, 2 detected). 4: campaigns.site_filter (a versioned JSON document, SiteFilterJson)
-    /// instead of the filter text, and campaigns.memory_budget. 5: bit_criticality (a forest's predicted criticality
-    /// of every weight bit) and criticality_scores (its cross-validated Table II rows). Older files are upgraded when
-    /// opened (version 1 activations ran in `format`); opened read-only, they read as recorded (datapath = format for
-    /// version 1, no protection, the filter text parsed, no predicted criticality).</summary>
+    /// instead of the filter text, and campaigns.memory_budget. 5: faults.p and faults.q, a fault's probability under
+    /// the target distribution and under the plan's proposal (importance plans; NULL for the others), and
+    /// bit_criticality (a forest's predicted criticality of every weight bit) and criticality_scores (its
+    /// cross-validated Table II rows). Older files are upgraded when opened (version 1 activations ran in `format`);
+    /// opened read-only, they read as recorded (datapath = format for version 1, no protection, the filter text
+    /// parsed, no weights, no predicted criticality).</summary>
     public const int SchemaVersion = 5;
 
     const string Schema = """
@@ -26,6 +28,7 @@ public sealed partial class CampaignStore
             protection TEXT NOT NULL DEFAULT '', memory_budget INTEGER NOT NULL DEFAULT 1073741824);
         CREATE TABLE IF NOT EXISTS faults(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, fault TEXT NOT NULL,
+            p REAL, q REAL,
             PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS golden(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), image INTEGER NOT NULL, label INTEGER NOT NULL, top1 INTEGER NOT NULL,
@@ -125,8 +128,9 @@ public sealed partial class CampaignStore
     // Version 1 → 2: the datapath column, set to each campaign's format (version 1 computed activations in it), and
     // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). 3 → 4: the
     // filter text becomes a JSON document (parsed once, here), and memory_budget (earlier campaigns ran with the
-    // default). 4 → 5: the predicted criticality tables, empty. The write transaction takes the lock first, so of two
-    // processes opening the file at once one migrates.
+    // default). 4 → 5: the faults' p and q (no campaign before them drew an importance plan) and the predicted
+    // criticality tables, empty. The write transaction takes the lock first, so of two processes opening the file at
+    // once one migrates.
     void Migrate(long from)
     {
         try
@@ -158,7 +162,10 @@ public sealed partial class CampaignStore
                 Execute(_connection, "ALTER TABLE campaigns DROP COLUMN filters;", tx);
             }
             if (now is 1 or 2 or 3 or 4)
+            {
+                Execute(_connection, "ALTER TABLE faults ADD COLUMN p REAL; ALTER TABLE faults ADD COLUMN q REAL;", tx);
                 Execute(_connection, SchemaAddedIn5, tx);
+            }
             Execute(_connection, $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }

@@ -85,7 +85,7 @@ public sealed partial class CampaignStore : IDisposable
             {
                 ToolVersion = r.GetString(1), ModelPath = r.GetString(2), ModelSha256 = r.GetString(3), DataSpec = r.GetString(4),
                 Images = r.GetInt32(5), Format = r.GetString(6), Target = r.GetString(7), FaultModel = r.GetString(8),
-                Sites = _readOnlyVersion != 0 ? LegacyFilter(r.GetInt64(0), r.GetString(9)) : SiteFilterJson.Read(r.GetString(9)), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
+                Sites = _readOnlyVersion is 1 or 2 or 3 ? LegacyFilter(r.GetInt64(0), r.GetString(9)) : SiteFilterJson.Read(r.GetString(9)), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
                 Shard = r.GetString(13), PlanSize = r.GetInt64(14), Datapath = r.GetString(16), Protection = r.GetString(17), MemoryBudget = r.GetInt64(18),
                 Created = DateTimeOffset.TryParse(r.GetString(15), CultureInfo.InvariantCulture, DateTimeStyles.None, out var created) ? created
                     : throw new StoreException($"campaign {r.GetInt64(0)} in '{Path}' has a damaged creation time", Damaged),
@@ -138,7 +138,8 @@ public sealed partial class CampaignStore : IDisposable
     /// <summary>The campaign of these settings (and shard) already in the file, or a new one recorded with its fault
     /// list, decided in one write transaction: processes started together on one new file make one campaign. A file
     /// holding a different campaign is refused.</summary>
-    public (long Id, bool Created) FindOrCreateCampaign(CampaignSettings settings, Func<IReadOnlyList<(long Index, string Fault)>> faults, CampaignDescription? description = null)
+    public (long Id, bool Created) FindOrCreateCampaign(CampaignSettings settings, Func<IReadOnlyList<(long Index, string Fault)>> faults, CampaignDescription? description = null,
+        IReadOnlyDictionary<long, (double P, double Q)>? weights = null)
     {
         using var tx = _connection.BeginTransaction(); // BEGIN IMMEDIATE: the write lock is taken before reading
         var all = Campaigns(tx);
@@ -148,6 +149,7 @@ public sealed partial class CampaignStore : IDisposable
             throw new StoreException($"'{Path}' already holds a different campaign ({all[^1].Settings.FirstDifference(settings)})",
                 $"continue it with `neutron resume --db {Path}`, or give this one another --db");
         long created = InsertCampaign(settings, faults(), description, tx);
+        if (weights is not null) InsertWeights(created, weights, tx);
         tx.Commit();
         return (created, true);
     }
@@ -204,6 +206,38 @@ public sealed partial class CampaignStore : IDisposable
             f.Value = text;
             cmd.ExecuteNonQuery();
         }
+    }
+
+    // An importance plan's p and q go in with the faults, in the same transaction: no stored fault lacks them.
+    void InsertWeights(long campaign, IReadOnlyDictionary<long, (double P, double Q)> weights, SqliteTransaction tx)
+    {
+        using var cmd = Command("UPDATE faults SET p = $p, q = $q WHERE campaign = $c AND fault_index = $i;", tx);
+        cmd.Parameters.AddWithValue("$c", campaign);
+        var i = cmd.Parameters.Add("$i", SqliteType.Integer);
+        var p = cmd.Parameters.Add("$p", SqliteType.Real);
+        var q = cmd.Parameters.Add("$q", SqliteType.Real);
+        cmd.Prepare();
+        foreach (var (index, (pv, qv)) in weights)
+        {
+            if (!(pv > 0 && qv > 0 && double.IsFinite(pv) && double.IsFinite(qv)))
+                throw new ArgumentOutOfRangeException(nameof(weights), $"fault {index}: p = {pv}, q = {qv}; both must be finite and > 0");
+            i.Value = index;
+            p.Value = pv;
+            q.Value = qv;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Each stored fault's p (target) and q (proposal), for faults of an importance plan; empty otherwise.</summary>
+    public IReadOnlyDictionary<long, (double P, double Q)> FaultWeights(long campaign)
+    {
+        var weights = new Dictionary<long, (double, double)>();
+        if (_readOnlyVersion != 0) return weights; // files before version 5 hold no weights
+        using var cmd = Command("SELECT fault_index, p, q FROM faults WHERE campaign = $c AND p IS NOT NULL AND q IS NOT NULL;");
+        cmd.Parameters.AddWithValue("$c", campaign);
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) weights[r.GetInt64(0)] = (r.GetDouble(1), r.GetDouble(2));
+        return weights;
     }
 
     internal void SetShard(long campaign, string shard)
@@ -367,7 +401,7 @@ public sealed partial class CampaignStore : IDisposable
     /// campaign run without protection.</summary>
     public (long Corrected, long Detected) ProtectionCounts(long campaign)
     {
-        if (_readOnlyVersion != 0) return (0, 0);
+        if (_readOnlyVersion is 1 or 2) return (0, 0); // no protection before version 3
         using var cmd = Command("SELECT coalesce(sum(protection = 1), 0), coalesce(sum(protection = 2), 0) FROM outcomes WHERE campaign = $c;");
         cmd.Parameters.AddWithValue("$c", campaign);
         using var r = cmd.ExecuteReader();
@@ -379,7 +413,7 @@ public sealed partial class CampaignStore : IDisposable
     public Dictionary<long, OutcomeProtection> ProtectedOutcomes(long campaign)
     {
         var map = new Dictionary<long, OutcomeProtection>();
-        if (_readOnlyVersion != 0) return map;
+        if (_readOnlyVersion is 1 or 2) return map;
         using var cmd = Command("SELECT fault_index, protection FROM outcomes WHERE campaign = $c AND protection <> 0;");
         cmd.Parameters.AddWithValue("$c", campaign);
         using var r = cmd.ExecuteReader();

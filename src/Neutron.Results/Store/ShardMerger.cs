@@ -14,6 +14,13 @@ public static class ShardMerger
         return (long)cmd.ExecuteScalar()! == 3;
     }
 
+    // A shard opened read-only keeps its older schema: faults without p and q.
+    static bool HasWeights(CampaignStore target)
+    {
+        using var cmd = target.Command("SELECT count(*) FROM pragma_table_info('faults', 'shard') WHERE name IN ('p', 'q');");
+        return (long)cmd.ExecuteScalar()! == 2;
+    }
+
     /// <summary>Merges <paramref name="shards"/> into <paramref name="output"/>; returns the merged campaign's id there.</summary>
     public static long Merge(string output, IReadOnlyList<string> shards)
     {
@@ -67,11 +74,11 @@ public static class ShardMerger
                 check.Parameters.AddWithValue("$s", id);
                 if ((long)check.ExecuteScalar()! > 0)
                     throw new StoreException($"golden predictions in '{path}' differ from the other shards'", "the shards were run on different models, data or kernels; re-run them");
-                bool describe = HasDescription(target);
+                bool describe = HasDescription(target), weighted = HasWeights(target);
                 using var tx = target.Connection.BeginTransaction();
                 foreach (var sql in new[]
                 {
-                    "INSERT OR IGNORE INTO main.faults SELECT $o, fault_index, fault FROM shard.faults WHERE campaign = $s;",
+                    $"INSERT OR IGNORE INTO main.faults(campaign, fault_index, fault, p, q) SELECT $o, fault_index, fault, {(weighted ? "p, q" : "NULL, NULL")} FROM shard.faults WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.golden SELECT $o, image, label, top1 FROM shard.golden WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.outcomes SELECT $o, fault_index, images, golden_correct, faulty_correct, sdc, nonfinite, drop_pp, protection FROM shard.outcomes WHERE campaign = $s;",
                     "INSERT OR IGNORE INTO main.predictions SELECT $o, fault_index, image, top1 FROM shard.predictions WHERE campaign = $s;",

@@ -231,7 +231,7 @@ public class CampaignStoreTests
             using var cmd = store.Connection.CreateCommand();
             cmd.CommandText = "ALTER TABLE outcomes DROP COLUMN protection; ALTER TABLE campaigns DROP COLUMN protection; "
                 + "ALTER TABLE campaigns ADD COLUMN filters TEXT NOT NULL DEFAULT 'layer=;op=;bits=0-31'; ALTER TABLE campaigns DROP COLUMN site_filter; "
-                + "ALTER TABLE campaigns DROP COLUMN memory_budget; PRAGMA user_version = 2;";
+                + "ALTER TABLE campaigns DROP COLUMN memory_budget; ALTER TABLE faults DROP COLUMN p; ALTER TABLE faults DROP COLUMN q; PRAGMA user_version = 2;";
             cmd.ExecuteNonQuery();
         }
         using (var store = CampaignStore.Open(path, create: false))
@@ -263,7 +263,7 @@ public class CampaignStoreTests
         {
             id = store.CreateCampaign(Settings(), Faults(0, 1));
             using var cmd = store.Connection.CreateCommand();
-            cmd.CommandText = "DROP TABLE bit_criticality; DROP TABLE criticality_scores; PRAGMA user_version = 4;";
+            cmd.CommandText = "DROP TABLE bit_criticality; DROP TABLE criticality_scores; ALTER TABLE faults DROP COLUMN p; ALTER TABLE faults DROP COLUMN q; PRAGMA user_version = 4;";
             cmd.ExecuteNonQuery();
         }
         using (var store = CampaignStore.Open(path, create: false))
@@ -293,6 +293,41 @@ public class CampaignStoreTests
         store.ClearCriticality(id, 1, "brf");
         store.WriteCriticality(id, 1, "brf", [new("c", 0, 0, [0.5f], 0)]);
         Assert.Equal([new CriticalitySet(0.5, "rf", 1, 1), new CriticalitySet(1, "brf", 1, 0)], store.CriticalitySets(id));
+    }
+
+    [Fact]
+    public void ImportanceWeightsRoundTripMigrateAndMerge()
+    {
+        using var dir = new TempDirectory();
+        var importance = Settings() with { Planner = "importance:count=2,alpha=0.1,score=margin", PlanSize = 2 };
+        var weights = new Dictionary<long, (double P, double Q)> { [0] = (0.25, 0.5), [1] = (0.25, 0.125) };
+        for (int k = 1; k <= 2; k++)
+        {
+            using var shard = CampaignStore.Open(dir.File($"s{k}.db"), create: true);
+            var (id, created) = shard.FindOrCreateCampaign(importance with { Shard = $"{k}/2" }, () => Faults(k - 1), null,
+                new Dictionary<long, (double, double)> { [k - 1] = weights[k - 1] });
+            Assert.True(created);
+            Assert.Equal(weights[k - 1], Assert.Single(shard.FaultWeights(id)).Value);
+            shard.WriteGolden(id, Enumerable.Range(0, 4).Select(i => new GoldenPrediction(i, 1, 1)).ToList());
+        }
+        ShardMerger.Merge(dir.File("m.db"), [dir.File("s1.db"), dir.File("s2.db")]);
+        using (var merged = CampaignStore.Open(dir.File("m.db"), create: false))
+            Assert.Equal(weights, merged.FaultWeights(merged.SingleCampaign()));
+
+        // A version 4 file (no p, q) gains the columns, empty; its campaigns drew no importance plan.
+        string path = dir.File("v4.db");
+        using (var store = CampaignStore.Open(path, create: true))
+        {
+            store.CreateCampaign(Settings() with { PlanSize = 2 }, Faults(0, 1));
+            using var cmd = store.Connection.CreateCommand();
+            cmd.CommandText = "ALTER TABLE faults DROP COLUMN p; ALTER TABLE faults DROP COLUMN q; DROP TABLE bit_criticality; DROP TABLE criticality_scores; PRAGMA user_version = 4;";
+            cmd.ExecuteNonQuery();
+        }
+        using var upgraded = CampaignStore.Open(path, create: false);
+        Assert.Empty(upgraded.FaultWeights(upgraded.SingleCampaign()));
+        using var version = upgraded.Connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version;";
+        Assert.Equal(5L, version.ExecuteScalar());
     }
 
     [Fact]

@@ -1,0 +1,100 @@
+// The score of each fault position for an importance plan, from gradient sensitivity: s(x) = min(cap, |g|·|δ|),
+// g the mean per-image gradient magnitude of the loss at the element (Engine/Autodiff/Sensitivity.cs) and δ the
+// exact change of the element's value when the fault's mask hits its stored word in its number format. Rules:
+// a δ that is Inf or NaN scores cap whatever g is (a non-finite value poisons every product, 0·Inf = NaN), and
+// scores are capped at the loss change that would flip an average image (the mean golden top-1 margin, or ln K for
+// cross-entropy), so the exponent bits whose δ is astronomically large share the proposal by gradient instead of
+// by 10^38. A BatchNormalization variance changed below zero scores cap too (√ of a negative: NaN on every
+// image, whatever the gradient says). Activation sites use each element's mean |value| over the images as the value their bit flips from.
+using Neutron.Engine.Autodiff;
+using Neutron.Engine.Graph;
+using Neutron.Faults;
+using Neutron.Faults.Running;
+using Neutron.Faults.Sites;
+
+namespace Neutron.Analysis.Planning;
+
+/// <summary>A drawn importance plan: the faults in draw order (index = draw) with their p and q.</summary>
+public sealed record ImportancePlanResult(PlannedFault[] Faults, ImportanceDraw[] Draws, ImportanceDistribution Distribution, double Cap);
+
+public static class ImportanceScores
+{
+    /// <summary>The value change δ when <paramref name="fault"/> hits a stored word, in the element's format.</summary>
+    public static double Delta(Neutron.Faults.Formats.TensorEncoding encoding, long element, uint word, Fault fault) =>
+        (double)encoding.Decode(element, fault.Mask.Apply(word)) - encoding.Decode(element, word);
+
+    /// <summary>The score rule above, for one position.</summary>
+    public static double Score(double gradient, double delta, double cap)
+    {
+        if (!double.IsFinite(delta)) return cap;
+        double s = Math.Abs(gradient) * Math.Abs(delta);
+        return double.IsFinite(s) ? Math.Min(cap, s) : cap;
+    }
+
+    /// <summary>Measures the sensitivity of <paramref name="model"/> (the campaign's model, weights as stored) on
+    /// the runner's images and scores every position of the space.</summary>
+    public static (Func<long, double> Score, double Cap) For(FaultSpace space, FaultRunner runner, Model model, ImportanceScore loss, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentNullException.ThrowIfNull(runner);
+        var net = new ModelTape(runner.Weights.CopyModel(model));
+        var data = runner.Data;
+        var shape = (int[])data.Images.Shape.Clone();
+        shape[0] = data.Count;
+        var images = data.Images.Floats[..(data.Count * data.PerImage)].ToArray();
+        int[] classes = loss == ImportanceScore.Margin ? runner.Golden.Top1 : data.Labels.Take(data.Count).Select(l => (int)l).ToArray();
+        var activations = space.Sites.Where(s => s.Target == FaultTarget.Activation).Select(s => s.Tensor).ToHashSet(StringComparer.Ordinal);
+        var sens = Sensitivity.Measure(net, images, shape, classes, loss == ImportanceScore.Margin ? SensitivityLoss.Margin : SensitivityLoss.CrossEntropy, 1, activations);
+        int classCount = runner.Golden.Top1.Length == 0 ? 2 : Math.Max(2, OutputWidth(net, images, shape));
+        double cap = loss == ImportanceScore.Margin ? Math.Max(sens.MeanLoss, 1e-6) : Math.Log(classCount);
+
+        var gradients = new float[space.Sites.Count][];
+        var values = new float[space.Sites.Count][];
+        for (int s = 0; s < space.Sites.Count; s++)
+        {
+            var site = space.Sites[s];
+            var table = site.Target == FaultTarget.Weight ? sens.Parameters : sens.Outputs;
+            if (!table.TryGetValue(site.Tensor, out var g) || g.Length != site.Elements)
+                throw new ArgumentException($"{site}: autodiff gave no gradient for it (it is not a trainable parameter of the tape); importance plans need one for every site — narrow the space with --layer/--op, or use another plan");
+            gradients[s] = g;
+            if (site.Target == FaultTarget.Activation) values[s] = sens.OutputMagnitudes[site.Tensor];
+        }
+        double Of(long x)
+        {
+            int s = space.SiteOf(x);
+            var site = space.Sites[s];
+            var fault = space.FaultAt(x, seed);
+            long e = fault.Index;
+            if (site.Target == FaultTarget.Weight)
+            {
+                var enc = runner.Weights.Encoding(site.Tensor);
+                double delta = Delta(enc, e, runner.Weights.Word(site.Tensor, e), fault);
+                if (sens.Variances.Contains(site.Tensor) && runner.Weights.Value(site.Tensor, e) + delta < 0) return cap;
+                return Score(gradients[s][e], delta, cap);
+            }
+            var act = runner.ActivationEncoding(site.Tensor);
+            return Score(gradients[s][e], Delta(act, e, act.Encode(e, values[s][e]), fault), cap);
+        }
+        return (Of, cap);
+    }
+
+    /// <summary>The plan: <paramref name="plan"/>.Count draws from the proposal, each fault keyed by its draw.</summary>
+    public static ImportancePlanResult Plan(FaultSpace space, ImportancePlan plan, ulong seed, FaultRunner runner, Model model)
+    {
+        var (score, cap) = For(space, runner, model, plan.Score, seed);
+        var distribution = new ImportanceDistribution(space, score, plan.Alpha);
+        var draws = distribution.Draws(seed, plan.Count);
+        var faults = new PlannedFault[draws.Length];
+        for (int i = 0; i < draws.Length; i++) faults[i] = new PlannedFault(i, space.FaultAt(draws[i].Position, seed));
+        return new ImportancePlanResult(faults, draws, distribution, cap);
+    }
+
+    static int OutputWidth(ModelTape net, float[] images, int[] shape)
+    {
+        var one = (int[])shape.Clone();
+        one[0] = 1;
+        var tape = new Tape { Training = false, Recording = false };
+        var y = net.Forward(tape, new Var(images.AsSpan(0, images.Length / shape[0]).ToArray(), one));
+        return y.Length;
+    }
+}
