@@ -2,6 +2,7 @@
 // is the one the campaign was made from (SHA-256). Settings come from the database; only the threads may change.
 // A campaign run under a protection applies the one stored with it. An adaptive campaign rebuilds its fault space from the stored target, fault model and filters and replays its rounds.
 using System.CommandLine;
+using Neutron.Cli.Options;
 using Neutron.Analysis.Planning;
 using Neutron.Cli.Campaigns;
 using Neutron.Faults.Formats;
@@ -14,7 +15,7 @@ public static class ResumeCommand
 {
     public static Command Create()
     {
-        var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
+        var db = StoreOption.Create();
         var modelPath = new Option<FileInfo?>("--model-path") { Description = "the model, when it moved since the campaign started (must be the same file)" };
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
         var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -24,7 +25,7 @@ public static class ResumeCommand
         var command = new Command("resume", "Continue a stopped campaign") { db, modelPath, campaign, threads, batch, plain, memory };
         command.SetAction(parse =>
         {
-            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
+            using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var settings = store.Settings(id);
             string model = parse.GetValue(modelPath)?.FullName ?? settings.ModelPath;
