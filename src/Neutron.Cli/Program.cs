@@ -14,6 +14,7 @@ public static class Program
         BenchCommand.Create(),
         CampaignCommand.Create(),
         ResumeCommand.Create(),
+        WorkerCommand.Create(),
         ExportCommand.Create(),
         SummaryCommand.Create(),
         MergeCommand.Create(),

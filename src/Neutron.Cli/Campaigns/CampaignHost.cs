@@ -194,8 +194,18 @@ public static class CampaignHost
     /// golden outcome and their verdict; the rest are returned to run (a partly corrected fault as what is left).</summary>
     static List<PlannedFault> Protect(CampaignStore store, long campaign, FaultRunner runner, ProtectionPlan protection, List<PlannedFault> todo)
     {
-        var run = new List<PlannedFault>(todo.Count);
         var decided = new List<StoredOutcome>();
+        var run = Decide(runner, protection, todo, decided);
+        for (int first = 0; first < decided.Count; first += 4096)
+            store.WriteBatch(campaign, decided.GetRange(first, Math.Min(4096, decided.Count - first)));
+        return run;
+    }
+
+    /// <summary>The protection's verdicts: corrected and detected faults added to <paramref name="decided"/> with the
+    /// golden outcome; the faults left to run returned.</summary>
+    public static List<PlannedFault> Decide(FaultRunner runner, ProtectionPlan protection, List<PlannedFault> todo, List<StoredOutcome> decided)
+    {
+        var run = new List<PlannedFault>(todo.Count);
         var golden = runner.Golden;
         foreach (var f in todo)
         {
@@ -204,8 +214,6 @@ public static class CampaignHost
             else decided.Add(new StoredOutcome(f.Index, golden.Images, golden.Correct, golden.Correct, 0, golden.NonFinite, [],
                 d.Verdict == ProtectionVerdict.Corrected ? OutcomeProtection.Corrected : OutcomeProtection.Detected));
         }
-        for (int first = 0; first < decided.Count; first += 4096)
-            store.WriteBatch(campaign, decided.GetRange(first, Math.Min(4096, decided.Count - first)));
         return run;
     }
 

@@ -6,6 +6,7 @@ using System.CommandLine;
 using System.Globalization;
 using Neutron.Analysis.Planning;
 using Neutron.Cli.Campaigns;
+using Neutron.Cli.Options;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
 using Neutron.Faults.Models;
@@ -36,7 +37,8 @@ public static class CampaignCommand
         var bits = new Option<string?>("--bits") { Description = "only bits LO-HI (e.g. 23-30), or one bit" };
         var shard = new Option<string>("--shard") { Description = "run shard k of N of the plan (k/N); join shards with `neutron merge`", DefaultValueFactory = _ => "1/1" };
         var threads = new Option<int>("--threads") { Description = "worker threads (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var db = new Option<FileInfo>("--db") { Description = "campaign database (SQLite)", DefaultValueFactory = _ => new FileInfo("neutron-campaign.db") };
+        var db = new Option<string>("--db") { Description = StoreOption.Description + "; with a server, this process is the first worker (`neutron worker` adds more)", DefaultValueFactory = _ => "neutron-campaign.db" };
+        var chunk = new Option<int>("--chunk") { Description = "faults per chunk that a worker leases (PostgreSQL store)", DefaultValueFactory = _ => 256 };
         var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
         var plainRun = new Option<bool>("--plain") { Description = "re-run the whole network per fault (the slow oracle) instead of the accelerated cone re-execution" };
         var memory = MemoryOption.Create();
@@ -44,7 +46,7 @@ public static class CampaignCommand
         var classes = new Option<FileInfo?>("--classes") { Description = "class names, one per line in class-index order (default: the data's own names, else the indices)" };
         var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
         {
-            model, data, target, faultModel, format, datapath, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun, memory, classes, protect,
+            model, data, target, faultModel, format, datapath, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, chunk, dryRun, plainRun, memory, classes, protect,
         };
         command.SetAction(parse =>
         {
@@ -136,11 +138,16 @@ public static class CampaignCommand
             };
 
             var description = CampaignHost.Describe(runner.Sites, plannedSpace, Strata.Of(plannerText), classNames);
-            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: true);
+            string location = StoreOption.Location(parse.GetValue(db)!);
+            if (CampaignStore.IsServerUrl(location) && (k, n) != (1, 1))
+                throw new UserError($"--shard {k}/{n} with a PostgreSQL store", "workers share a server's plan by leasing chunks: drop --shard and start `neutron worker --db URL` processes");
+            if (parse.GetValue(chunk) < 1) throw new UserError($"--chunk {parse.GetValue(chunk)} must be ≥ 1", "e.g. --chunk 256 (faults per leased chunk)");
+            using var store = CampaignStore.IsServerUrl(location) ? PostgresCampaignStore.Open(location, create: true, parse.GetValue(chunk)) : CampaignStore.Open(location, create: true);
             var (id, created) = store.FindOrCreateCampaign(settings, () => mine.Select(f => (f.Index, f.Fault.ToString())).ToList(), description);
             if (!created) Console.Error.WriteLine($"continuing campaign {id} in '{store.Path}' (same settings)");
             store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
                 .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
+            if (sampler is null && store is PostgresCampaignStore server) return WorkerHost.Execute(server, id, runner, protection.Plan, WorkerHost.DefaultLease);
             return sampler is null ? CampaignHost.Execute(store, id, runner, mine, protection.Plan) : AdaptiveHost.Execute(store, id, runner, sampler);
         });
         return command;

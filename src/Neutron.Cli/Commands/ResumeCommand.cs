@@ -28,21 +28,7 @@ public static class ResumeCommand
             using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var settings = store.Settings(id);
-            string model = parse.GetValue(modelPath)?.FullName ?? settings.ModelPath;
-            if (!File.Exists(model))
-                throw new UserError($"model '{model}' of this campaign is missing", "point to it with --model-path PATH", ExitCodes.ModelOrData);
-            string sha = CampaignHost.Sha256(model);
-            if (sha != settings.ModelSha256)
-                throw new UserError($"'{model}' is not the model this campaign was made from (SHA-256 {sha[..12]}…, the database has {settings.ModelSha256[..Math.Min(12, settings.ModelSha256.Length)]}…)",
-                    "resume with the original model (--model-path), or start a new campaign with another --db", ExitCodes.Storage);
-            int threadCount = parse.GetValue(threads);
-            if (threadCount < 1) throw new UserError($"--threads {threadCount} must be ≥ 1", "e.g. --threads 2");
-            var runner = CampaignHost.LoadRunner(model, settings.DataSpec, settings.Images, NumberFormat.Parse(settings.Format), NumberFormat.Parse(settings.Datapath), threadCount, parse.GetValue(batch), parse.GetValue(plain), MemoryOption.Parse(parse.GetValue(memory)));
-            if (runner.Data.Count != settings.Images)
-                throw new UserError($"data '{settings.DataSpec}' now holds {runner.Data.Count} images, the campaign used {settings.Images}", "restore the data set the campaign was made with", ExitCodes.ModelOrData);
-            // Golden must match what was stored: WriteGolden refuses a contradiction (other data, format or kernels).
-            store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
-                .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
+            var runner = StoredRunner.Load(store, id, parse.GetValue(modelPath)?.FullName, parse.GetValue(threads), parse.GetValue(batch), parse.GetValue(plain), MemoryOption.Parse(parse.GetValue(memory)));
             if (settings.Planner.StartsWith("adaptive", StringComparison.Ordinal))
                 return AdaptiveHost.Execute(store, id, runner, Adaptive(runner, settings));
             var protection = settings.Protection.Length == 0 ? null : CampaignHost.ParseProtection(settings.Protection, "stored with the campaign");

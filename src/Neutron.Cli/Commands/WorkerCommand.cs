@@ -1,0 +1,42 @@
+// neutron worker --db postgresql://USER@HOST[:PORT]/DB [--campaign ID]: joins a campaign in a PostgreSQL store and
+// runs its chunks until every chunk is done (WorkerHost). Start as many as there are machines or cores to fill; a
+// worker may die or be stopped at any time and be replaced. Settings come from the store, as for `resume`.
+using System.CommandLine;
+using Neutron.Cli.Campaigns;
+using Neutron.Cli.Options;
+using Neutron.Results.Store;
+
+namespace Neutron.Cli.Commands;
+
+public static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var db = new Option<string>("--db") { Description = "the campaign's PostgreSQL store: postgresql://USER@HOST[:PORT]/DB (password from PGPASSWORD or ~/.pgpass)", Required = true };
+        var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the store holds several" };
+        var modelPath = new Option<FileInfo?>("--model-path") { Description = "the model, when it sits elsewhere on this machine (must be the same file)" };
+        var threads = new Option<int>("--threads") { Description = "threads of this worker (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var batch = new Option<int>("--batch") { Description = "faults the runner hands over at a time (a chunk still commits as one transaction)", DefaultValueFactory = _ => 64 };
+        var plain = new Option<bool>("--plain") { Description = "re-run the whole network per fault (the slow oracle) instead of the accelerated path" };
+        var lease = new Option<double>("--lease") { Description = "seconds a chunk stays held without a heartbeat; a dead worker's chunk is taken again after it (heartbeat every third)", DefaultValueFactory = _ => 60 };
+        var memory = MemoryOption.Create();
+        var command = new Command("worker", "Run chunks of a campaign in a PostgreSQL store until it is done") { db, campaign, modelPath, threads, batch, plain, lease, memory };
+        command.SetAction(parse =>
+        {
+            string url = parse.GetValue(db)!;
+            if (!CampaignStore.IsServerUrl(url))
+                throw new UserError($"--db '{url}' is not a PostgreSQL URL", "workers share a server: --db postgresql://USER@HOST[:PORT]/DB; an SQLite campaign runs with `neutron resume` or `--shard`");
+            double seconds = parse.GetValue(lease);
+            if (!(seconds >= 1 && seconds <= 86_400)) throw new UserError($"--lease {seconds} is outside 1–86400 seconds", "e.g. --lease 60: longer than one chunk's pause, shorter than you would wait for a dead worker");
+            using var store = PostgresCampaignStore.Open(url, create: false);
+            long id = store.SingleCampaign(parse.GetValue(campaign));
+            var settings = store.Settings(id);
+            if (settings.Planner.StartsWith("adaptive", StringComparison.Ordinal))
+                throw new UserError($"campaign {id} has an adaptive plan, which workers do not split yet", $"run it in one process: `neutron resume --db {store.Path}`");
+            var runner = StoredRunner.Load(store, id, parse.GetValue(modelPath)?.FullName, parse.GetValue(threads), parse.GetValue(batch), parse.GetValue(plain), MemoryOption.Parse(parse.GetValue(memory)));
+            var protection = settings.Protection.Length == 0 ? null : CampaignHost.ParseProtection(settings.Protection, "stored with the campaign");
+            return WorkerHost.Execute(store, id, runner, protection, TimeSpan.FromSeconds(seconds));
+        });
+        return command;
+    }
+}
