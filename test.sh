@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 cd "$root"
 
-packages=(dataset-fashion-mnist libonnx-testdata python3-torch python3-torchvision python3-sklearn chromium)
+packages=(dataset-fashion-mnist libonnx-testdata python3-torch python3-torchvision python3-sklearn chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

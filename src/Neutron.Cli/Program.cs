@@ -18,6 +18,7 @@ public static class Program
         ExportCommand.Create(),
         SummaryCommand.Create(),
         MergeCommand.Create(),
+        CopyCommand.Create(),
         TrainCommand.Create(),
         ReportCommand.Create(),
         TrustCommand.Create(),

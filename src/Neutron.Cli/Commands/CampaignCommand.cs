@@ -35,7 +35,7 @@ public static class CampaignCommand
         var layer = new Option<string?>("--layer") { Description = "only sites whose tensor or layer name matches this glob (e.g. 'conv1*')" };
         var op = new Option<string?>("--op") { Description = "only sites of these op types, comma-separated (e.g. Conv,Gemm)" };
         var bits = new Option<string?>("--bits") { Description = "only bits LO-HI (e.g. 23-30), or one bit" };
-        var shard = new Option<string>("--shard") { Description = "run shard k of N of the plan (k/N); join shards with `neutron merge`", DefaultValueFactory = _ => "1/1" };
+        var shard = new Option<string>("--shard") { Description = "run shard k of N of the plan (k/N), or `auto` for the Slurm array task or Kubernetes Indexed Job index; join shards with `neutron merge`", DefaultValueFactory = _ => "1/1" };
         var threads = new Option<int>("--threads") { Description = "worker threads (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var db = new Option<string>("--db") { Description = StoreOption.Description + "; with a server, this process is the first worker (`neutron worker` adds more)", DefaultValueFactory = _ => "neutron-campaign.db" };
         var chunk = new Option<int>("--chunk") { Description = "faults per chunk that a worker leases (PostgreSQL store)", DefaultValueFactory = _ => 256 };
@@ -207,6 +207,7 @@ public static class CampaignCommand
 
     static (int K, int N) ParseShard(string text)
     {
+        if (text == "auto") return SchedulerShard.FromEnvironment(Environment.GetEnvironmentVariable);
         var parts = text.Split('/');
         if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int k)
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && k >= 1 && k <= n)

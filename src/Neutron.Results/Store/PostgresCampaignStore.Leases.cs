@@ -80,6 +80,19 @@ public sealed partial class PostgresCampaignStore
         return added;
     });
 
+    /// <summary>Marks done every open chunk whose faults all have outcomes (a campaign copied in with results), so
+    /// no worker runs them again. Returns how many it closed.</summary>
+    public int CloseCompleteChunks(long campaign) => InTransaction((c, tx) =>
+    {
+        using var cmd = new NpgsqlCommand("""
+            UPDATE chunks k SET done = true, lease_until = NULL WHERE k.campaign = @c AND NOT k.done AND NOT EXISTS (
+                SELECT 1 FROM faults f WHERE f.campaign = @c AND f.fault_index BETWEEN k.first_index AND k.last_index
+                AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.campaign = @c AND o.fault_index = f.fault_index));
+            """, c, tx);
+        cmd.Parameters.AddWithValue("c", campaign);
+        return cmd.ExecuteNonQuery();
+    });
+
     public ChunkCounts Chunks(long campaign)
     {
         var rows = Read("""
