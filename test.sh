@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Neutron's tests. On a fresh Debian machine it first installs what the tests read (only what is missing,
 # non-interactively): the Fashion-MNIST and ONNX test data, PyTorch (reference exports), scikit-learn (the random
-# forest's cross-check) and Chromium (report rendering), and the .NET SDK pinned by global.json when `dotnet` is absent.
+# forest's cross-check), Chromium (report rendering), PostgreSQL (the tests start a throwaway server of their own),
+# and the .NET SDK pinned by global.json when `dotnet` is absent.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 cd "$root"
