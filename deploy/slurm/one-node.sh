@@ -9,7 +9,7 @@ action=${1:?start or stop}; dir=$(readlink -f "${2:?state folder}")
 host=$(hostname -s)
 if [[ $action == stop ]]; then
   for p in slurmd slurmctld; do [[ -f $dir/$p.pid ]] && kill "$(cat "$dir/$p.pid")" 2>/dev/null || true; done
-  [[ -f $dir/munged.pid ]] && kill "$(cat "$dir/munged.pid")" 2>/dev/null || true
+  [[ -f $dir/munge/munged.pid ]] && kill "$(cat "$dir/munge/munged.pid")" 2>/dev/null || true
   exit 0
 fi
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
@@ -18,7 +18,7 @@ fi
 mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
 chown munge: "$dir/munge"
 [[ -f /etc/munge/munge.key ]] || { mungekey --create 2>/dev/null || create-munge-key; }
-runuser -u munge -- /usr/sbin/munged --socket="$dir/munge/munge.socket" --pid-file="$dir/munged.pid" --force
+runuser -u munge -- /usr/sbin/munged --socket="$dir/munge/munge.socket" --pid-file="$dir/munge/munged.pid" --force
 cpus=$(nproc)
 cat > "$dir/slurm.conf" <<CONF
 ClusterName=neutron
