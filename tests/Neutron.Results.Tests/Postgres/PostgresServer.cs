@@ -1,7 +1,8 @@
 // A throwaway PostgreSQL server for the tests: Debian's `postgresql` binaries, `initdb` into a temporary folder,
-// started on a free loopback port with trust authentication (as the `postgres` user when the tests run as root,
-// since the server refuses root), and stopped and deleted when the test process ends. One server per test process;
-// each test makes its own database. When no server can start, PostgresFact skips with the reason.
+// started on a free loopback port (as the `postgres` user when the tests run as root, since the server refuses
+// root), and stopped and deleted when the test process ends. TCP logins need a password, which this process and the
+// `neutron` processes it starts take from PGPASSWORD, as users do. One server per test process; each test makes its
+// own database. When no server can start, PostgresFact skips with the reason.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -17,6 +18,9 @@ public sealed class PostgresServer
     public static PostgresServer? Instance => Shared.Value.Server;
     public static string? Unavailable => Shared.Value.Why;
 
+    /// <summary>The test user's password, also set as PGPASSWORD for this process and its children.</summary>
+    public const string Password = "neutron-test-password";
+
     readonly string _bin, _folder;
     readonly string? _runAs;
     int _databases;
@@ -29,7 +33,7 @@ public sealed class PostgresServer
     public string NewDatabase()
     {
         string name = $"t{Interlocked.Increment(ref _databases)}_{Environment.ProcessId}";
-        using var c = new NpgsqlConnection($"Host=127.0.0.1;Port={Port};Username=neutron;Database=postgres;Pooling=false");
+        using var c = new NpgsqlConnection($"Host=127.0.0.1;Port={Port};Username=neutron;Password={Password};Database=postgres;Pooling=false");
         c.Open();
         using var cmd = new NpgsqlCommand($"CREATE DATABASE {name};", c);
         cmd.ExecuteNonQuery();
@@ -57,13 +61,18 @@ public sealed class PostgresServer
             }
             int port = FreePort();
             string data = Path.Combine(folder, "data");
-            var (init, initOut) = Run(Path.Combine(bin, "initdb"), ["-D", data, "-U", "neutron", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"], runAs);
+            string passwordFile = Path.Combine(folder, "password");
+            File.WriteAllText(passwordFile, Password + "\n");
+            if (runAs is not null) Run("chown", [runAs, passwordFile], null);
+            var (init, initOut) = Run(Path.Combine(bin, "initdb"),
+                ["-D", data, "-U", "neutron", "--pwfile", passwordFile, "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync", "--locale=C"], runAs);
             if (init != 0) return (null, $"initdb failed: {Last(initOut)}");
             var (start, startOut) = Run(Path.Combine(bin, "pg_ctl"),
                 ["-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60",
                  "-o", $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start"], runAs);
             if (start != 0) return (null, $"the server did not start: {Last(startOut)} {Last(ReadLog(folder))}");
             var server = new PostgresServer(bin, folder, runAs, port);
+            Environment.SetEnvironmentVariable("PGPASSWORD", Password);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
             return (server, null);
         }
