@@ -44,7 +44,7 @@ public static class CampaignCommand
         var memory = MemoryOption.Create();
         var protect = new Option<FileInfo?>("--protect") { Description = "run the faults under a protection file of `neutron protect --out`: corrected and outvoted faults have no effect, detected ones are counted apart" };
         var classes = new Option<FileInfo?>("--classes") { Description = "class names, one per line in class-index order (default: the data's own names, else the indices)" };
-        var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
+        var command = new Command("campaign", "Run a fault-injection campaign into an SQLite file or a PostgreSQL store")
         {
             model, data, target, faultModel, format, datapath, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, chunk, dryRun, plainRun, memory, classes, protect,
         };
