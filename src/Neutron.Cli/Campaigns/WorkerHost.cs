@@ -41,7 +41,8 @@ public static class WorkerHost
                     var counts = store.Chunks(campaign);
                     if (counts.Done == counts.Total) break;
                     // Every open chunk is held by a live lease: wait for it to complete, or to run out (a dead worker).
-                    cancel.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Clamp(lease.TotalMilliseconds / 4, 100, 5000)));
+                    // Short polls: a worker waiting on the last chunks must not outlive them by long.
+                    cancel.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Clamp(lease.TotalMilliseconds / 20, 100, 1000)));
                     continue;
                 }
                 var outcomes = RunChunk(store, held, runner, protection, lease, cancel.Token);

@@ -73,8 +73,12 @@ public sealed partial class PostgresCampaignStore : CampaignStore
 
     public override IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns()
     {
-        using var connection = _source.OpenConnection();
-        return Campaigns(connection, null);
+        try
+        {
+            using var connection = _source.OpenConnection();
+            return Campaigns(connection, null);
+        }
+        catch (NpgsqlException e) { throw Explain(e); }
     }
 
     IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns(NpgsqlConnection connection, NpgsqlTransaction? tx)
