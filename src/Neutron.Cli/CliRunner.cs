@@ -62,6 +62,12 @@ public static class CliRunner
         var (code, hint) = e switch
         {
             UserError u => (u.ExitCode, u.Hint),
+            Neutron.Campaigns.CampaignException c => (c.Kind switch
+            {
+                Neutron.Campaigns.CampaignErrorKind.ModelOrData => ExitCodes.ModelOrData,
+                Neutron.Campaigns.CampaignErrorKind.Storage => ExitCodes.Storage,
+                _ => ExitCodes.Usage,
+            }, c.Hint),
             Neutron.Results.Store.StoreException s => (ExitCodes.Storage, s.Hint),
             Microsoft.Data.Sqlite.SqliteException q => (ExitCodes.Storage, Neutron.Results.Store.SqliteCampaignStore.Explain(q, "the database").Hint),
             ModelException m => (ExitCodes.ModelOrData, m.Code switch

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Neutron.Engine.Data;
 using Neutron.Engine.Tensors;
 
+using Neutron.Tests.Shared;
+
 namespace Neutron.Cli.Tests;
 
 public class CommandTests
@@ -99,11 +101,9 @@ public class CommandTests
         Assert.Contains("top-1", text.Out);
     }
 
-    [Fact]
+    [FactRequiringFile("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "Debian's dataset-fashion-mnist")]
     public void Eval_on_fashion_mnist_idx_uses_the_reference_normalisation()
     {
-        // xunit 2 cannot skip at run time; without Debian's dataset-fashion-mnist (test.sh installs it) there is nothing to check.
-        if (!File.Exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")) return;
         var r = CliHarness.Run("eval", Lenet5, "--data", "idx:/usr/share/datasets/fashion-mnist/t10k", "--limit", "64", "--json");
         Assert.Equal(0, r.Code);
         var logits = Npy.Load(CliHarness.Shared("reference", "lenet5_logits.npy"));

@@ -1,6 +1,6 @@
 // The campaign's ETA weighs each fault by the work of its cone: a fault in LeNet-5's first layer costs more than one
 // in its last, so finishing the first layer early does not extrapolate its pace over the rest.
-using Neutron.Cli.Campaigns;
+using Neutron.Campaigns;
 using Neutron.Engine.Onnx;
 using Neutron.Faults;
 using Neutron.Faults.Formats;

@@ -10,6 +10,7 @@ using Neutron.Faults.Formats;
 using Neutron.Faults.Random;
 using Neutron.Faults.Running;
 using Neutron.Faults.Sites;
+using Neutron.Engine.Data;
 
 namespace Neutron.Analysis.Ber;
 
@@ -161,7 +162,7 @@ public sealed class BitErrorRateMonteCarlo
             var logits = plan.Values[plan.OutputIds[0]]!.Floats;
             int classes = logits.Length / count;
             for (int n = 0; n < count; n++)
-                if (TopOne.ArgMax(logits.Slice(n * classes, classes)) == data.Labels[start + n]) correct++;
+                if (TopK.ArgMax(logits.Slice(n * classes, classes)) == data.Labels[start + n]) correct++;
         }
         return (double)correct / data.Count;
     }

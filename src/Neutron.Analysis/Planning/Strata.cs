@@ -51,21 +51,14 @@ public static class Strata
         _ => throw new ArgumentOutOfRangeException(nameof(per), per, "unknown stratification"),
     };
 
-    /// <summary>How a stored plan stratifies (None for uniform plans, fault lists and notations this version does not know).</summary>
-    public static Stratification Of(string planner)
+    /// <summary>How a plan stratifies (None for uniform plans and fault lists, given as null).</summary>
+    public static Stratification Of(PlanSpec? plan) => plan switch
     {
-        if (planner.StartsWith("faults:", StringComparison.Ordinal)) return Stratification.None;
-        PlanSpec plan;
-        try { plan = PlanSpec.Parse(planner); }
-        catch (ArgumentException) { return Stratification.None; }
-        return plan switch
-        {
-            StratifiedPlan p => p.Per,
-            StatisticalPlan p => p.Per,
-            AdaptivePlan p => p.Per,
-            _ => Stratification.None,
-        };
-    }
+        StratifiedPlan p => p.Per,
+        StatisticalPlan p => p.Per,
+        AdaptivePlan p => p.Per,
+        _ => Stratification.None,
+    };
 
     public static IReadOnlyList<Stratum> Of(FaultSpace space, Stratification per)
     {

@@ -3,7 +3,8 @@
 // runs it beside PyTorch on the same model and prints the ratio. neutron bench campaign MODEL --target T --images N
 // --faults K [--json]: the plain and accelerated fault runners on the same faults (Neutron.Faults CampaignBenchmark).
 using System.CommandLine;
-using Neutron.Cli.Campaigns;
+using Neutron.Campaigns;
+using Neutron.Cli.Options;
 using System.Text.Json;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Data;

@@ -64,13 +64,13 @@ public static class BerCommand
             BitErrorRateMonteCarlo mc;
             try { mc = new BitErrorRateMonteCarlo(onnx, new EvaluationSet(labeled.Images, labeled.Labels), options); }
             catch (ArgumentException e) when (e is not ArgumentOutOfRangeException) { throw new UserError(e.Message, "check --tensors against `neutron inspect MODEL`"); }
-            var result = mc.Run(Campaigns.ProgressLines.Create("samples", quiet: parse.GetValue(json)));
+            var result = mc.Run(Printing.ProgressLines.Create("samples", quiet: parse.GetValue(json)));
             FitEstimate? fitEstimate = null;
             if (parse.GetValue(db) is { } dbFile)
             {
                 using var store = SqliteCampaignStore.Open(dbFile.FullName, create: true);
                 BerTable.Write(store, result, modelPath, spec, fmt.Name, options.Seed);
-                if (fitPerMbit is { } f && parse.GetValue(tensors) is null) fitEstimate = FromCampaign(store, Campaigns.CampaignHost.Sha256(modelPath), fmt.Name, f, tau);
+                if (fitPerMbit is { } f && parse.GetValue(tensors) is null) fitEstimate = FromCampaign(store, Neutron.Campaigns.CampaignFiles.Sha256(modelPath), fmt.Name, f, tau);
             }
             if (fitPerMbit is { } perMbit) fitEstimate ??= FitEstimate.From(result, perMbit);
             Print(result, fitEstimate, target, parse.GetValue(json));
@@ -99,7 +99,7 @@ public static class BerCommand
         foreach (var (id, s) in store.Campaigns())
         {
             if (s.ModelSha256 != sha || s.Format != format) continue;
-            var d = CampaignDataLoader.Load(store, id, settings => Campaigns.CampaignHost.Rebuild(settings));
+            var d = Neutron.Campaigns.CampaignDescriptions.Load(store, id);
             if (!d.CoversWeightMemory || d.StoredWeightBits is not { } bits || d.Faults.Count == 0) continue;
             var r = Neutron.Analysis.Campaign.CampaignRates.Overall(d, tau);
             return FitEstimate.From(bits, fitPerMbit, r.CriticalRate, new Neutron.Analysis.Statistics.Interval(r.CriticalLower, r.CriticalUpper), r.Faults,

@@ -1,16 +1,16 @@
-// neutron campaign [MODEL] --data SPEC ...: plans a fault list (or reads one), records it with the campaign's
-// settings in the SQLite store, then runs it (CampaignHost). Re-running the same command on the same --db continues
-// the campaign; a different campaign in that file is refused. With no MODEL it runs the bundled sample. An
-// adaptive plan is drawn round by round (AdaptiveHost); --dry-run prints the plan's size per stratum and stops.
+// neutron campaign [MODEL] --data SPEC ...: parses the options into a CampaignSpec and runs it through the campaign
+// library (Neutron.Campaigns: plan, record, run). Re-running the same command on the same --db continues the
+// campaign; a different campaign in that file is refused. With no MODEL it runs the bundled sample; --dry-run prints
+// the plan's size per stratum and stops.
 using System.CommandLine;
 using System.Globalization;
 using Neutron.Analysis.Planning;
-using Neutron.Cli.Campaigns;
+using Neutron.Campaigns;
 using Neutron.Cli.Options;
+using Neutron.Cli.Printing;
 using Neutron.Faults;
-using Neutron.Faults.Formats;
 using Neutron.Faults.Models;
-using Neutron.Faults.Running;
+using Neutron.Faults.Formats;
 using Neutron.Faults.Sites;
 using Neutron.Results.Store;
 
@@ -20,8 +20,8 @@ public static class CampaignCommand
 {
     public static Command Create()
     {
-        var model = new Argument<FileInfo?>("MODEL") { Description = $"ONNX model (default: the bundled sample {CampaignHost.SampleModel})", Arity = ArgumentArity.ZeroOrOne };
-        var data = new Option<string?>("--data") { Description = $"evaluation data, FORMAT:PATH (default with the sample: {CampaignHost.SampleData})" };
+        var model = new Argument<FileInfo?>("MODEL") { Description = $"ONNX model (default: the bundled sample {BundledSample.Model})", Arity = ArgumentArity.ZeroOrOne };
+        var data = new Option<string?>("--data") { Description = $"evaluation data, FORMAT:PATH (default with the sample: {BundledSample.Data})" };
         var target = new Option<string>("--target") { Description = "weights or activations", DefaultValueFactory = _ => "weights" };
         var faultModel = new Option<string>("--model") { Description = "flip, stuck0, stuck1, adjacent:K or random:K (K bits in one word)", DefaultValueFactory = _ => "flip" };
         var format = new Option<string>("--format") { Description = "number format of the stored weights (memory): fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
@@ -51,30 +51,28 @@ public static class CampaignCommand
         command.SetAction(parse =>
         {
             var modelFile = parse.GetValue(model);
-            string modelPath = modelFile?.FullName ?? CampaignHost.FindSample(CampaignHost.SampleModel);
+            string modelPath = modelFile?.FullName ?? BundledSample.Find(BundledSample.Model);
             if (modelFile is null && !File.Exists(modelPath))
-                throw new UserError($"the bundled sample model {CampaignHost.SampleModel} is missing (looked for {modelPath})",
+                throw new UserError($"the bundled sample model {BundledSample.Model} is missing (looked for {modelPath})",
                     "name a model: neutron campaign MODEL.onnx --data SPEC, or build the sample (see samples/README.md)", ExitCodes.ModelOrData);
             string? dataText = parse.GetValue(data);
             if (dataText is null && !parse.GetValue(dryRun)) // a dry run needs only the model
             {
                 if (modelFile is not null) throw new UserError("--data is missing", "name the evaluation images, e.g. --data idx:/usr/share/datasets/fashion-mnist/t10k");
-                string prefix = CampaignHost.FindSample(CampaignHost.SampleData[4..]);
+                string prefix = BundledSample.Find(BundledSample.Data[4..]);
                 if (!File.Exists(prefix + "-images-idx3-ubyte") && !File.Exists(prefix + "-images-idx3-ubyte.gz"))
-                    throw new UserError($"the bundled sample data {CampaignHost.SampleData} is missing (looked for {prefix}-images-idx3-ubyte[.gz])",
+                    throw new UserError($"the bundled sample data {BundledSample.Data} is missing (looked for {prefix}-images-idx3-ubyte[.gz])",
                         "name the data: --data idx:/usr/share/datasets/fashion-mnist/t10k, or build the sample (see samples/README.md)", ExitCodes.ModelOrData);
                 dataText = "idx:" + prefix;
             }
 
-            if (dataText is not null) dataText = CampaignHost.AbsoluteDataSpec(dataText);
             var targetKind = ParseTarget(parse.GetValue(target)!);
-            var spec = ParseFaultModel(parse.GetValue(faultModel)!);
             var numberFormat = Usage(() => NumberFormat.Parse(parse.GetValue(format)!), "formats: fp32, fp16, bf16, int8, fxpW.F (e.g. fxp16.8)");
             var datapathFormat = Usage(() => NumberFormat.Parse(parse.GetValue(datapath)!), "--datapath formats: fp32, fp16, bf16, int8, fxpW.F (e.g. fxp16.8)");
             var csv = parse.GetValue(faults);
-            string planText = parse.GetValue(plan) ?? "statistical:margin=0.05,confidence=0.95";
             if (csv is not null && parse.GetValue(plan) is not null) throw new UserError("--plan and --faults exclude each other", "a fault list is the plan; drop one of them");
-            PlanSpec? planSpec = csv is null ? Usage(() => PlanSpec.Parse(planText), "e.g. --plan random:1000 or --plan statistical:margin=0.01,confidence=0.99,per=layer") : null;
+            PlanSpec? planSpec = csv is null ? Usage(() => PlanSpec.Parse(parse.GetValue(plan) ?? "statistical:margin=0.05,confidence=0.95"),
+                "e.g. --plan random:1000 or --plan statistical:margin=0.01,confidence=0.99,per=layer") : null;
             if (parse.GetValue(tolerance) is { } tau)
             {
                 if (planSpec is not AdaptivePlan adaptive) throw new UserError("--tolerance sets the critical(τ) of adaptive plans", "drop it, or use --plan adaptive:...; `neutron summary --tolerance` reads any campaign at any τ");
@@ -83,94 +81,37 @@ public static class CampaignCommand
             }
             // Bits address the words a fault hits: stored weights, or activations in the datapath.
             var (lo, hi) = ParseBits(parse.GetValue(bits), targetKind == FaultTarget.Activation ? datapathFormat.Width : numberFormat.Width);
-            var (k, n) = ParseShard(parse.GetValue(shard)!);
-            int threadCount = parse.GetValue(threads);
-            if (threadCount < 1) throw new UserError($"--threads {threadCount} must be ≥ 1", "e.g. --threads 2");
-            ulong seedValue = parse.GetValue(seed);
-            string? layerGlob = parse.GetValue(layer), opTypes = parse.GetValue(op);
-
-            if (planSpec is AdaptivePlan && n != 1)
-                throw new UserError($"--shard {k}/{n}: an adaptive plan decides each round from the last one and cannot be sharded", "run it unsharded, or use a fixed plan (statistical:...) to shard");
-            if (parse.GetValue(dryRun))
+            var spec = new CampaignSpec
             {
-                // Sites only: no data, no golden run.
-                var sites = CampaignHost.LoadSites(modelPath, numberFormat, datapathFormat);
-                if (csv is not null) { Console.WriteLine($"fault list {csv.FullName}: {FaultListPlan.Read(csv.FullName, sites).Length:N0} faults"); return ExitCodes.Ok; }
-                return DryRun.Print(Space(sites, targetKind, spec, layerGlob, opTypes, lo, hi), planSpec!, k, n);
-            }
-            if (planSpec is AdaptivePlan && parse.GetValue(protect) is not null)
-                throw new UserError("--protect cannot run with an adaptive plan", "use a fixed plan, e.g. --plan random:2000, to verify a protection");
-            // A missing model is Load's error; a protection file is checked before the golden run.
-            string? modelSha = File.Exists(modelPath) ? CampaignHost.Sha256(modelPath) : null;
-            var protection = parse.GetValue(protect) is { } protectFile && modelSha is not null ? CampaignHost.ReadProtection(protectFile, modelSha) : default;
-            if (parse.GetValue(images) is < 1 and var badImages)
-                throw new UserError($"--images {badImages} must be ≥ 1", "e.g. --images 1000, or leave it out to use every image");
-            var loaded = CampaignHost.Load(modelPath, dataText!, parse.GetValue(images), numberFormat, datapathFormat, threadCount, parse.GetValue(batch), parse.GetValue(plainRun), MemoryOption.Parse(parse.GetValue(memory)));
-            var runner = loaded.Runner;
-            var classNames = CampaignHost.ClassNames(parse.GetValue(classes), loaded.ClassNames, loaded.Classes);
-            FaultSpace? plannedSpace = null;
-
-            IReadOnlyList<PlannedFault> whole;
-            AdaptiveSampler? sampler = null;
-            string plannerText;
-            if (csv is not null)
-            {
-                if (!csv.Exists) throw new UserError($"fault list '{csv.FullName}' not found", "check the path of --faults");
-                whole = FaultListPlan.Read(csv.FullName, runner.Sites);
-                if (whole.Count == 0) throw new UserError($"fault list '{csv.FullName}' holds no fault", "add rows under the `fault` header, e.g. weight:conv1.weight@0#30", ExitCodes.ModelOrData);
-                plannerText = "faults:" + csv.FullName;
-            }
-            else
-            {
-                var space = plannedSpace = Space(runner.Sites, targetKind, spec, layerGlob, opTypes, lo, hi);
-                // An adaptive plan starts empty: each round is written to the store before it runs.
-                if (planSpec is AdaptivePlan adaptive) { sampler = new AdaptiveSampler(space, adaptive, seedValue); whole = []; }
-                else whole = FaultPlanner.Plan(space, planSpec!, seedValue);
-                plannerText = planSpec!.ToString();
-            }
-            var mine = FaultPlanner.Shard(whole, k, n);
-            var settings = new CampaignSettings
-            {
-                ToolVersion = CampaignHost.ToolVersion, ModelPath = modelPath, ModelSha256 = modelSha ?? CampaignHost.Sha256(modelPath), Protection = protection.Text ?? "",
-                DataSpec = dataText!, Images = runner.Data.Count, Format = numberFormat.Name, Datapath = datapathFormat.Name, Target = csv is null ? TargetText(targetKind) : "list",
-                FaultModel = csv is null ? spec.ToString() : "list", Filters = $"layer={layerGlob};op={opTypes};bits={lo}-{hi}",
-                Planner = plannerText, Seed = seedValue, KernelSet = CampaignHost.KernelSet, Shard = $"{k}/{n}", PlanSize = sampler is null ? whole.Count : 0,
+                ModelPath = modelPath, DataSpec = dataText ?? "", Images = parse.GetValue(images), Target = targetKind,
+                Format = numberFormat, Datapath = datapathFormat, FaultModel = ParseFaultModel(parse.GetValue(faultModel)!),
+                Sites = new SiteFilter
+                {
+                    NameOrLayer = parse.GetValue(layer),
+                    OpTypes = parse.GetValue(op)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                    MinBit = lo, MaxBit = hi,
+                },
+                Plan = planSpec, FaultList = csv?.FullName, Seed = parse.GetValue(seed), Shard = parse.GetValue(shard) == "auto" ? AutoShard() : Shard.Parse(parse.GetValue(shard)!),
+                Protection = parse.GetValue(protect) is { } protectFile ? CampaignFiles.ReadProtection(protectFile.FullName) : null,
+                ClassNames = parse.GetValue(classes) is { } names ? CampaignFiles.ReadClassNames(names.FullName) : null,
             };
-
-            var description = CampaignHost.Describe(runner.Sites, plannedSpace, Strata.Of(plannerText), classNames);
-            string location = StoreOption.Location(parse.GetValue(db)!);
-            if (CampaignStore.IsServerUrl(location) && (k, n) != (1, 1))
-                throw new UserError($"--shard {k}/{n} with a PostgreSQL store", "workers share a server's plan by leasing chunks: drop --shard and start `neutron worker --db URL` processes");
-            if (parse.GetValue(chunk) < 1) throw new UserError($"--chunk {parse.GetValue(chunk)} must be ≥ 1", "e.g. --chunk 256 (faults per leased chunk)");
-            using var store = CampaignStore.IsServerUrl(location) ? PostgresCampaignStore.Open(location, create: true, parse.GetValue(chunk)) : CampaignStore.Open(location, create: true);
-            var (id, created) = store.FindOrCreateCampaign(settings, () => mine.Select(f => (f.Index, f.Fault.ToString())).ToList(), description);
-            if (!created) Console.Error.WriteLine($"continuing campaign {id} in '{store.Path}' (same settings)");
-            store.WriteGolden(id, Enumerable.Range(0, runner.Golden.Images)
-                .Select(i => new GoldenPrediction(i, (int)runner.Golden.Labels[i], runner.Golden.Top1[i])).ToList());
-            if (sampler is null && store is PostgresCampaignStore server) return WorkerHost.Execute(server, id, runner, protection.Plan, WorkerHost.DefaultLease);
-            return sampler is null ? CampaignHost.Execute(store, id, runner, mine, protection.Plan) : AdaptiveHost.Execute(store, id, runner, sampler);
+            if (parse.GetValue(dryRun)) return DryRun.Print(spec);
+            var options = new RunOptions
+            {
+                Threads = parse.GetValue(threads), Batch = parse.GetValue(batch), Plain = parse.GetValue(plainRun), MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)),
+                ChunkSize = parse.GetValue(chunk),
+            };
+            using var campaign = Campaign.Start(StoreOption.Location(parse.GetValue(db)!), spec, options);
+            if (!campaign.Created) Console.Error.WriteLine($"continuing campaign {campaign.Id} in '{campaign.Store.Path}' (same settings)");
+            return CampaignConsole.Run(campaign, campaign.Store.Path);
         });
         return command;
     }
 
-    /// <summary>The fault space: the target's sites matching the filters, with the bit range.</summary>
-    internal static FaultSpace Space(SiteCatalog catalog, FaultTarget target, FaultModelSpec spec, string? layerGlob, string? opTypes, int lo, int hi)
+    static Shard AutoShard()
     {
-        var glob = layerGlob is null ? null : SiteFilter.Glob(layerGlob);
-        var ops = opTypes?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var sites = catalog.Of(target)
-            .Where(s => glob is null || glob.IsMatch(s.Tensor) || glob.IsMatch(s.Layer))
-            .Where(s => ops is null || ops.Contains(s.OpType, StringComparer.OrdinalIgnoreCase))
-            .ToList();
-        if (sites.Count == 0)
-        {
-            var names = catalog.Of(target).Take(4).Select(s => $"{s.Tensor} ({s.OpType})");
-            throw new UserError($"no {TargetText(target)} sites match --layer {layerGlob ?? "*"} --op {opTypes ?? "*"}",
-                $"sites here include {string.Join(", ", names)}; `neutron inspect MODEL` lists them");
-        }
-        var space = new FaultSpace(sites, spec, lo, hi);
-        if (space.Size == 0) throw new UserError($"bits {lo}-{hi} leave no fault position for {spec}", "widen --bits");
-        return space;
+        var (k, n) = SchedulerShard.FromEnvironment(Environment.GetEnvironmentVariable);
+        return new Shard(k, n);
     }
 
     internal static FaultTarget ParseTarget(string text) => text.Trim().ToLowerInvariant() switch
@@ -179,8 +120,6 @@ public static class CampaignCommand
         "activations" or "activation" or "act" => FaultTarget.Activation,
         _ => throw new UserError($"--target '{text}' is unknown", "use weights or activations"),
     };
-
-    static string TargetText(FaultTarget t) => t == FaultTarget.Weight ? "weights" : "activations";
 
     /// <summary>flip, stuck0, stuck1, adjacent:K, random:K (flip on K bits), or the fault layer's own MODEL:adjK / MODEL:randK.</summary>
     internal static FaultModelSpec ParseFaultModel(string text)
@@ -203,16 +142,6 @@ public static class CampaignCommand
             return (lo, hi);
         }
         throw new UserError($"--bits '{text}' is not LO-HI", "e.g. --bits 23-30 (FP32 exponent) or --bits 31");
-    }
-
-    static (int K, int N) ParseShard(string text)
-    {
-        if (text == "auto") return SchedulerShard.FromEnvironment(Environment.GetEnvironmentVariable);
-        var parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int k)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && k >= 1 && k <= n)
-            return (k, n);
-        throw new UserError($"--shard '{text}' is not k/N with 1 ≤ k ≤ N", "e.g. --shard 2/4 runs the second of four shards");
     }
 
     static T Usage<T>(Func<T> parse, string hint)

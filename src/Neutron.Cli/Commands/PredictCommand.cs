@@ -8,7 +8,7 @@ using System.Globalization;
 using System.Text.Json;
 using Neutron.Cli.Options;
 using Neutron.Analysis.Criticality;
-using Neutron.Cli.Campaigns;
+using Neutron.Campaigns;
 using Neutron.Engine.Onnx;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
@@ -119,7 +119,7 @@ public static class PredictCommand
     {
         if (!File.Exists(path))
             throw new UserError($"the campaign's model '{path}' is missing", "predict reads the stored weights; give the model with --model-path", ExitCodes.ModelOrData);
-        string sha = CampaignHost.Sha256(path);
+        string sha = CampaignFiles.Sha256(path);
         if (sha != s.ModelSha256)
             throw new UserError($"model '{path}' has SHA-256 {sha[..12]}…, the campaign's model {s.ModelSha256[..Math.Min(12, s.ModelSha256.Length)]}…",
                 "the model changed since the campaign ran; give the campaign's own model with --model-path", ExitCodes.ModelOrData);
@@ -128,7 +128,7 @@ public static class PredictCommand
         var catalog = SiteCatalog.Discover(model, format);
         var space = s.Target switch
         {
-            "weights" => CampaignHost.SpaceOf(catalog, s),
+            "weights" => FaultSpaces.Of(catalog, FaultTarget.Weight, Neutron.Faults.Models.FaultModelSpec.Parse(s.FaultModel), s.Sites),
             "list" => new FaultSpace(catalog.Weights),
             _ => throw new UserError($"the campaign's target is {s.Target}: no weight faults to learn from", "run a campaign with --target weights", ExitCodes.ModelOrData),
         };

@@ -38,7 +38,7 @@ public static class ReportCommand
             if (!(parse.GetValue(fitTarget) > 0 && double.IsFinite(parse.GetValue(fitTarget))))
                 throw new UserError("--fit-target must be a finite number > 0", "e.g. --fit-target 10 (ASIL D)");
             using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
-            var data = CampaignDataLoader.Load(store, parse.GetValue(campaign), s => Campaigns.CampaignHost.Rebuild(s));
+            var data = Neutron.Campaigns.CampaignDescriptions.Load(store, parse.GetValue(campaign));
             var tax = parse.GetValue(taxonomy) is { } t ? ClassTaxonomy.Load(t.FullName) : null;
             tax?.CheckClassCount(data.ClassCount);
             if (tax is not null && data.ClassNames.Count == 0) data = data.WithClassNames(tax.Classes);

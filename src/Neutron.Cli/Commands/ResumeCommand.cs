@@ -1,13 +1,10 @@
-// neutron resume --db FILE: continues a stopped campaign from its stored fault list, after checking that the model
-// is the one the campaign was made from (SHA-256). Settings come from the database; only the threads may change.
-// A campaign run under a protection applies the one stored with it. An adaptive campaign rebuilds its fault space from the stored target, fault model and filters and replays its rounds.
+// neutron resume --db FILE: continues a stopped campaign (Campaign.Resume) after checking that the model is the one
+// the campaign was made from (SHA-256). Settings come from the database; only how it runs may change (threads,
+// batch, memory, --plain). A protected campaign applies its stored protection; an adaptive one replays its rounds.
 using System.CommandLine;
+using Neutron.Campaigns;
 using Neutron.Cli.Options;
-using Neutron.Analysis.Planning;
-using Neutron.Cli.Campaigns;
-using Neutron.Faults.Formats;
-using Neutron.Faults.Running;
-using Neutron.Results.Store;
+using Neutron.Cli.Printing;
 
 namespace Neutron.Cli.Commands;
 
@@ -25,22 +22,13 @@ public static class ResumeCommand
         var command = new Command("resume", "Continue a stopped campaign") { db, modelPath, campaign, threads, batch, plain, memory };
         command.SetAction(parse =>
         {
-            using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
-            long id = store.SingleCampaign(parse.GetValue(campaign));
-            var settings = store.Settings(id);
-            var runner = StoredRunner.Load(store, id, parse.GetValue(modelPath)?.FullName, parse.GetValue(threads), parse.GetValue(batch), parse.GetValue(plain), MemoryOption.Parse(parse.GetValue(memory)));
-            if (settings.Planner.StartsWith("adaptive", StringComparison.Ordinal))
-                return AdaptiveHost.Execute(store, id, runner, Adaptive(runner, settings));
-            var protection = settings.Protection.Length == 0 ? null : CampaignHost.ParseProtection(settings.Protection, "stored with the campaign");
-            return CampaignHost.Execute(store, id, runner, CampaignHost.StoredPlan(store, id), protection);
+            var options = new RunOptions
+            {
+                Threads = parse.GetValue(threads), Batch = parse.GetValue(batch), Plain = parse.GetValue(plain), MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)),
+            };
+            using var resumed = Campaign.Resume(StoreOption.Location(parse.GetValue(db)!), parse.GetValue(campaign), options, parse.GetValue(modelPath)?.FullName);
+            return CampaignConsole.Run(resumed, resumed.Store.Path);
         });
         return command;
-    }
-
-    static AdaptiveSampler Adaptive(FaultRunner runner, CampaignSettings settings)
-    {
-        var plan = (AdaptivePlan)PlanSpec.Parse(settings.Planner);
-        var space = CampaignHost.SpaceOf(runner.Sites, settings);
-        return new AdaptiveSampler(space, plan, settings.Seed);
     }
 }

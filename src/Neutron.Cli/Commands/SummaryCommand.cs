@@ -8,7 +8,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Neutron.Analysis.Campaign;
 using Neutron.Analysis.Planning;
-using Neutron.Cli.Campaigns;
+using Neutron.Campaigns;
+using Neutron.Cli.Printing;
 using Neutron.Cli.Options;
 using Neutron.Results.Store;
 using Spectre.Console;
@@ -31,14 +32,14 @@ public static class SummaryCommand
             using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var s = store.Settings(id);
-            var d = CampaignDataLoader.Load(store, id, settings => CampaignHost.Rebuild(settings, parse.GetValue(modelPath)?.FullName));
-            double tau = taus.Length > 0 ? taus[0] : PlanSpecTolerance(s.Planner) ?? 1.0;
-            var results = new Results(d, tau, taus);
+            var d = CampaignDescriptions.Load(store, id, parse.GetValue(modelPath)?.FullName);
+            double tau = taus.Length > 0 ? taus[0] : (s.Plan as AdaptivePlan)?.Tolerance ?? 1.0;
+            var results = new CampaignResults(d, tau, taus);
 
             var protection = Protection(store, id, s);
             if (parse.GetValue(json))
             {
-                var o = results.ToJson(id, s);
+                var o = ToJson(results, d, id, s);
                 o["protection"] = protection?.ToJson();
                 Console.WriteLine(o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
@@ -63,7 +64,7 @@ public static class SummaryCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"per-inference SDC rate (share of faulty inferences whose top-1 changed): {100 * results.Overall.InferenceSdcRate:F3} %; SDC-fault rate (share of faults changing ≥ 1 image): {100 * results.Overall.SdcRate:F2} %"));
             if (taus.Length > 1) AnsiConsole.Write(ToleranceTable(results.PerTolerance));
-            if (PlanSpecTolerance(s.Planner) is not null && PlanSpec.Parse(s.Planner) is AdaptivePlan adaptive) AdaptiveStopping.Print(adaptive, d);
+            if (s.Plan is AdaptivePlan adaptive) AdaptiveStopping.Print(adaptive, d);
             foreach (var estimator in results.All.Select(r => r.Estimator).Distinct().Where(e => e != CampaignRates.Wilson))
                 Console.WriteLine($"{(estimator == CampaignRates.Stratified ? "*" : "!")} {CampaignRates.Describe(estimator)}"
                     + (estimator == CampaignRates.Unweighted ? "; give the model with --model-path to weight them" : ""));
@@ -107,13 +108,10 @@ public static class SummaryCommand
     static ProtectionSummary? Protection(CampaignStore store, long id, CampaignSettings s)
     {
         if (s.Protection.Length == 0) return null;
-        var plan = CampaignHost.ParseProtection(s.Protection, "stored with the campaign");
+        var plan = CampaignFiles.ParseProtection(s.Protection, "stored with the campaign");
         var (corrected, detected) = store.ProtectionCounts(id);
         return new ProtectionSummary(plan.Scheme, plan.Code, CampaignSettings.ProtectionName(s.Protection), corrected, detected, store.OutcomeCount(id));
     }
-
-    static double? PlanSpecTolerance(string planner) =>
-        planner.StartsWith("adaptive", StringComparison.Ordinal) && PlanSpec.Parse(planner) is AdaptivePlan a ? a.Tolerance : null;
 
     static Table ToleranceTable(IReadOnlyList<RateRow> rows)
     {
@@ -128,43 +126,23 @@ public static class SummaryCommand
 
     static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 
-    /// <summary>The results model of one campaign at one τ (plus the overall row at every τ of a list).</summary>
-    sealed class Results(CampaignData d, double tau, double[] taus)
+    /// <summary>The campaign's settings, then the results model's rows.</summary>
+    static JsonObject ToJson(CampaignResults results, CampaignData d, long id, CampaignSettings s)
     {
-        public RateRow Overall { get; } = CampaignRates.Overall(d, tau);
-        public IReadOnlyList<RateRow> PerLayer { get; } = CampaignRates.By(d, f => f.Layer, tau);
-        public IReadOnlyList<RateRow> PerTensor { get; } = CampaignRates.By(d, f => f.Tensor, tau);
-        public IReadOnlyList<RateRow> PerBit { get; } = CampaignRates.ByBit(d, tau);
-        public IReadOnlyList<RateRow> PerStratum { get; } = CampaignRates.By(d, f => f.Stratum, tau);
-        public IReadOnlyList<RateRow> PerTolerance { get; } = (taus.Length > 0 ? taus : [tau]).Select(t => CampaignRates.Overall(d, t)).ToList();
-        public IEnumerable<RateRow> All => PerLayer.Concat(PerTensor).Concat(PerBit).Append(Overall);
-
-        public JsonObject ToJson(long id, CampaignSettings s)
+        var o = new JsonObject
         {
-            JsonArray Rows(IEnumerable<RateRow> rows, string? key) => new(rows.Select(r => (JsonNode)Row(r, key)).ToArray());
-            return new JsonObject
-            {
-                ["campaign"] = id, ["model"] = s.ModelPath, ["model_sha256"] = s.ModelSha256, ["data"] = s.DataSpec,
-                ["images"] = d.ImageCount, ["golden_accuracy"] = d.GoldenAccuracy, ["format"] = s.Format, ["target"] = s.Target,
-                ["fault_model"] = s.FaultModel, ["plan"] = s.Planner, ["seed"] = s.Seed, ["shard"] = s.Shard,
-                ["overall"] = Row(Overall, null),
-                ["per_layer"] = Rows(PerLayer, "layer"), ["per_tensor"] = Rows(PerTensor, "tensor"), ["per_bit"] = Rows(PerBit, "bit"),
-                ["per_stratum"] = Rows(PerStratum, "stratum"), ["per_tolerance"] = Rows(PerTolerance, null),
-            };
-        }
-
-        static JsonObject Row(RateRow r, string? key)
+            ["campaign"] = id, ["model"] = s.ModelPath, ["model_sha256"] = s.ModelSha256, ["data"] = s.DataSpec,
+            ["images"] = d.ImageCount, ["golden_accuracy"] = d.GoldenAccuracy, ["format"] = s.Format, ["target"] = s.Target,
+            ["fault_model"] = s.FaultModel, ["plan"] = s.Planner, ["seed"] = s.Seed, ["shard"] = s.Shard,
+        };
+        var rows = results.ToJson();
+        foreach (var key in rows.Select(p => p.Key).ToList())
         {
-            var o = new JsonObject();
-            if (key is not null) o[key] = r.Key;
-            o["faults"] = r.Faults; o["sdc_faults"] = r.SdcFaults; o["sdc_rate"] = Num(r.SdcRate); o["sdc_lower"] = r.SdcLower; o["sdc_upper"] = r.SdcUpper;
-            o["critical_faults"] = r.CriticalFaults; o["critical_rate"] = Num(r.CriticalRate); o["critical_lower"] = r.CriticalLower; o["critical_upper"] = r.CriticalUpper;
-            o["nonfinite_faults"] = r.NonFiniteFaults; o["mean_drop_pp"] = Num(r.MeanDropPp); o["inference_sdc_rate"] = Num(r.InferenceSdcRate);
-            o["estimator"] = r.Estimator; o["tolerance_pp"] = r.TolerancePp;
-            return o;
+            var value = rows[key];
+            rows.Remove(key); // a node has one parent: detach it before adding it here
+            o[key] = value;
         }
-
-        static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+        return o;
     }
 
     static class RateTable

@@ -25,7 +25,7 @@ public static class TrustCommand
             double? given = parse.GetValue(alpha);
             if (given is { } g && !(g > 0 && double.IsFinite(g))) throw new UserError($"--prior {g.ToString(CultureInfo.InvariantCulture)} must be a finite number > 0", "leave it out for 1/classes, or e.g. 0.5 (Jeffreys-like)");
             using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
-            var data = CampaignDataLoader.Load(store, parse.GetValue(campaign), s => Campaigns.CampaignHost.Rebuild(s));
+            var data = Neutron.Campaigns.CampaignDescriptions.Load(store, parse.GetValue(campaign));
             if (data.Faults.Count == 0) throw new UserError($"the campaign in '{store.Path}' has no outcomes yet", "run or resume the campaign first", ExitCodes.Storage);
             double prior = given ?? TrustNetwork.DefaultAlpha(data.ClassCount);
             var net = TrustNetwork.Build(data, prior);

@@ -1,9 +1,11 @@
 // neutron worker --db postgresql://USER@HOST[:PORT]/DB [--campaign ID]: joins a campaign in a PostgreSQL store and
-// runs its chunks until every chunk is done (WorkerHost). Start as many as there are machines or cores to fill; a
-// worker may die or be stopped at any time and be replaced. Settings come from the store, as for `resume`.
+// runs its chunks until every chunk is done (Campaign.Run on a server store leases chunks). Start as many as there
+// are machines or cores to fill; a worker may die or be stopped at any time and be replaced. Settings come from the
+// store, as for `resume`.
 using System.CommandLine;
-using Neutron.Cli.Campaigns;
+using Neutron.Campaigns;
 using Neutron.Cli.Options;
+using Neutron.Cli.Printing;
 using Neutron.Results.Store;
 
 namespace Neutron.Cli.Commands;
@@ -28,14 +30,19 @@ public static class WorkerCommand
                 throw new UserError($"--db '{url}' is not a PostgreSQL URL", "workers share a server: --db postgresql://USER@HOST[:PORT]/DB; an SQLite campaign runs with `neutron resume` or `--shard`");
             double seconds = parse.GetValue(lease);
             if (!(seconds >= 1 && seconds <= 86_400)) throw new UserError($"--lease {seconds} is outside 1–86400 seconds", "e.g. --lease 60: longer than one chunk's pause, shorter than you would wait for a dead worker");
-            using var store = PostgresCampaignStore.Open(url, create: false);
-            long id = store.SingleCampaign(parse.GetValue(campaign));
-            var settings = store.Settings(id);
-            if (settings.Planner.StartsWith("adaptive", StringComparison.Ordinal))
-                throw new UserError($"campaign {id} has an adaptive plan, which workers do not split yet", $"run it in one process: `neutron resume --db {store.Path}`");
-            var runner = StoredRunner.Load(store, id, parse.GetValue(modelPath)?.FullName, parse.GetValue(threads), parse.GetValue(batch), parse.GetValue(plain), MemoryOption.Parse(parse.GetValue(memory)));
-            var protection = settings.Protection.Length == 0 ? null : CampaignHost.ParseProtection(settings.Protection, "stored with the campaign");
-            return WorkerHost.Execute(store, id, runner, protection, TimeSpan.FromSeconds(seconds));
+            var options = new RunOptions
+            {
+                Threads = parse.GetValue(threads), Batch = parse.GetValue(batch), Plain = parse.GetValue(plain), MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)),
+                Lease = TimeSpan.FromSeconds(seconds),
+            };
+            using (var store = CampaignStore.Open(url, create: false))
+            {
+                long id = store.SingleCampaign(parse.GetValue(campaign));
+                if (store.Settings(id).IsAdaptive)
+                    throw new UserError($"campaign {id} has an adaptive plan, which workers do not split", $"run it in one process: `neutron resume --db {store.Path}`");
+            }
+            using var joined = Campaign.Resume(url, parse.GetValue(campaign), options, parse.GetValue(modelPath)?.FullName);
+            return CampaignConsole.Run(joined, joined.Store.Path);
         });
         return command;
     }

@@ -1,5 +1,6 @@
 // Where a label ranks in a row of logits, by DESIGN §4's rule: larger first, a NaN counting as the maximum, ties
-// broken by the lower index (PyTorch's CPU argmax). Top-1 correct means rank 0; top-5 means rank < 5.
+// broken by the lower index (PyTorch's CPU argmax). Top-1 correct means rank 0; top-5 means rank < 5. The one top-1
+// rule of the engine, the fault runner and every analysis.
 namespace Neutron.Engine.Data;
 
 public static class TopK
@@ -21,6 +22,13 @@ public static class TopK
         for (int j = 0; j < row.Length; j++)
             if (Beats(row[j], v) || (j < label && Same(row[j], v))) rank++;
         return rank;
+    }
+
+    /// <summary>Whether the row holds a NaN or an infinity.</summary>
+    public static bool AnyNonFinite(ReadOnlySpan<float> row)
+    {
+        foreach (float v in row) if (!float.IsFinite(v)) return true;
+        return false;
     }
 
     // a > b with NaN above every number; two NaNs are equal.

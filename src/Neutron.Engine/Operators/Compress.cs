@@ -14,8 +14,7 @@ public sealed class Compress : Operator
     private int? Axis(int rank)
     {
         if (!Node.Attributes.Has("axis")) return null;
-        long a = Node.Attributes.Int("axis", 0), axis = a < 0 ? a + rank : a;
-        if (axis < 0 || axis >= rank) throw Error($"axis {a} is out of range for rank {rank}", ModelErrorCode.InvalidAttribute);
+        long axis = Axis(Node.Attributes.Int("axis", 0), rank);
         return (int)axis;
     }
 

@@ -16,8 +16,7 @@ public sealed class Gather : Operator
     private int Axis(int rank)
     {
         long a = Node.Attributes.Int("axis", 0);
-        long axis = a < 0 ? a + rank : a;
-        if (axis < 0 || axis >= rank) throw Error($"axis {a} is out of range for rank {rank}", ModelErrorCode.InvalidAttribute);
+        long axis = Axis(a, rank);
         return (int)axis;
     }
 

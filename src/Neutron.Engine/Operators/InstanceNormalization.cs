@@ -57,8 +57,7 @@ public sealed class MeanVarianceNormalization : Operator
         reduced = new bool[rank];
         foreach (long a in Node.Attributes.Ints("axes", [0, 2, 3]))
         {
-            long axis = a < 0 ? a + rank : a;
-            if (axis < 0 || axis >= rank) throw Error($"axis {a} is out of range for rank {rank}", ModelErrorCode.InvalidAttribute);
+            long axis = Axis(a, rank);
             reduced[axis] = true;
         }
         return [new TensorType(x.Type, x.Shape)];

@@ -12,8 +12,7 @@ public sealed class OneHot : Operator
 
     private int Axis(int rank)
     {
-        long a = Node.Attributes.Int("axis", -1), axis = a < 0 ? a + rank : a;
-        if (axis < 0 || axis >= rank) throw Error($"axis {a} is out of range for output rank {rank}", ModelErrorCode.InvalidAttribute);
+        long axis = Axis(Node.Attributes.Int("axis", -1), rank);
         return (int)axis;
     }
 

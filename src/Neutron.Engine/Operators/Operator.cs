@@ -33,6 +33,13 @@ public abstract class Operator
     public abstract void Run(Tensor?[] inputs, Tensor[] outputs);
 
     /// <summary>A model error about this node, for Infer to throw.</summary>
+    /// <summary>An axis attribute normalised against a rank (ShapeUtil.Axis), as a model error naming the node.</summary>
+    protected int Axis(long axis, int rank, string what = "axis")
+    {
+        try { return ShapeUtil.Axis(axis, rank, what); }
+        catch (ArgumentOutOfRangeException) { throw Error($"{what} {axis} is out of range for rank {rank}", ModelErrorCode.InvalidAttribute); }
+    }
+
     protected ModelException Error(string message, ModelErrorCode code = ModelErrorCode.ShapeMismatch) =>
         new(code, $"{Node} (opset {Opset}): {message}");
 

@@ -12,6 +12,7 @@ using Neutron.Engine.Graph;
 using Neutron.Engine.Tensors;
 using Neutron.Faults.Formats;
 using Neutron.Faults.Sites;
+using Neutron.Engine.Data;
 
 namespace Neutron.Faults.Running;
 
@@ -50,7 +51,7 @@ public sealed class FaultRunner
 
         foreach (var site in Sites.Activations) activationEncodings[site.Tensor] = new TensorEncoding(datapath);
         if (datapath is Int8Format)
-            CalibrateInt8(session);
+            CalibrateInt8();
 
         // Decided once, before any parallel run: accelerated when the model's values keep the image axis first
         // and one chunk's cache fits the budget.
@@ -73,9 +74,9 @@ public sealed class FaultRunner
         var plain = new Worker(model, Weights, new InjectionObserver(activationEncodings, !datapath.IsIdentity), chunkInputs);
         plain.Run(null, (n, row) =>
         {
-            top1[n] = TopOne.ArgMax(row);
+            top1[n] = TopK.ArgMax(row);
             if (top1[n] == data.Labels[n]) correct++;
-            if (TopOne.AnyNonFinite(row)) nonFinite++;
+            if (TopK.AnyNonFinite(row)) nonFinite++;
             else finite[n] = true;
         });
         if (groups is null) idle.Add(plain);
@@ -89,14 +90,6 @@ public sealed class FaultRunner
     public StoredWeights Weights { get; }
     public GoldenRun Golden { get; }
 
-    /// <summary>The encoding of an activation site (per tensor; int8 calibrated on the evaluation images).</summary>
-    public TensorEncoding ActivationEncoding(string tensor) => activationEncodings[tensor];
-
-    /// <summary>Checks every fault against the model's sites; the first misfit throws a FaultException.</summary>
-    public void Validate(IEnumerable<Fault> faults)
-    {
-        foreach (var f in faults) Sites.Validate(f);
-    }
 
     /// <summary>Runs one fault (validated) and returns its outcome.</summary>
     public FaultOutcome Run(Fault fault, long index = 0)
@@ -347,7 +340,7 @@ public sealed class FaultRunner
 
     // int8 activations: symmetric per-tensor scale from max |x| over the evaluation images, measured on the
     // model with its stored weights but float activations (one calibration pass before the golden run).
-    private void CalibrateInt8(InferenceSession _)
+    private void CalibrateInt8()
     {
         var maxAbs = new Dictionary<string, float>(StringComparer.Ordinal);
         var recorder = new MaxAbsRecorder(maxAbs);

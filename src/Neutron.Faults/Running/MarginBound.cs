@@ -8,6 +8,7 @@
 // Sound for any float evaluation of the rest of the graph, so outcomes stay those of `--plain`;
 // AcceleratedEquivalenceTests check that, and MarginBoundTests check every bound against the plain logits.
 using Neutron.Engine.Tensors;
+using Neutron.Engine.Data;
 
 namespace Neutron.Faults.Running;
 
@@ -40,7 +41,7 @@ internal sealed class MarginBound
         for (int n = 0; n < count; n++)
         {
             var row = output.Slice(n * classes, classes);
-            top[n] = TopOne.ArgMax(row);
+            top[n] = TopK.ArgMax(row);
             double best = double.NegativeInfinity;
             for (int j = 0; j < classes; j++)
             {
@@ -48,7 +49,7 @@ internal sealed class MarginBound
                 if (j != top[n]) best = Math.Max(best, row[j]);
             }
             // Golden logits beyond ±1e30 could overflow within the bound: nothing is proven for that image.
-            margin[n] = TopOne.AnyNonFinite(row) || Math.Abs((double)row[top[n]]) > 1e30 || best < -1e30 ? double.NaN : row[top[n]] - best;
+            margin[n] = TopK.AnyNonFinite(row) || Math.Abs((double)row[top[n]]) > 1e30 || best < -1e30 ? double.NaN : row[top[n]] - best;
         }
 
         // Each node's rounding per image, computed once and summed into every value upstream of it.

@@ -1,5 +1,7 @@
 // One fault's outcome being counted image by image, possibly over several image groups (the runner's golden-cache
 // groups): correct top-1, SDC against golden's top-1, non-finite logits, and the images whose top-1 changed.
+using Neutron.Engine.Data;
+
 namespace Neutron.Faults.Running;
 
 internal sealed class OutcomeTally(GoldenRun golden, long[] labels)
@@ -12,9 +14,9 @@ internal sealed class OutcomeTally(GoldenRun golden, long[] labels)
 
     public void Add(int image, ReadOnlySpan<float> logits)
     {
-        int top = TopOne.ArgMax(logits);
+        int top = TopK.ArgMax(logits);
         if (top == labels[image]) correct++;
-        if (TopOne.AnyNonFinite(logits)) nonFinite++;
+        if (TopK.AnyNonFinite(logits)) nonFinite++;
         if (top == golden.Top1[image]) return;
         sdc++;
         changed.Add(new ImageTop1(image, top));

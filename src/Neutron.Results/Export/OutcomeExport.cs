@@ -43,7 +43,8 @@ public static class OutcomeExport
         json.WriteString("datapath", s.Datapath);
         json.WriteString("target", s.Target);
         json.WriteString("fault_model", s.FaultModel);
-        json.WriteString("filters", s.Filters);
+        json.WritePropertyName("sites");
+        json.WriteRawValue(Store.SiteFilterJson.Write(s.Sites));
         json.WriteString("plan", s.Planner);
         json.WriteNumber("seed", s.Seed);
         json.WriteString("kernel_set", s.KernelSet);

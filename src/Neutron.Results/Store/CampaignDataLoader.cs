@@ -33,7 +33,7 @@ public static class CampaignDataLoader
             };
         var layerOf = new Dictionary<(string, string), string>();
         foreach (var site in description.Sites) layerOf.TryAdd((site.Target, site.Tensor), site.Layer);
-        var per = Strata.Of(settings.Planner);
+        var per = Strata.Of(settings.Plan);
         var changed = new Dictionary<long, List<ChangedPrediction>>();
         int maxClass = golden.Max(g => Math.Max(g.Label, g.Top1));
         foreach (var (fault, image, top1) in store.Predictions(id))
@@ -68,7 +68,7 @@ public static class CampaignDataLoader
             ["datapath"] = settings.Datapath,
             ["target"] = settings.Target,
             ["fault model"] = settings.FaultModel,
-            ["filters"] = settings.Filters,
+            ["sites"] = settings.Sites.ToString(),
             ["planner"] = settings.Planner,
             ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
             ["kernel set"] = settings.KernelSet,
@@ -103,7 +103,7 @@ public static class CampaignDataLoader
             LayerSizes = layerSizes,
             StoredWeightBits = description.Sites.Count == 0 ? null : (long)description.Sites.Where(x => x.Target == "weight").Sum(x => Elements(x.Shape)) * Width(settings.Format),
             CoversWeightMemory = settings.Target == "weights" && settings.FaultModel == "flip"
-                && settings.Filters == $"layer=;op=;bits=0-{Width(settings.Format) - 1}",
+                && settings.Sites == new Neutron.Faults.Sites.SiteFilter { MinBit = 0, MaxBit = Width(settings.Format) - 1 },
         };
     }
 

@@ -1,6 +1,9 @@
 // What defines a campaign, as recorded with it (DESIGN §6): enough to reproduce the fault list and to refuse a
 // resume or merge that would mix different campaigns. Created and Shard are bookkeeping: two shards of one campaign
-// differ only there. Stored in the `campaigns` table by CampaignStore.
+// differ only there; MemoryBudget is how it ran, not what it is. Stored in the `campaigns` table by CampaignStore.
+using Neutron.Analysis.Planning;
+using Neutron.Faults.Sites;
+
 namespace Neutron.Results.Store;
 
 public sealed record CampaignSettings
@@ -17,8 +20,10 @@ public sealed record CampaignSettings
     public string Datapath { get; init; } = "fp32";
     public required string Target { get; init; }
     public required string FaultModel { get; init; }
-    /// <summary>Site filters as given (layer glob, op type, bit range), e.g. "layer=conv*;op=;bits=23-30".</summary>
-    public required string Filters { get; init; }
+    /// <summary>The sites and bits the campaign's fault space covers (a fault list: all).</summary>
+    public required SiteFilter Sites { get; init; }
+    /// <summary>The plan's canonical text (PlanSpec.ToString), or "faults:FILE" for a fault list. Read it typed
+    /// through <see cref="Plan"/>.</summary>
     public required string Planner { get; init; }
     public required ulong Seed { get; init; }
     public required string KernelSet { get; init; }
@@ -30,9 +35,19 @@ public sealed record CampaignSettings
     /// <summary>The protection file the faults ran under (`neutron protect --out`), its JSON text; "" for none.
     /// Part of the campaign: a different protection is a different campaign, and resume applies the same one.</summary>
     public string Protection { get; init; } = "";
+    /// <summary>The accelerated runner's golden-cache budget in bytes the campaign was started with.</summary>
+    public long MemoryBudget { get; init; } = DefaultMemoryBudget;
+    public const long DefaultMemoryBudget = 1L << 30;
+
+    /// <summary>The plan, typed; null for a fault list (its faults are the stored list).</summary>
+    public PlanSpec? Plan => Target == "list" ? null : PlanSpec.Parse(Planner);
+
+    /// <summary>True for a plan whose rounds are drawn as it runs (AdaptiveSampler).</summary>
+    public bool IsAdaptive => Plan is AdaptivePlan;
 
     /// <summary>The settings that must agree for two databases to be one campaign (all but shard and creation time).</summary>
-    public bool SameCampaignAs(CampaignSettings other) => this with { Shard = "", Created = default } == other with { Shard = "", Created = default };
+    public bool SameCampaignAs(CampaignSettings other) =>
+        this with { Shard = "", Created = default, MemoryBudget = 0 } == other with { Shard = "", Created = default, MemoryBudget = 0 };
 
     /// <summary>A protection for messages: its SHA-256 prefix, or "none".</summary>
     public static string ProtectionName(string protection) => protection.Length == 0 ? "none"
@@ -45,7 +60,7 @@ public sealed record CampaignSettings
         [
             ("model SHA-256", ModelSha256, other.ModelSha256), ("data", DataSpec, other.DataSpec), ("images", Images, other.Images),
             ("format", Format, other.Format), ("datapath", Datapath, other.Datapath), ("target", Target, other.Target), ("fault model", FaultModel, other.FaultModel),
-            ("filters", Filters, other.Filters), ("plan", Planner, other.Planner), ("seed", Seed, other.Seed),
+            ("sites", Sites.ToString(), other.Sites.ToString()), ("plan", Planner, other.Planner), ("seed", Seed, other.Seed),
             ("kernel set", KernelSet, other.KernelSet), ("plan size", PlanSize, other.PlanSize), ("tool version", ToolVersion, other.ToolVersion),
             ("model path", ModelPath, other.ModelPath), ("protection", ProtectionName(Protection), ProtectionName(other.Protection)),
         ];

@@ -1,4 +1,4 @@
-// The PostgreSQL store's tables: SQLite's (schema version 3) with PostgreSQL types, plus the work chunks that workers
+// The PostgreSQL store's tables: SQLite's (schema version 4) with PostgreSQL types, plus the work chunks that workers
 // lease. Versioned migrations: each step runs once, in order, in one transaction under an advisory lock, and
 // neutron_schema records the version reached, so workers starting together on an empty server make the tables once.
 using Npgsql;
@@ -14,9 +14,9 @@ public sealed partial class PostgresCampaignStore
             CREATE TABLE campaigns(
                 id BIGSERIAL PRIMARY KEY, tool_version TEXT NOT NULL, model_path TEXT NOT NULL, model_sha256 TEXT NOT NULL,
                 data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, datapath TEXT NOT NULL, target TEXT NOT NULL,
-                fault_model TEXT NOT NULL, filters TEXT NOT NULL, planner TEXT NOT NULL, seed BIGINT NOT NULL,
+                fault_model TEXT NOT NULL, site_filter TEXT NOT NULL, planner TEXT NOT NULL, seed BIGINT NOT NULL,
                 kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size BIGINT NOT NULL, created TEXT NOT NULL,
-                protection TEXT NOT NULL DEFAULT '');
+                protection TEXT NOT NULL DEFAULT '', memory_budget BIGINT NOT NULL DEFAULT 1073741824);
             CREATE TABLE faults(
                 campaign BIGINT NOT NULL REFERENCES campaigns(id), fault_index BIGINT NOT NULL, fault TEXT NOT NULL,
                 PRIMARY KEY(campaign, fault_index));

@@ -84,7 +84,7 @@ public sealed partial class PostgresCampaignStore : CampaignStore
     IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns(NpgsqlConnection connection, NpgsqlTransaction? tx)
     {
         var list = new List<(long, CampaignSettings)>();
-        using var cmd = new NpgsqlCommand("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created, datapath, protection FROM campaigns ORDER BY id;", connection, tx);
+        using var cmd = new NpgsqlCommand("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, site_filter, planner, seed, kernel_set, shard, plan_size, created, datapath, protection, memory_budget FROM campaigns ORDER BY id;", connection, tx);
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
@@ -92,8 +92,8 @@ public sealed partial class PostgresCampaignStore : CampaignStore
             {
                 ToolVersion = r.GetString(1), ModelPath = r.GetString(2), ModelSha256 = r.GetString(3), DataSpec = r.GetString(4),
                 Images = r.GetInt32(5), Format = r.GetString(6), Target = r.GetString(7), FaultModel = r.GetString(8),
-                Filters = r.GetString(9), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
-                Shard = r.GetString(13), PlanSize = r.GetInt64(14), Datapath = r.GetString(16), Protection = r.GetString(17),
+                Sites = SiteFilterJson.Read(r.GetString(9)), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
+                Shard = r.GetString(13), PlanSize = r.GetInt64(14), Datapath = r.GetString(16), Protection = r.GetString(17), MemoryBudget = r.GetInt64(18),
                 Created = DateTimeOffset.TryParse(r.GetString(15), CultureInfo.InvariantCulture, DateTimeStyles.None, out var created) ? created
                     : throw new StoreException($"campaign {r.GetInt64(0)} in '{Path}' has a damaged creation time", Damaged),
             }));
@@ -121,8 +121,8 @@ public sealed partial class PostgresCampaignStore : CampaignStore
     long InsertCampaign(CampaignSettings settings, IReadOnlyList<(long Index, string Fault)> faults, CampaignDescription? description, NpgsqlConnection c, NpgsqlTransaction tx)
     {
         using var insert = new NpgsqlCommand("""
-            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, datapath, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created, protection)
-            VALUES(@tool, @path, @sha, @data, @images, @format, @datapath, @target, @model, @filters, @planner, @seed, @kernels, @shard, @size, @created, @protection) RETURNING id;
+            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, datapath, target, fault_model, site_filter, planner, seed, kernel_set, shard, plan_size, created, protection, memory_budget)
+            VALUES(@tool, @path, @sha, @data, @images, @format, @datapath, @target, @model, @filters, @planner, @seed, @kernels, @shard, @size, @created, @protection, @memory) RETURNING id;
             """, c, tx);
         var p = insert.Parameters;
         p.AddWithValue("tool", settings.ToolVersion);
@@ -134,7 +134,7 @@ public sealed partial class PostgresCampaignStore : CampaignStore
         p.AddWithValue("datapath", settings.Datapath);
         p.AddWithValue("target", settings.Target);
         p.AddWithValue("model", settings.FaultModel);
-        p.AddWithValue("filters", settings.Filters);
+        p.AddWithValue("filters", SiteFilterJson.Write(settings.Sites));
         p.AddWithValue("planner", settings.Planner);
         p.AddWithValue("seed", unchecked((long)settings.Seed));
         p.AddWithValue("kernels", settings.KernelSet);
@@ -142,6 +142,7 @@ public sealed partial class PostgresCampaignStore : CampaignStore
         p.AddWithValue("size", settings.PlanSize);
         p.AddWithValue("created", settings.Created.ToString("O", CultureInfo.InvariantCulture));
         p.AddWithValue("protection", settings.Protection);
+        p.AddWithValue("memory", settings.MemoryBudget);
         long id = (long)insert.ExecuteScalar()!;
         InsertFaults(id, faults, c, tx);
         if (description is not null) InsertDescription(id, description, c, tx);

@@ -2,6 +2,7 @@
 // earlier versions open (in place when writable; read as recorded when read-only). The WAL switch is here too:
 // it is part of making a file ready for use.
 using Microsoft.Data.Sqlite;
+using Neutron.Faults.Sites;
 
 namespace Neutron.Results.Store;
 
@@ -9,17 +10,19 @@ public sealed partial class SqliteCampaignStore
 {
     /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
     /// 3: campaigns.protection (the protection file a campaign ran under, '' for none) and outcomes.protection (0 ran,
-    /// 1 corrected or outvoted, 2 detected). Older files are upgraded when opened (version 1 activations ran in
-    /// `format`); opened read-only, they read as recorded (datapath = format for version 1, no protection).</summary>
-    public const int SchemaVersion = 3;
+    /// 1 corrected or outvoted, 2 detected). 4: campaigns.site_filter (a versioned JSON document, SiteFilterJson)
+    /// instead of the filter text, and campaigns.memory_budget. Older files are upgraded when opened (version 1
+    /// activations ran in `format`); opened read-only, they read as recorded (datapath = format for version 1, no
+    /// protection, the filter text parsed).</summary>
+    public const int SchemaVersion = 4;
 
     const string Schema = """
         CREATE TABLE IF NOT EXISTS campaigns(
             id INTEGER PRIMARY KEY, tool_version TEXT NOT NULL, model_path TEXT NOT NULL, model_sha256 TEXT NOT NULL,
             data_spec TEXT NOT NULL, images INTEGER NOT NULL, format TEXT NOT NULL, datapath TEXT NOT NULL, target TEXT NOT NULL,
-            fault_model TEXT NOT NULL, filters TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
+            fault_model TEXT NOT NULL, site_filter TEXT NOT NULL, planner TEXT NOT NULL, seed INTEGER NOT NULL,
             kernel_set TEXT NOT NULL, shard TEXT NOT NULL, plan_size INTEGER NOT NULL, created TEXT NOT NULL,
-            protection TEXT NOT NULL DEFAULT '');
+            protection TEXT NOT NULL DEFAULT '', memory_budget INTEGER NOT NULL DEFAULT 1073741824);
         CREATE TABLE IF NOT EXISTS faults(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, fault TEXT NOT NULL,
             PRIMARY KEY(campaign, fault_index)) WITHOUT ROWID;
@@ -64,7 +67,7 @@ public sealed partial class SqliteCampaignStore
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
-        else if (version is 1 or 2)
+        else if (version is 1 or 2 or 3)
         {
             Migrate(version);
         }
@@ -103,8 +106,9 @@ public sealed partial class SqliteCampaignStore
     bool HasCampaigns => (long)Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'campaigns';")! > 0;
 
     // Version 1 → 2: the datapath column, set to each campaign's format (version 1 computed activations in it), and
-    // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). The write
-    // transaction takes the lock first, so of two processes opening the file at once one migrates.
+    // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). 3 → 4: the
+    // filter text becomes a JSON document (parsed once, here), and memory_budget (earlier campaigns ran with the
+    // default). The write transaction takes the lock first, so of two processes opening the file at once one migrates.
     void Migrate(long from)
     {
         try
@@ -115,12 +119,38 @@ public sealed partial class SqliteCampaignStore
                 Execute(_connection, "ALTER TABLE campaigns ADD COLUMN datapath TEXT NOT NULL DEFAULT ''; UPDATE campaigns SET datapath = format;" + SchemaAddedIn2, tx);
             if (now is 1 or 2)
                 Execute(_connection, "ALTER TABLE campaigns ADD COLUMN protection TEXT NOT NULL DEFAULT '';"
-                    + "ALTER TABLE outcomes ADD COLUMN protection INTEGER NOT NULL DEFAULT 0;" + $"PRAGMA user_version = {SchemaVersion};", tx);
+                    + "ALTER TABLE outcomes ADD COLUMN protection INTEGER NOT NULL DEFAULT 0;", tx);
+            if (now is 1 or 2 or 3)
+            {
+                Execute(_connection, "ALTER TABLE campaigns ADD COLUMN site_filter TEXT NOT NULL DEFAULT '';"
+                    + "ALTER TABLE campaigns ADD COLUMN memory_budget INTEGER NOT NULL DEFAULT 1073741824;", tx);
+                var legacy = new List<(long Id, string Filters)>();
+                using (var read = Command("SELECT id, filters FROM campaigns;", tx))
+                using (var r = read.ExecuteReader())
+                    while (r.Read()) legacy.Add((r.GetInt64(0), r.GetString(1)));
+                using var write = Command("UPDATE campaigns SET site_filter = $f WHERE id = $id;", tx);
+                var f = write.Parameters.Add("$f", SqliteType.Text);
+                var id = write.Parameters.Add("$id", SqliteType.Integer);
+                foreach (var (campaign, filters) in legacy)
+                {
+                    f.Value = SiteFilterJson.Write(LegacyFilter(campaign, filters));
+                    id.Value = campaign;
+                    write.ExecuteNonQuery();
+                }
+                Execute(_connection, "ALTER TABLE campaigns DROP COLUMN filters;", tx);
+            }
+            Execute(_connection, $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
         catch (SqliteException e) when (e.SqliteErrorCode == ReadOnly)
         {
             _readOnlyVersion = from;
         }
+    }
+
+    SiteFilter LegacyFilter(long campaign, string filters)
+    {
+        try { return SiteFilterJson.FromLegacy(filters); }
+        catch (FormatException e) { throw new StoreException($"campaign {campaign} in '{Path}' has damaged filters ({e.Message})", Damaged, e); }
     }
 }

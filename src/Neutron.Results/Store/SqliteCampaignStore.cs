@@ -57,8 +57,12 @@ public sealed partial class SqliteCampaignStore : CampaignStore
     IReadOnlyList<(long Id, CampaignSettings Settings)> Campaigns(SqliteTransaction? tx)
     {
         var list = new List<(long, CampaignSettings)>();
-        using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created, "
-            + (_readOnlyVersion1 ? "format" : "datapath") + ", " + (_readOnlyVersion != 0 ? "''" : "protection") + " FROM campaigns ORDER BY id;", tx);
+        // An older file opened read-only is read as recorded: no datapath in version 1, no protection before 3, the
+        // filter text before 4.
+        using var cmd = Command("SELECT id, tool_version, model_path, model_sha256, data_spec, images, format, target, fault_model, "
+            + (_readOnlyVersion != 0 ? "filters" : "site_filter") + ", planner, seed, kernel_set, shard, plan_size, created, "
+            + (_readOnlyVersion1 ? "format" : "datapath") + ", " + (_readOnlyVersion is 1 or 2 ? "''" : "protection") + ", "
+            + (_readOnlyVersion != 0 ? CampaignSettings.DefaultMemoryBudget.ToString(CultureInfo.InvariantCulture) : "memory_budget") + " FROM campaigns ORDER BY id;", tx);
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
@@ -78,8 +82,8 @@ public sealed partial class SqliteCampaignStore : CampaignStore
             {
                 ToolVersion = r.GetString(1), ModelPath = r.GetString(2), ModelSha256 = r.GetString(3), DataSpec = r.GetString(4),
                 Images = r.GetInt32(5), Format = r.GetString(6), Target = r.GetString(7), FaultModel = r.GetString(8),
-                Filters = r.GetString(9), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
-                Shard = r.GetString(13), PlanSize = r.GetInt64(14), Datapath = r.GetString(16), Protection = r.GetString(17),
+                Sites = _readOnlyVersion != 0 ? LegacyFilter(r.GetInt64(0), r.GetString(9)) : SiteFilterJson.Read(r.GetString(9)), Planner = r.GetString(10), Seed = unchecked((ulong)r.GetInt64(11)), KernelSet = r.GetString(12),
+                Shard = r.GetString(13), PlanSize = r.GetInt64(14), Datapath = r.GetString(16), Protection = r.GetString(17), MemoryBudget = r.GetInt64(18),
                 Created = DateTimeOffset.TryParse(r.GetString(15), CultureInfo.InvariantCulture, DateTimeStyles.None, out var created) ? created
                     : throw new StoreException($"campaign {r.GetInt64(0)} in '{Path}' has a damaged creation time", Damaged),
             });
@@ -115,8 +119,8 @@ public sealed partial class SqliteCampaignStore : CampaignStore
     long InsertCampaign(CampaignSettings settings, IReadOnlyList<(long Index, string Fault)> faults, CampaignDescription? description, SqliteTransaction tx)
     {
         using var insert = Command("""
-            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, datapath, target, fault_model, filters, planner, seed, kernel_set, shard, plan_size, created, protection)
-            VALUES($tool, $path, $sha, $data, $images, $format, $datapath, $target, $model, $filters, $planner, $seed, $kernels, $shard, $size, $created, $protection) RETURNING id;
+            INSERT INTO campaigns(tool_version, model_path, model_sha256, data_spec, images, format, datapath, target, fault_model, site_filter, planner, seed, kernel_set, shard, plan_size, created, protection, memory_budget)
+            VALUES($tool, $path, $sha, $data, $images, $format, $datapath, $target, $model, $filters, $planner, $seed, $kernels, $shard, $size, $created, $protection, $memory) RETURNING id;
             """, tx);
         insert.Parameters.AddWithValue("$tool", settings.ToolVersion);
         insert.Parameters.AddWithValue("$path", settings.ModelPath);
@@ -127,7 +131,7 @@ public sealed partial class SqliteCampaignStore : CampaignStore
         insert.Parameters.AddWithValue("$datapath", settings.Datapath);
         insert.Parameters.AddWithValue("$target", settings.Target);
         insert.Parameters.AddWithValue("$model", settings.FaultModel);
-        insert.Parameters.AddWithValue("$filters", settings.Filters);
+        insert.Parameters.AddWithValue("$filters", SiteFilterJson.Write(settings.Sites));
         insert.Parameters.AddWithValue("$planner", settings.Planner);
         insert.Parameters.AddWithValue("$seed", unchecked((long)settings.Seed));
         insert.Parameters.AddWithValue("$kernels", settings.KernelSet);
@@ -135,6 +139,7 @@ public sealed partial class SqliteCampaignStore : CampaignStore
         insert.Parameters.AddWithValue("$size", settings.PlanSize);
         insert.Parameters.AddWithValue("$created", settings.Created.ToString("O", CultureInfo.InvariantCulture));
         insert.Parameters.AddWithValue("$protection", settings.Protection);
+        insert.Parameters.AddWithValue("$memory", settings.MemoryBudget);
         long id = (long)insert.ExecuteScalar()!;
         InsertFaults(id, faults, tx);
         if (description is not null) InsertDescription(id, description, tx);

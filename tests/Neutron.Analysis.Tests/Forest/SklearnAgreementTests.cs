@@ -51,6 +51,7 @@ public static class Sklearn
     }
 }
 
+[Trait("Category", "Slow")]
 public class SklearnAgreementTests(ITestOutputHelper output)
 {
     const int Trees = 200;

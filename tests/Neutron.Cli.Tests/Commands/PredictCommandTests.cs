@@ -26,7 +26,7 @@ public class PredictCommandTests
         long id = store.CreateCampaign(new CampaignSettings
         {
             ToolVersion = "test", ModelPath = modelPath, ModelSha256 = sha, DataSpec = "idx:x", Images = 100, Format = "fp32",
-            Target = "weights", FaultModel = "flip", Filters = "layer=conv1*;op=;bits=0-31", Planner = "random:900", Seed = 1, KernelSet = "scalar", PlanSize = faults,
+            Target = "weights", FaultModel = "flip", Sites = new Neutron.Faults.Sites.SiteFilter { NameOrLayer = "conv1*" }, Planner = "random:900", Seed = 1, KernelSet = "scalar", PlanSize = faults,
         }, list);
         store.WriteGolden(id, Enumerable.Range(0, 100).Select(i => new GoldenPrediction(i, i % 10, i % 10)).ToArray());
         store.WriteBatch(id, list.Select(f =>

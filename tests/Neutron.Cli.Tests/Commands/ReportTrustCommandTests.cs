@@ -19,7 +19,7 @@ public class ReportTrustCommandTests
         long id = store.CreateCampaign(new CampaignSettings
         {
             ToolVersion = "test", ModelPath = "/nonexistent.onnx", ModelSha256 = "00", DataSpec = "npy:x,y", Images = 6, Format = "fp32",
-            Target = "weights", FaultModel = "flip", Filters = "", Planner = "exhaustive", Seed = 1, KernelSet = "scalar", PlanSize = 4,
+            Target = "weights", FaultModel = "flip", Sites = Neutron.Faults.Sites.SiteFilter.All, Planner = "exhaustive", Seed = 1, KernelSet = "scalar", PlanSize = 4,
         }, [(0, "weight:conv1.weight@0#30"), (1, "weight:conv1.weight@1#30"), (2, "weight:fc.weight@0#3"), (3, "weight:fc.weight@0#30")]);
         store.WriteGolden(id, Enumerable.Range(0, 6).Select(i => new GoldenPrediction(i, labels[i], golden[i])).ToArray());
         store.WriteBatch(id,

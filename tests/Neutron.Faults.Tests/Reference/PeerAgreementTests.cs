@@ -65,7 +65,7 @@ public class PeerAgreementTests(ITestOutputHelper output)
         int count = 0;
         runner.Observe(fault, (_, row) =>
         {
-            int top = TopOne.ArgMax(row);
+            int top = TopK.ArgMax(row);
             float best = row[top];
             if (!float.IsFinite(best)) return;
             for (int j = 0; j < row.Length; j++)

@@ -64,7 +64,7 @@ public class FaultRunnerTests
         });
         // Faults are transient for the model: the golden run afterwards is unchanged.
         var again = new List<int>();
-        runner.Observe(null, (_, row) => again.Add(TopOne.ArgMax(row)));
+        runner.Observe(null, (_, row) => again.Add(TopK.ArgMax(row)));
         Assert.Equal(runner.Golden.Top1, again);
     }
 
@@ -108,7 +108,7 @@ public class FaultRunnerTests
         {
             Assert.True(!(Math.Abs(faulty[n][3]) < MathF.Pow(2, 97)), $"image {n}: logit 3 = {faulty[n][3]}");
             for (int j = 0; j < 10; j++) if (j != 3) Assert.Equal(golden[n][j], faulty[n][j]);
-            if (TopOne.ArgMax(faulty[n]) != runner.Golden.Top1[n]) expectedSdc++;
+            if (TopK.ArgMax(faulty[n]) != runner.Golden.Top1[n]) expectedSdc++;
         }
         var outcome = runner.Run(fault);
         Assert.Equal(expectedSdc, outcome.Sdc);

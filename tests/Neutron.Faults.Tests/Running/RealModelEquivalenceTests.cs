@@ -18,6 +18,7 @@ using Xunit.Abstractions;
 
 namespace Neutron.Faults.Tests.Running;
 
+[Trait("Category", "Slow")]
 public class RealModelEquivalenceTests(ITestOutputHelper output)
 {
     // Faults per model and target: few, since the plain path re-runs the whole network per fault.
@@ -212,7 +213,7 @@ internal static class RealModels
         // Torch's top-1 as the labels (of the uncropped images): the outcomes compared hold changed predictions
         // and faulty-correct counts, so labels that are often right make the comparison count more.
         int rows = logits.Shape[0], classes = logits.Shape[1];
-        var labels = Enumerable.Range(0, rows).Select(r => (long)TopOne.ArgMax(logits.Floats.Slice(r * classes, classes))).ToArray();
+        var labels = Enumerable.Range(0, rows).Select(r => (long)TopK.ArgMax(logits.Floats.Slice(r * classes, classes))).ToArray();
         return (model, new EvaluationSet(x, labels, rows));
     }
 

@@ -6,6 +6,7 @@ using Neutron.Results.Store;
 
 namespace Neutron.Results.Tests.Campaigns;
 
+[Trait("Category", "Slow")]
 public class AdaptiveResumeTests
 {
     const string Plan = "adaptive:margin=0.05,level=0.9,per=layer,batch=10";

@@ -6,6 +6,7 @@ using Neutron.Results.Store;
 
 namespace Neutron.Results.Tests.Campaigns;
 
+[Trait("Category", "Slow")]
 public class CrashSafetyTests
 {
     internal static string[] CampaignArgs(string db, string plan = "random:30", int threads = 1, string shard = "1/1", int images = 20) =>

@@ -1,12 +1,13 @@
 // One results model under every output: `summary --json` and the report's CSV files print the same weighted rates
-// for a stratified campaign; a database of schema version 1 (made by an older neutron, committed as a fixture)
-// opens, resumes and reports; campaigns started together on one new file make one campaign.
+// for a stratified campaign; databases of schema versions 1 and 3 (made by older neutrons, committed as fixtures)
+// open, resume and report; campaigns started together on one new file make one campaign.
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Neutron.Results.Tests.Campaigns;
 
+[Trait("Category", "Slow")]
 public class ResultsModelTests
 {
     [Fact]
@@ -74,6 +75,44 @@ public class ResultsModelTests
         Assert.True(sumExit == 0, sumErr);
         using var doc = JsonDocument.Parse(json);
         Assert.Equal("stratified", doc.RootElement.GetProperty("overall").GetProperty("estimator").GetString()); // sizes rebuilt from the model
+        var (repExit, _, repErr) = NeutronProcess.Run("report", "--db", db, "-o", dir.File("r.html"));
+        Assert.True(repExit == 0, repErr);
+    }
+
+    [Fact]
+    public void SchemaVersion3AdaptiveDatabaseOpensResumesAndReports()
+    {
+        using var dir = new TempDirectory();
+        string db = dir.File("v3.db");
+        File.Copy(Fixture("campaign-schema3.db"), db);
+        List<string> before;
+        using (var c = Open(db))
+        {
+            Assert.Equal(3L, Scalar(c, "PRAGMA user_version;"));
+            Exec(c, $"UPDATE campaigns SET model_path = '{Shared.Lenet}', data_spec = '{Shared.Data}';");
+            before = Rows(c, "SELECT fault_index, images, faulty_correct, sdc, nonfinite FROM outcomes ORDER BY fault_index;");
+            // The last round's outcomes go: resume replays the rounds from what is stored and runs them again.
+            Exec(c, "DELETE FROM predictions WHERE fault_index IN (SELECT fault_index FROM outcomes ORDER BY fault_index DESC LIMIT 10);");
+            Exec(c, "DELETE FROM outcomes WHERE fault_index IN (SELECT fault_index FROM outcomes ORDER BY fault_index DESC LIMIT 10);");
+        }
+        var (exit, _, err) = NeutronProcess.Run("resume", "--db", db, "--threads", "1");
+        Assert.True(exit == 0, err);
+        using (var c = Open(db))
+        {
+            Assert.Equal(before, Rows(c, "SELECT fault_index, images, faulty_correct, sdc, nonfinite FROM outcomes ORDER BY fault_index;"));
+            Assert.Equal((long)Neutron.Results.Store.CampaignStore.SchemaVersion, Scalar(c, "PRAGMA user_version;"));
+        }
+        using (var store = Neutron.Results.Store.CampaignStore.Open(db, create: false))
+        {
+            var s = store.Settings(store.SingleCampaign());
+            // The filter text of version 3 became the typed filter.
+            Assert.Equal(new Neutron.Faults.Sites.SiteFilter { NameOrLayer = "conv*", OpTypes = ["Conv", "Gemm"], MinBit = 20, MaxBit = 31 }, s.Sites);
+            Assert.IsType<Neutron.Analysis.Planning.AdaptivePlan>(s.Plan);
+        }
+        var (sumExit, json, sumErr) = NeutronProcess.Run("summary", "--db", db, "--json");
+        Assert.True(sumExit == 0, sumErr);
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal(before.Count, doc.RootElement.GetProperty("overall").GetProperty("faults").GetInt32());
         var (repExit, _, repErr) = NeutronProcess.Run("report", "--db", db, "-o", dir.File("r.html"));
         Assert.True(repExit == 0, repErr);
     }

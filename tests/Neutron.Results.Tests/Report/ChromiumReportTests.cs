@@ -6,8 +6,11 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
+using Neutron.Tests.Shared;
+
 namespace Neutron.Results.Tests.Report;
 
+[Trait("Category", "Slow")]
 public class ChromiumReportTests(ITestOutputHelper output)
 {
     private const string Chromium = "/usr/bin/chromium";
@@ -30,15 +33,11 @@ public class ChromiumReportTests(ITestOutputHelper output)
         </script>
         """;
 
-    [Fact]
+    [FactRequiringFile("/usr/bin/chromium", "Debian's chromium")]
     public void ReportRendersInHeadlessChromiumWithoutConsoleErrors()
     {
-        if (!File.Exists(Chromium))
-        {
-            output.WriteLine($"SKIPPED: {Chromium} not found; install Debian's chromium to run this check");
-            return;
-        }
-        string dir = Directory.CreateTempSubdirectory("neutron-chromium-").FullName;
+        using var temp = new TempDirectory();
+        string dir = temp.Path;
         var (html, _) = HtmlReportTests.WriteFull(dir);
 
         // 1. The report as shipped: screenshot, and Chromium's log must hold no console message.

@@ -38,7 +38,8 @@ public class HtmlReportTests
     [Fact]
     public void ReportIsSelfContainedAndEveryChartIsExported()
     {
-        string dir = Directory.CreateTempSubdirectory("neutron-report-").FullName;
+        using var temp = new TempDirectory();
+        string dir = temp.Path;
         var (htmlPath, exports) = WriteFull(dir);
         string html = File.ReadAllText(htmlPath);
         // No script, no stylesheet or font or image fetched from anywhere; only the SVG namespace URI may appear.

@@ -13,7 +13,7 @@ public class CampaignDataLoaderTests
         var settings = new CampaignSettings
         {
             ToolVersion = "test", ModelPath = "/nonexistent/model.onnx", ModelSha256 = "00", DataSpec = "npy:x.npy,y.npy",
-            Images = d.ImageCount, Format = "fp32", Target = "weights", FaultModel = "flip", Filters = "", Planner = "exhaustive",
+            Images = d.ImageCount, Format = "fp32", Target = "weights", FaultModel = "flip", Sites = Neutron.Faults.Sites.SiteFilter.All, Planner = "exhaustive",
             Seed = 1, KernelSet = "scalar", PlanSize = d.Faults.Count,
         };
         long id = store.CreateCampaign(settings, d.Faults.Select(f => (f.Index, $"{f.Target}:{f.Tensor}@{f.Element}#{f.Bit}")).ToArray());
@@ -27,7 +27,8 @@ public class CampaignDataLoaderTests
     public void RoundTripsThroughTheStore()
     {
         var original = SyntheticCampaign.Make(60);
-        string path = StoreOf(original, Directory.CreateTempSubdirectory("neutron-loader-").FullName);
+        using var temp = new TempDirectory();
+        string path = StoreOf(original, temp.Path);
         using var store = SqliteCampaignStore.Open(path, create: false);
         var loaded = CampaignDataLoader.Load(store);
         Assert.Equal(original.Labels, loaded.Labels);
@@ -47,7 +48,8 @@ public class CampaignDataLoaderTests
     [Fact]
     public void MissingPredictionsAreRefused()
     {
-        string path = StoreOf(SyntheticCampaign.Make(60), Directory.CreateTempSubdirectory("neutron-loader-").FullName, dropPredictions: true);
+        using var temp = new TempDirectory();
+        string path = StoreOf(SyntheticCampaign.Make(60), temp.Path, dropPredictions: true);
         using var store = SqliteCampaignStore.Open(path, create: false);
         var e = Assert.Throws<StoreException>(() => CampaignDataLoader.Load(store));
         Assert.Contains("changed predictions that do not match the outcomes' SDC counts", e.Message);

@@ -10,7 +10,7 @@ public class CampaignStoreTests
     internal static CampaignSettings Settings(string shard = "1/1", string sha = "abc123") => new()
     {
         ToolVersion = "0.1.0", ModelPath = "/m/lenet5.onnx", ModelSha256 = sha, DataSpec = "idx:x", Images = 4, Format = "fp32",
-        Target = "weights", FaultModel = "flip", Filters = "", Planner = "random:6", Seed = 42, KernelSet = "scalar",
+        Target = "weights", FaultModel = "flip", Sites = Neutron.Faults.Sites.SiteFilter.All, Planner = "random:6", Seed = 42, KernelSet = "scalar",
         Shard = shard, PlanSize = 6,
     };
 
@@ -229,7 +229,9 @@ public class CampaignStoreTests
             long id = store.CreateCampaign(Settings(), Faults(0, 1));
             store.WriteBatch(id, [new StoredOutcome(0, 4, 3, 2, 1, 0, [(0, 5)])]);
             using var cmd = store.Connection.CreateCommand();
-            cmd.CommandText = "ALTER TABLE outcomes DROP COLUMN protection; ALTER TABLE campaigns DROP COLUMN protection; PRAGMA user_version = 2;";
+            cmd.CommandText = "ALTER TABLE outcomes DROP COLUMN protection; ALTER TABLE campaigns DROP COLUMN protection; "
+                + "ALTER TABLE campaigns ADD COLUMN filters TEXT NOT NULL DEFAULT 'layer=;op=;bits=0-31'; ALTER TABLE campaigns DROP COLUMN site_filter; "
+                + "ALTER TABLE campaigns DROP COLUMN memory_budget; PRAGMA user_version = 2;";
             cmd.ExecuteNonQuery();
         }
         using (var store = SqliteCampaignStore.Open(path, create: false))
@@ -248,7 +250,7 @@ public class CampaignStoreTests
         using var again = SqliteCampaignStore.Open(path, create: false);
         using var version = again.Connection.CreateCommand();
         version.CommandText = "PRAGMA user_version;";
-        Assert.Equal(3L, version.ExecuteScalar());
+        Assert.Equal((long)CampaignStore.SchemaVersion, version.ExecuteScalar());
     }
 
     [Fact]

@@ -3,14 +3,23 @@
 // shows its worst case (rate ½); it usually stops far earlier.
 using System.Globalization;
 using Neutron.Analysis.Planning;
-using Neutron.Faults.Sites;
+using Neutron.Campaigns;
 
-namespace Neutron.Cli.Campaigns;
+namespace Neutron.Cli.Printing;
 
 public static class DryRun
 {
-    public static int Print(FaultSpace space, PlanSpec plan, int shard, int shards)
+    public static int Print(CampaignSpec spec)
     {
+        // Sites only: no data, no golden run.
+        var sites = ModelLoading.Sites(spec.ModelPath, spec.Format, spec.Datapath);
+        if (spec.FaultList is { } list)
+        {
+            Console.WriteLine($"fault list {list}: {FaultListPlan.Read(list, sites).Length:N0} faults");
+            return ExitCodes.Ok;
+        }
+        var space = FaultSpaces.Of(sites, spec.Target, spec.FaultModel, spec.Sites);
+        var plan = spec.Plan!;
         var sizes = FaultPlanner.Sizes(space, plan);
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"fault space: {space.Size:N0} positions in {space.Sites.Count} sites ({space.Model})"));
@@ -21,7 +30,7 @@ public static class DryRun
             Console.WriteLine(string.Create(inv, $"  {name.PadRight(width)}  {size,14:N0}  {draws,12:N0}  {(size == 0 ? 0 : (double)draws / size),7:P1}"));
         long total = sizes.Sum(s => s.Draws);
         Console.WriteLine(string.Create(inv, $"  {"total".PadRight(width)}  {sizes.Sum(s => s.Size),14:N0}  {total,12:N0}  {(double)total / Math.Max(1, space.Size),7:P1}"));
-        if (shards > 1) Console.WriteLine(string.Create(inv, $"shard {shard}/{shards}: about {total / shards:N0} of them"));
-        return 0;
+        if (spec.Shard.Count > 1) Console.WriteLine(string.Create(inv, $"shard {spec.Shard}: about {total / spec.Shard.Count:N0} of them"));
+        return ExitCodes.Ok;
     }
 }

@@ -3,7 +3,7 @@
 using System.CommandLine;
 using System.Globalization;
 
-namespace Neutron.Cli.Campaigns;
+namespace Neutron.Cli.Options;
 
 internal static class MemoryOption
 {

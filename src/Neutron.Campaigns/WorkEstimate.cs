@@ -8,9 +8,9 @@
 using Neutron.Faults.Running;
 using Neutron.Faults.Sites;
 
-namespace Neutron.Cli.Campaigns;
+namespace Neutron.Campaigns;
 
-public sealed class WorkEstimate
+internal sealed class WorkEstimate
 {
     readonly double[] _prefix; // _prefix[i] = work of the first i faults
 
@@ -40,8 +40,10 @@ public sealed class WorkEstimate
         for (int i = 0; i < faults.Count; i++) _prefix[i + 1] = _prefix[i] + Cost(faults[i]);
     }
 
-    /// <summary>Work of the whole list, and of its first <paramref name="done"/> faults, in one unit.</summary>
+    /// <summary>Work of the whole list, in one unit.</summary>
     public double Total => _prefix[^1];
+
+    /// <summary>Work of the list's first <paramref name="done"/> faults.</summary>
     public double Done(long done) => _prefix[Math.Clamp(done, 0, _prefix.Length - 1)];
 
     /// <summary>Time left after <paramref name="done"/> faults in <paramref name="elapsed"/>; null before any.</summary>

@@ -1,9 +1,10 @@
-// Top-1 as PyTorch's CPU argmax: first index on ties, the first NaN wins.
+// The one top-1 rule (TopK.ArgMax) as PyTorch's CPU argmax: first index on ties, the first NaN wins.
 using Neutron.Faults.Running;
+using Neutron.Engine.Data;
 
 namespace Neutron.Faults.Tests.Running;
 
-public class TopOneTests
+public class TopOneRuleTests
 {
     [Theory]
     [InlineData(new float[] { 1, 3, 2 }, 1)]
@@ -13,13 +14,13 @@ public class TopOneTests
     [InlineData(new float[] { float.NaN, 9 }, 0)]
     [InlineData(new float[] { 1, float.PositiveInfinity, float.NaN }, 2)]
     [InlineData(new float[] { float.NegativeInfinity, float.NegativeInfinity }, 0)]
-    public void Argmax(float[] row, int expected) => Assert.Equal(expected, TopOne.ArgMax(row));
+    public void Argmax(float[] row, int expected) => Assert.Equal(expected, TopK.ArgMax(row));
 
     [Fact]
     public void Nonfinite()
     {
-        Assert.False(TopOne.AnyNonFinite([1, 2, -3]));
-        Assert.True(TopOne.AnyNonFinite([1, float.NaN]));
-        Assert.True(TopOne.AnyNonFinite([float.NegativeInfinity]));
+        Assert.False(TopK.AnyNonFinite([1, 2, -3]));
+        Assert.True(TopK.AnyNonFinite([1, float.NaN]));
+        Assert.True(TopK.AnyNonFinite([float.NegativeInfinity]));
     }
 }

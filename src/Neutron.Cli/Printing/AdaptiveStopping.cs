@@ -5,7 +5,7 @@ using Neutron.Analysis.Campaign;
 using Neutron.Analysis.Planning;
 using Neutron.Analysis.Statistics;
 
-namespace Neutron.Cli.Campaigns;
+namespace Neutron.Cli.Printing;
 
 public static class AdaptiveStopping
 {

@@ -2,7 +2,7 @@
 // or file a plain line at most every two seconds and at the end (never "1/80 samples2/80 samples…" on one line).
 // Reports arrive on the worker's thread and are printed at once, in order (System.Progress would post them to the
 // thread pool, out of order).
-namespace Neutron.Cli.Campaigns;
+namespace Neutron.Cli.Printing;
 
 public static class ProgressLines
 {
