@@ -250,7 +250,7 @@ public class CampaignStoreTests
         using var again = SqliteCampaignStore.Open(path, create: false);
         using var version = again.Connection.CreateCommand();
         version.CommandText = "PRAGMA user_version;";
-        Assert.Equal((long)CampaignStore.SchemaVersion, version.ExecuteScalar());
+        Assert.Equal((long)SqliteCampaignStore.SchemaVersion, version.ExecuteScalar());
     }
 
     [Fact]
