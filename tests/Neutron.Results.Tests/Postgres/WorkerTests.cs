@@ -47,6 +47,7 @@ public class WorkerTests(ITestOutputHelper output)
     }
 
     [PostgresFact]
+    [Trait("Category", "Slow")]
     public void ThreeWorkersOneKilledMidChunkStoreEveryFaultOnceAsOneSqliteProcessDoes()
     {
         using var dir = new TempDirectory();
