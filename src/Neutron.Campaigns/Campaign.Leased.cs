@@ -38,7 +38,11 @@ public sealed partial class Campaign
             }
             List<StoredOutcome>? outcomes;
             try { outcomes = RunChunk(store, held, cancel); }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested) { break; }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                store.ReleaseChunk(held); // stopped cleanly: another worker may take it now
+                break;
+            }
             if (outcomes is null) continue; // the lease was lost: another worker has the chunk
             store.CompleteChunk(held, outcomes);
             long stored = store.OutcomeCount(Id);

@@ -56,6 +56,17 @@ public class LeaseTests
     }
 
     [PostgresFact]
+    public void AReleasedChunkIsTakenAtOnce()
+    {
+        using var store = Store(out long id, faults: 4);
+        var held = store.TakeChunk(id, "stopping", TimeSpan.FromMinutes(10))!;
+        store.ReleaseChunk(held with { Worker = "someone else" }); // only its holder can give it back
+        Assert.Null(store.TakeChunk(id, "next", TimeSpan.FromMinutes(1)));
+        store.ReleaseChunk(held);
+        Assert.Equal(held.Chunk, store.TakeChunk(id, "next", TimeSpan.FromMinutes(1))!.Chunk);
+    }
+
+    [PostgresFact]
     public void AKilledChunkCommitLeavesNeitherOutcomesNorCompletion()
     {
         using var store = Store(out long id, faults: 4);
