@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs Neutron's tests. On a fresh Debian machine it first installs what the tests read (only what is missing,
 # non-interactively): the Fashion-MNIST and ONNX test data, PyTorch (reference exports), scikit-learn (the random
-# forest's cross-check), python3-onnx (the ONNX checker on written models) and Chromium (report rendering), and the
-# .NET SDK pinned by global.json when `dotnet` is absent.
+# forest's cross-check), python3-onnx (the ONNX checker on written models), Chromium (report rendering), PostgreSQL
+# (the tests start a throwaway server of their own), and the .NET SDK pinned by global.json when `dotnet` is absent.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 cd "$root"
 
-packages=(dataset-fashion-mnist libonnx-testdata python3-torch python3-torchvision python3-sklearn python3-onnx chromium)
+packages=(dataset-fashion-mnist libonnx-testdata python3-torch python3-torchvision python3-sklearn python3-onnx chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -98,13 +98,16 @@ public sealed partial class Campaign : IDisposable
             PlanSize = sampler is null ? whole.Count : 0, MemoryBudget = options.MemoryBudget,
         };
         var description = CampaignDescriptions.Describe(runner.Sites, space, Strata.Of(spec.Plan), classNames);
-        var store = CampaignStore.Open(database, create: true);
+        if (CampaignStore.IsServerUrl(database) && spec.Shard.Count != 1)
+            throw new CampaignException($"--shard {spec.Shard} with a PostgreSQL store", "workers share a server's plan by leasing chunks: drop --shard and start `neutron worker --db URL` processes");
+        if (options.ChunkSize < 1) throw new CampaignException($"--chunk {options.ChunkSize} must be ≥ 1", "e.g. --chunk 256 (faults per leased chunk)");
+        var store = CampaignStore.IsServerUrl(database) ? PostgresCampaignStore.Open(database, create: true, options.ChunkSize) : CampaignStore.Open(database, create: true);
         try
         {
             var (id, created) = store.FindOrCreateCampaign(settings, () => mine.Select(f => (f.Index, f.Fault.ToString())).ToList(), description,
                 weights is null ? null : mine.ToDictionary(f => f.Index, f => weights[f.Index]));
             WriteGolden(store, id, runner);
-            return new Campaign(store, id, created, runner, sampler is null ? mine : null, sampler, protection);
+            return new Campaign(store, id, created, runner, sampler is null ? mine : null, sampler, protection) { Lease = options.Lease };
         }
         catch
         {
@@ -151,7 +154,7 @@ public sealed partial class Campaign : IDisposable
         }
         var protection = settings.Protection.Length == 0 ? null : CampaignFiles.ParseProtection(settings.Protection, "stored with the campaign");
         var plan = store.Faults(id).Select(f => new PlannedFault(f.Index, store.ParseFault(f.Index, f.Fault))).ToList();
-        return new Campaign(store, id, false, runner, plan, null, protection);
+        return new Campaign(store, id, false, runner, plan, null, protection) { Lease = options.Lease };
     }
 
     /// <summary>The version written with every campaign.</summary>
@@ -165,7 +168,9 @@ public sealed partial class Campaign : IDisposable
 
     /// <summary>Runs the faults not stored yet. Cancellation stops after the batch in flight is committed.</summary>
     public CampaignResult Run(IProgress<CampaignEvent>? progress = null, CancellationToken cancel = default) =>
-        _sampler is null ? RunFixed(progress, cancel) : RunAdaptive(_sampler, progress, cancel);
+        _sampler is not null ? RunAdaptive(_sampler, progress, cancel)
+        : _store is PostgresCampaignStore server ? RunLeased(server, progress, cancel)
+        : RunFixed(progress, cancel);
 
     CampaignResult RunFixed(IProgress<CampaignEvent>? progress, CancellationToken cancel)
     {
@@ -204,8 +209,18 @@ public sealed partial class Campaign : IDisposable
     /// golden outcome and their verdict; the rest are returned to run (a partly corrected fault as what is left).</summary>
     List<PlannedFault> Protect(ProtectionPlan protection, List<PlannedFault> todo)
     {
-        var run = new List<PlannedFault>(todo.Count);
         var decided = new List<StoredOutcome>();
+        var run = Decide(protection, todo, decided);
+        for (int first = 0; first < decided.Count; first += 4096)
+            _store.WriteBatch(Id, decided.GetRange(first, Math.Min(4096, decided.Count - first)));
+        return run;
+    }
+
+    /// <summary>The protection's verdicts: corrected and detected faults added to <paramref name="decided"/> with the
+    /// golden outcome; the faults left to run returned.</summary>
+    List<PlannedFault> Decide(ProtectionPlan protection, List<PlannedFault> todo, List<StoredOutcome> decided)
+    {
+        var run = new List<PlannedFault>(todo.Count);
         var golden = Runner.Golden;
         foreach (var f in todo)
         {
@@ -214,8 +229,6 @@ public sealed partial class Campaign : IDisposable
             else decided.Add(new StoredOutcome(f.Index, golden.Images, golden.Correct, golden.Correct, 0, golden.NonFinite, [],
                 d.Verdict == ProtectionVerdict.Corrected ? OutcomeProtection.Corrected : OutcomeProtection.Detected));
         }
-        for (int first = 0; first < decided.Count; first += 4096)
-            _store.WriteBatch(Id, decided.GetRange(first, Math.Min(4096, decided.Count - first)));
         return run;
     }
 

@@ -51,6 +51,11 @@ public sealed record RunOptions
     public bool Plain { get; init; }
     /// <summary>The accelerated runner's golden-cache budget in bytes.</summary>
     public long MemoryBudget { get; init; } = 1L << 30;
+    /// <summary>A PostgreSQL store: faults per chunk that a worker leases, when Start writes the plan.</summary>
+    public int ChunkSize { get; init; } = 256;
+    /// <summary>A PostgreSQL store: how long a chunk stays held without a heartbeat (a dead worker's chunk is taken
+    /// again after it).</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>Shard <see cref="Index"/> of <see cref="Count"/> (1-based) of a fixed plan.</summary>

@@ -69,7 +69,7 @@ public static class CliRunner
                 _ => ExitCodes.Usage,
             }, c.Hint),
             Neutron.Results.Store.StoreException s => (ExitCodes.Storage, s.Hint),
-            Microsoft.Data.Sqlite.SqliteException q => (ExitCodes.Storage, Neutron.Results.Store.CampaignStore.Explain(q, "the database").Hint),
+            Microsoft.Data.Sqlite.SqliteException q => (ExitCodes.Storage, Neutron.Results.Store.SqliteCampaignStore.Explain(q, "the database").Hint),
             ModelException m => (ExitCodes.ModelOrData, m.Code switch
             {
                 ModelErrorCode.UnsupportedOperator or ModelErrorCode.UnsupportedOpset => "see docs/operators.md for what the engine serves",

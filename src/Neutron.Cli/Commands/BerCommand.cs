@@ -68,7 +68,7 @@ public static class BerCommand
             FitEstimate? fitEstimate = null;
             if (parse.GetValue(db) is { } dbFile)
             {
-                using var store = CampaignStore.Open(dbFile.FullName, create: true);
+                using var store = SqliteCampaignStore.Open(dbFile.FullName, create: true);
                 BerTable.Write(store, result, modelPath, spec, fmt.Name, options.Seed);
                 if (fitPerMbit is { } f && parse.GetValue(tensors) is null) fitEstimate = FromCampaign(store, Neutron.Campaigns.CampaignFiles.Sha256(modelPath), fmt.Name, f, tau);
             }

@@ -35,17 +35,18 @@ public static class CampaignCommand
         var layer = new Option<string?>("--layer") { Description = "only sites whose tensor or layer name matches this glob (e.g. 'conv1*')" };
         var op = new Option<string?>("--op") { Description = "only sites of these op types, comma-separated (e.g. Conv,Gemm)" };
         var bits = new Option<string?>("--bits") { Description = "only bits LO-HI (e.g. 23-30), or one bit" };
-        var shard = new Option<string>("--shard") { Description = "run shard k of N of the plan (k/N); join shards with `neutron merge`", DefaultValueFactory = _ => "1/1" };
+        var shard = new Option<string>("--shard") { Description = "run shard k of N of the plan (k/N), or `auto` for the Slurm array task or Kubernetes Indexed Job index; join shards with `neutron merge`", DefaultValueFactory = _ => "1/1" };
         var threads = new Option<int>("--threads") { Description = "worker threads (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var db = new Option<FileInfo>("--db") { Description = "campaign database (SQLite)", DefaultValueFactory = _ => new FileInfo("neutron-campaign.db") };
+        var db = new Option<string>("--db") { Description = StoreOption.Description + "; with a server, this process is the first worker (`neutron worker` adds more)", DefaultValueFactory = _ => "neutron-campaign.db" };
+        var chunk = new Option<int>("--chunk") { Description = "faults per chunk that a worker leases (PostgreSQL store)", DefaultValueFactory = _ => 256 };
         var batch = new Option<int>("--batch") { Description = "faults per database transaction (a kill loses at most one batch)", DefaultValueFactory = _ => 64 };
         var plainRun = new Option<bool>("--plain") { Description = "re-run the whole network per fault (the slow oracle) instead of the accelerated cone re-execution" };
         var memory = MemoryOption.Create();
         var protect = new Option<FileInfo?>("--protect") { Description = "run the faults under a protection file of `neutron protect --out`: corrected and outvoted faults have no effect, detected ones are counted apart" };
         var classes = new Option<FileInfo?>("--classes") { Description = "class names, one per line in class-index order (default: the data's own names, else the indices)" };
-        var command = new Command("campaign", "Run a fault-injection campaign into a SQLite database")
+        var command = new Command("campaign", "Run a fault-injection campaign into an SQLite file or a PostgreSQL store")
         {
-            model, data, target, faultModel, format, datapath, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, dryRun, plainRun, memory, classes, protect,
+            model, data, target, faultModel, format, datapath, plan, tolerance, faults, images, seed, layer, op, bits, shard, threads, batch, db, chunk, dryRun, plainRun, memory, classes, protect,
         };
         command.SetAction(parse =>
         {
@@ -90,7 +91,7 @@ public static class CampaignCommand
                     OpTypes = parse.GetValue(op)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
                     MinBit = lo, MaxBit = hi,
                 },
-                Plan = planSpec, FaultList = csv?.FullName, Seed = parse.GetValue(seed), Shard = Shard.Parse(parse.GetValue(shard)!),
+                Plan = planSpec, FaultList = csv?.FullName, Seed = parse.GetValue(seed), Shard = parse.GetValue(shard) == "auto" ? AutoShard() : Shard.Parse(parse.GetValue(shard)!),
                 Protection = parse.GetValue(protect) is { } protectFile ? CampaignFiles.ReadProtection(protectFile.FullName) : null,
                 ClassNames = parse.GetValue(classes) is { } names ? CampaignFiles.ReadClassNames(names.FullName) : null,
             };
@@ -98,12 +99,19 @@ public static class CampaignCommand
             var options = new RunOptions
             {
                 Threads = parse.GetValue(threads), Batch = parse.GetValue(batch), Plain = parse.GetValue(plainRun), MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)),
+                ChunkSize = parse.GetValue(chunk),
             };
-            using var campaign = Campaign.Start(parse.GetValue(db)!.FullName, spec, options);
+            using var campaign = Campaign.Start(StoreOption.Location(parse.GetValue(db)!), spec, options);
             if (!campaign.Created) Console.Error.WriteLine($"continuing campaign {campaign.Id} in '{campaign.Store.Path}' (same settings)");
             return CampaignConsole.Run(campaign, campaign.Store.Path);
         });
         return command;
+    }
+
+    static Shard AutoShard()
+    {
+        var (k, n) = SchedulerShard.FromEnvironment(Environment.GetEnvironmentVariable);
+        return new Shard(k, n);
     }
 
     internal static FaultTarget ParseTarget(string text) => text.Trim().ToLowerInvariant() switch

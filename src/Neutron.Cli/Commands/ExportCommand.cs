@@ -1,6 +1,7 @@
 // neutron export --db FILE --csv OUT | --json OUT: one row per fault (fault text, images, golden_correct,
 // faulty_correct, sdc, nonfinite, drop). The writers are Neutron.Results.Export.OutcomeExport.
 using System.CommandLine;
+using Neutron.Cli.Options;
 using Neutron.Results.Export;
 using Neutron.Results.Store;
 
@@ -10,7 +11,7 @@ public static class ExportCommand
 {
     public static Command Create()
     {
-        var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
+        var db = StoreOption.Create();
         var csv = new Option<FileInfo?>("--csv") { Description = "write CSV here" };
         var json = new Option<FileInfo?>("--json") { Description = "write JSON (with the campaign settings) here" };
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
@@ -23,7 +24,7 @@ public static class ExportCommand
             foreach (var file in new[] { csvFile, jsonFile })
                 if (file?.Directory is { Exists: false } folder)
                     throw new UserError($"cannot write '{file.FullName}': folder '{folder.FullName}' does not exist", "create the folder first, or write elsewhere", ExitCodes.Storage);
-            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
+            using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             if (csvFile is not null) Console.Error.WriteLine($"{OutcomeExport.WriteCsv(store, id, csvFile.FullName):N0} faults → {csvFile.FullName}");
             if (jsonFile is not null) Console.Error.WriteLine($"{OutcomeExport.WriteJson(store, id, jsonFile.FullName):N0} faults → {jsonFile.FullName}");

@@ -7,9 +7,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Neutron.Cli.Options;
 using Neutron.Protection.Criticality;
 using Neutron.Campaigns;
-using Neutron.Cli.Options;
 using Neutron.Engine.Onnx;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
@@ -23,7 +23,7 @@ public static class PredictCommand
 {
     public static Command Create()
     {
-        var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
+        var db = StoreOption.Create();
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
         var tolerance = new Option<string[]>("--tolerance") { Description = "tolerances τ in pp, e.g. 0.5,1,2 (default 0.5,1,2,5,10); every bit is predicted at the first (brf unless --forest rf)", AllowMultipleArgumentsPerToken = true };
         var forest = new Option<string>("--forest") { Description = "rf, brf or both", DefaultValueFactory = _ => "both" };
@@ -60,7 +60,7 @@ public static class PredictCommand
             if (parse.GetValue(recall) is { } wanted && !(wanted > 0 && wanted <= 1))
                 throw new UserError($"--recall {F(wanted)} must be a share in (0, 1]", "e.g. --recall 0.99");
             if (options.Tolerances.Any(t => !(t >= 0))) throw new UserError("--tolerance values must be ≥ 0 percentage points", "e.g. --tolerance 0.5,1,2");
-            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
+            using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var s = store.Settings(id);
             var (space, weights) = WeightSpace(parse.GetValue(modelPath)?.FullName ?? s.ModelPath, s);

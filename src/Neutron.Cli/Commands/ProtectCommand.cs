@@ -7,6 +7,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Neutron.Cli.Options;
 using Neutron.Protection.Protection;
 using Neutron.Faults;
 using Neutron.Results.Store;
@@ -17,7 +18,7 @@ public static class ProtectCommand
 {
     public static Command Create()
     {
-        var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
+        var db = StoreOption.Create();
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
         var scheme = new Option<string>("--scheme") { Description = "ecc-all, ecc-critical, ecc-bits:HI-LO (e.g. ecc-bits:30-23), tmr:LAYERS or dmr:LAYERS (node names or globs, comma-separated), or clip (range restriction; --out FILE.onnx)", Required = true };
         var predictions = new Option<FileInfo?>("--predictions") { Description = "critical bits predicted by `neutron predict --out` (ecc-critical)" };
@@ -38,7 +39,7 @@ public static class ProtectCommand
             string text = parse.GetValue(scheme)!.Trim().ToLowerInvariant();
             double tau = parse.GetValue(tolerance);
             if (!(tau >= 0)) throw new UserError($"--tolerance {tau.ToString(CultureInfo.InvariantCulture)} must be ≥ 0", "e.g. --tolerance 1");
-            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
+            using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var s = store.Settings(id);
             string path = parse.GetValue(modelPath)?.FullName ?? s.ModelPath;

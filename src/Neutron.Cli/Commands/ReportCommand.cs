@@ -1,6 +1,7 @@
 // neutron report --db FILE -o report.html [--taxonomy T.yaml] [--export DIR]: the self-contained HTML report of one
 // stored campaign (and of the BER sweep stored beside it), with every chart's data as CSV and JSON.
 using System.CommandLine;
+using Neutron.Cli.Options;
 using Neutron.Analysis.Taxonomy;
 using Neutron.Results.Report;
 using Neutron.Results.Store;
@@ -11,7 +12,7 @@ public static class ReportCommand
 {
     public static Command Create()
     {
-        var db = new Option<FileInfo>("--db") { Description = "campaign database (SQLite)", Required = true };
+        var db = StoreOption.Create();
         var output = new Option<FileInfo>("--output", "-o") { Description = "HTML file to write", DefaultValueFactory = _ => new FileInfo("report.html") };
         var taxonomy = new Option<FileInfo?>("--taxonomy") { Description = "class taxonomy YAML for the SCM table (see samples/taxonomy-fashion-mnist.yaml)" };
         var export = new Option<DirectoryInfo?>("--export") { Description = "folder for the CSV/JSON exports (default: <report>_files beside the report)" };
@@ -37,7 +38,7 @@ public static class ReportCommand
                 throw new UserError($"--fit-per-mbit {fv.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a finite number ≥ 0", "e.g. --fit-per-mbit 1000");
             if (!(parse.GetValue(fitTarget) > 0 && double.IsFinite(parse.GetValue(fitTarget))))
                 throw new UserError("--fit-target must be a finite number > 0", "e.g. --fit-target 10 (ASIL D)");
-            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
+            using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
             var data = Neutron.Campaigns.CampaignDescriptions.Load(store, parse.GetValue(campaign));
             var others = parse.GetValue(protectedDbs) ?? [];
             if (others.FirstOrDefault(f => !f.Exists) is { } missing)

@@ -12,7 +12,7 @@ public static class ResumeCommand
 {
     public static Command Create()
     {
-        var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
+        var db = StoreOption.Create();
         var modelPath = new Option<FileInfo?>("--model-path") { Description = "the model, when it moved since the campaign started (must be the same file)" };
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
         var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -26,7 +26,7 @@ public static class ResumeCommand
             {
                 Threads = parse.GetValue(threads), Batch = parse.GetValue(batch), Plain = parse.GetValue(plain), MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)),
             };
-            using var resumed = Campaign.Resume(parse.GetValue(db)!.FullName, parse.GetValue(campaign), options, parse.GetValue(modelPath)?.FullName);
+            using var resumed = Campaign.Resume(StoreOption.Location(parse.GetValue(db)!), parse.GetValue(campaign), options, parse.GetValue(modelPath)?.FullName);
             return CampaignConsole.Run(resumed, resumed.Store.Path);
         });
         return command;

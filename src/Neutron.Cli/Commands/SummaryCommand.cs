@@ -20,7 +20,7 @@ public static class SummaryCommand
 {
     public static Command Create()
     {
-        var db = new Option<FileInfo>("--db") { Description = "campaign database", Required = true };
+        var db = StoreOption.Create();
         var campaign = new Option<long?>("--campaign") { Description = "campaign id, when the file holds several" };
         var tolerance = new Option<string?>("--tolerance") { Description = "critical(τ): accuracy drop above τ percentage points; a list (0.5,1,2) or a range (0.5:10:0.5) adds the acceptable/critical split per τ (default: an adaptive plan's own τ, else 1.0)" };
         var modelPath = new Option<FileInfo?>("--model-path") { Description = "the model, when it moved since a campaign that recorded no site metadata (older databases)" };
@@ -29,7 +29,7 @@ public static class SummaryCommand
         command.SetAction(parse =>
         {
             double[] taus = Tolerances.Parse(parse.GetValue(tolerance), "--tolerance");
-            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
+            using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var s = store.Settings(id);
             var d = CampaignDescriptions.Load(store, id, parse.GetValue(modelPath)?.FullName);

@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Neutron.Cli.Options;
 using Neutron.Analysis.Bayes;
 using Neutron.Results.Store;
 
@@ -12,7 +13,7 @@ public static class TrustCommand
 {
     public static Command Create()
     {
-        var db = new Option<FileInfo>("--db") { Description = "campaign database (SQLite)", Required = true };
+        var db = StoreOption.Create();
         var p = new Option<double>("--fault-probability") { Description = "probability that a fault occurred during an inference", DefaultValueFactory = _ => 0.5 };
         var alpha = new Option<double?>("--prior") { Description = "Dirichlet pseudo-count per cell of P(true) and P(golden | true) (default 1/classes: one pseudo-observation per row)" };
         var campaign = new Option<long?>("--campaign") { Description = "campaign id when the database holds several" };
@@ -23,7 +24,7 @@ public static class TrustCommand
             double probability = CheckProbability(parse.GetValue(p));
             double? given = parse.GetValue(alpha);
             if (given is { } g && !(g > 0 && double.IsFinite(g))) throw new UserError($"--prior {g.ToString(CultureInfo.InvariantCulture)} must be a finite number > 0", "leave it out for 1/classes, or e.g. 0.5 (Jeffreys-like)");
-            using var store = CampaignStore.Open(parse.GetValue(db)!.FullName, create: false);
+            using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
             var data = Neutron.Campaigns.CampaignDescriptions.Load(store, parse.GetValue(campaign));
             if (data.Faults.Count == 0) throw new UserError($"the campaign in '{store.Path}' has no outcomes yet", "run or resume the campaign first", ExitCodes.Storage);
             double prior = given ?? TrustNetwork.DefaultAlpha(data.ClassCount);

@@ -21,7 +21,7 @@ public static class BerTable
             PRIMARY KEY(run, rate, sample)) WITHOUT ROWID;
         """;
 
-    public static long Write(CampaignStore store, BerResult ber, string modelPath, string dataSpec, string format, ulong seed)
+    public static long Write(SqliteCampaignStore store, BerResult ber, string modelPath, string dataSpec, string format, ulong seed)
     {
         using var tx = store.Connection.BeginTransaction();
         using (var create = store.Command(Schema, tx)) create.ExecuteNonQuery();
@@ -70,9 +70,10 @@ public static class BerTable
         return id;
     }
 
-    /// <summary>The most recent sweep in the file, or null when there is none.</summary>
-    public static BerResult? Latest(CampaignStore store)
+    /// <summary>The most recent sweep in the file, or null when there is none (a server store holds no sweeps).</summary>
+    public static BerResult? Latest(CampaignStore campaigns)
     {
+        if (campaigns is not SqliteCampaignStore store) return null;
         using (var exists = store.Command("SELECT count(*) FROM sqlite_master WHERE name = 'ber_runs';"))
             if ((long)exists.ExecuteScalar()! == 0) return null;
         long id;

@@ -8,14 +8,14 @@ namespace Neutron.Results.Store;
 public static class ShardMerger
 {
     /// <summary>Whether the attached shard records its campaign's description (a read-only version-1 file does not).</summary>
-    static bool HasDescription(CampaignStore target)
+    static bool HasDescription(SqliteCampaignStore target)
     {
         using var cmd = target.Command("SELECT count(*) FROM shard.sqlite_master WHERE type = 'table' AND name IN ('sites', 'strata', 'class_names');");
         return (long)cmd.ExecuteScalar()! == 3;
     }
 
     // A shard opened read-only keeps its older schema: faults without p and q.
-    static bool HasWeights(CampaignStore target)
+    static bool HasWeights(SqliteCampaignStore target)
     {
         using var cmd = target.Command("SELECT count(*) FROM pragma_table_info('faults', 'shard') WHERE name IN ('p', 'q');");
         return (long)cmd.ExecuteScalar()! == 2;
@@ -28,7 +28,7 @@ public static class ShardMerger
         var parts = new List<(string Path, long Id, CampaignSettings Settings)>();
         foreach (var path in shards)
         {
-            using var store = CampaignStore.Open(path, create: false);
+            using var store = SqliteCampaignStore.Open(path, create: false);
             long id = store.SingleCampaign();
             parts.Add((store.Path, id, store.Settings(id)));
         }
@@ -45,7 +45,7 @@ public static class ShardMerger
             ks.UnionWith(k);
         }
 
-        using var target = CampaignStore.Open(output, create: true);
+        using var target = SqliteCampaignStore.Open(output, create: true);
         if (parts.Any(p => p.Path == target.Path)) throw new StoreException($"'{output}' is also one of the shards", "merge into a new file");
         var existing = target.Campaigns().Where(c => c.Settings.SameCampaignAs(reference)).ToList();
         long outId;

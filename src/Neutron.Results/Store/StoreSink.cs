@@ -12,13 +12,15 @@ public sealed class StoreSink(CampaignStore store, long campaign) : IOutcomeSink
     public void Write(IReadOnlyList<FaultOutcome> outcomes)
     {
         var batch = new StoredOutcome[outcomes.Count];
-        for (int i = 0; i < batch.Length; i++)
-        {
-            var o = outcomes[i];
-            var changed = new (int, int)[o.Changed.Length];
-            for (int j = 0; j < changed.Length; j++) changed[j] = (o.Changed[j].Image, o.Changed[j].Top1);
-            batch[i] = new StoredOutcome(o.FaultIndex, o.Images, o.GoldenCorrect, o.FaultyCorrect, o.Sdc, o.NonFinite, changed);
-        }
+        for (int i = 0; i < batch.Length; i++) batch[i] = ToStored(outcomes[i]);
         Written += store.WriteBatch(campaign, batch);
+    }
+
+    /// <summary>The runner's outcome as the store keeps it.</summary>
+    public static StoredOutcome ToStored(FaultOutcome o)
+    {
+        var changed = new (int, int)[o.Changed.Length];
+        for (int j = 0; j < changed.Length; j++) changed[j] = (o.Changed[j].Image, o.Changed[j].Top1);
+        return new StoredOutcome(o.FaultIndex, o.Images, o.GoldenCorrect, o.FaultyCorrect, o.Sdc, o.NonFinite, changed);
     }
 }

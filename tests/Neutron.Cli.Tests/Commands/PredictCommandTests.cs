@@ -13,7 +13,7 @@ public class PredictCommandTests
     internal static string MakeDb(TempDir dir, string modelPath, string? sha = null, int faults = 900)
     {
         string path = dir.File("c.db");
-        using var store = CampaignStore.Open(path, create: true);
+        using var store = SqliteCampaignStore.Open(path, create: true);
         sha ??= Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(modelPath)));
         var list = Enumerable.Range(0, faults).Select(i =>
         {

@@ -18,7 +18,7 @@ public class ProtectCampaignTests
 
     static List<(string Fault, double Drop, long Protection)> Outcomes(string db)
     {
-        using var store = CampaignStore.Open(db, create: false);
+        using var store = SqliteCampaignStore.Open(db, create: false);
         long id = store.SingleCampaign();
         var verdicts = store.ProtectedOutcomes(id);
         return store.Outcomes(id).Select(o => (o.Fault, o.Drop, (long)verdicts.GetValueOrDefault(o.FaultIndex))).ToList();
@@ -92,11 +92,11 @@ public class ProtectCampaignTests
         var r = CliHarness.Run("protect", "--db", plain, "--scheme", "dmr:conv1", "--out", file);
         Assert.True(r.Code == 0, r.Err);
         // A campaign recorded with its plan and protection but no outcome yet: resume decides every fault.
-        using (var store = CampaignStore.Open(plain, create: false))
+        using (var store = SqliteCampaignStore.Open(plain, create: false))
         {
             long id = store.SingleCampaign();
             var s = store.Settings(id) with { Protection = File.ReadAllText(file).Trim() };
-            using var target = CampaignStore.Open(prot, create: true);
+            using var target = SqliteCampaignStore.Open(prot, create: true);
             long copy = target.CreateCampaign(s, store.Faults(id));
             target.WriteGolden(copy, store.Golden(id));
         }

@@ -24,7 +24,7 @@ public class ProtectCommandTests
         Assert.Equal(156, all.GetProperty("parameters").GetInt32());
 
         // Measured: the parameters with an injected flip of bit 30 or 31 (drop 5 pp > 1).
-        using (var store = Neutron.Results.Store.CampaignStore.Open(db, create: false))
+        using (var store = Neutron.Results.Store.SqliteCampaignStore.Open(db, create: false))
         {
             long expected = store.Faults(1).Select(f => Neutron.Faults.Fault.Parse(f.Fault)).Where(f => f.Bit >= 30).Select(f => (f.Tensor, f.Index)).Distinct().Count();
             var measured = Json("--db", db, "--scheme", "ecc-critical");

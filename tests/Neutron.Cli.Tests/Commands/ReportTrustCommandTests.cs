@@ -15,7 +15,7 @@ public class ReportTrustCommandTests
         int[] labels = [0, 0, 1, 1, 2, 2], golden = [0, 0, 1, 1, 2, 0];
         string dir = Directory.CreateTempSubdirectory("neutron-cli-").FullName;
         string path = Path.Combine(dir, "c.db");
-        using var store = CampaignStore.Open(path, create: true);
+        using var store = SqliteCampaignStore.Open(path, create: true);
         long id = store.CreateCampaign(new CampaignSettings
         {
             ToolVersion = "test", ModelPath = "/nonexistent.onnx", ModelSha256 = "00", DataSpec = "npy:x,y", Images = 6, Format = "fp32",

@@ -23,7 +23,7 @@ public class AdaptiveResumeTests
         if (!File.Exists(db)) return false;
         try
         {
-            using var store = CampaignStore.Open(db, create: false); // never create: the child may be creating it now
+            using var store = SqliteCampaignStore.Open(db, create: false); // never create: the child may be creating it now
             return store.Campaigns().Count > 0;
         }
         catch (StoreException) { return false; }
@@ -34,7 +34,7 @@ public class AdaptiveResumeTests
         if (!HasCampaign(db)) return -1;
         try
         {
-            using var store = CampaignStore.Open(db, create: false);
+            using var store = SqliteCampaignStore.Open(db, create: false);
             return store.OutcomeCount(store.SingleCampaign());
         }
         catch (StoreException) { return -1; } // the writer is still creating it
@@ -52,7 +52,7 @@ public class AdaptiveResumeTests
         var expected = CampaignSnapshot.Read(reference);
         Assert.True(expected.Faults.Count > 12, $"only {expected.Faults.Count} faults: the plan should need several rounds");
         Assert.Equal(expected.Faults.Count, expected.Outcomes.Count);
-        using (var store = CampaignStore.Open(reference, create: false))
+        using (var store = SqliteCampaignStore.Open(reference, create: false))
             Assert.Equal(Plan + ",tolerance=4", store.Settings(store.SingleCampaign()).Planner);
 
         // Kill once the store holds more outcomes than at the last kill (polling, as a user's Ctrl-C would land

@@ -63,7 +63,7 @@ public class CampaignErrorTests
         var resume = NeutronProcess.Run("resume", "--db", db);
         Assert.Equal(4, resume.Exit);
         Assert.Contains("is not the model this campaign was made from", resume.Err);
-        using var store = CampaignStore.Open(db, create: false);
+        using var store = SqliteCampaignStore.Open(db, create: false);
         Assert.Equal(4, store.OutcomeCount(store.SingleCampaign()));
     }
 }

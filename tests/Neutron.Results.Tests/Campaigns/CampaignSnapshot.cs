@@ -9,7 +9,7 @@ public sealed record CampaignSnapshot(
 {
     public static CampaignSnapshot Read(string db)
     {
-        using var store = CampaignStore.Open(db, create: false);
+        using var store = SqliteCampaignStore.Open(db, create: false);
         long id = store.SingleCampaign();
         return new([.. store.Golden(id)], [.. store.Faults(id)], [.. store.Outcomes(id)], [.. store.Predictions(id)]);
     }

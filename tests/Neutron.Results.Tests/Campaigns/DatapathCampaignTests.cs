@@ -33,7 +33,7 @@ public partial class DatapathCampaignTests
         Assert.False(string.IsNullOrEmpty(evalAccuracy), evalOut);
         Assert.Equal(evalAccuracy, golden);
         Assert.True(double.Parse(golden, CultureInfo.InvariantCulture) > 85, output);
-        using var store = CampaignStore.Open(dir.File("q.db"), create: false);
+        using var store = SqliteCampaignStore.Open(dir.File("q.db"), create: false);
         var settings = store.Settings(store.SingleCampaign());
         Assert.Equal(("fxp8.6", "fp32"), (settings.Format, settings.Datapath));
     }

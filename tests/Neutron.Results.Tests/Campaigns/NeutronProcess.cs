@@ -42,6 +42,7 @@ public sealed class NeutronProcess : IDisposable
     /// <summary>SIGKILL: no handler runs, the open transaction is lost.</summary>
     public void Kill() => _process.Kill(entireProcessTree: false);
 
+    public int Id => _process.Id;
     public int ExitCode => _process.ExitCode;
     public string Output { get { lock (_out) return _out.ToString(); } }
     public string Errors { get { lock (_err) return _err.ToString(); } }

@@ -69,7 +69,7 @@ public class ResultsModelTests
         using (var c = Open(db))
         {
             Assert.Equal(before, Rows(c, "SELECT fault_index, images, faulty_correct, sdc, nonfinite FROM outcomes ORDER BY fault_index;"));
-            Assert.Equal((long)Neutron.Results.Store.CampaignStore.SchemaVersion, Scalar(c, "PRAGMA user_version;"));
+            Assert.Equal((long)Neutron.Results.Store.SqliteCampaignStore.SchemaVersion, Scalar(c, "PRAGMA user_version;"));
         }
         var (sumExit, json, sumErr) = NeutronProcess.Run("summary", "--db", db, "--json");
         Assert.True(sumExit == 0, sumErr);
@@ -100,7 +100,7 @@ public class ResultsModelTests
         using (var c = Open(db))
         {
             Assert.Equal(before, Rows(c, "SELECT fault_index, images, faulty_correct, sdc, nonfinite FROM outcomes ORDER BY fault_index;"));
-            Assert.Equal((long)Neutron.Results.Store.CampaignStore.SchemaVersion, Scalar(c, "PRAGMA user_version;"));
+            Assert.Equal((long)Neutron.Results.Store.SqliteCampaignStore.SchemaVersion, Scalar(c, "PRAGMA user_version;"));
         }
         using (var store = Neutron.Results.Store.CampaignStore.Open(db, create: false))
         {

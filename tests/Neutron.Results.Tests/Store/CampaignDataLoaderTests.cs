@@ -9,7 +9,7 @@ public class CampaignDataLoaderTests
     internal static string StoreOf(CampaignData d, string dir, bool dropPredictions = false)
     {
         string path = Path.Combine(dir, "campaign.db");
-        using var store = CampaignStore.Open(path, create: true);
+        using var store = SqliteCampaignStore.Open(path, create: true);
         var settings = new CampaignSettings
         {
             ToolVersion = "test", ModelPath = "/nonexistent/model.onnx", ModelSha256 = "00", DataSpec = "npy:x.npy,y.npy",
@@ -29,7 +29,7 @@ public class CampaignDataLoaderTests
         var original = SyntheticCampaign.Make(60);
         using var temp = new TempDirectory();
         string path = StoreOf(original, temp.Path);
-        using var store = CampaignStore.Open(path, create: false);
+        using var store = SqliteCampaignStore.Open(path, create: false);
         var loaded = CampaignDataLoader.Load(store);
         Assert.Equal(original.Labels, loaded.Labels);
         Assert.Equal(original.GoldenTop1, loaded.GoldenTop1);
@@ -50,7 +50,7 @@ public class CampaignDataLoaderTests
     {
         using var temp = new TempDirectory();
         string path = StoreOf(SyntheticCampaign.Make(60), temp.Path, dropPredictions: true);
-        using var store = CampaignStore.Open(path, create: false);
+        using var store = SqliteCampaignStore.Open(path, create: false);
         var e = Assert.Throws<StoreException>(() => CampaignDataLoader.Load(store));
         Assert.Contains("changed predictions that do not match the outcomes' SDC counts", e.Message);
     }

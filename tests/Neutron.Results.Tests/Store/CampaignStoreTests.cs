@@ -22,12 +22,12 @@ public class CampaignStoreTests
     public void SqliteRuntimeLoadsWithWal()
     {
         using var dir = new TempDirectory();
-        using var store = CampaignStore.Open(dir.File("a.db"), create: true);
+        using var store = SqliteCampaignStore.Open(dir.File("a.db"), create: true);
         using var cmd = store.Connection.CreateCommand();
         cmd.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", cmd.ExecuteScalar());
         cmd.CommandText = "PRAGMA user_version;";
-        Assert.Equal((long)CampaignStore.SchemaVersion, cmd.ExecuteScalar());
+        Assert.Equal((long)SqliteCampaignStore.SchemaVersion, cmd.ExecuteScalar());
     }
 
     [Fact]
@@ -36,8 +36,8 @@ public class CampaignStoreTests
         using var dir = new TempDirectory();
         var settings = Settings() with { Seed = ulong.MaxValue - 3 };
         long id;
-        using (var store = CampaignStore.Open(dir.File("a.db"), create: true)) id = store.CreateCampaign(settings with { PlanSize = 3 }, Faults(0, 1, 2));
-        using var again = CampaignStore.Open(dir.File("a.db"), create: false);
+        using (var store = SqliteCampaignStore.Open(dir.File("a.db"), create: true)) id = store.CreateCampaign(settings with { PlanSize = 3 }, Faults(0, 1, 2));
+        using var again = SqliteCampaignStore.Open(dir.File("a.db"), create: false);
         var read = again.Settings(again.SingleCampaign());
         Assert.True(read.SameCampaignAs(settings with { PlanSize = 3 }));
         Assert.Equal(settings.Seed, read.Seed);
@@ -49,7 +49,7 @@ public class CampaignStoreTests
     public void ReplayedBatchCountsNothingTwice()
     {
         using var dir = new TempDirectory();
-        using var store = CampaignStore.Open(dir.File("a.db"), create: true);
+        using var store = SqliteCampaignStore.Open(dir.File("a.db"), create: true);
         long id = store.CreateCampaign(Settings(), Faults(0, 1, 2, 3));
         Assert.Equal(2, store.WriteBatch(id, [Outcome(0, 1), Outcome(1, 0)]));
         // A crash between running and recording makes the resumed run replay fault 1; it must stay as it was.
@@ -66,10 +66,10 @@ public class CampaignStoreTests
     public void MissingFileAndForeignFileAreRefused()
     {
         using var dir = new TempDirectory();
-        var missing = Assert.Throws<StoreException>(() => CampaignStore.Open(dir.File("none.db"), create: false));
+        var missing = Assert.Throws<StoreException>(() => SqliteCampaignStore.Open(dir.File("none.db"), create: false));
         Assert.Contains("does not exist", missing.Message);
         File.WriteAllText(dir.File("text.db"), "this is not sqlite at all, just some text that is long enough to have a header");
-        Assert.Throws<StoreException>(() => CampaignStore.Open(dir.File("text.db"), create: false));
+        Assert.Throws<StoreException>(() => SqliteCampaignStore.Open(dir.File("text.db"), create: false));
         using (var c = new SqliteConnection($"Data Source={dir.File("other.db")};Pooling=False"))
         {
             c.Open();
@@ -77,7 +77,7 @@ public class CampaignStoreTests
             cmd.CommandText = "CREATE TABLE t(x);";
             cmd.ExecuteNonQuery();
         }
-        var foreign = Assert.Throws<StoreException>(() => CampaignStore.Open(dir.File("other.db"), create: true));
+        var foreign = Assert.Throws<StoreException>(() => SqliteCampaignStore.Open(dir.File("other.db"), create: true));
         Assert.Contains("not a Neutron campaign database", foreign.Message);
     }
 
@@ -86,7 +86,7 @@ public class CampaignStoreTests
     {
         using var dir = new TempDirectory();
         var settings = Settings() with { Format = "fxp8.6", Datapath = "fxp16.10" };
-        using var store = CampaignStore.Open(dir.File("a.db"), create: true);
+        using var store = SqliteCampaignStore.Open(dir.File("a.db"), create: true);
         long id = store.CreateCampaign(settings, Faults(0));
         Assert.Equal("fxp16.10", store.Settings(id).Datapath);
         Assert.False(settings.SameCampaignAs(settings with { Datapath = "fp32" }));
@@ -132,7 +132,7 @@ public class CampaignStoreTests
                 """;
             cmd.ExecuteNonQuery();
         }
-        using (var store = CampaignStore.Open(path, create: false))
+        using (var store = SqliteCampaignStore.Open(path, create: false))
         {
             var (id, old) = Assert.Single(store.Campaigns());
             Assert.Equal("fxp8.6", old.Format);
@@ -141,23 +141,23 @@ public class CampaignStoreTests
             long added = store.CreateCampaign(Settings(), Faults(0));
             Assert.Equal("fp32", store.Settings(added).Datapath);
         }
-        using var again = CampaignStore.Open(path, create: false);
+        using var again = SqliteCampaignStore.Open(path, create: false);
         using var version = again.Connection.CreateCommand();
         version.CommandText = "PRAGMA user_version;";
-        Assert.Equal((long)CampaignStore.SchemaVersion, version.ExecuteScalar());
+        Assert.Equal((long)SqliteCampaignStore.SchemaVersion, version.ExecuteScalar());
     }
 
     [Fact]
     public void NewerSchemaIsRefused()
     {
         using var dir = new TempDirectory();
-        using (var store = CampaignStore.Open(dir.File("a.db"), create: true))
+        using (var store = SqliteCampaignStore.Open(dir.File("a.db"), create: true))
         using (var cmd = store.Connection.CreateCommand())
         {
             cmd.CommandText = "PRAGMA user_version = 99;";
             cmd.ExecuteNonQuery();
         }
-        var e = Assert.Throws<StoreException>(() => CampaignStore.Open(dir.File("a.db"), create: false));
+        var e = Assert.Throws<StoreException>(() => SqliteCampaignStore.Open(dir.File("a.db"), create: false));
         Assert.Contains("schema version 99", e.Message);
     }
 
@@ -165,7 +165,7 @@ public class CampaignStoreTests
     public void ContradictingGoldenIsRefused()
     {
         using var dir = new TempDirectory();
-        using var store = CampaignStore.Open(dir.File("a.db"), create: true);
+        using var store = SqliteCampaignStore.Open(dir.File("a.db"), create: true);
         long id = store.CreateCampaign(Settings(), Faults(0));
         store.WriteGolden(id, [new(0, 3, 3), new(1, 5, 2)]);
         store.WriteGolden(id, [new(0, 3, 3), new(1, 5, 2)]);
@@ -179,7 +179,7 @@ public class CampaignStoreTests
         using var dir = new TempDirectory();
         GoldenPrediction[] golden = [new(0, 1, 1), new(1, 2, 2), new(2, 0, 5), new(3, 4, 4)];
         var all = Enumerable.Range(0, 6).Select(i => Outcome(i, i % 3)).ToArray();
-        using (var whole = CampaignStore.Open(dir.File("whole.db"), create: true))
+        using (var whole = SqliteCampaignStore.Open(dir.File("whole.db"), create: true))
         {
             long id = whole.CreateCampaign(Settings(), Faults(0, 1, 2, 3, 4, 5));
             whole.WriteGolden(id, golden);
@@ -190,7 +190,7 @@ public class CampaignStoreTests
         {
             string file = dir.File($"s{k}.db");
             shardFiles.Add(file);
-            using var shard = CampaignStore.Open(file, create: true);
+            using var shard = SqliteCampaignStore.Open(file, create: true);
             var mine = all.Where(o => o.FaultIndex % 3 == k - 1).ToArray();
             long id = shard.CreateCampaign(Settings($"{k}/3"), Faults(mine.Select(o => o.FaultIndex).ToArray()));
             shard.WriteGolden(id, golden);
@@ -199,8 +199,8 @@ public class CampaignStoreTests
         ShardMerger.Merge(dir.File("merged.db"), shardFiles);
         ShardMerger.Merge(dir.File("merged.db"), shardFiles[..1]); // merging again is harmless
 
-        using var a = CampaignStore.Open(dir.File("whole.db"), create: false);
-        using var b = CampaignStore.Open(dir.File("merged.db"), create: false);
+        using var a = SqliteCampaignStore.Open(dir.File("whole.db"), create: false);
+        using var b = SqliteCampaignStore.Open(dir.File("merged.db"), create: false);
         long ia = a.SingleCampaign(), ib = b.SingleCampaign();
         Assert.Equal(a.Outcomes(ia), b.Outcomes(ib));
         Assert.Equal(a.Predictions(ia), b.Predictions(ib));
@@ -212,8 +212,8 @@ public class CampaignStoreTests
     public void MergeRefusesAnotherCampaign()
     {
         using var dir = new TempDirectory();
-        using (var s1 = CampaignStore.Open(dir.File("s1.db"), create: true)) s1.CreateCampaign(Settings("1/2"), Faults(0));
-        using (var s2 = CampaignStore.Open(dir.File("s2.db"), create: true)) s2.CreateCampaign(Settings("2/2", sha: "fff"), Faults(1));
+        using (var s1 = SqliteCampaignStore.Open(dir.File("s1.db"), create: true)) s1.CreateCampaign(Settings("1/2"), Faults(0));
+        using (var s2 = SqliteCampaignStore.Open(dir.File("s2.db"), create: true)) s2.CreateCampaign(Settings("2/2", sha: "fff"), Faults(1));
         var e = Assert.Throws<StoreException>(() => ShardMerger.Merge(dir.File("m.db"), [dir.File("s1.db"), dir.File("s2.db")]));
         Assert.Contains("model SHA-256", e.Message);
     }
@@ -224,7 +224,7 @@ public class CampaignStoreTests
         // A file as version 2 wrote it: no protection columns; none of its campaigns ran protected.
         using var dir = new TempDirectory();
         string path = dir.File("v2.db");
-        using (var store = CampaignStore.Open(path, create: true))
+        using (var store = SqliteCampaignStore.Open(path, create: true))
         {
             long id = store.CreateCampaign(Settings(), Faults(0, 1));
             store.WriteBatch(id, [new StoredOutcome(0, 4, 3, 2, 1, 0, [(0, 5)])]);
@@ -234,7 +234,7 @@ public class CampaignStoreTests
                 + "ALTER TABLE campaigns DROP COLUMN memory_budget; ALTER TABLE faults DROP COLUMN p; ALTER TABLE faults DROP COLUMN q; PRAGMA user_version = 2;";
             cmd.ExecuteNonQuery();
         }
-        using (var store = CampaignStore.Open(path, create: false))
+        using (var store = SqliteCampaignStore.Open(path, create: false))
         {
             var (id, old) = Assert.Single(store.Campaigns());
             Assert.Equal("", old.Protection);
@@ -247,10 +247,10 @@ public class CampaignStoreTests
             Assert.False(Settings().SameCampaignAs(Settings() with { Protection = "{}" }));
             Assert.StartsWith("protection: none vs sha256 ", Settings().FirstDifference(Settings() with { Protection = "{}" }));
         }
-        using var again = CampaignStore.Open(path, create: false);
+        using var again = SqliteCampaignStore.Open(path, create: false);
         using var version = again.Connection.CreateCommand();
         version.CommandText = "PRAGMA user_version;";
-        Assert.Equal((long)CampaignStore.SchemaVersion, version.ExecuteScalar());
+        Assert.Equal((long)SqliteCampaignStore.SchemaVersion, version.ExecuteScalar());
     }
 
     [Fact]
@@ -259,14 +259,14 @@ public class CampaignStoreTests
         using var dir = new TempDirectory();
         string path = dir.File("v4.db");
         long id;
-        using (var store = CampaignStore.Open(path, create: true))
+        using (var store = SqliteCampaignStore.Open(path, create: true))
         {
             id = store.CreateCampaign(Settings(), Faults(0, 1));
             using var cmd = store.Connection.CreateCommand();
             cmd.CommandText = "DROP TABLE bit_criticality; DROP TABLE criticality_scores; ALTER TABLE faults DROP COLUMN p; ALTER TABLE faults DROP COLUMN q; PRAGMA user_version = 4;";
             cmd.ExecuteNonQuery();
         }
-        using (var store = CampaignStore.Open(path, create: false))
+        using (var store = SqliteCampaignStore.Open(path, create: false))
         {
             Assert.Empty(store.CriticalitySets(id));
             Assert.Empty(store.Scores(id));
@@ -279,7 +279,7 @@ public class CampaignStoreTests
     public void PredictedCriticalityReadsBackAndASecondPredictionReplacesTheFirst()
     {
         using var dir = new TempDirectory();
-        using var store = CampaignStore.Open(dir.File("c.db"), create: true);
+        using var store = SqliteCampaignStore.Open(dir.File("c.db"), create: true);
         long id = store.CreateCampaign(Settings(), Faults(0));
         store.WriteCriticality(id, 1, "brf", [new("b", 3, 30, [0.25f, 0.75f], 1L << 31), new("a", 7, 30, [0.5f, 0.125f], 0)]);
         store.WriteCriticality(id, 1, "brf", [new("a", 8, 30, [0f, 1f], 1L << 31)]); // a later block
@@ -303,7 +303,7 @@ public class CampaignStoreTests
         var weights = new Dictionary<long, (double P, double Q)> { [0] = (0.25, 0.5), [1] = (0.25, 0.125) };
         for (int k = 1; k <= 2; k++)
         {
-            using var shard = CampaignStore.Open(dir.File($"s{k}.db"), create: true);
+            using var shard = SqliteCampaignStore.Open(dir.File($"s{k}.db"), create: true);
             var (id, created) = shard.FindOrCreateCampaign(importance with { Shard = $"{k}/2" }, () => Faults(k - 1), null,
                 new Dictionary<long, (double, double)> { [k - 1] = weights[k - 1] });
             Assert.True(created);
@@ -311,19 +311,19 @@ public class CampaignStoreTests
             shard.WriteGolden(id, Enumerable.Range(0, 4).Select(i => new GoldenPrediction(i, 1, 1)).ToList());
         }
         ShardMerger.Merge(dir.File("m.db"), [dir.File("s1.db"), dir.File("s2.db")]);
-        using (var merged = CampaignStore.Open(dir.File("m.db"), create: false))
+        using (var merged = SqliteCampaignStore.Open(dir.File("m.db"), create: false))
             Assert.Equal(weights, merged.FaultWeights(merged.SingleCampaign()));
 
         // A version 4 file (no p, q) gains the columns, empty; its campaigns drew no importance plan.
         string path = dir.File("v4.db");
-        using (var store = CampaignStore.Open(path, create: true))
+        using (var store = SqliteCampaignStore.Open(path, create: true))
         {
             store.CreateCampaign(Settings() with { PlanSize = 2 }, Faults(0, 1));
             using var cmd = store.Connection.CreateCommand();
             cmd.CommandText = "ALTER TABLE faults DROP COLUMN p; ALTER TABLE faults DROP COLUMN q; DROP TABLE bit_criticality; DROP TABLE criticality_scores; PRAGMA user_version = 4;";
             cmd.ExecuteNonQuery();
         }
-        using var upgraded = CampaignStore.Open(path, create: false);
+        using var upgraded = SqliteCampaignStore.Open(path, create: false);
         Assert.Empty(upgraded.FaultWeights(upgraded.SingleCampaign()));
         using var version = upgraded.Connection.CreateCommand();
         version.CommandText = "PRAGMA user_version;";
@@ -337,17 +337,17 @@ public class CampaignStoreTests
         var golden = new[] { new GoldenPrediction(0, 1, 1), new GoldenPrediction(1, 2, 0), new GoldenPrediction(2, 0, 0), new GoldenPrediction(3, 4, 4) };
         for (int k = 1; k <= 2; k++)
         {
-            using var shard = CampaignStore.Open(dir.File($"s{k}.db"), create: true);
+            using var shard = SqliteCampaignStore.Open(dir.File($"s{k}.db"), create: true);
             long id = shard.CreateCampaign(Settings($"{k}/2") with { Protection = "{\"scheme\":\"x\"}", PlanSize = 2 }, Faults(k - 1));
             shard.WriteGolden(id, golden);
             shard.WriteBatch(id, [new StoredOutcome(k - 1, 4, 3, 3, 0, 0, [], k == 1 ? OutcomeProtection.Corrected : OutcomeProtection.Detected)]);
         }
         ShardMerger.Merge(dir.File("m.db"), [dir.File("s1.db"), dir.File("s2.db")]);
-        using var merged = CampaignStore.Open(dir.File("m.db"), create: false);
+        using var merged = SqliteCampaignStore.Open(dir.File("m.db"), create: false);
         long m = merged.SingleCampaign();
         Assert.Equal("{\"scheme\":\"x\"}", merged.Settings(m).Protection);
         Assert.Equal((1L, 1L), merged.ProtectionCounts(m));
-        using (var other = CampaignStore.Open(dir.File("s3.db"), create: true)) other.CreateCampaign(Settings("2/2") with { PlanSize = 2 }, Faults(1));
+        using (var other = SqliteCampaignStore.Open(dir.File("s3.db"), create: true)) other.CreateCampaign(Settings("2/2") with { PlanSize = 2 }, Faults(1));
         var e = Assert.Throws<StoreException>(() => ShardMerger.Merge(dir.File("m2.db"), [dir.File("s1.db"), dir.File("s3.db")]));
         Assert.Contains("protection", e.Message);
     }

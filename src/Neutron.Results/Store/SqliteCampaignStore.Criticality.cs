@@ -15,10 +15,10 @@ public sealed record StoredScore(double Tolerance, string Forest, string Feature
 /// <summary>One stored prediction set: its tolerance, forest and size.</summary>
 public sealed record CriticalitySet(double Tolerance, string Forest, long Parameters, long CriticalParameters);
 
-public sealed partial class CampaignStore
+public sealed partial class SqliteCampaignStore
 {
     /// <summary>Removes the set (campaign, tolerance, forest), before a new one is written.</summary>
-    public void ClearCriticality(long campaign, double tolerance, string forest)
+    public override void ClearCriticality(long campaign, double tolerance, string forest)
     {
         try
         {
@@ -32,7 +32,7 @@ public sealed partial class CampaignStore
     }
 
     /// <summary>Writes one block of predicted words in one transaction.</summary>
-    public void WriteCriticality(long campaign, double tolerance, string forest, IReadOnlyList<ParameterPrediction> block)
+    public override void WriteCriticality(long campaign, double tolerance, string forest, IReadOnlyList<ParameterPrediction> block)
     {
         if (block.Count == 0) return;
         try
@@ -66,7 +66,7 @@ public sealed partial class CampaignStore
     }
 
     /// <summary>Writes (or replaces) Table II rows.</summary>
-    public void WriteScores(long campaign, IEnumerable<StoredScore> scores)
+    public override void WriteScores(long campaign, IEnumerable<StoredScore> scores)
     {
         try
         {
@@ -99,7 +99,7 @@ public sealed partial class CampaignStore
     }
 
     /// <summary>The stored Table II rows, by features, tolerance and forest (none in an older file opened read-only).</summary>
-    public IReadOnlyList<StoredScore> Scores(long campaign)
+    public override IReadOnlyList<StoredScore> Scores(long campaign)
     {
         var list = new List<StoredScore>();
         if (!HasCriticalityTable) return list;
@@ -118,7 +118,7 @@ public sealed partial class CampaignStore
     bool HasCriticalityTable => (long)Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'bit_criticality';")! > 0;
 
     /// <summary>The prediction sets stored for a campaign (none in a file of an earlier version opened read-only).</summary>
-    public IReadOnlyList<CriticalitySet> CriticalitySets(long campaign)
+    public override IReadOnlyList<CriticalitySet> CriticalitySets(long campaign)
     {
         var sets = new List<CriticalitySet>();
         if (!HasCriticalityTable) return sets;
@@ -133,7 +133,7 @@ public sealed partial class CampaignStore
     }
 
     /// <summary>The words of one set, streamed in (tensor, element) order.</summary>
-    public IEnumerable<ParameterPrediction> Criticality(long campaign, double tolerance, string forest)
+    public override IEnumerable<ParameterPrediction> Criticality(long campaign, double tolerance, string forest)
     {
         if (!HasCriticalityTable) yield break;
         using var cmd = Command("""

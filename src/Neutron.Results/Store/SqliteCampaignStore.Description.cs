@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Neutron.Results.Store;
 
-public sealed partial class CampaignStore
+public sealed partial class SqliteCampaignStore
 {
     void InsertDescription(long campaign, CampaignDescription d, SqliteTransaction tx)
     {
@@ -48,7 +48,7 @@ public sealed partial class CampaignStore
     }
 
     /// <summary>What the campaign recorded when it started; empty parts for a campaign made before they were recorded.</summary>
-    public CampaignDescription Description(long campaign)
+    public override CampaignDescription Description(long campaign)
     {
         if (_readOnlyVersion1) return new CampaignDescription();
         var sites = new List<SiteInfo>();
@@ -81,7 +81,7 @@ public sealed partial class CampaignStore
     }
 
     /// <summary>Records the description of a campaign made before descriptions were stored (e.g. from its model).</summary>
-    public void WriteDescription(long campaign, CampaignDescription description)
+    public override void WriteDescription(long campaign, CampaignDescription description)
     {
         if (_readOnlyVersion1) return;
         using var tx = _connection.BeginTransaction();

@@ -6,7 +6,7 @@ using Neutron.Faults.Sites;
 
 namespace Neutron.Results.Store;
 
-public sealed partial class CampaignStore
+public sealed partial class SqliteCampaignStore
 {
     /// <summary>2: campaigns.datapath, and site metadata, stratum sizes and class names recorded with the campaign.
     /// 3: campaigns.protection (the protection file a campaign ran under, '' for none) and outcomes.protection (0 ran,

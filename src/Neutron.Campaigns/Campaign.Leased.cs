@@ -1,0 +1,86 @@
+// Run for a campaign in a PostgreSQL store: this process is one worker among any number. It takes a chunk (FOR
+// UPDATE SKIP LOCKED), keeps its lease alive from a heartbeat timer, runs its faults, and commits the chunk's outcomes
+// with its completion in one transaction; then the next, until every chunk is done. A worker that dies loses only its
+// chunk in flight, which another takes when the lease runs out; one that lost its lease (it hung) drops that chunk.
+// The leases themselves are PostgresCampaignStore.Leases.cs; the single-store twin is RunFixed in Campaign.cs.
+using Neutron.Analysis.Planning;
+using Neutron.Faults.Running;
+using Neutron.Results.Store;
+
+namespace Neutron.Campaigns;
+
+public sealed partial class Campaign
+{
+    /// <summary>How long a chunk this process takes stays held without a heartbeat.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>This process as chunk owners name it: host and process id.</summary>
+    public static string WorkerName => $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    CampaignResult RunLeased(PostgresCampaignStore store, IProgress<CampaignEvent>? progress, CancellationToken cancel)
+    {
+        string worker = WorkerName;
+        long total = store.FaultCount(Id), before = store.OutcomeCount(Id);
+        var golden = Runner.Golden;
+        progress?.Report(new RunStarted(golden.Accuracy, golden.Images, total, before, total - before, ModelLoading.PathDescription(Runner) + $", worker {worker}",
+            Strata.Of(Settings.Plan) != Stratification.None));
+        while (!cancel.IsCancellationRequested)
+        {
+            var held = store.TakeChunk(Id, worker, Lease);
+            if (held is null)
+            {
+                var counts = store.Chunks(Id);
+                if (counts.Done == counts.Total) break;
+                // Every open chunk is held by a live lease: wait for it to complete, or to run out (a dead worker).
+                // Short polls: a worker waiting on the last chunks must not outlive them by long.
+                cancel.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Clamp(Lease.TotalMilliseconds / 20, 100, 1000)));
+                continue;
+            }
+            List<StoredOutcome>? outcomes;
+            try { outcomes = RunChunk(store, held, cancel); }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                store.ReleaseChunk(held); // stopped cleanly: another worker may take it now
+                break;
+            }
+            if (outcomes is null) continue; // the lease was lost: another worker has the chunk
+            store.CompleteChunk(held, outcomes);
+            long stored = store.OutcomeCount(Id);
+            progress?.Report(new FaultsDone(stored, total, store.Outcomes(Id).LongCount(o => o.Sdc > 0), (double)stored / Math.Max(total, 1), null));
+        }
+        var end = store.Chunks(Id);
+        return new CampaignResult(end.Done == end.Total, store.OutcomeCount(Id), total);
+    }
+
+    /// <summary>The chunk's outcomes, or null when its lease was lost while it ran.</summary>
+    List<StoredOutcome>? RunChunk(PostgresCampaignStore store, ChunkLease held, CancellationToken stop)
+    {
+        var plan = store.ChunkFaults(held).Select(f => new PlannedFault(f.Index, store.ParseFault(f.Index, f.Fault))).ToList();
+        var outcomes = new List<StoredOutcome>(plan.Count);
+        if (_protection is not null) plan = Decide(_protection, plan, outcomes);
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var heartbeat = new Timer(_ =>
+        {
+            try { if (!store.RenewLease(held, Lease)) lost.Cancel(); }
+            catch (StoreException) { } // the server is briefly unreachable: the next beat tries again
+        }, null, Lease / 3, Lease / 3);
+        try { Runner.Run(plan, new CollectingSink(outcomes), null, lost.Token); }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested && !stop.IsCancellationRequested)
+        {
+            return null;
+        }
+        heartbeat.Change(Timeout.Infinite, Timeout.Infinite);
+        return outcomes;
+    }
+
+    /// <summary>Keeps a chunk's outcomes in memory until the chunk commits them all at once.</summary>
+    sealed class CollectingSink(List<StoredOutcome> into) : IOutcomeSink
+    {
+        public void Write(IReadOnlyList<FaultOutcome> outcomes)
+        {
+            lock (into)
+                foreach (var o in outcomes)
+                    into.Add(StoreSink.ToStored(o));
+        }
+    }
+}
