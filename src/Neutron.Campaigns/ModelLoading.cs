@@ -52,7 +52,8 @@ public static class ModelLoading
         }
     }
 
-    /// <summary>The kernel set the engine runs (scalar, avx2, ...): the CPU's best, or the one NEUTRON_KERNELS forces.</summary>
+    /// <summary>The arithmetic the engine runs, as campaigns record it (scalar or avx2; avx512 gives avx2's bits and records
+    /// avx2): the CPU's best, or the one NEUTRON_KERNELS forces.</summary>
     public static string KernelSetName
     {
         get
