@@ -34,18 +34,7 @@ public static class GraphOptimizer
         int transposed = TransposeGemmWeights(nodes, initializers);
         int fused = FuseActivations(nodes, initializers, outputs, epilogues);
         if (removed + folded + fused + transposed == 0) return unchanged;
-        var rewritten = new Model
-        {
-            Nodes = nodes,
-            Initializers = initializers,
-            Inputs = model.Inputs,
-            Outputs = model.Outputs,
-            Opsets = model.Opsets,
-            GraphName = model.GraphName,
-            ProducerName = model.ProducerName,
-            IrVersion = model.IrVersion,
-            Path = model.Path,
-        };
+        var rewritten = model.With(nodes, initializers);
         return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed);
     }
 

@@ -20,6 +20,21 @@ public sealed class Model
     /// <summary>The default-domain opset ("" or "ai.onnx").</summary>
     public long Opset => Opsets.TryGetValue("", out var v) ? v : Opsets.TryGetValue("ai.onnx", out v) ? v : 1;
 
+    /// <summary>This model with other nodes and/or initializers, everything else shared (a rewritten graph, other
+    /// stored weights).</summary>
+    public Model With(List<Node>? nodes = null, Dictionary<string, Tensor>? initializers = null) => new()
+    {
+        Nodes = nodes ?? Nodes,
+        Initializers = initializers ?? Initializers,
+        Inputs = Inputs,
+        Outputs = Outputs,
+        Opsets = Opsets,
+        GraphName = GraphName,
+        ProducerName = ProducerName,
+        IrVersion = IrVersion,
+        Path = Path,
+    };
+
     /// <summary>Graph inputs that are not initializers: what the user must feed.</summary>
     public IEnumerable<ValueInfo> RequiredInputs => Inputs.Where(i => !Initializers.ContainsKey(i.Name));
 }

@@ -63,17 +63,6 @@ public sealed class StoredWeights
             var original = model.Initializers[name];
             initializers[name] = Engine.Tensors.Tensor.FromFloats(original.Type, (float[])entry.Decoded.Clone(), (int[])original.Shape.Clone());
         }
-        return new Model
-        {
-            Nodes = model.Nodes,
-            Initializers = initializers,
-            Inputs = model.Inputs,
-            Outputs = model.Outputs,
-            Opsets = model.Opsets,
-            GraphName = model.GraphName,
-            ProducerName = model.ProducerName,
-            IrVersion = model.IrVersion,
-            Path = model.Path,
-        };
+        return model.With(initializers: initializers);
     }
 }

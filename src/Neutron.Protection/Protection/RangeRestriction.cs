@@ -78,11 +78,7 @@ public static class RangeRestriction
             }
             nodes.Add(new Node { Name = name, OpType = "Clip", Inputs = clipInputs, Outputs = [renamed[r.Value]], Attributes = new Attributes(attributes, name) });
         }
-        return new Model
-        {
-            Nodes = nodes, Initializers = initializers, Inputs = model.Inputs, Outputs = model.Outputs,
-            Opsets = new Dictionary<string, long>(model.Opsets), GraphName = model.GraphName, ProducerName = model.ProducerName, IrVersion = model.IrVersion,
-        };
+        return model.With(nodes, initializers);
     }
 
     /// <summary>The cost: two stored bounds per clipped activation as a share of the weights' bits (memory), and two

@@ -20,28 +20,14 @@ public class TorchvisionTests(ITestOutputHelper output)
     // through up to ~120 layers), and the top-1 class of every image must be the same.
     public const float RelativeTolerance = 1e-4f;
 
+    public static TheoryData<string> Models => new(TorchvisionExport.Models);
+
     [TheoryRequiring(TorchvisionExport.Python, "Debian's python3-torch and python3-torchvision", "torch, torchvision")]
-    [InlineData("resnet18")]
-    [InlineData("mobilenet_v2")]
-    [InlineData("mobilenet_v3_small")]
-    [InlineData("densenet121")]
-    [InlineData("efficientnet_b0")]
-    [InlineData("squeezenet1_1")]
-    [InlineData("shufflenet_v2_x1_0")]
-    [InlineData("shufflenet_v2_x0_5")]
-    [InlineData("googlenet")]
+    [MemberData(nameof(Models))]
     public void Logits_match_torch(string model) => Check(model, optimized: false);
 
     [TheoryRequiring(TorchvisionExport.Python, "Debian's python3-torch and python3-torchvision", "torch, torchvision")]
-    [InlineData("resnet18")]
-    [InlineData("mobilenet_v2")]
-    [InlineData("mobilenet_v3_small")]
-    [InlineData("densenet121")]
-    [InlineData("efficientnet_b0")]
-    [InlineData("squeezenet1_1")]
-    [InlineData("shufflenet_v2_x1_0")]
-    [InlineData("shufflenet_v2_x0_5")]
-    [InlineData("googlenet")]
+    [MemberData(nameof(Models))]
     public void Optimised_graph_logits_match_torch(string model) => Check(model, optimized: true);
 
     private void Check(string model, bool optimized)

@@ -51,26 +51,8 @@ public class ResultsModelTests
     public void SchemaVersion1DatabaseOpensResumesAndReports()
     {
         using var dir = new TempDirectory();
-        string db = dir.File("old.db");
-        File.Copy(Fixture("campaign-schema1.db"), db);
-        List<string> before;
-        using (var c = Open(db))
-        {
-            Assert.Equal(1L, Scalar(c, "PRAGMA user_version;"));
-            // Point the fixture at this machine's ../shared, and drop the last 20 outcomes so resume has work to do.
-            Exec(c, $"UPDATE campaigns SET model_path = '{Shared.Lenet}', data_spec = '{Shared.Data}';");
-            before = Rows(c, "SELECT fault_index, images, faulty_correct, sdc, nonfinite FROM outcomes ORDER BY fault_index;");
-            Exec(c, "DELETE FROM predictions WHERE fault_index IN (SELECT fault_index FROM outcomes ORDER BY fault_index DESC LIMIT 20);");
-            Exec(c, "DELETE FROM outcomes WHERE fault_index IN (SELECT fault_index FROM outcomes ORDER BY fault_index DESC LIMIT 20);");
-        }
-        var (exit, _, err) = NeutronProcess.Run("resume", "--db", db, "--threads", "1");
-        Assert.True(exit == 0, err);
+        var (db, err, _) = ResumeWithLastOutcomesDeleted(dir, "campaign-schema1.db", version: 1, deleted: 20);
         Assert.Contains("20 to run", err);
-        using (var c = Open(db))
-        {
-            Assert.Equal(before, Rows(c, "SELECT fault_index, images, faulty_correct, sdc, nonfinite FROM outcomes ORDER BY fault_index;"));
-            Assert.Equal((long)Neutron.Results.Store.SqliteCampaignStore.SchemaVersion, Scalar(c, "PRAGMA user_version;"));
-        }
         var (sumExit, json, sumErr) = NeutronProcess.Run("summary", "--db", db, "--json");
         Assert.True(sumExit == 0, sumErr);
         using var doc = JsonDocument.Parse(json);
@@ -83,25 +65,8 @@ public class ResultsModelTests
     public void SchemaVersion3AdaptiveDatabaseOpensResumesAndReports()
     {
         using var dir = new TempDirectory();
-        string db = dir.File("v3.db");
-        File.Copy(Fixture("campaign-schema3.db"), db);
-        List<string> before;
-        using (var c = Open(db))
-        {
-            Assert.Equal(3L, Scalar(c, "PRAGMA user_version;"));
-            Exec(c, $"UPDATE campaigns SET model_path = '{Shared.Lenet}', data_spec = '{Shared.Data}';");
-            before = Rows(c, "SELECT fault_index, images, faulty_correct, sdc, nonfinite FROM outcomes ORDER BY fault_index;");
-            // The last round's outcomes go: resume replays the rounds from what is stored and runs them again.
-            Exec(c, "DELETE FROM predictions WHERE fault_index IN (SELECT fault_index FROM outcomes ORDER BY fault_index DESC LIMIT 10);");
-            Exec(c, "DELETE FROM outcomes WHERE fault_index IN (SELECT fault_index FROM outcomes ORDER BY fault_index DESC LIMIT 10);");
-        }
-        var (exit, _, err) = NeutronProcess.Run("resume", "--db", db, "--threads", "1");
-        Assert.True(exit == 0, err);
-        using (var c = Open(db))
-        {
-            Assert.Equal(before, Rows(c, "SELECT fault_index, images, faulty_correct, sdc, nonfinite FROM outcomes ORDER BY fault_index;"));
-            Assert.Equal((long)Neutron.Results.Store.SqliteCampaignStore.SchemaVersion, Scalar(c, "PRAGMA user_version;"));
-        }
+        // The last round's outcomes go: resume replays the rounds from what is stored and runs them again.
+        var (db, _, outcomes) = ResumeWithLastOutcomesDeleted(dir, "campaign-schema3.db", version: 3, deleted: 10);
         using (var store = Neutron.Results.Store.CampaignStore.Open(db, create: false))
         {
             var s = store.Settings(store.SingleCampaign());
@@ -112,7 +77,7 @@ public class ResultsModelTests
         var (sumExit, json, sumErr) = NeutronProcess.Run("summary", "--db", db, "--json");
         Assert.True(sumExit == 0, sumErr);
         using var doc = JsonDocument.Parse(json);
-        Assert.Equal(before.Count, doc.RootElement.GetProperty("overall").GetProperty("faults").GetInt32());
+        Assert.Equal(outcomes, doc.RootElement.GetProperty("overall").GetProperty("faults").GetInt32());
         var (repExit, _, repErr) = NeutronProcess.Run("report", "--db", db, "-o", dir.File("r.html"));
         Assert.True(repExit == 0, repErr);
     }
@@ -129,6 +94,31 @@ public class ResultsModelTests
         using var c = Open(db);
         Assert.Equal(1L, Scalar(c, "SELECT count(*) FROM campaigns;"));
         Assert.Equal(30L, Scalar(c, "SELECT count(*) FROM outcomes;"));
+    }
+
+    /// <summary>Copies a fixture made by an older neutron, points it at this machine's ../shared, deletes its last
+    /// outcomes and resumes it: the same outcomes come back (their count is returned), and the file is upgraded to this version's schema.</summary>
+    static (string Db, string ResumeErrors, int Outcomes) ResumeWithLastOutcomesDeleted(TempDirectory dir, string fixture, long version, int deleted)
+    {
+        string db = dir.File(fixture);
+        File.Copy(Fixture(fixture), db);
+        List<string> before;
+        using (var c = Open(db))
+        {
+            Assert.Equal(version, Scalar(c, "PRAGMA user_version;"));
+            Exec(c, $"UPDATE campaigns SET model_path = '{Shared.Lenet}', data_spec = '{Shared.Data}';");
+            before = Rows(c, "SELECT fault_index, images, faulty_correct, sdc, nonfinite FROM outcomes ORDER BY fault_index;");
+            Exec(c, $"DELETE FROM predictions WHERE fault_index IN (SELECT fault_index FROM outcomes ORDER BY fault_index DESC LIMIT {deleted});");
+            Exec(c, $"DELETE FROM outcomes WHERE fault_index IN (SELECT fault_index FROM outcomes ORDER BY fault_index DESC LIMIT {deleted});");
+        }
+        var (exit, _, err) = NeutronProcess.Run("resume", "--db", db, "--threads", "1");
+        Assert.True(exit == 0, err);
+        using (var c = Open(db))
+        {
+            Assert.Equal(before, Rows(c, "SELECT fault_index, images, faulty_correct, sdc, nonfinite FROM outcomes ORDER BY fault_index;"));
+            Assert.Equal((long)Neutron.Results.Store.SqliteCampaignStore.SchemaVersion, Scalar(c, "PRAGMA user_version;"));
+        }
+        return (db, err, before.Count);
     }
 
     internal static string Fixture(string name)
