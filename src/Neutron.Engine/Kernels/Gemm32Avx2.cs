@@ -71,7 +71,7 @@ internal static unsafe class Gemm32Avx2
                                 else
                                 {
                                     Kernel(pap + ir * kc, pbp + jr * kc, kc, tile, NR, 1f, 0f);
-                                    MergeEdge(tile, cTile, ldc, mr, nr, alpha, betaNow);
+                                    MergeEdge(tile, NR, cTile, ldc, mr, nr, alpha, betaNow);
                                 }
                             }
                         }
@@ -81,10 +81,10 @@ internal static unsafe class Gemm32Avx2
         }
     }
 
-    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+    internal static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
     /// <summary>k = 0: the product is zero, C = alpha·0 + beta·C as the reference computes it.</summary>
-    private static void ScaleOnly(int m, int n, float alpha, float beta, Span<float> c, int ldc)
+    internal static void ScaleOnly(int m, int n, float alpha, float beta, Span<float> c, int ldc)
     {
         for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++)
@@ -92,7 +92,7 @@ internal static unsafe class Gemm32Avx2
     }
 
     /// <summary>Packs op(A)[ic.., pc..] (mc×kc) into MR-row panels, k-major inside a panel, rows past mc zeroed.</summary>
-    private static void PackA(bool transA, float* a, int lda, int ic, int pc, int mc, int kc, float* dst)
+    internal static void PackA(bool transA, float* a, int lda, int ic, int pc, int mc, int kc, float* dst)
     {
         for (int ir = 0; ir < mc; ir += MR)
         {
@@ -248,11 +248,11 @@ internal static unsafe class Gemm32Avx2
         Avx.Store(c + 8, hi);
     }
 
-    private static void MergeEdge(float* tile, float* c, int ldc, int mr, int nr, float alpha, float beta)
+    internal static void MergeEdge(float* tile, int tileStride, float* c, int ldc, int mr, int nr, float alpha, float beta)
     {
         for (int r = 0; r < mr; r++)
         {
-            float* t = tile + r * NR;
+            float* t = tile + r * tileStride;
             float* row = c + (long)r * ldc;
             for (int j = 0; j < nr; j++)
             {

@@ -16,7 +16,7 @@ namespace Neutron.Engine.Kernels;
 [SkipLocalsInit]
 internal static unsafe class Gemm32Avx512
 {
-    public const int MR = 6, NR = 32;
+    public const int MR = Gemm32Avx2.MR, NR = 32; // A is packed by Gemm32Avx2.PackA
     // KC must stay Gemm32Avx2.KC: it fixes each element's summation blocks. MC and NC as in Gemm32Avx2.
     public const int KC = 256, MC = 144, NC = 3072;
 
@@ -26,11 +26,11 @@ internal static unsafe class Gemm32Avx512
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
-            ScaleOnly(m, n, alpha, beta, c, ldc);
+            Gemm32Avx2.ScaleOnly(m, n, alpha, beta, c, ldc);
             return;
         }
         // Packed panels of A (MC×KC) and B (KC×NC) in one pooled buffer, reused across calls.
-        int panelCols = Math.Min(NC, RoundUp(n, NR));
+        int panelCols = Math.Min(NC, Gemm32Avx2.RoundUp(n, NR));
         var scratch = ScratchPool.Rent(MC * KC + KC * panelCols);
         try
         {
@@ -61,7 +61,7 @@ internal static unsafe class Gemm32Avx512
                     for (int ic = 0; ic < m; ic += MC)
                     {
                         int mc = Math.Min(MC, m - ic);
-                        PackA(transA, ap, lda, ic, pc, mc, kc, pap);
+                        Gemm32Avx2.PackA(transA, ap, lda, ic, pc, mc, kc, pap);
                         for (int jr = 0; jr < nc; jr += NR)
                         {
                             int nr = Math.Min(NR, nc - jr);
@@ -74,63 +74,10 @@ internal static unsafe class Gemm32Avx512
                                 else
                                 {
                                     Kernel(pap + ir * kc, pbp + jr * kc, kc, tile, NR, 1f, 0f);
-                                    MergeEdge(tile, cTile, ldc, mr, nr, alpha, betaNow);
+                                    Gemm32Avx2.MergeEdge(tile, NR, cTile, ldc, mr, nr, alpha, betaNow);
                                 }
                             }
                         }
-                    }
-                }
-            }
-        }
-    }
-
-    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
-
-    /// <summary>k = 0: the product is zero, C = alpha·0 + beta·C as the reference computes it.</summary>
-    private static void ScaleOnly(int m, int n, float alpha, float beta, Span<float> c, int ldc)
-    {
-        for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++)
-            c[i * ldc + j] = alpha * 0f + (beta == 0f ? 0f : beta * c[i * ldc + j]);
-    }
-
-    /// <summary>Packs op(A)[ic.., pc..] (mc×kc) into MR-row panels, k-major inside a panel, rows past mc zeroed.</summary>
-    private static void PackA(bool transA, float* a, int lda, int ic, int pc, int mc, int kc, float* dst)
-    {
-        for (int ir = 0; ir < mc; ir += MR)
-        {
-            int mr = Math.Min(MR, mc - ir);
-            float* panel = dst + ir * kc;
-            if (transA)
-            {
-                // op(A)[i, p] = a[p * lda + i]: MR consecutive floats per k.
-                float* src = a + (long)pc * lda + ic + ir;
-                for (int p = 0; p < kc; p++, src += lda, panel += MR)
-                {
-                    int r = 0;
-                    for (; r < mr; r++) panel[r] = src[r];
-                    for (; r < MR; r++) panel[r] = 0f;
-                }
-            }
-            else
-            {
-                float* src = a + (long)(ic + ir) * lda + pc;
-                if (mr == MR)
-                {
-                    float* s0 = src, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
-                    for (int p = 0; p < kc; p++, panel += MR)
-                    {
-                        panel[0] = s0[p]; panel[1] = s1[p]; panel[2] = s2[p];
-                        panel[3] = s3[p]; panel[4] = s4[p]; panel[5] = s5[p];
-                    }
-                }
-                else
-                {
-                    for (int p = 0; p < kc; p++, panel += MR)
-                    {
-                        int r = 0;
-                        for (; r < mr; r++) panel[r] = src[(long)r * lda + p];
-                        for (; r < MR; r++) panel[r] = 0f;
                     }
                 }
             }
@@ -249,21 +196,5 @@ internal static unsafe class Gemm32Avx512
         }
         Avx512F.Store(c, lo);
         Avx512F.Store(c + 16, hi);
-    }
-
-    private static void MergeEdge(float* tile, float* c, int ldc, int mr, int nr, float alpha, float beta)
-    {
-        for (int r = 0; r < mr; r++)
-        {
-            float* t = tile + r * NR;
-            float* row = c + (long)r * ldc;
-            for (int j = 0; j < nr; j++)
-            {
-                float v = alpha != 1f ? t[j] * alpha : t[j];
-                if (beta == 1f) v += row[j];
-                else if (beta != 0f) v = MathF.FusedMultiplyAdd(row[j], beta, v);
-                row[j] = v;
-            }
-        }
     }
 }
