@@ -50,6 +50,10 @@ public sealed class Conv : Operator
         return cached;
     }
 
+    /// <summary>Ungrouped layers run ConvDirect (same bits as im2col + GEMM); false runs the im2col paths, which the
+    /// tests compare it with.</summary>
+    public static bool UseDirect { get; set; } = Environment.GetEnvironmentVariable("NEUTRON_CONV_IM2COL") != "1";
+
     /// <summary>Output planes smaller than this (14×14 and below) go through SmallPlanes.</summary>
     private const int SmallPlane = 256;
 
@@ -122,6 +126,11 @@ public sealed class Conv : Operator
         int tasks = g.N * group;
         var epilogue = Epilogue;
         int block = g.MPerGroup * g.OutSpatial;
+        if (UseDirect && g.M >= 16 && ConvDirect.Supports(KernelSet.Active, g))
+        {
+            ConvDirect.Run(KernelSet.Active, g, xf, wf, bf, yf, epilogue, Parallelism.For);
+            return;
+        }
         if (group == 1 && g.N > 1 && g.OutSpatial < SmallPlane && KernelSet.Active != KernelVariant.Scalar)
         {
             SmallPlanes(g, xf, wf, bf, yf, epilogue);
