@@ -12,7 +12,8 @@
 // reproduce the layer. Element is the scalar twin (the tests' oracle). No threads here: Run takes the operator's
 // parallel loop.
 using System.Buffers;
-using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Neutron.Engine.Kernels;
 
@@ -183,13 +184,10 @@ public static unsafe class ConvDirect
                 }
             }
         }
-        // Bias and activation per pixel row (each element's own sum + b, then f), then the transpose into NCHW.
-        for (int i = 0; i < count; i++)
-        {
-            var row = product.AsSpan(i * mp, g.M);
-            if (b is not null) TensorPrimitives.Add(row, b.AsSpan(0, g.M), row);
-            if (!epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, row, row);
-        }
+        // Bias and activation over the whole chunk (each element's own sum + b, then f; the padding channels are
+        // computed and never copied out), then the transpose into NCHW.
+        if (b is not null) AddBias(b, g.M, mp, product.AsSpan(0, count * mp));
+        if (!epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, product.AsSpan(0, count * mp), product.AsSpan(0, count * mp));
         for (int i = 0; i < count;)
         {
             int pixel = first + i, n = pixel / os, s = pixel % os, run = Math.Min(count - i, os - s);
@@ -201,6 +199,20 @@ public static unsafe class ConvDirect
             }
             i += run;
         }
+    }
+
+    /// <summary>rows[i, m] = rows[i, m] + b[m] for rows of mp floats (m &lt; M; the padding channels get + 0).</summary>
+    private static void AddBias(float[] b, int channels, int mp, Span<float> rows)
+    {
+        Span<float> bias = stackalloc float[mp];
+        b.AsSpan(0, channels).CopyTo(bias);
+        bias[channels..].Clear();
+        ref float bp = ref MemoryMarshal.GetReference(bias);
+        ref float rp = ref MemoryMarshal.GetReference(rows);
+        int lanes = Vector256<float>.Count;
+        for (int i = 0; i < rows.Length; i += mp)
+            for (int j = 0; j < mp; j += lanes)
+                (Vector256.LoadUnsafe(ref rp, (nuint)(i + j)) + Vector256.LoadUnsafe(ref bp, (nuint)j)).StoreUnsafe(ref rp, (nuint)(i + j));
     }
 
     /// <summary>
