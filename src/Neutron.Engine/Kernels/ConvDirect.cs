@@ -17,7 +17,7 @@ using System.Runtime.Intrinsics;
 
 namespace Neutron.Engine.Kernels;
 
-public static unsafe class ConvDirect
+public static unsafe partial class ConvDirect
 {
     /// <summary>Output pixels per micro-kernel tile.</summary>
     public const int Rows = 12;
@@ -55,6 +55,11 @@ public static unsafe class ConvDirect
     public static void Run(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach)
     {
         if (!Supports(variant, g)) throw new ArgumentException($"ConvDirect runs ungrouped convolutions under a vector kernel set, not group {g.Group} under {variant}", nameof(g));
+        if (ChannelRowsPay(variant, g))
+        {
+            RunChannelRows(variant, g, x, w, b, y, epilogue, forEach);
+            return;
+        }
         var planes = Planes.Of(g);
         int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
         int perImage = g.C * g.H * g.W, paddedImage = g.C * planes.Plane;

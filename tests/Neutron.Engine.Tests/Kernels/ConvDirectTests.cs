@@ -1,7 +1,8 @@
 // ConvDirect against its scalar twin Element and against the im2col + GEMM path (ConvKernels.Forward, avx2), bit
 // for bit, under every vector kernel set: the fault runner's ConvChannel, ConvRegion and GemmSlices repeat that
 // path's arithmetic, so the two must agree on every bit, NaN and Inf included. Cases cover every tile (32, 16 and
-// 8 channels per vector), patches of one to three 256 blocks, pads, strides, dilations, 1-D shapes, batches whose
+// 8 channels per vector; under avx512 the channel-rows tile of the 6- and 16-channel stride-1 cases, split into
+// pieces for batches under four), patches of one to three 256 blocks, pads, strides, dilations, 1-D shapes, batches whose
 // pixel count is no multiple of the twelve-pixel tile, and fused activations.
 using Neutron.Engine.Kernels;
 
@@ -115,15 +116,16 @@ public class ConvDirectTests
         var clip = new Activation(ActivationKind.Clip, -0.5f, 0.75f);
         foreach (var c in Cases)
         foreach (var f in new[] { relu, clip })
+        foreach (int batch in new[] { 2, 5 }) // 2: images cut into pieces, each piece's epilogue over its own outputs
         {
-            var g = Geometry(c) with { N = 5 };
+            var g = Geometry(c) with { N = batch };
             var (x, w, b) = Data(rng, g, extremes: true);
             var plain = new float[g.N * g.M * g.OutSpatial];
             ConvDirect.Run(variant, g, x, w, b, plain, Activation.None, Sequential);
             var expected = plain.Select(v => ActivationKernels.Reference(f, v)).ToArray();
             var fused = new float[plain.Length];
             ConvDirect.Run(variant, g, x, w, b, fused, f, Parallel);
-            AssertSameBits(expected, fused, $"{variant} {f} case [{string.Join(",", c)}]");
+            AssertSameBits(expected, fused, $"{variant} {f} batch {batch} case [{string.Join(",", c)}]");
         }
     }
 
