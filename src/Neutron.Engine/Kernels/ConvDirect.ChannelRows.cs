@@ -20,7 +20,7 @@ public static unsafe partial class ConvDirect
         return g.OutW * 10 >= wp * 8;
     }
 
-    private static void RunChannelRows(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach)
+    private static void RunChannelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach)
     {
         int hp = g.OutH + (g.KH - 1) * g.DilationH, wp = g.OutW + (g.KW - 1) * g.DilationW;
         var planes = new Planes(hp, wp, true);
@@ -30,7 +30,7 @@ public static unsafe partial class ConvDirect
         int slack = Span48 + g.KW * g.DilationW + 16;
         var padded = ScratchPool.Rent(g.N * paddedImage + slack);
         padded.AsSpan(g.N * paddedImage, slack).Clear();
-        forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan(n * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
+        forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
         // Filters as [panel][patch element][8 channels], zeros past M.
         var filters = ScratchPool.Rent(rows * k);
         for (int m = 0; m < rows; m++)
@@ -71,7 +71,7 @@ public static unsafe partial class ConvDirect
                 for (int m = 0; m < g.M; m++)
                 {
                     var src = product.AsSpan(m * piece + from - q0, to - from);
-                    var dst = y.AsSpan((n * g.M + m) * os + oy * g.OutW + from - oy * wp, to - from);
+                    var dst = y.AsSpan(((n0 + n) * g.M + m) * os + oy * g.OutW + from - oy * wp, to - from);
                     if (b is null) src.CopyTo(dst);
                     else System.Numerics.Tensors.TensorPrimitives.Add(src, b[m], dst);
                 }
@@ -81,7 +81,7 @@ public static unsafe partial class ConvDirect
             if (!epilogue.IsNone && end > start)
                 for (int m = 0; m < g.M; m++)
                 {
-                    var plane = y.AsSpan((n * g.M + m) * os + start, end - start);
+                    var plane = y.AsSpan(((n0 + n) * g.M + m) * os + start, end - start);
                     ActivationKernels.Apply(variant, epilogue, plane, plane);
                 }
             ScratchPool.Return(product);

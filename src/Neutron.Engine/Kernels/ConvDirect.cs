@@ -25,6 +25,10 @@ public static unsafe partial class ConvDirect
     /// <summary>The summation block of every element: Gemm32Avx2.KC, which ConvChannel and ConvRegion repeat.</summary>
     private const int Block = Gemm32Avx2.KC;
 
+    /// <summary>Most floats of padded input at once (16 MB): larger batches run in groups of images, so a batch of 250
+    /// 224² images does not hold a copy of its whole input.</summary>
+    private const int PaddedFloats = 4 << 20;
+
     /// <summary>Most pixels in one chunk (its tile bases live on the stack).</summary>
     private const int MaxChunk = 1536;
 
@@ -51,15 +55,24 @@ public static unsafe partial class ConvDirect
                 : new Planes((g.OutH - 1) * g.StrideH + (g.KH - 1) * g.DilationH + 1, (g.OutW - 1) * g.StrideW + (g.KW - 1) * g.DilationW + 1, true);
     }
 
-    /// <summary>y = conv(x, w) + b, then the epilogue, for every image of g, with the given kernel set and loop.</summary>
-    public static void Run(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach)
+    /// <summary>y = conv(x, w) + b, then the epilogue, for every image of g, with the given kernel set and loop;
+    /// paddedFloats bounds the padded input held at once (tests lower it to run several groups of images).</summary>
+    public static void Run(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach,
+        int paddedFloats = PaddedFloats)
     {
         if (!Supports(variant, g)) throw new ArgumentException($"ConvDirect runs ungrouped convolutions under a vector kernel set, not group {g.Group} under {variant}", nameof(g));
-        if (ChannelRowsPay(variant, g))
+        int group = Math.Clamp(paddedFloats / Math.Max(1, g.C * Planes.Of(g).Plane), 1, g.N);
+        for (int n0 = 0; n0 < g.N; n0 += group)
         {
-            RunChannelRows(variant, g, x, w, b, y, epilogue, forEach);
-            return;
+            var part = g with { N = Math.Min(group, g.N - n0) };
+            if (ChannelRowsPay(variant, part)) RunChannelRows(variant, part, n0, x, w, b, y, epilogue, forEach);
+            else RunPixelRows(variant, part, n0, x, w, b, y, epilogue, forEach);
         }
+    }
+
+    /// <summary>Images [n0, n0 + g.N) of x and y with pixels as rows.</summary>
+    private static void RunPixelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach)
+    {
         var planes = Planes.Of(g);
         int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
         int perImage = g.C * g.H * g.W, paddedImage = g.C * planes.Plane;
@@ -67,7 +80,7 @@ public static unsafe partial class ConvDirect
         if (planes.Copy)
         {
             padded = ScratchPool.Rent(g.N * paddedImage);
-            forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan(n * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
+            forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
         }
         var filters = ScratchPool.Rent(k * mp);
         PackFilters(g, w, mp, filters);
@@ -84,7 +97,7 @@ public static unsafe partial class ConvDirect
         {
             int first = c * chunk, count = Math.Min(chunk, pixels - first);
             var product = ScratchPool.Rent(RoundUp(count, Rows) * mp);
-            Chunk(variant, g, planes, input, filters, mp, offsets, b, first, count, product, y, epilogue);
+            Chunk(variant, g, n0, planes, input, filters, mp, offsets, b, first, count, product, y, epilogue);
             ScratchPool.Return(product);
         });
         ArrayPool<int>.Shared.Return(offsets);
@@ -139,7 +152,7 @@ public static unsafe partial class ConvDirect
     }
 
     /// <summary>Pixels [first, first + count) of the batch (image-major, then oy, ox): every output channel.</summary>
-    private static void Chunk(KernelVariant variant, Conv2D g, Planes planes, float[] input, float[] filters, int mp,
+    private static void Chunk(KernelVariant variant, Conv2D g, int n0, Planes planes, float[] input, float[] filters, int mp,
         int[] offsets, float[]? b, int first, int count, float[] product, float[] y, Activation epilogue)
     {
         int tiles = (count + Rows - 1) / Rows, os = g.OutSpatial, paddedImage = g.C * planes.Plane, k = g.PatchSize;
@@ -148,7 +161,7 @@ public static unsafe partial class ConvDirect
         for (int i = 0; i < bases.Length; i++)
         {
             int pixel = first + Math.Min(i, count - 1), n = pixel / os, s = pixel % os;
-            bases[i] = n * paddedImage + s / g.OutW * g.StrideH * planes.Wp + s % g.OutW * g.StrideW;
+            bases[i] = (planes.Copy ? n : n0 + n) * paddedImage + s / g.OutW * g.StrideH * planes.Wp + s % g.OutW * g.StrideW;
         }
         bool wide = variant == KernelVariant.Avx512 && mp % 16 == 0;
         fixed (float* xp = input, fp = filters, op = product)
@@ -198,7 +211,7 @@ public static unsafe partial class ConvDirect
             int pixel = first + i, n = pixel / os, s = pixel % os, run = Math.Min(count - i, os - s);
             for (int m = 0; m < g.M; m++)
             {
-                var to = y.AsSpan((n * g.M + m) * os + s, run);
+                var to = y.AsSpan(((n0 + n) * g.M + m) * os + s, run);
                 int from = i * mp + m;
                 for (int r = 0; r < run; r++) to[r] = product[from + r * mp];
             }

@@ -109,7 +109,7 @@ public class ConvDirectTests
 
     [Theory]
     [MemberData(nameof(VectorVariants))]
-    public void Fused_activation_and_a_parallel_loop_change_no_bit(KernelVariant variant)
+    public void Fused_activation_a_parallel_loop_and_groups_of_images_change_no_bit(KernelVariant variant)
     {
         var rng = new Random(61);
         var relu = new Activation(ActivationKind.Relu);
@@ -125,6 +125,10 @@ public class ConvDirectTests
             var expected = plain.Select(v => ActivationKernels.Reference(f, v)).ToArray();
             var fused = new float[plain.Length];
             ConvDirect.Run(variant, g, x, w, b, fused, f, Parallel);
+            AssertSameBits(expected, fused, $"{variant} {f} batch {batch} case [{string.Join(",", c)}]");
+            // In groups of one or two images (a padded input budget below two images).
+            Array.Fill(fused, float.NaN);
+            ConvDirect.Run(variant, g, x, w, b, fused, f, Parallel, paddedFloats: 2 * g.C * (g.H + 8) * (g.W + 8) - 1);
             AssertSameBits(expected, fused, $"{variant} {f} batch {batch} case [{string.Join(",", c)}]");
         }
     }
