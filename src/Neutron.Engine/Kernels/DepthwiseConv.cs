@@ -105,10 +105,11 @@ public static class DepthwiseConv
             int rowBase = (r % sh) * sw * phaseArea + (r / sh) * phaseW;
             if (sw == 1) line.CopyTo(scratch.AsSpan(rowBase + g.PadLeft, cols));
             else
-                for (int ix = 0; ix < cols; ix++)
+                for (int px = 0; px < sw; px++)
                 {
-                    int col = ix + g.PadLeft;
-                    scratch[rowBase + (col % sw) * phaseArea + col / sw] = line[ix];
+                    // Padded columns px, px + sW, … of this row: input columns from the first one ≥ 0 among them.
+                    int ix = ((px - g.PadLeft) % sw + sw) % sw, at = rowBase + px * phaseArea + (ix + g.PadLeft) / sw;
+                    for (; ix < cols; ix += sw) scratch[at++] = line[ix];
                 }
         }
         int kh = g.KH, kw = g.KW, count = kh * kw;
