@@ -3,7 +3,7 @@
 // Every output element is an FMA chain from zero over its valid taps in (ky, kx) order, then + bias: the
 // arithmetic of ConvKernels.Reference's loop with fused multiply-adds. Two paths compute those bits: Rows (any taps;
 // vector lanes in the interior, scalar FMAs at the borders and on planes narrower than a vector) and Padded (the
-// plane copied into a zero border, every output in vector lanes). Rows is Padded's twin in the tests. No threads here.
+// plane copied into a zero border as StridePhases, every output in vector lanes). Rows is Padded's twin in the tests. No threads here.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -30,7 +30,7 @@ public static class DepthwiseConv
             for (int c = first; c < first + count; c++) ConvKernels.Reference(g, c, x, w, b, y);
             return;
         }
-        var layout = new PaddedLayout(g);
+        var layout = new StridePhases(g);
         bool padded = Fma.IsSupported && layout.Grid >= Vector256<float>.Count;
         float[]? scratch = null;
         try
@@ -46,7 +46,7 @@ public static class DepthwiseConv
                 if (scratch is null)
                 {
                     scratch = ScratchPool.Rent(layout.Size);
-                    scratch.AsSpan(0, layout.Size).Clear(); // the border stays zero: each channel rewrites the interior only
+                    layout.Clear(scratch, 0f);
                 }
                 Padded(variant, g, layout, x.Slice(c * g.H * g.W, g.H * g.W), taps, b.IsEmpty ? 0f : b[c],
                     scratch, y.Slice(c * g.OutSpatial, g.OutSpatial));
@@ -65,61 +65,13 @@ public static class DepthwiseConv
         return true;
     }
 
-    /// <summary>
-    /// Where Padded puts things. The plane with its zero border ((oH−1)·sH + (kH−1)·dH + 1 rows, likewise columns)
-    /// is split into sH·sW stride phases, phase (py, px) holding rows py, py + sH, … and columns px, px + sW, …, each
-    /// PhaseH × PhaseW. Output (oy, ox) is computed at grid position q = oy·PhaseW + ox, and tap (ky, kx) reads phase
-    /// ((ky·dH) mod sH, (kx·dW) mod sW) at q + (ky·dH div sH)·PhaseW + (kx·dW div sW): contiguous in q for every
-    /// tap, so whole vectors load without gathers. Grid columns ox ≥ oW are computed and dropped.
-    /// </summary>
-    private readonly struct PaddedLayout
-    {
-        public readonly int PhaseH, PhaseW, Phases, Grid, Size, GridAt;
-
-        public PaddedLayout(Conv2D g)
-        {
-            int rows = (g.OutH - 1) * g.StrideH + (g.KH - 1) * g.DilationH + 1;
-            int cols = (g.OutW - 1) * g.StrideW + (g.KW - 1) * g.DilationW + 1;
-            PhaseH = (rows + g.StrideH - 1) / g.StrideH;
-            PhaseW = (cols + g.StrideW - 1) / g.StrideW;
-            Phases = g.StrideH * g.StrideW * PhaseH * PhaseW;
-            Grid = g.OutH * PhaseW;
-            // Garbage columns of the last grid rows read up to PhaseW + a vector past the phases: zeros there.
-            GridAt = Phases + PhaseW + 2 * Vector512<float>.Count;
-            Size = GridAt + Grid + Vector512<float>.Count;
-        }
-    }
-
-    private static void Padded(KernelVariant variant, Conv2D g, in PaddedLayout layout, ReadOnlySpan<float> plane,
+    private static void Padded(KernelVariant variant, Conv2D g, in StridePhases layout, ReadOnlySpan<float> plane,
         ReadOnlySpan<float> taps, float bias, float[] scratch, Span<float> output)
     {
-        int sh = g.StrideH, sw = g.StrideW, phaseW = layout.PhaseW, phaseArea = layout.PhaseH * phaseW;
-        // The interior: input (iy, ix) sits at padded (iy + PadTop, ix + PadLeft), rows and columns past the
-        // layout's extent are never read.
-        int rows = Math.Min(g.H, layout.PhaseH * sh - g.PadTop);
-        int cols = Math.Min(g.W, phaseW * sw - g.PadLeft);
-        for (int iy = 0; iy < rows; iy++)
-        {
-            int r = iy + g.PadTop;
-            var line = plane.Slice(iy * g.W, cols);
-            int rowBase = (r % sh) * sw * phaseArea + (r / sh) * phaseW;
-            if (sw == 1) line.CopyTo(scratch.AsSpan(rowBase + g.PadLeft, cols));
-            else
-                for (int px = 0; px < sw; px++)
-                {
-                    // Padded columns px, px + sW, … of this row: input columns from the first one ≥ 0 among them.
-                    int ix = ((px - g.PadLeft) % sw + sw) % sw, at = rowBase + px * phaseArea + (ix + g.PadLeft) / sw;
-                    for (; ix < cols; ix += sw) scratch[at++] = line[ix];
-                }
-        }
+        layout.Fill(g, plane, scratch);
         int kh = g.KH, kw = g.KW, count = kh * kw;
         Span<int> offsets = stackalloc int[count];
-        for (int ky = 0; ky < kh; ky++)
-        for (int kx = 0; kx < kw; kx++)
-        {
-            int ry = ky * g.DilationH, rx = kx * g.DilationW;
-            offsets[ky * kw + kx] = ((ry % sh) * sw + rx % sw) * phaseArea + (ry / sh) * phaseW + rx / sw;
-        }
+        layout.TapOffsets(g, offsets);
         ref float src = ref MemoryMarshal.GetArrayDataReference(scratch);
         ref float grid = ref Unsafe.Add(ref src, layout.GridAt);
         ref float tap = ref MemoryMarshal.GetReference(taps);
@@ -173,11 +125,7 @@ public static class DepthwiseConv
                 (acc + vbias).StoreUnsafe(ref grid, (nuint)q);
             }
         }
-        var computed = scratch.AsSpan(layout.GridAt, total);
-        if (phaseW == g.OutW) computed.CopyTo(output);
-        else
-            for (int oy = 0; oy < g.OutH; oy++)
-                computed.Slice(oy * phaseW, g.OutW).CopyTo(output.Slice(oy * g.OutW, g.OutW));
+        layout.CopyOut(g, scratch, output);
     }
 
     /// <summary>

@@ -1,7 +1,9 @@
 // Pooling over one (H, W) plane. The geometry's KH/KW are the window, strides and pads as in Conv2D.
 //   x: (H, W)   y: (oH, oW)
 // MaxPlane is the reference for every max pool; Max2x2 is the Vector256 fast path for the common 2×2 stride-2
-// unpadded window (LeNet, VGG), NaN-propagating like its twin.
+// unpadded window (LeNet, VGG), MaxWindows the one for any other window (SqueezeNet's 3×3 stride 2 in ceil mode,
+// ShuffleNet's padded one), on the plane laid out as StridePhases with a −∞ border. Both give MaxPlane's bits for
+// every output without a NaN in its window, and NaN where MaxPlane gives NaN (its payload may differ).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -80,6 +82,42 @@ public static class PoolKernels
                 y[dst + ox] = NanMax(NanMax(x[i], x[j]), NanMax(x[i + 1], x[j + 1]));
             }
         }
+    }
+
+    /// <summary>Whether MaxWindows serves this geometry with the vector kernel sets: a grid of a vector or more.</summary>
+    public static bool HasMaxWindows(Conv2D g) => Avx.IsSupported && new StridePhases(g).Grid >= Vec.Count;
+
+    /// <summary>
+    /// Max pool of planes [first, first + count) of x (each H×W) into y (each oH×oW), any window, stride, dilation
+    /// and pads (HasMaxWindows geometries). The −∞ border stands for the skipped positions: max(v, −∞) = v, and a
+    /// window over border only is −∞ in both. Taps go in MaxPlane's order, each new value first in vmaxps so that
+    /// of equal values (+0 and −0) the earlier stays, as MaxPlane's strict comparison keeps it.
+    /// </summary>
+    public static void MaxWindows(Conv2D g, ReadOnlySpan<float> x, Span<float> y, int first, int count)
+    {
+        var layout = new StridePhases(g);
+        int inPlane = g.H * g.W, outPlane = g.OutSpatial, taps = g.KH * g.KW, total = layout.Grid;
+        var buffer = ScratchPool.Rent(layout.Size);
+        Span<int> offsets = stackalloc int[taps];
+        layout.TapOffsets(g, offsets);
+        layout.Clear(buffer, float.NegativeInfinity);
+        ref float src = ref MemoryMarshal.GetArrayDataReference(buffer);
+        ref float grid = ref Unsafe.Add(ref src, layout.GridAt);
+        ref int offset = ref MemoryMarshal.GetReference(offsets);
+        var lowest = Vector256.Create(float.NegativeInfinity);
+        for (int p = first; p < first + count; p++)
+        {
+            layout.Fill(g, x.Slice(p * inPlane, inPlane), buffer);
+            for (int q = 0; q < total; q += Vec.Count) // the last vector may run past the grid: slack, dropped
+            {
+                var acc = lowest;
+                for (int t = 0; t < taps; t++)
+                    acc = NanMax(Vector256.LoadUnsafe(ref src, (nuint)(Unsafe.Add(ref offset, t) + q)), acc);
+                acc.StoreUnsafe(ref grid, (nuint)q);
+            }
+            layout.CopyOut(g, buffer, y.Slice(p * outPlane, outPlane));
+        }
+        ScratchPool.Return(buffer);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

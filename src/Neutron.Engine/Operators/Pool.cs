@@ -74,6 +74,14 @@ public sealed class Pool : Operator
         var indices = outputs.Length > 1 ? outputs[1].LongBuffer : null;
         int inPlane = g.H * g.W, outPlane = g.OutH * g.OutW;
         bool max2x2 = max && indices is null && PoolKernels.IsMax2x2(g);
+        if (max && indices is null && !max2x2 && KernelSet.Active != KernelVariant.Scalar && PoolKernels.HasMaxWindows(g))
+        {
+            // Runs of planes per task, enough comparisons to outweigh a work item (small late planes go many to a task).
+            long work = Math.Max(1L, (long)outPlane * g.KH * g.KW);
+            int planes = g.N * g.C, per = (int)Math.Clamp(32_768 / work, 1, planes), runs = (planes + per - 1) / per;
+            Parallelism.For(runs, per * work, run => PoolKernels.MaxWindows(g, xf, yf, run * per, Math.Min(per, planes - run * per)));
+            return;
+        }
         Parallelism.For(g.N * g.C, (long)outPlane * g.KH * g.KW, plane =>
         {
             var xs = xf.AsSpan(plane * inPlane, inPlane);
