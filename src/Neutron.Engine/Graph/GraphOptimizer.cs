@@ -6,7 +6,8 @@
 // by the Planner already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
 // run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion and faults").
 // Only the BatchNormalization fold changes results, by rounding: the weights are scaled once instead of the
-// output (GraphOptimizerTests states and checks the tolerance). Float32 graphs only; others are returned unchanged.
+// output (GraphOptimizerTests states and checks the tolerance). Float32 graphs only (no Cast into another float
+// type); others are returned unchanged.
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Tensors;
 
@@ -23,7 +24,7 @@ public static class GraphOptimizer
         var unchanged = new OptimizedModel(model, new Dictionary<Node, Activation>(), 0, 0, 0);
         if (model.RequiredInputs.Any(i => i.Type != DataType.Float)
             || model.Initializers.Values.Any(t => t.IsFloating && t.Type != DataType.Float)
-            || model.Nodes.Any(n => n.Domain is not "" || n.OpType is "Cast" or "CastLike" or "Loop" or "If" or "Scan"))
+            || model.Nodes.Any(n => n.Domain is not "" || n.OpType is "CastLike" or "Loop" or "If" or "Scan" || CastsToOtherFloat(n)))
             return unchanged;
         var nodes = new List<Node>(model.Nodes);
         var initializers = new Dictionary<string, Tensor>(model.Initializers, StringComparer.Ordinal);
@@ -37,6 +38,13 @@ public static class GraphOptimizer
         var rewritten = model.With(nodes, initializers);
         return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed);
     }
+
+    /// <summary>
+    /// A Cast into a floating type other than float32 (double, float16, bfloat16): the graph computes in another
+    /// precision there. Casts into integers (ShuffleNet's shape arithmetic) leave the float graph as it is.
+    /// </summary>
+    private static bool CastsToOtherFloat(Node node) =>
+        node.OpType == "Cast" && node.Attributes.Int("to", 0) is 10 or 11 or 16;
 
     /// <summary>Readers of each value: (node, input index).</summary>
     private static Dictionary<string, List<(Node Node, int Input)>> Consumers(List<Node> nodes)

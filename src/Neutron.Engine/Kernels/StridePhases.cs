@@ -7,6 +7,10 @@
 // q = oy·PhaseW + ox, and tap (ky, kx) reads phase ((ky·dH) mod sH, (kx·dW) mod sW) at
 // q + (ky·dH div sH)·PhaseW + (kx·dW div sW): contiguous in q for every tap. Grid columns ox ≥ oW are computed
 // and dropped. One buffer of Size floats holds the phases, slack, and the grid of results at GridAt.
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Neutron.Engine.Kernels;
 
 internal readonly struct StridePhases
@@ -43,6 +47,7 @@ internal readonly struct StridePhases
             var line = plane.Slice(iy * g.W, cols);
             int rowBase = (r % sh) * sw * phaseArea + (r / sh) * PhaseW;
             if (sw == 1) line.CopyTo(buffer.AsSpan(rowBase + g.PadLeft, cols));
+            else if (sw == 2 && Avx2.IsSupported) SplitPairs(line, buffer, rowBase, phaseArea, g.PadLeft);
             else
                 for (int px = 0; px < sw; px++)
                 {
@@ -50,6 +55,31 @@ internal readonly struct StridePhases
                     int ix = ((px - g.PadLeft) % sw + sw) % sw, at = rowBase + px * phaseArea + (ix + g.PadLeft) / sw;
                     for (; ix < cols; ix += sw) buffer[at++] = line[ix];
                 }
+        }
+    }
+
+    /// <summary>
+    /// Stride 2: sixteen input columns at a time, their even and odd columns de-interleaved into the two phases;
+    /// input column ix goes to phase (ix + padLeft) mod 2 at (ix + padLeft) div 2, as in the general loop.
+    /// </summary>
+    private static void SplitPairs(ReadOnlySpan<float> line, float[] buffer, int rowBase, int phaseArea, int padLeft)
+    {
+        int cols = line.Length, ix = 0;
+        int evenPhase = rowBase + (padLeft & 1) * phaseArea, oddPhase = rowBase + ((padLeft + 1) & 1) * phaseArea;
+        ref float src = ref MemoryMarshal.GetReference(line);
+        ref float dst = ref MemoryMarshal.GetArrayDataReference(buffer);
+        var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        for (; ix + 16 <= cols; ix += 16)
+        {
+            var a = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)ix), order);       // a0 a2 a4 a6 a1 a3 a5 a7
+            var b = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)(ix + 8)), order);
+            Avx.Permute2x128(a, b, 0x20).StoreUnsafe(ref dst, (nuint)(evenPhase + (ix + padLeft) / 2));
+            Avx.Permute2x128(a, b, 0x31).StoreUnsafe(ref dst, (nuint)(oddPhase + (ix + 1 + padLeft) / 2));
+        }
+        for (; ix < cols; ix++) // scalar tail
+        {
+            int col = ix + padLeft;
+            buffer[rowBase + (col & 1) * phaseArea + col / 2] = line[ix];
         }
     }
 

@@ -65,7 +65,15 @@ public sealed class Pool : Operator
         {
             int planes = x.Shape[0] * x.Shape[1];
             int size = x.Length / Math.Max(planes, 1);
-            PoolKernels.Global(max, x.Floats, y.Floats, planes, size);
+            // Runs of planes per task; each plane's sum keeps its order, so the bits do not depend on the split.
+            var xg = x.FloatBuffer!;
+            var yg = y.FloatBuffer!;
+            int per = Math.Clamp(32_768 / Math.Max(size, 1), 1, Math.Max(planes, 1)), runs = (planes + per - 1) / per;
+            Parallelism.For(runs, (long)per * size, run =>
+            {
+                int first = run * per, count = Math.Min(per, planes - first);
+                PoolKernels.Global(max, xg.AsSpan(first * size, count * size), yg.AsSpan(first, count), count, size);
+            });
             return;
         }
         var g = Geometry(x.Shape);
