@@ -129,6 +129,25 @@ public class GraphOptimizerTests
         Assert.Same(half, GraphOptimizer.Optimize(half).Model);
     }
 
+    // A Cast into an integer type (ShuffleNet's shape arithmetic) leaves the graph float32; one into double does not.
+    [Theory]
+    [InlineData(7L, true)]   // int64
+    [InlineData(11L, false)] // double
+    [InlineData(10L, false)] // float16
+    public void A_cast_stops_the_rewrite_only_into_another_float_type(long to, bool rewritten)
+    {
+        var model = Handmade();
+        var cast = new Node
+        {
+            Name = "Cast_shape", OpType = "Cast", Inputs = ["x"], Outputs = ["x_cast"],
+            Attributes = new Attributes(new Dictionary<string, object> { ["to"] = to }, "Cast"),
+        };
+        var withCast = model.With([.. model.Nodes, cast], model.Initializers);
+        var optimized = GraphOptimizer.Optimize(withCast);
+        Assert.Equal(rewritten, !ReferenceEquals(withCast, optimized.Model));
+        Assert.Equal(rewritten ? 3 : 0, optimized.FusedActivations);
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual, float tolerance)
     {
         Assert.Equal(expected.Shape, actual.Shape);
