@@ -68,7 +68,7 @@ public sealed class Pool : Operator
             // Runs of planes per task; each plane's sum keeps its order, so the bits do not depend on the split.
             var xg = x.FloatBuffer!;
             var yg = y.FloatBuffer!;
-            int per = Math.Clamp(32_768 / Math.Max(size, 1), 1, Math.Max(planes, 1)), runs = (planes + per - 1) / per;
+            int per = Math.Clamp((32_768 / Math.Max(size, 1) + 7) / 8 * 8, 1, Math.Max(planes, 1)), runs = (planes + per - 1) / per; // whole groups of eight lanes
             Parallelism.For(runs, (long)per * size, run =>
             {
                 int first = run * per, count = Math.Min(per, planes - first);
