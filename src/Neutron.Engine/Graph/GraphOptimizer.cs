@@ -1,6 +1,7 @@
 // Load-time rewrites for inference: Identity and Dropout removed, BatchNormalization folded into the Conv before
 // it, and an activation read only by it (Relu, Clip with constant bounds, LeakyRelu, HardSigmoid, HardSwish,
-// Sigmoid, SiLU as Mul(x, Sigmoid(x))) fused into its Conv or Gemm producer as an epilogue; a Gemm's stored
+// Sigmoid, SiLU as Mul(x, Sigmoid(x)), HardSwish as Mul(x, HardSigmoid(x))) fused into its Conv or Gemm producer
+// as an epilogue; a Gemm's stored
 // transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
 // row-major B is a copy and a transposed one a strided scatter, every run). Constants are folded
 // by the Planner already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
@@ -191,11 +192,11 @@ public static class GraphOptimizer
                 gone.Add(reader);
                 result = reader.Outputs.Length > 0 ? reader.Outputs[0] : "";
             }
-            else if (readers.Count == 2 && Silu(readers, nodes, outputs) is { } mul)
+            else if (readers.Count == 2 && GatedBy(readers, nodes, outputs) is { } gate)
             {
-                activation = new Activation(ActivationKind.Silu);
+                activation = gate.Activation;
                 gone.AddRange(readers.Select(r => r.Node));
-                result = mul.Outputs[0];
+                result = gate.Mul.Outputs[0];
             }
             if (activation is not { } f || result.Length == 0) continue;
             var replacement = With(producer, outputs: [result]);
@@ -208,15 +209,21 @@ public static class GraphOptimizer
         return fused;
     }
 
-    /// <summary>The Mul of x · Sigmoid(x) when the two readers of x are exactly that pair and the Sigmoid has no other reader.</summary>
-    private static Node? Silu(List<(Node Node, int Input)> readers, List<Node> nodes, HashSet<string> outputs)
+    /// <summary>
+    /// x · Sigmoid(x) as SiLU, or x · HardSigmoid(x) with alpha 1/6 and beta 1/2 as HardSwish (how exporters write
+    /// Hardswish below opset 14), when the two readers of x are exactly that pair and the gate has no other reader:
+    /// the Mul whose output the epilogue takes over, and the activation.
+    /// </summary>
+    private static (Node Mul, Activation Activation)? GatedBy(List<(Node Node, int Input)> readers, List<Node> nodes, HashSet<string> outputs)
     {
-        var sigmoid = readers.FirstOrDefault(r => r.Node.OpType == "Sigmoid").Node;
+        var gate = readers.FirstOrDefault(r => r.Node.OpType is "Sigmoid" or "HardSigmoid" && r.Input == 0).Node;
         var mul = readers.FirstOrDefault(r => r.Node.OpType == "Mul").Node;
-        if (sigmoid is null || mul is null || mul.Inputs.Length != 2 || outputs.Contains(sigmoid.Outputs[0])) return null;
-        if (!mul.Inputs.Contains(sigmoid.Outputs[0]) || mul.Inputs[0] == mul.Inputs[1]) return null;
-        int sigmoidReaders = nodes.Count(n => n.Inputs.Contains(sigmoid.Outputs[0]));
-        return sigmoidReaders == 1 ? mul : null;
+        if (gate is null || mul is null || gate.Domain is not "" || mul.Inputs.Length != 2 || gate.Outputs.Length != 1 || outputs.Contains(gate.Outputs[0])) return null;
+        if (!mul.Inputs.Contains(gate.Outputs[0]) || mul.Inputs[0] == mul.Inputs[1]) return null;
+        if (nodes.Count(n => n.Inputs.Contains(gate.Outputs[0])) != 1) return null;
+        if (gate.OpType == "Sigmoid") return (mul, new Activation(ActivationKind.Silu));
+        bool hardSwish = gate.Attributes.Float("alpha", 0.2f) == 1f / 6f && gate.Attributes.Float("beta", 0.5f) == 0.5f;
+        return hardSwish ? (mul, new Activation(ActivationKind.HardSwish)) : null;
     }
 
     /// <summary>The activation a node computes on its first input, when it can run as an epilogue.</summary>
