@@ -33,6 +33,9 @@ public static class DepthwiseConv
         var layout = new StridePhases(g);
         bool padded = Fma.IsSupported && layout.Grid >= Vector256<float>.Count;
         float[]? scratch = null;
+        // Tap offsets depend on the geometry only: once per call, not per channel (late layers have 3×3 planes).
+        Span<int> offsets = stackalloc int[g.KH * g.KW];
+        layout.TapOffsets(g, offsets);
         try
         {
             for (int c = first; c < first + count; c++)
@@ -48,7 +51,7 @@ public static class DepthwiseConv
                     scratch = ScratchPool.Rent(layout.Size);
                     layout.Clear(scratch, 0f);
                 }
-                Padded(variant, g, layout, x.Slice(c * g.H * g.W, g.H * g.W), taps, b.IsEmpty ? 0f : b[c],
+                Padded(variant, g, layout, offsets, x.Slice(c * g.H * g.W, g.H * g.W), taps, b.IsEmpty ? 0f : b[c],
                     scratch, y.Slice(c * g.OutSpatial, g.OutSpatial));
             }
         }
@@ -65,13 +68,11 @@ public static class DepthwiseConv
         return true;
     }
 
-    private static void Padded(KernelVariant variant, Conv2D g, in StridePhases layout, ReadOnlySpan<float> plane,
+    private static void Padded(KernelVariant variant, Conv2D g, in StridePhases layout, ReadOnlySpan<int> offsets, ReadOnlySpan<float> plane,
         ReadOnlySpan<float> taps, float bias, float[] scratch, Span<float> output)
     {
         layout.Fill(g, plane, scratch);
         int kh = g.KH, kw = g.KW, count = kh * kw;
-        Span<int> offsets = stackalloc int[count];
-        layout.TapOffsets(g, offsets);
         ref float src = ref MemoryMarshal.GetArrayDataReference(scratch);
         ref float grid = ref Unsafe.Add(ref src, layout.GridAt);
         ref float tap = ref MemoryMarshal.GetReference(taps);
