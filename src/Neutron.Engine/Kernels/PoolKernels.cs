@@ -136,9 +136,12 @@ public static class PoolKernels
     /// zero and divides by size, the scalar loop's arithmetic, so the bits are the same; a gather replaces the
     /// serial chain's one add per element per plane. Returns how many planes it did (the rest run the scalar loop).
     /// </summary>
+    internal const int LanesFrom = 256;
+
     internal static unsafe int GlobalAverageLanes(ReadOnlySpan<float> x, Span<float> y, int planes, int size)
     {
-        if (!Avx2.IsSupported || size < 2 || (long)size * Vec.Count > int.MaxValue) return 0;
+        // Below 16×16 the out-of-order core already overlaps the planes' chains and the gathers do not pay.
+        if (!Avx2.IsSupported || size < LanesFrom || (long)size * Vec.Count > int.MaxValue) return 0;
         int groups = planes / Vec.Count;
         var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * size;
         var count = Vector256.Create((float)size);
