@@ -1,8 +1,11 @@
-// `dotnet run -c Release --project bench/Neutron.Bench -- profile MODEL [BATCH] [RUNS] [--stored-graph]`: wall time
-// per operator type, timed between consecutive output-observer calls (DESIGN §2's seam), to see where inference
-// time goes. It profiles the optimised graph that `neutron bench inference` runs (a fused Conv's time includes its
-// activation); --stored-graph profiles the graph as stored, as campaigns run it.
+// `dotnet run -c Release --project bench/Neutron.Bench -- profile MODEL [BATCH] [RUNS] [--stored-graph] [--cpu-time]
+// [--threads N]`: wall time per operator type, timed between consecutive output-observer calls (DESIGN §2's seam),
+// to see where inference time goes. It profiles the optimised graph that `neutron bench inference` runs (a fused
+// Conv's time includes its activation); --stored-graph profiles the graph as stored, as campaigns run it.
+// --cpu-time times the process's CPU seconds instead of the wall clock: on a shared, loaded machine that still
+// compares kernels (with --threads 1 it is the work itself), where wall time mostly measures the other processes.
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Onnx;
 using Neutron.Engine.Tensors;
@@ -11,17 +14,19 @@ namespace Neutron.Bench;
 
 public static class ProfileMode
 {
-    private sealed class Timer : IOutputObserver
+    private sealed class Timer(bool cpu) : IOutputObserver
     {
         public readonly Dictionary<string, double> Seconds = new(StringComparer.Ordinal);
         public readonly Dictionary<string, double> PerNode = new(StringComparer.Ordinal);
-        public readonly Stopwatch Clock = new();
+        private readonly Stopwatch clock = Stopwatch.StartNew();
         public double Last;
+
+        public double Now => cpu ? ProcessCpuSeconds() : clock.Elapsed.TotalSeconds;
 
         public void OnOutput(PlannedNode node, int outputIndex, Tensor output)
         {
             if (outputIndex != 0) return;
-            double now = Clock.Elapsed.TotalSeconds;
+            double now = Now;
             Seconds[node.OpType] = Seconds.GetValueOrDefault(node.OpType) + now - Last;
             PerNode[node.Name] = PerNode.GetValueOrDefault(node.Name) + now - Last;
             Last = now;
@@ -30,8 +35,14 @@ public static class ProfileMode
 
     public static int Run(string[] args)
     {
-        bool stored = args.Contains("--stored-graph");
-        args = args.Where(a => a != "--stored-graph").ToArray();
+        bool stored = args.Contains("--stored-graph"), cpu = args.Contains("--cpu-time");
+        int threadsAt = Array.IndexOf(args, "--threads");
+        if (threadsAt >= 0)
+        {
+            Parallelism.MaxThreads = int.Parse(args[threadsAt + 1]);
+            args = args.Where((_, i) => i != threadsAt && i != threadsAt + 1).ToArray();
+        }
+        args = args.Where(a => a != "--stored-graph" && a != "--cpu-time").ToArray();
         int batch = args.Length > 1 ? int.Parse(args[1]) : 256;
         int runs = args.Length > 2 ? int.Parse(args[2]) : 5;
         var model = OnnxReader.Load(args[0]);
@@ -48,8 +59,8 @@ public static class ProfileMode
         long before = GC.GetTotalAllocatedBytes(precise: true);
         plan.Run();
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        var timer = new Timer();
-        timer.Clock.Start();
+        var timer = new Timer(cpu);
+        timer.Last = timer.Now;
         for (int r = 0; r < runs; r++) plan.Run(timer);
         double total = timer.Seconds.Values.Sum();
         foreach (var (op, s) in timer.Seconds.OrderByDescending(p => p.Value))
@@ -57,8 +68,25 @@ public static class ProfileMode
         Console.WriteLine("slowest nodes:");
         foreach (var (name, s) in timer.PerNode.OrderByDescending(p => p.Value).Take(8))
             Console.WriteLine($"  {name,-40} {1000 * s / runs,9:F2} ms/run");
-        Console.WriteLine($"{"total",-20} {1000 * total / runs,9:F2} ms/run = {runs * batch / total:F0} images/s");
+        Console.WriteLine($"{"total",-20} {1000 * total / runs,9:F2} ms/run = {runs * batch / total:F0} images/s{(cpu ? " (CPU time, all threads)" : "")}");
         Console.WriteLine($"steady-state allocation: {allocated:N0} bytes per run (Parallel.For bookkeeping and closures)");
         return 0;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>CPU seconds of every thread of this process (CLOCK_PROCESS_CPUTIME_ID): cheap, no allocation.</summary>
+    private static double ProcessCpuSeconds()
+    {
+        if (!OperatingSystem.IsLinux()) return Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        ClockGetTime(2, out var t);
+        return t.Seconds + t.Nanoseconds * 1e-9;
     }
 }

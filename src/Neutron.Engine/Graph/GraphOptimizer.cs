@@ -1,12 +1,14 @@
 // Load-time rewrites for inference: Identity and Dropout removed, BatchNormalization folded into the Conv before
 // it, and an activation read only by it (Relu, Clip with constant bounds, LeakyRelu, HardSigmoid, HardSwish,
-// Sigmoid, SiLU as Mul(x, Sigmoid(x))) fused into its Conv or Gemm producer as an epilogue; a Gemm's stored
+// Sigmoid, SiLU as Mul(x, Sigmoid(x)), HardSwish as Mul(x, HardSigmoid(x))) fused into its Conv or Gemm producer
+// as an epilogue; a Gemm's stored
 // transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
 // row-major B is a copy and a transposed one a strided scatter, every run). Constants are folded
 // by the Planner already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
 // run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion and faults").
 // Only the BatchNormalization fold changes results, by rounding: the weights are scaled once instead of the
-// output (GraphOptimizerTests states and checks the tolerance). Float32 graphs only; others are returned unchanged.
+// output (GraphOptimizerTests states and checks the tolerance). Float32 graphs only (no Cast into another float
+// type); others are returned unchanged.
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Tensors;
 
@@ -23,7 +25,7 @@ public static class GraphOptimizer
         var unchanged = new OptimizedModel(model, new Dictionary<Node, Activation>(), 0, 0, 0);
         if (model.RequiredInputs.Any(i => i.Type != DataType.Float)
             || model.Initializers.Values.Any(t => t.IsFloating && t.Type != DataType.Float)
-            || model.Nodes.Any(n => n.Domain is not "" || n.OpType is "Cast" or "CastLike" or "Loop" or "If" or "Scan"))
+            || model.Nodes.Any(n => n.Domain is not "" || n.OpType is "CastLike" or "Loop" or "If" or "Scan" || CastsToOtherFloat(n)))
             return unchanged;
         var nodes = new List<Node>(model.Nodes);
         var initializers = new Dictionary<string, Tensor>(model.Initializers, StringComparer.Ordinal);
@@ -37,6 +39,13 @@ public static class GraphOptimizer
         var rewritten = model.With(nodes, initializers);
         return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed);
     }
+
+    /// <summary>
+    /// A Cast into a floating type other than float32 (double, float16, bfloat16): the graph computes in another
+    /// precision there. Casts into integers (ShuffleNet's shape arithmetic) leave the float graph as it is.
+    /// </summary>
+    private static bool CastsToOtherFloat(Node node) =>
+        node.OpType == "Cast" && node.Attributes.Int("to", 0) is 10 or 11 or 16;
 
     /// <summary>Readers of each value: (node, input index).</summary>
     private static Dictionary<string, List<(Node Node, int Input)>> Consumers(List<Node> nodes)
@@ -183,11 +192,11 @@ public static class GraphOptimizer
                 gone.Add(reader);
                 result = reader.Outputs.Length > 0 ? reader.Outputs[0] : "";
             }
-            else if (readers.Count == 2 && Silu(readers, nodes, outputs) is { } mul)
+            else if (readers.Count == 2 && GatedBy(readers, nodes, outputs) is { } gate)
             {
-                activation = new Activation(ActivationKind.Silu);
+                activation = gate.Activation;
                 gone.AddRange(readers.Select(r => r.Node));
-                result = mul.Outputs[0];
+                result = gate.Mul.Outputs[0];
             }
             if (activation is not { } f || result.Length == 0) continue;
             var replacement = With(producer, outputs: [result]);
@@ -200,15 +209,21 @@ public static class GraphOptimizer
         return fused;
     }
 
-    /// <summary>The Mul of x · Sigmoid(x) when the two readers of x are exactly that pair and the Sigmoid has no other reader.</summary>
-    private static Node? Silu(List<(Node Node, int Input)> readers, List<Node> nodes, HashSet<string> outputs)
+    /// <summary>
+    /// x · Sigmoid(x) as SiLU, or x · HardSigmoid(x) with alpha 1/6 and beta 1/2 as HardSwish (how exporters write
+    /// Hardswish below opset 14), when the two readers of x are exactly that pair and the gate has no other reader:
+    /// the Mul whose output the epilogue takes over, and the activation.
+    /// </summary>
+    private static (Node Mul, Activation Activation)? GatedBy(List<(Node Node, int Input)> readers, List<Node> nodes, HashSet<string> outputs)
     {
-        var sigmoid = readers.FirstOrDefault(r => r.Node.OpType == "Sigmoid").Node;
+        var gate = readers.FirstOrDefault(r => r.Node.OpType is "Sigmoid" or "HardSigmoid" && r.Input == 0).Node;
         var mul = readers.FirstOrDefault(r => r.Node.OpType == "Mul").Node;
-        if (sigmoid is null || mul is null || mul.Inputs.Length != 2 || outputs.Contains(sigmoid.Outputs[0])) return null;
-        if (!mul.Inputs.Contains(sigmoid.Outputs[0]) || mul.Inputs[0] == mul.Inputs[1]) return null;
-        int sigmoidReaders = nodes.Count(n => n.Inputs.Contains(sigmoid.Outputs[0]));
-        return sigmoidReaders == 1 ? mul : null;
+        if (gate is null || mul is null || gate.Domain is not "" || mul.Inputs.Length != 2 || gate.Outputs.Length != 1 || outputs.Contains(gate.Outputs[0])) return null;
+        if (!mul.Inputs.Contains(gate.Outputs[0]) || mul.Inputs[0] == mul.Inputs[1]) return null;
+        if (nodes.Count(n => n.Inputs.Contains(gate.Outputs[0])) != 1) return null;
+        if (gate.OpType == "Sigmoid") return (mul, new Activation(ActivationKind.Silu));
+        bool hardSwish = gate.Attributes.Float("alpha", 0.2f) == 1f / 6f && gate.Attributes.Float("beta", 0.5f) == 0.5f;
+        return hardSwish ? (mul, new Activation(ActivationKind.HardSwish)) : null;
     }
 
     /// <summary>The activation a node computes on its first input, when it can run as an epilogue.</summary>

@@ -1,7 +1,9 @@
 // Pooling over one (H, W) plane. The geometry's KH/KW are the window, strides and pads as in Conv2D.
 //   x: (H, W)   y: (oH, oW)
 // MaxPlane is the reference for every max pool; Max2x2 is the Vector256 fast path for the common 2×2 stride-2
-// unpadded window (LeNet, VGG), NaN-propagating like its twin.
+// unpadded window (LeNet, VGG), MaxWindows the one for any other window (SqueezeNet's 3×3 stride 2 in ceil mode,
+// ShuffleNet's padded one), on the plane laid out as StridePhases with a −∞ border. Both give MaxPlane's bits for
+// every output without a NaN in its window, and NaN where MaxPlane gives NaN (its payload may differ).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -82,6 +84,42 @@ public static class PoolKernels
         }
     }
 
+    /// <summary>Whether MaxWindows serves this geometry with the vector kernel sets: a grid of a vector or more.</summary>
+    public static bool HasMaxWindows(Conv2D g) => Avx.IsSupported && new StridePhases(g).Grid >= Vec.Count;
+
+    /// <summary>
+    /// Max pool of planes [first, first + count) of x (each H×W) into y (each oH×oW), any window, stride, dilation
+    /// and pads (HasMaxWindows geometries). The −∞ border stands for the skipped positions: max(v, −∞) = v, and a
+    /// window over border only is −∞ in both. Taps go in MaxPlane's order, each new value first in vmaxps so that
+    /// of equal values (+0 and −0) the earlier stays, as MaxPlane's strict comparison keeps it.
+    /// </summary>
+    public static void MaxWindows(Conv2D g, ReadOnlySpan<float> x, Span<float> y, int first, int count)
+    {
+        var layout = new StridePhases(g);
+        int inPlane = g.H * g.W, outPlane = g.OutSpatial, taps = g.KH * g.KW, total = layout.Grid;
+        var buffer = ScratchPool.Rent(layout.Size);
+        Span<int> offsets = stackalloc int[taps];
+        layout.TapOffsets(g, offsets);
+        layout.Clear(buffer, float.NegativeInfinity);
+        ref float src = ref MemoryMarshal.GetArrayDataReference(buffer);
+        ref float grid = ref Unsafe.Add(ref src, layout.GridAt);
+        ref int offset = ref MemoryMarshal.GetReference(offsets);
+        var lowest = Vector256.Create(float.NegativeInfinity);
+        for (int p = first; p < first + count; p++)
+        {
+            layout.Fill(g, x.Slice(p * inPlane, inPlane), buffer);
+            for (int q = 0; q < total; q += Vec.Count) // the last vector may run past the grid: slack, dropped
+            {
+                var acc = lowest;
+                for (int t = 0; t < taps; t++)
+                    acc = NanMax(Vector256.LoadUnsafe(ref src, (nuint)(Unsafe.Add(ref offset, t) + q)), acc);
+                acc.StoreUnsafe(ref grid, (nuint)q);
+            }
+            layout.CopyOut(g, buffer, y.Slice(p * outPlane, outPlane));
+        }
+        ScratchPool.Return(buffer);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vec NanMax(Vec a, Vec b)
     {
@@ -92,6 +130,33 @@ public static class PoolKernels
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float NanMax(float a, float b) => float.IsNaN(a) || float.IsNaN(b) ? a + b : a > b ? a : b;
+
+    /// <summary>
+    /// Global average of eight planes at a time, plane l in lane l: each lane adds its plane's elements in order from
+    /// zero and divides by size, the scalar loop's arithmetic, so the bits are the same; a gather replaces the
+    /// serial chain's one add per element per plane. Returns how many planes it did (the rest run the scalar loop).
+    /// </summary>
+    internal const int LanesFrom = 256;
+
+    internal static unsafe int GlobalAverageLanes(ReadOnlySpan<float> x, Span<float> y, int planes, int size)
+    {
+        // Below 16×16 the out-of-order core already overlaps the planes' chains and the gathers do not pay.
+        if (!Avx2.IsSupported || size < LanesFrom || (long)size * Vec.Count > int.MaxValue) return 0;
+        int groups = planes / Vec.Count;
+        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * size;
+        var count = Vector256.Create((float)size);
+        fixed (float* xp = x)
+        {
+            for (int gi = 0; gi < groups; gi++)
+            {
+                float* at = xp + (long)gi * Vec.Count * size;
+                var acc = Vec.Zero;
+                for (int i = 0; i < size; i++) acc = Avx.Add(acc, Avx2.GatherVector256(at + i, lanes, 4));
+                Avx.Divide(acc, count).StoreUnsafe(ref y[gi * Vec.Count]);
+            }
+        }
+        return groups * Vec.Count;
+    }
 
     public static void AveragePlane(Conv2D g, ReadOnlySpan<float> x, Span<float> y, bool countIncludePad)
     {
@@ -121,7 +186,9 @@ public static class PoolKernels
     /// <summary>Global average or max of each plane.</summary>
     public static void Global(bool max, ReadOnlySpan<float> x, Span<float> y, int planes, int size)
     {
-        for (int p = 0; p < planes; p++)
+        int p = 0;
+        if (!max && KernelSet.Active != KernelVariant.Scalar) p = GlobalAverageLanes(x, y, planes, size);
+        for (; p < planes; p++)
         {
             var plane = x.Slice(p * size, size);
             if (max)

@@ -1,4 +1,5 @@
 // Concat: joins tensors of one type along an axis; the other dimensions must agree. Any element type.
+using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Tensors;
 
@@ -44,12 +45,14 @@ public sealed class Concat : Operator
         int outer = ShapeUtil.Size(y.Shape.AsSpan(0, axis));
         int inner = ShapeUtil.Size(y.Shape.AsSpan(axis + 1));
         int rowOut = y.Shape[axis] * inner;
-        int offset = 0;
-        foreach (var x in inputs)
+        // Rows (o, input) are disjoint copies: the cores share them when they are many or long (SqueezeNet's fire
+        // modules, a batch of images each).
+        Parallelism.For(outer * inputs.Length, rowOut / Math.Max(inputs.Length, 1), task =>
         {
-            int row = x!.Shape[axis] * inner;
-            for (int o = 0; o < outer; o++) IndexMap.CopyRange(x, o * row, y, o * rowOut + offset, row);
-            offset += row;
-        }
+            int o = task / inputs.Length, i = task % inputs.Length, offset = 0;
+            for (int j = 0; j < i; j++) offset += inputs[j]!.Shape[axis] * inner;
+            int row = inputs[i]!.Shape[axis] * inner;
+            IndexMap.CopyRange(inputs[i]!, o * row, y, o * rowOut + offset, row);
+        });
     }
 }

@@ -50,6 +50,26 @@ public sealed class Conv : Operator
         return cached;
     }
 
+    /// <summary>Multiply-adds per depthwise task: enough to outweigh a work item, so late layers' small planes
+    /// (7×7 and below) go many channels to a task.</summary>
+    private const int DepthwiseWork = 32_768;
+
+    /// <summary>Depthwise layers as (image, run of channels) tasks, each writing its own output planes.</summary>
+    private static void Depthwise(Conv2D g, float[] xf, float[] wf, float[]? bf, float[] yf, Activation epilogue)
+    {
+        int perImage = g.C * g.H * g.W, outPerImage = g.M * g.OutSpatial;
+        long work = Math.Max(1L, (long)g.OutSpatial * g.KH * g.KW);
+        int channels = (int)Math.Clamp(DepthwiseWork / work, 1, g.C);
+        int runs = (g.C + channels - 1) / channels;
+        Parallelism.For(g.N * runs, channels * work, task =>
+        {
+            int n = task / runs, first = task % runs * channels, count = Math.Min(channels, g.C - first);
+            var y = yf.AsSpan(n * outPerImage, outPerImage);
+            DepthwiseConv.Channels(KernelSet.Active, g, first, count, xf.AsSpan(n * perImage, perImage), wf, bf, y);
+            if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, y.Slice(first * g.OutSpatial, count * g.OutSpatial));
+        });
+    }
+
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
     {
         var x = inputs[0]!;
@@ -65,6 +85,11 @@ public sealed class Conv : Operator
         int tasks = g.N * group;
         var epilogue = Epilogue;
         int block = g.MPerGroup * g.OutSpatial;
+        if (g.IsDepthwise && KernelSet.Active != KernelVariant.Scalar)
+        {
+            Depthwise(g, xf, wf, bf, yf, epilogue);
+            return;
+        }
         // Ungrouped layers: pixels as rows, output channels in the lanes (same bits as the im2col paths below).
         if (ConvDirect.Supports(KernelSet.Active, g))
         {

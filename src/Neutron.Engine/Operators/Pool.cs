@@ -65,7 +65,15 @@ public sealed class Pool : Operator
         {
             int planes = x.Shape[0] * x.Shape[1];
             int size = x.Length / Math.Max(planes, 1);
-            PoolKernels.Global(max, x.Floats, y.Floats, planes, size);
+            // Runs of planes per task; each plane's sum keeps its order, so the bits do not depend on the split.
+            var xg = x.FloatBuffer!;
+            var yg = y.FloatBuffer!;
+            int per = Math.Clamp((32_768 / Math.Max(size, 1) + 7) / 8 * 8, 1, Math.Max(planes, 1)), runs = (planes + per - 1) / per; // whole groups of eight lanes
+            Parallelism.For(runs, (long)per * size, run =>
+            {
+                int first = run * per, count = Math.Min(per, planes - first);
+                PoolKernels.Global(max, xg.AsSpan(first * size, count * size), yg.AsSpan(first, count), count, size);
+            });
             return;
         }
         var g = Geometry(x.Shape);
@@ -74,6 +82,14 @@ public sealed class Pool : Operator
         var indices = outputs.Length > 1 ? outputs[1].LongBuffer : null;
         int inPlane = g.H * g.W, outPlane = g.OutH * g.OutW;
         bool max2x2 = max && indices is null && PoolKernels.IsMax2x2(g);
+        if (max && indices is null && !max2x2 && KernelSet.Active != KernelVariant.Scalar && PoolKernels.HasMaxWindows(g))
+        {
+            // Runs of planes per task, enough comparisons to outweigh a work item (small late planes go many to a task).
+            long work = Math.Max(1L, (long)outPlane * g.KH * g.KW);
+            int planes = g.N * g.C, per = (int)Math.Clamp(32_768 / work, 1, planes), runs = (planes + per - 1) / per;
+            Parallelism.For(runs, per * work, run => PoolKernels.MaxWindows(g, xf, yf, run * per, Math.Min(per, planes - run * per)));
+            return;
+        }
         Parallelism.For(g.N * g.C, (long)outPlane * g.KH * g.KW, plane =>
         {
             var xs = xf.AsSpan(plane * inPlane, inPlane);

@@ -84,6 +84,21 @@ public sealed class Slice : Operator
             offset += start[d] * inStrides[d];
             strides[d] = step[d] * inStrides[d];
         }
+        // Trailing axes read contiguously (step 1, whole extent, then one more with step 1: ShuffleNet's channel
+        // split keeps H, W whole and takes half the channels) copy as runs: the index map covers the outer axes only.
+        int kept = x.Rank, inner = 1;
+        while (kept > 0 && step[kept - 1] == 1)
+        {
+            inner *= y.Shape[--kept];
+            if (y.Shape[kept] != x.Shape[kept]) break;
+        }
+        if (kept < x.Rank && inner > 1 && y.Length > 0)
+        {
+            var runs = map.Get(y.Length / inner);
+            IndexMap.Walk(y.Shape[..kept], strides[..kept], offset, runs);
+            for (int r = 0; r < runs.Length; r++) IndexMap.CopyRange(x, runs[r], y, r * inner, inner);
+            return;
+        }
         var m = map.Get(y.Length);
         IndexMap.Walk(y.Shape, strides, offset, m);
         IndexMap.Copy(x, y, m);

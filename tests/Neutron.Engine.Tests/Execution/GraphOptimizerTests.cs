@@ -129,6 +129,61 @@ public class GraphOptimizerTests
         Assert.Same(half, GraphOptimizer.Optimize(half).Model);
     }
 
+    // A Cast into an integer type (ShuffleNet's shape arithmetic) leaves the graph float32; one into double does not.
+    [Theory]
+    [InlineData(7L, true)]   // int64
+    [InlineData(11L, false)] // double
+    [InlineData(10L, false)] // float16
+    public void A_cast_stops_the_rewrite_only_into_another_float_type(long to, bool rewritten)
+    {
+        var model = Handmade();
+        var cast = new Node
+        {
+            Name = "Cast_shape", OpType = "Cast", Inputs = ["x"], Outputs = ["x_cast"],
+            Attributes = new Attributes(new Dictionary<string, object> { ["to"] = to }, "Cast"),
+        };
+        var withCast = model.With([.. model.Nodes, cast], model.Initializers);
+        var optimized = GraphOptimizer.Optimize(withCast);
+        Assert.Equal(rewritten, !ReferenceEquals(withCast, optimized.Model));
+        Assert.Equal(rewritten ? 3 : 0, optimized.FusedActivations);
+    }
+
+    // Conv → (HardSigmoid(1/6, 1/2), Mul) is Hardswish as exporters write it below opset 14: one HardSwish epilogue,
+    // the same bits as the stored pair. Another HardSigmoid (alpha 0.2) is a different gate and stays.
+    [Theory]
+    [InlineData(1f / 6f, true)]
+    [InlineData(0.2f, false)]
+    public void Mul_by_a_hard_sigmoid_of_one_sixth_fuses_as_hard_swish(float alpha, bool fused)
+    {
+        var rng = new Random(6);
+        var w = Tensor.Zeros(DataType.Float, 3, 2, 3, 3);
+        foreach (ref float v in w.Floats) v = (float)(rng.NextDouble() * 2 - 1);
+        Node N(string op, string[] inputs, string[] outputs, Dictionary<string, object>? attributes = null) =>
+            new() { Name = $"{op}_{outputs[0]}", OpType = op, Inputs = inputs, Outputs = outputs, Attributes = new Attributes(attributes ?? [], op) };
+        var model = new Model
+        {
+            Nodes =
+            [
+                N("Conv", ["x", "w"], ["c"], new() { ["pads"] = new long[] { 1, 1, 1, 1 } }),
+                N("HardSigmoid", ["c"], ["h"], new() { ["alpha"] = alpha, ["beta"] = 0.5f }),
+                N("Mul", ["c", "h"], ["y"]),
+            ],
+            Initializers = new() { ["w"] = w },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 2, 6, 6])],
+            Outputs = [new ValueInfo("y", DataType.Undefined, null)],
+            Opsets = new() { [""] = 13 },
+        };
+        var optimized = GraphOptimizer.Optimize(model);
+        Assert.Equal(fused ? 1 : 0, optimized.FusedActivations);
+        if (fused) Assert.Equal(ActivationKind.HardSwish, optimized.Epilogues.Values.Single().Kind);
+        var x = Tensor.Zeros(DataType.Float, 2, 2, 6, 6);
+        foreach (ref float v in x.Floats) v = (float)(rng.NextDouble() * 8 - 4);
+        var stored = new InferenceSession(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
+        var fast = InferenceSession.Optimized(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
+        for (int i = 0; i < stored.Length; i++)
+            Assert.Equal(BitConverter.SingleToInt32Bits(stored.Floats[i]), BitConverter.SingleToInt32Bits(fast.Floats[i]));
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual, float tolerance)
     {
         Assert.Equal(expected.Shape, actual.Shape);

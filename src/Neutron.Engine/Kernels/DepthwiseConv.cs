@@ -1,0 +1,247 @@
+// Depthwise convolution (group = C = M): channel c convolves its own plane with its own kH×kW taps.
+//   x: (C, H, W) of one image   w: (C, 1, kH, kW)   b: (C) or empty   y: (C, oH, oW) of one image
+// Every output element is an FMA chain from zero over its valid taps in (ky, kx) order, then + bias: the
+// arithmetic of ConvKernels.Reference's loop with fused multiply-adds. Two paths compute those bits: Rows (any taps;
+// vector lanes in the interior, scalar FMAs at the borders and on planes narrower than a vector) and Padded (the
+// plane copied into a zero border as StridePhases, every output in vector lanes). Rows is Padded's twin in the tests. No threads here.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Neutron.Engine.Kernels;
+
+public static class DepthwiseConv
+{
+    /// <summary>Channel c of one image (vector kernel sets only; scalar runs ConvKernels.Reference).</summary>
+    public static void Forward(KernelVariant variant, Conv2D g, int c, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+        => Channels(variant, g, c, 1, x, w, b, y);
+
+    /// <summary>
+    /// Channels [first, first + count) of one image, sharing one scratch buffer. A channel whose taps are all finite
+    /// takes the padded path: there a tap over the padding multiplies a zero, and fma(0, w, acc) = acc for a finite w
+    /// (acc starts at +0 and never becomes -0, since an exact zero sum rounds to +0), so skipping the tap and adding
+    /// it give the same bits. An Inf or NaN tap (a fault can write one) would turn that zero into NaN: Rows then.
+    /// </summary>
+    public static void Channels(KernelVariant variant, Conv2D g, int first, int count, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    {
+        if (variant == KernelVariant.Scalar)
+        {
+            for (int c = first; c < first + count; c++) ConvKernels.Reference(g, c, x, w, b, y);
+            return;
+        }
+        var layout = new StridePhases(g);
+        bool padded = Fma.IsSupported && layout.Grid >= Vector256<float>.Count;
+        float[]? scratch = null;
+        // Tap offsets depend on the geometry only: once per call, not per channel (late layers have 3×3 planes).
+        Span<int> offsets = stackalloc int[g.KH * g.KW];
+        layout.TapOffsets(g, offsets);
+        try
+        {
+            for (int c = first; c < first + count; c++)
+            {
+                var taps = w.Slice(c * g.KH * g.KW, g.KH * g.KW);
+                if (!padded || !AllFinite(taps))
+                {
+                    Rows(variant, g, c, x, w, b, y);
+                    continue;
+                }
+                if (scratch is null)
+                {
+                    scratch = ScratchPool.Rent(layout.Size);
+                    layout.Clear(scratch, 0f);
+                }
+                Padded(variant, g, layout, offsets, x.Slice(c * g.H * g.W, g.H * g.W), taps, b.IsEmpty ? 0f : b[c],
+                    scratch, y.Slice(c * g.OutSpatial, g.OutSpatial));
+            }
+        }
+        finally
+        {
+            if (scratch is not null) ScratchPool.Return(scratch);
+        }
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> taps)
+    {
+        foreach (float t in taps)
+            if (!float.IsFinite(t)) return false;
+        return true;
+    }
+
+    private static void Padded(KernelVariant variant, Conv2D g, in StridePhases layout, ReadOnlySpan<int> offsets, ReadOnlySpan<float> plane,
+        ReadOnlySpan<float> taps, float bias, float[] scratch, Span<float> output)
+    {
+        layout.Fill(g, plane, scratch);
+        int kh = g.KH, kw = g.KW, count = kh * kw;
+        ref float src = ref MemoryMarshal.GetArrayDataReference(scratch);
+        ref float grid = ref Unsafe.Add(ref src, layout.GridAt);
+        ref float tap = ref MemoryMarshal.GetReference(taps);
+        ref int offset = ref MemoryMarshal.GetReference(offsets);
+        int total = layout.Grid, q = 0;
+        if (variant == KernelVariant.Avx512 && Avx512F.IsSupported)
+        {
+            var vbias = Vector512.Create(bias);
+            for (; q + 2 * Vector512<float>.Count <= total; q += 2 * Vector512<float>.Count)
+            {
+                Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero;
+                for (int t = 0; t < count; t++)
+                {
+                    var wv = Vector512.Create(Unsafe.Add(ref tap, t));
+                    ref float at = ref Unsafe.Add(ref src, Unsafe.Add(ref offset, t) + q);
+                    a0 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at), wv, a0);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)Vector512<float>.Count), wv, a1);
+                }
+                (a0 + vbias).StoreUnsafe(ref grid, (nuint)q);
+                (a1 + vbias).StoreUnsafe(ref grid, (nuint)(q + Vector512<float>.Count));
+            }
+            for (; q < total; q += Vector512<float>.Count) // the last vector may run past the grid: slack, dropped
+            {
+                var acc = Vector512<float>.Zero;
+                for (int t = 0; t < count; t++)
+                    acc = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref src, (nuint)(Unsafe.Add(ref offset, t) + q)), Vector512.Create(Unsafe.Add(ref tap, t)), acc);
+                (acc + vbias).StoreUnsafe(ref grid, (nuint)q);
+            }
+        }
+        else
+        {
+            var vbias = Vector256.Create(bias);
+            for (; q + 2 * Vector256<float>.Count <= total; q += 2 * Vector256<float>.Count)
+            {
+                Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+                for (int t = 0; t < count; t++)
+                {
+                    var wv = Vector256.Create(Unsafe.Add(ref tap, t));
+                    ref float at = ref Unsafe.Add(ref src, Unsafe.Add(ref offset, t) + q);
+                    a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref at), wv, a0);
+                    a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref at, (nuint)Vector256<float>.Count), wv, a1);
+                }
+                (a0 + vbias).StoreUnsafe(ref grid, (nuint)q);
+                (a1 + vbias).StoreUnsafe(ref grid, (nuint)(q + Vector256<float>.Count));
+            }
+            for (; q < total; q += Vector256<float>.Count)
+            {
+                var acc = Vector256<float>.Zero;
+                for (int t = 0; t < count; t++)
+                    acc = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref src, (nuint)(Unsafe.Add(ref offset, t) + q)), Vector256.Create(Unsafe.Add(ref tap, t)), acc);
+                (acc + vbias).StoreUnsafe(ref grid, (nuint)q);
+            }
+        }
+        layout.CopyOut(g, scratch, output);
+    }
+
+    /// <summary>
+    /// The row path, for one channel c: columns whose taps are all inside the plane run eight (sixteen) at a time in
+    /// vector lanes, the border columns run the same chain in scalar FMAs, skipping the padding taps. Strided
+    /// layers first split the plane into stride phases (columns p, p + s, …) so the lanes load contiguous inputs.
+    /// Exact for any tap value; the padded path is faster but needs finite taps.
+    /// </summary>
+    internal static void Rows(KernelVariant variant, Conv2D g, int c, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    {
+        var plane = x.Slice(c * g.H * g.W, g.H * g.W);
+        var taps = w.Slice(c * g.KH * g.KW, g.KH * g.KW);
+        var output = y.Slice(c * g.OutSpatial, g.OutSpatial);
+        int ow = g.OutW, sw = g.StrideW, kw = g.KW, width = g.W;
+        float bias = b.IsEmpty ? 0f : b[c];
+        // Output columns [lo, hi) read only valid input columns for every kx.
+        int lo = 0, hi = ow;
+        for (int kx = 0; kx < kw; kx++)
+        {
+            var (l, h) = ConvKernels.ValidRange(kx * g.DilationW - g.PadLeft, sw, width, ow);
+            lo = Math.Max(lo, l);
+            hi = Math.Min(hi, h);
+        }
+        bool vector = hi - lo >= Vector256<float>.Count && Fma.IsSupported;
+        bool wide = vector && variant == KernelVariant.Avx512 && Avx512F.IsSupported;
+        float[]? phases = null;
+        int phaseWidth = (width + sw - 1) / sw, phaseSize = g.H * phaseWidth;
+        if (vector && sw > 1)
+        {
+            phases = ScratchPool.Rent(sw * phaseSize);
+            for (int p = 0; p < sw; p++)
+                for (int iy = 0; iy < g.H; iy++)
+                {
+                    var line = plane.Slice(iy * width, width);
+                    var into = phases.AsSpan(p * phaseSize + iy * phaseWidth, phaseWidth);
+                    int j = 0;
+                    for (int ix = p; ix < width; ix += sw) into[j++] = line[ix];
+                    into[j..].Clear(); // a short phase: its last column is never read, but keep it defined
+                }
+        }
+        ReadOnlySpan<float> source = phases is null ? plane : phases.AsSpan(0, sw * phaseSize);
+        int rowStride = phases is null ? width : phaseWidth;
+        // Where tap column kx starts in the source, relative to output column 0 of a row: phase base + shift.
+        Span<int> columnBase = stackalloc int[kw];
+        for (int kx = 0; kx < kw; kx++)
+        {
+            int offset = kx * g.DilationW - g.PadLeft;
+            int phase = ((offset % sw) + sw) % sw;
+            columnBase[kx] = phases is null ? offset : phase * phaseSize + (offset - phase) / sw;
+        }
+        ref float src = ref MemoryMarshal.GetReference(source);
+        ref float dst = ref MemoryMarshal.GetReference(output);
+        var vbias = Vector256.Create(bias);
+        for (int oy = 0; oy < g.OutH; oy++)
+        {
+            int ox = 0;
+            if (vector)
+            {
+                // The last vector overlaps the one before rather than leave a scalar tail: a value does not depend
+                // on which lanes computed it, so the overlap rewrites the same bits.
+                int start = lo;
+                // avx512: sixteen columns per Vector512 while they last (the same chain per lane, so the same bits).
+                if (wide && hi - lo >= Vector512<float>.Count)
+                    for (; start < hi - Vector256<float>.Count; start += Vector512<float>.Count)
+                    {
+                        ox = Math.Min(start, hi - Vector512<float>.Count);
+                        var acc = Vector512<float>.Zero;
+                        for (int ky = 0; ky < g.KH; ky++)
+                        {
+                            int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+                            if ((uint)iy >= (uint)g.H) continue;
+                            int row = iy * rowStride + ox;
+                            for (int kx = 0; kx < kw; kx++)
+                                acc = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref src, (nuint)(row + columnBase[kx])), Vector512.Create(taps[ky * kw + kx]), acc);
+                        }
+                        (acc + Vector512.Create(bias)).StoreUnsafe(ref dst, (nuint)(oy * ow + ox));
+                    }
+                for (; start < hi; start += Vector256<float>.Count)
+                {
+                    ox = Math.Min(start, hi - Vector256<float>.Count);
+                    var acc = Vector256<float>.Zero;
+                    for (int ky = 0; ky < g.KH; ky++)
+                    {
+                        int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+                        if ((uint)iy >= (uint)g.H) continue;
+                        int row = iy * rowStride + ox;
+                        for (int kx = 0; kx < kw; kx++)
+                            acc = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref src, (nuint)(row + columnBase[kx])), Vector256.Create(taps[ky * kw + kx]), acc);
+                    }
+                    (acc + vbias).StoreUnsafe(ref dst, (nuint)(oy * ow + ox));
+                }
+                for (int o = 0; o < lo; o++) output[oy * ow + o] = DepthwiseElement(g, plane, taps, oy, o) + bias;
+                ox = hi;
+            }
+            for (; ox < ow; ox++) output[oy * ow + ox] = DepthwiseElement(g, plane, taps, oy, ox) + bias;
+        }
+        if (phases is not null) ScratchPool.Return(phases);
+    }
+
+    /// <summary>One depthwise output without its bias: the FMA chain of Depthwise's lanes, in scalar.</summary>
+    private static float DepthwiseElement(Conv2D g, ReadOnlySpan<float> plane, ReadOnlySpan<float> taps, int oy, int ox)
+    {
+        float sum = 0f;
+        for (int ky = 0; ky < g.KH; ky++)
+        {
+            int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+            if ((uint)iy >= (uint)g.H) continue;
+            for (int kx = 0; kx < g.KW; kx++)
+            {
+                int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
+                if ((uint)ix >= (uint)g.W) continue;
+                sum = MathF.FusedMultiplyAdd(plane[iy * g.W + ix], taps[ky * g.KW + kx], sum);
+            }
+        }
+        return sum;
+    }
+
+}

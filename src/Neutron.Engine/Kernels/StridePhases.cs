@@ -1,0 +1,107 @@
+// A plane laid out so that a strided, dilated window kernel (depthwise convolution, pooling) reads whole vectors:
+// the plane inside a border of a fill value, split into its stride phases. No arithmetic here; DepthwiseConv and
+// PoolKernels compute on it, and their plain twins (ConvKernels.Reference, PoolKernels.MaxPlane) read the plane itself.
+//
+// The bordered plane has (oH−1)·sH + (kH−1)·dH + 1 rows, likewise columns; phase (py, px) holds its rows py, py + sH,
+// … and columns px, px + sW, …, each PhaseH × PhaseW. Output (oy, ox) is computed at grid position
+// q = oy·PhaseW + ox, and tap (ky, kx) reads phase ((ky·dH) mod sH, (kx·dW) mod sW) at
+// q + (ky·dH div sH)·PhaseW + (kx·dW div sW): contiguous in q for every tap. Grid columns ox ≥ oW are computed
+// and dropped. One buffer of Size floats holds the phases, slack, and the grid of results at GridAt.
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Neutron.Engine.Kernels;
+
+internal readonly struct StridePhases
+{
+    public readonly int PhaseH, PhaseW, Phases, Grid, Size, GridAt;
+
+    public StridePhases(Conv2D g)
+    {
+        int rows = (g.OutH - 1) * g.StrideH + (g.KH - 1) * g.DilationH + 1;
+        int cols = (g.OutW - 1) * g.StrideW + (g.KW - 1) * g.DilationW + 1;
+        PhaseH = (rows + g.StrideH - 1) / g.StrideH;
+        PhaseW = (cols + g.StrideW - 1) / g.StrideW;
+        Phases = g.StrideH * g.StrideW * PhaseH * PhaseW;
+        Grid = g.OutH * PhaseW;
+        // A tap offset plus the last grid position reaches at most PhaseW + a vector past the phases: slack there,
+        // read only for dropped columns, so the results start after it.
+        GridAt = Phases + PhaseW + 2 * System.Runtime.Intrinsics.Vector512<float>.Count;
+        Size = GridAt + Grid + System.Runtime.Intrinsics.Vector512<float>.Count;
+    }
+
+    /// <summary>The border value everywhere: once per buffer, since Fill rewrites the same interior positions.</summary>
+    public void Clear(float[] buffer, float border) => buffer.AsSpan(0, GridAt).Fill(border);
+
+    /// <summary>Copies the plane's interior into the phases; the border keeps what Clear put there.</summary>
+    public void Fill(Conv2D g, ReadOnlySpan<float> plane, float[] buffer)
+    {
+        int sh = g.StrideH, sw = g.StrideW, phaseArea = PhaseH * PhaseW;
+        // Input (iy, ix) sits at bordered (iy + PadTop, ix + PadLeft); rows and columns past the extent are never read.
+        int rows = Math.Min(g.H, PhaseH * sh - g.PadTop);
+        int cols = Math.Min(g.W, PhaseW * sw - g.PadLeft);
+        for (int iy = 0; iy < rows; iy++)
+        {
+            int r = iy + g.PadTop;
+            var line = plane.Slice(iy * g.W, cols);
+            int rowBase = (r % sh) * sw * phaseArea + (r / sh) * PhaseW;
+            if (sw == 1) line.CopyTo(buffer.AsSpan(rowBase + g.PadLeft, cols));
+            else if (sw == 2 && Avx2.IsSupported) SplitPairs(line, buffer, rowBase, phaseArea, g.PadLeft);
+            else
+                for (int px = 0; px < sw; px++)
+                {
+                    // Bordered columns px, px + sW, … of this row, from the first that is an input column.
+                    int ix = ((px - g.PadLeft) % sw + sw) % sw, at = rowBase + px * phaseArea + (ix + g.PadLeft) / sw;
+                    for (; ix < cols; ix += sw) buffer[at++] = line[ix];
+                }
+        }
+    }
+
+    /// <summary>
+    /// Stride 2: sixteen input columns at a time, their even and odd columns de-interleaved into the two phases;
+    /// input column ix goes to phase (ix + padLeft) mod 2 at (ix + padLeft) div 2, as in the general loop.
+    /// </summary>
+    private static void SplitPairs(ReadOnlySpan<float> line, float[] buffer, int rowBase, int phaseArea, int padLeft)
+    {
+        int cols = line.Length, ix = 0;
+        int evenPhase = rowBase + (padLeft & 1) * phaseArea, oddPhase = rowBase + ((padLeft + 1) & 1) * phaseArea;
+        ref float src = ref MemoryMarshal.GetReference(line);
+        ref float dst = ref MemoryMarshal.GetArrayDataReference(buffer);
+        var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        for (; ix + 16 <= cols; ix += 16)
+        {
+            var a = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)ix), order);       // a0 a2 a4 a6 a1 a3 a5 a7
+            var b = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)(ix + 8)), order);
+            Avx.Permute2x128(a, b, 0x20).StoreUnsafe(ref dst, (nuint)(evenPhase + (ix + padLeft) / 2));
+            Avx.Permute2x128(a, b, 0x31).StoreUnsafe(ref dst, (nuint)(oddPhase + (ix + 1 + padLeft) / 2));
+        }
+        for (; ix < cols; ix++) // scalar tail
+        {
+            int col = ix + padLeft;
+            buffer[rowBase + (col & 1) * phaseArea + col / 2] = line[ix];
+        }
+    }
+
+    /// <summary>offsets[ky·kW + kx] = where tap (ky, kx) reads, relative to grid position q.</summary>
+    public void TapOffsets(Conv2D g, Span<int> offsets)
+    {
+        int sh = g.StrideH, sw = g.StrideW, phaseArea = PhaseH * PhaseW;
+        for (int ky = 0; ky < g.KH; ky++)
+        for (int kx = 0; kx < g.KW; kx++)
+        {
+            int ry = ky * g.DilationH, rx = kx * g.DilationW;
+            offsets[ky * g.KW + kx] = ((ry % sh) * sw + rx % sw) * phaseArea + (ry / sh) * PhaseW + rx / sw;
+        }
+    }
+
+    /// <summary>The grid's kept columns into the (oH, oW) output plane.</summary>
+    public void CopyOut(Conv2D g, float[] buffer, Span<float> output)
+    {
+        var computed = buffer.AsSpan(GridAt, Grid);
+        if (PhaseW == g.OutW) computed.CopyTo(output);
+        else
+            for (int oy = 0; oy < g.OutH; oy++)
+                computed.Slice(oy * PhaseW, g.OutW).CopyTo(output.Slice(oy * g.OutW, g.OutW));
+    }
+}

@@ -1,0 +1,69 @@
+// PoolKernels.MaxWindows (any max-pool window, on stride phases with a −∞ border) against its twin MaxPlane:
+// the same bits wherever the window holds no NaN, NaN wherever it does. Data holds ±Inf, ±0 (the earlier of equal
+// values must win, as in MaxPlane) and NaN; geometries are SqueezeNet's ceil-mode 3×3 stride 2, ShuffleNet's padded
+// one, dilated, strided by 3, 1-D, and a plane run that does not start at 0.
+using Neutron.Engine.Kernels;
+
+namespace Neutron.Engine.Tests.Kernels;
+
+public class MaxWindowsTests
+{
+    // (H, W, kH, kW, strideH, strideW, dilation, padTop, padLeft, padBottom, padRight, ceil)
+    private static readonly int[][] Cases =
+    [
+        [54, 54, 3, 3, 2, 2, 1, 0, 0, 0, 0, 1],   // SqueezeNet, ceil mode: the last window hangs past the edge
+        [27, 27, 3, 3, 2, 2, 1, 0, 0, 0, 0, 1],
+        [48, 48, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0],   // ShuffleNet
+        [9, 11, 3, 3, 1, 1, 2, 2, 2, 2, 2, 0],    // dilated
+        [13, 17, 2, 4, 3, 3, 1, 1, 0, 1, 2, 0],   // stride 3, asymmetric pads
+        [1, 40, 1, 5, 1, 2, 1, 0, 2, 0, 2, 0],    // 1-D
+        [8, 8, 2, 2, 2, 2, 1, 1, 1, 1, 1, 0],     // padded 2×2 (not Max2x2's)
+    ];
+
+    private static Conv2D Geometry(int[] c, int planes)
+    {
+        int ekh = c[6] * (c[2] - 1) + 1, ekw = c[6] * (c[3] - 1) + 1;
+        int outH = Out(c[0] + c[7] + c[9] - ekh, c[4], c[11] == 1);
+        int outW = Out(c[1] + c[8] + c[10] - ekw, c[5], c[11] == 1);
+        return new Conv2D(1, planes, c[0], c[1], planes, c[2], c[3], planes, c[4], c[5], c[6], c[6], c[7], c[8], outH, outW)
+            { PadBottom = c[9], PadRight = c[10] };
+    }
+
+    private static int Out(int span, int stride, bool ceil) => (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+
+    [Fact]
+    public void MaxWindows_gives_MaxPlane_bits_and_nan_wins_its_window()
+    {
+        Assert.True(KernelSet.IsSupported(KernelVariant.Avx2), "MaxWindows needs AVX; every supported machine has it");
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f];
+        var rng = new Random(9);
+        foreach (var c in Cases)
+        {
+            int planes = 5;
+            var g = Geometry(c, planes);
+            Assert.True(PoolKernels.HasMaxWindows(g), $"case [{string.Join(",", c)}]");
+            var x = new float[planes * g.H * g.W];
+            for (int i = 0; i < x.Length; i++)
+                x[i] = rng.Next(10) == 0 ? specials[rng.Next(specials.Length)] : rng.Next(3) == 0 ? (rng.Next(2) == 0 ? 0f : -0f) : (float)(rng.NextDouble() * 2 - 1);
+            var expected = new float[planes * g.OutSpatial];
+            var actual = new float[expected.Length];
+            Array.Fill(actual, 12345f);
+            for (int p = 0; p < planes; p++)
+                PoolKernels.MaxPlane(g, x.AsSpan(p * g.H * g.W, g.H * g.W), expected.AsSpan(p * g.OutSpatial, g.OutSpatial), default, 0);
+            PoolKernels.MaxWindows(g, x, actual, 1, planes - 1); // planes 1.. in one run
+            PoolKernels.MaxWindows(g, x, actual, 0, 1);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                string what = $"case [{string.Join(",", c)}]: y[{i}] = {actual[i]}, MaxPlane {expected[i]}";
+                if (float.IsNaN(expected[i])) Assert.True(float.IsNaN(actual[i]), what);
+                else Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), what);
+            }
+        }
+    }
+
+    [Fact]
+    public void Planes_smaller_than_a_vector_grid_stay_on_MaxPlane()
+    {
+        Assert.False(PoolKernels.HasMaxWindows(Geometry([3, 3, 3, 3, 2, 2, 1, 0, 0, 0, 0, 1], 1))); // one 2×2 output
+    }
+}
