@@ -97,6 +97,7 @@ public static class PredictCommand
                 if (save) store.ClearCriticality(id, tau, name);
                 Action<IReadOnlyList<ParameterPrediction>>? sink = save ? block => store.WriteCriticality(id, tau, name, block) : null;
                 var (bits, critical) = study.Predict(model, writer, sink, cut, new SyncProgress<long>(n => Say($"predict: {n:N0}/{space.Size:N0} bits predicted, {clock.Elapsed:hh\\:mm\\:ss}")));
+                if (save) store.WriteThreshold(id, tau, name, cut);
                 string where = string.Join(" and ", new[] { save ? $"table bit_criticality of '{store.Path}'" : null, file is null ? null : $"'{file.FullName}'" }.OfType<string>());
                 Console.Error.WriteLine($"predict: {bits:N0} bits ({critical:N0} predicted critical at τ = {F(tau)} pp, {name}) in {where}, {clock.Elapsed.TotalSeconds:F1} s in all");
                 written = new

@@ -364,6 +364,7 @@ public sealed partial class PostgresCampaignStore : CampaignStore
     public override void ClearCriticality(long campaign, double tolerance, string forest) => throw SqliteOnly("predicted criticalities");
     public override void WriteCriticality(long campaign, double tolerance, string forest, IReadOnlyList<Neutron.Protection.Criticality.ParameterPrediction> block) => throw SqliteOnly("predicted criticalities");
     public override void WriteScores(long campaign, IEnumerable<StoredScore> scores) => throw SqliteOnly("predicted criticalities");
+    public override void WriteThreshold(long campaign, double tolerance, string forest, Neutron.Protection.Criticality.Threshold threshold) => throw SqliteOnly("predicted criticalities");
     public override IReadOnlyList<StoredScore> Scores(long campaign) => [];
     public override IReadOnlyList<CriticalitySet> CriticalitySets(long campaign) => [];
     public override IEnumerable<Neutron.Protection.Criticality.ParameterPrediction> Criticality(long campaign, double tolerance, string forest) => [];
