@@ -1,7 +1,9 @@
 // Runs an adaptive plan round by round: each round's faults are written to the fault list before any runs, then
 // run, then their outcomes close the strata that are done. Resuming replays the rounds from the stored outcomes
 // (AdaptiveSampler is a pure function of them), checks each replayed fault against the stored list, and runs only
-// what is missing, so a cancelled campaign ends identical to an uninterrupted one.
+// what is missing, so a cancelled campaign ends identical to an uninterrupted one. On a PostgreSQL store the same
+// replay runs under the campaign's round lock, so that of many workers one writes each next round
+// (Campaign.Leased.cs).
 using Neutron.Analysis.Planning;
 using Neutron.Faults.Running;
 using Neutron.Results.Store;
@@ -12,46 +14,68 @@ public sealed partial class Campaign
 {
     CampaignResult RunAdaptive(AdaptiveSampler sampler, IProgress<CampaignEvent>? progress, CancellationToken cancel)
     {
-        var stored = _store.Faults(Id).ToDictionary(f => f.Index, f => f.Fault);
-        var drops = _store.Outcomes(Id).ToDictionary(o => o.FaultIndex, o => o.Drop);
-        var golden = Runner.Golden;
-        progress?.Report(new RunStarted(golden.Accuracy, golden.Images, null, drops.Count, 0, ModelLoading.PathDescription(Runner),
-            sampler.Spec.Per != Stratification.None, sampler.Spec, sampler.Strata.Count));
+        var stored = StoredFaults();
+        var drops = StoredDrops();
+        ReportAdaptiveStart(sampler, drops.Count, progress);
         var sink = new DropSink(new StoreSink(_store, Id), drops);
         try
         {
             while (true)
             {
-                var round = sampler.NextRound();
+                var round = OpenRound(sampler, stored, drops);
                 if (round.Count == 0) break;
-                var fresh = new List<(long, string)>();
-                foreach (var f in round)
-                {
-                    string text = f.Fault.ToString();
-                    if (!stored.TryGetValue(f.Index, out var old)) { fresh.Add((f.Index, text)); stored[f.Index] = text; }
-                    else if (old != text)
-                        throw new CampaignException($"'{_store.Path}' holds fault {f.Index} = {old}, but this adaptive plan draws {text} there",
-                            "the database was made by another plan, seed or model; start a new campaign with another --db", CampaignErrorKind.Storage);
-                }
-                // Written before it runs: a kill mid-round leaves the round's list for the resume to check against.
-                if (fresh.Count > 0) _store.AddFaults(Id, fresh);
                 var todo = round.Where(f => !drops.ContainsKey(f.Index)).ToList();
-                if (todo.Count > 0)
-                {
-                    int roundNumber = sampler.Rounds;
-                    Runner.Run(todo, sink, progress is null ? null : new Reporter(p => progress.Report(new FaultsDone(
-                        p.Done, p.Total, p.SdcFaults, (double)p.Done / Math.Max(1, p.Total), p.Eta, roundNumber))), cancel);
-                }
+                int roundNumber = sampler.Rounds;
+                Runner.Run(todo, sink, progress is null ? null : new Reporter(p => progress.Report(new FaultsDone(
+                    p.Done, p.Total, p.SdcFaults, (double)p.Done / Math.Max(1, p.Total), p.Eta, roundNumber))), cancel);
                 foreach (var f in round) sampler.RecordDrop(f.Index, drops[f.Index]);
-                if (todo.Count > 0) progress?.Report(Finished(sampler, round.Count));
+                progress?.Report(Finished(sampler, round.Count));
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             return new CampaignResult(false, _store.OutcomeCount(Id), null, sampler.Rounds, sampler.Drawn);
         }
+        return AdaptiveResult(sampler);
+    }
+
+    Dictionary<long, string> StoredFaults() => _store.Faults(Id).ToDictionary(f => f.Index, f => f.Fault);
+
+    Dictionary<long, double> StoredDrops() => _store.Outcomes(Id).ToDictionary(o => o.FaultIndex, o => o.Drop);
+
+    void ReportAdaptiveStart(AdaptiveSampler sampler, long stored, IProgress<CampaignEvent>? progress, string where = "") =>
+        progress?.Report(new RunStarted(Runner.Golden.Accuracy, Runner.Golden.Images, null, stored, 0, ModelLoading.PathDescription(Runner) + where,
+            sampler.Spec.Per != Stratification.None, sampler.Spec, sampler.Strata.Count));
+
+    CampaignResult AdaptiveResult(AdaptiveSampler sampler)
+    {
         var strata = sampler.Strata;
         return new CampaignResult(true, _store.OutcomeCount(Id), null, sampler.Rounds, sampler.Drawn, strata.Count, strata.Count(s => s.Exhausted));
+    }
+
+    /// <summary>Draws rounds from <paramref name="sampler"/>, checking each fault against the faults stored, and
+    /// records every round whose outcomes are all in <paramref name="drops"/>. Returns the first round that is not
+    /// complete, after writing the faults of it not stored yet (written before they run: a kill mid-round leaves the
+    /// round's list for the resume to check against); empty when every stratum is closed.</summary>
+    IReadOnlyList<PlannedFault> OpenRound(AdaptiveSampler sampler, Dictionary<long, string> stored, IReadOnlyDictionary<long, double> drops)
+    {
+        while (true)
+        {
+            var round = sampler.NextRound();
+            if (round.Count == 0) return round;
+            var fresh = new List<(long, string)>();
+            foreach (var f in round)
+            {
+                string text = f.Fault.ToString();
+                if (!stored.TryGetValue(f.Index, out var old)) { fresh.Add((f.Index, text)); stored[f.Index] = text; }
+                else if (old != text)
+                    throw new CampaignException($"'{_store.Path}' holds fault {f.Index} = {old}, but this adaptive plan draws {text} there",
+                        "the database was made by another plan, seed or model; start a new campaign with another --db", CampaignErrorKind.Storage);
+            }
+            if (fresh.Count > 0) _store.AddFaults(Id, fresh);
+            if (fresh.Count > 0 || round.Any(f => !drops.ContainsKey(f.Index))) return round;
+            foreach (var f in round) sampler.RecordDrop(f.Index, drops[f.Index]);
+        }
     }
 
     static RoundFinished Finished(AdaptiveSampler sampler, int roundSize)

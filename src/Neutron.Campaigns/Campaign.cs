@@ -150,7 +150,7 @@ public sealed partial class Campaign : IDisposable
         {
             var target = FaultSpaces.ParseTarget(settings.Target) ?? throw new StoreException($"adaptive campaign {id} in '{store.Path}' has no target", "the database is damaged; restore it from a copy");
             var space = FaultSpaces.Of(runner.Sites, target, FaultModelSpec.Parse(settings.FaultModel), settings.Sites);
-            return new Campaign(store, id, false, runner, null, new AdaptiveSampler(space, adaptive, settings.Seed), null);
+            return new Campaign(store, id, false, runner, null, new AdaptiveSampler(space, adaptive, settings.Seed), null) { Lease = options.Lease };
         }
         var protection = settings.Protection.Length == 0 ? null : CampaignFiles.ParseProtection(settings.Protection, "stored with the campaign");
         var plan = store.Faults(id).Select(f => new PlannedFault(f.Index, store.ParseFault(f.Index, f.Fault))).ToList();
@@ -168,9 +168,13 @@ public sealed partial class Campaign : IDisposable
 
     /// <summary>Runs the faults not stored yet. Cancellation stops after the batch in flight is committed.</summary>
     public CampaignResult Run(IProgress<CampaignEvent>? progress = null, CancellationToken cancel = default) =>
-        _sampler is not null ? RunAdaptive(_sampler, progress, cancel)
-        : _store is PostgresCampaignStore server ? RunLeased(server, progress, cancel)
-        : RunFixed(progress, cancel);
+        (_store, _sampler) switch
+        {
+            (PostgresCampaignStore server, { } sampler) => RunAdaptiveLeased(server, sampler, progress, cancel),
+            (_, { } sampler) => RunAdaptive(sampler, progress, cancel),
+            (PostgresCampaignStore server, null) => RunLeased(server, progress, cancel),
+            _ => RunFixed(progress, cancel),
+        };
 
     CampaignResult RunFixed(IProgress<CampaignEvent>? progress, CancellationToken cancel)
     {

@@ -33,6 +33,10 @@ public sealed class AdaptiveSampler
 
     public AdaptivePlan Spec { get; }
 
+    /// <summary>A sampler at round 0 of the same plan: replaying the stored outcomes into it catches up with rounds
+    /// that other processes drew and ran.</summary>
+    public AdaptiveSampler Restarted() => new(_space, Spec, _seed);
+
     /// <summary>Rounds handed out so far.</summary>
     public int Rounds { get; private set; }
 

@@ -35,12 +35,6 @@ public static class WorkerCommand
                 Threads = parse.GetValue(threads), Batch = parse.GetValue(batch), Plain = parse.GetValue(plain), MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)),
                 Lease = TimeSpan.FromSeconds(seconds),
             };
-            using (var store = CampaignStore.Open(url, create: false))
-            {
-                long id = store.SingleCampaign(parse.GetValue(campaign));
-                if (store.Settings(id).IsAdaptive)
-                    throw new UserError($"campaign {id} has an adaptive plan, which workers do not split", $"run it in one process: `neutron resume --db {store.Path}`");
-            }
             using var joined = Campaign.Resume(url, parse.GetValue(campaign), options, parse.GetValue(modelPath)?.FullName);
             return CampaignConsole.Run(joined, joined.Store.Path);
         });

@@ -80,7 +80,7 @@ public static class CampaignConsole
                 case FaultsDone d when d.Round is { } round:
                     if ((DateTime.UtcNow - _last).TotalSeconds < 2 || d.Done == d.Total) return;
                     _last = DateTime.UtcNow;
-                    Console.WriteLine($"round {round}: {d.Done}/{d.Total} faults, ETA {d.Remaining:hh\\:mm\\:ss}");
+                    Console.WriteLine($"round {round}: {d.Done}/{d.Total} faults{Eta(d.Remaining)}");
                     break;
                 case FaultsDone d:
                     if (_task is not null)
@@ -91,7 +91,7 @@ public static class CampaignConsole
                     }
                     if ((DateTime.UtcNow - _last).TotalSeconds < 2 && d.Done < d.Total) return;
                     _last = DateTime.UtcNow;
-                    Console.WriteLine($"{d.Done}/{d.Total} faults, {Estimate(d.Done, d.SdcFaults)}, ETA {d.Remaining:hh\\:mm\\:ss}");
+                    Console.WriteLine($"{d.Done}/{d.Total} faults, {Estimate(d.Done, d.SdcFaults)}{Eta(d.Remaining)}");
                     break;
                 case RoundFinished r:
                     string line = string.Create(inv, $"round {r.Round}: {r.Faults} faults, {r.Drawn:N0} in all; {r.Open} of {r.Strata} strata still open");
@@ -100,6 +100,9 @@ public static class CampaignConsole
                     break;
             }
         }
+
+        // A worker sharing a server's plan knows no remaining time: others take chunks beside it.
+        static string Eta(TimeSpan? remaining) => remaining is { } r ? $", ETA {r:hh\\:mm\\:ss}" : "";
 
         string Estimate(long done, long sdc)
         {

@@ -1,4 +1,4 @@
-// The PostgreSQL store's tables: SQLite's (schema version 4) with PostgreSQL types, plus the work chunks that workers
+// The PostgreSQL store's tables: SQLite's (schema version 6) with PostgreSQL types, plus the work chunks that workers
 // lease. Versioned migrations: each step runs once, in order, in one transaction under an advisory lock, and
 // neutron_schema records the version reached, so workers starting together on an empty server make the tables once.
 using Npgsql;
@@ -47,6 +47,30 @@ public sealed partial class PostgresCampaignStore
                 done BOOLEAN NOT NULL DEFAULT false, owner TEXT, lease_until TIMESTAMPTZ, attempts INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY(campaign, chunk));
             CREATE INDEX chunks_open ON chunks(campaign, chunk) WHERE NOT done;
+            """),
+        // An importance plan's p and q per fault; a forest's predicted criticality of every weight bit (one row per
+        // stored word: float32 probabilities from low_bit upward, little-endian, and the critical bits as a mask)
+        // and its Table II rows, as in SQLite's schema version 5.
+        (2, """
+            ALTER TABLE faults ADD COLUMN p DOUBLE PRECISION, ADD COLUMN q DOUBLE PRECISION;
+            CREATE TABLE bit_criticality(
+                campaign BIGINT NOT NULL REFERENCES campaigns(id), tolerance DOUBLE PRECISION NOT NULL, forest TEXT NOT NULL,
+                tensor TEXT NOT NULL, element BIGINT NOT NULL, low_bit INTEGER NOT NULL, probabilities BYTEA NOT NULL,
+                critical_bits BIGINT NOT NULL,
+                PRIMARY KEY(campaign, tolerance, forest, tensor, element));
+            CREATE TABLE criticality_scores(
+                campaign BIGINT NOT NULL REFERENCES campaigns(id), tolerance DOUBLE PRECISION NOT NULL, forest TEXT NOT NULL,
+                features TEXT NOT NULL, rows INTEGER NOT NULL, critical INTEGER NOT NULL, folds INTEGER NOT NULL, trees INTEGER NOT NULL,
+                roc_auc DOUBLE PRECISION, pr_auc DOUBLE PRECISION, tn BIGINT NOT NULL, fp BIGINT NOT NULL, fn BIGINT NOT NULL, tp BIGINT NOT NULL,
+                PRIMARY KEY(campaign, tolerance, forest, features));
+            """),
+        // The probability cut each prediction set was made at, as in SQLite's schema version 6.
+        (3, """
+            CREATE TABLE criticality_thresholds(
+                campaign BIGINT NOT NULL REFERENCES campaigns(id), tolerance DOUBLE PRECISION NOT NULL, forest TEXT NOT NULL,
+                threshold DOUBLE PRECISION NOT NULL, strict BOOLEAN NOT NULL, target_recall DOUBLE PRECISION,
+                cv_recall DOUBLE PRECISION, cv_false_alarm_pct DOUBLE PRECISION,
+                PRIMARY KEY(campaign, tolerance, forest));
             """),
     ];
 

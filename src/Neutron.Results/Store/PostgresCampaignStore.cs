@@ -106,7 +106,7 @@ public sealed partial class PostgresCampaignStore : CampaignStore
 
     public override (long Id, bool Created) FindOrCreateCampaign(CampaignSettings settings, Func<IReadOnlyList<(long Index, string Fault)>> faults, CampaignDescription? description = null,
         IReadOnlyDictionary<long, (double P, double Q)>? weights = null) =>
-        weights is { Count: > 0 } ? throw SqliteOnly("an importance plan's fault weights") : InTransaction((c, tx) =>
+        InTransaction((c, tx) =>
         {
             // Workers started together on an empty server: the lock makes one of them write the plan.
             Execute(c, tx, $"SELECT pg_advisory_xact_lock({CampaignsLock});");
@@ -116,7 +116,9 @@ public sealed partial class PostgresCampaignStore : CampaignStore
             if (all.Count > 0)
                 throw new StoreException($"'{Path}' already holds a different campaign ({all[^1].Settings.FirstDifference(settings)})",
                     $"continue it with `neutron worker --db {Path}`, or give this one another database");
-            return (InsertCampaign(settings, faults(), description, c, tx), true);
+            long created = InsertCampaign(settings, faults(), description, c, tx);
+            if (weights is not null) InsertWeights(created, weights, c, tx);
+            return (created, true);
         });
 
     long InsertCampaign(CampaignSettings settings, IReadOnlyList<(long Index, string Fault)> faults, CampaignDescription? description, NpgsqlConnection c, NpgsqlTransaction tx)
@@ -270,7 +272,7 @@ public sealed partial class PostgresCampaignStore : CampaignStore
 
     public override long FaultCount(long campaign) => Count("SELECT count(*) FROM faults WHERE campaign = @c;", campaign, 0);
 
-    public override IEnumerable<OutcomeRow> Outcomes(long campaign) => Read("""
+    public override IEnumerable<OutcomeRow> Outcomes(long campaign) => Stream("""
         SELECT o.fault_index, f.fault, o.images, o.golden_correct, o.faulty_correct, o.sdc, o.nonfinite
         FROM outcomes o JOIN faults f ON f.campaign = o.campaign AND f.fault_index = o.fault_index
         WHERE o.campaign = @c ORDER BY o.fault_index;
@@ -285,7 +287,7 @@ public sealed partial class PostgresCampaignStore : CampaignStore
             .ToDictionary(p => p.Item1, p => p.Item2);
 
     public override IEnumerable<(long FaultIndex, int Image, int Top1)> Predictions(long campaign) =>
-        Read("SELECT fault_index, image, top1 FROM predictions WHERE campaign = @c ORDER BY fault_index, image;", campaign, r => (r.GetInt64(0), r.GetInt32(1), r.GetInt32(2)));
+        Stream("SELECT fault_index, image, top1 FROM predictions WHERE campaign = @c ORDER BY fault_index, image;", campaign, r => (r.GetInt64(0), r.GetInt32(1), r.GetInt32(2)));
 
     // ---- plumbing
 
@@ -321,6 +323,24 @@ public sealed partial class PostgresCampaignStore : CampaignStore
         catch (NpgsqlException e) { throw Explain(e); }
     }
 
+    /// <summary>The rows of a query on one campaign as they arrive (a campaign's outcomes and predictions may not fit
+    /// in memory); the connection stays open until the enumeration ends or is disposed.</summary>
+    IEnumerable<T> Stream<T>(string sql, long campaign, Func<NpgsqlDataReader, T> row)
+    {
+        // A yield may not sit in a try with a catch: each server call is wrapped on its own instead.
+        using var c = Server(() => _source.OpenConnection());
+        using var cmd = new NpgsqlCommand(sql, c);
+        cmd.Parameters.AddWithValue("c", campaign);
+        using var r = Server(() => cmd.ExecuteReader());
+        while (Server(r.Read)) yield return row(r);
+    }
+
+    T Server<T>(Func<T> call)
+    {
+        try { return call(); }
+        catch (NpgsqlException e) { throw Explain(e); }
+    }
+
     protected override long Count(string sql, long campaign, long images, long extra = 0)
     {
         try
@@ -353,19 +373,4 @@ public sealed partial class PostgresCampaignStore : CampaignStore
     };
 
     protected override void Dispose(bool disposing) => _source.Dispose();
-
-    // Importance weights and predicted criticality are kept in SQLite databases only: a server campaign refuses to
-    // write them with a hint, and reads as holding none.
-    static StoreException SqliteOnly(string what) =>
-        new($"{what} are stored in SQLite campaign databases only, not on a PostgreSQL server",
-            "run it into a file (--db FILE.db), or copy the campaign with `neutron copy --from URL --to FILE.db` first");
-
-    public override IReadOnlyDictionary<long, (double P, double Q)> FaultWeights(long campaign) => new Dictionary<long, (double, double)>();
-    public override void ClearCriticality(long campaign, double tolerance, string forest) => throw SqliteOnly("predicted criticalities");
-    public override void WriteCriticality(long campaign, double tolerance, string forest, IReadOnlyList<Neutron.Protection.Criticality.ParameterPrediction> block) => throw SqliteOnly("predicted criticalities");
-    public override void WriteScores(long campaign, IEnumerable<StoredScore> scores) => throw SqliteOnly("predicted criticalities");
-    public override void WriteThreshold(long campaign, double tolerance, string forest, Neutron.Protection.Criticality.Threshold threshold) => throw SqliteOnly("predicted criticalities");
-    public override IReadOnlyList<StoredScore> Scores(long campaign) => [];
-    public override IReadOnlyList<CriticalitySet> CriticalitySets(long campaign) => [];
-    public override IEnumerable<Neutron.Protection.Criticality.ParameterPrediction> Criticality(long campaign, double tolerance, string forest) => [];
 }

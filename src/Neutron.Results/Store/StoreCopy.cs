@@ -1,6 +1,7 @@
 // Copies one campaign between stores, either way (a server's campaign into a file to take it offline or share it,
 // a file's into a server for workers to finish): settings, fault list, description, golden predictions, outcomes
-// with their changed predictions and protection verdicts. Idempotent like every store write: copying again, or into
+// with their changed predictions and protection verdicts, an importance plan's weights, and the forests' predicted
+// criticality. Idempotent like every store write: copying again, or into
 // a store that holds part of the same campaign, adds only what is missing. A different campaign there is refused.
 namespace Neutron.Results.Store;
 
@@ -32,8 +33,29 @@ public static class StoreCopy
             if (batch.Count == 4096) { added += to.WriteBatch(id, batch); batch.Clear(); }
         }
         added += to.WriteBatch(id, batch);
+        CopyCriticality(from, campaign, to, id);
         if (to is PostgresCampaignStore server) server.CloseCompleteChunks(id);
         to.CheckCampaign(id);
         return (id, added);
+    }
+
+    /// <summary>The forests' Table II rows and prediction sets; each set replaces the one of the same tolerance and
+    /// forest there, as predicting again would.</summary>
+    static void CopyCriticality(CampaignStore from, long campaign, CampaignStore to, long id)
+    {
+        var scores = from.Scores(campaign);
+        if (scores.Count > 0) to.WriteScores(id, scores);
+        foreach (var set in from.CriticalitySets(campaign))
+        {
+            to.ClearCriticality(id, set.Tolerance, set.Forest);
+            var block = new List<Neutron.Protection.Criticality.ParameterPrediction>(4096);
+            foreach (var word in from.Criticality(campaign, set.Tolerance, set.Forest))
+            {
+                block.Add(word);
+                if (block.Count == 4096) { to.WriteCriticality(id, set.Tolerance, set.Forest, block); block.Clear(); }
+            }
+            to.WriteCriticality(id, set.Tolerance, set.Forest, block);
+            if (set.Threshold is { } cut) to.WriteThreshold(id, set.Tolerance, set.Forest, cut);
+        }
     }
 }

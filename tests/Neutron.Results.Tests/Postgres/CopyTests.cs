@@ -49,6 +49,44 @@ public class CopyTests
         Assert.Equal(Stored(file), Stored(url));
     }
 
+    static string Criticality(string location)
+    {
+        using var store = CampaignStore.Open(location, create: false);
+        long id = store.SingleCampaign();
+        var weights = store.FaultWeights(id).OrderBy(w => w.Key).Select(w => $"{w.Key}:{w.Value.P:R}/{w.Value.Q:R}");
+        var sets = store.CriticalitySets(id);
+        var words = sets.SelectMany(set => store.Criticality(id, set.Tolerance, set.Forest)
+            .Select(w => $"{set.Tolerance}/{set.Forest}/{w.Tensor}@{w.Element}>{w.LowBit}:{string.Join(",", w.Probabilities)}:{w.CriticalBits}"));
+        return string.Join("\n", string.Join(";", weights), string.Join(";", store.Scores(id)), string.Join(";", sets), string.Join(";", words));
+    }
+
+    [PostgresFact]
+    public void ImportanceWeightsAndPredictedCriticalityTravelBothWays()
+    {
+        using var dir = new TempDirectory();
+        string file = dir.File("a.db"), back = dir.File("back.db");
+        var (exit, _, err) = NeutronProcess.Run([.. CrashSafetyTests.CampaignArgs(file, "importance:count=30", images: 20), "--plain"]);
+        Assert.True(exit == 0, err);
+        using (var store = CampaignStore.Open(file, create: false))
+        {
+            long id = store.SingleCampaign();
+            store.WriteScores(id, [new StoredScore(1, "brf", "structural", 30, 3, 3, 10, 0.91, double.NaN, 20, 5, 1, 4)]);
+            store.WriteCriticality(id, 1, "brf", [
+                new Neutron.Protection.Criticality.ParameterPrediction("conv1.weight", 0, 0, [0.25f, 0.75f], 2),
+                new Neutron.Protection.Criticality.ParameterPrediction("Conv1.weight", 7, 30, [0.5f, 1f], 3)]);
+        }
+        string expected = Criticality(file);
+        Assert.Contains("/", expected.Split('\n')[0]); // the plan stored weights to copy
+
+        string url = PostgresServer.Instance!.NewDatabase();
+        Assert.Equal(0, NeutronProcess.Run("copy", "--from", file, "--to", url).Exit);
+        Assert.Equal(expected, Criticality(url));
+        var down = NeutronProcess.Run("copy", "--from", url, "--to", back);
+        Assert.True(down.Exit == 0, down.Err);
+        Assert.Equal(expected, Criticality(back));
+        Assert.Equal(Stored(file), Stored(back));
+    }
+
     [Fact]
     public void APasswordInTheUrlIsRefusedWithOneLine()
     {

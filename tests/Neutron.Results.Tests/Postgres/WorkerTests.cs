@@ -82,4 +82,33 @@ public class WorkerTests(ITestOutputHelper output)
         Assert.True(Query<int>(url, $"SELECT attempts FROM chunks WHERE chunk = {chunk};") >= 2, "the dead worker's chunk was not taken again");
         Assert.Equal(Stored(reference), Stored(url));
     }
+
+    [PostgresFact]
+    [Trait("Category", "Slow")]
+    public void AdaptivePlanSharedByWorkersDrawsTheRoundsOneSqliteProcessDraws()
+    {
+        const string adaptive = "adaptive:margin=0.08,level=0.9,per=layer,batch=16";
+        using var dir = new TempDirectory();
+        string reference = dir.File("reference.db");
+        var (exit, _, err) = NeutronProcess.Run([.. CrashSafetyTests.CampaignArgs(reference, adaptive, images: Images), "--plain"]);
+        Assert.True(exit == 0, err);
+
+        string url = PostgresServer.Instance!.NewDatabase();
+        using var first = NeutronProcess.Start([.. CrashSafetyTests.CampaignArgs(url, adaptive, images: Images), "--plain", "--chunk", "4"]);
+        Assert.True(Until(() => Query<long>(url, "SELECT count(*) FROM chunks;") > 0, TimeSpan.FromMinutes(2)), first.Errors);
+        using var second = NeutronProcess.Start(Worker(url));
+        using var third = NeutronProcess.Start(Worker(url));
+        foreach (var p in new[] { first, second, third })
+        {
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), "a worker did not finish");
+            Assert.True(p.ExitCode == 0, p.Errors);
+            output.WriteLine(p.Output);
+        }
+
+        long faults = Query<long>(url, "SELECT count(*) FROM faults;");
+        Assert.Equal(faults, Query<long>(url, "SELECT count(DISTINCT fault_index) FROM outcomes;"));
+        Assert.Equal(0L, Query<long>(url, "SELECT count(*) FROM chunks WHERE NOT done;"));
+        Assert.True(Query<long>(url, "SELECT count(DISTINCT owner) FROM chunks;") >= 2, "one process ran every chunk: the test shows nothing about sharing rounds");
+        Assert.Equal(Stored(reference), Stored(url));
+    }
 }
