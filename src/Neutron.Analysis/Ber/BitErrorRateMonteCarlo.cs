@@ -51,6 +51,7 @@ public sealed class BitErrorRateMonteCarlo
         sites = catalog.Select(Faults.FaultTarget.Weight, options.Filter).ToArray();
         if (sites.Length == 0)
             throw new ArgumentException($"no weight tensor matches the filter; the model's weights are {string.Join(", ", catalog.Weights.Take(5).Select(s => $"'{s.Tensor}'"))}", nameof(options));
+        if (sites.Any(s => s.Bits != sites[0].Bits)) throw new ArgumentException("the chosen weight tensors store words of different widths; choose tensors of one width with the filter", nameof(options));
         siteStart = new long[sites.Length + 1];
         for (int i = 0; i < sites.Length; i++) siteStart[i + 1] = siteStart[i] + sites[i].BitCount;
         stored = new StoredWeights(model, sites, options.Format);
@@ -114,6 +115,65 @@ public sealed class BitErrorRateMonteCarlo
     /// <summary>Accuracy of the model with the given global bit positions flipped (restored afterwards).</summary>
     public double AccuracyWithFlips(List<long> flips) => flips.Count == 0 ? GoldenAccuracy : AccuracyWith(flips);
 
+    /// <summary>The model with the given flips behind a protection: detected when the guard detects any word, else
+    /// the accuracy with what the guard lets through (no guard: every flip runs). Ran: whether the network ran (a
+    /// model with nothing left to flip, or detected, is known without running it).</summary>
+    public (double Accuracy, bool Detected, bool Ran) Evaluate(List<long> flips, IStoredWordGuard? guard)
+    {
+        if (flips.Count == 0) return (GoldenAccuracy, false, false);
+        if (guard is null) return (AccuracyWith(flips), false, true);
+        var masks = Masks(flips);
+        var through = new Dictionary<(int Site, long Element), uint>(masks.Count);
+        foreach (var ((s, e), mask) in masks)
+        {
+            var word = guard.Apply(sites[s].Tensor, e, mask);
+            if (word.Detected) return (GoldenAccuracy, true, false);
+            if (word.Residual != 0) through[(s, e)] = word.Residual;
+        }
+        return through.Count == 0 ? (GoldenAccuracy, false, false) : (AccuracyWith(through), false, true);
+    }
+
+    /// <summary>Bits per stored word, the same for every chosen tensor (one number format).</summary>
+    public int WordBits => sites[0].Bits;
+
+    /// <summary>
+    /// How much a flip of each bit position of the word damages a weight, averaged over every stored weight:
+    /// min(1, |δ| / max|w| of its tensor), with δ the exact value change of that flip in the number format and 1 for a
+    /// flip to Inf or NaN. A flip that moves a weight past the tensor's largest magnitude counts as fully damaging.
+    /// BayesianBer's tilted sampler draws bit positions in proportion to it (mixed with uniform).
+    /// </summary>
+    public double[] BitDamage() => damage ??= ComputeBitDamage();
+
+    private double[]? damage;
+
+    private double[] ComputeBitDamage()
+    {
+        int width = WordBits;
+        var damage = new double[width];
+        long elements = 0;
+        foreach (var site in sites)
+        {
+            var enc = stored.Encoding(site.Tensor);
+            double scale = 0;
+            for (long e = 0; e < site.Elements; e++) scale = Math.Max(scale, Math.Abs(stored.Value(site.Tensor, e)));
+            if (scale == 0) scale = 1;
+            for (long e = 0; e < site.Elements; e++)
+            {
+                uint word = stored.Word(site.Tensor, e);
+                double value = stored.Value(site.Tensor, e);
+                for (int b = 0; b < width; b++)
+                {
+                    double flipped = enc.Decode(e, word ^ (1u << b));
+                    double d = double.IsFinite(flipped) ? Math.Abs(flipped - value) / scale : 1;
+                    damage[b] += Math.Min(1, d);
+                }
+            }
+            elements += site.Elements;
+        }
+        for (int b = 0; b < width; b++) damage[b] /= elements;
+        return damage;
+    }
+
     public BerResult Run(IProgress<(int Done, int Total)>? progress = null, CancellationToken cancel = default)
     {
         var samples = new List<BerSample>();
@@ -151,9 +211,11 @@ public sealed class BitErrorRateMonteCarlo
         return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
 
-    private double AccuracyWith(List<long> flips)
+    private double AccuracyWith(List<long> flips) => AccuracyWith(Masks(flips));
+
+    // Several flips may hit one word: XOR them into one mask per (site, element), then decode once.
+    private Dictionary<(int Site, long Element), uint> Masks(List<long> flips)
     {
-        // Several flips may hit one word: XOR them into one mask per (site, element), then decode once.
         var masks = new Dictionary<(int Site, long Element), uint>();
         int site = 0;
         foreach (long g in flips)
@@ -164,6 +226,11 @@ public sealed class BitErrorRateMonteCarlo
             var key = (site, local / width);
             masks[key] = (masks.TryGetValue(key, out uint m) ? m : 0) ^ (1u << (int)(local % width));
         }
+        return masks;
+    }
+
+    private double AccuracyWith(Dictionary<(int Site, long Element), uint> masks)
+    {
         try
         {
             foreach (var ((s, e), mask) in masks)

@@ -1,5 +1,6 @@
 // neutron ber MODEL --data SPEC --rates 1e-7,1e-6,... --samples S [--fit-per-mbit F] [--db FILE] [--json]: accuracy of
 // faulty models in which every stored weight bit flips independently with probability p (Neutron.Analysis.Ber).
+// With --precision it estimates P(fail) per rate instead, Bayesian and adaptive (BerCommand.Bayes.cs).
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -14,25 +15,26 @@ using Neutron.Results.Store;
 
 namespace Neutron.Cli.Commands;
 
-public static class BerCommand
+public static partial class BerCommand
 {
     public static Command Create()
     {
         var model = new Argument<FileInfo>("MODEL") { Description = "ONNX classifier" };
         var data = new Option<string>("--data") { Description = "evaluation data, e.g. idx:/usr/share/datasets/fashion-mnist/t10k", Required = true };
         var rates = new Option<string>("--rates") { Description = "bit-error rates per stored bit, comma-separated", DefaultValueFactory = _ => "1e-7,1e-6,1e-5,1e-4,1e-3" };
-        var samples = new Option<int>("--samples") { Description = "faulty models sampled per rate", DefaultValueFactory = _ => 50 };
+        var samples = new Option<int>("--samples") { Description = "faulty models sampled per rate (with --precision: per round)", DefaultValueFactory = _ => 50 };
         var images = new Option<int>("--images") { Description = "evaluate the first N images", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
         var format = new Option<string>("--format") { Description = "how weights are stored: fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
         var tensors = new Option<string?>("--tensors") { Description = "glob on weight tensor names (default: every weight)" };
         var tolerance = new Option<double>("--tolerance") { Description = "accuracy drop (pp) that makes a sampled model critical", DefaultValueFactory = _ => 1.0 };
-        var fit = new Option<double?>("--fit-per-mbit") { Description = "raw upset rate of the memory in FIT per Mbit (2^20 bits); P(critical | one upset) comes from a whole-weight-space flip campaign in --db when there is one, else from the single-flip samples" };
+        var fit = new Option<double?>("--fit-per-mbit") { Description = "raw upset rate of the memory in FIT per Mbit (2^20 bits); P(critical | one upset) comes from a whole-weight-space flip campaign in --db when there is one, else from the single-flip samples; with --precision, FIT = 1e9 × P(fail) / --exposure-hours at the flip probability that exposure gives" };
         var fitTarget = new Option<double>("--fit-target") { Description = "FIT the model's critical failures must stay below (ISO 26262 ASIL D: 10)", DefaultValueFactory = _ => FitEstimate.AsilDTarget };
         var db = new Option<FileInfo?>("--db") { Description = "store the sweep in this database (the report draws it)" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
         var command = new Command("ber", "Accuracy under a bit-error rate: every stored weight bit flips with probability p")
             { model, data, rates, samples, images, seed, format, tensors, tolerance, fit, fitTarget, db, json };
+        var bayes = BayesOptions.AddTo(command);
         command.SetAction(parse =>
         {
             var rateList = ParseRates(parse.GetValue(rates)!);
@@ -46,6 +48,9 @@ public static class BerCommand
                 throw new UserError($"--fit-per-mbit {fv.ToString(CultureInfo.InvariantCulture)} must be a finite number ≥ 0", "e.g. --fit-per-mbit 1000 (a typical SRAM figure at sea level)");
             double target = parse.GetValue(fitTarget);
             if (!(target > 0 && double.IsFinite(target))) throw new UserError($"--fit-target {target.ToString(CultureInfo.InvariantCulture)} must be a finite number > 0", "e.g. --fit-target 10 (ASIL D)");
+            var bayesian = bayes.Read(parse);
+            if (bayesian is not null && parse.GetValue(db) is not null)
+                throw new UserError("--db stores the plain sweep; the Bayesian estimate (--precision) is printed, not stored", "drop --db, or drop --precision for the stored sweep");
             NumberFormat fmt;
             try { fmt = NumberFormat.Parse(parse.GetValue(format)!); }
             catch (FormatException e) { throw new UserError(e.Message, "use fp32, fp16, bf16, int8 or fxpW.F"); }
@@ -64,6 +69,11 @@ public static class BerCommand
             BitErrorRateMonteCarlo mc;
             try { mc = new BitErrorRateMonteCarlo(onnx, new EvaluationSet(labeled.Images, labeled.Labels), options); }
             catch (ArgumentException e) when (e is not ArgumentOutOfRangeException) { throw new UserError(e.Message, "check --tensors against `neutron inspect MODEL`"); }
+            if (bayesian is not null)
+            {
+                RunBayes(mc, onnx, modelPath, fmt, rateList, tau, bayesian, n, options.Seed, fitPerMbit, target, parse.GetValue(json));
+                return 0;
+            }
             var result = mc.Run(Printing.ProgressLines.Create("samples", quiet: parse.GetValue(json)));
             FitEstimate? fitEstimate = null;
             if (parse.GetValue(db) is { } dbFile)
