@@ -30,7 +30,7 @@ public static class PredictCommand
         var folds = new Option<int>("--folds") { Description = "cross-validation folds", DefaultValueFactory = _ => 10 };
         var trees = new Option<int>("--trees") { Description = "trees per forest", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "seed of folds, bootstraps and feature subsets", DefaultValueFactory = _ => 0 };
-        var features = new Option<string>("--features") { Description = "all, or paper (sign, bit, layer, output and input channel only)", DefaultValueFactory = _ => "all" };
+        var features = new Option<string>("--features") { Description = "all (the stored word's features and the gradient sensitivity measured on the campaign's images), structural (the stored word's only) or paper (sign, bit, layer, output and input channel)", DefaultValueFactory = _ => "all" };
         var output = new Option<FileInfo?>("--out") { Description = "also a CSV of every weight bit: fault,probability,critical" };
         var recall = new Option<double?>("--recall") { Description = "call a bit critical at the probability threshold whose cross-validated recall of critical bits reaches this share (e.g. 0.99) instead of p > 0.5" };
         var noStore = new Option<bool>("--no-store") { Description = "do not predict every bit into the database (table bit_criticality); with --out, only the CSV" };
@@ -51,21 +51,22 @@ public static class PredictCommand
                 Folds = parse.GetValue(folds) is >= 2 and var k ? k : throw new UserError($"--folds {parse.GetValue(folds)} must be ≥ 2", "e.g. --folds 10"),
                 Trees = parse.GetValue(trees) is >= 1 and var t ? t : throw new UserError($"--trees {parse.GetValue(trees)} must be ≥ 1", "e.g. --trees 100"),
                 Seed = parse.GetValue(seed),
-                PaperFeaturesOnly = parse.GetValue(features) switch
-                {
-                    "all" => false, "paper" => true,
-                    var f => throw new UserError($"--features '{f}' is unknown", "use all or paper"),
-                },
+                PaperFeaturesOnly = parse.GetValue(features) == "paper",
             };
+            string featureSet = parse.GetValue(features) is ("all" or "structural" or "paper") and var named ? named
+                : throw new UserError($"--features '{parse.GetValue(features)}' is unknown", "use all, structural or paper");
             if (parse.GetValue(recall) is { } wanted && !(wanted > 0 && wanted <= 1))
                 throw new UserError($"--recall {F(wanted)} must be a share in (0, 1]", "e.g. --recall 0.99");
             if (options.Tolerances.Any(t => !(t >= 0))) throw new UserError("--tolerance values must be ≥ 0 percentage points", "e.g. --tolerance 0.5,1,2");
             using var store = CampaignStore.Open(StoreOption.Location(parse.GetValue(db)!), create: false);
             long id = store.SingleCampaign(parse.GetValue(campaign));
             var s = store.Settings(id);
-            var (space, weights) = WeightSpace(parse.GetValue(modelPath)?.FullName ?? s.ModelPath, s);
+            string path = parse.GetValue(modelPath)?.FullName ?? s.ModelPath;
+            var (space, weights) = WeightSpace(path, s);
             var clock = Stopwatch.StartNew();
-            var study = new CriticalityStudy(store.Outcomes(id).Select(o => ((Fault?)Fault.Parse(o.Fault), o.Drop)), space, weights, options);
+            var gradients = featureSet == "all" ? Gradients(path, s, space, weights) : null;
+            if (gradients is not null) Console.Error.WriteLine($"predict: gradient sensitivity measured on {s.Images:N0} images in {clock.Elapsed.TotalSeconds:F1} s");
+            var study = new CriticalityStudy(store.Outcomes(id).Select(o => ((Fault?)Fault.Parse(o.Fault), o.Drop)), space, weights, options, gradients);
             if (study.Data.Rows == 0)
                 throw new UserError($"campaign {id} in '{store.Path}' holds no single-bit flip of a weight", "run a campaign with --target weights --model flip", ExitCodes.ModelOrData);
             var last = DateTime.MinValue;
@@ -77,7 +78,7 @@ public static class PredictCommand
             }
             var scores = study.Evaluate(new SyncProgress<(int Done, int Total)>(p => Say($"predict: {p.Done}/{p.Total} folds trained, {clock.Elapsed:hh\\:mm\\:ss}")));
             Console.Error.WriteLine($"predict: cross-validation done in {clock.Elapsed.TotalSeconds:F1} s");
-            store.WriteScores(id, scores.Select(r => new StoredScore(r.Tolerance, CriticalityPredictor.Name(r.Forest), options.PaperFeaturesOnly ? "paper" : "all",
+            store.WriteScores(id, scores.Select(r => new StoredScore(r.Tolerance, CriticalityPredictor.Name(r.Forest), featureSet,
                 r.Rows, r.Critical, r.Folds, options.Trees, r.RocAuc, r.PrAuc, r.Confusion.TrueNegative, r.Confusion.FalsePositive, r.Confusion.FalseNegative, r.Confusion.TruePositive)));
             object? written = null;
             bool save = !parse.GetValue(noStore);
@@ -96,6 +97,7 @@ public static class PredictCommand
                 if (save) store.ClearCriticality(id, tau, name);
                 Action<IReadOnlyList<ParameterPrediction>>? sink = save ? block => store.WriteCriticality(id, tau, name, block) : null;
                 var (bits, critical) = study.Predict(model, writer, sink, cut, new SyncProgress<long>(n => Say($"predict: {n:N0}/{space.Size:N0} bits predicted, {clock.Elapsed:hh\\:mm\\:ss}")));
+                if (save) store.WriteThreshold(id, tau, name, cut);
                 string where = string.Join(" and ", new[] { save ? $"table bit_criticality of '{store.Path}'" : null, file is null ? null : $"'{file.FullName}'" }.OfType<string>());
                 Console.Error.WriteLine($"predict: {bits:N0} bits ({critical:N0} predicted critical at τ = {F(tau)} pp, {name}) in {where}, {clock.Elapsed.TotalSeconds:F1} s in all");
                 written = new
@@ -154,6 +156,23 @@ public static class PredictCommand
             _ => throw new UserError($"the campaign's target is {s.Target}: no weight faults to learn from", "run a campaign with --target weights", ExitCodes.ModelOrData),
         };
         return (space, new StoredWeights(model, space.Sites, format));
+    }
+
+    /// <summary>Each weight site's mean |∂L/∂w| on the campaign's images (margin loss, weights as stored).</summary>
+    static float[]?[] Gradients(string path, CampaignSettings s, FaultSpace space, StoredWeights weights)
+    {
+        Neutron.Engine.Data.LabeledData data;
+        try { data = Neutron.Engine.Data.DataSpec.Load(s.DataSpec, new Neutron.Engine.Data.DataOptions { Limit = s.Images }); }
+        catch (Exception e) when (e is ArgumentException or IOException)
+        {
+            throw new UserError($"cannot read the campaign's data '{s.DataSpec}': {e.Message}",
+                "the gradient features are measured on the campaign's images: restore them there, or use --features structural", ExitCodes.ModelOrData);
+        }
+        try { return WeightGradients.Measure(OnnxReader.Load(path), weights, space, data.Images, data.Count); }
+        catch (Neutron.Engine.ModelException e) when (e.Code == Neutron.Engine.ModelErrorCode.UnsupportedOperator)
+        {
+            throw new UserError($"model '{path}': no gradients for the gradient features ({e.Message})", "use --features structural", ExitCodes.ModelOrData);
+        }
     }
 
     static double? Num(double v) => double.IsNaN(v) ? null : v;

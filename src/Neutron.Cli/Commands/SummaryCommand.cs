@@ -37,10 +37,17 @@ public static class SummaryCommand
             var results = new CampaignResults(d, tau, taus);
 
             var protection = Protection(store, id, s);
+            var predicted = store.CriticalitySets(id);
             if (parse.GetValue(json))
             {
                 var o = ToJson(results, d, id, s);
                 o["protection"] = protection?.ToJson();
+                o["predicted_criticality"] = new JsonArray([.. predicted.Select(c => (JsonNode)new JsonObject
+                {
+                    ["tolerance"] = c.Tolerance, ["forest"] = c.Forest, ["parameters"] = c.Parameters, ["critical_parameters"] = c.CriticalParameters,
+                    ["threshold"] = c.Threshold?.Value, ["threshold_strict"] = c.Threshold?.Strict,
+                    ["target_recall"] = Num(c.Threshold?.TargetRecall), ["cv_recall"] = Num(c.Threshold?.Recall), ["cv_false_alarm_pct"] = Num(c.Threshold?.FalseAlarmPct),
+                })]);
                 Console.WriteLine(o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
@@ -49,6 +56,9 @@ public static class SummaryCommand
             Console.WriteLine($"{s.Target}, {s.FaultModel}, weights {s.Format}, datapath {s.Datapath}, plan {s.Planner}, seed {s.Seed}, shard {s.Shard}, kernels {s.KernelSet}");
             Console.WriteLine($"{d.Faults.Count:N0} of {store.FaultCount(id):N0} faults run{(s.Shard == "1/1" ? "" : $" (plan: {s.PlanSize:N0})")}; critical = drop > {tau.ToString(CultureInfo.InvariantCulture)} pp; intervals: 95 %");
             if (protection is not null) Console.WriteLine(protection.Text());
+            foreach (var c in predicted)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"predicted criticality (neutron predict) at τ = {c.Tolerance} pp, {c.Forest}: {c.CriticalParameters:N0} of {c.Parameters:N0} parameters hold a critical bit, critical when {c.Threshold?.Describe() ?? "p > 0.5"}"));
             if (d.Faults.Count == 0) return 0;
             if (Console.IsOutputRedirected)
             {
@@ -79,6 +89,8 @@ public static class SummaryCommand
         });
         return command;
     }
+
+    static double? Num(double? v) => v is { } x && !double.IsNaN(x) ? x : null;
 
     /// <summary>The protection a campaign ran under and what it did (null: none). Corrected and detected faults are
     /// stored with the golden outcome, so the rate tables count them as faults without effect: their SDC and

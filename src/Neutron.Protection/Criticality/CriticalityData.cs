@@ -50,6 +50,6 @@ public sealed class CriticalityData
             drops.Add(drop);
             indices.Add(index);
         }
-        return new CriticalityData(new FeatureMatrix(drops.Count, features.Count, [.. values], BitFeatures.Names), [.. drops], [.. indices], skipped);
+        return new CriticalityData(new FeatureMatrix(drops.Count, features.Count, [.. values], features.Names), [.. drops], [.. indices], skipped);
     }
 }

@@ -31,17 +31,20 @@ public sealed record ParameterPrediction(string Tensor, long Element, int LowBit
 
 public sealed class CriticalityStudy
 {
-    public CriticalityStudy(CampaignData campaign, FaultSpace space, StoredWeights weights, PredictOptions options)
-        : this(space, weights, options, f => CriticalityData.FromCampaign(campaign, f)) { }
+    /// <param name="gradients">Each site's mean |∂L/∂w| (WeightGradients.Measure) for the gradient features, or
+    /// null for the structural ones only.</param>
+    public CriticalityStudy(CampaignData campaign, FaultSpace space, StoredWeights weights, PredictOptions options, float[]?[]? gradients = null)
+        : this(space, weights, options, gradients, f => CriticalityData.FromCampaign(campaign, f)) { }
 
     /// <summary>From stored outcomes: (fault, accuracy drop in pp); faults that are not weight flips are left out.</summary>
-    public CriticalityStudy(IEnumerable<(Fault? Fault, double Drop)> outcomes, FaultSpace space, StoredWeights weights, PredictOptions options)
-        : this(space, weights, options, f => CriticalityData.FromOutcomes(outcomes, f)) { }
+    public CriticalityStudy(IEnumerable<(Fault? Fault, double Drop)> outcomes, FaultSpace space, StoredWeights weights, PredictOptions options,
+        float[]?[]? gradients = null)
+        : this(space, weights, options, gradients, f => CriticalityData.FromOutcomes(outcomes, f)) { }
 
-    private CriticalityStudy(FaultSpace space, StoredWeights weights, PredictOptions options, Func<BitFeatures, CriticalityData> rows)
+    private CriticalityStudy(FaultSpace space, StoredWeights weights, PredictOptions options, float[]?[]? gradients, Func<BitFeatures, CriticalityData> rows)
     {
         Options = options;
-        Features = new BitFeatures(space, weights);
+        Features = new BitFeatures(space, weights, options.PaperFeaturesOnly ? null : gradients);
         Data = rows(Features);
         Columns = options.PaperFeaturesOnly ? BitFeatures.PaperColumns : null;
         Matrix = Columns is null ? Data.Features : Data.Features.SelectColumns(Columns);
@@ -50,7 +53,7 @@ public sealed class CriticalityStudy
     public PredictOptions Options { get; }
     public BitFeatures Features { get; }
     public CriticalityData Data { get; }
-    /// <summary>The feature columns used (null: all of BitFeatures.Names).</summary>
+    /// <summary>The feature columns used (null: all of Features.Names).</summary>
     public IReadOnlyList<int>? Columns { get; }
     public FeatureMatrix Matrix { get; }
 

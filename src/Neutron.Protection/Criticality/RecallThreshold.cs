@@ -17,6 +17,12 @@ public sealed record Threshold(double Value, double TargetRecall, double Recall,
 
     public bool IsCritical(double probability) => Strict ? probability > Value : probability >= Value;
 
+    /// <summary>"p ≥ 0.32 (cross-validated recall 0.9925 for 0.99; false alarms 6.730 % of the injected bits)", or "p > 0.5".</summary>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"p {(Strict ? ">" : "≥")} {Value:0.####}")
+        + (double.IsNaN(TargetRecall) ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $" (cross-validated recall {Recall:F4} for {TargetRecall}; false alarms {FalseAlarmPct:F3} % of the injected bits)"));
+
     /// <summary>The largest t with out-of-fold recall(p ≥ t) ≥ target; the default cut when nothing was
     /// cross-validated (no critical or no acceptable bits).</summary>
     public static Threshold ForRecall(PredictionScore score, double target)

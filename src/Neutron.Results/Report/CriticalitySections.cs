@@ -44,15 +44,15 @@ public static class CriticalitySections
 
     public static ReportSection TableIII(CriticalityInput c)
     {
-        var t = new ChartTable("table-3", "Table III: memory overhead of ECC", "tolerance_pp", "forest", "parameters", "critical_parameters", "word_bits",
+        var t = new ChartTable("table-3", "Table III: memory overhead of ECC", "tolerance_pp", "forest", "threshold", "parameters", "critical_parameters", "word_bits",
             "ecc_all_pct", "signature_pct", "ecc_critical_pct", "ecc_critical_total_pct", "gain_vs_ecc_all_pct");
         foreach (var s in c.Sets)
         {
             var cost = EccProtection.Critical(s.Parameters, c.WordBits, s.CriticalParameters);
-            t.Add(s.Tolerance, s.Forest, s.Parameters, s.CriticalParameters, c.WordBits, cost.EccAllPct, cost.SignaturePct, cost.EccPct, cost.MemoryOverheadPct, cost.GainVsEccAllPct);
+            t.Add(s.Tolerance, s.Forest, s.Threshold?.Describe() ?? "p > 0.5", s.Parameters, s.CriticalParameters, c.WordBits, cost.EccAllPct, cost.SignaturePct, cost.EccPct, cost.MemoryOverheadPct, cost.GainVsEccAllPct);
         }
         return new ReportSection("table-3", "Table III: ECC on all parameters or on the Critical Parameters",
-            $"Hamming SEC ({WebUtilityEncode(Neutron.Protection.Protection.HammingCode.Describe(c.WordBits, EccCode.Sec))}) on every word, or only on the Critical Parameters (a word with at least one bit predicted critical) plus a one-bit-per-parameter signature, as shares of the unprotected weights' bits.",
+            $"Hamming SEC ({WebUtilityEncode(Neutron.Protection.Protection.HammingCode.Describe(c.WordBits, EccCode.Sec))}) on every word, or only on the Critical Parameters (a word with at least one bit predicted critical, at the probability threshold the prediction was made at) plus a one-bit-per-parameter signature, as shares of the unprotected weights' bits.",
             t.Rows.Count == 0 ? "<p>No predictions stored: run <code>neutron predict --db FILE</code>.</p>" : ReportSections.HtmlTable(t, 30), [t]);
     }
 

@@ -137,6 +137,9 @@ public abstract partial class CampaignStore : IDisposable
     /// <summary>Writes one block of a prediction set in one transaction.</summary>
     public abstract void WriteCriticality(long campaign, double tolerance, string forest, IReadOnlyList<Neutron.Protection.Criticality.ParameterPrediction> block);
 
+    /// <summary>Records the probability cut a prediction set was made at (cleared with the set).</summary>
+    public abstract void WriteThreshold(long campaign, double tolerance, string forest, Neutron.Protection.Criticality.Threshold threshold);
+
     /// <summary>Writes the Table II rows of a prediction, replacing earlier ones of the same key.</summary>
     public abstract void WriteScores(long campaign, IEnumerable<StoredScore> scores);
 

@@ -31,7 +31,8 @@ public sealed partial class PostgresCampaignStore
 
     public override void ClearCriticality(long campaign, double tolerance, string forest) => InTransaction((c, tx) =>
     {
-        using var cmd = new NpgsqlCommand("DELETE FROM bit_criticality WHERE campaign = @c AND tolerance = @t AND forest = @f;", c, tx);
+        using var cmd = new NpgsqlCommand("DELETE FROM bit_criticality WHERE campaign = @c AND tolerance = @t AND forest = @f;"
+            + "DELETE FROM criticality_thresholds WHERE campaign = @c AND tolerance = @t AND forest = @f;", c, tx);
         cmd.Parameters.AddWithValue("c", campaign);
         cmd.Parameters.AddWithValue("t", tolerance);
         cmd.Parameters.AddWithValue("f", forest);
@@ -61,6 +62,26 @@ public sealed partial class PostgresCampaignStore
             return cmd.ExecuteNonQuery();
         });
     }
+
+    public override void WriteThreshold(long campaign, double tolerance, string forest, Threshold threshold) => InTransaction((c, tx) =>
+    {
+        using var cmd = new NpgsqlCommand("""
+            INSERT INTO criticality_thresholds(campaign, tolerance, forest, threshold, strict, target_recall, cv_recall, cv_false_alarm_pct)
+            VALUES(@c, @t, @f, @v, @s, @target, @recall, @alarms)
+            ON CONFLICT (campaign, tolerance, forest) DO UPDATE SET threshold = excluded.threshold, strict = excluded.strict,
+                target_recall = excluded.target_recall, cv_recall = excluded.cv_recall, cv_false_alarm_pct = excluded.cv_false_alarm_pct;
+            """, c, tx);
+        var p = cmd.Parameters;
+        p.AddWithValue("c", campaign);
+        p.AddWithValue("t", tolerance);
+        p.AddWithValue("f", forest);
+        p.AddWithValue("v", threshold.Value);
+        p.AddWithValue("s", threshold.Strict);
+        p.AddWithValue("target", NpgsqlDbType.Double, double.IsNaN(threshold.TargetRecall) ? DBNull.Value : threshold.TargetRecall);
+        p.AddWithValue("recall", NpgsqlDbType.Double, double.IsNaN(threshold.Recall) ? DBNull.Value : threshold.Recall);
+        p.AddWithValue("alarms", NpgsqlDbType.Double, double.IsNaN(threshold.FalseAlarmPct) ? DBNull.Value : threshold.FalseAlarmPct);
+        return cmd.ExecuteNonQuery();
+    });
 
     public override void WriteScores(long campaign, IEnumerable<StoredScore> scores) => InTransaction((c, tx) =>
     {
@@ -100,9 +121,17 @@ public sealed partial class PostgresCampaignStore
             r.IsDBNull(7) ? double.NaN : r.GetDouble(7), r.IsDBNull(8) ? double.NaN : r.GetDouble(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12)));
 
     public override IReadOnlyList<CriticalitySet> CriticalitySets(long campaign) => Read("""
-        SELECT tolerance, forest, count(*), count(*) FILTER (WHERE critical_bits <> 0) FROM bit_criticality WHERE campaign = @c
-        GROUP BY tolerance, forest ORDER BY tolerance, forest;
-        """, campaign, r => new CriticalitySet(r.GetDouble(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+        SELECT b.tolerance, b.forest, b.words, b.critical, t.threshold, t.strict, t.target_recall, t.cv_recall, t.cv_false_alarm_pct
+        FROM (SELECT tolerance, forest, count(*) AS words, count(*) FILTER (WHERE critical_bits <> 0) AS critical FROM bit_criticality
+              WHERE campaign = @c GROUP BY tolerance, forest) b
+        LEFT JOIN criticality_thresholds t ON t.campaign = @c AND t.tolerance = b.tolerance AND t.forest = b.forest
+        ORDER BY b.tolerance, b.forest;
+        """, campaign, r => new CriticalitySet(r.GetDouble(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3))
+        {
+            Threshold = r.IsDBNull(4) ? null : new Threshold(r.GetDouble(4), Nullable(r, 6), Nullable(r, 7), Nullable(r, 8)) { Strict = r.GetBoolean(5) },
+        });
+
+    static double Nullable(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
 
     /// <summary>The words of one set, streamed in (tensor, element) order (the same order as SQLite's: byte-wise
     /// tensor names).</summary>

@@ -1,4 +1,4 @@
-// The PostgreSQL store's tables: SQLite's (schema version 5) with PostgreSQL types, plus the work chunks that workers
+// The PostgreSQL store's tables: SQLite's (schema version 6) with PostgreSQL types, plus the work chunks that workers
 // lease. Versioned migrations: each step runs once, in order, in one transaction under an advisory lock, and
 // neutron_schema records the version reached, so workers starting together on an empty server make the tables once.
 using Npgsql;
@@ -63,6 +63,14 @@ public sealed partial class PostgresCampaignStore
                 features TEXT NOT NULL, rows INTEGER NOT NULL, critical INTEGER NOT NULL, folds INTEGER NOT NULL, trees INTEGER NOT NULL,
                 roc_auc DOUBLE PRECISION, pr_auc DOUBLE PRECISION, tn BIGINT NOT NULL, fp BIGINT NOT NULL, fn BIGINT NOT NULL, tp BIGINT NOT NULL,
                 PRIMARY KEY(campaign, tolerance, forest, features));
+            """),
+        // The probability cut each prediction set was made at, as in SQLite's schema version 6.
+        (3, """
+            CREATE TABLE criticality_thresholds(
+                campaign BIGINT NOT NULL REFERENCES campaigns(id), tolerance DOUBLE PRECISION NOT NULL, forest TEXT NOT NULL,
+                threshold DOUBLE PRECISION NOT NULL, strict BOOLEAN NOT NULL, target_recall DOUBLE PRECISION,
+                cv_recall DOUBLE PRECISION, cv_false_alarm_pct DOUBLE PRECISION,
+                PRIMARY KEY(campaign, tolerance, forest));
             """),
     ];
 

@@ -12,8 +12,12 @@ namespace Neutron.Results.Store;
 public sealed record StoredScore(double Tolerance, string Forest, string Features, int Rows, int Critical, int Folds, int Trees,
     double RocAuc, double PrAuc, long TrueNegative, long FalsePositive, long FalseNegative, long TruePositive);
 
-/// <summary>One stored prediction set: its tolerance, forest and size.</summary>
-public sealed record CriticalitySet(double Tolerance, string Forest, long Parameters, long CriticalParameters);
+/// <summary>One stored prediction set: its tolerance, forest and size, and the probability cut it was made at (null:
+/// made by a neutron that did not record it, at p > 0.5).</summary>
+public sealed record CriticalitySet(double Tolerance, string Forest, long Parameters, long CriticalParameters)
+{
+    public Threshold? Threshold { get; init; }
+}
 
 public sealed partial class SqliteCampaignStore
 {
@@ -22,7 +26,9 @@ public sealed partial class SqliteCampaignStore
     {
         try
         {
-            using var cmd = Command("DELETE FROM bit_criticality WHERE campaign = $c AND tolerance = $t AND forest = $f;");
+            using var cmd = Command(HasThresholdTable
+                ? "DELETE FROM bit_criticality WHERE campaign = $c AND tolerance = $t AND forest = $f; DELETE FROM criticality_thresholds WHERE campaign = $c AND tolerance = $t AND forest = $f;"
+                : "DELETE FROM bit_criticality WHERE campaign = $c AND tolerance = $t AND forest = $f;");
             cmd.Parameters.AddWithValue("$c", campaign);
             cmd.Parameters.AddWithValue("$t", tolerance);
             cmd.Parameters.AddWithValue("$f", forest);
@@ -64,6 +70,32 @@ public sealed partial class SqliteCampaignStore
         }
         catch (SqliteException ex) { throw Explain(ex); }
     }
+
+    /// <summary>Records the probability cut of the set (campaign, tolerance, forest).</summary>
+    public override void WriteThreshold(long campaign, double tolerance, string forest, Threshold threshold)
+    {
+        try
+        {
+            using var cmd = Command("""
+                INSERT OR REPLACE INTO criticality_thresholds(campaign, tolerance, forest, threshold, strict, target_recall, cv_recall, cv_false_alarm_pct)
+                VALUES($c, $t, $f, $v, $s, $target, $recall, $alarms);
+                """);
+            cmd.Parameters.AddWithValue("$c", campaign);
+            cmd.Parameters.AddWithValue("$t", tolerance);
+            cmd.Parameters.AddWithValue("$f", forest);
+            cmd.Parameters.AddWithValue("$v", threshold.Value);
+            cmd.Parameters.AddWithValue("$s", threshold.Strict ? 1 : 0);
+            cmd.Parameters.AddWithValue("$target", Nullable(threshold.TargetRecall));
+            cmd.Parameters.AddWithValue("$recall", Nullable(threshold.Recall));
+            cmd.Parameters.AddWithValue("$alarms", Nullable(threshold.FalseAlarmPct));
+            cmd.ExecuteNonQuery();
+        }
+        catch (SqliteException e) { throw Explain(e); }
+    }
+
+    static object Nullable(double v) => double.IsNaN(v) ? DBNull.Value : v;
+
+    bool HasThresholdTable => (long)Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'criticality_thresholds';")! > 0;
 
     /// <summary>Writes (or replaces) Table II rows.</summary>
     public override void WriteScores(long campaign, IEnumerable<StoredScore> scores)
@@ -127,9 +159,18 @@ public sealed partial class SqliteCampaignStore
             GROUP BY tolerance, forest ORDER BY tolerance, forest;
             """);
         cmd.Parameters.AddWithValue("$c", campaign);
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) sets.Add(new CriticalitySet(r.GetDouble(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
-        return sets;
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) sets.Add(new CriticalitySet(r.GetDouble(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+        if (!HasThresholdTable) return sets;
+        var cuts = new Dictionary<(double, string), Threshold>();
+        using var read = Command("SELECT tolerance, forest, threshold, strict, target_recall, cv_recall, cv_false_alarm_pct FROM criticality_thresholds WHERE campaign = $c;");
+        read.Parameters.AddWithValue("$c", campaign);
+        using (var r = read.ExecuteReader())
+            while (r.Read())
+                cuts[(r.GetDouble(0), r.GetString(1))] = new Threshold(r.GetDouble(2), Read(r, 4), Read(r, 5), Read(r, 6)) { Strict = r.GetInt64(3) != 0 };
+        return sets.Select(s => cuts.TryGetValue((s.Tolerance, s.Forest), out var t) ? s with { Threshold = t } : s).ToList();
+
+        static double Read(SqliteDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
     }
 
     /// <summary>The words of one set, streamed in (tensor, element) order.</summary>

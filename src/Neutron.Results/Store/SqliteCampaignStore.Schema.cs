@@ -14,10 +14,11 @@ public sealed partial class SqliteCampaignStore
     /// instead of the filter text, and campaigns.memory_budget. 5: faults.p and faults.q, a fault's probability under
     /// the target distribution and under the plan's proposal (importance plans; NULL for the others), and
     /// bit_criticality (a forest's predicted criticality of every weight bit) and criticality_scores (its
-    /// cross-validated Table II rows). Older files are upgraded when opened (version 1 activations ran in `format`);
+    /// cross-validated Table II rows). 6: criticality_thresholds, the probability cut each prediction set was
+    /// made at (`predict --recall`) and what it gave in cross-validation. Older files are upgraded when opened (version 1 activations ran in `format`);
     /// opened read-only, they read as recorded (datapath = format for version 1, no protection, the filter text
-    /// parsed, no weights, no predicted criticality).</summary>
-    public const int SchemaVersion = 5;
+    /// parsed, no weights, no predicted criticality, no thresholds).</summary>
+    public const int SchemaVersion = 6;
 
     const string Schema = """
         CREATE TABLE IF NOT EXISTS campaigns(
@@ -41,7 +42,7 @@ public sealed partial class SqliteCampaignStore
         CREATE TABLE IF NOT EXISTS predictions(
             campaign INTEGER NOT NULL REFERENCES campaigns(id), fault_index INTEGER NOT NULL, image INTEGER NOT NULL, top1 INTEGER NOT NULL,
             PRIMARY KEY(campaign, fault_index, image)) WITHOUT ROWID;
-        """ + SchemaAddedIn2 + SchemaAddedIn5;
+        """ + SchemaAddedIn2 + SchemaAddedIn5 + SchemaAddedIn6;
 
     const string SchemaAddedIn2 = """
         CREATE TABLE IF NOT EXISTS sites(
@@ -72,6 +73,16 @@ public sealed partial class SqliteCampaignStore
             PRIMARY KEY(campaign, tolerance, forest, features)) WITHOUT ROWID;
         """;
 
+    // criticality_thresholds: one row per prediction set (campaign, tolerance, forest): a bit is critical when p > threshold
+    // (strict = 1) or p ≥ threshold (strict = 0); target_recall, cv_recall and cv_false_alarm_pct (a share of the
+    // injected bits) are NULL for the default cut. A set without a row was made at p > 0.5.
+    const string SchemaAddedIn6 = """
+        CREATE TABLE IF NOT EXISTS criticality_thresholds(
+            campaign INTEGER NOT NULL REFERENCES campaigns(id), tolerance REAL NOT NULL, forest TEXT NOT NULL,
+            threshold REAL NOT NULL, strict INTEGER NOT NULL, target_recall REAL, cv_recall REAL, cv_false_alarm_pct REAL,
+            PRIMARY KEY(campaign, tolerance, forest)) WITHOUT ROWID;
+        """;
+
     void EnsureSchema(bool create)
     {
         long version = (long)Scalar("PRAGMA user_version;")!;
@@ -87,7 +98,7 @@ public sealed partial class SqliteCampaignStore
             Execute(_connection, Schema + $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }
-        else if (version is 1 or 2 or 3 or 4)
+        else if (version is 1 or 2 or 3 or 4 or 5)
         {
             Migrate(version);
         }
@@ -129,7 +140,7 @@ public sealed partial class SqliteCampaignStore
     // the description tables. 2 → 3: the protection columns (no campaign before them ran protected). 3 → 4: the
     // filter text becomes a JSON document (parsed once, here), and memory_budget (earlier campaigns ran with the
     // default). 4 → 5: the faults' p and q (no campaign before them drew an importance plan) and the predicted
-    // criticality tables, empty. The write transaction takes the lock first, so of two processes opening the file at
+    // criticality tables, empty. 5 → 6: the thresholds table, empty (earlier sets read as made at p > 0.5). The write transaction takes the lock first, so of two processes opening the file at
     // once one migrates.
     void Migrate(long from)
     {
@@ -166,6 +177,8 @@ public sealed partial class SqliteCampaignStore
                 Execute(_connection, "ALTER TABLE faults ADD COLUMN p REAL; ALTER TABLE faults ADD COLUMN q REAL;", tx);
                 Execute(_connection, SchemaAddedIn5, tx);
             }
+            if (now is 1 or 2 or 3 or 4 or 5)
+                Execute(_connection, SchemaAddedIn6, tx);
             Execute(_connection, $"PRAGMA user_version = {SchemaVersion};", tx);
             tx.Commit();
         }

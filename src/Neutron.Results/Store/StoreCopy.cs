@@ -55,6 +55,7 @@ public static class StoreCopy
                 if (block.Count == 4096) { to.WriteCriticality(id, set.Tolerance, set.Forest, block); block.Clear(); }
             }
             to.WriteCriticality(id, set.Tolerance, set.Forest, block);
+            if (set.Threshold is { } cut) to.WriteThreshold(id, set.Tolerance, set.Forest, cut);
         }
     }
 }

@@ -41,8 +41,8 @@ public class ReportProtectionTests
         var table3 = File.ReadAllLines(Path.Combine(export, "table-3.csv"));
         Assert.Equal(2, table3.Length);
         var cells = table3[1].Split(',');
-        Assert.Equal(set.CriticalParameters.ToString(CultureInfo.InvariantCulture), cells[3]);
-        Assert.Equal(18.75, double.Parse(cells[5], CultureInfo.InvariantCulture));
+        Assert.Equal(("p > 0.5", set.CriticalParameters.ToString(CultureInfo.InvariantCulture)), (cells[2], cells[4])); // the cut the set was made at
+        Assert.Equal(18.75, double.Parse(cells[6], CultureInfo.InvariantCulture));
 
         var plan = ProtectionPlan.Parse(File.ReadAllText(file));
         var pareto = File.ReadAllLines(Path.Combine(export, "pareto.csv")).Skip(1).Select(l => l.Split(',')).ToList();

@@ -13,9 +13,9 @@ namespace Neutron.Protection.Tests.Criticality;
 
 public class BitFeaturesTests
 {
-    static readonly string[] N = BitFeatures.Names;
+    static readonly string[] N = [.. BitFeatures.StructuralNames, .. BitFeatures.GradientNames];
 
-    internal static (BitFeatures Features, FaultSpace Space) Build(NumberFormat format)
+    internal static (BitFeatures Features, FaultSpace Space) Build(NumberFormat format, float[]?[]? gradients = null)
     {
         var conv = new float[24];
         for (int i = 0; i < 24; i++) conv[i] = 0.01f * (i + 1);
@@ -39,14 +39,14 @@ public class BitFeaturesTests
             new(FaultTarget.Weight, "fc.weight", "/fc/Gemm", "Gemm", [4, 6], format.Width),
         ];
         var space = new FaultSpace(sites);
-        return (new BitFeatures(space, new StoredWeights(model, sites, format)), space);
+        return (new BitFeatures(space, new StoredWeights(model, sites, format), gradients), space);
     }
 
     static Dictionary<string, float> Row(BitFeatures f, int site, long element, int bit)
     {
         var row = new float[f.Count];
         f.Fill(site, element, bit, row);
-        return N.Select((name, i) => (name, row[i])).ToDictionary(p => p.name, p => p.Item2);
+        return N.Take(f.Count).Select((name, i) => (name, row[i])).ToDictionary(p => p.name, p => p.Item2);
     }
 
     [Fact]
@@ -63,6 +63,62 @@ public class BitFeaturesTests
         Assert.Equal(0f, r["nonfinite"]);
         var low = Row(f, 0, 17, 22); // the mantissa's top bit is 1 in 0xBF400000: clearing it makes −0.5
         Assert.Equal((1f, 0.25f), (low["bit_value"], low["delta"]));
+    }
+
+    [Fact]
+    public void The_relative_magnitude_is_against_the_largest_value_of_the_tensor()
+    {
+        var (f, _) = Build(NumberFormat.Fp32);
+        Assert.Equal(BitFeatures.StructuralNames, f.Names);
+        Assert.False(f.HasGradients);
+        Assert.Equal(0.5f, Row(f, 0, 17, 3)["relative_magnitude"]); // −0.75 against conv.weight's largest, 1.5
+        Assert.Equal(1f, Row(f, 0, 3, 3)["relative_magnitude"]);
+        Assert.Equal(0.5f, Row(f, 1, 1, 3)["relative_magnitude"]); // −0.25 against 0.5
+    }
+
+    [Fact]
+    public void Gradient_features_are_the_mean_gradient_and_its_product_with_delta()
+    {
+        var g = Enumerable.Range(0, 24).Select(i => 0.1f * i).ToArray();
+        var (f, _) = Build(NumberFormat.Fp32, [g, null, new float[24]]);
+        Assert.Equal(N, f.Names);
+        var low = Row(f, 0, 17, 22); // δ = 0.25 (see above), gradient 1.7
+        Assert.Equal((1.7f, (float)(1.7f * 0.25)), (low["gradient"], low["sensitivity"]));
+        var inf = Row(f, 0, 4, 30); // +Inf after the flip: the first-order estimate is unbounded
+        Assert.Equal((0.4f, float.MaxValue), (inf["gradient"], inf["sensitivity"]));
+        var bias = Row(f, 1, 1, 31); // a site without gradients
+        Assert.Equal((-1f, -1f), (bias["gradient"], bias["sensitivity"]));
+        Assert.Equal(0f, Row(f, 2, 13, 0)["sensitivity"]);
+        Assert.Throws<ArgumentException>(() => Build(NumberFormat.Fp32, [g]));
+    }
+
+    [Fact]
+    public void Weight_gradients_are_the_mean_margin_gradient_magnitudes()
+    {
+        // y = W x (W: 2 × 2, transB): the margin z[top] − z[other] has ∂/∂W[top, j] = x_j and ∂/∂W[other, j] = −x_j,
+        // so each weight's mean |∂L/∂w| over the images is the mean |x_j|, whichever class wins.
+        var model = new Model
+        {
+            Opsets = new() { [""] = 13 },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 2])],
+            Outputs = [new ValueInfo("y", DataType.Float, [-1, 2])],
+            Initializers = new() { ["w"] = Tensor.FromFloats([1, 0, 0, 1], 2, 2) },
+            Nodes = [new Node { Name = "fc", OpType = "Gemm", Inputs = ["x", "w"], Outputs = ["y"], Attributes = new Attributes(new() { ["transB"] = 1L }, "fc") }],
+        };
+        FaultSite[] sites = [new(FaultTarget.Weight, "w", "fc", "Gemm", [2, 2], 32)];
+        var space = new FaultSpace(sites);
+        var images = Tensor.FromFloats([2, -1, -3, 0.5f, 1, 4, 9, 9], 4, 2);
+        var g = Assert.Single(WeightGradients.Measure(model, new StoredWeights(model, sites, NumberFormat.Fp32), space, images, 3));
+        Assert.NotNull(g);
+        float x0 = (2 + 3 + 1) / 3f, x1 = (1 + 0.5f + 4) / 3f; // the fourth image is past the count
+        Assert.Equal([x0, x1, x0, x1], g!.Select(v => MathF.Round(v, 5)), new FloatTolerance(1e-5f));
+        Assert.Equal([1f, 0, 0, 1], model.Initializers["w"].Floats.ToArray()); // the model itself is not touched
+    }
+
+    sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float a, float b) => Math.Abs(a - b) <= tolerance;
+        public int GetHashCode(float v) => 0;
     }
 
     [Fact]

@@ -290,9 +290,39 @@ public class CampaignStoreTests
         Assert.Equal([0.25f, 0.75f], words[2].Probabilities);
         Assert.Equal((30, 1L << 31), (words[2].LowBit, words[2].CriticalBits));
 
+        // The probability cut is stored with its set, read back with it, and cleared with it.
+        var cut = new Neutron.Protection.Criticality.Threshold(0.32, 0.99, 0.9925, 6.73);
+        store.WriteThreshold(id, 1, "brf", cut);
+        store.WriteThreshold(id, 0.5, "rf", Neutron.Protection.Criticality.Threshold.Default);
+        Assert.Equal([new CriticalitySet(0.5, "rf", 1, 1) { Threshold = Neutron.Protection.Criticality.Threshold.Default }, new CriticalitySet(1, "brf", 3, 2) { Threshold = cut }],
+            store.CriticalitySets(id));
+        Assert.False(store.CriticalitySets(id)[1].Threshold!.IsCritical(0.3));
+
         store.ClearCriticality(id, 1, "brf");
         store.WriteCriticality(id, 1, "brf", [new("c", 0, 0, [0.5f], 0)]);
-        Assert.Equal([new CriticalitySet(0.5, "rf", 1, 1), new CriticalitySet(1, "brf", 1, 0)], store.CriticalitySets(id));
+        Assert.Equal([new CriticalitySet(0.5, "rf", 1, 1) { Threshold = Neutron.Protection.Criticality.Threshold.Default }, new CriticalitySet(1, "brf", 1, 0)], store.CriticalitySets(id));
+    }
+
+    [Fact]
+    public void A_version_5_file_gains_the_thresholds_table_and_its_sets_read_as_made_at_one_half()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("v5.db");
+        long id;
+        using (var store = SqliteCampaignStore.Open(path, create: true))
+        {
+            id = store.CreateCampaign(Settings(), Faults(0, 1));
+            store.WriteCriticality(id, 1, "brf", [new("w", 0, 0, [0.1f, 0.9f], 0b10)]);
+            using var cmd = store.Connection.CreateCommand();
+            cmd.CommandText = "DROP TABLE criticality_thresholds; PRAGMA user_version = 5;";
+            cmd.ExecuteNonQuery();
+        }
+        using (var store = SqliteCampaignStore.Open(path, create: false))
+        {
+            Assert.Null(Assert.Single(store.CriticalitySets(id)).Threshold);
+            store.WriteThreshold(id, 1, "brf", Neutron.Protection.Criticality.Threshold.Default);
+            Assert.Equal(Neutron.Protection.Criticality.Threshold.Default, Assert.Single(store.CriticalitySets(id)).Threshold);
+        }
     }
 
     [Fact]
@@ -327,7 +357,7 @@ public class CampaignStoreTests
         Assert.Empty(upgraded.FaultWeights(upgraded.SingleCampaign()));
         using var version = upgraded.Connection.CreateCommand();
         version.CommandText = "PRAGMA user_version;";
-        Assert.Equal(5L, version.ExecuteScalar());
+        Assert.Equal((long)SqliteCampaignStore.SchemaVersion, version.ExecuteScalar());
     }
 
     [Fact]
