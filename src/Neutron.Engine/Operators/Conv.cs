@@ -50,63 +50,6 @@ public sealed class Conv : Operator
         return cached;
     }
 
-    /// <summary>Output planes smaller than this (14×14 and below) go through SmallPlanes.</summary>
-    private const int SmallPlane = 256;
-
-    /// <summary>Columns per GEMM in SmallPlanes: Gemm32Avx2 packs A once per 3,072 columns.</summary>
-    private const int ColumnsPerGemm = 3072;
-
-    /// <summary>
-    /// Small planes fit the GEMM's 16-wide column tiles badly (a 7×7 plane is 49 columns, 64 computed) and
-    /// repack the filters for every image. Here the im2col matrices of several images sit side by side, one GEMM
-    /// multiplies them all, and each image's planes are copied out with the bias. Every output element is still
-    /// the same FMA chain over the same 256-long blocks, then + bias: bit-identical to the per-image path (the
-    /// fault runner's ConvChannel and ConvRegion repeat that arithmetic).
-    /// </summary>
-    private static void SmallPlanes(Conv2D g, float[] xf, float[] wf, float[]? bf, float[] yf, Activation epilogue)
-    {
-        int k = g.PatchSize, cols = g.OutSpatial, m = g.M;
-        int perImage = g.C * g.H * g.W, outPerImage = m * cols;
-        int per = Math.Clamp(ColumnsPerGemm / Math.Max(cols, 1), 1, g.N);
-        int chunks = (g.N + per - 1) / per;
-        // Enough chunks for every core: each runs its own single-threaded GEMM. Otherwise one GEMM split across cores.
-        bool split = chunks < 2 * Parallelism.MaxThreads;
-        if (split)
-        {
-            per = g.N;
-            chunks = 1;
-        }
-        Parallelism.For(chunks, (long)m * k * cols * per, chunk =>
-        {
-            int first = chunk * per, images = Math.Min(per, g.N - first), ld = images * cols;
-            var lowered = ConvKernels.RentColumns(k * ld);
-            var product = ConvKernels.RentColumns(m * ld);
-            for (int i = 0; i < images; i++)
-            {
-                var x = xf.AsSpan((first + i) * perImage, perImage);
-                if (g.IsPointwise)
-                    for (int c = 0; c < k; c++) x.Slice(c * cols, cols).CopyTo(lowered.AsSpan(c * ld + i * cols, cols));
-                else ConvKernels.Im2Col(g, 0, x, lowered.AsSpan(i * cols), ld);
-            }
-            if (split) ParallelGemm.Multiply(false, false, m, ld, k, 1f, wf, 0, k, lowered, 0, ld, 0f, product, 0, ld);
-            else Gemm32.Multiply(false, false, m, ld, k, 1f, wf.AsSpan(0, m * k), k, lowered.AsSpan(0, k * ld), ld, 0f, product.AsSpan(0, m * ld), ld);
-            for (int i = 0; i < images; i++)
-            {
-                var y = yf.AsSpan((first + i) * outPerImage, outPerImage);
-                for (int o = 0; o < m; o++)
-                {
-                    var from = product.AsSpan(o * ld + i * cols, cols);
-                    var to = y.Slice(o * cols, cols);
-                    if (bf is null) from.CopyTo(to);
-                    else System.Numerics.Tensors.TensorPrimitives.Add(from, bf[o], to);
-                }
-                if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, y);
-            }
-            ConvKernels.ReturnColumns(product);
-            ConvKernels.ReturnColumns(lowered);
-        });
-    }
-
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
     {
         var x = inputs[0]!;
@@ -122,13 +65,14 @@ public sealed class Conv : Operator
         int tasks = g.N * group;
         var epilogue = Epilogue;
         int block = g.MPerGroup * g.OutSpatial;
-        if (group == 1 && g.N > 1 && g.OutSpatial < SmallPlane && KernelSet.Active != KernelVariant.Scalar)
+        // Ungrouped layers: pixels as rows, output channels in the lanes (same bits as the im2col paths below).
+        if (ConvDirect.Supports(KernelSet.Active, g))
         {
-            SmallPlanes(g, xf, wf, bf, yf, epilogue);
+            ConvDirect.Run(KernelSet.Active, g, xf, wf, bf, yf, epilogue, Parallelism.For);
             return;
         }
         // Many (image, group) tasks: one task per worker call, each writing its own output block. Few tasks (batch 1
-        // to a few images, ungrouped): run them in turn and let every core share each GEMM instead.
+        // to a few images, few groups): run them in turn and let every core share each GEMM instead.
         if (tasks >= 2 * Parallelism.MaxThreads || g.IsDepthwise || KernelSet.Active == KernelVariant.Scalar)
         {
             Parallelism.For(tasks, (long)g.MPerGroup * g.OutSpatial * g.PatchSize, task =>

@@ -131,17 +131,17 @@ public class ConvKernelsTests
             Assert.True(Math.Abs(expected[i] - y.Floats[i]) <= 1e-4f, $"batch {batch} group {group}: y[{i}] = {y.Floats[i]}, reference {expected[i]}");
     }
 
-    // The small-plane path (several images' im2col side by side, one GEMM) against the per-image kernel, bit for
-    // bit: the fault runner's slice kernels repeat the per-image arithmetic, so the layer must not depart from it.
-    // Batches of 2 and 5 take the one-GEMM-over-all-cores branch, 70 the one-GEMM-per-chunk branch; 7×7, pointwise,
-    // strided and padded planes; a patch of 9·40 = 360 spans two 256 blocks. Values include Inf and NaN.
+    // The Conv operator on small planes (ConvDirect, all images in one pixel numbering) against the per-image im2col
+    // kernel, bit for bit: the fault runner's slice kernels repeat the per-image arithmetic, so the layer must not
+    // depart from it. Batches of 2, 5 and 70; 7×7, pointwise, strided and padded planes; a patch of 9·40 = 360 spans
+    // two 256 blocks. Values include Inf and NaN.
     [Theory]
     [InlineData(2, 7, 7, 3, 1, 1, 16)]
     [InlineData(5, 7, 7, 1, 1, 0, 40)]
     [InlineData(70, 7, 7, 3, 1, 1, 40)]
     [InlineData(70, 14, 14, 3, 2, 1, 8)]
     [InlineData(5, 4, 5, 1, 1, 0, 3)]
-    public void Small_planes_batched_into_one_gemm_are_bit_identical_to_the_per_image_kernel(int batch, int h, int wd, int k, int stride, int pad, int c)
+    public void Conv_operator_on_small_planes_is_bit_identical_to_the_per_image_kernel(int batch, int h, int wd, int k, int stride, int pad, int c)
     {
         var rng = new Random(batch + h + c);
         int m = 24;

@@ -1,0 +1,257 @@
+// Ungrouped convolution without im2col: output pixels are the rows of the product, output channels its vector lanes.
+//   x: (N, C, H, W)   w: (M, C, kH, kW)   b: (M) or null   y: (N, M, oH, oW)
+// The input is copied once into zero-padded planes (skipped when the layer has no padding), the filters are packed
+// as [patch element][M rounded up to the lanes], and a micro-kernel (ConvDirectAvx2/Avx512) multiplies twelve pixels
+// at a time, each pixel reading its window straight from the padded planes through a table of tap offsets. Layers
+// with few output channels (ResNet-20's 16, LeNet's 6 and 16) fill the vectors, small planes (7×7) waste nothing,
+// and strides cost nothing extra. Bias and activation are applied to each chunk while it is in cache, then it is
+// transposed into the NCHW output.
+// Arithmetic: per output element, an FMA chain from zero over each 256-long block of the patch in (c, ky, kx)
+// order, blocks added in turn (block + sum so far), padding taps multiplied as zeros, then + bias: the bits of the
+// im2col + Gemm32 path (ConvKernels.Forward), so the fault runner's ConvChannel, ConvRegion and GemmSlices still
+// reproduce the layer. Element is the scalar twin (the tests' oracle). No threads here: Run takes the operator's
+// parallel loop.
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Neutron.Engine.Kernels;
+
+public static unsafe partial class ConvDirect
+{
+    /// <summary>Output pixels per micro-kernel tile.</summary>
+    public const int Rows = 12;
+
+    /// <summary>The summation block of every element: Gemm32Avx2.KC, which ConvChannel and ConvRegion repeat.</summary>
+    private const int Block = Gemm32Avx2.KC;
+
+    /// <summary>Most floats of padded input at once (16 MB): larger batches run in groups of images, so a batch of 250
+    /// 224² images does not hold a copy of its whole input.</summary>
+    private const int PaddedFloats = 4 << 20;
+
+    /// <summary>Most pixels in one chunk (its tile bases live on the stack).</summary>
+    private const int MaxChunk = 1536;
+
+    /// <summary>A parallel loop over [0, count) with the work of one item: the operator's (Parallelism.For) or a plain one.</summary>
+    public delegate void ForEach(int count, long workPerItem, Action<int> body);
+
+    /// <summary>Whether a convolution runs here under this kernel set: ungrouped, and a vector set the CPU has.</summary>
+    public static bool Supports(KernelVariant variant, Conv2D g) =>
+        g.Group == 1 && variant != KernelVariant.Scalar && KernelSet.IsSupported(variant);
+
+    /// <summary>Output channels per vector: sixteen under avx512 when there are more than eight, else eight.</summary>
+    private static int Lanes(KernelVariant variant, Conv2D g) => variant == KernelVariant.Avx512 && g.M > 8 ? 16 : 8;
+
+    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+
+    /// <summary>The padded input planes a layer reads: Hp × Wp per channel; Copy false when the input needs no padding.</summary>
+    private readonly record struct Planes(int Hp, int Wp, bool Copy)
+    {
+        public int Plane => Hp * Wp;
+
+        public static Planes Of(Conv2D g) =>
+            g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0
+                ? new Planes(g.H, g.W, false)
+                : new Planes((g.OutH - 1) * g.StrideH + (g.KH - 1) * g.DilationH + 1, (g.OutW - 1) * g.StrideW + (g.KW - 1) * g.DilationW + 1, true);
+    }
+
+    /// <summary>y = conv(x, w) + b, then the epilogue, for every image of g, with the given kernel set and loop;
+    /// paddedFloats bounds the padded input held at once (tests lower it to run several groups of images).</summary>
+    public static void Run(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach,
+        int paddedFloats = PaddedFloats)
+    {
+        if (!Supports(variant, g)) throw new ArgumentException($"ConvDirect runs ungrouped convolutions under a vector kernel set, not group {g.Group} under {variant}", nameof(g));
+        int group = Math.Clamp(paddedFloats / Math.Max(1, g.C * Planes.Of(g).Plane), 1, g.N);
+        for (int n0 = 0; n0 < g.N; n0 += group)
+        {
+            var part = g with { N = Math.Min(group, g.N - n0) };
+            if (ChannelRowsPay(variant, part)) RunChannelRows(variant, part, n0, x, w, b, y, epilogue, forEach);
+            else RunPixelRows(variant, part, n0, x, w, b, y, epilogue, forEach);
+        }
+    }
+
+    /// <summary>Images [n0, n0 + g.N) of x and y with pixels as rows.</summary>
+    private static void RunPixelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach)
+    {
+        var planes = Planes.Of(g);
+        int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
+        int perImage = g.C * g.H * g.W, paddedImage = g.C * planes.Plane;
+        float[]? padded = null;
+        if (planes.Copy)
+        {
+            padded = ScratchPool.Rent(g.N * paddedImage);
+            forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
+        }
+        var filters = ScratchPool.Rent(k * mp);
+        PackFilters(g, w, mp, filters);
+        var offsets = ArrayPool<int>.Shared.Rent(k);
+        TapOffsets(g, planes, offsets);
+        // Chunks of pixels whose [pixels][channels] product (~192 KB) stays in L2 while every filter block passes over
+        // it, and enough of them to share among the cores.
+        int pixels = g.N * g.OutSpatial;
+        int chunk = Math.Clamp(49_152 / mp / Rows * Rows, Rows, MaxChunk);
+        chunk = Math.Min(chunk, Math.Max(Rows, RoundUp((pixels + 7) / 8, Rows)));
+        int chunks = (pixels + chunk - 1) / chunk;
+        var input = padded ?? x;
+        forEach(chunks, (long)chunk * mp * k, c =>
+        {
+            int first = c * chunk, count = Math.Min(chunk, pixels - first);
+            var product = ScratchPool.Rent(RoundUp(count, Rows) * mp);
+            Chunk(variant, g, n0, planes, input, filters, mp, offsets, b, first, count, product, y, epilogue);
+            ScratchPool.Return(product);
+        });
+        ArrayPool<int>.Shared.Return(offsets);
+        ScratchPool.Return(filters);
+        if (padded is not null) ScratchPool.Return(padded);
+    }
+
+    /// <summary>One image's channels into planes of Hp × Wp, the input at (PadTop, PadLeft), zeros around it.</summary>
+    private static void Pad(Conv2D g, Planes planes, ReadOnlySpan<float> x, Span<float> dst)
+    {
+        int wp = planes.Wp, copy = Math.Min(g.W, wp - g.PadLeft);
+        for (int c = 0; c < g.C; c++)
+        {
+            var src = x.Slice(c * g.H * g.W, g.H * g.W);
+            var plane = dst.Slice(c * planes.Plane, planes.Plane);
+            for (int row = 0; row < planes.Hp; row++)
+            {
+                var line = plane.Slice(row * wp, wp);
+                int iy = row - g.PadTop;
+                if ((uint)iy >= (uint)g.H || copy <= 0)
+                {
+                    line.Clear();
+                    continue;
+                }
+                line[..g.PadLeft].Clear();
+                src.Slice(iy * g.W, copy).CopyTo(line.Slice(g.PadLeft, copy));
+                line[(g.PadLeft + copy)..].Clear();
+            }
+        }
+    }
+
+    /// <summary>packed[p, m] = w[m, p] for the patch elements p, zeros for the channels m in [M, mp).</summary>
+    private static void PackFilters(Conv2D g, ReadOnlySpan<float> w, int mp, Span<float> packed)
+    {
+        int k = g.PatchSize;
+        for (int p = 0; p < k; p++)
+        {
+            var row = packed.Slice(p * mp, mp);
+            for (int m = 0; m < g.M; m++) row[m] = w[m * k + p];
+            row[g.M..].Clear();
+        }
+    }
+
+    /// <summary>Where patch element (c, ky, kx) lies in the padded planes, relative to its pixel's window corner.</summary>
+    private static void TapOffsets(Conv2D g, Planes planes, Span<int> offsets)
+    {
+        int p = 0;
+        for (int c = 0; c < g.C; c++)
+            for (int ky = 0; ky < g.KH; ky++)
+                for (int kx = 0; kx < g.KW; kx++)
+                    offsets[p++] = c * planes.Plane + ky * g.DilationH * planes.Wp + kx * g.DilationW;
+    }
+
+    /// <summary>Pixels [first, first + count) of the batch (image-major, then oy, ox): every output channel.</summary>
+    private static void Chunk(KernelVariant variant, Conv2D g, int n0, Planes planes, float[] input, float[] filters, int mp,
+        int[] offsets, float[]? b, int first, int count, float[] product, float[] y, Activation epilogue)
+    {
+        int tiles = (count + Rows - 1) / Rows, os = g.OutSpatial, paddedImage = g.C * planes.Plane, k = g.PatchSize;
+        // Window corners of the chunk's pixels; the last tile repeats its last pixel (computed, never copied out).
+        Span<int> bases = stackalloc int[tiles * Rows];
+        for (int i = 0; i < bases.Length; i++)
+        {
+            int pixel = first + Math.Min(i, count - 1), n = pixel / os, s = pixel % os;
+            bases[i] = (planes.Copy ? n : n0 + n) * paddedImage + s / g.OutW * g.StrideH * planes.Wp + s % g.OutW * g.StrideW;
+        }
+        bool wide = variant == KernelVariant.Avx512 && mp % 16 == 0;
+        fixed (float* xp = input, fp = filters, op = product)
+        fixed (int* offp = offsets, bp = bases)
+        {
+            for (int kb = 0; kb < k; kb += Block)
+            {
+                int kc = Math.Min(Block, k - kb);
+                bool firstBlock = kb == 0;
+                float* f = fp + (long)kb * mp;
+                int* off = offp + kb;
+                for (int j = 0; j < mp;)
+                {
+                    if (wide && mp - j >= 32)
+                    {
+                        for (int t = 0; t < tiles; t++)
+                            ConvDirectAvx512.Tile12x32(f + j, mp, off, kc, xp, bp + t * Rows, op + (long)t * Rows * mp + j, mp, firstBlock);
+                        j += 32;
+                    }
+                    else if (wide)
+                    {
+                        for (int t = 0; t < tiles; t++)
+                            ConvDirectAvx512.Tile12x16(f + j, mp, off, kc, xp, bp + t * Rows, op + (long)t * Rows * mp + j, mp, firstBlock);
+                        j += 16;
+                    }
+                    else if (mp - j >= 16)
+                    {
+                        for (int t = 0; t < 2 * tiles; t++)
+                            ConvDirectAvx2.Tile6x16(f + j, mp, off, kc, xp, bp + t * 6, op + (long)t * 6 * mp + j, mp, firstBlock);
+                        j += 16;
+                    }
+                    else
+                    {
+                        for (int t = 0; t < tiles; t++)
+                            ConvDirectAvx2.Tile12x8(f + j, mp, off, kc, xp, bp + t * Rows, op + (long)t * Rows * mp + j, mp, firstBlock);
+                        j += 8;
+                    }
+                }
+            }
+        }
+        // Bias and activation over the whole chunk (each element's own sum + b, then f; the padding channels are
+        // computed and never copied out), then the transpose into NCHW.
+        if (b is not null) AddBias(b, g.M, mp, product.AsSpan(0, count * mp));
+        if (!epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, product.AsSpan(0, count * mp), product.AsSpan(0, count * mp));
+        for (int i = 0; i < count;)
+        {
+            int pixel = first + i, n = pixel / os, s = pixel % os, run = Math.Min(count - i, os - s);
+            for (int m = 0; m < g.M; m++)
+            {
+                var to = y.AsSpan(((n0 + n) * g.M + m) * os + s, run);
+                int from = i * mp + m;
+                for (int r = 0; r < run; r++) to[r] = product[from + r * mp];
+            }
+            i += run;
+        }
+    }
+
+    /// <summary>rows[i, m] = rows[i, m] + b[m] for rows of mp floats (m &lt; M; the padding channels get + 0).</summary>
+    private static void AddBias(float[] b, int channels, int mp, Span<float> rows)
+    {
+        Span<float> bias = stackalloc float[mp];
+        b.AsSpan(0, channels).CopyTo(bias);
+        bias[channels..].Clear();
+        ref float bp = ref MemoryMarshal.GetReference(bias);
+        ref float rp = ref MemoryMarshal.GetReference(rows);
+        int lanes = Vector256<float>.Count;
+        for (int i = 0; i < rows.Length; i += mp)
+            for (int j = 0; j < mp; j += lanes)
+                (Vector256.LoadUnsafe(ref rp, (nuint)(i + j)) + Vector256.LoadUnsafe(ref bp, (nuint)j)).StoreUnsafe(ref rp, (nuint)(i + j));
+    }
+
+    /// <summary>
+    /// The scalar twin: output (n, m, oy, ox) before the epilogue, as Run computes it, from the unpadded input.
+    /// </summary>
+    public static float Element(Conv2D g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int n, int m, int oy, int ox)
+    {
+        int k = g.PatchSize;
+        float sum = 0f;
+        for (int kb = 0; kb < k; kb += Block)
+        {
+            float block = 0f;
+            for (int p = kb; p < Math.Min(k, kb + Block); p++)
+            {
+                int c = p / (g.KH * g.KW), ky = p / g.KW % g.KH, kx = p % g.KW;
+                int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH, ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
+                float v = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W ? x[((n * g.C + c) * g.H + iy) * g.W + ix] : 0f;
+                block = MathF.FusedMultiplyAdd(w[m * k + p], v, block);
+            }
+            sum = kb == 0 ? block : block + sum;
+        }
+        return b.IsEmpty ? sum : sum + b[m];
+    }
+}

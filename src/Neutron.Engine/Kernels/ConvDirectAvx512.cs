@@ -1,0 +1,160 @@
+// The AVX-512 micro-kernels of ConvDirect: ConvDirectAvx2's tiles with sixteen output channels per Vector512. Each
+// lane is one output element's FMA chain from zero over the kc patch elements in order, then stored (first block)
+// or added to what the earlier blocks left (block + stored): the bits of the avx2 tiles and of Gemm32.
+// Twin: ConvDirect.Element.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Vec = System.Runtime.Intrinsics.Vector512<float>;
+
+namespace Neutron.Engine.Kernels;
+
+[SkipLocalsInit]
+internal static unsafe class ConvDirectAvx512
+{
+    /// <summary>12 pixels × 32 output channels (2 vectors): out[r, j] (+)= Σ_p w[p, j] · x[bases[r] + offsets[p]] over p &lt; kc.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile12x32(float* w, int ldw, int* offsets, int kc, float* x, int* bases, float* o, int ldo, bool first)
+    {
+        float* x0 = x + bases[0], x1 = x + bases[1], x2 = x + bases[2], x3 = x + bases[3], x4 = x + bases[4], x5 = x + bases[5], x6 = x + bases[6], x7 = x + bases[7], x8 = x + bases[8], x9 = x + bases[9], x10 = x + bases[10], x11 = x + bases[11];
+        Vec a0_0 = Vec.Zero, a0_1 = Vec.Zero, a1_0 = Vec.Zero, a1_1 = Vec.Zero, a2_0 = Vec.Zero, a2_1 = Vec.Zero, a3_0 = Vec.Zero, a3_1 = Vec.Zero;
+        Vec a4_0 = Vec.Zero, a4_1 = Vec.Zero, a5_0 = Vec.Zero, a5_1 = Vec.Zero, a6_0 = Vec.Zero, a6_1 = Vec.Zero, a7_0 = Vec.Zero, a7_1 = Vec.Zero;
+        Vec a8_0 = Vec.Zero, a8_1 = Vec.Zero, a9_0 = Vec.Zero, a9_1 = Vec.Zero, a10_0 = Vec.Zero, a10_1 = Vec.Zero, a11_0 = Vec.Zero, a11_1 = Vec.Zero;
+        for (int p = 0; p < kc; p++, w += ldw)
+        {
+            int off = offsets[p];
+            Vec w0 = Vector512.Load(w);
+            Vec w1 = Vector512.Load(w + 16);
+            Vec v;
+            v = Vector512.Create(x0[off]); a0_0 = Avx512F.FusedMultiplyAdd(w0, v, a0_0); a0_1 = Avx512F.FusedMultiplyAdd(w1, v, a0_1);
+            v = Vector512.Create(x1[off]); a1_0 = Avx512F.FusedMultiplyAdd(w0, v, a1_0); a1_1 = Avx512F.FusedMultiplyAdd(w1, v, a1_1);
+            v = Vector512.Create(x2[off]); a2_0 = Avx512F.FusedMultiplyAdd(w0, v, a2_0); a2_1 = Avx512F.FusedMultiplyAdd(w1, v, a2_1);
+            v = Vector512.Create(x3[off]); a3_0 = Avx512F.FusedMultiplyAdd(w0, v, a3_0); a3_1 = Avx512F.FusedMultiplyAdd(w1, v, a3_1);
+            v = Vector512.Create(x4[off]); a4_0 = Avx512F.FusedMultiplyAdd(w0, v, a4_0); a4_1 = Avx512F.FusedMultiplyAdd(w1, v, a4_1);
+            v = Vector512.Create(x5[off]); a5_0 = Avx512F.FusedMultiplyAdd(w0, v, a5_0); a5_1 = Avx512F.FusedMultiplyAdd(w1, v, a5_1);
+            v = Vector512.Create(x6[off]); a6_0 = Avx512F.FusedMultiplyAdd(w0, v, a6_0); a6_1 = Avx512F.FusedMultiplyAdd(w1, v, a6_1);
+            v = Vector512.Create(x7[off]); a7_0 = Avx512F.FusedMultiplyAdd(w0, v, a7_0); a7_1 = Avx512F.FusedMultiplyAdd(w1, v, a7_1);
+            v = Vector512.Create(x8[off]); a8_0 = Avx512F.FusedMultiplyAdd(w0, v, a8_0); a8_1 = Avx512F.FusedMultiplyAdd(w1, v, a8_1);
+            v = Vector512.Create(x9[off]); a9_0 = Avx512F.FusedMultiplyAdd(w0, v, a9_0); a9_1 = Avx512F.FusedMultiplyAdd(w1, v, a9_1);
+            v = Vector512.Create(x10[off]); a10_0 = Avx512F.FusedMultiplyAdd(w0, v, a10_0); a10_1 = Avx512F.FusedMultiplyAdd(w1, v, a10_1);
+            v = Vector512.Create(x11[off]); a11_0 = Avx512F.FusedMultiplyAdd(w0, v, a11_0); a11_1 = Avx512F.FusedMultiplyAdd(w1, v, a11_1);
+        }
+        Store(o + 0 * ldo, a0_0, first);
+        Store(o + 0 * ldo + 16, a0_1, first);
+        Store(o + 1 * ldo, a1_0, first);
+        Store(o + 1 * ldo + 16, a1_1, first);
+        Store(o + 2 * ldo, a2_0, first);
+        Store(o + 2 * ldo + 16, a2_1, first);
+        Store(o + 3 * ldo, a3_0, first);
+        Store(o + 3 * ldo + 16, a3_1, first);
+        Store(o + 4 * ldo, a4_0, first);
+        Store(o + 4 * ldo + 16, a4_1, first);
+        Store(o + 5 * ldo, a5_0, first);
+        Store(o + 5 * ldo + 16, a5_1, first);
+        Store(o + 6 * ldo, a6_0, first);
+        Store(o + 6 * ldo + 16, a6_1, first);
+        Store(o + 7 * ldo, a7_0, first);
+        Store(o + 7 * ldo + 16, a7_1, first);
+        Store(o + 8 * ldo, a8_0, first);
+        Store(o + 8 * ldo + 16, a8_1, first);
+        Store(o + 9 * ldo, a9_0, first);
+        Store(o + 9 * ldo + 16, a9_1, first);
+        Store(o + 10 * ldo, a10_0, first);
+        Store(o + 10 * ldo + 16, a10_1, first);
+        Store(o + 11 * ldo, a11_0, first);
+        Store(o + 11 * ldo + 16, a11_1, first);
+    }
+
+    /// <summary>12 pixels × 16 output channels (1 vector): out[r, j] (+)= Σ_p w[p, j] · x[bases[r] + offsets[p]] over p &lt; kc.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile12x16(float* w, int ldw, int* offsets, int kc, float* x, int* bases, float* o, int ldo, bool first)
+    {
+        float* x0 = x + bases[0], x1 = x + bases[1], x2 = x + bases[2], x3 = x + bases[3], x4 = x + bases[4], x5 = x + bases[5], x6 = x + bases[6], x7 = x + bases[7], x8 = x + bases[8], x9 = x + bases[9], x10 = x + bases[10], x11 = x + bases[11];
+        Vec a0_0 = Vec.Zero, a1_0 = Vec.Zero, a2_0 = Vec.Zero, a3_0 = Vec.Zero, a4_0 = Vec.Zero, a5_0 = Vec.Zero, a6_0 = Vec.Zero, a7_0 = Vec.Zero;
+        Vec a8_0 = Vec.Zero, a9_0 = Vec.Zero, a10_0 = Vec.Zero, a11_0 = Vec.Zero;
+        for (int p = 0; p < kc; p++, w += ldw)
+        {
+            int off = offsets[p];
+            Vec w0 = Vector512.Load(w);
+            Vec v;
+            v = Vector512.Create(x0[off]); a0_0 = Avx512F.FusedMultiplyAdd(w0, v, a0_0);
+            v = Vector512.Create(x1[off]); a1_0 = Avx512F.FusedMultiplyAdd(w0, v, a1_0);
+            v = Vector512.Create(x2[off]); a2_0 = Avx512F.FusedMultiplyAdd(w0, v, a2_0);
+            v = Vector512.Create(x3[off]); a3_0 = Avx512F.FusedMultiplyAdd(w0, v, a3_0);
+            v = Vector512.Create(x4[off]); a4_0 = Avx512F.FusedMultiplyAdd(w0, v, a4_0);
+            v = Vector512.Create(x5[off]); a5_0 = Avx512F.FusedMultiplyAdd(w0, v, a5_0);
+            v = Vector512.Create(x6[off]); a6_0 = Avx512F.FusedMultiplyAdd(w0, v, a6_0);
+            v = Vector512.Create(x7[off]); a7_0 = Avx512F.FusedMultiplyAdd(w0, v, a7_0);
+            v = Vector512.Create(x8[off]); a8_0 = Avx512F.FusedMultiplyAdd(w0, v, a8_0);
+            v = Vector512.Create(x9[off]); a9_0 = Avx512F.FusedMultiplyAdd(w0, v, a9_0);
+            v = Vector512.Create(x10[off]); a10_0 = Avx512F.FusedMultiplyAdd(w0, v, a10_0);
+            v = Vector512.Create(x11[off]); a11_0 = Avx512F.FusedMultiplyAdd(w0, v, a11_0);
+        }
+        Store(o + 0 * ldo, a0_0, first);
+        Store(o + 1 * ldo, a1_0, first);
+        Store(o + 2 * ldo, a2_0, first);
+        Store(o + 3 * ldo, a3_0, first);
+        Store(o + 4 * ldo, a4_0, first);
+        Store(o + 5 * ldo, a5_0, first);
+        Store(o + 6 * ldo, a6_0, first);
+        Store(o + 7 * ldo, a7_0, first);
+        Store(o + 8 * ldo, a8_0, first);
+        Store(o + 9 * ldo, a9_0, first);
+        Store(o + 10 * ldo, a10_0, first);
+        Store(o + 11 * ldo, a11_0, first);
+    }
+
+    /// <summary>8 output channels × 48 consecutive pixels: out[r, j] (+)= Σ_p w[p, r] · x[offsets[p] + j], the
+    /// filters broadcast, the input loaded as vectors (ConvDirect's channel-rows path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile8x48(float* w, int* offsets, int kc, float* x, float* o, int ldo, bool first)
+    {
+        Vec a0_0 = Vec.Zero, a0_1 = Vec.Zero, a0_2 = Vec.Zero, a1_0 = Vec.Zero, a1_1 = Vec.Zero, a1_2 = Vec.Zero, a2_0 = Vec.Zero, a2_1 = Vec.Zero;
+        Vec a2_2 = Vec.Zero, a3_0 = Vec.Zero, a3_1 = Vec.Zero, a3_2 = Vec.Zero, a4_0 = Vec.Zero, a4_1 = Vec.Zero, a4_2 = Vec.Zero, a5_0 = Vec.Zero;
+        Vec a5_1 = Vec.Zero, a5_2 = Vec.Zero, a6_0 = Vec.Zero, a6_1 = Vec.Zero, a6_2 = Vec.Zero, a7_0 = Vec.Zero, a7_1 = Vec.Zero, a7_2 = Vec.Zero;
+        for (int p = 0; p < kc; p++, w += 8)
+        {
+            float* xp = x + offsets[p];
+            Vec x0 = Vector512.Load(xp);
+            Vec x1 = Vector512.Load(xp + 16);
+            Vec x2 = Vector512.Load(xp + 32);
+            Vec v;
+            v = Vector512.Create(w[0]); a0_0 = Avx512F.FusedMultiplyAdd(v, x0, a0_0); a0_1 = Avx512F.FusedMultiplyAdd(v, x1, a0_1); a0_2 = Avx512F.FusedMultiplyAdd(v, x2, a0_2);
+            v = Vector512.Create(w[1]); a1_0 = Avx512F.FusedMultiplyAdd(v, x0, a1_0); a1_1 = Avx512F.FusedMultiplyAdd(v, x1, a1_1); a1_2 = Avx512F.FusedMultiplyAdd(v, x2, a1_2);
+            v = Vector512.Create(w[2]); a2_0 = Avx512F.FusedMultiplyAdd(v, x0, a2_0); a2_1 = Avx512F.FusedMultiplyAdd(v, x1, a2_1); a2_2 = Avx512F.FusedMultiplyAdd(v, x2, a2_2);
+            v = Vector512.Create(w[3]); a3_0 = Avx512F.FusedMultiplyAdd(v, x0, a3_0); a3_1 = Avx512F.FusedMultiplyAdd(v, x1, a3_1); a3_2 = Avx512F.FusedMultiplyAdd(v, x2, a3_2);
+            v = Vector512.Create(w[4]); a4_0 = Avx512F.FusedMultiplyAdd(v, x0, a4_0); a4_1 = Avx512F.FusedMultiplyAdd(v, x1, a4_1); a4_2 = Avx512F.FusedMultiplyAdd(v, x2, a4_2);
+            v = Vector512.Create(w[5]); a5_0 = Avx512F.FusedMultiplyAdd(v, x0, a5_0); a5_1 = Avx512F.FusedMultiplyAdd(v, x1, a5_1); a5_2 = Avx512F.FusedMultiplyAdd(v, x2, a5_2);
+            v = Vector512.Create(w[6]); a6_0 = Avx512F.FusedMultiplyAdd(v, x0, a6_0); a6_1 = Avx512F.FusedMultiplyAdd(v, x1, a6_1); a6_2 = Avx512F.FusedMultiplyAdd(v, x2, a6_2);
+            v = Vector512.Create(w[7]); a7_0 = Avx512F.FusedMultiplyAdd(v, x0, a7_0); a7_1 = Avx512F.FusedMultiplyAdd(v, x1, a7_1); a7_2 = Avx512F.FusedMultiplyAdd(v, x2, a7_2);
+        }
+        Store(o + 0 * ldo, a0_0, first);
+        Store(o + 0 * ldo + 16, a0_1, first);
+        Store(o + 0 * ldo + 32, a0_2, first);
+        Store(o + 1 * ldo, a1_0, first);
+        Store(o + 1 * ldo + 16, a1_1, first);
+        Store(o + 1 * ldo + 32, a1_2, first);
+        Store(o + 2 * ldo, a2_0, first);
+        Store(o + 2 * ldo + 16, a2_1, first);
+        Store(o + 2 * ldo + 32, a2_2, first);
+        Store(o + 3 * ldo, a3_0, first);
+        Store(o + 3 * ldo + 16, a3_1, first);
+        Store(o + 3 * ldo + 32, a3_2, first);
+        Store(o + 4 * ldo, a4_0, first);
+        Store(o + 4 * ldo + 16, a4_1, first);
+        Store(o + 4 * ldo + 32, a4_2, first);
+        Store(o + 5 * ldo, a5_0, first);
+        Store(o + 5 * ldo + 16, a5_1, first);
+        Store(o + 5 * ldo + 32, a5_2, first);
+        Store(o + 6 * ldo, a6_0, first);
+        Store(o + 6 * ldo + 16, a6_1, first);
+        Store(o + 6 * ldo + 32, a6_2, first);
+        Store(o + 7 * ldo, a7_0, first);
+        Store(o + 7 * ldo + 16, a7_1, first);
+        Store(o + 7 * ldo + 32, a7_2, first);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* o, Vec block, bool first) =>
+        Avx512F.Store(o, first ? block : Avx512F.Add(block, Avx512F.LoadVector512(o)));
+}

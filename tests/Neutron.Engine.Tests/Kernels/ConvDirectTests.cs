@@ -1,0 +1,144 @@
+// ConvDirect against its scalar twin Element and against the im2col + GEMM path (ConvKernels.Forward, avx2), bit
+// for bit, under every vector kernel set: the fault runner's ConvChannel, ConvRegion and GemmSlices repeat that
+// path's arithmetic, so the two must agree on every bit, NaN and Inf included. Cases cover every tile (32, 16 and
+// 8 channels per vector; under avx512 the channel-rows tile of the 6- and 16-channel stride-1 cases, split into
+// pieces for batches under four), patches of one to three 256 blocks, pads, strides, dilations, 1-D shapes, batches whose
+// pixel count is no multiple of the twelve-pixel tile, and fused activations.
+using Neutron.Engine.Kernels;
+
+namespace Neutron.Engine.Tests.Kernels;
+
+public class ConvDirectTests
+{
+    // (C, H, W, M, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft, padBottom, padRight, N)
+    private static readonly int[][] Cases =
+    [
+        [1, 28, 28, 6, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 2],      // LeNet conv1
+        [6, 14, 14, 16, 5, 5, 1, 1, 1, 1, 0, 0, 0, 0, 3],     // LeNet conv2
+        [16, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2],      // ResNet-20 layer1 (one block)
+        [32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3],      // three blocks (288 + ... ), 7×7 planes
+        [64, 5, 5, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1],      // 576 = 256 + 256 + 64, tiles of 32 + 32 + 8
+        [16, 9, 11, 48, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2],     // strided 3×3, tiles 32 + 16
+        [16, 8, 8, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2],      // pointwise (no padded copy)
+        [16, 8, 8, 24, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1],      // 1×1 stride 2 (ResNet shortcut)
+        [8, 7, 9, 12, 3, 2, 1, 2, 2, 1, 2, 0, 1, 3, 2],       // dilated, asymmetric pads
+        [3, 1, 50, 5, 1, 7, 1, 3, 1, 2, 0, 4, 0, 1, 2],       // 1-D (height 1), strided and dilated
+        [2, 3, 3, 4, 5, 5, 1, 1, 1, 1, 3, 3, 3, 3, 2],        // window larger than the input, mostly padding
+        [3, 20, 20, 17, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1],     // a 7×7 stride-2 stem, channels past a vector
+    ];
+
+    public static TheoryData<KernelVariant> VectorVariants()
+    {
+        var data = new TheoryData<KernelVariant>();
+        foreach (var v in KernelSet.Supported)
+            if (v != KernelVariant.Scalar) data.Add(v);
+        return data;
+    }
+
+    private static Conv2D Geometry(int[] c)
+    {
+        int outH = (c[1] + c[10] + c[12] - (c[8] * (c[4] - 1) + 1)) / c[6] + 1;
+        int outW = (c[2] + c[11] + c[13] - (c[9] * (c[5] - 1) + 1)) / c[7] + 1;
+        return new Conv2D(c[14], c[0], c[1], c[2], c[3], c[4], c[5], 1, c[6], c[7], c[8], c[9], c[10], c[11], outH, outW)
+            { PadBottom = c[12], PadRight = c[13] };
+    }
+
+    private static void Sequential(int count, long work, Action<int> body)
+    {
+        for (int i = 0; i < count; i++) body(i);
+    }
+
+    private static void Parallel(int count, long work, Action<int> body) => System.Threading.Tasks.Parallel.For(0, count, body);
+
+    /// <summary>Random inputs and filters with a few extreme values: 3e38 (overflows a sum), ±Inf and NaN.</summary>
+    private static (float[] X, float[] W, float[] B) Data(Random rng, Conv2D g, bool extremes)
+    {
+        var x = Gemm32Tests.Random(rng, g.N * g.C * g.H * g.W);
+        var w = Gemm32Tests.Random(rng, g.M * g.PatchSize);
+        var b = Gemm32Tests.Random(rng, g.M);
+        if (extremes)
+        {
+            x[rng.Next(x.Length)] = float.NaN;
+            x[rng.Next(x.Length)] = float.PositiveInfinity;
+            w[rng.Next(w.Length)] = 3e38f;
+            w[rng.Next(w.Length)] = float.NegativeInfinity;
+            b[rng.Next(b.Length)] = float.NaN;
+        }
+        return (x, w, b);
+    }
+
+    private static void AssertSameBits(float[] expected, float[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                $"{what}: y[{i}] = {actual[i]} ({BitConverter.SingleToInt32Bits(actual[i]):x8}), expected {expected[i]} ({BitConverter.SingleToInt32Bits(expected[i]):x8})");
+    }
+
+    [Theory]
+    [MemberData(nameof(VectorVariants))]
+    public void Matches_its_scalar_twin_and_the_im2col_gemm_bit_for_bit(KernelVariant variant)
+    {
+        var rng = new Random(16);
+        foreach (var c in Cases)
+        foreach (bool extremes in new[] { false, true })
+        foreach (bool withBias in new[] { true, false })
+        {
+            var g = Geometry(c);
+            var (x, w, b) = Data(rng, g, extremes);
+            int perImage = g.C * g.H * g.W, outPerImage = g.M * g.OutSpatial;
+            var actual = new float[g.N * outPerImage];
+            Array.Fill(actual, float.NaN); // every output must be written
+            ConvDirect.Run(variant, g, x, w, withBias ? b : null, actual, Activation.None, Sequential);
+
+            var twin = new float[actual.Length];
+            for (int n = 0; n < g.N; n++)
+                for (int m = 0; m < g.M; m++)
+                    for (int oy = 0; oy < g.OutH; oy++)
+                        for (int ox = 0; ox < g.OutW; ox++)
+                            twin[((n * g.M + m) * g.OutH + oy) * g.OutW + ox] = ConvDirect.Element(g, x, w, withBias ? b : [], n, m, oy, ox);
+            string what = $"{variant} case [{string.Join(",", c)}] extremes {extremes} bias {withBias}";
+            AssertSameBits(twin, actual, what + " vs Element");
+
+            var gemm = new float[actual.Length];
+            var one = g with { N = 1 };
+            for (int n = 0; n < g.N; n++)
+                ConvKernels.Forward(KernelVariant.Avx2, one, 0, x.AsSpan(n * perImage, perImage), w, withBias ? b : [], gemm.AsSpan(n * outPerImage, outPerImage));
+            AssertSameBits(gemm, actual, what + " vs im2col + GEMM");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(VectorVariants))]
+    public void Fused_activation_a_parallel_loop_and_groups_of_images_change_no_bit(KernelVariant variant)
+    {
+        var rng = new Random(61);
+        var relu = new Activation(ActivationKind.Relu);
+        var clip = new Activation(ActivationKind.Clip, -0.5f, 0.75f);
+        foreach (var c in Cases)
+        foreach (var f in new[] { relu, clip })
+        foreach (int batch in new[] { 2, 5 }) // 2: images cut into pieces, each piece's epilogue over its own outputs
+        {
+            var g = Geometry(c) with { N = batch };
+            var (x, w, b) = Data(rng, g, extremes: true);
+            var plain = new float[g.N * g.M * g.OutSpatial];
+            ConvDirect.Run(variant, g, x, w, b, plain, Activation.None, Sequential);
+            var expected = plain.Select(v => ActivationKernels.Reference(f, v)).ToArray();
+            var fused = new float[plain.Length];
+            ConvDirect.Run(variant, g, x, w, b, fused, f, Parallel);
+            AssertSameBits(expected, fused, $"{variant} {f} batch {batch} case [{string.Join(",", c)}]");
+            // In groups of one or two images (a padded input budget below two images).
+            Array.Fill(fused, float.NaN);
+            ConvDirect.Run(variant, g, x, w, b, fused, f, Parallel, paddedFloats: 2 * g.C * (g.H + 8) * (g.W + 8) - 1);
+            AssertSameBits(expected, fused, $"{variant} {f} batch {batch} case [{string.Join(",", c)}]");
+        }
+    }
+
+    [Fact]
+    public void Refuses_grouped_layers_and_the_scalar_set()
+    {
+        var g = new Conv2D(1, 4, 5, 5, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1, 5, 5);
+        Assert.False(ConvDirect.Supports(KernelVariant.Avx2, g));
+        Assert.False(ConvDirect.Supports(KernelVariant.Scalar, g with { Group = 1 }));
+        Assert.Throws<ArgumentException>(() => ConvDirect.Run(KernelVariant.Scalar, g with { Group = 1 }, new float[100], new float[144], null, new float[100], Activation.None, Sequential));
+    }
+}
