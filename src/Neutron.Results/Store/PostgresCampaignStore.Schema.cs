@@ -49,8 +49,8 @@ public sealed partial class PostgresCampaignStore
             CREATE INDEX chunks_open ON chunks(campaign, chunk) WHERE NOT done;
             """),
         // An importance plan's p and q per fault; a forest's predicted criticality of every weight bit (one row per
-        // stored word: float32 probabilities from low_bit upward, little-endian, and the critical bits as a mask)
-        // and its Table II rows, as in SQLite's schema version 5.
+        // stored word: float32 probabilities from low_bit upward, little-endian, and the critical bits as a mask),
+        // its Table II rows and the probability cut each set was made at, as in SQLite's schema version 6.
         (2, """
             ALTER TABLE faults ADD COLUMN p DOUBLE PRECISION, ADD COLUMN q DOUBLE PRECISION;
             CREATE TABLE bit_criticality(
@@ -63,9 +63,6 @@ public sealed partial class PostgresCampaignStore
                 features TEXT NOT NULL, rows INTEGER NOT NULL, critical INTEGER NOT NULL, folds INTEGER NOT NULL, trees INTEGER NOT NULL,
                 roc_auc DOUBLE PRECISION, pr_auc DOUBLE PRECISION, tn BIGINT NOT NULL, fp BIGINT NOT NULL, fn BIGINT NOT NULL, tp BIGINT NOT NULL,
                 PRIMARY KEY(campaign, tolerance, forest, features));
-            """),
-        // The probability cut each prediction set was made at, as in SQLite's schema version 6.
-        (3, """
             CREATE TABLE criticality_thresholds(
                 campaign BIGINT NOT NULL REFERENCES campaigns(id), tolerance DOUBLE PRECISION NOT NULL, forest TEXT NOT NULL,
                 threshold DOUBLE PRECISION NOT NULL, strict BOOLEAN NOT NULL, target_recall DOUBLE PRECISION,
