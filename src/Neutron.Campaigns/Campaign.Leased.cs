@@ -75,7 +75,7 @@ public sealed partial class Campaign
             if (outcomes is null) continue; // the lease was lost: another worker has the chunk
             store.CompleteChunk(held, outcomes);
             long stored = store.OutcomeCount(Id), total = store.FaultCount(Id);
-            progress?.Report(new FaultsDone(stored, total, store.Outcomes(Id).LongCount(o => o.Sdc > 0), (double)stored / Math.Max(total, 1), null));
+            progress?.Report(new FaultsDone(stored, total, store.SdcFaultCount(Id), (double)stored / Math.Max(total, 1), null));
         }
         return false;
     }

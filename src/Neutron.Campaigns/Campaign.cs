@@ -189,7 +189,7 @@ public sealed partial class Campaign : IDisposable
             progress?.Report(new ProtectionApplied(_protection.Scheme, _protection.Code, corrected, detected, todo.Count, considered));
         }
         long total = plan.Count, before = plan.Count - todo.Count; // stored, including what the protection decided
-        long sdcBefore = _store.Outcomes(Id).LongCount(o => o.Sdc > 0);
+        long sdcBefore = _store.SdcFaultCount(Id);
         var golden = Runner.Golden;
         progress?.Report(new RunStarted(golden.Accuracy, golden.Images, total, before, todo.Count, ModelLoading.PathDescription(Runner),
             Strata.Of(Settings.Plan) != Stratification.None));

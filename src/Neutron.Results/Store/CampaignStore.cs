@@ -102,6 +102,9 @@ public abstract partial class CampaignStore : IDisposable
 
     public abstract long FaultCount(long campaign);
 
+    /// <summary>Stored outcomes with at least one image's top-1 changed, counted by the store (not read row by row).</summary>
+    public long SdcFaultCount(long campaign) => Count("SELECT count(*) FROM outcomes WHERE campaign = @c AND sdc > 0;", campaign, 0);
+
     /// <summary>Outcomes with their fault text, by fault index.</summary>
     public abstract IEnumerable<OutcomeRow> Outcomes(long campaign);
 
