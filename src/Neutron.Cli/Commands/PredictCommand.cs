@@ -141,7 +141,7 @@ public static class PredictCommand
     internal static (FaultSpace, StoredWeights) WeightSpace(string path, CampaignSettings s)
     {
         if (!File.Exists(path))
-            throw new UserError($"the campaign's model '{path}' is missing", "predict reads the stored weights; give the model with --model-path", ExitCodes.ModelOrData);
+            throw new UserError($"the campaign's model '{path}' is missing", "the stored weights are read from it; give the model with --model-path", ExitCodes.ModelOrData);
         string sha = CampaignFiles.Sha256(path);
         if (sha != s.ModelSha256)
             throw new UserError($"model '{path}' has SHA-256 {sha[..12]}…, the campaign's model {s.ModelSha256[..Math.Min(12, s.ModelSha256.Length)]}…",
