@@ -67,13 +67,6 @@ public class ConvDirectTests
         return (x, w, b);
     }
 
-    private static void AssertSameBits(float[] expected, float[] actual, string what)
-    {
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                $"{what}: y[{i}] = {actual[i]} ({BitConverter.SingleToInt32Bits(actual[i]):x8}), expected {expected[i]} ({BitConverter.SingleToInt32Bits(expected[i]):x8})");
-    }
-
     [Theory]
     [MemberData(nameof(VectorVariants))]
     public void Matches_its_scalar_twin_and_the_im2col_gemm_bit_for_bit(KernelVariant variant)
@@ -97,13 +90,13 @@ public class ConvDirectTests
                         for (int ox = 0; ox < g.OutW; ox++)
                             twin[((n * g.M + m) * g.OutH + oy) * g.OutW + ox] = ConvDirect.Element(g, x, w, withBias ? b : [], n, m, oy, ox);
             string what = $"{variant} case [{string.Join(",", c)}] extremes {extremes} bias {withBias}";
-            AssertSameBits(twin, actual, what + " vs Element");
+            BitAssert.Same(twin, actual, what + " vs Element");
 
             var gemm = new float[actual.Length];
             var one = g with { N = 1 };
             for (int n = 0; n < g.N; n++)
                 ConvKernels.Forward(KernelVariant.Avx2, one, 0, x.AsSpan(n * perImage, perImage), w, withBias ? b : [], gemm.AsSpan(n * outPerImage, outPerImage));
-            AssertSameBits(gemm, actual, what + " vs im2col + GEMM");
+            BitAssert.Same(gemm, actual, what + " vs im2col + GEMM");
         }
     }
 
@@ -125,11 +118,11 @@ public class ConvDirectTests
             var expected = plain.Select(v => ActivationKernels.Reference(f, v)).ToArray();
             var fused = new float[plain.Length];
             ConvDirect.Run(variant, g, x, w, b, fused, f, Parallel);
-            AssertSameBits(expected, fused, $"{variant} {f} batch {batch} case [{string.Join(",", c)}]");
+            BitAssert.Same(expected, fused, $"{variant} {f} batch {batch} case [{string.Join(",", c)}]");
             // In groups of one or two images (a padded input budget below two images).
             Array.Fill(fused, float.NaN);
             ConvDirect.Run(variant, g, x, w, b, fused, f, Parallel, paddedFloats: 2 * g.C * (g.H + 8) * (g.W + 8) - 1);
-            AssertSameBits(expected, fused, $"{variant} {f} batch {batch} case [{string.Join(",", c)}]");
+            BitAssert.Same(expected, fused, $"{variant} {f} batch {batch} case [{string.Join(",", c)}]");
         }
     }
 

@@ -44,13 +44,6 @@ public class DepthwiseConvTests
         return new Conv2D(1, c[0], c[1], c[2], c[0], k, k, c[0], s, s, d, d, c[6], c[7], outH, outW) { PadBottom = c[8], PadRight = c[9] };
     }
 
-    private static void AssertSameBits(float[] expected, float[] actual, string what)
-    {
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                $"{what}: y[{i}] = {actual[i]}, row path {expected[i]}");
-    }
-
     [Theory]
     [MemberData(nameof(VectorVariants))]
     public void Padded_path_gives_the_row_path_bits(KernelVariant variant)
@@ -73,7 +66,7 @@ public class DepthwiseConvTests
             Array.Fill(padded, 12345f); // every output must be written
             for (int ch = 0; ch < g.C; ch++) DepthwiseConv.Rows(variant, g, ch, x, w, b, rows);
             DepthwiseConv.Channels(variant, g, 0, g.C, x, w, b, padded);
-            AssertSameBits(rows, padded, $"{variant} case [{string.Join(",", c)}] bias {withBias}");
+            BitAssert.Same(rows, padded, $"{variant} case [{string.Join(",", c)}] bias {withBias}");
             var reference = new float[rows.Length];
             for (int ch = 0; ch < g.C; ch++) ConvKernels.Reference(g, ch, x, w, b, reference);
             for (int i = 0; i < reference.Length; i++)
@@ -100,7 +93,7 @@ public class DepthwiseConvTests
             var actual = new float[rows.Length];
             for (int ch = 0; ch < g.C; ch++) DepthwiseConv.Rows(variant, g, ch, x, w, b, rows);
             DepthwiseConv.Channels(variant, g, 0, g.C, x, w, b, actual);
-            AssertSameBits(rows, actual, $"{variant} {bad} case [{string.Join(",", c)}]");
+            BitAssert.Same(rows, actual, $"{variant} {bad} case [{string.Join(",", c)}]");
             var reference = new float[rows.Length];
             for (int ch = 0; ch < g.C; ch++) ConvKernels.Reference(g, ch, x, w, b, reference);
             for (int i = 0; i < reference.Length; i++) Assert.Equal(float.IsFinite(reference[i]), float.IsFinite(actual[i]));
@@ -135,6 +128,6 @@ public class DepthwiseConvTests
         for (int ch = 0; ch < c; ch++)
             ConvKernels.Forward(g, ch, x.Floats.Slice(n * inPer, inPer), w.Floats, b.Floats, expected.AsSpan(n * outPer, outPer));
         ActivationKernels.Apply(op.Epilogue, expected);
-        AssertSameBits(expected, y.Floats.ToArray(), $"batch {batch} {size}×{size} stride {stride}");
+        BitAssert.Same(expected, y.Floats.ToArray(), $"batch {batch} {size}×{size} stride {stride}");
     }
 }
