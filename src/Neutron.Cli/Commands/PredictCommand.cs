@@ -32,12 +32,17 @@ public static class PredictCommand
         var seed = new Option<ulong>("--seed") { Description = "seed of folds, bootstraps and feature subsets", DefaultValueFactory = _ => 0 };
         var features = new Option<string>("--features") { Description = "all (the stored word's features and the gradient sensitivity measured on the campaign's images), structural (the stored word's only) or paper (sign, bit, layer, output and input channel)", DefaultValueFactory = _ => "all" };
         var output = new Option<FileInfo?>("--out") { Description = "also a CSV of every weight bit: fault,probability,critical" };
-        var recall = new Option<double?>("--recall") { Description = "call a bit critical at the probability threshold whose cross-validated recall of critical bits reaches this share (e.g. 0.99) instead of p > 0.5" };
+        var recall = new Option<double?>("--recall") { Description = "call a bit critical at p ≥ t instead of p > 0.5, with t the largest threshold whose cross-validated recall of the critical bits has a one-sided 95 % lower confidence bound (Clopper–Pearson) ≥ this share (e.g. 0.99); when too few critical bits were injected for that, t keeps them all" };
         var noStore = new Option<bool>("--no-store") { Description = "do not predict every bit into the database (table bit_criticality); with --out, only the CSV" };
+        var truth = new Option<string?>("--truth") { Description = "check the prediction of every bit against another campaign of the same model and format (an exhaustive one, of the whole space or of some layers): ROC AUC, recall of its critical bits at the cut, false alarms, over every bit it holds and over those never injected here" };
+        var data = CampaignImages.Data();
+        data.Description = "--features all: the images to measure the gradients on, FORMAT:PATH (default: the data the campaign recorded)";
+        var images = CampaignImages.Images();
+        images.Description = "--features all: measure the gradients on the first N images (default: as many as the campaign ran)";
         var modelPath = new Option<FileInfo?>("--model-path") { Description = "the campaign's model, when it moved (same SHA-256)" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
         var command = new Command("predict", "Predict the critical weight bits from a campaign's weight flips (random forests)")
-            { db, campaign, tolerance, forest, folds, trees, seed, features, recall, output, noStore, modelPath, json };
+            { db, campaign, tolerance, forest, folds, trees, seed, features, recall, output, noStore, truth, modelPath, data, images, json };
         command.SetAction(parse =>
         {
             var options = new PredictOptions
@@ -64,9 +69,9 @@ public static class PredictCommand
             string path = parse.GetValue(modelPath)?.FullName ?? s.ModelPath;
             var (space, weights) = WeightSpace(path, s);
             var clock = Stopwatch.StartNew();
-            var gradients = featureSet == "all" ? Gradients(path, s, space, weights) : null;
-            if (gradients is not null) Console.Error.WriteLine($"predict: gradient sensitivity measured on {s.Images:N0} images in {clock.Elapsed.TotalSeconds:F1} s");
-            var study = new CriticalityStudy(store.Outcomes(id).Select(o => ((Fault?)Fault.Parse(o.Fault), o.Drop)), space, weights, options, gradients);
+            var gradients = featureSet == "all" ? Gradients(path, CampaignImages.Load(s, parse.GetValue(data), parse.GetValue(images), "the gradient features are measured on", "or use --features structural"), space, weights) : null;
+            if (gradients is not null) Console.Error.WriteLine($"predict: gradient sensitivity measured on {gradients.Value.Images:N0} images in {clock.Elapsed.TotalSeconds:F1} s");
+            var study = new CriticalityStudy(store.Outcomes(id).Select(o => ((Fault?)Fault.Parse(o.Fault), o.Drop)), space, weights, options, gradients?.Mean);
             if (study.Data.Rows == 0)
                 throw new UserError($"campaign {id} in '{store.Path}' holds no single-bit flip of a weight", "run a campaign with --target weights --model flip", ExitCodes.ModelOrData);
             var last = DateTime.MinValue;
@@ -81,29 +86,32 @@ public static class PredictCommand
             store.WriteScores(id, scores.Select(r => new StoredScore(r.Tolerance, CriticalityPredictor.Name(r.Forest), featureSet,
                 r.Rows, r.Critical, r.Folds, options.Trees, r.RocAuc, r.PrAuc, r.Confusion.TrueNegative, r.Confusion.FalsePositive, r.Confusion.FalseNegative, r.Confusion.TruePositive)));
             object? written = null;
+            IReadOnlyList<TruthScore>? checkedScores = null;
             bool save = !parse.GetValue(noStore);
-            if (save || parse.GetValue(output) is not null)
+            if (save || parse.GetValue(output) is not null || parse.GetValue(truth) is not null)
             {
                 double tau = options.Tolerances[0];
+                var check = parse.GetValue(truth) is { } truthDb ? Truth(truthDb, s, space, study, tau) : null;
                 var kind = options.Forests[^1];
                 string name = CriticalityPredictor.Name(kind);
                 var model = study.Train(tau, kind);
                 var cut = parse.GetValue(recall) is { } target ? Threshold.ForRecall(scores.First(r => r.Tolerance == tau && r.Forest == kind), target) : Threshold.Default;
                 if (!double.IsNaN(cut.TargetRecall))
-                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"predict: critical when p ≥ {cut.Value:0.####} (cross-validated recall {cut.Recall:F4} ≥ {cut.TargetRecall}, false alarms {cut.FalseAlarmPct:F3} % of the injected bits)"));
+                    Console.Error.WriteLine($"predict: critical when {cut.Describe()}"
+                        + (cut.Reached ? "" : $"; {study.Data.Labels(tau).Count(l => l):N0} critical bits cannot promise {F(cut.TargetRecall)}: a campaign with more faults (a smaller margin) can"));
                 var file = parse.GetValue(output);
                 using var writer = file is null ? null : new StreamWriter(file.FullName);
                 if (save) store.ClearCriticality(id, tau, name);
                 Action<IReadOnlyList<ParameterPrediction>>? sink = save ? block => store.WriteCriticality(id, tau, name, block) : null;
-                var (bits, critical) = study.Predict(model, writer, sink, cut, new SyncProgress<long>(n => Say($"predict: {n:N0}/{space.Size:N0} bits predicted, {clock.Elapsed:hh\\:mm\\:ss}")));
+                var (bits, critical) = study.Predict(model, writer, sink, cut, new SyncProgress<long>(n => Say($"predict: {n:N0}/{space.Size:N0} bits predicted, {clock.Elapsed:hh\\:mm\\:ss}")), check);
+                checkedScores = check?.Scores();
                 if (save) store.WriteThreshold(id, tau, name, cut);
                 string where = string.Join(" and ", new[] { save ? $"table bit_criticality of '{store.Path}'" : null, file is null ? null : $"'{file.FullName}'" }.OfType<string>());
                 Console.Error.WriteLine($"predict: {bits:N0} bits ({critical:N0} predicted critical at τ = {F(tau)} pp, {name}) in {where}, {clock.Elapsed.TotalSeconds:F1} s in all");
                 written = new
                 {
                     file = file?.FullName, stored = save, tolerance = tau, forest = name, bits, predicted_critical = critical,
-                    threshold = cut.Value, threshold_strict = cut.Strict, cv_recall = Num(cut.Recall), cv_false_alarm_pct = Num(cut.FalseAlarmPct),
+                    threshold = cut.Value, threshold_strict = cut.Strict, cv_recall = Num(cut.Recall), cv_recall_lower = Num(cut.RecallLower), recall_reached = double.IsNaN(cut.TargetRecall) ? (bool?)null : cut.Reached, cv_false_alarm_pct = Num(cut.FalseAlarmPct),
                 };
             }
             if (parse.GetValue(json))
@@ -119,6 +127,11 @@ public static class PredictCommand
                         tn_pct = Num(Shares(r)[0]), fp_pct = Num(Shares(r)[1]), fn_pct = Num(Shares(r)[2]), tp_pct = Num(Shares(r)[3]),
                     }),
                     predictions = written,
+                    truth = checkedScores?.Select(c => new
+                    {
+                        bits = c.Bits, count = c.Count, critical = c.Critical, roc_auc = Num(c.RocAuc), recall = Num(c.Recall), missed = c.Missed,
+                        false_alarm_pct = Num(c.FalseAlarmPct),
+                    }),
                 }, new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
@@ -132,6 +145,14 @@ public static class PredictCommand
                     $"{F(r.Tolerance),6} {CriticalityPredictor.Name(r.Forest),6} {r.Critical,9:N0} {Cell(r.RocAuc, "F4"),8} {Cell(r.PrAuc, "F4"),8} ")
                     + string.Join(' ', Shares(r).Select(v => $"{Cell(v, "F3"),7}")));
             if (scores.Any(r => r.Folds == 0)) Console.WriteLine("–: fewer than two critical (or acceptable) bits at this τ; nothing to cross-validate");
+            if (checkedScores is not null)
+            {
+                Console.WriteLine($"against the truth campaign '{parse.GetValue(truth)}' at τ = {F(options.Tolerances[0])} pp ({CriticalityPredictor.Name(options.Forests[^1])}; "
+                    + "recall and false alarms at the cut, false alarms as a share of the bits):");
+                Console.WriteLine($"{"bits",-15} {"count",10} {"critical",9} {"ROC AUC",8} {"recall",7} {"missed",7} {"false alarms %",15}");
+                foreach (var c in checkedScores)
+                    Console.WriteLine($"{c.Bits,-15} {c.Count,10:N0} {c.Critical,9:N0} {Cell(c.RocAuc, "F4"),8} {Cell(c.Recall, "F4"),7} {c.Missed,7:N0} {Cell(c.FalseAlarmPct, "F3"),15}");
+            }
             return 0;
         });
         return command;
@@ -158,17 +179,29 @@ public static class PredictCommand
         return (space, new StoredWeights(model, space.Sites, format));
     }
 
-    /// <summary>Each weight site's mean |∂L/∂w| on the campaign's images (margin loss, weights as stored).</summary>
-    static float[]?[] Gradients(string path, CampaignSettings s, FaultSpace space, StoredWeights weights)
+    /// <summary>The truth campaign's weight flips, checked to be of the same model and format as the training one.</summary>
+    static TruthCheck Truth(string location, CampaignSettings s, FaultSpace space, CriticalityStudy study, double tolerance)
     {
-        Neutron.Engine.Data.LabeledData data;
-        try { data = Neutron.Engine.Data.DataSpec.Load(s.DataSpec, new Neutron.Engine.Data.DataOptions { Limit = s.Images }); }
-        catch (Exception e) when (e is ArgumentException or IOException)
-        {
-            throw new UserError($"cannot read the campaign's data '{s.DataSpec}': {e.Message}",
-                "the gradient features are measured on the campaign's images: restore them there, or use --features structural", ExitCodes.ModelOrData);
-        }
-        try { return WeightGradients.Measure(OnnxReader.Load(path), weights, space, data.Images, data.Count); }
+        using var store = CampaignStore.Open(StoreOption.Location(location), create: false);
+        long id = store.SingleCampaign(null);
+        var t = store.Settings(id);
+        if (t.ModelSha256 != s.ModelSha256 || t.Format != s.Format)
+            throw new UserError($"truth campaign '{location}' ran {t.ModelPath} in {t.Format}, not this campaign's model in {s.Format}",
+                "give a campaign of the same model (same SHA-256) and --format as the one predicted from", ExitCodes.ModelOrData);
+        if (t.DataSpec != s.DataSpec || t.Images != s.Images)
+            Console.Error.WriteLine($"predict: note: the truth campaign measured its drops on {t.Images:N0} images of '{t.DataSpec}', this one on {s.Images:N0} of '{s.DataSpec}'");
+        var check = new TruthCheck(space, store.Outcomes(id).Select(o => ((Fault?)Fault.Parse(o.Fault), o.Drop)), study.Data.SpaceIndices, tolerance);
+        if (check.TruthBits == 0)
+            throw new UserError($"truth campaign '{location}' holds no single-bit flip of this campaign's weight space",
+                "run it with --target weights --model flip (e.g. --plan exhaustive) on the same model and format", ExitCodes.ModelOrData);
+        Console.Error.WriteLine($"predict: checking against {check.TruthBits:N0} bits of '{location}'" + (check.Outside > 0 ? $" ({check.Outside:N0} of its outcomes are not weight flips of this space)" : ""));
+        return check;
+    }
+
+    /// <summary>Each weight site's mean |∂L/∂w| on the campaign's images (margin loss, weights as stored).</summary>
+    static (float[]?[] Mean, int Images)? Gradients(string path, Neutron.Engine.Data.LabeledData data, FaultSpace space, StoredWeights weights)
+    {
+        try { return (WeightGradients.Measure(OnnxReader.Load(path), weights, space, data.Images, data.Count), data.Count); }
         catch (Neutron.Engine.ModelException e) when (e.Code == Neutron.Engine.ModelErrorCode.UnsupportedOperator)
         {
             throw new UserError($"model '{path}': no gradients for the gradient features ({e.Message})", "use --features structural", ExitCodes.ModelOrData);

@@ -27,8 +27,12 @@ public static class ProtectCommand
         var modelPath = new Option<FileInfo?>("--model-path") { Description = "the campaign's model, when it moved (same SHA-256)" };
         var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
         var output = new Option<FileInfo?>("--out") { Description = "write the protection file (JSON) for `neutron campaign --protect`; for clip, the protected model (.onnx)" };
+        var data = CampaignImages.Data();
+        data.Description = "clip: the images to profile the bounds on, FORMAT:PATH (default: the data the campaign recorded)";
+        var images = CampaignImages.Images();
+        images.Description = "clip: profile on the first N images (default: as many as the campaign ran)";
         var command = new Command("protect", "Memory and compute overhead of ECC or redundancy on the weights; the protection file for campaigns")
-            { db, campaign, scheme, predictions, tolerance, code, modelPath, output, json };
+            { db, campaign, scheme, predictions, tolerance, code, modelPath, data, images, output, json };
         command.SetAction(parse =>
         {
             var ecc = parse.GetValue(code) switch
@@ -53,6 +57,7 @@ public static class ProtectCommand
             ProtectedBits? bitRange = null;
             string codeName = ecc == EccCode.Sec ? ProtectionPlan.Sec : ProtectionPlan.SecDed;
             (Neutron.Engine.Graph.Model Model, List<ActivationRange> Ranges)? clipped = null;
+            string profiledOn = "";
             if (text == "ecc-all") cost = EccProtection.All(parameters, width, ecc);
             else if (text == "ecc-critical")
             {
@@ -89,7 +94,9 @@ public static class ProtectCommand
             {
                 if (parse.GetValue(output) is not { } onnx || !onnx.Name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
                     throw new UserError("--scheme clip writes a protected model: give --out FILE.onnx", "e.g. --scheme clip --out model-clip.onnx, then `neutron campaign model-clip.onnx ...`");
-                (cost, clipped) = Clip(path, s, space.Sites);
+                Neutron.Engine.Data.LabeledData profiled;
+                (cost, clipped, profiled) = Clip(path, s, space.Sites, parse.GetValue(data), parse.GetValue(images));
+                profiledOn = $"{profiled.Count:N0} images of {parse.GetValue(data) ?? s.DataSpec}";
                 codeName = "clip";
             }
             else throw new UserError($"--scheme '{text}' is unknown", "use ecc-all, ecc-critical, ecc-bits:HI-LO (e.g. ecc-bits:30-23, FP32's exponent), tmr:LAYERS, dmr:LAYERS or clip");
@@ -136,7 +143,7 @@ public static class ProtectCommand
             string per = codeName is ProtectionPlan.Tmr or ProtectionPlan.Dmr ? "replicated" : $"{cost.CheckBitsPerWord} check bits per coded word";
             if (clipped is { } cl)
             {
-                Console.WriteLine(string.Create(inv, $"{cost.Scheme}: {cost.Code}, bounds profiled on {s.Images:N0} images of {s.DataSpec}:"));
+                Console.WriteLine(string.Create(inv, $"{cost.Scheme}: {cost.Code}, bounds profiled on {profiledOn}:"));
                 foreach (var r in cl.Ranges) Console.WriteLine(string.Create(inv, $"  {r.Node} ({r.OpType}): [{r.Low:G6}, {r.High:G6}]"));
                 Console.WriteLine($"protected model: {parse.GetValue(output)!.FullName} (`neutron campaign {parse.GetValue(output)!.Name} ...` verifies it by injection)");
             }
@@ -151,22 +158,18 @@ public static class ProtectCommand
     }
 
     /// <summary>Range restriction: bounds profiled on the campaign's images, the protected model and its cost.</summary>
-    static (ProtectionCost, (Neutron.Engine.Graph.Model, List<ActivationRange>)) Clip(string path, CampaignSettings s, IReadOnlyList<Neutron.Faults.Sites.FaultSite> sites)
+    static (ProtectionCost, (Neutron.Engine.Graph.Model, List<ActivationRange>), Neutron.Engine.Data.LabeledData) Clip(string path, CampaignSettings s, IReadOnlyList<Neutron.Faults.Sites.FaultSite> sites,
+        string? dataSpec, int? images)
     {
         var model = Neutron.Engine.Onnx.OnnxReader.Load(path);
-        Neutron.Engine.Data.LabeledData data;
-        try { data = Neutron.Engine.Data.DataSpec.Load(s.DataSpec, new Neutron.Engine.Data.DataOptions { Limit = s.Images }); }
-        catch (Exception e) when (e is ArgumentException or IOException)
-        {
-            throw new UserError($"cannot read the campaign's data '{s.DataSpec}': {e.Message}", "clip profiles its bounds on the campaign's images; restore them at that path", ExitCodes.ModelOrData);
-        }
+        var data = CampaignImages.Load(s, dataSpec, images, "clip profiles its bounds on");
         var ranges = RangeRestriction.Profile(model, data.Images);
         if (ranges.Count == 0)
             throw new UserError($"model '{path}' has no activation ({string.Join(", ", RangeRestriction.ActivationOps)}) before its outputs", "clip needs activations to restrict; try ecc-all or tmr:LAYERS", ExitCodes.ModelOrData);
         var session = new Neutron.Engine.Execution.InferenceSession(model);
         var catalog = Neutron.Faults.Sites.SiteCatalog.Discover(session, Neutron.Faults.Formats.NumberFormat.Parse(s.Format));
         var cost = RangeRestriction.Cost(ranges, sites.Sum(x => x.Elements), sites[0].Bits, Redundancy.MacsPerNode(session, catalog).Values.Sum());
-        return (cost, (RangeRestriction.Apply(model, ranges), ranges));
+        return (cost, (RangeRestriction.Apply(model, ranges), ranges), data);
     }
 
     /// <summary>The Critical Parameters and where they come from.</summary>

@@ -88,9 +88,9 @@ public sealed class CriticalityStudy
     /// <summary>Predicts every bit of the space once, writing each bit to the CSV (when given) and handing the
     /// parameters, all bits of one stored word per row, to <paramref name="parameters"/> a block at a time (a word is
     /// handed whole, in the block where its last bit falls). A bit is critical by <paramref name="threshold"/> (default
-    /// p > 0.5). Returns (bits, predicted critical).</summary>
+    /// p > 0.5); <paramref name="check"/>, when given, sees every bit. Returns (bits, predicted critical).</summary>
     public (long Bits, long Critical) Predict(ForestModel model, TextWriter? csv, Action<IReadOnlyList<ParameterPrediction>>? parameters,
-        Threshold? threshold = null, IProgress<long>? progress = null)
+        Threshold? threshold = null, IProgress<long>? progress = null, TruthCheck? check = null)
     {
         threshold ??= Threshold.Default;
         var space = Features.Space;
@@ -115,6 +115,7 @@ public sealed class CriticalityStudy
                 var fault = space.FaultAt(start + i);
                 bool isCritical = threshold.IsCritical(p[i]);
                 if (isCritical) critical++;
+                check?.Add(start + i, p[i], isCritical);
                 if (csv is not null)
                 {
                     csv.Write(fault.ToString());

@@ -91,6 +91,11 @@ public class PredictCommandTests
         Assert.True(r.Code == 0, r.Err);
         var p = JsonDocument.Parse(r.Out).RootElement.GetProperty("predictions");
         Assert.True(p.GetProperty("cv_recall").GetDouble() >= 0.99);
+        // The cut rests on a lower confidence bound of the cross-validated recall: it reaches the target, or every
+        // injected critical bit is kept and the output says the target was not reached.
+        double lower = p.GetProperty("cv_recall_lower").GetDouble();
+        Assert.True(p.GetProperty("recall_reached").GetBoolean() ? lower >= 0.99 : p.GetProperty("cv_recall").GetDouble() == 1.0 && r.Err.Contains("cannot promise 0.99"), r.Err);
+        Assert.True(lower < p.GetProperty("cv_recall").GetDouble());
         double t = p.GetProperty("threshold").GetDouble();
         Assert.False(p.GetProperty("threshold_strict").GetBoolean());
         Assert.Contains("cross-validated recall", r.Err);
@@ -131,10 +136,87 @@ public class PredictCommandTests
         var missing = CliHarness.Run("predict", "--db", moved, "--tolerance", "1", "--trees", "5", "--folds", "3", "--no-store");
         Assert.Equal(3, missing.Code);
         Assert.Contains("cannot read the campaign's data", missing.Err);
+        Assert.Contains("hint: the gradient features are measured on the campaign's images: give them where they are now with --data", missing.Err);
         Assert.Contains("--features structural", missing.Err);
+        // --data gives the moved images, --images fewer of them.
+        var given = CliHarness.Run("predict", "--db", moved, "--tolerance", "1", "--forest", "rf", "--trees", "5", "--folds", "3", "--no-store",
+            "--data", "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000"), "--images", "20");
+        Assert.True(given.Code == 0, given.Err);
+        Assert.Contains("gradient sensitivity measured on 20 images", given.Err);
+        var wrong = CliHarness.Run("predict", "--db", moved, "--tolerance", "1", "--trees", "5", "--folds", "3", "--no-store", "--data", "idx:" + dir.File("nowhere"));
+        Assert.Equal(3, wrong.Code);
+        Assert.Contains("cannot read --data", wrong.Err);
         var structural = CliHarness.Run("predict", "--db", moved, "--tolerance", "1", "--forest", "rf", "--trees", "5", "--folds", "3", "--no-store", "--features", "structural", "--json");
         Assert.True(structural.Code == 0, structural.Err);
         Assert.Equal(15, JsonDocument.Parse(structural.Out).RootElement.GetProperty("features").GetArrayLength());
+    }
+
+    /// <summary>A truth campaign: every bit of conv1 (weights and bias) flipped once, drop 5 pp on bits 30–31.</summary>
+    static string MakeTruthDb(TempDir dir, string modelPath, string format = "fp32")
+    {
+        string path = dir.File("truth.db");
+        using var store = SqliteCampaignStore.Open(path, create: true);
+        var list = Enumerable.Range(0, 4992).Select(i =>
+            ((long)i, i < 4800 ? $"weight:conv1.weight@{i / 32}#{i % 32}" : $"weight:conv1.bias@{(i - 4800) / 32}#{i % 32}")).ToList();
+        long id = store.CreateCampaign(new CampaignSettings
+        {
+            ToolVersion = "test", ModelPath = modelPath, ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(modelPath))),
+            DataSpec = "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000"), Images = 100, Format = format,
+            Target = "weights", FaultModel = "flip", Sites = new Neutron.Faults.Sites.SiteFilter { NameOrLayer = "conv1*" }, Planner = "exhaustive", Seed = 1, KernelSet = "scalar", PlanSize = 4992,
+        }, list);
+        store.WriteGolden(id, Enumerable.Range(0, 100).Select(i => new GoldenPrediction(i, i % 10, i % 10)).ToArray());
+        store.WriteBatch(id, list.Select(f => new StoredOutcome(f.Item1, 100, 100, f.Item1 % 32 >= 30 ? 95 : 100, 0, 0, [])).ToList());
+        return path;
+    }
+
+    [Fact]
+    public void Predict_truth_checks_every_bit_against_another_campaign()
+    {
+        using var dir = new TempDir();
+        string model = CliHarness.Samples("lenet5-fmnist.onnx");
+        string db = MakeDb(dir, model);
+        string truth = MakeTruthDb(dir, model);
+        var r = CliHarness.Run("predict", "--db", db, "--tolerance", "1", "--forest", "brf", "--trees", "20", "--folds", "5", "--features", "structural",
+            "--no-store", "--out", dir.File("p.csv"), "--truth", truth, "--json");
+        Assert.True(r.Code == 0, r.Err);
+        var rows = JsonDocument.Parse(r.Out).RootElement.GetProperty("truth").EnumerateArray().ToArray();
+        Assert.Equal(["every bit", "never injected"], rows.Select(x => x.GetProperty("bits").GetString()));
+
+        // The same join computed here from the CSV and the training faults.
+        var csv = File.ReadLines(dir.File("p.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        bool Critical(string fault) => fault.EndsWith("#30", StringComparison.Ordinal) || fault.EndsWith("#31", StringComparison.Ordinal);
+        HashSet<string> trained;
+        using (var store = CampaignStore.Open(db, create: false)) trained = [.. store.Outcomes(store.SingleCampaign()).Select(o => o.Fault)];
+        foreach (var (row, keep) in new (JsonElement, Func<string, bool>)[] { (rows[0], _ => true), (rows[1], f => !trained.Contains(f)) })
+        {
+            var bits = csv.Where(c => keep(c[0])).ToArray();
+            int critical = bits.Count(c => Critical(c[0])), missed = bits.Count(c => Critical(c[0]) && c[2] == "0"), alarms = bits.Count(c => !Critical(c[0]) && c[2] == "1");
+            Assert.Equal((bits.Length, critical, missed), (row.GetProperty("count").GetInt32(), row.GetProperty("critical").GetInt32(), row.GetProperty("missed").GetInt32()));
+            Assert.Equal((double)(critical - missed) / critical, row.GetProperty("recall").GetDouble(), 12);
+            Assert.Equal(100.0 * alarms / bits.Length, row.GetProperty("false_alarm_pct").GetDouble(), 12);
+            double auc = Neutron.Protection.Forest.BinaryMetrics.RocAuc(
+                [.. bits.Select(c => double.Parse(c[1], System.Globalization.CultureInfo.InvariantCulture))], [.. bits.Select(c => Critical(c[0]))]);
+            Assert.Equal(auc, row.GetProperty("roc_auc").GetDouble(), 3); // the CSV rounds probabilities to 4 decimals
+        }
+        Assert.Equal(4992, rows[0].GetProperty("count").GetInt32());
+        Assert.True(rows[1].GetProperty("count").GetInt32() < 4992 - 800);
+        Assert.Contains("against the truth campaign", CliHarness.Run("predict", "--db", db, "--tolerance", "1", "--forest", "brf", "--trees", "5", "--folds", "3",
+            "--features", "structural", "--no-store", "--truth", truth).Out);
+    }
+
+    [Fact]
+    public void Predict_truth_of_another_model_or_format_is_refused()
+    {
+        using var dir = new TempDir();
+        string db = MakeDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"), faults: 100);
+        string truth = MakeTruthDb(dir, CliHarness.Samples("lenet5-fmnist.onnx"), format: "fp16");
+        var r = CliHarness.Run("predict", "--db", db, "--tolerance", "1", "--trees", "5", "--folds", "3", "--features", "structural", "--no-store", "--truth", truth);
+        Assert.Equal(3, r.Code);
+        Assert.Contains("in fp16, not this campaign's model in fp32", r.Err);
+        Assert.Contains("hint: give a campaign of the same model", r.Err);
+        var gone = CliHarness.Run("predict", "--db", db, "--tolerance", "1", "--trees", "5", "--folds", "3", "--features", "structural", "--no-store", "--truth", dir.File("none.db"));
+        Assert.NotEqual(0, gone.Code);
+        Assert.Contains("hint:", gone.Err);
     }
 
     [Fact]
