@@ -81,6 +81,32 @@ public class ClipCampaignTests
         Assert.DoesNotContain("   at ", r.Err);
     }
 
+    [Fact]
+    public void Clip_profiles_on_data_given_when_the_recorded_data_is_gone()
+    {
+        using var dir = new TempDir();
+        string plain = dir.File("plain.db"), moved = dir.File("moved");
+        Directory.CreateDirectory(moved);
+        foreach (var f in Directory.GetFiles(CliHarness.Samples("fashion-mnist"), "t10k-1000-*")) File.Copy(f, Path.Combine(moved, Path.GetFileName(f)));
+        Assert.Equal(0, CliHarness.Run(["campaign", Model, "--plan", "random:5", "--data", "idx:" + Path.Combine(moved, "t10k-1000"), "--images", "100", "--db", plain]).Code);
+        Directory.Delete(moved, recursive: true);
+
+        var gone = CliHarness.Run("protect", "--db", plain, "--scheme", "clip", "--out", dir.File("clip.onnx"));
+        Assert.Equal(3, gone.Code);
+        Assert.Contains("cannot read the campaign's data 'idx:" + Path.Combine(moved, "t10k-1000") + "'", gone.Err);
+        Assert.Contains("hint: clip profiles its bounds on the campaign's images: give them where they are now with --data FORMAT:PATH", gone.Err);
+        Assert.DoesNotContain("   at ", gone.Err);
+        Assert.False(File.Exists(dir.File("clip.onnx")));
+
+        var given = CliHarness.Run("protect", "--db", plain, "--scheme", "clip", "--out", dir.File("clip.onnx"), "--data", Data, "--images", "50");
+        Assert.True(given.Code == 0, given.Err);
+        Assert.Contains($"bounds profiled on 50 images of {Data}", given.Out);
+        Assert.True(File.Exists(dir.File("clip.onnx")));
+        var bad = CliHarness.Run("protect", "--db", plain, "--scheme", "clip", "--out", dir.File("clip.onnx"), "--images", "0");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("--images 0 must be ≥ 1", bad.Err);
+    }
+
     /// <summary>Each image's golden top-1.</summary>
     static List<int> Golden(string db)
     {
