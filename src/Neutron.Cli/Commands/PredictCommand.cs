@@ -1,7 +1,8 @@
 // neutron predict --db FILE: learns from a campaign's weight flips which (parameter, bit) are critical (drop > τ pp)
 // from structural features only (Neutron.Protection.Criticality), prints Table II per tolerance (cross-validated ROC
 // AUC, PR AUC, confusion shares) and predicts every bit of the campaign's weight space (at the first τ, brf unless
-// --forest rf) into the database's bit_criticality table, a block per transaction, and with --out into a CSV.
+// --forest rf) into the database's bit_criticality table, a block per transaction, and with --out into a CSV;
+// --truth checks that prediction bit by bit against another (exhaustive) campaign of the same model and format.
 // It needs the campaign's model (the stored words): refused when missing or when its SHA-256 differs.
 using System.CommandLine;
 using System.Diagnostics;
