@@ -2,7 +2,7 @@
 // (ideally exhaustive over the weight space, or over some layers of it), joined bit by bit with the prediction of
 // every bit of the space. Scores over every bit the truth holds and over those the training campaign never injected:
 // ROC AUC of the probabilities, recall of the truly critical bits at the cut, missed bits, false alarms. The
-// prediction streams in; the check keeps a byte per bit of the space and a float per bit of the truth.
+// prediction streams in; the check keeps five bytes per bit of the space and a float per bit of the truth.
 using Neutron.Faults;
 using Neutron.Faults.Models;
 using Neutron.Faults.Sites;
