@@ -82,8 +82,16 @@ public static class ImportanceScores
     public static ImportancePlanResult Plan(FaultSpace space, ImportancePlan plan, ulong seed, FaultRunner runner, Model model)
     {
         var (score, cap) = For(space, runner, model, plan.Score, seed);
-        var distribution = new ImportanceDistribution(space, score, plan.Alpha);
-        var draws = distribution.Draws(seed, plan.Count);
+        return Draw(space, new ImportanceDistribution(space, score, plan.Alpha), plan.Count, seed, cap);
+    }
+
+    /// <summary>The draws of a plan from a proposal already scored: what <see cref="Plan"/> does after the
+    /// sensitivity pass, kept apart so a study of many seeds (bench/) scores once and draws exactly as campaigns do.</summary>
+    public static ImportancePlanResult Draw(FaultSpace space, ImportanceDistribution distribution, long count, ulong seed, double cap)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentNullException.ThrowIfNull(distribution);
+        var draws = distribution.Draws(seed, count);
         var faults = new PlannedFault[draws.Length];
         for (int i = 0; i < draws.Length; i++) faults[i] = new PlannedFault(i, space.FaultAt(draws[i].Position, seed));
         return new ImportancePlanResult(faults, draws, distribution, cap);
