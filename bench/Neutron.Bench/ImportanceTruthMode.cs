@@ -19,7 +19,7 @@ namespace Neutron.Bench;
 
 static class ImportanceTruthMode
 {
-    const string Usage = "usage: importance-truth MODEL DATA TRUTH.csv [--images N] [--campaigns 200] [--count 500] [--alpha 0.1] [--score margin|ce] [--tolerance 1] [--confirm SEED=EXPORT.csv ...]";
+    const string Usage = "usage: importance-truth MODEL DATA TRUTH.csv [--images N] [--campaigns 200] [--count 500] [--alpha 0.1] [--damage 0.3] [--score margin|ce] [--diagnose yes] [--explore-damage 0,0.1,...] [--tolerance 1] [--confirm SEED=EXPORT.csv ...]";
 
     sealed record Truth(int Images, int GoldenCorrect, int[] FaultyCorrect, int[] Sdc, int[] NonFinite);
 
@@ -32,6 +32,9 @@ static class ImportanceTruthMode
         double alpha = 0.1, tolerance = 1.0;
         var score = ImportanceScore.Margin;
         var confirm = new List<(ulong Seed, string Csv)>();
+        bool diagnose = false;
+        double damage = ImportancePlan.DefaultDamage;
+        double[] exploreDamage = [];
         for (int i = 3; i + 1 < args.Length; i += 2)
         {
             string v = args[i + 1];
@@ -43,6 +46,9 @@ static class ImportanceTruthMode
                 case "--alpha": alpha = double.Parse(v, CultureInfo.InvariantCulture); break;
                 case "--tolerance": tolerance = double.Parse(v, CultureInfo.InvariantCulture); break;
                 case "--score": score = v == "ce" ? ImportanceScore.CrossEntropy : ImportanceScore.Margin; break;
+                case "--diagnose": diagnose = v == "yes"; break;
+                case "--damage": damage = double.Parse(v, CultureInfo.InvariantCulture); break;
+                case "--explore-damage": exploreDamage = v.Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--confirm":
                     var parts = v.Split('=', 2);
                     confirm.Add((ulong.Parse(parts[0], CultureInfo.InvariantCulture), parts[1]));
@@ -70,10 +76,14 @@ static class ImportanceTruthMode
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // The flip model draws nothing at random, so the scores do not depend on the seed: one sensitivity pass
         // serves every campaign (ImportanceScores.Plan would repeat the same pass per seed).
-        var (scoreOf, cap) = ImportanceScores.For(space, runner, OnnxReader.Load(model), score, 1);
-        var distribution = new ImportanceDistribution(space, scoreOf, alpha);
+        var (scoreOf, damageOf, cap) = ImportanceScores.For(space, runner, OnnxReader.Load(model), score, 1);
+        foreach (double g in exploreDamage)
+            Diagnose(space, new ImportanceDistribution(space, scoreOf, damageOf, alpha, g), x => Drop(x) > tolerance, truthRate, $"alpha {alpha}, damage {g}");
+        var distribution = new ImportanceDistribution(space, scoreOf, damageOf, alpha, damage);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{space.Size:N0} positions, {truth.Images} images, golden {truth.GoldenCorrect} correct; critical(drop > {tolerance} pp) {criticalCount:N0} = {truthRate:P4}, SDC faults {sdcCount:N0} = {truthSdc:P4}; sensitivity and proposal {clock.Elapsed.TotalSeconds:F0} s"));
+
+        if (diagnose) Diagnose(space, distribution, x => Drop(x) > tolerance, truthRate, $"alpha {alpha}, damage {damage}");
 
         FaultRecord Record(long index, Fault fault, long x, double? weight) =>
             new(index, "weight", fault.Tensor, fault.Tensor, fault.Index, fault.Bit, "flip", truth.Images, truth.FaultyCorrect[x], truth.Sdc[x], truth.NonFinite[x], []) { Weight = weight };
@@ -140,6 +150,34 @@ static class ImportanceTruthMode
             else Console.WriteLine($"  seed {seed} fault {i}: real {string.Join(',', r)} vs planned {planned} with truth correct {truth.FaultyCorrect[x]}, sdc {truth.Sdc[x]}");
         }
         Console.WriteLine($"confirm seed {seed}: {same} of {rows.Count - 1} exported faults equal the planned fault, p, q and the looked-up outcome (plan {drawn.Faults.Length})");
+    }
+
+    /// <summary>Where the proposal's variance comes from, exactly: per bit, the critical positions, their mean q/p and
+    /// their share of E_q[(w f)²] = Σ p² f / q; the variance ratio against uniform, μ(1 − μ) / (Σ p² f / q − μ²).</summary>
+    static void Diagnose(FaultSpace space, ImportanceDistribution q, Func<long, bool> critical, double mu, string name)
+    {
+        var second = new double[64];
+        var count = new long[64];
+        var zero = new long[64];
+        var ratio = new double[64];
+        double p = q.P, total = 0;
+        for (long x = 0; x < space.Size; x++)
+        {
+            if (!critical(x)) continue;
+            int b = space.Locate(x).Bit;
+            double qx = q.Q(x);
+            second[b] += p * p / qx;
+            count[b]++;
+            ratio[b] += qx / p;
+            if (q.Score(x) == 0) zero[b]++;
+            total += p * p / qx;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: exact per-draw variance {total - mu * mu:E3} vs uniform {mu * (1 - mu):E3}: ratio {mu * (1 - mu) / (total - mu * mu):F2}"));
+        for (int b = 63; b >= 0; b--)
+            if (count[b] > 0)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  bit {b}: {count[b]:N0} critical ({count[b] * p / mu:P1} of the rate), {zero[b]:N0} scored 0, mean q/p {ratio[b] / count[b]:F2}, share of E[(wf)²] {second[b] / total:P1}"));
     }
 
     static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-9 * Math.Max(Math.Abs(a), Math.Abs(b));
