@@ -14,6 +14,7 @@ public sealed class ModelTape
     {
         "Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "MaxPool", "AveragePool", "GlobalAveragePool",
         "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Dropout",
+        "Sigmoid", "Tanh", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish",
     };
 
     private readonly Dictionary<string, Var> parameters = new(StringComparer.Ordinal);
@@ -107,6 +108,23 @@ public sealed class ModelTape
             case "Add": return tape.Add(In(0), In(1));
             case "Mul": return tape.Mul(In(0), In(1));
             case "Relu": return tape.Relu(In(0));
+            case "Sigmoid": return tape.Sigmoid(In(0));
+            case "Tanh": return tape.Tanh(In(0));
+            case "LeakyRelu": return tape.LeakyRelu(In(0), a.Float("alpha", 0.01f));
+            case "HardSigmoid": return tape.HardSigmoid(In(0), a.Float("alpha", 0.2f), a.Float("beta", 0.5f));
+            case "HardSwish": return tape.HardSwish(In(0));
+            case "Clip":
+                {
+                    // Bounds: attributes before opset 11, constant scalar inputs from 11 (as the engine's Clip reads them).
+                    float Bound(int i, string name, float none)
+                    {
+                        if (Model.Opset < 11) return a.Float(name, none);
+                        if (i >= node.Inputs.Length || node.Inputs[i].Length == 0) return none;
+                        return Model.Initializers.TryGetValue(node.Inputs[i], out var t) && t.IsFloating ? t.Floats[0]
+                            : throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training needs Clip's {name} as a float initializer");
+                    }
+                    return tape.Clip(In(0), Bound(1, "min", float.NegativeInfinity), Bound(2, "max", float.PositiveInfinity));
+                }
             case "Identity" or "Dropout": return In(0);
             case "MaxPool" or "AveragePool":
                 {
