@@ -160,6 +160,7 @@ static class ImportanceTruthMode
         var count = new long[64];
         var zero = new long[64];
         var ratio = new double[64];
+        var zeroRatio = new double[64];
         double p = q.P, total = 0;
         for (long x = 0; x < space.Size; x++)
         {
@@ -169,7 +170,7 @@ static class ImportanceTruthMode
             second[b] += p * p / qx;
             count[b]++;
             ratio[b] += qx / p;
-            if (q.Score(x) == 0) zero[b]++;
+            if (q.Score(x) == 0) { zero[b]++; zeroRatio[b] += qx / p; }
             total += p * p / qx;
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -177,7 +178,7 @@ static class ImportanceTruthMode
         for (int b = 63; b >= 0; b--)
             if (count[b] > 0)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  bit {b}: {count[b]:N0} critical ({count[b] * p / mu:P1} of the rate), {zero[b]:N0} scored 0, mean q/p {ratio[b] / count[b]:F2}, share of E[(wf)²] {second[b] / total:P1}"));
+                    $"  bit {b}: {count[b]:N0} critical ({count[b] * p / mu:P1} of the rate), {zero[b]:N0} scored 0 (mean q/p {(zero[b] > 0 ? zeroRatio[b] / zero[b] : double.NaN):F2}), mean q/p {ratio[b] / count[b]:F2}, share of E[(wf)²] {second[b] / total:P1}"));
     }
 
     static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-9 * Math.Max(Math.Abs(a), Math.Abs(b));

@@ -30,8 +30,10 @@ public sealed class ModelTape
                     $"{node} (opset {model.Opset}): training supports {string.Join(", ", Supported)}, not {node.OpType}");
             if (node.OpType == "BatchNormalization")
                 for (int i = 3; i < Math.Min(5, node.Inputs.Length); i++) statistics.Add(node.Inputs[i]);
-            if (node.OpType == "MaxPool" && (node.Outputs.Length > 1 && node.Outputs[1].Length > 0 || node.Attributes.Int("ceil_mode", 0) != 0))
-                throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports MaxPool without indices output and ceil_mode");
+            if (node.OpType == "MaxPool" && node.Outputs.Length > 1 && node.Outputs[1].Length > 0)
+                throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports MaxPool without its indices output");
+            if (node.OpType == "AveragePool" && node.Attributes.Int("ceil_mode", 0) != 0)
+                throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports AveragePool without ceil_mode");
         }
         foreach (var (name, tensor) in model.Initializers.ToArray())
         {
@@ -131,7 +133,9 @@ public sealed class ModelTape
                     var x = In(0);
                     var kernel = (a.Ints("kernel_shape") ?? throw new ModelException(ModelErrorCode.InvalidAttribute, $"{node}: kernel_shape is required"))
                         .Select(k => checked((int)k)).ToArray();
-                    var g = Geometry(node, kernel, x);
+                    // ceil_mode (MaxPool only): the extra last window is the floor-mode window over pads grown at the end,
+                    // which a max ignores.
+                    var g = Geometry(node, kernel, x, ceil: a.Int("ceil_mode", 0) != 0);
                     if (g.Dilations.Any(d => d != 1)) throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports pooling without dilations");
                     return node.OpType == "MaxPool"
                         ? tape.MaxPool(x, kernel, g.Strides, g.Pads)
@@ -160,11 +164,18 @@ public sealed class ModelTape
     }
 
     /// <summary>Strides, dilations and begin/end pads (auto_pad resolved) for a 2-D window, in the tape's order.</summary>
-    private static (int[] Strides, int[] Pads, int[] Dilations) Geometry(Node node, int[] kernel, Var x)
+    private static (int[] Strides, int[] Pads, int[] Dilations) Geometry(Node node, int[] kernel, Var x, bool ceil = false)
     {
         if (x.Rank != 4) throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports 2-D windows on 4-D inputs, got {x}");
-        var g = ConvGeometry.Resolve(node.Attributes, kernel, [x.Shape[2], x.Shape[3]], false,
+        var g = ConvGeometry.Resolve(node.Attributes, kernel, [x.Shape[2], x.Shape[3]], ceil,
             m => new ModelException(ModelErrorCode.InvalidAttribute, $"{node}: {m}"));
-        return (g.Strides, g.Pads, g.Dilations);
+        var pads = (int[])g.Pads.Clone();
+        if (ceil)
+            for (int d = 0; d < 2; d++)
+            {
+                int span = (g.OutputSize[d] - 1) * g.Strides[d] + (kernel[d] - 1) * g.Dilations[d] + 1;
+                pads[d + 2] += Math.Max(0, span - (x.Shape[2 + d] + pads[d] + pads[d + 2]));
+            }
+        return (g.Strides, pads, g.Dilations);
     }
 }
