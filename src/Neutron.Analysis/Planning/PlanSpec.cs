@@ -88,8 +88,9 @@ public abstract record PlanSpec
                 string alphaText = keys.GetValueOrDefault("alpha") ?? "0.1";
                 if (!double.TryParse(alphaText, NumberStyles.Float, CultureInfo.InvariantCulture, out double alpha) || !(alpha > 0 && alpha <= 1))
                     throw Bad(text, $"alpha '{alphaText}' must lie in (0, 1]: the uniform share of the proposal, which bounds every weight p/q by 1/alpha");
-                string damageText = keys.GetValueOrDefault("damage") ?? ImportancePlan.DefaultDamage.ToString(CultureInfo.InvariantCulture);
-                if (!double.TryParse(damageText, NumberStyles.Float, CultureInfo.InvariantCulture, out double damage) || !(damage >= 0 && damage <= 1 - alpha))
+                // Unsaid, the damage share is its default where α leaves room for it (alpha=1 stays uniform).
+                string damageText = keys.GetValueOrDefault("damage") ?? Math.Round(Math.Min(ImportancePlan.DefaultDamage, 1 - alpha), 12).ToString(CultureInfo.InvariantCulture);
+                if (!double.TryParse(damageText, NumberStyles.Float, CultureInfo.InvariantCulture, out double damage) || !(damage >= 0 && damage <= 1 - alpha + 1e-12))
                     throw Bad(text, $"damage '{damageText}' must lie in [0, 1 − alpha]: the share of the proposal drawn by how far a flip moves its value");
                 var score = (keys.GetValueOrDefault("score") ?? "margin") switch
                 {
