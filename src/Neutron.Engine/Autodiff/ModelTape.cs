@@ -19,6 +19,7 @@ public sealed class ModelTape
 
     private readonly Dictionary<string, Var> parameters = new(StringComparer.Ordinal);
     private readonly HashSet<string> statistics = new(StringComparer.Ordinal);
+    private readonly HashSet<string> constants = new(StringComparer.Ordinal);
 
     public ModelTape(Model model)
     {
@@ -30,6 +31,9 @@ public sealed class ModelTape
                     $"{node} (opset {model.Opset}): training supports {string.Join(", ", Supported)}, not {node.OpType}");
             if (node.OpType == "BatchNormalization")
                 for (int i = 3; i < Math.Min(5, node.Inputs.Length); i++) statistics.Add(node.Inputs[i]);
+            // Clip's bounds are constants of the architecture (ReLU6's 6), never trained.
+            if (node.OpType == "Clip")
+                for (int i = 1; i < node.Inputs.Length; i++) constants.Add(node.Inputs[i]);
             if (node.OpType == "MaxPool" && node.Outputs.Length > 1 && node.Outputs[1].Length > 0)
                 throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports MaxPool without its indices output");
             if (node.OpType == "AveragePool" && node.Attributes.Int("ceil_mode", 0) != 0)
@@ -41,7 +45,7 @@ public sealed class ModelTape
             // Parameters need exact-length buffers; engine tensors may be over-allocated.
             var exact = tensor.FloatBuffer!.Length == tensor.Length ? tensor : tensor.Clone();
             model.Initializers[name] = exact;
-            if (!statistics.Contains(name)) parameters[name] = Var.Parameter(exact.FloatBuffer!, exact.Shape, name);
+            if (!statistics.Contains(name) && !constants.Contains(name)) parameters[name] = Var.Parameter(exact.FloatBuffer!, exact.Shape, name);
         }
     }
 
