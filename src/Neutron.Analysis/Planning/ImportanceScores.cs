@@ -31,9 +31,18 @@ public static class ImportanceScores
         return double.IsFinite(s) ? Math.Min(cap, s) : cap;
     }
 
+    /// <summary>The damage rule: how far a fault moves its value against the largest magnitude m of its site,
+    /// min(1, |δ| / m); 1 for a δ that is Inf or NaN (or any change of an all-zero site).</summary>
+    public static double Damage(double delta, double largest)
+    {
+        if (!double.IsFinite(delta)) return 1;
+        if (delta == 0) return 0;
+        return largest > 0 ? Math.Min(1, Math.Abs(delta) / largest) : 1;
+    }
+
     /// <summary>Measures the sensitivity of <paramref name="model"/> (the campaign's model, weights as stored) on
     /// the runner's images and scores every position of the space.</summary>
-    public static (Func<long, double> Score, double Cap) For(FaultSpace space, FaultRunner runner, Model model, ImportanceScore loss, ulong seed)
+    public static (Func<long, double> Score, Func<long, double> Damage, double Cap) For(FaultSpace space, FaultRunner runner, Model model, ImportanceScore loss, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(runner);
@@ -50,6 +59,7 @@ public static class ImportanceScores
 
         var gradients = new float[space.Sites.Count][];
         var values = new float[space.Sites.Count][];
+        var largest = new double[space.Sites.Count];
         for (int s = 0; s < space.Sites.Count; s++)
         {
             var site = space.Sites[s];
@@ -58,35 +68,67 @@ public static class ImportanceScores
                 throw new ArgumentException($"{site}: autodiff gave no gradient for it (it is not a trainable parameter of the tape); importance plans need one for every site — narrow the space with --layer/--op, or use another plan");
             gradients[s] = g;
             if (site.Target == FaultTarget.Activation) values[s] = sens.OutputMagnitudes[site.Tensor];
+            largest[s] = Largest(site, runner, values[s]);
         }
-        double Of(long x)
+        // Both rules read the same δ: the score weighs it by the gradient, the damage by the site's largest value.
+        (double Delta, bool Poisoned, long Element) Change(long x, int s, FaultSite site)
         {
-            int s = space.SiteOf(x);
-            var site = space.Sites[s];
             var fault = space.FaultAt(x, seed);
             long e = fault.Index;
             if (site.Target == FaultTarget.Weight)
             {
                 var enc = runner.Weights.Encoding(site.Tensor);
                 double delta = Delta(enc, e, runner.Weights.Word(site.Tensor, e), fault);
-                if (sens.Variances.Contains(site.Tensor) && runner.Weights.Value(site.Tensor, e) + delta < 0) return cap;
-                return Score(gradients[s][e], delta, cap);
+                return (delta, sens.Variances.Contains(site.Tensor) && runner.Weights.Value(site.Tensor, e) + delta < 0, e);
             }
             var act = runner.ActivationEncoding(site.Tensor);
-            return Score(gradients[s][e], Delta(act, e, act.Encode(e, values[s][e]), fault), cap);
+            return (Delta(act, e, act.Encode(e, values[s][e]), fault), false, e);
         }
-        return (Of, cap);
+        double Of(long x)
+        {
+            int s = space.SiteOf(x);
+            var site = space.Sites[s];
+            var (delta, poisoned, e) = Change(x, s, site);
+            return poisoned ? cap : Score(gradients[s][e], delta, cap);
+        }
+        double DamageOf(long x)
+        {
+            int s = space.SiteOf(x);
+            var (delta, poisoned, _) = Change(x, s, space.Sites[s]);
+            return poisoned ? 1 : Damage(delta, largest[s]);
+        }
+        return (Of, DamageOf, cap);
     }
 
     /// <summary>The plan: <paramref name="plan"/>.Count draws from the proposal, each fault keyed by its draw.</summary>
     public static ImportancePlanResult Plan(FaultSpace space, ImportancePlan plan, ulong seed, FaultRunner runner, Model model)
     {
-        var (score, cap) = For(space, runner, model, plan.Score, seed);
-        var distribution = new ImportanceDistribution(space, score, plan.Alpha);
-        var draws = distribution.Draws(seed, plan.Count);
+        var (score, damage, cap) = For(space, runner, model, plan.Score, seed);
+        return Draw(space, new ImportanceDistribution(space, score, damage, plan.Alpha, plan.Damage), plan.Count, seed, cap);
+    }
+
+    /// <summary>The draws of a plan from a proposal already scored: what <see cref="Plan"/> does after the
+    /// sensitivity pass, kept apart so a study of many seeds (bench/) scores once and draws exactly as campaigns do.</summary>
+    public static ImportancePlanResult Draw(FaultSpace space, ImportanceDistribution distribution, long count, ulong seed, double cap)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentNullException.ThrowIfNull(distribution);
+        var draws = distribution.Draws(seed, count);
         var faults = new PlannedFault[draws.Length];
         for (int i = 0; i < draws.Length; i++) faults[i] = new PlannedFault(i, space.FaultAt(draws[i].Position, seed));
         return new ImportancePlanResult(faults, draws, distribution, cap);
+    }
+
+    /// <summary>The largest finite magnitude of a site: its stored weights as decoded, or an activation's mean
+    /// magnitudes over the images.</summary>
+    static double Largest(FaultSite site, FaultRunner runner, float[]? activations)
+    {
+        double m = 0;
+        if (site.Target == FaultTarget.Weight)
+            for (long e = 0; e < site.Elements; e++) { double v = Math.Abs(runner.Weights.Value(site.Tensor, e)); if (double.IsFinite(v) && v > m) m = v; }
+        else
+            foreach (float v in activations!) if (float.IsFinite(v) && Math.Abs(v) > m) m = Math.Abs(v);
+        return m;
     }
 
     static int OutputWidth(ModelTape net, float[] images, int[] shape)

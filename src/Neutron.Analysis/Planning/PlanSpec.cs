@@ -1,6 +1,6 @@
 // The `--plan` notation, parsed: exhaustive | random:COUNT | stratified:per=layer|bit|layer-bit,count=K |
 // statistical:margin=E,confidence=C[,per=layer|bit|layer-bit][,p=P] |
-// adaptive:margin=E,level=L[,per=...][,batch=B][,tolerance=T] | importance:count=N[,alpha=A][,score=margin|ce].
+// adaptive:margin=E,level=L[,per=...][,batch=B][,tolerance=T] | importance:count=N[,alpha=A][,damage=D][,score=margin|ce].
 // Syntax only: FaultPlanner turns a fixed spec, a
 // fault space and a seed into the list of faults; AdaptiveSampler draws an adaptive one round by round.
 // ToString gives the canonical text stored with a campaign.
@@ -83,21 +83,25 @@ public abstract record PlanSpec
             case "importance":
             {
                 string? count = bare ?? keys.GetValueOrDefault("count");
-                Only(text, keys, "count", "alpha", "score");
+                Only(text, keys, "count", "alpha", "damage", "score");
                 long n = PositiveLong(text, "count", count ?? throw Bad(text, "write importance:count=N, e.g. importance:count=500"));
                 string alphaText = keys.GetValueOrDefault("alpha") ?? "0.1";
                 if (!double.TryParse(alphaText, NumberStyles.Float, CultureInfo.InvariantCulture, out double alpha) || !(alpha > 0 && alpha <= 1))
                     throw Bad(text, $"alpha '{alphaText}' must lie in (0, 1]: the uniform share of the proposal, which bounds every weight p/q by 1/alpha");
+                // Unsaid, the damage share is its default where α leaves room for it (alpha=1 stays uniform).
+                string damageText = keys.GetValueOrDefault("damage") ?? Math.Round(Math.Min(ImportancePlan.DefaultDamage, 1 - alpha), 12).ToString(CultureInfo.InvariantCulture);
+                if (!double.TryParse(damageText, NumberStyles.Float, CultureInfo.InvariantCulture, out double damage) || !(damage >= 0 && damage <= 1 - alpha + 1e-12))
+                    throw Bad(text, $"damage '{damageText}' must lie in [0, 1 − alpha]: the share of the proposal drawn by how far a flip moves its value");
                 var score = (keys.GetValueOrDefault("score") ?? "margin") switch
                 {
                     "margin" => ImportanceScore.Margin,
                     "ce" or "cross-entropy" => ImportanceScore.CrossEntropy,
                     var other => throw Bad(text, $"score={other} is unknown; use margin (golden top-1 margin) or ce (cross-entropy on the labels)"),
                 };
-                return new ImportancePlan(n, alpha, score);
+                return new ImportancePlan(n, alpha, score, damage);
             }
             default:
-                throw Bad(text, "use exhaustive, random:COUNT, stratified:per=layer|bit|layer-bit,count=K, statistical:margin=0.01,confidence=0.99[,per=layer|bit|layer-bit], adaptive:margin=0.01,level=0.99[,per=layer|layer-bit][,batch=B] or importance:count=N[,alpha=0.1][,score=margin|ce]");
+                throw Bad(text, "use exhaustive, random:COUNT, stratified:per=layer|bit|layer-bit,count=K, statistical:margin=0.01,confidence=0.99[,per=layer|bit|layer-bit], adaptive:margin=0.01,level=0.99[,per=layer|layer-bit][,batch=B] or importance:count=N[,alpha=0.1][,damage=0.3][,score=margin|ce]");
         }
     }
 
@@ -181,11 +185,15 @@ public enum ImportanceScore
 }
 
 /// <summary>Importance sampling: <paramref name="Count"/> positions drawn independently (with replacement) from
-/// q = α·uniform + (1 − α)·score/Σscore over the space, the score a gradient sensitivity of each (site, element, bit)
+/// q = α·uniform + γ·damage/Σdamage + (1 − α − γ)·score/Σscore over the space (γ = <paramref name="Damage"/>), the
+/// score a gradient sensitivity of each (site, element, bit), the damage how far its fault moves the value
 /// (ImportanceScores). Every stored fault keeps p (uniform over the space) and q, so rates are estimated with the
 /// weight p/q (ImportanceEstimate).</summary>
-public sealed record ImportancePlan(long Count, double Alpha = 0.1, ImportanceScore Score = ImportanceScore.Margin) : PlanSpec
+public sealed record ImportancePlan(long Count, double Alpha = 0.1, ImportanceScore Score = ImportanceScore.Margin, double Damage = ImportancePlan.DefaultDamage) : PlanSpec
 {
+    /// <summary>The damage prior's default share: see docs/campaigns.md for the measurement that chose it.</summary>
+    public const double DefaultDamage = 0.3;
+
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"importance:count={Count},alpha={Alpha},score={(Score == ImportanceScore.Margin ? "margin" : "ce")}");
+        $"importance:count={Count},alpha={Alpha},damage={Damage},score={(Score == ImportanceScore.Margin ? "margin" : "ce")}");
 }

@@ -14,10 +14,12 @@ public sealed class ModelTape
     {
         "Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "MaxPool", "AveragePool", "GlobalAveragePool",
         "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Dropout",
+        "Sigmoid", "Tanh", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish",
     };
 
     private readonly Dictionary<string, Var> parameters = new(StringComparer.Ordinal);
     private readonly HashSet<string> statistics = new(StringComparer.Ordinal);
+    private readonly HashSet<string> constants = new(StringComparer.Ordinal);
 
     public ModelTape(Model model)
     {
@@ -29,8 +31,13 @@ public sealed class ModelTape
                     $"{node} (opset {model.Opset}): training supports {string.Join(", ", Supported)}, not {node.OpType}");
             if (node.OpType == "BatchNormalization")
                 for (int i = 3; i < Math.Min(5, node.Inputs.Length); i++) statistics.Add(node.Inputs[i]);
-            if (node.OpType == "MaxPool" && (node.Outputs.Length > 1 && node.Outputs[1].Length > 0 || node.Attributes.Int("ceil_mode", 0) != 0))
-                throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports MaxPool without indices output and ceil_mode");
+            // Clip's bounds are constants of the architecture (ReLU6's 6), never trained.
+            if (node.OpType == "Clip")
+                for (int i = 1; i < node.Inputs.Length; i++) constants.Add(node.Inputs[i]);
+            if (node.OpType == "MaxPool" && node.Outputs.Length > 1 && node.Outputs[1].Length > 0)
+                throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports MaxPool without its indices output");
+            if (node.OpType == "AveragePool" && node.Attributes.Int("ceil_mode", 0) != 0)
+                throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports AveragePool without ceil_mode");
         }
         foreach (var (name, tensor) in model.Initializers.ToArray())
         {
@@ -38,7 +45,7 @@ public sealed class ModelTape
             // Parameters need exact-length buffers; engine tensors may be over-allocated.
             var exact = tensor.FloatBuffer!.Length == tensor.Length ? tensor : tensor.Clone();
             model.Initializers[name] = exact;
-            if (!statistics.Contains(name)) parameters[name] = Var.Parameter(exact.FloatBuffer!, exact.Shape, name);
+            if (!statistics.Contains(name) && !constants.Contains(name)) parameters[name] = Var.Parameter(exact.FloatBuffer!, exact.Shape, name);
         }
     }
 
@@ -107,13 +114,32 @@ public sealed class ModelTape
             case "Add": return tape.Add(In(0), In(1));
             case "Mul": return tape.Mul(In(0), In(1));
             case "Relu": return tape.Relu(In(0));
+            case "Sigmoid": return tape.Sigmoid(In(0));
+            case "Tanh": return tape.Tanh(In(0));
+            case "LeakyRelu": return tape.LeakyRelu(In(0), a.Float("alpha", 0.01f));
+            case "HardSigmoid": return tape.HardSigmoid(In(0), a.Float("alpha", 0.2f), a.Float("beta", 0.5f));
+            case "HardSwish": return tape.HardSwish(In(0));
+            case "Clip":
+                {
+                    // Bounds: attributes before opset 11, constant scalar inputs from 11 (as the engine's Clip reads them).
+                    float Bound(int i, string name, float none)
+                    {
+                        if (Model.Opset < 11) return a.Float(name, none);
+                        if (i >= node.Inputs.Length || node.Inputs[i].Length == 0) return none;
+                        return Model.Initializers.TryGetValue(node.Inputs[i], out var t) && t.IsFloating ? t.Floats[0]
+                            : throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training needs Clip's {name} as a float initializer");
+                    }
+                    return tape.Clip(In(0), Bound(1, "min", float.NegativeInfinity), Bound(2, "max", float.PositiveInfinity));
+                }
             case "Identity" or "Dropout": return In(0);
             case "MaxPool" or "AveragePool":
                 {
                     var x = In(0);
                     var kernel = (a.Ints("kernel_shape") ?? throw new ModelException(ModelErrorCode.InvalidAttribute, $"{node}: kernel_shape is required"))
                         .Select(k => checked((int)k)).ToArray();
-                    var g = Geometry(node, kernel, x);
+                    // ceil_mode (MaxPool only): the extra last window is the floor-mode window over pads grown at the end,
+                    // which a max ignores.
+                    var g = Geometry(node, kernel, x, ceil: a.Int("ceil_mode", 0) != 0);
                     if (g.Dilations.Any(d => d != 1)) throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports pooling without dilations");
                     return node.OpType == "MaxPool"
                         ? tape.MaxPool(x, kernel, g.Strides, g.Pads)
@@ -142,11 +168,18 @@ public sealed class ModelTape
     }
 
     /// <summary>Strides, dilations and begin/end pads (auto_pad resolved) for a 2-D window, in the tape's order.</summary>
-    private static (int[] Strides, int[] Pads, int[] Dilations) Geometry(Node node, int[] kernel, Var x)
+    private static (int[] Strides, int[] Pads, int[] Dilations) Geometry(Node node, int[] kernel, Var x, bool ceil = false)
     {
         if (x.Rank != 4) throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports 2-D windows on 4-D inputs, got {x}");
-        var g = ConvGeometry.Resolve(node.Attributes, kernel, [x.Shape[2], x.Shape[3]], false,
+        var g = ConvGeometry.Resolve(node.Attributes, kernel, [x.Shape[2], x.Shape[3]], ceil,
             m => new ModelException(ModelErrorCode.InvalidAttribute, $"{node}: {m}"));
-        return (g.Strides, g.Pads, g.Dilations);
+        var pads = (int[])g.Pads.Clone();
+        if (ceil)
+            for (int d = 0; d < 2; d++)
+            {
+                int span = (g.OutputSize[d] - 1) * g.Strides[d] + (kernel[d] - 1) * g.Dilations[d] + 1;
+                pads[d + 2] += Math.Max(0, span - (x.Shape[2 + d] + pads[d] + pads[d + 2]));
+            }
+        return (g.Strides, pads, g.Dilations);
     }
 }

@@ -1,5 +1,6 @@
 // MaxPool, AveragePool and GlobalAveragePool on the tape: forward through PoolKernels, backward through
-// PoolBackward, parallel over (image, channel) planes. No ceil_mode, no dilations (training models need neither).
+// PoolBackward, parallel over (image, channel) planes. No dilations; a ceil-mode MaxPool comes as grown end pads
+// (ModelTape), which a max ignores.
 //   x: (N, C, H, W)   y: (N, C, oH, oW)
 using Neutron.Engine.Execution;
 using Neutron.Engine.Kernels;

@@ -153,6 +153,10 @@ public class FaultPlannerTests
     [InlineData("Stratified:count=3,per=layer-bit", "stratified:per=layer-bit,count=3")]
     [InlineData("statistical:margin=0.01,confidence=0.99,per=layer", "statistical:margin=0.01,confidence=0.99,per=layer")]
     [InlineData("statistical", "statistical:margin=0.01,confidence=0.99")]
+    [InlineData("importance:count=50", "importance:count=50,alpha=0.1,damage=0.3,score=margin")]
+    [InlineData("importance:count=50,alpha=1", "importance:count=50,alpha=1,damage=0,score=margin")]
+    [InlineData("importance:count=50,alpha=0.8,score=ce", "importance:count=50,alpha=0.8,damage=0.2,score=ce")]
+    [InlineData("importance:count=50,damage=0", "importance:count=50,alpha=0.1,damage=0,score=margin")]
     public void PlanTextRoundTrips(string text, string canonical)
     {
         Assert.Equal(canonical, PlanSpec.Parse(text).ToString());

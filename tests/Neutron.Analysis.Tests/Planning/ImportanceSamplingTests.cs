@@ -44,6 +44,37 @@ public class ImportanceSamplingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Damage_share_draws_by_damage_and_bounds_the_weights_of_unscored_positions()
+    {
+        var site = new FaultSite(Neutron.Faults.FaultTarget.Weight, "w", "n", "Conv", [10], 8);
+        var space = new FaultSpace([site], maxBit: 7);
+        double Score(long x) => x == 3 ? 1 : 0; // one scored position
+        double Damage(long x) => x % 8 == 7 ? 1 : x % 8 == 6 ? 0.5 : 0;
+        var q = new ImportanceDistribution(space, Score, Damage, 0.1, 0.3);
+        Assert.Equal(0.3, q.DamageShare, 12);
+        Assert.Equal(0.6, q.ScoreShare, 12);
+        double total = 0;
+        for (long x = 0; x < space.Size; x++) total += q.Q(x);
+        Assert.Equal(1.0, total, 12);
+        // Bit 7 of element 4, unscored: q = α/80 + γ·1/15, its weight p/q far below the 1/α of the uniform share alone.
+        Assert.Equal(0.1 / 80 + 0.3 / 15, q.Q(4 * 8 + 7), 12);
+        var counts = new int[space.Size];
+        const int n = 80_000;
+        foreach (var d in q.Draws(5, n)) counts[d.Position]++;
+        for (long x = 0; x < space.Size; x++)
+        {
+            double expected = n * q.Q(x), sd = Math.Sqrt(expected);
+            Assert.InRange(counts[x], expected - 5 * sd - 1, expected + 5 * sd + 1);
+        }
+        // No damage share: the draws are those of the two-part mixture, draw for draw.
+        var plain = new ImportanceDistribution(space, Score, 0.1);
+        Assert.Equal(plain.Draws(5, 1000), new ImportanceDistribution(space, Score, Damage, 0.1, 0).Draws(5, 1000));
+        // Nothing scored: the score's share goes to the uniform part.
+        var unscored = new ImportanceDistribution(space, _ => 0, Damage, 0.1, 0.3);
+        Assert.Equal(0.7, unscored.Alpha, 12);
+    }
+
+    [Fact]
     public void Equal_weights_give_the_plain_share()
     {
         var w = Enumerable.Repeat(1.0, 400).ToArray();
@@ -75,6 +106,12 @@ public class ImportanceSamplingTests(ITestOutputHelper output)
         Assert.Equal(double.PositiveInfinity, ImportanceScores.Delta(enc, 0, BitConverter.SingleToUInt32Bits(1f), fault));
         var mantissa = fault with { Bit = 0 };
         Assert.Equal(Math.Pow(2, -23), ImportanceScores.Delta(enc, 0, BitConverter.SingleToUInt32Bits(1f), mantissa), 15);
+        // Damage: the change against the site's largest magnitude, at most 1; non-finite changes are 1.
+        Assert.Equal(1.0, ImportanceScores.Damage(double.NaN, 2));
+        Assert.Equal(1.0, ImportanceScores.Damage(1e37, 2));
+        Assert.Equal(0.25, ImportanceScores.Damage(-0.5, 2));
+        Assert.Equal(0.0, ImportanceScores.Damage(0, 2));
+        Assert.Equal(1.0, ImportanceScores.Damage(1e-9, 0));
     }
 
     [Fact]
@@ -159,9 +196,12 @@ public class ImportanceSamplingTests(ITestOutputHelper output)
             .ToDictionary(r => r[0], r => double.Parse(r[2], CultureInfo.InvariantCulture) > 1.0);
         var critical = new bool[space.Size];
         for (long i = 0; i < space.Size; i++) critical[i] = truth[space.FaultAt(i).ToString()];
-        var (score, _) = ImportanceScores.For(space, runner, model, ImportanceScore.Margin, 0);
-        var (ce, _) = ImportanceScores.For(space, runner, OnnxReader.Load(Path.Combine(shared, "models", "lenet5.onnx")), ImportanceScore.CrossEntropy, 0);
-        return new Conv1Data(critical, new ImportanceDistribution(space, score, 0.1), new ImportanceDistribution(space, ce, 0.1));
+        // The product's defaults (ImportancePlan): α = 0.1, damage share 0.3.
+        var plan = new ImportancePlan(Draws);
+        var (score, damage, _) = ImportanceScores.For(space, runner, model, ImportanceScore.Margin, 0);
+        var (ce, ceDamage, _) = ImportanceScores.For(space, runner, OnnxReader.Load(Path.Combine(shared, "models", "lenet5.onnx")), ImportanceScore.CrossEntropy, 0);
+        return new Conv1Data(critical, new ImportanceDistribution(space, score, damage, plan.Alpha, plan.Damage),
+            new ImportanceDistribution(space, ce, ceDamage, plan.Alpha, plan.Damage));
     });
 
     static string Fixture([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>

@@ -45,6 +45,7 @@ public class ImportanceCampaignTests
     [InlineData("importance:count=10,alpha=0", "alpha")]
     [InlineData("importance:count=10,score=loss", "score=loss")]
     [InlineData("importance:alpha=0.1", "count")]
+    [InlineData("importance:count=10,alpha=0.5,damage=0.6", "damage")]
     public void Bad_plan_options_are_usage_errors(string plan, string named)
     {
         using var dir = new TempDir();

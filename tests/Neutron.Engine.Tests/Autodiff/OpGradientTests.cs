@@ -49,6 +49,34 @@ public class OpGradientTests
         GradCheck.Check(t => t.Gemm(a, b, null, false, true), [a, b]);
     }
 
+    public static TheoryData<string> Activations => ["Sigmoid", "Tanh", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish"];
+
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void Activation(string op)
+    {
+        // Values spread over [−4, 4] and kept 0.05 from every kink (0, Clip's 0 and 6, HardSigmoid's ±2.5, HardSwish's ±3).
+        var x = GradCheck.Random(rng, true, 2, 3, 4, 5);
+        float[] kinks = [0f, 6f, -2.5f, 2.5f, -3f, 3f];
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x.Data[i] * 4.5f;
+            foreach (float k in kinks) if (MathF.Abs(v - k) < 0.05f) v = k + 0.1f;
+            x.Data[i] = v;
+        }
+        Func<Tape, Var> f = op switch
+        {
+            "Sigmoid" => t => t.Sigmoid(x),
+            "Tanh" => t => t.Tanh(x),
+            "LeakyRelu" => t => t.LeakyRelu(x, 0.1f),
+            "Clip" => t => t.Clip(x, 0f, 6f),
+            "HardSigmoid" => t => t.HardSigmoid(x, 0.2f, 0.5f),
+            "HardSwish" => t => t.HardSwish(x),
+            _ => throw new ArgumentException(op),
+        };
+        GradCheck.Check(f, [x]);
+    }
+
     [Fact]
     public void MatMul()
     {
