@@ -125,6 +125,47 @@ internal sealed class MarginBound
         return true;
     }
 
+    /// <summary>
+    /// Whether image n's top-1 provably stays golden's when the elements of value v from `offset` on change by at
+    /// most `changes` (absolute, in double; every other element unchanged), with `gainsOf` the site of v and
+    /// `slackOf` the site whose slack covers the rounding still to come. A weight fault uses this before computing
+    /// anything: the changes are what the changed weight can do exactly, and the rounding of the faulty layer
+    /// itself is in the slack of the layer's input (LogitGains counts each node in the slack of what it reads).
+    /// </summary>
+    public bool Unchanged(Site gainsOf, Site slackOf, int n, int offset, ReadOnlySpan<double> changes, Span<double> bounds)
+    {
+        if (!(margin[n] > 0)) return false;
+        if (rows == 1 ? slackOf.MaxSlack[n] >= margin[n] : 2 * slackOf.MaxSlack[n] > HopelessFactor * margin[n]) return false;
+        double quick = slackOf.MaxSlack[n];
+        var maxGains = gainsOf.MaxGains;
+        for (int e = 0; e < changes.Length; e++)
+        {
+            double d = changes[e];
+            if (d == 0) continue;
+            if (!double.IsFinite(d)) return false;
+            quick += maxGains[offset + e] * d;
+        }
+        double needed = rows == 1 ? quick : 2 * quick;
+        if (needed < margin[n])
+        {
+            bounds.Fill(quick);
+            return true;
+        }
+        if (rows == 1 || needed > HopelessFactor * margin[n]) return false;
+        slackOf.Slack.AsSpan(n * rows, rows).CopyTo(bounds);
+        var gains = gainsOf.Gains;
+        for (int e = 0; e < changes.Length; e++)
+        {
+            double d = changes[e];
+            if (d == 0) continue;
+            for (int j = 0; j < rows; j++) bounds[j] += gains[(offset + e) * rows + j] * d;
+        }
+        int t = top[n];
+        for (int j = 0; j < classes; j++)
+            if (j != t && !(bounds[t] + bounds[j] < logits[n * classes + t] - logits[n * classes + j])) return false;
+        return true;
+    }
+
     private double[] Rounding(LogitGains.RoundingTerm term, ReadOnlySpan<float> values, int count)
     {
         var result = new double[count * rows];

@@ -61,6 +61,21 @@ public class MarginBoundTests
         Assert.True(CheckProofs(model, data, faults, perLogit: true) > 1000, "too few proofs for the test to mean anything");
     }
 
+    [Fact]
+    public void Every_proof_holds_for_convolution_weights_cleared_before_their_channel_is_computed()
+    {
+        // Conv filters and biases only (random draws land in fc1 mostly): their proofs come from the bound on the
+        // weight's exact change, before any arithmetic, and from the recomputed channel after it.
+        var model = OnnxReader.Load(SharedData.Samples("lenet5-fmnist.onnx"));
+        var data = RunnerFixtures.Images(100);
+        var runner = new FaultRunner(model, data, new RunnerOptions { Plain = true });
+        var space = FaultSpace.Create(runner.Sites, FaultTarget.Weight, new SiteFilter { OpTypes = ["Conv"] }, FaultModelSpec.Parse("flip"));
+        var faults = Enumerable.Range(0, 150)
+            .Select(i => new PlannedFault(i, space.FaultAt((long)Faults.Random.CounterRng.Below(41, (ulong)i, 0, (ulong)space.Size), 41)))
+            .ToList();
+        Assert.True(CheckProofs(model, data, faults, perLogit: true) > 5000, "too few proofs for the test to mean anything");
+    }
+
     [Theory]
     [InlineData(FaultTarget.Activation)]
     [InlineData(FaultTarget.Weight)]
