@@ -100,6 +100,31 @@ public class MarginBoundTests
     }
 
     [Fact]
+    public void Absolute_changes_match_their_scalar_twin_for_every_length_and_special_value()
+    {
+        float[] special = [0f, -0f, 1f, -1f, 3e38f, -3e38f, 1e-45f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 0.1f];
+        var random = new System.Random(5);
+        for (int length = 0; length <= 70; length++)
+        {
+            var row = new float[length];
+            var golden = new float[length];
+            for (int e = 0; e < length; e++)
+            {
+                golden[e] = random.Next(3) == 0 ? special[random.Next(special.Length)] : (float)(random.NextDouble() * 4 - 2);
+                // A third equal, a third special, a third nearby.
+                row[e] = random.Next(3) switch { 0 => golden[e], 1 => special[random.Next(special.Length)], _ => golden[e] * 1.001f + 1e-3f };
+            }
+            var fast = new double[length];
+            var scalar = new double[length];
+            MarginBound.AbsoluteChanges(row, golden, fast);
+            MarginBound.AbsoluteChangesScalar(row, golden, scalar);
+            for (int e = 0; e < length; e++)
+                Assert.True(BitConverter.DoubleToInt64Bits(fast[e]) == BitConverter.DoubleToInt64Bits(scalar[e]) || (double.IsNaN(fast[e]) && double.IsNaN(scalar[e])),
+                    $"length {length}, element {e}: |{row[e]} - {golden[e]}| gave {fast[e]}, scalar {scalar[e]}");
+        }
+    }
+
+    [Fact]
     public void Nothing_is_proven_outside_fp32_or_when_switched_off()
     {
         var model = OnnxReader.Load(SharedData.Samples("lenet5-fmnist.onnx"));
