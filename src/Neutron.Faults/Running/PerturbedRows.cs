@@ -76,6 +76,9 @@ internal sealed class PerturbedRows(int capacityRows, int width)
         return Count = kept;
     }
 
+    /// <summary>The buffer holding rows 0..Count-1 one after the other, or null when dropped rows left them out of order.</summary>
+    public float[]? InOrder => inOrder ? data : null;
+
     /// <summary>
     /// The rows as one batch tensor of this type and shape (no copy when the rows lie in order, else null);
     /// valid while the rows are unchanged.
