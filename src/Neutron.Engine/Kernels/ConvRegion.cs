@@ -91,10 +91,12 @@ public sealed class ConvRegion
         // The input window of the rectangle, zero where it lies in the padding: padding taps then multiply zeros.
         int rh = (rows - 1) * g.StrideH + (g.KH - 1) * g.DilationH + 1, rw = (cols - 1) * g.StrideW + (g.KW - 1) * g.DilationW + 1;
         int top = y0 * g.StrideH - g.PadTop, left = x0 * g.StrideW - g.PadLeft;
-        var window = ScratchPool.Rent(g.C * rh * rw);
+        // Per thread, not ScratchPool: the fault runner calls this per image from every worker, and the pool's lock
+        // then costs more than the copy.
+        int size = g.C * rh * rw;
+        var window = windowScratch is { } mine && mine.Length >= size ? mine : windowScratch = new float[size];
         int needed = k + area;
         Span<int> offsets = needed <= 4096 ? stackalloc int[needed] : new int[needed]; // taps, then window corners
-        try
         {
             for (int c = 0; c < g.C; c++)
             for (int r = 0; r < rh; r++)
@@ -131,11 +133,9 @@ public sealed class ConvRegion
                         }
             }
         }
-        finally
-        {
-            ScratchPool.Return(window);
-        }
     }
+
+    [ThreadStatic] private static float[]? windowScratch;
 
     // Taps [from, to) (one KC block) for every position and channel: a chain from zero per element, four positions
     // by sixteen channels at a time so eight FMA latencies overlap; the block's sum is stored (first block) or

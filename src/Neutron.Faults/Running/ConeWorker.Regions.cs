@@ -49,6 +49,7 @@ internal sealed partial class ConeWorker
         int channels = shape[1], height = shape[2], width = shape[3], boxRows = area.Y1 - area.Y0, boxCols = area.X1 - area.X0;
         int perImage = channels * boxRows * boxCols, size = images.Length * perImage;
         int[] boxShape = [images.Length, channels, boxRows, boxCols];
+        bool whole = area.Area == height * width;
         if (boxArguments.Length < node.InputIds.Length) boxArguments = new Tensor?[node.InputIds.Length];
         int cut = 0;
         for (int i = 0; i < node.InputIds.Length; i++)
@@ -59,11 +60,17 @@ internal sealed partial class ConeWorker
                 boxArguments[i] = id < 0 ? null : plan.Values[id];
                 continue;
             }
+            var mine = perturbed[id];
+            // Whole planes of rows perturbed for every image, stored in order: they are the batch already.
+            if (whole && mine is not null && mine.Count == images.Length && mine.InOrder is { } own)
+            {
+                boxArguments[i] = Tensor.FromFloats(own, boxShape);
+                continue;
+            }
             if (boxInputs[cut].Length < size) boxInputs[cut] = new float[size];
             var buffer = boxInputs[cut++];
             var gold = chunk.Gold[id]!.Floats;
             int rowWidth = chunk.Widths[id], r = 0;
-            var mine = perturbed[id];
             for (int k = 0; k < images.Length; k++)
             {
                 int n = images[k];
@@ -73,15 +80,25 @@ internal sealed partial class ConeWorker
             }
             boxArguments[i] = Tensor.FromFloats(buffer, boxShape);
         }
+        var golden = chunk.Gold[outputId]!.Floats;
+        int outWidth = chunk.Widths[outputId];
+        var rows = pool.Rent(outWidth);
+        if (whole)
+        {
+            // Whole planes: the operator writes every image's row in place, and rows equal to golden's are dropped.
+            foreach (int n in images) rows.Add(n);
+            node.Operator.Run(boxArguments.AsSpan(0, node.InputIds.Length).ToArray(), [Tensor.FromFloats(rows.InOrder!, boxShape)]);
+            var goldTensor = chunk.Gold[outputId]!;
+            rows.Retain(r => !PerturbedRows.BitEqual(rows.Row(r), goldTensor.Floats.Slice(rows.Images[r] * outWidth, outWidth)));
+            output = pool.KeepIfAny(rows, area);
+            return true;
+        }
         if (boxOutput.Length < size) boxOutput = new float[size];
         node.Operator.Run(boxArguments.AsSpan(0, node.InputIds.Length).ToArray(), [Tensor.FromFloats(boxOutput, boxShape)]);
 
         // Images whose box came out golden stay golden; the others get golden's row with their box written in.
-        var golden = chunk.Gold[outputId]!.Floats;
-        int outWidth = chunk.Widths[outputId];
-        var rows = pool.Rent(outWidth);
         PlaneBox? changed = null;
-        bool tight = area.Small(height, width), whole = area.Area == height * width;
+        bool tight = area.Small(height, width);
         for (int k = 0; k < images.Length; k++)
         {
             int n = images[k];

@@ -215,7 +215,7 @@ internal sealed partial class ConeWorker : IFaultWorker
             else if (chunk.Carries[k])
             {
                 var images = Union(chunk, node);
-                if (images.Length > 0) live += RunBox(chunk, node, images) ?? RunRows(chunk, node, images);
+                if (images.Length > 0) live += RunBox(chunk, node, images) ?? RunDirtyRange(chunk, node) ?? RunRows(chunk, node, images);
             }
             foreach (int id in node.InputIds)
                 if (id >= 0 && chunk.LastUse[id] == k && perturbed[id] is { } done)
@@ -271,6 +271,18 @@ internal sealed partial class ConeWorker : IFaultWorker
     }
 
     private double[] boundScratch = [];
+    private readonly WeightDelta.Scratch deltaScratch = new();
+
+    // Whether image n's top-1 provably stays golden's with value `gainsOf` changed by at most `changes` from
+    // element offset on, the rounding still to come in the slack of `slackOf`.
+    private bool ProvenBy(ChunkGraph chunk, MarginBound.Site gainsOf, MarginBound.Site slackOf, Fault fault, int n, int offset,
+        ReadOnlySpan<double> changes)
+    {
+        var bounds = boundScratch.Length == chunk.Bound!.Rows ? boundScratch : boundScratch = new double[chunk.Bound.Rows];
+        if (!chunk.Bound.Unchanged(gainsOf, slackOf, n, offset, changes, bounds)) return false;
+        ProofObserver?.Invoke(fault, chunk.Start + n, bounds.ToArray());
+        return true;
+    }
 
     // The fault's element in each image's golden row, changed as Worker's observer changes it after the producer.
     // With prove, images the bounds clear are left golden.
@@ -309,7 +321,12 @@ internal sealed partial class ConeWorker : IFaultWorker
         WeightDelta.Unchanged? unchanged = prove && chunk.Sites[outputId] is not null
             ? (n, offset, fresh, golden) => Proven(chunk, outputId, fault, n, offset, fresh, golden)
             : null;
-        if (!WeightDelta.TryApply(node, chunk.Plan, chunk.Gold, weightId, fault.Index, encoding, rows, chunk.Count, unchanged))
+        // Before computing: the output's gains with the slack of the layer's input, which holds the layer's rounding.
+        WeightDelta.Bounded? bounded = unchanged is not null && node.InputIds[0] >= 0 && chunk.Sites[node.InputIds[0]] is { } slackOf
+            ? (n, offset, changes) => ProvenBy(chunk, chunk.Sites[outputId]!, slackOf, fault, n, offset, changes)
+            : null;
+        if (!WeightDelta.TryApply(node, chunk.Plan, chunk.Gold, weightId, fault.Index, weights.Value(fault.Tensor, fault.Index), encoding,
+                rows, chunk.Count, deltaScratch, unchanged, bounded))
         {
             pool.Return(rows);
             return false;

@@ -58,6 +58,12 @@ internal sealed class LogitGains
     /// <summary>The rounding terms of every node downstream of this value (what re-running them may add).</summary>
     public RoundingTerm[] RoundingAfter(string value) => after.GetValueOrDefault(value, []);
 
+    /// <summary>
+    /// The factor (1 + γ) that Conv (sumTerms = patch + 2) and Gemm/MatMul (k + 3) put on a change of their
+    /// inputs, with the bounds' safety margin: a faulty weight's own extra rounding is within γ of its change.
+    /// </summary>
+    public static double ChangeFactor(int sumTerms) => 1 + Safety * (sumTerms * Unit / (1 - sumTerms * Unit));
+
     /// <summary>Ops that keep every element in place: their output's gains and bounds are their input's.</summary>
     public static bool IsReshape(string opType) => opType is "Flatten" or "Reshape" or "Identity" or "Squeeze" or "Unsqueeze";
 

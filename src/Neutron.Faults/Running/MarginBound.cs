@@ -7,6 +7,9 @@
 // Σ_j |Δlogit_j| is below the top-1 margin (many classes). A cheaper test runs first: the largest B_j for all j.
 // Sound for any float evaluation of the rest of the graph, so outcomes stay those of `--plain`;
 // AcceleratedEquivalenceTests check that, and MarginBoundTests check every bound against the plain logits.
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Neutron.Engine.Tensors;
 using Neutron.Engine.Data;
 
@@ -85,21 +88,35 @@ internal sealed class MarginBound
     /// </summary>
     public bool Unchanged(Site site, int n, int offset, ReadOnlySpan<float> row, ReadOnlySpan<float> golden, Span<double> bounds)
     {
-        if (!(margin[n] > 0)) return false;
         // Rounding alone already past what the per-logit test would try: no need to read the row (early layers of
         // deep models, where this is what happens to nearly every image).
-        if (rows == 1 ? site.MaxSlack[n] >= margin[n] : 2 * site.MaxSlack[n] > HopelessFactor * margin[n]) return false;
-        // The quick test: one bound for every logit, from each element's largest gain.
-        double quick = site.MaxSlack[n];
-        var maxGains = site.MaxGains;
-        for (int e = 0; e < row.Length; e++)
-        {
-            float a = row[e], b = golden[e];
-            if (a == b) continue; // equal values (also ±0) change nothing
-            double d = Math.Abs((double)a - b);
-            if (!double.IsFinite(d)) return false;
-            quick += maxGains[offset + e] * d;
-        }
+        if (!Hopeful(site, n)) return false;
+        if (changeScratch is null || changeScratch.Length < row.Length) changeScratch = new double[Math.Max(row.Length, 256)];
+        var changes = changeScratch.AsSpan(0, row.Length);
+        AbsoluteChanges(row, golden, changes);
+        return Unchanged(site, site, n, offset, changes, bounds);
+    }
+
+    // Per thread: the bounds of a chunk are shared by every worker.
+    [ThreadStatic] private static double[]? changeScratch;
+
+    private bool Hopeful(Site slackOf, int n) =>
+        margin[n] > 0 && (rows == 1 ? slackOf.MaxSlack[n] < margin[n] : 2 * slackOf.MaxSlack[n] <= HopelessFactor * margin[n]);
+
+    /// <summary>
+    /// Whether image n's top-1 provably stays golden's when the elements of value v from `offset` on change by at
+    /// most `changes` (absolute, in double; every other element unchanged), with `gainsOf` the site of v and
+    /// `slackOf` the site whose slack covers the rounding still to come. A weight fault uses this before computing
+    /// anything: the changes are what the changed weight can do exactly, and the rounding of the faulty layer
+    /// itself is in the slack of the layer's input (LogitGains counts each node in the slack of what it reads).
+    /// </summary>
+    public bool Unchanged(Site gainsOf, Site slackOf, int n, int offset, ReadOnlySpan<double> changes, Span<double> bounds)
+    {
+        if (!Hopeful(slackOf, n)) return false;
+        // The quick test: one bound for every logit, from each element's largest gain. A non-finite change (or a
+        // zero gain times an infinite one) makes the sum non-finite, and nothing is proven.
+        double quick = slackOf.MaxSlack[n] + TensorPrimitives.Dot(gainsOf.MaxGains.AsSpan(offset, changes.Length), changes);
+        if (!double.IsFinite(quick)) return false;
         double needed = rows == 1 ? quick : 2 * quick;
         if (needed < margin[n])
         {
@@ -110,19 +127,54 @@ internal sealed class MarginBound
         if (rows == 1 || needed > HopelessFactor * margin[n]) return false;
 
         // Per logit: B_t + B_j < logit_t − logit_j for every j ≠ t.
-        site.Slack.AsSpan(n * rows, rows).CopyTo(bounds);
-        var gains = site.Gains;
-        for (int e = 0; e < row.Length; e++)
+        slackOf.Slack.AsSpan(n * rows, rows).CopyTo(bounds);
+        var gains = gainsOf.Gains.AsSpan(offset * rows, changes.Length * rows);
+        var sums = bounds[..rows];
+        for (int e = 0; e < changes.Length; e++)
         {
-            float a = row[e], b = golden[e];
-            if (a == b) continue;
-            double d = Math.Abs((double)a - b);
-            for (int j = 0; j < rows; j++) bounds[j] += gains[(offset + e) * rows + j] * d;
+            double d = changes[e];
+            if (d != 0) TensorPrimitives.MultiplyAdd(gains.Slice(e * rows, rows), d, sums, sums);
         }
         int t = top[n];
         for (int j = 0; j < classes; j++)
             if (j != t && !(bounds[t] + bounds[j] < logits[n * classes + t] - logits[n * classes + j])) return false;
         return true;
+    }
+
+    /// <summary>
+    /// changes[e] = |row[e] − golden[e]| in double, 0 where the two are equal (±0 and equal infinities included),
+    /// NaN or ∞ where a NaN or an infinity differs. Vectorised; its twin is AbsoluteChangesScalar.
+    /// </summary>
+    public static void AbsoluteChanges(ReadOnlySpan<float> row, ReadOnlySpan<float> golden, Span<double> changes)
+    {
+        int e = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float a = ref MemoryMarshal.GetReference(row);
+            ref float b = ref MemoryMarshal.GetReference(golden);
+            ref double d = ref MemoryMarshal.GetReference(changes);
+            for (; e + 4 <= row.Length; e += 4)
+            {
+                var av = Vector128.LoadUnsafe(ref a, (nuint)e);
+                var bv = Vector128.LoadUnsafe(ref b, (nuint)e);
+                var same = Vector256.Create(Vector128.WidenLower(Vector128.Equals(av, bv).AsInt32()), Vector128.WidenUpper(Vector128.Equals(av, bv).AsInt32())).AsDouble();
+                var (al, ah) = (Vector128.WidenLower(av), Vector128.WidenUpper(av));
+                var (bl, bh) = (Vector128.WidenLower(bv), Vector128.WidenUpper(bv));
+                var diff = Vector256.Abs(Vector256.Create(al, ah) - Vector256.Create(bl, bh));
+                Vector256.ConditionalSelect(same, Vector256<double>.Zero, diff).StoreUnsafe(ref d, (nuint)e);
+            }
+        }
+        AbsoluteChangesScalar(row[e..], golden[e..], changes[e..]);
+    }
+
+    /// <summary>The scalar twin of AbsoluteChanges (and its tail).</summary>
+    public static void AbsoluteChangesScalar(ReadOnlySpan<float> row, ReadOnlySpan<float> golden, Span<double> changes)
+    {
+        for (int e = 0; e < row.Length; e++)
+        {
+            float a = row[e], b = golden[e];
+            changes[e] = a == b ? 0 : Math.Abs((double)a - b);
+        }
     }
 
     private double[] Rounding(LogitGains.RoundingTerm term, ReadOnlySpan<float> values, int count)

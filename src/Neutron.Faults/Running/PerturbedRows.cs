@@ -1,6 +1,7 @@
 // The images of one chunk whose copy of one value differs bit-wise from golden, with those rows only (ascending
 // image order); every other image's row is golden's. A value no image perturbs has no PerturbedRows at all.
-// RowPool recycles them so a worker allocates nothing per fault once warm.
+// RowPool recycles them so a worker allocates nothing per fault once warm. Rows live in slots of one buffer, reached
+// through a slot table, so dropping rows (Retain) moves slot numbers, never row data.
 using System.Runtime.InteropServices;
 using Neutron.Engine.Operators;
 using Neutron.Engine.Tensors;
@@ -10,6 +11,10 @@ namespace Neutron.Faults.Running;
 internal sealed class PerturbedRows(int capacityRows, int width)
 {
     private readonly int[] images = new int[capacityRows];
+    // slots[r]: where row r lives in data. Always a permutation of 0..capacityRows-1: the slots past Count are free.
+    private readonly int[] slots = Identity(capacityRows);
+    // Whether slots is the identity (rows stored in order, as AsBatch needs).
+    private bool inOrder = true;
     private readonly float[] data = new float[(long)capacityRows * width is var size && size <= Array.MaxLength ? (int)size : throw new OutOfMemoryException($"{capacityRows} rows of {width} floats")];
 
     public int Width { get; } = width;
@@ -30,7 +35,7 @@ internal sealed class PerturbedRows(int capacityRows, int width)
 
     public ReadOnlySpan<int> Images => images.AsSpan(0, Count);
 
-    public Span<float> Row(int r) => data.AsSpan(r * Width, Width);
+    public Span<float> Row(int r) => data.AsSpan(slots[r] * Width, Width);
 
     /// <summary>Appends a row for image n (images must come in ascending order) and returns it to fill.</summary>
     public Span<float> Add(int image)
@@ -47,6 +52,9 @@ internal sealed class PerturbedRows(int capacityRows, int width)
         Count = 0;
         (DirtyStart, DirtyEnd) = (0, Width);
         Box = null;
+        if (inOrder) return;
+        for (int i = 0; i < slots.Length; i++) slots[i] = i;
+        inOrder = true;
     }
 
     /// <summary>Keeps the rows keep(r) accepts, in order; returns how many are left.</summary>
@@ -58,16 +66,31 @@ internal sealed class PerturbedRows(int capacityRows, int width)
             if (!keep(r)) continue;
             if (kept != r)
             {
+                // Swap slots: row r's data stays where it is, the dropped row's slot becomes free.
                 images[kept] = images[r];
-                Row(r).CopyTo(Row(kept));
+                (slots[kept], slots[r]) = (slots[r], slots[kept]);
+                inOrder = false;
             }
             kept++;
         }
         return Count = kept;
     }
 
-    /// <summary>The rows as one batch tensor of this type and shape (no copy); valid while the rows are unchanged.</summary>
-    public Tensor AsBatch(TensorType type) => Tensor.FromFloats(type.Type, data, type.Shape);
+    /// <summary>The buffer holding rows 0..Count-1 one after the other, or null when dropped rows left them out of order.</summary>
+    public float[]? InOrder => inOrder ? data : null;
+
+    /// <summary>
+    /// The rows as one batch tensor of this type and shape (no copy when the rows lie in order, else null);
+    /// valid while the rows are unchanged.
+    /// </summary>
+    public Tensor? AsBatch(TensorType type) => inOrder ? Tensor.FromFloats(type.Type, data, type.Shape) : null;
+
+    private static int[] Identity(int count)
+    {
+        var slots = new int[count];
+        for (int i = 0; i < count; i++) slots[i] = i;
+        return slots;
+    }
 
     public static bool BitEqual(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
         MemoryMarshal.Cast<float, int>(a).SequenceEqual(MemoryMarshal.Cast<float, int>(b));

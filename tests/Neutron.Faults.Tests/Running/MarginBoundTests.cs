@@ -61,6 +61,21 @@ public class MarginBoundTests
         Assert.True(CheckProofs(model, data, faults, perLogit: true) > 1000, "too few proofs for the test to mean anything");
     }
 
+    [Fact]
+    public void Every_proof_holds_for_convolution_weights_cleared_before_their_channel_is_computed()
+    {
+        // Conv filters and biases only (random draws land in fc1 mostly): their proofs come from the bound on the
+        // weight's exact change, before any arithmetic, and from the recomputed channel after it.
+        var model = OnnxReader.Load(SharedData.Samples("lenet5-fmnist.onnx"));
+        var data = RunnerFixtures.Images(100);
+        var runner = new FaultRunner(model, data, new RunnerOptions { Plain = true });
+        var space = FaultSpace.Create(runner.Sites, FaultTarget.Weight, new SiteFilter { OpTypes = ["Conv"] }, FaultModelSpec.Parse("flip"));
+        var faults = Enumerable.Range(0, 150)
+            .Select(i => new PlannedFault(i, space.FaultAt((long)Faults.Random.CounterRng.Below(41, (ulong)i, 0, (ulong)space.Size), 41)))
+            .ToList();
+        Assert.True(CheckProofs(model, data, faults, perLogit: true) > 5000, "too few proofs for the test to mean anything");
+    }
+
     [Theory]
     [InlineData(FaultTarget.Activation)]
     [InlineData(FaultTarget.Weight)]
@@ -82,6 +97,31 @@ public class MarginBoundTests
         var data = RunnerFixtures.Images(60);
         var faults = RunnerFixtures.Sample(new FaultRunner(model, data, new RunnerOptions { Plain = true }), FaultTarget.Weight, "flip", 200, 29);
         Assert.True(CheckProofs(model, data, faults, perLogit: false) > 500, "too few proofs for the test to mean anything");
+    }
+
+    [Fact]
+    public void Absolute_changes_match_their_scalar_twin_for_every_length_and_special_value()
+    {
+        float[] special = [0f, -0f, 1f, -1f, 3e38f, -3e38f, 1e-45f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 0.1f];
+        var random = new System.Random(5);
+        for (int length = 0; length <= 70; length++)
+        {
+            var row = new float[length];
+            var golden = new float[length];
+            for (int e = 0; e < length; e++)
+            {
+                golden[e] = random.Next(3) == 0 ? special[random.Next(special.Length)] : (float)(random.NextDouble() * 4 - 2);
+                // A third equal, a third special, a third nearby.
+                row[e] = random.Next(3) switch { 0 => golden[e], 1 => special[random.Next(special.Length)], _ => golden[e] * 1.001f + 1e-3f };
+            }
+            var fast = new double[length];
+            var scalar = new double[length];
+            MarginBound.AbsoluteChanges(row, golden, fast);
+            MarginBound.AbsoluteChangesScalar(row, golden, scalar);
+            for (int e = 0; e < length; e++)
+                Assert.True(BitConverter.DoubleToInt64Bits(fast[e]) == BitConverter.DoubleToInt64Bits(scalar[e]) || (double.IsNaN(fast[e]) && double.IsNaN(scalar[e])),
+                    $"length {length}, element {e}: |{row[e]} - {golden[e]}| gave {fast[e]}, scalar {scalar[e]}");
+        }
     }
 
     [Fact]
