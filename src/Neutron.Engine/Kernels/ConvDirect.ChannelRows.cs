@@ -26,11 +26,8 @@ public static unsafe partial class ConvDirect
         var planes = new Planes(hp, wp, true);
         int k = g.PatchSize, panels = (g.M + Panel - 1) / Panel, rows = panels * Panel;
         int perImage = g.C * g.H * g.W, paddedImage = g.C * planes.Plane;
-        // The last tile of the last image reads up to 48 + kW floats past its planes (dropped columns): slack, zeroed.
+        // The last tile of an image reads up to 48 + kW floats past its planes (dropped columns): slack, zeroed.
         int slack = Span48 + g.KW * g.DilationW + 16;
-        var padded = ScratchPool.Rent(g.N * paddedImage + slack);
-        padded.AsSpan(g.N * paddedImage, slack).Clear();
-        forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
         // Filters as [panel][patch element][8 channels], zeros past M.
         var filters = ScratchPool.Rent(rows * k);
         for (int m = 0; m < rows; m++)
@@ -43,14 +40,30 @@ public static unsafe partial class ConvDirect
         int pieces = g.N >= 4 ? 1 : Math.Min(span / Span48, 8);
         int piece = RoundUp((span + pieces - 1) / pieces, Span48);
         pieces = (span + piece - 1) / piece;
+        // Whole images: each task pads its own image into its own scratch, which stays in L2 while it is read. Pieces of
+        // images share one padded copy of the batch.
+        float[]? shared = null;
+        if (pieces > 1)
+        {
+            shared = ScratchPool.Rent(g.N * paddedImage + slack);
+            shared.AsSpan(g.N * paddedImage, slack).Clear();
+            forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), shared.AsSpan(n * paddedImage, paddedImage)));
+        }
         forEach(g.N * pieces, (long)piece * rows * k, task =>
         {
             int n = task / pieces, q0 = task % pieces * piece, count = Math.Min(piece, span - q0);
             var product = ScratchPool.Rent(rows * piece);
+            var padded = shared;
+            if (padded is null)
+            {
+                padded = ScratchPool.Rent(paddedImage + slack);
+                Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(0, paddedImage));
+                padded.AsSpan(paddedImage, slack).Clear();
+            }
             fixed (float* xp = padded, fp = filters, op = product)
             fixed (int* offp = offsets)
             {
-                float* image = xp + (long)n * paddedImage + q0;
+                float* image = xp + (shared is null ? 0 : (long)n * paddedImage) + q0;
                 for (int kb = 0; kb < k; kb += Block)
                 {
                     int kc = Math.Min(Block, k - kb);
@@ -85,10 +98,11 @@ public static unsafe partial class ConvDirect
                     ActivationKernels.Apply(variant, epilogue, plane, plane);
                 }
             ScratchPool.Return(product);
+            if (shared is null) ScratchPool.Return(padded);
         });
         System.Buffers.ArrayPool<int>.Shared.Return(offsets);
         ScratchPool.Return(filters);
-        ScratchPool.Return(padded);
+        if (shared is not null) ScratchPool.Return(shared);
     }
 
     /// <summary>How many outputs of a plane come before pixel q of the padded-row numbering.</summary>

@@ -76,8 +76,12 @@ public static unsafe partial class ConvDirect
         var planes = Planes.Of(g);
         int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
         int perImage = g.C * g.H * g.W, paddedImage = g.C * planes.Plane;
+        var split = Split.Of(g.N * g.OutSpatial, mp);
+        // Parts of two images or more pad the images they read into their own scratch, which stays in L2 while the
+        // part runs; otherwise (small parts, or channel groups sharing a part's pixels) one padded copy is shared.
+        bool ownPadding = planes.Copy && split.Groups == 1 && split.TilesPerPart * Rows >= 2 * g.OutSpatial;
         float[]? padded = null;
-        if (planes.Copy)
+        if (planes.Copy && !ownPadding)
         {
             padded = ScratchPool.Rent(g.N * paddedImage);
             forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
@@ -86,13 +90,23 @@ public static unsafe partial class ConvDirect
         PackFilters(variant, g, w, mp, filters, forEach);
         var offsets = ArrayPool<int>.Shared.Rent(k);
         TapOffsets(g, planes, offsets);
-        var split = Split.Of(g.N * g.OutSpatial, mp);
-        var input = padded ?? x;
         forEach(split.Tasks, (long)split.TilesPerPart * Rows * split.Width * k, task =>
         {
             var (first, count, m0, width) = split.Task(task, mp);
             var product = ScratchPool.Rent(RoundUp(count, Rows) * width);
-            Chunk(variant, g, n0, planes, input, filters, mp, offsets, b, first, count, m0, width, product, y, epilogue);
+            // input holds images [origin, …) of the batch (x: all of them), one every stride floats.
+            float[] input = padded ?? x;
+            int origin = padded is null ? 0 : n0, stride = paddedImage;
+            if (ownPadding)
+            {
+                int from = first / g.OutSpatial, to = (first + count - 1) / g.OutSpatial + 1;
+                input = ScratchPool.Rent((to - from) * paddedImage);
+                for (int n = from; n < to; n++)
+                    Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), input.AsSpan((n - from) * paddedImage, paddedImage));
+                origin = n0 + from;
+            }
+            Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, epilogue);
+            if (ownPadding) ScratchPool.Return(input);
             ScratchPool.Return(product);
         });
         ArrayPool<int>.Shared.Return(offsets);
@@ -199,17 +213,18 @@ public static unsafe partial class ConvDirect
     }
 
     /// <summary>Pixels [first, first + count) of the batch (image-major, then oy, ox), packed channels
-    /// [m0, m0 + width): the product rows have width floats.</summary>
-    private static void Chunk(KernelVariant variant, Conv2D g, int n0, Planes planes, float[] input, float[] filters, int mp,
+    /// [m0, m0 + width): the product rows have width floats. Image n0 + n of the batch is image n0 + n − origin of
+    /// input, stride floats apart.</summary>
+    private static void Chunk(KernelVariant variant, Conv2D g, int n0, float[] input, int origin, int stride, Planes planes, float[] filters, int mp,
         int[] offsets, float[]? b, int first, int count, int m0, int width, float[] product, float[] y, Activation epilogue)
     {
-        int tiles = (count + Rows - 1) / Rows, os = g.OutSpatial, paddedImage = g.C * planes.Plane, k = g.PatchSize;
+        int tiles = (count + Rows - 1) / Rows, os = g.OutSpatial, k = g.PatchSize;
         // Window corners of the chunk's pixels; the last tile repeats its last pixel (computed, never copied out).
         Span<int> bases = stackalloc int[tiles * Rows];
         for (int i = 0; i < bases.Length; i++)
         {
             int pixel = first + Math.Min(i, count - 1), n = pixel / os, s = pixel % os;
-            bases[i] = (planes.Copy ? n : n0 + n) * paddedImage + s / g.OutW * g.StrideH * planes.Wp + s % g.OutW * g.StrideW;
+            bases[i] = (n0 + n - origin) * stride + s / g.OutW * g.StrideH * planes.Wp + s % g.OutW * g.StrideW;
         }
         fixed (float* xp = input, fp = filters, op = product)
         fixed (int* offp = offsets, bp = bases)
