@@ -76,19 +76,18 @@ public static unsafe partial class ConvDirect
                 }
             }
             // Output rows whose pixels lie in [q0, q0 + count): their columns below OutW, + bias, then the epilogue.
+            // Channel by channel, so each output plane is written in order.
             int os = g.OutSpatial;
-            for (int oy = q0 / wp; oy < g.OutH && oy * wp < q0 + count; oy++)
-            {
-                int from = Math.Max(oy * wp, q0), to = Math.Min(oy * wp + g.OutW, q0 + count);
-                if (to <= from) continue;
+            fixed (float* src = product, dst = y)
                 for (int m = 0; m < g.M; m++)
-                {
-                    var src = product.AsSpan(m * piece + from - q0, to - from);
-                    var dst = y.AsSpan(((n0 + n) * g.M + m) * os + oy * g.OutW + from - oy * wp, to - from);
-                    if (b is null) src.CopyTo(dst);
-                    else System.Numerics.Tensors.TensorPrimitives.Add(src, b[m], dst);
-                }
-            }
+                    for (int oy = q0 / wp; oy < g.OutH && oy * wp < q0 + count; oy++)
+                    {
+                        int from = Math.Max(oy * wp, q0), to = Math.Min(oy * wp + g.OutW, q0 + count);
+                        if (to <= from) continue;
+                        float* row = src + (long)m * piece + from - q0, outRow = dst + (long)((n0 + n) * g.M + m) * os + oy * g.OutW + from - oy * wp;
+                        if (b is null) Buffer.MemoryCopy(row, outRow, (to - from) * sizeof(float), (to - from) * sizeof(float));
+                        else AddRow(row, outRow, to - from, b[m]);
+                    }
             // The epilogue once per plane, over the outputs this piece wrote: [Before(q0), Before(q0 + count)) of y.
             int start = Before(g, wp, q0), end = Before(g, wp, q0 + count);
             if (!epilogue.IsNone && end > start)
@@ -103,6 +102,16 @@ public static unsafe partial class ConvDirect
         System.Buffers.ArrayPool<int>.Shared.Return(offsets);
         ScratchPool.Return(filters);
         if (shared is not null) ScratchPool.Return(shared);
+    }
+
+    /// <summary>dst[i] = src[i] + bias for i &lt; count: one rounding per element, as the scalar sum.</summary>
+    private static void AddRow(float* src, float* dst, int count, float bias)
+    {
+        var b = System.Runtime.Intrinsics.Vector256.Create(bias);
+        int i = 0;
+        for (; i + 8 <= count; i += 8)
+            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(src + i) + b, dst + i);
+        for (; i < count; i++) dst[i] = src[i] + bias;
     }
 
     /// <summary>How many outputs of a plane come before pixel q of the padded-row numbering.</summary>
