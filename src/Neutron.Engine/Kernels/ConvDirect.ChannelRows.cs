@@ -26,11 +26,8 @@ public static unsafe partial class ConvDirect
         var planes = new Planes(hp, wp, true);
         int k = g.PatchSize, panels = (g.M + Panel - 1) / Panel, rows = panels * Panel;
         int perImage = g.C * g.H * g.W, paddedImage = g.C * planes.Plane;
-        // The last tile of the last image reads up to 48 + kW floats past its planes (dropped columns): slack, zeroed.
+        // The last tile of an image reads up to 48 + kW floats past its planes (dropped columns): slack, zeroed.
         int slack = Span48 + g.KW * g.DilationW + 16;
-        var padded = ScratchPool.Rent(g.N * paddedImage + slack);
-        padded.AsSpan(g.N * paddedImage, slack).Clear();
-        forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
         // Filters as [panel][patch element][8 channels], zeros past M.
         var filters = ScratchPool.Rent(rows * k);
         for (int m = 0; m < rows; m++)
@@ -43,14 +40,30 @@ public static unsafe partial class ConvDirect
         int pieces = g.N >= 4 ? 1 : Math.Min(span / Span48, 8);
         int piece = RoundUp((span + pieces - 1) / pieces, Span48);
         pieces = (span + piece - 1) / piece;
+        // Whole images: each task pads its own image into its own scratch, which stays in L2 while it is read. Pieces of
+        // images share one padded copy of the batch.
+        float[]? shared = null;
+        if (pieces > 1)
+        {
+            shared = ScratchPool.Rent(g.N * paddedImage + slack);
+            shared.AsSpan(g.N * paddedImage, slack).Clear();
+            forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), shared.AsSpan(n * paddedImage, paddedImage)));
+        }
         forEach(g.N * pieces, (long)piece * rows * k, task =>
         {
             int n = task / pieces, q0 = task % pieces * piece, count = Math.Min(piece, span - q0);
             var product = ScratchPool.Rent(rows * piece);
+            var padded = shared;
+            if (padded is null)
+            {
+                padded = ScratchPool.Rent(paddedImage + slack);
+                Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(0, paddedImage));
+                padded.AsSpan(paddedImage, slack).Clear();
+            }
             fixed (float* xp = padded, fp = filters, op = product)
             fixed (int* offp = offsets)
             {
-                float* image = xp + (long)n * paddedImage + q0;
+                float* image = xp + (shared is null ? 0 : (long)n * paddedImage) + q0;
                 for (int kb = 0; kb < k; kb += Block)
                 {
                     int kc = Math.Min(Block, k - kb);
@@ -63,19 +76,18 @@ public static unsafe partial class ConvDirect
                 }
             }
             // Output rows whose pixels lie in [q0, q0 + count): their columns below OutW, + bias, then the epilogue.
+            // Channel by channel, so each output plane is written in order.
             int os = g.OutSpatial;
-            for (int oy = q0 / wp; oy < g.OutH && oy * wp < q0 + count; oy++)
-            {
-                int from = Math.Max(oy * wp, q0), to = Math.Min(oy * wp + g.OutW, q0 + count);
-                if (to <= from) continue;
+            fixed (float* src = product, dst = y)
                 for (int m = 0; m < g.M; m++)
-                {
-                    var src = product.AsSpan(m * piece + from - q0, to - from);
-                    var dst = y.AsSpan(((n0 + n) * g.M + m) * os + oy * g.OutW + from - oy * wp, to - from);
-                    if (b is null) src.CopyTo(dst);
-                    else System.Numerics.Tensors.TensorPrimitives.Add(src, b[m], dst);
-                }
-            }
+                    for (int oy = q0 / wp; oy < g.OutH && oy * wp < q0 + count; oy++)
+                    {
+                        int from = Math.Max(oy * wp, q0), to = Math.Min(oy * wp + g.OutW, q0 + count);
+                        if (to <= from) continue;
+                        float* row = src + (long)m * piece + from - q0, outRow = dst + (long)((n0 + n) * g.M + m) * os + oy * g.OutW + from - oy * wp;
+                        if (b is null) Buffer.MemoryCopy(row, outRow, (to - from) * sizeof(float), (to - from) * sizeof(float));
+                        else AddRow(row, outRow, to - from, b[m]);
+                    }
             // The epilogue once per plane, over the outputs this piece wrote: [Before(q0), Before(q0 + count)) of y.
             int start = Before(g, wp, q0), end = Before(g, wp, q0 + count);
             if (!epilogue.IsNone && end > start)
@@ -85,10 +97,21 @@ public static unsafe partial class ConvDirect
                     ActivationKernels.Apply(variant, epilogue, plane, plane);
                 }
             ScratchPool.Return(product);
+            if (shared is null) ScratchPool.Return(padded);
         });
         System.Buffers.ArrayPool<int>.Shared.Return(offsets);
         ScratchPool.Return(filters);
-        ScratchPool.Return(padded);
+        if (shared is not null) ScratchPool.Return(shared);
+    }
+
+    /// <summary>dst[i] = src[i] + bias for i &lt; count: one rounding per element, as the scalar sum.</summary>
+    private static void AddRow(float* src, float* dst, int count, float bias)
+    {
+        var b = System.Runtime.Intrinsics.Vector256.Create(bias);
+        int i = 0;
+        for (; i + 8 <= count; i += 8)
+            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(src + i) + b, dst + i);
+        for (; i < count; i++) dst[i] = src[i] + bias;
     }
 
     /// <summary>How many outputs of a plane come before pixel q of the padded-row numbering.</summary>

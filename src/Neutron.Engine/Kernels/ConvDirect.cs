@@ -76,33 +76,76 @@ public static unsafe partial class ConvDirect
         var planes = Planes.Of(g);
         int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
         int perImage = g.C * g.H * g.W, paddedImage = g.C * planes.Plane;
+        var split = Split.Of(g.N * g.OutSpatial, mp);
+        // Parts of two images or more pad the images they read into their own scratch, which stays in L2 while the
+        // part runs; otherwise (small parts, or channel groups sharing a part's pixels) one padded copy is shared.
+        bool ownPadding = planes.Copy && split.Groups == 1 && split.TilesPerPart * Rows >= 2 * g.OutSpatial;
         float[]? padded = null;
-        if (planes.Copy)
+        if (planes.Copy && !ownPadding)
         {
             padded = ScratchPool.Rent(g.N * paddedImage);
             forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
         }
         var filters = ScratchPool.Rent(k * mp);
-        PackFilters(g, w, mp, filters);
+        PackFilters(variant, g, w, mp, filters, forEach);
         var offsets = ArrayPool<int>.Shared.Rent(k);
         TapOffsets(g, planes, offsets);
-        // Chunks of pixels whose [pixels][channels] product (~192 KB) stays in L2 while every filter block passes over
-        // it, and enough of them to share among the cores.
-        int pixels = g.N * g.OutSpatial;
-        int chunk = Math.Clamp(49_152 / mp / Rows * Rows, Rows, MaxChunk);
-        chunk = Math.Min(chunk, Math.Max(Rows, RoundUp((pixels + 7) / 8, Rows)));
-        int chunks = (pixels + chunk - 1) / chunk;
-        var input = padded ?? x;
-        forEach(chunks, (long)chunk * mp * k, c =>
+        forEach(split.Tasks, (long)split.TilesPerPart * Rows * split.Width * k, task =>
         {
-            int first = c * chunk, count = Math.Min(chunk, pixels - first);
-            var product = ScratchPool.Rent(RoundUp(count, Rows) * mp);
-            Chunk(variant, g, n0, planes, input, filters, mp, offsets, b, first, count, product, y, epilogue);
+            var (first, count, m0, width) = split.Task(task, mp);
+            var product = ScratchPool.Rent(RoundUp(count, Rows) * width);
+            // input holds images [origin, …) of the batch (x: all of them), one every stride floats.
+            float[] input = padded ?? x;
+            int origin = padded is null ? 0 : n0, stride = paddedImage;
+            if (ownPadding)
+            {
+                int from = first / g.OutSpatial, to = (first + count - 1) / g.OutSpatial + 1;
+                input = ScratchPool.Rent((to - from) * paddedImage);
+                for (int n = from; n < to; n++)
+                    Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), input.AsSpan((n - from) * paddedImage, paddedImage));
+                origin = n0 + from;
+            }
+            Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, epilogue);
+            if (ownPadding) ScratchPool.Return(input);
             ScratchPool.Return(product);
         });
         ArrayPool<int>.Shared.Return(offsets);
         ScratchPool.Return(filters);
         if (padded is not null) ScratchPool.Return(padded);
+    }
+
+    /// <summary>
+    /// How the pixel-rows path cuts a layer into tasks: parts of the pixels (whole tiles, as even as they come) ×
+    /// groups of output channels (Width, a multiple of 32, the last group the rest). A task's [pixels][channels]
+    /// product stays near 192 KB, in L2 while every filter panel passes over it; a panel is reused by every tile of
+    /// the part, so parts are kept at 16 tiles or more by narrowing the groups when there are many channels
+    /// (ResNet-18's 512-channel layers on 7×7 planes). At least eight tasks, so every core has work.
+    /// </summary>
+    private readonly record struct Split(int Pixels, int Parts, int Groups, int Width, int Tiles, int TilesPerPart)
+    {
+        private const int ProductFloats = 49_152, MinTiles = 16, MinTasks = 8;
+
+        public int Tasks => Parts * Groups;
+
+        public static Split Of(int pixels, int mp)
+        {
+            int tiles = (pixels + Rows - 1) / Rows, width = mp;
+            while (width > 64 && ProductFloats / width / Rows < MinTiles && tiles > ProductFloats / width / Rows)
+                width = RoundUp(width / 2, 32);
+            int groups = (mp + width - 1) / width;
+            int perPart = Math.Clamp(ProductFloats / width / Rows, 1, MaxChunk / Rows);
+            int parts = Math.Min(tiles, Math.Max((tiles + perPart - 1) / perPart, (MinTasks + groups - 1) / groups));
+            return new Split(pixels, parts, groups, width, tiles, (tiles + parts - 1) / parts);
+        }
+
+        /// <summary>Task t: pixels [First, First + Count) and channels [M0, M0 + Width) of the mp packed ones.</summary>
+        public (int First, int Count, int M0, int Width) Task(int t, int mp)
+        {
+            int part = t / Groups, group = t % Groups;
+            int from = (int)((long)part * Tiles / Parts), to = (int)((long)(part + 1) * Tiles / Parts);
+            int m0 = group * Width;
+            return (from * Rows, Math.Min(to * Rows, Pixels) - from * Rows, m0, Math.Min(Width, mp - m0));
+        }
     }
 
     /// <summary>One image's channels into planes of Hp × Wp, the input at (PadTop, PadLeft), zeros around it.</summary>
@@ -129,16 +172,34 @@ public static unsafe partial class ConvDirect
         }
     }
 
-    /// <summary>packed[p, m] = w[m, p] for the patch elements p, zeros for the channels m in [M, mp).</summary>
-    private static void PackFilters(Conv2D g, ReadOnlySpan<float> w, int mp, Span<float> packed)
+    /// <summary>Channels of the panel that starts at packed channel j: the width of the tile Chunk runs there.</summary>
+    private static int PanelWidth(KernelVariant variant, int mp, int j) =>
+        variant == KernelVariant.Avx512 && mp % 16 == 0 ? (mp - j >= 32 ? 32 : 16) : (mp - j >= 16 ? 16 : 8);
+
+    /// <summary>The filters as panels: the panel of channels [j, j + width) holds [patch element][width] at j·k, so a
+    /// tile streams its filters from one contiguous run; zeros for the channels m in [M, mp). Every panel but the
+    /// last has the first one's width. Panels are packed in parallel, 8 × 8 blocks at a time (a copy).</summary>
+    private static void PackFilters(KernelVariant variant, Conv2D g, float[] w, int mp, float[] packed, ForEach forEach)
     {
-        int k = g.PatchSize;
-        for (int p = 0; p < k; p++)
+        int k = g.PatchSize, step = PanelWidth(variant, mp, 0);
+        forEach((mp + step - 1) / step, (long)step * k, panel =>
         {
-            var row = packed.Slice(p * mp, mp);
-            for (int m = 0; m < g.M; m++) row[m] = w[m * k + p];
-            row[g.M..].Clear();
-        }
+            int j = panel * step, width = PanelWidth(variant, mp, j), real = Math.Clamp(g.M - j, 0, width);
+            int real8 = real / 8 * 8, k8 = k / 8 * 8;
+            fixed (float* wp = w, pp = packed)
+            {
+                float* dst = pp + (long)j * k, src = wp + (long)j * k;
+                for (int p = 0; p < k8; p += 8)
+                    for (int q = 0; q < real8; q += 8)
+                        Transpose8x8(src + (long)q * k + p, k, dst + (long)p * width + q, width);
+                for (int p = 0; p < k; p++)
+                {
+                    float* row = dst + (long)p * width;
+                    for (int q = p < k8 ? real8 : 0; q < real; q++) row[q] = src[(long)q * k + p];
+                    for (int q = real; q < width; q++) row[q] = 0f;
+                }
+            }
+        });
     }
 
     /// <summary>Where patch element (c, ky, kx) lies in the padded planes, relative to its pixel's window corner.</summary>
@@ -151,19 +212,20 @@ public static unsafe partial class ConvDirect
                     offsets[p++] = c * planes.Plane + ky * g.DilationH * planes.Wp + kx * g.DilationW;
     }
 
-    /// <summary>Pixels [first, first + count) of the batch (image-major, then oy, ox): every output channel.</summary>
-    private static void Chunk(KernelVariant variant, Conv2D g, int n0, Planes planes, float[] input, float[] filters, int mp,
-        int[] offsets, float[]? b, int first, int count, float[] product, float[] y, Activation epilogue)
+    /// <summary>Pixels [first, first + count) of the batch (image-major, then oy, ox), packed channels
+    /// [m0, m0 + width): the product rows have width floats. Image n0 + n of the batch is image n0 + n − origin of
+    /// input, stride floats apart.</summary>
+    private static void Chunk(KernelVariant variant, Conv2D g, int n0, float[] input, int origin, int stride, Planes planes, float[] filters, int mp,
+        int[] offsets, float[]? b, int first, int count, int m0, int width, float[] product, float[] y, Activation epilogue)
     {
-        int tiles = (count + Rows - 1) / Rows, os = g.OutSpatial, paddedImage = g.C * planes.Plane, k = g.PatchSize;
+        int tiles = (count + Rows - 1) / Rows, os = g.OutSpatial, k = g.PatchSize;
         // Window corners of the chunk's pixels; the last tile repeats its last pixel (computed, never copied out).
         Span<int> bases = stackalloc int[tiles * Rows];
         for (int i = 0; i < bases.Length; i++)
         {
             int pixel = first + Math.Min(i, count - 1), n = pixel / os, s = pixel % os;
-            bases[i] = (planes.Copy ? n : n0 + n) * paddedImage + s / g.OutW * g.StrideH * planes.Wp + s % g.OutW * g.StrideW;
+            bases[i] = (n0 + n - origin) * stride + s / g.OutW * g.StrideH * planes.Wp + s % g.OutW * g.StrideW;
         }
-        bool wide = variant == KernelVariant.Avx512 && mp % 16 == 0;
         fixed (float* xp = input, fp = filters, op = product)
         fixed (int* offp = offsets, bp = bases)
         {
@@ -171,65 +233,56 @@ public static unsafe partial class ConvDirect
             {
                 int kc = Math.Min(Block, k - kb);
                 bool firstBlock = kb == 0;
-                float* f = fp + (long)kb * mp;
                 int* off = offp + kb;
-                for (int j = 0; j < mp;)
+                for (int j = m0; j < m0 + width;)
                 {
-                    if (wide && mp - j >= 32)
+                    int pw = PanelWidth(variant, mp, j);
+                    float* f = fp + (long)j * k + (long)kb * pw;
+                    float* o = op + (j - m0);
+                    if (pw == 32 || (pw == 16 && variant == KernelVariant.Avx512 && mp % 16 == 0))
                     {
                         for (int t = 0; t < tiles; t++)
-                            ConvDirectAvx512.Tile12x32(f + j, mp, off, kc, xp, bp + t * Rows, op + (long)t * Rows * mp + j, mp, firstBlock);
-                        j += 32;
+                            if (pw == 32) ConvDirectAvx512.Tile12x32(f, pw, off, kc, xp, bp + t * Rows, o + (long)t * Rows * width, width, firstBlock);
+                            else ConvDirectAvx512.Tile12x16(f, pw, off, kc, xp, bp + t * Rows, o + (long)t * Rows * width, width, firstBlock);
                     }
-                    else if (wide)
-                    {
-                        for (int t = 0; t < tiles; t++)
-                            ConvDirectAvx512.Tile12x16(f + j, mp, off, kc, xp, bp + t * Rows, op + (long)t * Rows * mp + j, mp, firstBlock);
-                        j += 16;
-                    }
-                    else if (mp - j >= 16)
+                    else if (pw == 16)
                     {
                         for (int t = 0; t < 2 * tiles; t++)
-                            ConvDirectAvx2.Tile6x16(f + j, mp, off, kc, xp, bp + t * 6, op + (long)t * 6 * mp + j, mp, firstBlock);
-                        j += 16;
+                            ConvDirectAvx2.Tile6x16(f, pw, off, kc, xp, bp + t * 6, o + (long)t * 6 * width, width, firstBlock);
                     }
                     else
                     {
                         for (int t = 0; t < tiles; t++)
-                            ConvDirectAvx2.Tile12x8(f + j, mp, off, kc, xp, bp + t * Rows, op + (long)t * Rows * mp + j, mp, firstBlock);
-                        j += 8;
+                            ConvDirectAvx2.Tile12x8(f, pw, off, kc, xp, bp + t * Rows, o + (long)t * Rows * width, width, firstBlock);
                     }
+                    j += pw;
                 }
             }
         }
         // Bias and activation over the whole chunk (each element's own sum + b, then f; the padding channels are
         // computed and never copied out), then the transpose into NCHW.
-        if (b is not null) AddBias(b, g.M, mp, product.AsSpan(0, count * mp));
-        if (!epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, product.AsSpan(0, count * mp), product.AsSpan(0, count * mp));
+        int channels = Math.Min(width, g.M - m0);
+        if (b is not null) AddBias(b.AsSpan(m0, channels), width, product.AsSpan(0, count * width));
+        if (!epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, product.AsSpan(0, count * width), product.AsSpan(0, count * width));
         for (int i = 0; i < count;)
         {
             int pixel = first + i, n = pixel / os, s = pixel % os, run = Math.Min(count - i, os - s);
-            for (int m = 0; m < g.M; m++)
-            {
-                var to = y.AsSpan(((n0 + n) * g.M + m) * os + s, run);
-                int from = i * mp + m;
-                for (int r = 0; r < run; r++) to[r] = product[from + r * mp];
-            }
+            Transpose(product, i * width, width, run, channels, y, ((n0 + n) * g.M + m0) * os + s, os);
             i += run;
         }
     }
 
-    /// <summary>rows[i, m] = rows[i, m] + b[m] for rows of mp floats (m &lt; M; the padding channels get + 0).</summary>
-    private static void AddBias(float[] b, int channels, int mp, Span<float> rows)
+    /// <summary>rows[i, m] = rows[i, m] + b[m] for rows of width floats (m &lt; b.Length; the padding channels get + 0).</summary>
+    private static void AddBias(ReadOnlySpan<float> b, int width, Span<float> rows)
     {
-        Span<float> bias = stackalloc float[mp];
-        b.AsSpan(0, channels).CopyTo(bias);
-        bias[channels..].Clear();
+        Span<float> bias = stackalloc float[width];
+        b.CopyTo(bias);
+        bias[b.Length..].Clear();
         ref float bp = ref MemoryMarshal.GetReference(bias);
         ref float rp = ref MemoryMarshal.GetReference(rows);
         int lanes = Vector256<float>.Count;
-        for (int i = 0; i < rows.Length; i += mp)
-            for (int j = 0; j < mp; j += lanes)
+        for (int i = 0; i < rows.Length; i += width)
+            for (int j = 0; j < width; j += lanes)
                 (Vector256.LoadUnsafe(ref rp, (nuint)(i + j)) + Vector256.LoadUnsafe(ref bp, (nuint)j)).StoreUnsafe(ref rp, (nuint)(i + j));
     }
 

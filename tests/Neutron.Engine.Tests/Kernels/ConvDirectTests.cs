@@ -2,7 +2,7 @@
 // for bit, under every vector kernel set: the fault runner's ConvChannel, ConvRegion and GemmSlices repeat that
 // path's arithmetic, so the two must agree on every bit, NaN and Inf included. Cases cover every tile (32, 16 and
 // 8 channels per vector; under avx512 the channel-rows tile of the 6- and 16-channel stride-1 cases, split into
-// pieces for batches under four), patches of one to three 256 blocks, pads, strides, dilations, 1-D shapes, batches whose
+// pieces for batches under four), channel groups, parts padding their own images, patches of one to three 256 blocks, pads, strides, dilations, 1-D shapes, batches whose
 // pixel count is no multiple of the twelve-pixel tile, and fused activations.
 using Neutron.Engine.Kernels;
 
@@ -25,6 +25,9 @@ public class ConvDirectTests
         [3, 1, 50, 5, 1, 7, 1, 3, 1, 2, 0, 4, 0, 1, 2],       // 1-D (height 1), strided and dilated
         [2, 3, 3, 4, 5, 5, 1, 1, 1, 1, 3, 3, 3, 3, 2],        // window larger than the input, mostly padding
         [3, 20, 20, 17, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1],     // a 7×7 stride-2 stem, channels past a vector
+        [8, 8, 8, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3],      // many channels: two channel groups (160 + the rest)
+        [12, 7, 7, 70, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2],      // transposed out in 8 × 8 blocks and edges
+        [4, 5, 5, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 40],      // parts of several images, each padding its own
     ];
 
     public static TheoryData<KernelVariant> VectorVariants()
