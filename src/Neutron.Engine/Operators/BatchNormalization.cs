@@ -1,6 +1,8 @@
 // BatchNormalization in inference mode: y = scale · (x − mean) / sqrt(var + epsilon) + B, per channel (axis 1).
 //   x: (N, C, ...)   scale, B, mean, var: (C)   y: like x
 // Training-mode outputs (running mean/var) are not produced: inference engines ignore them (opset ≥ 14 training_mode=1 fails at load).
+// In the inference rewrite a BatchNormalization that no Conv precedes (DenseNet's BN → ReLU → Conv) applies the
+// activation after it to each plane while it is in cache: the same bits as the two passes.
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
@@ -18,6 +20,10 @@ public sealed class BatchNormalization : Operator
         if (node.Attributes.Int("training_mode", 0) != 0)
             throw Error("training_mode=1 is not supported for inference; export the model in eval mode", ModelErrorCode.UnsupportedOperator);
     }
+
+    /// <summary>An activation applied to y plane by plane (set by GraphOptimizer when it fuses the activation node
+    /// that read y; None for a graph as stored).</summary>
+    public Activation Epilogue { get; set; }
 
     public override TensorType[] Infer(TensorType?[] inputs)
     {
@@ -48,12 +54,14 @@ public sealed class BatchNormalization : Operator
         // recomputed every run: the fault layer may have changed scale, bias, mean or variance since the last one.
         var a = Factors(c);
         Fold(scale, bias, mean, variance, a);
+        var epilogue = Epilogue;
         Parallelism.For(n * c, inner, plane =>
         {
             int ch = plane % c;
             var x = xb.AsSpan(plane * inner, inner);
             var y = yb.AsSpan(plane * inner, inner);
             ScaleShiftKernels.Apply(x, a[ch], a[c + ch], y);
+            if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, y);
         });
     }
 
