@@ -55,6 +55,25 @@ public sealed class BatchNormalization : Operator
         var a = Factors(c);
         Fold(scale, bias, mean, variance, a);
         var epilogue = Epilogue;
+        if (inner < SmallPlane)
+        {
+            // Small planes (DenseNet's last block has 2×2 ones at 64²): the factors spread over one image's elements
+            // once, then one pass per image.
+            int perImage = c * inner;
+            var (rowA, rowB) = Rows(perImage);
+            for (int ch = 0; ch < c; ch++)
+            {
+                rowA.AsSpan(ch * inner, inner).Fill(a[ch]);
+                rowB.AsSpan(ch * inner, inner).Fill(a[c + ch]);
+            }
+            Parallelism.For(n, perImage, image =>
+            {
+                var y = yb.AsSpan(image * perImage, perImage);
+                ScaleShiftKernels.Rows(xb.AsSpan(image * perImage, perImage), rowA, rowB, y);
+                if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, y);
+            });
+            return;
+        }
         Parallelism.For(n * c, inner, plane =>
         {
             int ch = plane % c;
@@ -84,7 +103,20 @@ public sealed class BatchNormalization : Operator
         }
     }
 
-    private float[]? factors;
+    /// <summary>Planes smaller than this run as whole images with per-element factors.</summary>
+    private const int SmallPlane = 64;
+
+    private float[]? factors, rowA, rowB;
+
+    private (float[] A, float[] B) Rows(int length)
+    {
+        if (rowA is null || rowA.Length != length)
+        {
+            rowA = new float[length];
+            rowB = new float[length];
+        }
+        return (rowA, rowB!);
+    }
 
     /// <summary>Scratch for the per-channel (a, b) pairs, reused across runs.</summary>
     private float[] Factors(int c) => factors is { } f && f.Length >= 2 * c ? f : factors = new float[2 * c];
