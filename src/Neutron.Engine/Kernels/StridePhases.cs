@@ -69,18 +69,30 @@ internal readonly struct StridePhases
         ref float src = ref MemoryMarshal.GetReference(line);
         ref float dst = ref MemoryMarshal.GetArrayDataReference(buffer);
         var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
-        for (; ix + 16 <= cols; ix += 16)
+        for (; ix + 16 <= cols; ix += 16) Split16(ref src, ref dst, ix, evenPhase, oddPhase, padLeft, order);
+        if (ix < cols && cols >= 16)
         {
-            var a = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)ix), order);       // a0 a2 a4 a6 a1 a3 a5 a7
-            var b = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)(ix + 8)), order);
-            Avx.Permute2x128(a, b, 0x20).StoreUnsafe(ref dst, (nuint)(evenPhase + (ix + padLeft) / 2));
-            Avx.Permute2x128(a, b, 0x31).StoreUnsafe(ref dst, (nuint)(oddPhase + (ix + 1 + padLeft) / 2));
+            // The last sixteen columns from an even start overlap the ones done: they rewrite the same values, and
+            // leave at most one column to the scalar tail (a 47-wide row would leave fifteen).
+            ix = (cols - 16) & ~1;
+            Split16(ref src, ref dst, ix, evenPhase, oddPhase, padLeft, order);
+            ix += 16;
         }
         for (; ix < cols; ix++) // scalar tail
         {
             int col = ix + padLeft;
             buffer[rowBase + (col & 1) * phaseArea + col / 2] = line[ix];
         }
+    }
+
+    /// <summary>Input columns ix .. ix + 15 (ix even) into the two phases.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Split16(ref float src, ref float dst, int ix, int evenPhase, int oddPhase, int padLeft, Vector256<int> order)
+    {
+        var a = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)ix), order);       // a0 a2 a4 a6 a1 a3 a5 a7
+        var b = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)(ix + 8)), order);
+        Avx.Permute2x128(a, b, 0x20).StoreUnsafe(ref dst, (nuint)(evenPhase + (ix + padLeft) / 2));
+        Avx.Permute2x128(a, b, 0x31).StoreUnsafe(ref dst, (nuint)(oddPhase + (ix + 1 + padLeft) / 2));
     }
 
     /// <summary>offsets[ky·kW + kx] = where tap (ky, kx) reads, relative to grid position q.</summary>
