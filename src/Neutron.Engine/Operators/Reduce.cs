@@ -14,11 +14,14 @@ public sealed class Reduce : Operator
     private readonly MapBuffer startBuffer = new(), windowBuffer = new();
     // The input shape the two maps were walked for: a run over the same shape reuses them instead of rebuilding.
     private int[]? mappedShape;
+    private readonly bool sumOrMean, mean;
     private int mappedOutputs, mappedCount;
 
     public Reduce(Node node, long opset) : base(node, opset)
     {
         kind = node.OpType["Reduce".Length..];
+        sumOrMean = kind is "Sum" or "Mean";
+        mean = kind == "Mean";
         keepDims = node.Attributes.Int("keepdims", 1) != 0;
     }
 
@@ -97,6 +100,13 @@ public sealed class Reduce : Operator
 
     private double Float(ReadOnlySpan<float> x, int start, ReadOnlySpan<int> window)
     {
+        if (sumOrMean)
+        {
+            // The common case (a mean over the spatial axes) without a string switch per output or per element.
+            double total = 0;
+            foreach (int w in window) total += x[start + w];
+            return mean ? total / window.Length : total;
+        }
         switch (kind)
         {
             case "Max":
@@ -129,12 +139,6 @@ public sealed class Reduce : Operator
                 }
         }
         double sum = 0;
-        if (kind is "Sum" or "Mean")
-        {
-            // The common case (a mean over the spatial axes) without the per-element switch: the same additions.
-            foreach (int w in window) sum += x[start + w];
-            return kind == "Mean" ? sum / window.Length : sum;
-        }
         foreach (int w in window)
         {
             double v = x[start + w];
