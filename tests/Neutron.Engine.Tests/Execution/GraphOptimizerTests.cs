@@ -118,9 +118,10 @@ public class GraphOptimizerTests
     }
 
     [Fact]
-    public void A_batch_normalization_before_its_relu_takes_the_relu_bit_for_bit()
+    public void A_batch_normalization_or_an_add_before_its_relu_takes_the_relu_bit_for_bit()
     {
-        // DenseNet's order, x → BatchNormalization → Relu → Conv: no Conv before the normalization to fold it into.
+        // DenseNet's order, x → BatchNormalization → Relu → Conv (no Conv before the normalization to fold it into),
+        // then ResNet's Add → Relu.
         var rng = new Random(5);
         Tensor Random(params int[] shape)
         {
@@ -138,7 +139,9 @@ public class GraphOptimizerTests
             [
                 N("BatchNormalization", ["x", "scale", "shift", "mean", "var"], ["n"]),
                 N("Relu", ["n"], ["r"]),
-                N("Conv", ["r", "w"], ["y"], new() { ["pads"] = new long[] { 1, 1, 1, 1 } }),
+                N("Conv", ["r", "w"], ["c"], new() { ["pads"] = new long[] { 1, 1, 1, 1 } }),
+                N("Add", ["c", "c"], ["s"]),  // a residual Add and its ReLU
+                N("Relu", ["s"], ["y"]),
             ],
             Initializers = new() { ["scale"] = Random(6), ["shift"] = Random(6), ["mean"] = Random(6), ["var"] = variance, ["w"] = Random(4, 6, 3, 3) },
             Inputs = [new ValueInfo("x", DataType.Float, [-1, 6, 11, 11])],
@@ -146,8 +149,9 @@ public class GraphOptimizerTests
             Opsets = new() { [""] = 13 },
         };
         var optimized = GraphOptimizer.Optimize(model);
-        Assert.Equal(["BatchNormalization", "Conv"], optimized.Model.Nodes.Select(n => n.OpType));
+        Assert.Equal(["BatchNormalization", "Conv", "Add"], optimized.Model.Nodes.Select(n => n.OpType));
         Assert.Equal(ActivationKind.Relu, optimized.Epilogues[optimized.Model.Nodes[0]].Kind);
+        Assert.Equal(ActivationKind.Relu, optimized.Epilogues[optimized.Model.Nodes[2]].Kind);
         var x = Random(3, 6, 11, 11);
         x.Floats[5] = float.NaN;
         var stored = new InferenceSession(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
