@@ -1,9 +1,10 @@
 // neutron train: trains LeNet-5 or ResNet-20 (or fine-tunes an ONNX model with --from) on a data spec and writes
 // opset-13 ONNX (input `input` [N,C,H,W], output `logits`). A progress bar when the terminal is interactive,
-// one line per epoch always (so logs of background runs read well).
+// one line per epoch always (so logs of background runs read well). Training against faults: TrainCommand.Faults.cs.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Neutron.Cli.Printing;
 using Neutron.Engine.Autodiff;
 using Neutron.Engine.Data;
 using Neutron.Engine.Execution;
@@ -11,13 +12,11 @@ using Neutron.Engine.Onnx;
 using Neutron.Engine.Training;
 using Neutron.Faults;
 using Neutron.Faults.Formats;
-using Neutron.Faults.Io;
 using Neutron.Faults.Training;
-using Spectre.Console;
 
 namespace Neutron.Cli.Commands;
 
-public static class TrainCommand
+public static partial class TrainCommand
 {
     public static Command Create()
     {
@@ -82,19 +81,8 @@ public static class TrainCommand
             }
             double? ber = parse.GetValue(faultAware);
             int maps = parse.GetValue(faultMaps);
-            FaultStatistic? faultsBefore = null;
-            if (ber is { } rate)
-            {
-                if (qatFormat is null) throw new UserError("--fault-aware needs the format the faults hit", "add --qat fxp8.6 (or int8, fxpW.F)");
-                if (!(rate > 0 && rate < 1)) throw new UserError($"bit-error rate {rate} must be in (0, 1)", "e.g. --fault-aware 1e-3");
-                if (maps < 1) throw new UserError($"--fault-maps {maps} must be at least 1", "e.g. --fault-maps 20");
-                if (testSet is not null)
-                {
-                    faultsBefore = FaultAwareTraining.AccuracyUnderFaults(net, testSet, qatFormat, rate, maps, HeldOutSeed(parse.GetValue(seed)));
-                    Console.WriteLine($"before: test accuracy at bit-error rate {rate:G3} in {qatFormat.Name}: {faultsBefore}");
-                }
-                FaultAwareTraining.Attach(net, qatFormat, rate, (ulong)parse.GetValue(seed));
-            }
+            ulong seedValue = (ulong)parse.GetValue(seed);
+            if (ber is { } rate) AttachFaultAware(net, testSet, qatFormat, rate, maps, seedValue);
             var listFile = parse.GetValue(faultList);
             if (listFile is null && (parse.GetValue(critical) is not null || parse.GetResult(heldOut) is { Implicit: false } || parse.GetResult(perStep) is { Implicit: false }))
                 throw new UserError("--critical, --held-out and --faults-per-step go with --fault-list", "add --fault-list FAULTS.csv, or drop them");
@@ -103,17 +91,7 @@ public static class TrainCommand
             if (listFile is not null)
             {
                 if (ber is not null) throw new UserError("--fault-aware and --fault-list exclude each other", "train against random flips (--fault-aware BER) or against a list (--fault-list FILE), not both");
-                // A list does not say which format its bit numbers address; guessing fp32 would silently turn an
-                // fxp8.6 sign-bit fault into a flip of a low mantissa bit.
-                if (qatFormat is null) throw new UserError("--fault-list needs the format its faults hit", "add --qat with the campaign's --format, e.g. --qat fxp8.6 (--qat fp32 for a float32 campaign)");
-                split = FaultList(net, listFile, listFormat, parse.GetValue(critical), parse.GetValue(heldOut), parse.GetValue(perStep), (ulong)parse.GetValue(seed));
-                Console.WriteLine($"fault list {listFile.Name}: {split.Training.Length + split.HeldOut.Length:N0} weight faults in {listFormat.Name}, {split.Training.Length:N0} to train against ({parse.GetValue(perStep)} per step), {split.HeldOut.Length:N0} held out");
-                if (testSet is not null)
-                {
-                    var before = FaultListTraining.AccuracyUnderFaults(net, testSet, listFormat, split.HeldOut, out double clean);
-                    Console.WriteLine($"before: test accuracy under one held-out fault in {listFormat.Name}: {before}; {Drop(before, clean)}");
-                }
-                FaultListTraining.Attach(net, listFormat, split.Training, parse.GetValue(perStep), (ulong)parse.GetValue(seed));
+                split = AttachFaultList(net, testSet, qatFormat, listFile, parse.GetValue(critical), parse.GetValue(heldOut), parse.GetValue(perStep), seedValue);
             }
 
             NumberFormat? datapathFormat = null;
@@ -156,44 +134,15 @@ public static class TrainCommand
             Console.WriteLine($"training {where} ({net.ParameterCount:N0} parameters) on {train.Count:N0} images {train.Channels}×{train.Height}×{train.Width}" +
                 $"{(testSet is null ? "" : $", testing on {testSet.Count:N0}")}; {optKind.ToString().ToLowerInvariant()} lr {options.LearningRate} {schedKind.ToString().ToLowerInvariant()}, batch {b}, {Parallelism.MaxThreads} threads");
             var clock = Stopwatch.StartNew();
-            List<EpochReport> reports;
-            if (AnsiConsole.Profile.Capabilities.Interactive)
-            {
-                reports = [];
-                AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .Start(ctx =>
-                    {
-                        var task = ctx.AddTask($"epoch 1/{e}", maxValue: e);
-                        var trainer = new Trainer(net, options)
-                        {
-                            OnBatch = (done, total) => task.Value = reports.Count + (double)done / total,
-                            OnEpoch = r =>
-                            {
-                                reports.Add(r);
-                                task.Description = $"epoch {Math.Min(r.Epoch + 1, e)}/{e}  loss {r.Loss:F4}  acc {r.Accuracy:P2}";
-                                AnsiConsole.MarkupLine(Markup.Escape(Line(r)));
-                            },
-                        };
-                        trainer.Fit(train, testSet);
-                    });
-            }
-            else
-            {
-                reports = new Trainer(net, options) { OnEpoch = r => Console.WriteLine(Line(r)) }.Fit(train, testSet);
-            }
+            var reports = TrainingProgress.Fit(net, options, train, testSet);
             // QAT: store the shadow weights in the format, so the file holds what a campaign in it computes with.
             if (qatFormat is not null) QuantizationAwareTraining.Freeze(net, qatFormat);
             net.ParameterTransform = null;
             net.OutputTransform = null;
-            if (ber is { } r && testSet is not null)
+            if (testSet is not null)
             {
-                var after = FaultAwareTraining.AccuracyUnderFaults(net, testSet, qatFormat!, r, maps, HeldOutSeed(parse.GetValue(seed)));
-                Console.WriteLine($"after:  test accuracy at bit-error rate {r:G3} in {qatFormat!.Name}: {after} (fault-free {Trainer.Evaluate(net, testSet):P2})");
-            }
-            if (split is not null && testSet is not null)
-            {
-                var after = FaultListTraining.AccuracyUnderFaults(net, testSet, listFormat, split.HeldOut, out double clean);
-                Console.WriteLine($"after:  test accuracy under one held-out fault in {listFormat.Name}: {after}; {Drop(after, clean)}");
+                if (ber is { } r) PrintFaultAwareAfter(net, testSet, qatFormat!, r, maps, seedValue);
+                if (split is not null) PrintFaultListAfter(net, testSet, listFormat, split);
             }
             var outFile = parse.GetValue(output)!;
             if (reports.Any(r => !double.IsFinite(r.Loss)) || net.Model.Initializers.Values.Any(t => t.IsFloating && !AllFinite(t.Floats)))
@@ -213,42 +162,6 @@ public static class TrainCommand
         foreach (float v in values) if (!float.IsFinite(v)) return false;
         return true;
     }
-
-    /// <summary>Fault maps for before/after figures come from another seed than training's, so they are held out.</summary>
-    private static ulong HeldOutSeed(int seed) => (ulong)seed ^ 0x5EED_0F_FA17UL;
-
-    /// <summary>Reads, filters and splits a --fault-list; every problem is a usage error naming the file and line.</summary>
-    private static FaultListSplit FaultList(ModelTape net, FileInfo file, NumberFormat format, double? critical, double heldOut, int perStep, ulong seed)
-    {
-        if (!file.Exists) throw new UserError($"fault list '{file.FullName}' not found", "check the path of --fault-list");
-        if (critical is { } tau && !(tau >= 0 && tau < 100))
-            throw new UserError($"--critical {tau.ToString(CultureInfo.InvariantCulture)} must lie in [0, 100) percentage points", "e.g. --critical 1");
-        if (!(heldOut > 0 && heldOut < 1)) throw new UserError($"--held-out {heldOut.ToString(CultureInfo.InvariantCulture)} must lie in (0, 1)", "e.g. --held-out 0.2 holds out a fifth of the faults");
-        if (perStep < 1) throw new UserError($"--faults-per-step {perStep} must be at least 1", "e.g. --faults-per-step 1");
-        Fault[] faults;
-        try { faults = FaultListTraining.WeightFaults(FaultCsv.Read(file.FullName), net, format, critical); }
-        catch (FaultException e)
-        {
-            throw new UserError($"{file.Name}: {e.Message}", e.Message.Contains("activation", StringComparison.Ordinal)
-                ? "train against a weight campaign's faults (`neutron campaign --target weights`), or delete the act: lines"
-                : $"the list must fit this model in {format.Name} (`neutron inspect MODEL` lists the weights; --qat sets the format)");
-        }
-        if (faults.Length < 2)
-            throw new UserError($"{file.Name}: {faults.Length} weight fault(s){(critical is null ? "" : $" with drop above {critical.Value.ToString(CultureInfo.InvariantCulture)} points")}; training and held-out faults need at least 2",
-                critical is null ? "use a longer list" : "lower --critical, or run a larger campaign");
-        return FaultListTraining.Split(faults, heldOut, seed ^ 0x5EED_0F_FA17UL);
-    }
-
-    /// <summary>Fault-free accuracy and the mean drop under one fault with its interval (paired per fault, so tighter than the accuracies').</summary>
-    private static string Drop(FaultStatistic underFaults, double faultFree)
-    {
-        var drop = FaultStatistic.Of(underFaults.PerMap.Select(a => (faultFree - a) * 100).ToArray(), "");
-        return string.Create(CultureInfo.InvariantCulture, $"fault-free {faultFree:P2}, mean drop {drop.Mean:F2} points (95 % CI {drop.Low:F2} – {drop.High:F2})");
-    }
-
-    private static string Line(EpochReport r) =>
-        $"epoch {r.Epoch,3}/{r.Epochs}  loss {r.Loss:F4}  train {r.Accuracy:P2}" +
-        (r.TestAccuracy is { } t ? $"  test {t:P2}" : "") + $"  lr {r.LearningRate:G3}  {r.Seconds:F1} s";
 
     private static ImageSet Load(string text, int limit)
     {
