@@ -1,6 +1,6 @@
 // `dotnet run -c Release --project bench/Neutron.Bench -- profile MODEL [BATCH] [RUNS] [--stored-graph] [--cpu-time]
 // [--threads N]`: wall time per operator type, timed between consecutive output-observer calls (DESIGN §2's seam),
-// to see where inference time goes. It profiles the optimised graph that `neutron bench inference` runs (a fused
+// to see where inference time goes, after a warm-up of up to 50 runs or 3 s. It profiles the optimised graph that `neutron bench inference` runs (a fused
 // Conv's time includes its activation); --stored-graph profiles the graph as stored, as campaigns run it.
 // --cpu-time times the process's CPU seconds instead of the wall clock: on a shared, loaded machine that still
 // compares kernels (with --threads 1 it is the work itself), where wall time mostly measures the other processes.
@@ -27,11 +27,16 @@ public static class ProfileMode
         {
             if (outputIndex != 0) return;
             double now = Now;
-            Seconds[node.OpType] = Seconds.GetValueOrDefault(node.OpType) + now - Last;
+            string kind = Kind(node);
+            Seconds[kind] = Seconds.GetValueOrDefault(kind) + now - Last;
             PerNode[node.Name] = PerNode.GetValueOrDefault(node.Name) + now - Last;
             Last = now;
         }
     }
+
+    /// <summary>The op type, with grouped (depthwise) convolutions apart from dense ones: their kernels differ.</summary>
+    private static string Kind(PlannedNode node) =>
+        node.OpType == "Conv" && node.Operator.Node.Attributes.Int("group", 1) > 1 ? "Conv (grouped)" : node.OpType;
 
     public static int Run(string[] args)
     {
@@ -55,7 +60,10 @@ public static class ProfileMode
         var rng = new Random(1);
         foreach (ref float v in x.Floats) v = (float)rng.NextDouble();
         var plan = session.Bind(new Dictionary<string, Tensor> { [input.Name] = x });
-        plan.Run();
+        // Warm up until the JIT has promoted the kernels (tier 1, PGO, loop OSR): a few cold runs time the JIT,
+        // not the kernels.
+        var warm = Stopwatch.StartNew();
+        for (int r = 0; r < 50 && warm.Elapsed.TotalSeconds < 3; r++) plan.Run();
         long before = GC.GetTotalAllocatedBytes(precise: true);
         plan.Run();
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;

@@ -44,6 +44,8 @@ public sealed class InferenceSession
                 {
                     if (operators[i] is Conv conv) conv.Epilogue = epilogue;
                     else if (operators[i] is Gemm gemm) gemm.Epilogue = epilogue;
+                    else if (operators[i] is BatchNormalization normalization) normalization.Epilogue = epilogue;
+                    else if (operators[i] is Binary binary) binary.Epilogue = epilogue;
                 }
             }
             catch (Exception e) when (e is OverflowException or InvalidCastException or ArgumentException or FormatException and not OnnxFormatException)

@@ -1,10 +1,10 @@
 // Load-time rewrites for inference: Identity and Dropout removed, BatchNormalization folded into the Conv before
 // it, and an activation read only by it (Relu, Clip with constant bounds, LeakyRelu, HardSigmoid, HardSwish,
-// Sigmoid, SiLU as Mul(x, Sigmoid(x)), HardSwish as Mul(x, HardSigmoid(x))) fused into its Conv or Gemm producer
-// as an epilogue; a Gemm's stored
-// transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
-// row-major B is a copy and a transposed one a strided scatter, every run). Constants are folded
-// by the Planner already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
+// Sigmoid, SiLU as Mul(x, Sigmoid(x)), HardSwish as Mul(x, HardSigmoid(x))) fused into its Conv, Gemm,
+// BatchNormalization (one left after the folds: DenseNet's BN → ReLU) or Add (ResNet's Add → ReLU) producer as an
+// epilogue; a Gemm's stored transB weight transposed once (the GEMM packs the same panels either way, so results
+// are unchanged, but packing a row-major B is a copy and a transposed one a strided scatter, every run). Constants
+// are folded by the Planner already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
 // run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion and faults").
 // Only the BatchNormalization fold changes results, by rounding: the weights are scaled once instead of the
 // output (GraphOptimizerTests states and checks the tolerance). Float32 graphs only (no Cast into another float
@@ -14,7 +14,7 @@ using Neutron.Engine.Tensors;
 
 namespace Neutron.Engine.Graph;
 
-/// <summary>A rewritten model and the activation each fused Conv/Gemm node applies to its output.</summary>
+/// <summary>A rewritten model and the activation each fused Conv/Gemm/BatchNormalization/Add node applies to its output.</summary>
 public sealed record OptimizedModel(Model Model, IReadOnlyDictionary<Node, Activation> Epilogues,
     int Removed, int FoldedNormalizations, int FusedActivations, int TransposedWeights = 0);
 
@@ -178,7 +178,7 @@ public static class GraphOptimizer
         for (int p = 0; p < nodes.Count; p++)
         {
             var producer = nodes[p];
-            if (producer.OpType is not ("Conv" or "Gemm") || producer.Outputs.Length != 1 || epilogues.ContainsKey(producer)) continue;
+            if (producer.OpType is not ("Conv" or "Gemm" or "BatchNormalization" or "Add") || producer.Outputs.Length != 1 || epilogues.ContainsKey(producer)) continue;
             string y = producer.Outputs[0];
             if (outputs.Contains(y)) continue;
             var readers = Consumers(nodes).GetValueOrDefault(y) ?? [];

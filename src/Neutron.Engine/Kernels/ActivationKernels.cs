@@ -1,8 +1,8 @@
 // Element-wise activations as one pass over a span: what the Relu/Clip/LeakyRelu/HardSigmoid/HardSwish operators
 // run, and what a fused producer (Conv, Gemm) applies to its output block while it is still in cache.
 // The Vector256 body is bit-identical to the scalar twin Reference: compares and selects (NaN passes through,
-// as in the operators), multiply then add, never fused. Sigmoid and SiLU have no vector body (a vector exp would
-// round differently from MathF.Exp); they run the scalar function.
+// as in the operators), multiply then add, never fused. Sigmoid and SiLU run SigmoidKernels, whose exponential has
+// its own scalar twin (MathF.Exp would round differently from any vector exp).
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -40,9 +40,13 @@ public static class ActivationKernels
             return;
         }
         if (y.Length < x.Length) throw new ArgumentException($"y has {y.Length} elements, x {x.Length}", nameof(y));
+        if (f.Kind is ActivationKind.Sigmoid or ActivationKind.Silu)
+        {
+            SigmoidKernels.Apply(variant, f.Kind == ActivationKind.Silu, x, y);
+            return;
+        }
         int i = 0;
-        bool vector = variant != KernelVariant.Scalar && Vector256.IsHardwareAccelerated
-            && f.Kind is not (ActivationKind.Sigmoid or ActivationKind.Silu);
+        bool vector = variant != KernelVariant.Scalar && Vector256.IsHardwareAccelerated;
         if (vector)
         {
             ref float xr = ref MemoryMarshal.GetReference(x);
@@ -102,7 +106,7 @@ public static class ActivationKernels
         return Vector256.ConditionalSelect(Vector256.GreaterThan(v, hi), hi, v);
     }
 
-    /// <summary>The scalar twin: the operators' own definitions (ONNX semantics, NaN propagating).</summary>
+    /// <summary>The scalar twin: the operators' own definitions (ONNX semantics, NaN propagating; Sigmoid's exponential is SigmoidKernels.ExpScalar).</summary>
     public static float Reference(Activation f, float x) => f.Kind switch
     {
         ActivationKind.None => x,
@@ -111,8 +115,8 @@ public static class ActivationKernels
         ActivationKind.LeakyRelu => x >= 0 || float.IsNaN(x) ? x : f.A * x,
         ActivationKind.HardSigmoid => float.IsNaN(x) ? x : Math.Clamp(f.A * x + f.B, 0f, 1f),
         ActivationKind.HardSwish => x * (float.IsNaN(x) ? x : Math.Clamp(1f / 6f * x + 0.5f, 0f, 1f)),
-        ActivationKind.Sigmoid => 1f / (1f + MathF.Exp(-x)),
-        ActivationKind.Silu => x * (1f / (1f + MathF.Exp(-x))),
+        ActivationKind.Sigmoid => SigmoidKernels.Sigmoid(x),
+        ActivationKind.Silu => SigmoidKernels.Silu(x),
         _ => throw new ArgumentOutOfRangeException(nameof(f), f.Kind, "not an activation"),
     };
 }

@@ -88,7 +88,8 @@ public static class ElementwiseKernels
         return true;
     }
 
-    private static void SameShape(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    /// <summary>y = a op b element by element (Add, Sub, Mul, Div), all three of one length.</summary>
+    public static void SameShape(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         switch (op)
         {

@@ -90,10 +90,16 @@ public static class PoolKernels
     /// <summary>
     /// Max pool of planes [first, first + count) of x (each H×W) into y (each oH×oW), any window, stride, dilation
     /// and pads (HasMaxWindows geometries). The −∞ border stands for the skipped positions: max(v, −∞) = v, and a
-    /// window over border only is −∞ in both. Taps go in MaxPlane's order, each new value first in vmaxps so that
-    /// of equal values (+0 and −0) the earlier stays, as MaxPlane's strict comparison keeps it.
+    /// window over border only is −∞ in both. Taps go in MaxPlane's order, each new value first in vmaxps (which
+    /// returns its second operand unless the first is greater), so that of equal values (+0 and −0) the earlier
+    /// stays, as MaxPlane's strict comparison keeps it, and a NaN tap leaves the maximum as it was; the NaN taps are
+    /// or-ed into a mask instead, and a window that had one comes out NaN. avx512 runs sixteen lanes, the same
+    /// operations per element, so the same bits as avx2.
     /// </summary>
     public static void MaxWindows(Conv2D g, ReadOnlySpan<float> x, Span<float> y, int first, int count)
+        => MaxWindows(KernelSet.Active, g, x, y, first, count);
+
+    public static void MaxWindows(KernelVariant variant, Conv2D g, ReadOnlySpan<float> x, Span<float> y, int first, int count)
     {
         var layout = new StridePhases(g);
         int inPlane = g.H * g.W, outPlane = g.OutSpatial, taps = g.KH * g.KW, total = layout.Grid;
@@ -104,17 +110,37 @@ public static class PoolKernels
         ref float src = ref MemoryMarshal.GetArrayDataReference(buffer);
         ref float grid = ref Unsafe.Add(ref src, layout.GridAt);
         ref int offset = ref MemoryMarshal.GetReference(offsets);
-        var lowest = Vector256.Create(float.NegativeInfinity);
+        bool wide = variant == KernelVariant.Avx512 && Avx512F.IsSupported;
         for (int p = first; p < first + count; p++)
         {
             layout.Fill(g, x.Slice(p * inPlane, inPlane), buffer);
-            for (int q = 0; q < total; q += Vec.Count) // the last vector may run past the grid: slack, dropped
-            {
-                var acc = lowest;
-                for (int t = 0; t < taps; t++)
-                    acc = NanMax(Vector256.LoadUnsafe(ref src, (nuint)(Unsafe.Add(ref offset, t) + q)), acc);
-                acc.StoreUnsafe(ref grid, (nuint)q);
-            }
+            int q = 0;
+            if (wide)
+                for (; q < total; q += Vector512<float>.Count) // the last vector may run past the grid: slack, dropped
+                {
+                    var acc = Vector512.Create(float.NegativeInfinity);
+                    var nan = Vector512<float>.Zero;
+                    for (int t = 0; t < taps; t++)
+                    {
+                        var v = Vector512.LoadUnsafe(ref src, (nuint)(Unsafe.Add(ref offset, t) + q));
+                        acc = Avx512F.Max(v, acc);
+                        nan |= Avx512F.CompareUnordered(v, v);
+                    }
+                    Vector512.ConditionalSelect(nan, Vector512.Create(float.NaN), acc).StoreUnsafe(ref grid, (nuint)q);
+                }
+            else
+                for (; q < total; q += Vec.Count)
+                {
+                    var acc = Vector256.Create(float.NegativeInfinity);
+                    var nan = Vec.Zero;
+                    for (int t = 0; t < taps; t++)
+                    {
+                        var v = Vector256.LoadUnsafe(ref src, (nuint)(Unsafe.Add(ref offset, t) + q));
+                        acc = Avx.Max(v, acc);
+                        nan |= Avx.CompareUnordered(v, v);
+                    }
+                    Vector256.ConditionalSelect(nan, Vector256.Create(float.NaN), acc).StoreUnsafe(ref grid, (nuint)q);
+                }
             layout.CopyOut(g, buffer, y.Slice(p * outPlane, outPlane));
         }
         ScratchPool.Return(buffer);
@@ -183,11 +209,42 @@ public static class PoolKernels
         }
     }
 
+    /// <summary>
+    /// Global average of eight planes at a time in eight scalar chains, interleaved element by element: each plane
+    /// is still summed in order from zero and divided by size (the plain loop's bits), but eight adds are in flight
+    /// instead of one, for the small planes of squeeze-excitation blocks. Returns how many planes it did.
+    /// </summary>
+    internal static int GlobalAverageChains(ReadOnlySpan<float> x, Span<float> y, int first, int planes, int size)
+    {
+        int p = first;
+        for (; p + 8 <= planes; p += 8)
+        {
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+            var group = x.Slice(p * size, 8 * size);
+            ref float r = ref MemoryMarshal.GetReference(group);
+            for (int i = 0; i < size; i++)
+            {
+                s0 += Unsafe.Add(ref r, i);
+                s1 += Unsafe.Add(ref r, size + i);
+                s2 += Unsafe.Add(ref r, 2 * size + i);
+                s3 += Unsafe.Add(ref r, 3 * size + i);
+                s4 += Unsafe.Add(ref r, 4 * size + i);
+                s5 += Unsafe.Add(ref r, 5 * size + i);
+                s6 += Unsafe.Add(ref r, 6 * size + i);
+                s7 += Unsafe.Add(ref r, 7 * size + i);
+            }
+            y[p] = s0 / size; y[p + 1] = s1 / size; y[p + 2] = s2 / size; y[p + 3] = s3 / size;
+            y[p + 4] = s4 / size; y[p + 5] = s5 / size; y[p + 6] = s6 / size; y[p + 7] = s7 / size;
+        }
+        return p - first;
+    }
+
     /// <summary>Global average or max of each plane.</summary>
     public static void Global(bool max, ReadOnlySpan<float> x, Span<float> y, int planes, int size)
     {
         int p = 0;
         if (!max && KernelSet.Active != KernelVariant.Scalar) p = GlobalAverageLanes(x, y, planes, size);
+        if (!max) p += GlobalAverageChains(x, y, p, planes, size);
         for (; p < planes; p++)
         {
             var plane = x.Slice(p * size, size);

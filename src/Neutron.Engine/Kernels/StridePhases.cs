@@ -46,7 +46,7 @@ internal readonly struct StridePhases
             int r = iy + g.PadTop;
             var line = plane.Slice(iy * g.W, cols);
             int rowBase = (r % sh) * sw * phaseArea + (r / sh) * PhaseW;
-            if (sw == 1) line.CopyTo(buffer.AsSpan(rowBase + g.PadLeft, cols));
+            if (sw == 1) CopyRow(line, buffer.AsSpan(rowBase + g.PadLeft, cols));
             else if (sw == 2 && Avx2.IsSupported) SplitPairs(line, buffer, rowBase, phaseArea, g.PadLeft);
             else
                 for (int px = 0; px < sw; px++)
@@ -69,18 +69,30 @@ internal readonly struct StridePhases
         ref float src = ref MemoryMarshal.GetReference(line);
         ref float dst = ref MemoryMarshal.GetArrayDataReference(buffer);
         var order = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
-        for (; ix + 16 <= cols; ix += 16)
+        for (; ix + 16 <= cols; ix += 16) Split16(ref src, ref dst, ix, evenPhase, oddPhase, padLeft, order);
+        if (ix < cols && cols >= 16)
         {
-            var a = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)ix), order);       // a0 a2 a4 a6 a1 a3 a5 a7
-            var b = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)(ix + 8)), order);
-            Avx.Permute2x128(a, b, 0x20).StoreUnsafe(ref dst, (nuint)(evenPhase + (ix + padLeft) / 2));
-            Avx.Permute2x128(a, b, 0x31).StoreUnsafe(ref dst, (nuint)(oddPhase + (ix + 1 + padLeft) / 2));
+            // The last sixteen columns from an even start overlap the ones done: they rewrite the same values, and
+            // leave at most one column to the scalar tail (a 47-wide row would leave fifteen).
+            ix = (cols - 16) & ~1;
+            Split16(ref src, ref dst, ix, evenPhase, oddPhase, padLeft, order);
+            ix += 16;
         }
         for (; ix < cols; ix++) // scalar tail
         {
             int col = ix + padLeft;
             buffer[rowBase + (col & 1) * phaseArea + col / 2] = line[ix];
         }
+    }
+
+    /// <summary>Input columns ix .. ix + 15 (ix even) into the two phases.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Split16(ref float src, ref float dst, int ix, int evenPhase, int oddPhase, int padLeft, Vector256<int> order)
+    {
+        var a = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)ix), order);       // a0 a2 a4 a6 a1 a3 a5 a7
+        var b = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)(ix + 8)), order);
+        Avx.Permute2x128(a, b, 0x20).StoreUnsafe(ref dst, (nuint)(evenPhase + (ix + padLeft) / 2));
+        Avx.Permute2x128(a, b, 0x31).StoreUnsafe(ref dst, (nuint)(oddPhase + (ix + 1 + padLeft) / 2));
     }
 
     /// <summary>offsets[ky·kW + kx] = where tap (ky, kx) reads, relative to grid position q.</summary>
@@ -102,6 +114,27 @@ internal readonly struct StridePhases
         if (PhaseW == g.OutW) computed.CopyTo(output);
         else
             for (int oy = 0; oy < g.OutH; oy++)
-                computed.Slice(oy * PhaseW, g.OutW).CopyTo(output.Slice(oy * g.OutW, g.OutW));
+                CopyRow(computed.Slice(oy * PhaseW, g.OutW), output.Slice(oy * g.OutW, g.OutW));
+    }
+
+    /// <summary>
+    /// A short row copy in vectors, the last one overlapping the one before: the planes of late layers are 3 to 14
+    /// wide, where a call to Span.CopyTo per row costs more than the row.
+    /// </summary>
+    private static void CopyRow(ReadOnlySpan<float> from, Span<float> to)
+    {
+        int n = from.Length;
+        if (n < Vector256<float>.Count || n > 64)
+        {
+            from.CopyTo(to);
+            return;
+        }
+        if (to.Length < n) throw new ArgumentException($"row of {n} into {to.Length}", nameof(to));
+        ref float src = ref MemoryMarshal.GetReference(from);
+        ref float dst = ref MemoryMarshal.GetReference(to);
+        int i = 0;
+        for (; i < n - Vector256<float>.Count; i += Vector256<float>.Count)
+            Vector256.LoadUnsafe(ref src, (nuint)i).StoreUnsafe(ref dst, (nuint)i);
+        Vector256.LoadUnsafe(ref src, (nuint)(n - Vector256<float>.Count)).StoreUnsafe(ref dst, (nuint)(n - Vector256<float>.Count));
     }
 }

@@ -1,6 +1,8 @@
 // BatchNormalization in inference mode: y = scale · (x − mean) / sqrt(var + epsilon) + B, per channel (axis 1).
 //   x: (N, C, ...)   scale, B, mean, var: (C)   y: like x
 // Training-mode outputs (running mean/var) are not produced: inference engines ignore them (opset ≥ 14 training_mode=1 fails at load).
+// In the inference rewrite a BatchNormalization that no Conv precedes (DenseNet's BN → ReLU → Conv) applies the
+// activation after it to each plane while it is in cache: the same bits as the two passes.
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
@@ -18,6 +20,10 @@ public sealed class BatchNormalization : Operator
         if (node.Attributes.Int("training_mode", 0) != 0)
             throw Error("training_mode=1 is not supported for inference; export the model in eval mode", ModelErrorCode.UnsupportedOperator);
     }
+
+    /// <summary>An activation applied to y plane by plane (set by GraphOptimizer when it fuses the activation node
+    /// that read y; None for a graph as stored).</summary>
+    public Activation Epilogue { get; set; }
 
     public override TensorType[] Infer(TensorType?[] inputs)
     {
@@ -48,12 +54,33 @@ public sealed class BatchNormalization : Operator
         // recomputed every run: the fault layer may have changed scale, bias, mean or variance since the last one.
         var a = Factors(c);
         Fold(scale, bias, mean, variance, a);
+        var epilogue = Epilogue;
+        if (inner < SmallPlane)
+        {
+            // Small planes (DenseNet's last block has 2×2 ones at 64²): the factors spread over one image's elements
+            // once, then one pass per image.
+            int perImage = c * inner;
+            var (rowA, rowB) = Rows(perImage);
+            for (int ch = 0; ch < c; ch++)
+            {
+                rowA.AsSpan(ch * inner, inner).Fill(a[ch]);
+                rowB.AsSpan(ch * inner, inner).Fill(a[c + ch]);
+            }
+            Parallelism.For(n, perImage, image =>
+            {
+                var y = yb.AsSpan(image * perImage, perImage);
+                ScaleShiftKernels.Rows(xb.AsSpan(image * perImage, perImage), rowA, rowB, y);
+                if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, y);
+            });
+            return;
+        }
         Parallelism.For(n * c, inner, plane =>
         {
             int ch = plane % c;
             var x = xb.AsSpan(plane * inner, inner);
             var y = yb.AsSpan(plane * inner, inner);
             ScaleShiftKernels.Apply(x, a[ch], a[c + ch], y);
+            if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, y);
         });
     }
 
@@ -76,7 +103,20 @@ public sealed class BatchNormalization : Operator
         }
     }
 
-    private float[]? factors;
+    /// <summary>Planes smaller than this run as whole images with per-element factors.</summary>
+    private const int SmallPlane = 64;
+
+    private float[]? factors, rowA, rowB;
+
+    private (float[] A, float[] B) Rows(int length)
+    {
+        if (rowA is null || rowA.Length != length)
+        {
+            rowA = new float[length];
+            rowB = new float[length];
+        }
+        return (rowA, rowB!);
+    }
 
     /// <summary>Scratch for the per-channel (a, b) pairs, reused across runs.</summary>
     private float[] Factors(int c) => factors is { } f && f.Length >= 2 * c ? f : factors = new float[2 * c];

@@ -1,5 +1,8 @@
 // Element-wise binary operators with numpy broadcasting: Add, Sub, Mul, Div, Pow (float and integer).
-// Same-shape and scalar cases go through span kernels; the general case walks broadcast strides.
+// Same-shape and scalar cases go through span kernels; the general case walks broadcast strides. Large same-shape
+// float tensors (a residual Add) run in fixed chunks over the cores, and in the inference rewrite an Add may apply the
+// activation after it (ResNet's Add → Relu) to each chunk while it is in cache: the same bits as the two passes.
+using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Tensors;
@@ -28,6 +31,10 @@ public sealed class Binary : Operator
         return [.. b, .. Enumerable.Repeat(1, a.Length - (int)axis - b.Length)];
     }
 
+    /// <summary>An activation applied to y (set by GraphOptimizer when it fuses the activation node that read y;
+    /// None for a graph as stored).</summary>
+    public Activation Epilogue { get; set; }
+
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var a = Required(inputs, 0);
@@ -45,11 +52,23 @@ public sealed class Binary : Operator
         var b = inputs[1]!;
         var y = outputs[0];
         if (Opset < 7) b = b.View(AlignB(a.Shape, b.Shape));
+        if (y.Type == DataType.Float && b.IsFloating && kind != BinaryOp.Pow && a.Length == y.Length && b.Length == y.Length)
+        {
+            var (af, bf, yf, op, epilogue) = (a.FloatBuffer!, b.FloatBuffer!, y.FloatBuffer!, kind, Epilogue);
+            ParallelChunks.For(y.Length, (start, count) =>
+            {
+                var ys = yf.AsSpan(start, count);
+                ElementwiseKernels.SameShape(op, af.AsSpan(start, count), bf.AsSpan(start, count), ys);
+                if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, ys);
+            });
+            return;
+        }
         if (y.IsFloating)
         {
             if (!b.IsFloating) { RunMixedPow(a, b, y); return; }
             ElementwiseKernels.Binary(kind, a.Floats, a.Shape, b.Floats, b.Shape, y.Floats, y.Shape);
             if (y.Type != DataType.Float) RoundTo(y);
+            else if (!Epilogue.IsNone) ActivationKernels.Apply(Epilogue, y.Floats);
         }
         else
         {

@@ -11,6 +11,7 @@ public sealed class Pad : Operator
     private readonly string mode;
     private readonly MapBuffer map = new();
     private long[] pads = [];
+    private bool crops;
 
     public Pad(Node node, long opset) : base(node, opset)
     {
@@ -27,6 +28,7 @@ public sealed class Pad : Operator
             ? Node.Attributes.Ints(Opset < 2 ? "paddings" : "pads") ?? throw Error("attribute pads is required", ModelErrorCode.InvalidAttribute)
             : ConstantInput(inputs, 1, "pads").ToLongArray();
         if (pads.Length != 2 * rank) throw Error($"pads has {pads.Length} values, expected {2 * rank} for {ShapeUtil.Format(x.Shape)}");
+        crops = pads.Any(p => p < 0);
         var shape = new int[rank];
         for (int d = 0; d < rank; d++)
         {
@@ -45,6 +47,11 @@ public sealed class Pad : Operator
         double fill = Opset < 11 ? Node.Attributes.Float("value", 0f)
             : inputs.Length > 2 && inputs[2] is { Length: > 0 } v ? v.GetDouble(0) : 0;
         int rank = x.Rank;
+        if (mode == "constant" && rank > 0 && !crops)
+        {
+            ConstantRows(x, y, fill);
+            return;
+        }
         var strides = ShapeUtil.Strides(x.Shape);
         var m = map.Get(y.Length);
         Span<int> index = stackalloc int[Math.Max(rank, 1)];
@@ -71,6 +78,34 @@ public sealed class Pad : Operator
             }
         }
         IndexMap.Copy(x, y, m, fill);
+    }
+
+    /// <summary>
+    /// Constant mode without cropping: y filled with the value, then each innermost row of x copied to its place (a
+    /// padded image is mostly whole rows; the element-by-element map below is for cropping, edge and reflect).
+    /// </summary>
+    private void ConstantRows(Tensor x, Tensor y, double fill)
+    {
+        if (y.IsFloating) y.Floats.Fill((float)fill);
+        else y.Longs.Fill((long)fill);
+        int rank = x.Rank, inner = x.Shape[rank - 1];
+        if (x.Length == 0) return;
+        Span<int> yStrides = stackalloc int[rank];
+        yStrides[rank - 1] = 1;
+        for (int d = rank - 2; d >= 0; d--) yStrides[d] = yStrides[d + 1] * y.Shape[d + 1];
+        Span<int> index = stackalloc int[rank];
+        index.Clear();
+        for (int at = 0; at < x.Length; at += inner)
+        {
+            int to = (int)pads[rank - 1];
+            for (int d = 0; d < rank - 1; d++) to += (index[d] + (int)pads[d]) * yStrides[d];
+            IndexMap.CopyRange(x, at, y, to, inner);
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                if (++index[d] < x.Shape[d]) break;
+                index[d] = 0;
+            }
+        }
     }
 
     private static int Reflect(int s, int n)

@@ -12,10 +12,16 @@ public sealed class Reduce : Operator
     private readonly bool keepDims;
     private bool[] reduced = [];
     private readonly MapBuffer startBuffer = new(), windowBuffer = new();
+    // The input shape the two maps were walked for: a run over the same shape reuses them instead of rebuilding.
+    private int[]? mappedShape;
+    private readonly bool sumOrMean, mean;
+    private int mappedOutputs, mappedCount;
 
     public Reduce(Node node, long opset) : base(node, opset)
     {
         kind = node.OpType["Reduce".Length..];
+        sumOrMean = kind is "Sum" or "Mean";
+        mean = kind == "Mean";
         keepDims = node.Attributes.Int("keepdims", 1) != 0;
     }
 
@@ -30,6 +36,7 @@ public sealed class Reduce : Operator
             ? inputs.Length > 1 && inputs[1] is not null ? ConstantInput(inputs, 1, "axes").ToLongArray() : null
             : Node.Attributes.Ints("axes");
         reduced = new bool[rank];
+        mappedShape = null;
         if (axes is null || axes.Length == 0)
         {
             bool noop = Node.Attributes.Int("noop_with_empty_axes", 0) != 0;
@@ -56,22 +63,27 @@ public sealed class Reduce : Operator
         var x = inputs[0]!;
         var y = outputs[0];
         int rank = x.Rank;
-        var strides = ShapeUtil.Strides(x.Shape);
-        // Kept axes walk the output; reduced axes walk each output element's window.
-        var keptShape = new List<int>();
-        var keptStrides = new List<int>();
-        var redShape = new List<int>();
-        var redStrides = new List<int>();
-        for (int d = 0; d < rank; d++)
+        if (mappedShape is null || mappedOutputs != y.Length || !mappedShape.AsSpan().SequenceEqual(x.Shape))
         {
-            if (reduced[d]) { redShape.Add(x.Shape[d]); redStrides.Add(strides[d]); }
-            else { keptShape.Add(x.Shape[d]); keptStrides.Add(strides[d]); }
+            var strides = ShapeUtil.Strides(x.Shape);
+            // Kept axes walk the output; reduced axes walk each output element's window.
+            var keptShape = new List<int>();
+            var keptStrides = new List<int>();
+            var redShape = new List<int>();
+            var redStrides = new List<int>();
+            for (int d = 0; d < rank; d++)
+            {
+                if (reduced[d]) { redShape.Add(x.Shape[d]); redStrides.Add(strides[d]); }
+                else { keptShape.Add(x.Shape[d]); keptStrides.Add(strides[d]); }
+            }
+            mappedCount = ShapeUtil.Size(redShape.ToArray());
+            IndexMap.Walk(keptShape.ToArray(), keptStrides.ToArray(), 0, startBuffer.Get(y.Length));
+            IndexMap.Walk(redShape.ToArray(), redStrides.ToArray(), 0, windowBuffer.Get(mappedCount));
+            mappedShape = (int[])x.Shape.Clone();
+            mappedOutputs = y.Length;
         }
-        int count = ShapeUtil.Size(redShape.ToArray());
         var starts = startBuffer.Get(y.Length);
-        IndexMap.Walk(keptShape.ToArray(), keptStrides.ToArray(), 0, starts);
-        var window = windowBuffer.Get(count);
-        IndexMap.Walk(redShape.ToArray(), redStrides.ToArray(), 0, window);
+        var window = windowBuffer.Get(mappedCount);
         if (x.IsFloating)
         {
             var xs = x.Floats;
@@ -88,6 +100,13 @@ public sealed class Reduce : Operator
 
     private double Float(ReadOnlySpan<float> x, int start, ReadOnlySpan<int> window)
     {
+        if (sumOrMean)
+        {
+            // The common case (a mean over the spatial axes) without a string switch per output or per element.
+            double total = 0;
+            foreach (int w in window) total += x[start + w];
+            return mean ? total / window.Length : total;
+        }
         switch (kind)
         {
             case "Max":

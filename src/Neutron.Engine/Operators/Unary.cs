@@ -1,7 +1,7 @@
 // Element-wise unary float operators that need no more than one function: Relu, Sigmoid, Tanh, Sqrt, Exp, Log,
 // Abs, Neg, Reciprocal, Floor, Ceil, Softsign, Softplus, Sign, Round, Erf, the trigonometric and hyperbolic
 // functions, and the parameterised LeakyRelu, HardSigmoid, HardSwish, Elu, Selu, Celu, ThresholdedRelu, Shrink.
-// NaN propagates as in PyTorch: Relu(NaN) = NaN. Relu, LeakyRelu, HardSigmoid and HardSwish run ActivationKernels'
+// NaN propagates as in PyTorch: Relu(NaN) = NaN. Relu, LeakyRelu, HardSigmoid, HardSwish and Sigmoid run ActivationKernels'
 // SIMD pass (bit-identical to these lambdas, the scalar reference it is tested against). Large tensors use both cores.
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
@@ -22,7 +22,7 @@ public sealed class Unary : Operator
         function = node.OpType switch
         {
             "Relu" => x => x > 0 || float.IsNaN(x) ? x : 0f,
-            "Sigmoid" => x => 1f / (1f + MathF.Exp(-x)),
+            "Sigmoid" => SigmoidKernels.Sigmoid,
             "Tanh" => MathF.Tanh,
             "Sqrt" => MathF.Sqrt,
             "Exp" => MathF.Exp,
@@ -135,6 +135,7 @@ public sealed class Unary : Operator
             "LeakyRelu" => new Activation(ActivationKind.LeakyRelu, a.Float("alpha", 0.01f)),
             "HardSigmoid" => new Activation(ActivationKind.HardSigmoid, a.Float("alpha", 0.2f), a.Float("beta", 0.5f)),
             "HardSwish" => new Activation(ActivationKind.HardSwish),
+            "Sigmoid" => new Activation(ActivationKind.Sigmoid),
             _ => null,
         };
     }

@@ -118,6 +118,49 @@ public class GraphOptimizerTests
     }
 
     [Fact]
+    public void A_batch_normalization_or_an_add_before_its_relu_takes_the_relu_bit_for_bit()
+    {
+        // DenseNet's order, x → BatchNormalization → Relu → Conv (no Conv before the normalization to fold it into),
+        // then ResNet's Add → Relu.
+        var rng = new Random(5);
+        Tensor Random(params int[] shape)
+        {
+            var t = Tensor.Zeros(DataType.Float, shape);
+            foreach (ref float v in t.Floats) v = (float)(rng.NextDouble() * 2 - 1);
+            return t;
+        }
+        var variance = Random(6);
+        foreach (ref float v in variance.Floats) v = Math.Abs(v) + 0.1f;
+        Node N(string op, string[] inputs, string[] outputs, Dictionary<string, object>? attributes = null) =>
+            new() { Name = $"{op}_{outputs[0]}", OpType = op, Inputs = inputs, Outputs = outputs, Attributes = new Attributes(attributes ?? [], op) };
+        var model = new Model
+        {
+            Nodes =
+            [
+                N("BatchNormalization", ["x", "scale", "shift", "mean", "var"], ["n"]),
+                N("Relu", ["n"], ["r"]),
+                N("Conv", ["r", "w"], ["c"], new() { ["pads"] = new long[] { 1, 1, 1, 1 } }),
+                N("Add", ["c", "c"], ["s"]),  // a residual Add and its ReLU
+                N("Relu", ["s"], ["y"]),
+            ],
+            Initializers = new() { ["scale"] = Random(6), ["shift"] = Random(6), ["mean"] = Random(6), ["var"] = variance, ["w"] = Random(4, 6, 3, 3) },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 6, 11, 11])],
+            Outputs = [new ValueInfo("y", DataType.Undefined, null)],
+            Opsets = new() { [""] = 13 },
+        };
+        var optimized = GraphOptimizer.Optimize(model);
+        Assert.Equal(["BatchNormalization", "Conv", "Add"], optimized.Model.Nodes.Select(n => n.OpType));
+        Assert.Equal(ActivationKind.Relu, optimized.Epilogues[optimized.Model.Nodes[0]].Kind);
+        Assert.Equal(ActivationKind.Relu, optimized.Epilogues[optimized.Model.Nodes[2]].Kind);
+        var x = Random(3, 6, 11, 11);
+        x.Floats[5] = float.NaN;
+        var stored = new InferenceSession(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
+        var fast = InferenceSession.Optimized(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
+        for (int i = 0; i < stored.Length; i++)
+            Assert.Equal(BitConverter.SingleToInt32Bits(stored.Floats[i]), BitConverter.SingleToInt32Bits(fast.Floats[i]));
+    }
+
+    [Fact]
     public void A_graph_that_is_not_float32_is_left_as_stored()
     {
         var model = OnnxReader.Load(SharedData.Path("models", "lenet5.onnx"));

@@ -49,8 +49,11 @@ public class ElementwiseFastPathTests
     public void BatchNormalization_fast_path_is_bit_identical_to_its_reference()
     {
         var bn = new BatchNormalization(MakeNode("BatchNormalization"), 15);
-        foreach (var shape in new[] { new[] { 2, 3, 5, 7 }, [4, 16, 28, 28], [3, 5], [1, 1, 1, 1], [64, 8, 9, 9] })
+        // Planes under 64 elements run as whole images with per-element factors, larger ones plane by plane.
+        foreach (var relu in new[] { false, true })
+        foreach (var shape in new[] { new[] { 2, 3, 5, 7 }, [4, 16, 28, 28], [3, 5], [1, 1, 1, 1], [64, 8, 9, 9], [8, 40, 2, 2], [3, 7, 8, 8] })
         {
+            bn.Epilogue = relu ? new Activation(ActivationKind.Relu) : Activation.None;
             int c = shape[1], size = ShapeUtil.Size(shape);
             var rng = new Random(size);
             var x = Tensor.FromFloats(Data(size, size), shape);
@@ -60,6 +63,8 @@ public class ElementwiseFastPathTests
             var reference = Tensor.Zeros(DataType.Float, shape);
             bn.Run(inputs, [fast]);
             bn.Reference(inputs, [reference]);
+            if (relu)
+                for (int i = 0; i < size; i++) reference.Floats[i] = ActivationKernels.Reference(new Activation(ActivationKind.Relu), reference.Floats[i]);
             for (int i = 0; i < size; i++)
                 Assert.True(BitConverter.SingleToInt32Bits(reference.Floats[i]) == BitConverter.SingleToInt32Bits(fast.Floats[i])
                     || (float.IsNaN(reference.Floats[i]) && float.IsNaN(fast.Floats[i])), $"[{string.Join(",", shape)}] y[{i}] = {fast.Floats[i]}, reference {reference.Floats[i]}");

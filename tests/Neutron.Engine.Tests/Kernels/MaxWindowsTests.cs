@@ -1,7 +1,7 @@
 // PoolKernels.MaxWindows (any max-pool window, on stride phases with a −∞ border) against its twin MaxPlane:
 // the same bits wherever the window holds no NaN, NaN wherever it does. Data holds ±Inf, ±0 (the earlier of equal
 // values must win, as in MaxPlane) and NaN; geometries are SqueezeNet's ceil-mode 3×3 stride 2, ShuffleNet's padded
-// one, dilated, strided by 3, 1-D, and a plane run that does not start at 0.
+// one, dilated, strided by 3, 1-D, and a plane run that does not start at 0; under avx2 and avx512.
 using Neutron.Engine.Kernels;
 
 namespace Neutron.Engine.Tests.Kernels;
@@ -50,13 +50,17 @@ public class MaxWindowsTests
             Array.Fill(actual, 12345f);
             for (int p = 0; p < planes; p++)
                 PoolKernels.MaxPlane(g, x.AsSpan(p * g.H * g.W, g.H * g.W), expected.AsSpan(p * g.OutSpatial, g.OutSpatial), default, 0);
-            PoolKernels.MaxWindows(g, x, actual, 1, planes - 1); // planes 1.. in one run
-            PoolKernels.MaxWindows(g, x, actual, 0, 1);
-            for (int i = 0; i < expected.Length; i++)
+            foreach (var variant in KernelSet.Supported.Where(v => v != KernelVariant.Scalar))
             {
-                string what = $"case [{string.Join(",", c)}]: y[{i}] = {actual[i]}, MaxPlane {expected[i]}";
-                if (float.IsNaN(expected[i])) Assert.True(float.IsNaN(actual[i]), what);
-                else Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), what);
+                Array.Fill(actual, 12345f);
+                PoolKernels.MaxWindows(variant, g, x, actual, 1, planes - 1); // planes 1.. in one run
+                PoolKernels.MaxWindows(variant, g, x, actual, 0, 1);
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    string what = $"{variant} case [{string.Join(",", c)}]: y[{i}] = {actual[i]}, MaxPlane {expected[i]}";
+                    if (float.IsNaN(expected[i])) Assert.True(float.IsNaN(actual[i]), what);
+                    else Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), what);
+                }
             }
         }
     }
