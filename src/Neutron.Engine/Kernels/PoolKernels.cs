@@ -50,7 +50,11 @@ public static class PoolKernels
         g.KH == 2 && g.KW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.DilationH == 1 && g.DilationW == 1
         && g.PadTop == 0 && g.PadLeft == 0 && 2 * g.OutH <= g.H && 2 * g.OutW <= g.W;
 
-    /// <summary>2×2 stride-2 max pool of one plane (IsMax2x2 geometries only); a window holding a NaN yields NaN.</summary>
+    /// <summary>
+    /// 2×2 stride-2 max pool of one plane (IsMax2x2 geometries only); a window holding a NaN yields NaN. Rows of
+    /// eight outputs or more run Vector256 steps, rows of four to seven Vector128 steps; a row's last step starts at
+    /// its last full vector and recomputes the outputs it overlaps (the same bits), so no output takes the scalar tail.
+    /// </summary>
     public static void Max2x2(Conv2D g, ReadOnlySpan<float> x, Span<float> y)
     {
         int w = g.W, ow = g.OutW;
@@ -61,11 +65,11 @@ public static class PoolKernels
         for (int oy = 0; oy < g.OutH; oy++)
         {
             int top = 2 * oy * w, bottom = top + w, dst = oy * ow;
-            int ox = 0;
-            if (simd)
+            if (simd && ow >= 8)
             {
-                for (; ox + 8 <= ow; ox += 8)
+                for (int ox = 0; ; ox += 8)
                 {
+                    if (ox + 8 > ow) ox = ow - 8; // the overlapping last step
                     // Vertical max of 16 columns, then max of even and odd columns; the in-lane shuffles leave
                     // 64-bit pairs in order 0,2,1,3, which the permute restores.
                     var v0 = NanMax(Vector256.LoadUnsafe(ref xr, (nuint)(top + 2 * ox)), Vector256.LoadUnsafe(ref xr, (nuint)(bottom + 2 * ox)));
@@ -74,9 +78,24 @@ public static class PoolKernels
                     var odd = Avx.Shuffle(v0, v1, 0b11_01_11_01);
                     var m = Avx2.Permute4x64(NanMax(even, odd).AsDouble(), 0b11_01_10_00).AsSingle();
                     m.StoreUnsafe(ref yr, (nuint)(dst + ox));
+                    if (ox + 8 == ow) break;
                 }
+                continue;
             }
-            for (; ox < ow; ox++) // scalar tail
+            if (simd && ow >= 4)
+            {
+                for (int ox = 0; ; ox += 4)
+                {
+                    if (ox + 4 > ow) ox = ow - 4;
+                    var v0 = NanMax(Vector128.LoadUnsafe(ref xr, (nuint)(top + 2 * ox)), Vector128.LoadUnsafe(ref xr, (nuint)(bottom + 2 * ox)));
+                    var v1 = NanMax(Vector128.LoadUnsafe(ref xr, (nuint)(top + 2 * ox + 4)), Vector128.LoadUnsafe(ref xr, (nuint)(bottom + 2 * ox + 4)));
+                    var m = NanMax(Sse.Shuffle(v0, v1, 0b10_00_10_00), Sse.Shuffle(v0, v1, 0b11_01_11_01));
+                    m.StoreUnsafe(ref yr, (nuint)(dst + ox));
+                    if (ox + 4 == ow) break;
+                }
+                continue;
+            }
+            for (int ox = 0; ox < ow; ox++)
             {
                 int i = top + 2 * ox, j = bottom + 2 * ox;
                 y[dst + ox] = NanMax(NanMax(x[i], x[j]), NanMax(x[i + 1], x[j + 1]));
@@ -152,6 +171,13 @@ public static class PoolKernels
         // vmaxps returns b when either is NaN; a + b is NaN then, and it replaces the unordered lanes.
         var unordered = Avx.CompareUnordered(a, b);
         return Avx.BlendVariable(Avx.Max(a, b), Avx.Add(a, b), unordered);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> NanMax(Vector128<float> a, Vector128<float> b)
+    {
+        var unordered = Sse.CompareUnordered(a, b);
+        return Sse41.BlendVariable(Sse.Max(a, b), Sse.Add(a, b), unordered);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

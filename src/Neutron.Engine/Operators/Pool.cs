@@ -90,13 +90,19 @@ public sealed class Pool : Operator
             Parallelism.For(runs, per * work, run => PoolKernels.MaxWindows(g, xf, yf, run * per, Math.Min(per, planes - run * per)));
             return;
         }
-        Parallelism.For(g.N * g.C, (long)outPlane * g.KH * g.KW, plane =>
+        // Runs of planes per task: LeNet's 14×14 and 5×5 planes are far smaller than a work item's overhead.
+        long planeWork = Math.Max(1L, (long)outPlane * g.KH * g.KW);
+        int all = g.N * g.C, perTask = (int)Math.Clamp(32_768 / planeWork, 1, Math.Max(all, 1)), tasks = (all + perTask - 1) / perTask;
+        Parallelism.For(tasks, perTask * planeWork, task =>
         {
-            var xs = xf.AsSpan(plane * inPlane, inPlane);
-            var ys = yf.AsSpan(plane * outPlane, outPlane);
-            if (max2x2) PoolKernels.Max2x2(g, xs, ys);
-            else if (max) PoolKernels.MaxPlane(g, xs, ys, indices is null ? default : indices.AsSpan(plane * outPlane, outPlane), plane * inPlane);
-            else PoolKernels.AveragePlane(g, xs, ys, countIncludePad);
+            for (int plane = task * perTask, end = Math.Min(all, plane + perTask); plane < end; plane++)
+            {
+                var xs = xf.AsSpan(plane * inPlane, inPlane);
+                var ys = yf.AsSpan(plane * outPlane, outPlane);
+                if (max2x2) PoolKernels.Max2x2(g, xs, ys);
+                else if (max) PoolKernels.MaxPlane(g, xs, ys, indices is null ? default : indices.AsSpan(plane * outPlane, outPlane), plane * inPlane);
+                else PoolKernels.AveragePlane(g, xs, ys, countIncludePad);
+            }
         });
     }
 }

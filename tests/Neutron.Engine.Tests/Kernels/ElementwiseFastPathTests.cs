@@ -76,6 +76,11 @@ public class ElementwiseFastPathTests
     [InlineData(10, 10)]
     [InlineData(7, 41)]   // odd sizes: the last row/column is dropped (floor mode)
     [InlineData(2, 34)]
+    [InlineData(4, 8)]    // four outputs a row: one Vector128 step
+    [InlineData(3, 12)]   // six: two overlapping Vector128 steps
+    [InlineData(6, 16)]   // eight: one Vector256 step
+    [InlineData(5, 30)]   // fifteen: two overlapping Vector256 steps
+    [InlineData(4, 6)]    // three: scalar
     public void Max2x2_matches_MaxPlane_and_nan_wins_its_window(int h, int w)
     {
         var g = new Conv2D(1, 1, h, w, 1, 2, 2, 1, 2, 2, 1, 1, 0, 0, h / 2, w / 2);
