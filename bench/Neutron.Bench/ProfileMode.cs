@@ -77,7 +77,7 @@ public static class ProfileMode
         foreach (var (name, s) in timer.PerNode.OrderByDescending(p => p.Value).Take(8))
             Console.WriteLine($"  {name,-40} {1000 * s / runs,9:F2} ms/run");
         Console.WriteLine($"{"total",-20} {1000 * total / runs,9:F2} ms/run = {runs * batch / total:F0} images/s{(cpu ? " (CPU time, all threads)" : "")}");
-        Console.WriteLine($"steady-state allocation: {allocated:N0} bytes per run (Parallel.For bookkeeping and closures)");
+        Console.WriteLine($"steady-state allocation: {allocated:N0} bytes per run (closures of parallel loops, per-run objects)");
         return 0;
     }
 
