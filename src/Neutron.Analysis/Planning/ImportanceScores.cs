@@ -9,6 +9,7 @@
 using Neutron.Engine.Autodiff;
 using Neutron.Engine.Graph;
 using Neutron.Faults;
+using Neutron.Faults.Formats;
 using Neutron.Faults.Running;
 using Neutron.Faults.Sites;
 
@@ -42,7 +43,7 @@ public static class ImportanceScores
 
     /// <summary>Measures the sensitivity of <paramref name="model"/> (the campaign's model, weights as stored) on
     /// the runner's images and scores every position of the space.</summary>
-    public static (Func<long, double> Score, Func<long, double> Damage, double Cap) For(FaultSpace space, FaultRunner runner, Model model, ImportanceScore loss, ulong seed)
+    public static (ElementWeights Score, ElementWeights Damage, double Cap) For(FaultSpace space, FaultRunner runner, Model model, ImportanceScore loss, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(runner);
@@ -71,31 +72,57 @@ public static class ImportanceScores
             largest[s] = Largest(site, runner, values[s]);
         }
         // Both rules read the same δ: the score weighs it by the gradient, the damage by the site's largest value.
-        (double Delta, bool Poisoned, long Element) Change(long x, int s, FaultSite site)
+        // One element at a time: its stored word and golden value once, then each bit's mask (drawn as
+        // space.FaultAt draws it, multi-bit models included) and δ.
+        var encodings = new TensorEncoding[space.Sites.Count];
+        var words = new ReadOnlyMemory<uint>[space.Sites.Count];
+        var golden = new ReadOnlyMemory<float>[space.Sites.Count];
+        var variance = new bool[space.Sites.Count];
+        for (int s = 0; s < space.Sites.Count; s++)
         {
-            var fault = space.FaultAt(x, seed);
-            long e = fault.Index;
+            var site = space.Sites[s];
+            if (space.BitsInRange(s) == 0) continue;
             if (site.Target == FaultTarget.Weight)
             {
-                var enc = runner.Weights.Encoding(site.Tensor);
-                double delta = Delta(enc, e, runner.Weights.Word(site.Tensor, e), fault);
-                return (delta, sens.Variances.Contains(site.Tensor) && runner.Weights.Value(site.Tensor, e) + delta < 0, e);
+                encodings[s] = runner.Weights.Encoding(site.Tensor);
+                words[s] = runner.Weights.Words(site.Tensor);
+                golden[s] = runner.Weights.Values(site.Tensor);
+                variance[s] = sens.Variances.Contains(site.Tensor);
             }
-            var act = runner.ActivationEncoding(site.Tensor);
-            return (Delta(act, e, act.Encode(e, values[s][e]), fault), false, e);
+            else encodings[s] = runner.ActivationEncoding(site.Tensor);
         }
-        double Of(long x)
+        var faultModel = space.Model;
+        // Writes each bit's δ, and whether it drives a BatchNormalization variance below zero, for one element.
+        void Changes(int s, long e, Span<double> deltas, Span<bool> poisoned)
         {
-            int s = space.SiteOf(x);
             var site = space.Sites[s];
-            var (delta, poisoned, e) = Change(x, s, site);
-            return poisoned ? cap : Score(gradients[s][e], delta, cap);
+            var enc = encodings[s];
+            bool weight = site.Target == FaultTarget.Weight;
+            uint word = weight ? words[s].Span[(int)e] : enc.Encode(e, values[s][e]);
+            double before = enc.Decode(e, word);
+            int low = space.LowBit(s);
+            long first = space.Range(s).Start + e * deltas.Length;
+            for (int b = 0; b < deltas.Length; b++)
+            {
+                int bit = low + b;
+                var mask = faultModel.Draw(bit, site.Bits, seed, first + b).Mask(bit);
+                double delta = (double)enc.Decode(e, mask.Apply(word)) - before;
+                deltas[b] = delta;
+                poisoned[b] = variance[s] && golden[s].Span[(int)e] + delta < 0;
+            }
         }
-        double DamageOf(long x)
+        void Of(int s, long e, Span<double> weights)
         {
-            int s = space.SiteOf(x);
-            var (delta, poisoned, _) = Change(x, s, space.Sites[s]);
-            return poisoned ? 1 : Damage(delta, largest[s]);
+            Span<bool> poisoned = stackalloc bool[weights.Length];
+            Changes(s, e, weights, poisoned);
+            float g = gradients[s][e];
+            for (int b = 0; b < weights.Length; b++) weights[b] = poisoned[b] ? cap : Score(g, weights[b], cap);
+        }
+        void DamageOf(int s, long e, Span<double> weights)
+        {
+            Span<bool> poisoned = stackalloc bool[weights.Length];
+            Changes(s, e, weights, poisoned);
+            for (int b = 0; b < weights.Length; b++) weights[b] = poisoned[b] ? 1 : Damage(weights[b], largest[s]);
         }
         return (Of, DamageOf, cap);
     }
