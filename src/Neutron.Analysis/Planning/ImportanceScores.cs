@@ -15,6 +15,13 @@ using Neutron.Faults.Sites;
 
 namespace Neutron.Analysis.Planning;
 
+/// <summary>The scores and damages of a space, an element at a time (what the proposal reads), their plain
+/// per-position twins (the oracle the element path is checked against), and the score cap.</summary>
+public sealed record ImportanceWeights(ElementWeights Score, ElementWeights Damage, Func<long, double> PlainScore, Func<long, double> PlainDamage, double Cap)
+{
+    public void Deconstruct(out ElementWeights score, out ElementWeights damage, out double cap) => (score, damage, cap) = (Score, Damage, Cap);
+}
+
 /// <summary>A drawn importance plan: the faults in draw order (index = draw) with their p and q.</summary>
 public sealed record ImportancePlanResult(PlannedFault[] Faults, ImportanceDraw[] Draws, ImportanceDistribution Distribution, double Cap);
 
@@ -43,7 +50,7 @@ public static class ImportanceScores
 
     /// <summary>Measures the sensitivity of <paramref name="model"/> (the campaign's model, weights as stored) on
     /// the runner's images and scores every position of the space.</summary>
-    public static (ElementWeights Score, ElementWeights Damage, double Cap) For(FaultSpace space, FaultRunner runner, Model model, ImportanceScore loss, ulong seed)
+    public static ImportanceWeights For(FaultSpace space, FaultRunner runner, Model model, ImportanceScore loss, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(runner);
@@ -124,7 +131,33 @@ public static class ImportanceScores
             Changes(s, e, weights, poisoned);
             for (int b = 0; b < weights.Length; b++) weights[b] = poisoned[b] ? 1 : Damage(weights[b], largest[s]);
         }
-        return (Of, DamageOf, cap);
+        // The plain twins: one position at a time through the fault the space holds there, as a campaign injects it.
+        (double Delta, bool Poisoned, long Element) Change(long x, int s, FaultSite site)
+        {
+            var fault = space.FaultAt(x, seed);
+            long e = fault.Index;
+            if (site.Target == FaultTarget.Weight)
+            {
+                var enc = runner.Weights.Encoding(site.Tensor);
+                double delta = Delta(enc, e, runner.Weights.Word(site.Tensor, e), fault);
+                return (delta, sens.Variances.Contains(site.Tensor) && runner.Weights.Value(site.Tensor, e) + delta < 0, e);
+            }
+            var act = runner.ActivationEncoding(site.Tensor);
+            return (Delta(act, e, act.Encode(e, values[s][e]), fault), false, e);
+        }
+        double PlainScore(long x)
+        {
+            int s = space.SiteOf(x);
+            var (delta, poisoned, e) = Change(x, s, space.Sites[s]);
+            return poisoned ? cap : Score(gradients[s][e], delta, cap);
+        }
+        double PlainDamage(long x)
+        {
+            int s = space.SiteOf(x);
+            var (delta, poisoned, _) = Change(x, s, space.Sites[s]);
+            return poisoned ? 1 : Damage(delta, largest[s]);
+        }
+        return new ImportanceWeights(Of, DamageOf, PlainScore, PlainDamage, cap);
     }
 
     /// <summary>The plan: <paramref name="plan"/>.Count draws from the proposal, each fault keyed by its draw.</summary>
