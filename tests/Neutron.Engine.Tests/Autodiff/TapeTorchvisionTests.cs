@@ -1,7 +1,7 @@
 // The tape's forward (ModelTape, what training and gradient sensitivity run) against torch's logits on the torchvision
 // models whose operators autodiff covers: Clip's bounds, HardSigmoid's attributes, ceil-mode max pooling and the rest
 // must compute what the engine computes, or the gradients would be of another function. DenseNet's Pad and
-// ShuffleNet's channel shuffle (shape arithmetic, Transpose, Slice) included; the two images' gradients are finite.
+// ShuffleNet's channel shuffle (shape arithmetic, Transpose, Slice) included.
 using Neutron.Engine.Autodiff;
 using Neutron.Engine.Data;
 using Neutron.Engine.Onnx;
