@@ -86,6 +86,30 @@ public class ImportanceSamplingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_seeded_plan_draws_what_it_always_drew()
+    {
+        // The whole LeNet-5 fp32 weight space on 20 images, seed 3, the product's defaults: the digest of the 500
+        // draws (position and q) recorded by the position-by-position proposal, so stored plans keep their meaning
+        // (bench/Neutron.Bench `importance-proposal ../shared/models/lenet5.onnx npy:X,Y --images 20 --count 500
+        // --seed 3`, X and Y the reference fmnist_test1000 arrays, prints the same digest).
+        string? shared = Shared();
+        Assert.True(shared is not null, "../shared (LeNet-5 and the reference images) not found beside the repository");
+        var model = OnnxReader.Load(Path.Combine(shared, "models", "lenet5.onnx"));
+        var x = Npy.Load(Path.Combine(shared, "reference", "fmnist_test1000_x.npy"));
+        var y = Npy.Load(Path.Combine(shared, "reference", "fmnist_test1000_y.npy"));
+        var runner = new FaultRunner(model, new EvaluationSet(x, y.Longs.ToArray(), 20), new RunnerOptions { Threads = 1 });
+        var space = new FaultSpace(runner.Sites.Weights);
+        var plan = new ImportancePlan(500);
+        var drawn = ImportanceScores.Plan(space, plan, 3, runner, OnnxReader.Load(Path.Combine(shared, "models", "lenet5.onnx")));
+        ulong digest = 14695981039346656037;
+        foreach (var d in drawn.Draws)
+            foreach (ulong word in new[] { (ulong)d.Position, (ulong)BitConverter.DoubleToInt64Bits(d.Q) })
+            { digest ^= word; digest *= 1099511628211; }
+        Assert.Equal(1_974_592, space.Size);
+        Assert.Equal("6f4eb9ba3d58307f", digest.ToString("x16", CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void Damage_share_draws_by_damage_and_bounds_the_weights_of_unscored_positions()
     {
         var site = new FaultSite(Neutron.Faults.FaultTarget.Weight, "w", "n", "Conv", [10], 8);
