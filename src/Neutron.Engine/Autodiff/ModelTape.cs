@@ -174,7 +174,8 @@ public sealed class ModelTape
     private Var[] Move(Tape tape, Node node, Dictionary<string, Var> values, Dictionary<string, Tensor> fixedTensors)
     {
         var x = values.TryGetValue(node.Inputs[0], out var v) ? v
-            : throw new ModelException(ModelErrorCode.MissingValue, $"{node}: input '{node.Inputs[0]}' is not computed before it");
+            : parameters.TryGetValue(node.Inputs[0], out v) ? v // a gathered or padded weight is trained as itself
+            : throw new ModelException(ModelErrorCode.MissingValue, $"{node}: input '{node.Inputs[0]}' is neither computed before it nor a parameter");
         float fill = 0f;
         if (node.OpType == "Pad")
         {

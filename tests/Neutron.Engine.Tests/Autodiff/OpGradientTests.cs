@@ -222,6 +222,22 @@ public class OpGradientTests
     }
 
     [Fact]
+    public void A_gathered_weight_is_a_parameter_with_its_gradient()
+    {
+        // y = x + W[[2, 0, 2]]: row 2 of W is taken twice, row 1 never.
+        var w = GradCheck.Random(rng, false, 3, 4);
+        var model = Build(
+            [new Node { Name = "g", OpType = "Gather", Inputs = ["w", "i"], Outputs = ["rows"], Attributes = Attrs("Gather", ("axis", 0L)) },
+             new Node { Name = "a", OpType = "Add", Inputs = ["x", "rows"], Outputs = ["y"], Attributes = Attrs("Add") }],
+            new() { ["w"] = Tensor.FromFloats(w.Data, 3, 4), ["i"] = Longs(2, 0, 2) }, [3, 4]);
+        var net = new ModelTape(model);
+        var weight = Assert.Single(net.Parameters);
+        Assert.Equal("w", weight.Name);
+        var x = GradCheck.Random(rng, true, 3, 4);
+        GradCheck.Check(t => net.Forward(t, x), [x, weight]);
+    }
+
+    [Fact]
     public void A_node_outside_autodiff_is_refused_naming_its_operator()
     {
         var e = Assert.Throws<ModelException>(() => new ModelTape(Build([new Node { Name = "n", OpType = "Softmax", Inputs = ["x"], Outputs = ["y"], Attributes = Attrs("Softmax") }], [], [2, 3])));
