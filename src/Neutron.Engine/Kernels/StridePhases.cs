@@ -28,7 +28,9 @@ internal readonly struct StridePhases
         // A tap offset plus the last grid position reaches at most PhaseW + a vector past the phases: slack there,
         // read only for dropped columns, so the results start after it.
         GridAt = Phases + PhaseW + 2 * System.Runtime.Intrinsics.Vector512<float>.Count;
-        Size = GridAt + Grid + System.Runtime.Intrinsics.Vector512<float>.Count;
+        // DepthwiseConv's last block of four vectors may start at the last grid position: it writes, and its taps
+        // read, up to four vectors past the grid (dropped positions).
+        Size = GridAt + Grid + 4 * System.Runtime.Intrinsics.Vector512<float>.Count;
     }
 
     /// <summary>The border value everywhere: once per buffer, since Fill rewrites the same interior positions.</summary>

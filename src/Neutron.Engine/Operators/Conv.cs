@@ -65,8 +65,7 @@ public sealed class Conv : Operator
         {
             int n = task / runs, first = task % runs * channels, count = Math.Min(channels, g.C - first);
             var y = yf.AsSpan(n * outPerImage, outPerImage);
-            DepthwiseConv.Channels(KernelSet.Active, g, first, count, xf.AsSpan(n * perImage, perImage), wf, bf, y);
-            if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, y.Slice(first * g.OutSpatial, count * g.OutSpatial));
+            DepthwiseConv.Channels(KernelSet.Active, g, first, count, xf.AsSpan(n * perImage, perImage), wf, bf, y, epilogue);
         });
     }
 
