@@ -23,8 +23,9 @@ public static class DepthwiseConv
     /// (acc starts at +0 and never becomes -0, since an exact zero sum rounds to +0), so skipping the tap and adding
     /// it give the same bits. An Inf or NaN tap (a fault can write one) would turn that zero into NaN: Rows then.
     /// </summary>
-    /// <remarks>A fused activation (epilogue) runs on each channel's output plane as soon as it is written, while
-    /// it is in L1: the same per-element function as a separate pass, so the same bits.</remarks>
+    /// <remarks>A fused activation (epilogue): Relu and Clip are applied in registers before the padded path's
+    /// store, the others on each channel's output plane as soon as it is written, while it is in L1; either way the
+    /// same per-element function as a separate pass, so the same bits.</remarks>
     public static void Channels(KernelVariant variant, Conv2D g, int first, int count, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
         Activation epilogue = default)
     {
@@ -37,6 +38,7 @@ public static class DepthwiseConv
         var layout = new StridePhases(g);
         bool padded = Fma.IsSupported && layout.Grid >= Vector256<float>.Count;
         float[]? scratch = null;
+        var fused = epilogue.Kind switch { ActivationKind.Relu => Fused.Relu, ActivationKind.Clip => Fused.Clip, _ => Fused.None };
         // Tap offsets depend on the geometry only: once per call, not per channel (late layers have 3×3 planes).
         Span<int> offsets = stackalloc int[g.KH * g.KW];
         layout.TapOffsets(g, offsets);
@@ -58,8 +60,8 @@ public static class DepthwiseConv
                     layout.Clear(scratch, 0f);
                 }
                 Padded(variant, g, layout, offsets, x.Slice(c * g.H * g.W, g.H * g.W), taps, b.IsEmpty ? 0f : b[c],
-                    scratch, plane);
-                if (!epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, plane, plane);
+                    scratch, plane, epilogue, fused);
+                if (fused == Fused.None && !epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, plane, plane);
             }
         }
         finally
@@ -76,7 +78,7 @@ public static class DepthwiseConv
     }
 
     private static void Padded(KernelVariant variant, Conv2D g, in StridePhases layout, ReadOnlySpan<int> offsets, ReadOnlySpan<float> plane,
-        ReadOnlySpan<float> taps, float bias, float[] scratch, Span<float> output)
+        ReadOnlySpan<float> taps, float bias, float[] scratch, Span<float> output, Activation epilogue, Fused fused)
     {
         layout.Fill(g, plane, scratch);
         int kh = g.KH, kw = g.KW, count = kh * kw;
@@ -92,6 +94,7 @@ public static class DepthwiseConv
         {
             const int V = 16;
             var vbias = Vector512.Create(bias);
+            Vector512<float> lo = Vector512.Create(epilogue.A), hi = Vector512.Create(epilogue.B);
             for (; q + 8 * V <= total; q += 8 * V)
             {
                 Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
@@ -109,14 +112,14 @@ public static class DepthwiseConv
                     a7 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 7 * V), wv, a7);
                 }
                 ref float o = ref Unsafe.Add(ref grid, q);
-                (a0 + vbias).StoreUnsafe(ref o);
-                (a1 + vbias).StoreUnsafe(ref o, V);
-                (a2 + vbias).StoreUnsafe(ref o, 2 * V);
-                (a3 + vbias).StoreUnsafe(ref o, 3 * V);
-                (a4 + vbias).StoreUnsafe(ref o, 4 * V);
-                (a5 + vbias).StoreUnsafe(ref o, 5 * V);
-                (a6 + vbias).StoreUnsafe(ref o, 6 * V);
-                (a7 + vbias).StoreUnsafe(ref o, 7 * V);
+                Finish(a0 + vbias, fused, lo, hi).StoreUnsafe(ref o);
+                Finish(a1 + vbias, fused, lo, hi).StoreUnsafe(ref o, V);
+                Finish(a2 + vbias, fused, lo, hi).StoreUnsafe(ref o, 2 * V);
+                Finish(a3 + vbias, fused, lo, hi).StoreUnsafe(ref o, 3 * V);
+                Finish(a4 + vbias, fused, lo, hi).StoreUnsafe(ref o, 4 * V);
+                Finish(a5 + vbias, fused, lo, hi).StoreUnsafe(ref o, 5 * V);
+                Finish(a6 + vbias, fused, lo, hi).StoreUnsafe(ref o, 6 * V);
+                Finish(a7 + vbias, fused, lo, hi).StoreUnsafe(ref o, 7 * V);
             }
             for (; q < total; q += 4 * V)
             {
@@ -131,16 +134,17 @@ public static class DepthwiseConv
                     a3 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 3 * V), wv, a3);
                 }
                 ref float o = ref Unsafe.Add(ref grid, q);
-                (a0 + vbias).StoreUnsafe(ref o);
-                (a1 + vbias).StoreUnsafe(ref o, V);
-                (a2 + vbias).StoreUnsafe(ref o, 2 * V);
-                (a3 + vbias).StoreUnsafe(ref o, 3 * V);
+                Finish(a0 + vbias, fused, lo, hi).StoreUnsafe(ref o);
+                Finish(a1 + vbias, fused, lo, hi).StoreUnsafe(ref o, V);
+                Finish(a2 + vbias, fused, lo, hi).StoreUnsafe(ref o, 2 * V);
+                Finish(a3 + vbias, fused, lo, hi).StoreUnsafe(ref o, 3 * V);
             }
         }
         else
         {
             const int V = 8;
             var vbias = Vector256.Create(bias);
+            Vector256<float> lo = Vector256.Create(epilogue.A), hi = Vector256.Create(epilogue.B);
             for (; q < total; q += 4 * V)
             {
                 Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -154,13 +158,36 @@ public static class DepthwiseConv
                     a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref at, 3 * V), wv, a3);
                 }
                 ref float o = ref Unsafe.Add(ref grid, q);
-                (a0 + vbias).StoreUnsafe(ref o);
-                (a1 + vbias).StoreUnsafe(ref o, V);
-                (a2 + vbias).StoreUnsafe(ref o, 2 * V);
-                (a3 + vbias).StoreUnsafe(ref o, 3 * V);
+                Finish(a0 + vbias, fused, lo, hi).StoreUnsafe(ref o);
+                Finish(a1 + vbias, fused, lo, hi).StoreUnsafe(ref o, V);
+                Finish(a2 + vbias, fused, lo, hi).StoreUnsafe(ref o, 2 * V);
+                Finish(a3 + vbias, fused, lo, hi).StoreUnsafe(ref o, 3 * V);
             }
         }
         layout.CopyOut(g, scratch, output);
+    }
+
+    /// <summary>Activations the padded path applies in registers before its store (Relu: lo = 0; Clip: [lo, hi]);
+    /// the others run as a pass over the channel's plane.</summary>
+    private enum Fused { None, Relu, Clip }
+
+    /// <summary>ActivationKernels' Relu and Clip, lane for lane: the same compares and selects, so the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Finish(Vector512<float> v, Fused fused, Vector512<float> lo, Vector512<float> hi)
+    {
+        if (fused == Fused.Relu) return Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
+        if (fused != Fused.Clip) return v;
+        v = Vector512.ConditionalSelect(Vector512.LessThan(v, lo), lo, v);
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(v, hi), hi, v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Finish(Vector256<float> v, Fused fused, Vector256<float> lo, Vector256<float> hi)
+    {
+        if (fused == Fused.Relu) return Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.Zero, v);
+        if (fused != Fused.Clip) return v;
+        v = Vector256.ConditionalSelect(Vector256.LessThan(v, lo), lo, v);
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(v, hi), hi, v);
     }
 
     /// <summary>

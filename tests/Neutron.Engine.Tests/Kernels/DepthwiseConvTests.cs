@@ -138,12 +138,12 @@ public class DepthwiseEpilogueTests
     {
         var data = new TheoryData<KernelVariant, ActivationKind>();
         foreach (var v in KernelSet.Supported)
-        foreach (var kind in new[] { ActivationKind.Clip, ActivationKind.Silu, ActivationKind.HardSwish })
+        foreach (var kind in new[] { ActivationKind.Clip, ActivationKind.Relu, ActivationKind.Silu, ActivationKind.HardSwish })
             data.Add(v, kind);
         return data;
     }
 
-    // The activation fused into Channels runs per channel plane as it is written: the bits of Channels without it
+    // The activation fused into Channels (Relu and Clip in registers, the others per channel plane): the bits of Channels without it
     // followed by one pass of the activation, under every kernel set (scalar included), on planes from 7×7 (the
     // padded path's last block runs past the grid) to 56×56 (its eight-vector blocks), stride 1 and 2, 3×3 and 5×5.
     [Theory]
