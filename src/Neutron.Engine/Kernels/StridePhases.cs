@@ -144,7 +144,7 @@ internal readonly struct StridePhases
     private static void CopyRow(ReadOnlySpan<float> from, Span<float> to)
     {
         int n = from.Length;
-        if (n < Vector256<float>.Count || n > 64)
+        if (n > 64)
         {
             from.CopyTo(to);
             return;
@@ -152,6 +152,18 @@ internal readonly struct StridePhases
         if (to.Length < n) throw new ArgumentException($"row of {n} into {to.Length}", nameof(to));
         ref float src = ref MemoryMarshal.GetReference(from);
         ref float dst = ref MemoryMarshal.GetReference(to);
+        if (n < Vector256<float>.Count)
+        {
+            // 7×7 and smaller planes: two overlapping Vector128 copies, or element by element below four.
+            if (n >= Vector128<float>.Count)
+            {
+                Vector128.LoadUnsafe(ref src).StoreUnsafe(ref dst);
+                Vector128.LoadUnsafe(ref src, (nuint)(n - Vector128<float>.Count)).StoreUnsafe(ref dst, (nuint)(n - Vector128<float>.Count));
+            }
+            else
+                for (int k = 0; k < n; k++) Unsafe.Add(ref dst, k) = Unsafe.Add(ref src, k);
+            return;
+        }
         int i = 0;
         for (; i < n - Vector256<float>.Count; i += Vector256<float>.Count)
             Vector256.LoadUnsafe(ref src, (nuint)i).StoreUnsafe(ref dst, (nuint)i);
