@@ -81,12 +81,21 @@ public sealed class ConvRegion
     /// output[p·Channels + o] = output channel o at the p-th position (row-major) of rectangle [y0, y1) × [x0, x1),
     /// for the image x (C, H, W); channels past M hold nothing useful.
     /// </summary>
-    public unsafe void Forward(ReadOnlySpan<float> x, int y0, int y1, int x0, int x1, Span<float> output)
+    public void Forward(ReadOnlySpan<float> x, int y0, int y1, int x0, int x1, Span<float> output) =>
+        Forward(x, x, 0, 0, 0, 0, y0, y1, x0, x1, output);
+
+    /// <summary>
+    /// The same for an image that is x inside the rectangle [by0, by1) × [bx0, bx1) of every input plane and
+    /// `outside` everywhere else (x's elements outside that rectangle are never read): a caller whose image differs
+    /// from a reference only inside a box need not write the rest of it.
+    /// </summary>
+    public unsafe void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> outside, int by0, int by1, int bx0, int bx1,
+        int y0, int y1, int x0, int x1, Span<float> output)
     {
         int rows = y1 - y0, cols = x1 - x0, area = rows * cols, k = g.PatchSize;
         if (y0 < 0 || x0 < 0 || y1 > g.OutH || x1 > g.OutW || rows <= 0 || cols <= 0)
             throw new ArgumentOutOfRangeException(nameof(y0), $"[{y0}, {y1}) × [{x0}, {x1}) is not a rectangle of the {g.OutH}×{g.OutW} output");
-        if (x.Length != g.C * g.H * g.W || output.Length < area * Channels)
+        if (x.Length != g.C * g.H * g.W || outside.Length != x.Length || output.Length < area * Channels)
             throw new ArgumentException($"an image of {x.Length} or an output of {output.Length} floats does not fit");
         // The input window of the rectangle, zero where it lies in the padding: padding taps then multiply zeros.
         int rh = (rows - 1) * g.StrideH + (g.KH - 1) * g.DilationH + 1, rw = (cols - 1) * g.StrideW + (g.KW - 1) * g.DilationW + 1;
@@ -110,7 +119,20 @@ public sealed class ConvRegion
                 }
                 int from = Math.Max(0, -left), to = Math.Min(rw, g.W - left);
                 line[..Math.Min(from, rw)].Clear();
-                if (to > from) x.Slice(c * g.H * g.W + iy * g.W + left + from, to - from).CopyTo(line[from..]);
+                if (to > from)
+                {
+                    int at = c * g.H * g.W + iy * g.W;
+                    bool inBox = iy >= by0 && iy < by1;
+                    int b0 = inBox ? Math.Max(from, bx0 - left) : to, b1 = inBox ? Math.Min(to, bx1 - left) : to;
+                    if (b1 <= b0) outside.Slice(at + left + from, to - from).CopyTo(line[from..]);
+                    else
+                    {
+                        // Left of the box, the box, right of it.
+                        outside.Slice(at + left + from, b0 - from).CopyTo(line[from..]);
+                        x.Slice(at + left + b0, b1 - b0).CopyTo(line[b0..]);
+                        outside.Slice(at + left + b1, to - b1).CopyTo(line[b1..]);
+                    }
+                }
                 if (to < rw) line[Math.Max(to, 0)..].Clear();
             }
             int tap = 0;

@@ -21,7 +21,7 @@ internal sealed partial class ConeWorker
         if (regions is null || node.OutputIds.Length != 1) return null;
         int outputId = node.OutputIds[0];
         PerturbedRows? rows;
-        if (perturbed[node.InputIds[0]] is { } input && regions.TryRun(node, input, chunk.Gold[outputId]!.Floats, pool, out var made))
+        if (perturbed[node.InputIds[0]] is { } input && regions.TryRun(node, input, chunk.Gold[node.InputIds[0]]!.Floats, chunk.Gold[outputId]!.Floats, pool, out var made))
             rows = made;
         else if (!TryElementwise(chunk, node, images, out rows)) return null;
         if (rows is null) return 0;
@@ -62,7 +62,7 @@ internal sealed partial class ConeWorker
             }
             var mine = perturbed[id];
             // Whole planes of rows perturbed for every image, stored in order: they are the batch already.
-            if (whole && mine is not null && mine.Count == images.Length && mine.InOrder is { } own)
+            if (whole && mine is not null && !mine.Sparse && mine.Count == images.Length && mine.InOrder is { } own)
             {
                 boxArguments[i] = Tensor.FromFloats(own, boxShape);
                 continue;
@@ -75,8 +75,16 @@ internal sealed partial class ConeWorker
             {
                 int n = images[k];
                 while (mine is not null && r < mine.Count && mine.Images[r] < n) r++;
-                var source = mine is not null && r < mine.Count && mine.Images[r] == n ? mine.Row(r) : gold.Slice(n * rowWidth, rowWidth);
-                Cut(source, area, channels, height, width, buffer.AsSpan(k * perImage, perImage));
+                var into = buffer.AsSpan(k * perImage, perImage);
+                var goldRow = gold.Slice(n * rowWidth, rowWidth);
+                if (mine is null || r >= mine.Count || mine.Images[r] != n) Cut(goldRow, area, channels, height, width, into);
+                else if (!mine.Sparse || mine.Box == area) Cut(mine.Row(r), area, channels, height, width, into);
+                else
+                {
+                    // Written only inside its own box: golden's around it.
+                    Cut(goldRow, area, channels, height, width, into);
+                    Overlay(mine.Row(r), mine.Box!.Value, area, channels, height, width, into);
+                }
             }
             boxArguments[i] = Tensor.FromFloats(buffer, boxShape);
         }
@@ -106,17 +114,17 @@ internal sealed partial class ConeWorker
             var mine = boxOutput.AsSpan(k * perImage, perImage);
             PlaneBox? differences = area;
             if (tight && (differences = PlaneBox.Differences(mine, area, goldRow, channels, height, width)) is null) continue;
+            // Only the box is written: the rows hold only it (PerturbedRows.Sparse).
             var row = rows.Add(n);
-            if (!whole) goldRow.CopyTo(row);
             Paste(mine, area, channels, height, width, row);
-            if (!tight && PerturbedRows.BitEqual(row, goldRow))
+            if (!tight && area.BitEqualInside(row, goldRow, channels, height, width))
             {
                 rows.RemoveLast();
                 continue;
             }
             changed = changed?.Union(differences.Value) ?? differences;
         }
-        output = pool.KeepIfAny(rows, changed);
+        output = pool.KeepIfAny(rows, changed, channels, height, width);
         return true;
     }
 
@@ -143,6 +151,15 @@ internal sealed partial class ConeWorker
         for (int c = 0; c < channels; c++)
         for (int y = box.Y0; y < box.Y1; y += run / cols, at += run)
             row.Slice((c * height + y) * width + box.X0, run).CopyTo(into.Slice(at, run));
+    }
+
+    // The elements of a row inside box written over their place in `into`, the packed cut of the larger area.
+    private static void Overlay(ReadOnlySpan<float> row, PlaneBox box, PlaneBox area, int channels, int height, int width, Span<float> into)
+    {
+        int cols = box.X1 - box.X0, areaRows = area.Y1 - area.Y0, areaCols = area.X1 - area.X0;
+        for (int c = 0; c < channels; c++)
+        for (int y = box.Y0; y < box.Y1; y++)
+            row.Slice((c * height + y) * width + box.X0, cols).CopyTo(into.Slice((c * areaRows + y - area.Y0) * areaCols + box.X0 - area.X0, cols));
     }
 
     // The inverse of Cut: packed box values written into a row.
