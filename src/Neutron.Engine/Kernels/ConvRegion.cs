@@ -27,9 +27,16 @@ public sealed class ConvRegion
     /// <summary>Whether rectangles of this convolution can be computed here.</summary>
     public static bool Supports(Conv2D g) => GemmSlices.Available && g.Group == 1;
 
+    // Whether Block512 runs the taps (the avx512 set): sixteen channels per Vector512, the same chains.
+    private readonly bool wide;
+
     /// <summary>Prepares convolution g with filters w (M, C, kH, kW) and biases b (M) or nothing.</summary>
-    public ConvRegion(Conv2D g, ReadOnlySpan<float> w, ReadOnlySpan<float> b)
+    public ConvRegion(Conv2D g, ReadOnlySpan<float> w, ReadOnlySpan<float> b) : this(g, w, b, KernelSet.Active) { }
+
+    /// <summary>The same with the vectors of a given kernel set: avx2 or avx512, which compute the same bits.</summary>
+    public ConvRegion(Conv2D g, ReadOnlySpan<float> w, ReadOnlySpan<float> b, KernelVariant variant)
     {
+        wide = variant == KernelVariant.Avx512 && KernelSet.IsSupported(KernelVariant.Avx512);
         if (!Supports(g))
             throw new ArgumentException(g.Group != 1 ? "grouped convolutions have their own arithmetic; run the layer"
                 : $"ConvRegion reproduces the avx2 kernel set; this process runs '{KernelSet.Name}'", nameof(g));
@@ -144,7 +151,8 @@ public sealed class ConvRegion
             fixed (int* tp = offsets)
             {
                 for (int pc = 0; pc < k; pc += Gemm32Avx2.KC)
-                    Block(fp + filterStart, tp, tp + k, area, pc, Math.Min(k, pc + Gemm32Avx2.KC), wp, op, first: pc == 0);
+                    if (wide) Block512(fp + filterStart, tp, tp + k, area, pc, Math.Min(k, pc + Gemm32Avx2.KC), wp, op, first: pc == 0);
+                    else Block(fp + filterStart, tp, tp + k, area, pc, Math.Min(k, pc + Gemm32Avx2.KC), wp, op, first: pc == 0);
                 if (bias is not null)
                     fixed (float* bp = bias)
                         for (int p = 0; p < area; p++)
@@ -201,6 +209,56 @@ public sealed class ConvRegion
                 if (count > 3) { Store(s + 3 * Channels, a3, first); if (two) Store(s + 3 * Channels + Lanes, b3, first); }
             }
         }
+    }
+
+    // Block's work with sixteen channels per Vector512 (one 64-byte line of filters per tap) and eight positions at
+    // a time: each lane is still its own element's chain from zero over the block, stored or added as Block does
+    // (block + sum so far), so the bits are Block's; it halves the instructions per tap.
+    private unsafe void Block512(float* filter, int* taps, int* corners, int area, int from, int to, float* window, float* sums, bool first)
+    {
+        int k = g.PatchSize;
+        for (int o = 0; o < Channels; o += Block16)
+        {
+            bool half = o + Lanes >= Channels; // only eight channels left: store the lower lanes
+            float* f0 = filter + o / Block16 * k * Block16;
+            for (int p = 0; p < area; p += 8)
+            {
+                int count = Math.Min(8, area - p);
+                float* c0 = window + corners[p], c1 = window + corners[count > 1 ? p + 1 : p];
+                float* c2 = window + corners[count > 2 ? p + 2 : p], c3 = window + corners[count > 3 ? p + 3 : p];
+                float* c4 = window + corners[count > 4 ? p + 4 : p], c5 = window + corners[count > 5 ? p + 5 : p];
+                float* c6 = window + corners[count > 6 ? p + 6 : p], c7 = window + corners[count > 7 ? p + 7 : p];
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                for (int kk = from; kk < to; kk++)
+                {
+                    var w = Avx512F.LoadAlignedVector512(f0 + kk * Block16); // zeros past M
+                    int t = taps[kk];
+                    a0 = Avx512F.FusedMultiplyAdd(w, Vector512.Create(c0[t]), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(w, Vector512.Create(c1[t]), a1);
+                    a2 = Avx512F.FusedMultiplyAdd(w, Vector512.Create(c2[t]), a2);
+                    a3 = Avx512F.FusedMultiplyAdd(w, Vector512.Create(c3[t]), a3);
+                    a4 = Avx512F.FusedMultiplyAdd(w, Vector512.Create(c4[t]), a4);
+                    a5 = Avx512F.FusedMultiplyAdd(w, Vector512.Create(c5[t]), a5);
+                    a6 = Avx512F.FusedMultiplyAdd(w, Vector512.Create(c6[t]), a6);
+                    a7 = Avx512F.FusedMultiplyAdd(w, Vector512.Create(c7[t]), a7);
+                }
+                float* s = sums + p * Channels + o;
+                Store512(s, a0, first, half);
+                if (count > 1) Store512(s + Channels, a1, first, half);
+                if (count > 2) Store512(s + 2 * Channels, a2, first, half);
+                if (count > 3) Store512(s + 3 * Channels, a3, first, half);
+                if (count > 4) Store512(s + 4 * Channels, a4, first, half);
+                if (count > 5) Store512(s + 5 * Channels, a5, first, half);
+                if (count > 6) Store512(s + 6 * Channels, a6, first, half);
+                if (count > 7) Store512(s + 7 * Channels, a7, first, half);
+            }
+        }
+    }
+
+    private static unsafe void Store512(float* sum, Vector512<float> block, bool first, bool half)
+    {
+        if (half) Store(sum, block.GetLower(), first);
+        else Avx512F.Store(sum, first ? block : Avx512F.Add(block, Avx512F.LoadVector512(sum)));
     }
 
     private static unsafe void Store(float* sum, Vec block, bool first) =>

@@ -41,6 +41,10 @@ public class ConvRegionTests
         return (g, x, w, b, y);
     }
 
+    // Both vector widths this CPU runs (avx512 computes avx2's bits: each lane its own element's chain); the
+    // operator they are compared with runs whatever NEUTRON_KERNELS picks.
+    private static KernelVariant[] VectorVariants => KernelSet.Supported.Where(v => v != KernelVariant.Scalar).ToArray();
+
     [Fact]
     public void Rectangles_equal_the_operator()
     {
@@ -48,9 +52,10 @@ public class ConvRegionTests
         var rng = new Random(5);
         foreach (var c in Cases)
         foreach (bool extreme in new[] { false, true })
+        foreach (var variant in VectorVariants)
         {
             var (g, x, w, b, y) = Layer(c, rng, extreme);
-            var region = new ConvRegion(g, w.Floats, b.Floats);
+            var region = new ConvRegion(g, w.Floats, b.Floats, variant);
             int inPer = g.C * g.H * g.W, outPer = g.M * g.OutSpatial;
             for (int trial = 0; trial < 12; trial++)
             {
@@ -66,7 +71,7 @@ public class ConvRegionTests
                     float expected = y.Floats[n * outPer + o * g.OutSpatial + oy * g.OutW + ox];
                     float actual = output[((oy - y0) * (x1 - x0) + ox - x0) * region.Channels + o];
                     Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual) || (float.IsNaN(expected) && float.IsNaN(actual)),
-                        $"case [{string.Join(",", c)}] extreme {extreme} rectangle [{y0},{y1})x[{x0},{x1}) image {n} channel {o} at ({oy},{ox}): {actual}, operator {expected}");
+                        $"{variant} case [{string.Join(",", c)}] extreme {extreme} rectangle [{y0},{y1})x[{x0},{x1}) image {n} channel {o} at ({oy},{ox}): {actual}, operator {expected}");
                 }
             }
         }
@@ -81,9 +86,10 @@ public class ConvRegionTests
         var rng = new Random(7);
         foreach (var c in Cases)
         foreach (bool extreme in new[] { false, true })
+        foreach (var variant in VectorVariants)
         {
             var (g, x, w, b, _) = Layer(c, rng, extreme);
-            var region = new ConvRegion(g, w.Floats, b.Floats);
+            var region = new ConvRegion(g, w.Floats, b.Floats, variant);
             int inPer = g.C * g.H * g.W, plane = g.H * g.W;
             var whole = x.Floats.Slice(0, inPer).ToArray();
             var reference = x.Floats.Slice(inPer, inPer).ToArray();
