@@ -4,6 +4,8 @@
 // Add/Sub/Mul of two image values of one shape) run their own operator on the box cut out of the rows, so their
 // arithmetic is the layer's own (each element's result does not depend on where it sits in the tensor).
 using Neutron.Engine.Execution;
+using Neutron.Engine.Kernels;
+using Neutron.Engine.Operators;
 using Neutron.Engine.Tensors;
 
 namespace Neutron.Faults.Running;
@@ -44,6 +46,8 @@ internal sealed partial class ConeWorker
                 box = box?.Union(b) ?? b;
             }
         if (box is not { } area) return false;
+
+        if (area.Area == shape[2] * shape[3] && TryWholeBinary(chunk, node, images, out output)) return true;
 
         // The box of every image, cut out of each image input (perturbed rows where they are, golden elsewhere).
         int channels = shape[1], height = shape[2], width = shape[3], boxRows = area.Y1 - area.Y0, boxCols = area.X1 - area.X0;
@@ -126,6 +130,44 @@ internal sealed partial class ConeWorker
         }
         output = pool.KeepIfAny(rows, changed, channels, height, width);
         return true;
+    }
+
+    // Add/Sub/Mul over whole planes (a residual block's Add): each image's output row computed straight from its two
+    // input rows, perturbed or golden, with the operator's own same-shape kernel (ElementwiseKernels.SameShape, one
+    // IEEE operation per element, a + b in that order), instead of cutting both inputs into a batch first.
+    private bool TryWholeBinary(ChunkGraph chunk, PlannedNode node, int[] images, out PerturbedRows? output)
+    {
+        output = null;
+        var op = node.OpType switch { "Add" => BinaryOp.Add, "Sub" => BinaryOp.Sub, "Mul" => BinaryOp.Mul, _ => (BinaryOp?)null };
+        if (op is null || node.Operator is not Binary { Epilogue.IsNone: true } || node.InputIds.Length != 2) return false;
+        int a = node.InputIds[0], b = node.InputIds[1], outputId = node.OutputIds[0];
+        perturbed[a]?.Complete(chunk.Gold[a]!.Floats);
+        perturbed[b]?.Complete(chunk.Gold[b]!.Floats);
+        var golden = chunk.Gold[outputId]!.Floats;
+        int width = chunk.Widths[outputId];
+        var rows = pool.Rent(width);
+        int ra = 0, rb = 0;
+        foreach (int n in images)
+        {
+            var x = RowOf(chunk, a, n, ref ra);
+            var y = RowOf(chunk, b, n, ref rb);
+            var row = rows.Add(n);
+            ElementwiseKernels.SameShape(op.Value, x, y, row);
+            if (PerturbedRows.BitEqual(row, golden.Slice(n * width, width))) rows.RemoveLast();
+        }
+        var shape = chunk.Plan.Types[outputId].Shape;
+        output = pool.KeepIfAny(rows, new PlaneBox(0, shape[2], 0, shape[3]));
+        return true;
+    }
+
+    // Image n's row of value id: its perturbed row, or golden's (r walks the perturbed rows in image order).
+    private ReadOnlySpan<float> RowOf(ChunkGraph chunk, int id, int n, ref int r)
+    {
+        var mine = perturbed[id];
+        while (mine is not null && r < mine.Count && mine.Images[r] < n) r++;
+        if (mine is not null && r < mine.Count && mine.Images[r] == n) return mine.Row(r);
+        int width = chunk.Widths[id];
+        return chunk.Gold[id]!.Floats.Slice(n * width, width);
     }
 
     // Relu, BatchNormalization (constant statistics), or Add/Sub/Mul whose inputs are all image values of the
