@@ -45,10 +45,9 @@ public class ConvRegionTests
     // operator they are compared with runs whatever NEUTRON_KERNELS picks.
     private static KernelVariant[] VectorVariants => KernelSet.Supported.Where(v => v != KernelVariant.Scalar).ToArray();
 
-    [Fact]
+    [FactRequiringSlices]
     public void Rectangles_equal_the_operator()
     {
-        if (!GemmSlices.Available) return;
         var rng = new Random(5);
         foreach (var c in Cases)
         foreach (bool extreme in new[] { false, true })
@@ -79,10 +78,9 @@ public class ConvRegionTests
 
     // An image given as a box of x over a reference: the same bits as the whole image, whatever x holds outside
     // the box (here NaN, which any read would carry into the output).
-    [Fact]
+    [FactRequiringSlices]
     public void A_box_over_a_reference_image_equals_the_whole_image()
     {
-        if (!GemmSlices.Available) return;
         var rng = new Random(7);
         foreach (var c in Cases)
         foreach (bool extreme in new[] { false, true })
@@ -118,10 +116,9 @@ public class ConvRegionTests
         }
     }
 
-    [Fact]
+    [FactRequiringSlices]
     public void Outputs_outside_the_reading_rectangle_do_not_read_the_input_rectangle()
     {
-        if (!GemmSlices.Available) return;
         var rng = new Random(6);
         foreach (var c in Cases)
         {
