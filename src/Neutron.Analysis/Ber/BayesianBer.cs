@@ -80,7 +80,7 @@ public static class BayesianBer
                     _ => tilt!.Draw(options.Seed, rate, models),
                 };
                 var (accuracy, detected, ran) = mc.Evaluate(flips, guard);
-                bool failed = !detected && 100 * (mc.GoldenAccuracy - accuracy) > tolerance;
+                bool failed = !detected && BitErrorRateMonteCarlo.Critical(mc.GoldenAccuracy, accuracy, tolerance);
                 tally.Add(weight, failed, detected, ran);
             }
             var point = Point(rate, options, tally, scale);

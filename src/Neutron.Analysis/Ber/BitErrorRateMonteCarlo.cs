@@ -194,12 +194,21 @@ public sealed class BitErrorRateMonteCarlo
             }
             var sorted = acc.Order().ToArray();
             double tail = (1 - options.BandLevel) / 2;
-            int critical = acc.Count(a => 100 * (GoldenAccuracy - a) > options.Tolerance);
+            int critical = acc.Count(a => Critical(GoldenAccuracy, a, options.Tolerance));
             points.Add(new BerPoint(rate, options.Samples, (double)flipsSum / options.Samples, acc.Average(),
                 Quantile(sorted, tail), Quantile(sorted, 1 - tail), (double)critical / options.Samples));
         }
         return new BerResult(GoldenAccuracy, TotalBits, options.BandLevel, options.Tolerance, points, samples);
     }
+
+    /// <summary>
+    /// critical(τ) of DESIGN §4 for a sampled model: drop strictly above τ percentage points. Accuracies are counts over
+    /// the images, so 100 × (golden − faulty) can land a rounding error above a τ it equals (0.91 − 0.90 gives 1.0000…09
+    /// pp); the margin, far below one image's share of any evaluation set, makes a drop of exactly τ not critical, as in
+    /// a campaign (FaultOutcome.Critical).
+    /// </summary>
+    public static bool Critical(double goldenAccuracy, double accuracy, double tolerance) =>
+        100 * (goldenAccuracy - accuracy) > tolerance + 1e-9;
 
     /// <summary>Empirical quantile with linear interpolation between order statistics (R type 7).</summary>
     public static double Quantile(IReadOnlyList<double> sorted, double q)

@@ -37,7 +37,7 @@ public sealed record FitEstimate(double FitPerMbit, long Bits, double UpsetFit, 
     {
         CheckFitPerMbit(fitPerMbit);
         var single = ber.Samples.Where(s => s.Flips == 1).ToArray();
-        long critical = single.Count(s => 100 * (ber.GoldenAccuracy - s.Accuracy) > ber.Tolerance);
+        long critical = single.Count(s => BitErrorRateMonteCarlo.Critical(ber.GoldenAccuracy, s.Accuracy, ber.Tolerance));
         double share = single.Length == 0 ? double.NaN : (double)critical / single.Length;
         var interval = single.Length == 0 ? new Interval(0, 1) : Intervals.Jeffreys(critical, single.Length);
         return new FitEstimate(fitPerMbit, ber.TotalBits, fitPerMbit * ber.TotalBits / (1 << 20),

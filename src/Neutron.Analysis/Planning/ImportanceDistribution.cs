@@ -3,6 +3,8 @@
 // (first-order gradient sensitivity), all ≥ 0 per (site, element, bit); draws are pure functions of (seed, draw):
 // thread count and shard split change nothing. Holds one cumulative sum per element and component (bits are scored
 // again when a draw lands in an element), so its memory is 8 bytes per element and component, not per position.
+// Weights come a whole element at a time (ElementWeights): scoring a position is a few arithmetic operations, and a
+// per-position callback would spend its time locating the position instead (a ResNet-18 has 374 M of them).
 // A component that sums to 0 gives its share to the uniform one; with both at 0 it is the uniform distribution.
 // The scores are ImportanceScores'; the estimator that reads p/q is Statistics/ImportanceEstimate.cs.
 using Neutron.Faults.Random;
@@ -12,6 +14,10 @@ namespace Neutron.Analysis.Planning;
 
 /// <summary>One drawn position with its probability under the target (uniform, p) and under the proposal (q).</summary>
 public readonly record struct ImportanceDraw(long Position, double P, double Q);
+
+/// <summary>Writes the weight of each position of one element of a site, its bits in range lowest first
+/// (<paramref name="weights"/> is FaultSpace.BitsInRange(site) long).</summary>
+public delegate void ElementWeights(int site, long element, Span<double> weights);
 
 public sealed class ImportanceDistribution
 {
@@ -31,6 +37,13 @@ public sealed class ImportanceDistribution
     /// <param name="alpha">the uniform share, in (0, 1]: it bounds every weight p/q by 1/α</param>
     /// <param name="gamma">the damage prior's share, in [0, 1 − α]</param>
     public ImportanceDistribution(FaultSpace space, Func<long, double> score, Func<long, double>? damage, double alpha, double gamma)
+        : this(space, PerElement(space, score ?? throw new ArgumentNullException(nameof(score))), damage is null ? null : PerElement(space, damage), alpha, gamma) { }
+
+    /// <param name="score">s(x) ≥ 0 and finite for each position of an element</param>
+    /// <param name="damage">d(x) ≥ 0 and finite; null with <paramref name="gamma"/> 0</param>
+    /// <param name="alpha">the uniform share, in (0, 1]: it bounds every weight p/q by 1/α</param>
+    /// <param name="gamma">the damage prior's share, in [0, 1 − α]</param>
+    public ImportanceDistribution(FaultSpace space, ElementWeights score, ElementWeights? damage, double alpha, double gamma)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(score);
@@ -83,6 +96,13 @@ public sealed class ImportanceDistribution
         return new ImportanceDraw(x, P, Q(x));
     }
 
+    /// <summary>A per-position weight seen an element at a time.</summary>
+    static ElementWeights PerElement(FaultSpace space, Func<long, double> weight) => (site, element, weights) =>
+    {
+        long first = space.Range(site).Start + element * weights.Length;
+        for (int b = 0; b < weights.Length; b++) weights[b] = weight(first + b);
+    };
+
     /// <summary>The first <paramref name="count"/> draws.</summary>
     public ImportanceDraw[] Draws(ulong seed, long count)
     {
@@ -95,12 +115,12 @@ public sealed class ImportanceDistribution
     sealed class Component
     {
         readonly ImportanceDistribution _q;
-        readonly Func<long, double>? _weight;
+        readonly ElementWeights? _weight;
         readonly string _name;
         readonly double[] _cumulative; // Σ weight over global elements [0, e]
 
         /// <param name="weight">null: an unused part (no memory, total 0)</param>
-        public Component(ImportanceDistribution q, Func<long, double>? weight, string name)
+        public Component(ImportanceDistribution q, ElementWeights? weight, string name)
         {
             _q = q;
             _weight = weight;
@@ -109,14 +129,19 @@ public sealed class ImportanceDistribution
             _cumulative = new double[weight is null ? 0 : checked((int)q._siteElement[^1])];
             if (weight is null) return;
             double total = 0;
+            Span<double> w = stackalloc double[32];
             for (int s = 0; s < space.Sites.Count; s++)
             {
                 int bits = space.BitsInRange(s);
                 if (bits == 0) continue;
                 long start = space.Range(s).Start;
+                var row = w[..bits];
                 for (long e = 0; e < space.Sites[s].Elements; e++)
                 {
-                    for (int b = 0; b < bits; b++) total += At(start + e * bits + b);
+                    Weights(s, e, row);
+                    // Added one position at a time, in order: the sums (and so the draws) are those of a scan
+                    // position by position.
+                    for (int b = 0; b < bits; b++) total += Checked(row[b], start + e * bits + b);
                     _cumulative[q._siteElement[s] + e] = total;
                 }
             }
@@ -128,10 +153,23 @@ public sealed class ImportanceDistribution
         public double At(long position)
         {
             if (_weight is null) return 0;
-            double w = _weight(position);
-            if (!(w >= 0) || double.IsInfinity(w)) throw new InvalidOperationException($"{_name} {w} of position {position} is not a finite number ≥ 0");
-            return w;
+            var space = _q._space;
+            int site = space.SiteOf(position);
+            int bits = space.BitsInRange(site);
+            long offset = position - space.Range(site).Start;
+            Span<double> w = stackalloc double[32];
+            Weights(site, offset / bits, w[..bits]);
+            return Checked(w[(int)(offset % bits)], position);
         }
+
+        void Weights(int site, long element, Span<double> row)
+        {
+            row.Clear();
+            _weight!(site, element, row);
+        }
+
+        double Checked(double w, long position) =>
+            w >= 0 && !double.IsInfinity(w) ? w : throw new InvalidOperationException($"{_name} {w} of position {position} is not a finite number ≥ 0");
 
         /// <summary>The position whose interval holds u ∈ [0, Total): the element by binary search over the
         /// cumulative sums, then its bits in order. Positions of weight 0 are never returned.</summary>
@@ -154,9 +192,12 @@ public sealed class ImportanceDistribution
             long first = space.Range(site).Start + (e - elements[site]) * bits;
             double rest = u - (e == 0 ? 0 : _cumulative[e - 1]);
             long last = first;
+            Span<double> row = stackalloc double[32];
+            row = row[..bits];
+            Weights(site, e - elements[site], row);
             for (int b = 0; b < bits; b++)
             {
-                double w = At(first + b);
+                double w = Checked(row[b], first + b);
                 if (w > 0) last = first + b;
                 if (rest < w) return first + b;
                 rest -= w;

@@ -9,10 +9,18 @@
 using Neutron.Engine.Autodiff;
 using Neutron.Engine.Graph;
 using Neutron.Faults;
+using Neutron.Faults.Formats;
 using Neutron.Faults.Running;
 using Neutron.Faults.Sites;
 
 namespace Neutron.Analysis.Planning;
+
+/// <summary>The scores and damages of a space, an element at a time (what the proposal reads), their plain
+/// per-position twins (the oracle the element path is checked against), and the score cap.</summary>
+public sealed record ImportanceWeights(ElementWeights Score, ElementWeights Damage, Func<long, double> PlainScore, Func<long, double> PlainDamage, double Cap)
+{
+    public void Deconstruct(out ElementWeights score, out ElementWeights damage, out double cap) => (score, damage, cap) = (Score, Damage, Cap);
+}
 
 /// <summary>A drawn importance plan: the faults in draw order (index = draw) with their p and q.</summary>
 public sealed record ImportancePlanResult(PlannedFault[] Faults, ImportanceDraw[] Draws, ImportanceDistribution Distribution, double Cap);
@@ -42,7 +50,7 @@ public static class ImportanceScores
 
     /// <summary>Measures the sensitivity of <paramref name="model"/> (the campaign's model, weights as stored) on
     /// the runner's images and scores every position of the space.</summary>
-    public static (Func<long, double> Score, Func<long, double> Damage, double Cap) For(FaultSpace space, FaultRunner runner, Model model, ImportanceScore loss, ulong seed)
+    public static ImportanceWeights For(FaultSpace space, FaultRunner runner, Model model, ImportanceScore loss, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(runner);
@@ -71,6 +79,59 @@ public static class ImportanceScores
             largest[s] = Largest(site, runner, values[s]);
         }
         // Both rules read the same δ: the score weighs it by the gradient, the damage by the site's largest value.
+        // One element at a time: its stored word and golden value once, then each bit's mask (drawn as
+        // space.FaultAt draws it, multi-bit models included) and δ.
+        var encodings = new TensorEncoding[space.Sites.Count];
+        var words = new ReadOnlyMemory<uint>[space.Sites.Count];
+        var golden = new ReadOnlyMemory<float>[space.Sites.Count];
+        var variance = new bool[space.Sites.Count];
+        for (int s = 0; s < space.Sites.Count; s++)
+        {
+            var site = space.Sites[s];
+            if (space.BitsInRange(s) == 0) continue;
+            if (site.Target == FaultTarget.Weight)
+            {
+                encodings[s] = runner.Weights.Encoding(site.Tensor);
+                words[s] = runner.Weights.Words(site.Tensor);
+                golden[s] = runner.Weights.Values(site.Tensor);
+                variance[s] = sens.Variances.Contains(site.Tensor);
+            }
+            else encodings[s] = runner.ActivationEncoding(site.Tensor);
+        }
+        var faultModel = space.Model;
+        // Writes each bit's δ, and whether it drives a BatchNormalization variance below zero, for one element.
+        void Changes(int s, long e, Span<double> deltas, Span<bool> poisoned)
+        {
+            var site = space.Sites[s];
+            var enc = encodings[s];
+            bool weight = site.Target == FaultTarget.Weight;
+            uint word = weight ? words[s].Span[(int)e] : enc.Encode(e, values[s][e]);
+            double before = enc.Decode(e, word);
+            int low = space.LowBit(s);
+            long first = space.Range(s).Start + e * deltas.Length;
+            for (int b = 0; b < deltas.Length; b++)
+            {
+                int bit = low + b;
+                var mask = faultModel.Draw(bit, site.Bits, seed, first + b).Mask(bit);
+                double delta = (double)enc.Decode(e, mask.Apply(word)) - before;
+                deltas[b] = delta;
+                poisoned[b] = variance[s] && golden[s].Span[(int)e] + delta < 0;
+            }
+        }
+        void Of(int s, long e, Span<double> weights)
+        {
+            Span<bool> poisoned = stackalloc bool[weights.Length];
+            Changes(s, e, weights, poisoned);
+            float g = gradients[s][e];
+            for (int b = 0; b < weights.Length; b++) weights[b] = poisoned[b] ? cap : Score(g, weights[b], cap);
+        }
+        void DamageOf(int s, long e, Span<double> weights)
+        {
+            Span<bool> poisoned = stackalloc bool[weights.Length];
+            Changes(s, e, weights, poisoned);
+            for (int b = 0; b < weights.Length; b++) weights[b] = poisoned[b] ? 1 : Damage(weights[b], largest[s]);
+        }
+        // The plain twins: one position at a time through the fault the space holds there, as a campaign injects it.
         (double Delta, bool Poisoned, long Element) Change(long x, int s, FaultSite site)
         {
             var fault = space.FaultAt(x, seed);
@@ -84,20 +145,19 @@ public static class ImportanceScores
             var act = runner.ActivationEncoding(site.Tensor);
             return (Delta(act, e, act.Encode(e, values[s][e]), fault), false, e);
         }
-        double Of(long x)
+        double PlainScore(long x)
         {
             int s = space.SiteOf(x);
-            var site = space.Sites[s];
-            var (delta, poisoned, e) = Change(x, s, site);
+            var (delta, poisoned, e) = Change(x, s, space.Sites[s]);
             return poisoned ? cap : Score(gradients[s][e], delta, cap);
         }
-        double DamageOf(long x)
+        double PlainDamage(long x)
         {
             int s = space.SiteOf(x);
             var (delta, poisoned, _) = Change(x, s, space.Sites[s]);
             return poisoned ? 1 : Damage(delta, largest[s]);
         }
-        return (Of, DamageOf, cap);
+        return new ImportanceWeights(Of, DamageOf, PlainScore, PlainDamage, cap);
     }
 
     /// <summary>The plan: <paramref name="plan"/>.Count draws from the proposal, each fault keyed by its draw.</summary>

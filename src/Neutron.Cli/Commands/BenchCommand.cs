@@ -77,9 +77,10 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "print JSON (fields plain_faults_per_s, fast_faults_per_s, speedup, identical, ...)" };
         var memory = MemoryOption.Create();
         var breakdown = new Option<bool>("--breakdown") { Description = "then time each fault alone on the accelerated path (one thread) and show the time per site tensor" };
+        var cpuTime = new Option<bool>("--cpu-time") { Description = "time the process's CPU seconds instead of the wall clock (a shared machine; use with --threads 1)" };
         var command = new Command("campaign", "Measure faults/s of the plain and the accelerated fault runner on the same faults (each warmed up first; the accelerated time is the median of 3 passes)")
         {
-            model, data, target, images, faults, format, datapath, faultModel, threads, seed, json, memory, breakdown,
+            model, data, target, images, faults, format, datapath, faultModel, threads, seed, json, memory, breakdown, cpuTime,
         };
         command.SetAction(parse =>
         {
@@ -111,18 +112,19 @@ public static class BenchCommand
             var benchModel = OnnxReader.Load(file.FullName);
             DataChecks.ForClassifier(loaded, benchModel, file.Name);
             var r = CampaignBenchmark.Run(benchModel, new EvaluationSet(loaded.Images, loaded.Labels),
-                new RunnerOptions { Format = numberFormat, Datapath = datapathFormat, Threads = t, MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)) }, kind, spec, k, parse.GetValue(seed), parse.GetValue(breakdown));
+                new RunnerOptions { Format = numberFormat, Datapath = datapathFormat, Threads = t, MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)) }, kind, spec, k, parse.GetValue(seed), parse.GetValue(breakdown),
+                parse.GetValue(cpuTime));
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     model = file.Name, target = r.Target, format = numberFormat.Name, datapath = datapathFormat.Name, images = r.Images, faults = r.Faults, threads = r.Threads,
                     plain_seconds = Math.Round(r.PlainSeconds, 3), fast_seconds = Math.Round(r.FastSeconds, 3),
                     plain_faults_per_s = Math.Round(r.PlainFaultsPerSecond, 2), fast_faults_per_s = Math.Round(r.FastFaultsPerSecond, 2),
-                    speedup = Math.Round(r.Speedup, 2), identical = r.Identical, accelerated = r.Accelerated, cache_groups = r.CacheGroups,
+                    speedup = Math.Round(r.Speedup, 2), clock = parse.GetValue(cpuTime) ? "cpu" : "wall", identical = r.Identical, accelerated = r.Accelerated, cache_groups = r.CacheGroups,
                     by_tensor = r.ByTensor.Select(b => new { tensor = b.Tensor, faults = b.Faults, seconds = Math.Round(b.Seconds, 4) }),
                 }, new JsonSerializerOptions { WriteIndented = true }));
             else
-                Console.WriteLine($"{file.Name} {r.Target} {numberFormat.Name} (datapath {datapathFormat.Name}), {r.Images} images, {r.Faults} faults, {r.Threads} threads: "
+                Console.WriteLine($"{file.Name} {r.Target} {numberFormat.Name} (datapath {datapathFormat.Name}), {r.Images} images, {r.Faults} faults, {r.Threads} threads{(parse.GetValue(cpuTime) ? ", per CPU second" : "")}: "
                     + $"plain {r.PlainFaultsPerSecond:F2} faults/s, accelerated {r.FastFaultsPerSecond:F2} faults/s, speedup {r.Speedup:F1}×, "
                     + (r.Identical ? "outcomes identical" : "OUTCOMES DIFFER") + (r.Accelerated ? r.CacheGroups > 1 ? $" (golden cache in {r.CacheGroups} groups: raise --memory to cache all images at once)" : ""
                         : " (plain both times: " + r.PlainReason + ")"));

@@ -27,7 +27,7 @@ public static partial class BerCommand
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
         var format = new Option<string>("--format") { Description = "how weights are stored: fp32, fp16, bf16, int8, fxpW.F", DefaultValueFactory = _ => "fp32" };
         var tensors = new Option<string?>("--tensors") { Description = "glob on weight tensor names (default: every weight)" };
-        var tolerance = new Option<double>("--tolerance") { Description = "accuracy drop (pp) that makes a sampled model critical", DefaultValueFactory = _ => 1.0 };
+        var tolerance = new Option<double>("--tolerance") { Description = "a sampled model is critical when its accuracy drop exceeds this many pp (exactly τ is not)", DefaultValueFactory = _ => 1.0 };
         var fit = new Option<double?>("--fit-per-mbit") { Description = "raw upset rate of the memory in FIT per Mbit (2^20 bits); P(critical | one upset) comes from a whole-weight-space flip campaign in --db when there is one, else from the single-flip samples; with --precision, FIT = 1e9 × P(fail) / --exposure-hours at the flip probability that exposure gives" };
         var fitTarget = new Option<double>("--fit-target") { Description = "FIT the model's critical failures must stay below (ISO 26262 ASIL D: 10)", DefaultValueFactory = _ => FitEstimate.AsilDTarget };
         var db = new Option<FileInfo?>("--db") { Description = "store the sweep in this database (the report draws it)" };

@@ -1,7 +1,11 @@
 // Runs an ONNX Model (nodes in topological order, float NCHW) on a tape, so it can be trained or fine-tuned:
 // float initializers become parameters over the initializer's own buffer (training updates the Model in place,
 // so writing the Model out exports the trained weights); BatchNormalization's mean/var stay statistics.
-// Not an inference engine: InferenceSession is. Ops outside Supported fail here, naming node and op.
+// Not an inference engine: InferenceSession is. Values that carry no gradient (integer initializers, Shape of a
+// value, and any node computed from those alone: the shape arithmetic of a channel shuffle) are computed each
+// forward by the engine's own operators. Data movement (Moves) is an index map the engine's operator computes on
+// the input's element indices, so its forward is the engine's by construction and its gradient a scatter.
+// Any other op outside Supported fails here, naming node and op.
 using Neutron.Engine.Graph;
 using Neutron.Engine.Operators;
 using Neutron.Engine.Tensors;
@@ -14,21 +18,54 @@ public sealed class ModelTape
     {
         "Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "MaxPool", "AveragePool", "GlobalAveragePool",
         "BatchNormalization", "Flatten", "Reshape", "Concat", "Identity", "Dropout",
-        "Sigmoid", "Tanh", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish",
+        "Sigmoid", "Tanh", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish", "ReduceMean", "ReduceSum", "Shape",
+        "Pad", "Transpose", "Slice", "Gather", "Split", "Squeeze", "Unsqueeze", "Expand",
+    };
+
+    /// <summary>The supported ops that only move elements: every input but the first is a constant.</summary>
+    public static readonly IReadOnlySet<string> Moves = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Pad", "Transpose", "Slice", "Gather", "Split", "Squeeze", "Unsqueeze", "Expand",
     };
 
     private readonly Dictionary<string, Var> parameters = new(StringComparer.Ordinal);
     private readonly HashSet<string> statistics = new(StringComparer.Ordinal);
     private readonly HashSet<string> constants = new(StringComparer.Ordinal);
+    // Values without a gradient: integer initializers and what nodes compute from them and from shapes alone.
+    private readonly HashSet<string> fixedValues = new(StringComparer.Ordinal);
+    private readonly HashSet<Node> fixedNodes = [];
+    private readonly Dictionary<Node, Operator> operators = [];
+    // Index maps of the Moves, valid for one graph input shape (every constant derives from shapes).
+    private readonly Dictionary<Node, (int[] From, int[] Shape)[]> maps = [];
+    private int[] mapsShape = [];
 
     public ModelTape(Model model)
     {
         Model = model;
+        foreach (var (name, tensor) in model.Initializers)
+            if (!tensor.IsFloating) fixedValues.Add(name);
         foreach (var node in model.Nodes)
         {
+            bool anyInput = node.Inputs.Any(i => i.Length > 0);
+            if (node.Domain is "" or "ai.onnx" && OperatorRegistry.IsSupported(node.OpType)
+                && (node.OpType is "Shape" or "Size" || anyInput && node.Inputs.All(i => i.Length == 0 || fixedValues.Contains(i))))
+            {
+                fixedNodes.Add(node);
+                foreach (var o in node.Outputs) if (o.Length > 0) fixedValues.Add(o);
+                continue;
+            }
             if (!Supported.Contains(node.OpType) || node.Domain is not ("" or "ai.onnx"))
                 throw new ModelException(ModelErrorCode.UnsupportedOperator,
-                    $"{node} (opset {model.Opset}): training supports {string.Join(", ", Supported)}, not {node.OpType}");
+                    $"{node} (opset {model.Opset}): training supports {string.Join(", ", Supported)} and shape arithmetic, not {node.OpType}");
+            if (Moves.Contains(node.OpType) || node.OpType is "Reshape")
+                for (int i = 1; i < node.Inputs.Length; i++)
+                {
+                    string input = node.Inputs[i];
+                    // Pad's fill value is a constant of the architecture, like Clip's bounds.
+                    if (node.OpType == "Pad" && i == 2 && input.Length > 0 && model.Initializers.ContainsKey(input)) { constants.Add(input); continue; }
+                    if (input.Length > 0 && !fixedValues.Contains(input))
+                        throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training needs {node.OpType}'s input {i} ('{input}') computable from integer constants and shapes");
+                }
             if (node.OpType == "BatchNormalization")
                 for (int i = 3; i < Math.Min(5, node.Inputs.Length); i++) statistics.Add(node.Inputs[i]);
             // Clip's bounds are constants of the architecture (ReLU6's 6), never trained.
@@ -74,17 +111,111 @@ public sealed class ModelTape
         var inputs = Model.RequiredInputs.ToArray();
         if (inputs.Length != 1) throw new ModelException(ModelErrorCode.InputMismatch, $"training needs a model with one input, this one has {inputs.Length}");
         var values = new Dictionary<string, Var>(StringComparer.Ordinal) { [inputs[0].Name] = input };
+        var fixedTensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        if (!mapsShape.AsSpan().SequenceEqual(input.Shape)) { maps.Clear(); mapsShape = (int[])input.Shape.Clone(); }
         foreach (var node in Model.Nodes)
         {
-            var result = Run(tape, node, values);
-            values[node.Outputs[0]] = OutputTransform is { } transform ? transform(tape, node.Outputs[0], result) : result;
+            if (fixedNodes.Contains(node))
+            {
+                var computed = Evaluate(node, values, fixedTensors);
+                for (int k = 0; k < computed.Length && k < node.Outputs.Length; k++) fixedTensors[node.Outputs[k]] = computed[k];
+                continue;
+            }
+            var results = Moves.Contains(node.OpType) ? Move(tape, node, values, fixedTensors) : [Run(tape, node, values, fixedTensors)];
+            for (int k = 0; k < results.Length && k < node.Outputs.Length; k++)
+            {
+                if (node.Outputs[k].Length == 0) continue;
+                values[node.Outputs[k]] = OutputTransform is { } transform ? transform(tape, node.Outputs[k], results[k]) : results[k];
+            }
         }
         string output = Model.Outputs[0].Name;
         return values.TryGetValue(output, out var y) ? y
             : throw new ModelException(ModelErrorCode.MissingValue, $"graph output '{output}' is not computed by any node");
     }
 
-    private Var Run(Tape tape, Node node, Dictionary<string, Var> values)
+    /// <summary>A value without a gradient: an integer initializer or one computed this forward.</summary>
+    private Tensor Fixed(Node node, int i, Dictionary<string, Tensor> fixedTensors)
+    {
+        string name = node.Inputs[i];
+        return fixedTensors.TryGetValue(name, out var t) || Model.Initializers.TryGetValue(name, out t) ? t
+            : throw new ModelException(ModelErrorCode.MissingValue, $"{node}: input '{name}' is not a constant computed before it");
+    }
+
+    private Operator OperatorOf(Node node)
+    {
+        if (!operators.TryGetValue(node, out var op)) operators[node] = op = OperatorRegistry.Create(node, Model.Opset);
+        return op;
+    }
+
+    /// <summary>A node of fixed values, by the engine's operator (Shape of a tape value reads only its shape).</summary>
+    private Tensor[] Evaluate(Node node, Dictionary<string, Var> values, Dictionary<string, Tensor> fixedTensors)
+    {
+        var op = OperatorOf(node);
+        var inputs = new Tensor?[node.Inputs.Length];
+        var types = new TensorType?[node.Inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (node.Inputs[i].Length == 0) continue;
+            if (values.TryGetValue(node.Inputs[i], out var v)) { types[i] = new TensorType(DataType.Float, v.Shape); continue; }
+            var t = inputs[i] = Fixed(node, i, fixedTensors);
+            types[i] = new TensorType(t.Type, t.Shape) { Constant = t };
+        }
+        var outTypes = op.Infer(types);
+        if (outTypes.All(t => t.Constant is not null)) return outTypes.Select(t => t.Constant!).ToArray();
+        var outputs = outTypes.Select(t => Tensor.Zeros(t.Type, t.Shape)).ToArray();
+        op.Run(inputs, outputs);
+        return outputs;
+    }
+
+    /// <summary>
+    /// A data-movement node: the engine's operator run on the input's element indices (1-based as int64, so the
+    /// 0 a constant pad writes reads as "no element") gives each output element's source; the tape moves by it.
+    /// </summary>
+    private Var[] Move(Tape tape, Node node, Dictionary<string, Var> values, Dictionary<string, Tensor> fixedTensors)
+    {
+        var x = values.TryGetValue(node.Inputs[0], out var v) ? v
+            : parameters.TryGetValue(node.Inputs[0], out v) ? v // a gathered or padded weight is trained as itself
+            : throw new ModelException(ModelErrorCode.MissingValue, $"{node}: input '{node.Inputs[0]}' is neither computed before it nor a parameter");
+        float fill = 0f;
+        if (node.OpType == "Pad")
+        {
+            if (Model.Opset < 11 && node.Attributes.Float("value", 0f) != 0f)
+                throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training supports Pad before opset 11 only with value 0");
+            if (node.Inputs.Length > 2 && node.Inputs[2].Length > 0 && Model.Initializers.TryGetValue(node.Inputs[2], out var c) && c.IsFloating)
+                fill = c.Floats[0];
+        }
+        if (!maps.TryGetValue(node, out var from))
+        {
+            var op = OperatorOf(node);
+            var indices = new long[x.Length];
+            for (int i = 0; i < indices.Length; i++) indices[i] = i + 1;
+            var inputs = new Tensor?[node.Inputs.Length];
+            var types = new TensorType?[node.Inputs.Length];
+            inputs[0] = Tensor.FromLongs(DataType.Int64, indices, x.Shape);
+            for (int i = 1; i < inputs.Length; i++)
+            {
+                if (node.Inputs[i].Length == 0) continue;
+                // Pad's fill value: the index run fills 0 (no element); the float value is the tape's fill.
+                inputs[i] = node.OpType == "Pad" && i == 2 ? Tensor.ScalarLong(0) : Fixed(node, i, fixedTensors);
+            }
+            for (int i = 0; i < inputs.Length; i++)
+                if (inputs[i] is { } t) types[i] = new TensorType(t.Type, t.Shape) { Constant = i == 0 ? null : t };
+            var outTypes = op.Infer(types);
+            var outputs = outTypes.Select(t => Tensor.Zeros(DataType.Int64, t.Shape)).ToArray();
+            op.Run(inputs, outputs);
+            from = outputs.Select(o =>
+            {
+                var m = new int[o.Length];
+                var l = o.Longs;
+                for (int i = 0; i < m.Length; i++) m[i] = (int)l[i] - 1;
+                return (m, o.Shape);
+            }).ToArray();
+            maps[node] = from;
+        }
+        return from.Select(m => tape.Move(x, m.From, m.Shape, fill)).ToArray();
+    }
+
+    private Var Run(Tape tape, Node node, Dictionary<string, Var> values, Dictionary<string, Tensor> fixedTensors)
     {
         Var In(int i) => Optional(i) ?? throw new ModelException(ModelErrorCode.MissingValue, $"{node}: required input {i} is missing");
         Var? Optional(int i)
@@ -96,6 +227,8 @@ public sealed class ModelTape
                 return ParameterTransform is { } transform && node.OpType is "Conv" or "Gemm" or "MatMul" or "BatchNormalization"
                     ? transform(tape, p) : p;
             if (Model.Initializers.TryGetValue(name, out var t) && t.IsFloating) return new Var(t.FloatBuffer!, t.Shape);
+            // A float computed from shapes alone (a Cast of a Shape) enters as a constant.
+            if (fixedTensors.TryGetValue(name, out t) && t.IsFloating) return new Var(t.Floats.ToArray(), t.Shape);
             throw new ModelException(ModelErrorCode.MissingValue, $"{node}: input '{name}' is neither computed before it nor an initializer");
         }
         var a = node.Attributes;
@@ -153,10 +286,22 @@ public sealed class ModelTape
                     return tape.BatchNormalization(In(0), In(1), In(2), mean, variance, a.Float("epsilon", 1e-5f), a.Float("momentum", 0.9f));
                 }
             case "Flatten": return tape.Flatten(In(0), (int)a.Int("axis", 1));
+            case "ReduceMean" or "ReduceSum":
+                {
+                    // Axes: an attribute, or ReduceSum's input from opset 13.
+                    long[] axes = node.OpType == "ReduceSum" && Model.Opset >= 13
+                        ? node.Inputs.Length > 1 && node.Inputs[1].Length > 0 ? Fixed(node, 1, fixedTensors).Longs.ToArray() : []
+                        : a.Ints("axes") ?? [];
+                    if (axes.Length == 0 && node.OpType == "ReduceSum" && a.Int("noop_with_empty_axes", 0) != 0) return In(0);
+                    return node.OpType == "ReduceMean"
+                        ? tape.ReduceMean(In(0), axes.Select(d => checked((int)d)).ToArray(), a.Int("keepdims", 1) != 0)
+                        : tape.ReduceSum(In(0), axes.Select(d => checked((int)d)).ToArray(), a.Int("keepdims", 1) != 0);
+                }
             case "Reshape":
                 {
-                    var shape = Model.Initializers.TryGetValue(node.Inputs[1], out var s) && !s.IsFloating ? s.Longs.ToArray()
-                        : throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training needs the target shape as an int64 initializer");
+                    var s = Fixed(node, 1, fixedTensors);
+                    var shape = !s.IsFloating ? s.Longs.ToArray()
+                        : throw new ModelException(ModelErrorCode.UnsupportedOperator, $"{node}: training needs the target shape as int64");
                     var x = In(0);
                     return tape.Reshape(x, Tape.ResolveShape(x.Shape, shape));
                 }

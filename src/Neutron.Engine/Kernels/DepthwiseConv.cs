@@ -23,16 +23,22 @@ public static class DepthwiseConv
     /// (acc starts at +0 and never becomes -0, since an exact zero sum rounds to +0), so skipping the tap and adding
     /// it give the same bits. An Inf or NaN tap (a fault can write one) would turn that zero into NaN: Rows then.
     /// </summary>
-    public static void Channels(KernelVariant variant, Conv2D g, int first, int count, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    /// <remarks>A fused activation (epilogue): Relu and Clip are applied in registers before the padded path's
+    /// store, the others on each channel's output plane as soon as it is written, while it is in L1; either way the
+    /// same per-element function as a separate pass, so the same bits.</remarks>
+    public static void Channels(KernelVariant variant, Conv2D g, int first, int count, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
+        Activation epilogue = default)
     {
         if (variant == KernelVariant.Scalar)
         {
             for (int c = first; c < first + count; c++) ConvKernels.Reference(g, c, x, w, b, y);
+            if (!epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, y.Slice(first * g.OutSpatial, count * g.OutSpatial), y.Slice(first * g.OutSpatial, count * g.OutSpatial));
             return;
         }
         var layout = new StridePhases(g);
         bool padded = Fma.IsSupported && layout.Grid >= Vector256<float>.Count;
         float[]? scratch = null;
+        var fused = epilogue.Kind switch { ActivationKind.Relu => Fused.Relu, ActivationKind.Clip => Fused.Clip, _ => Fused.None };
         // Tap offsets depend on the geometry only: once per call, not per channel (late layers have 3×3 planes).
         Span<int> offsets = stackalloc int[g.KH * g.KW];
         layout.TapOffsets(g, offsets);
@@ -41,9 +47,11 @@ public static class DepthwiseConv
             for (int c = first; c < first + count; c++)
             {
                 var taps = w.Slice(c * g.KH * g.KW, g.KH * g.KW);
+                var plane = y.Slice(c * g.OutSpatial, g.OutSpatial);
                 if (!padded || !AllFinite(taps))
                 {
                     Rows(variant, g, c, x, w, b, y);
+                    if (!epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, plane, plane);
                     continue;
                 }
                 if (scratch is null)
@@ -52,7 +60,8 @@ public static class DepthwiseConv
                     layout.Clear(scratch, 0f);
                 }
                 Padded(variant, g, layout, offsets, x.Slice(c * g.H * g.W, g.H * g.W), taps, b.IsEmpty ? 0f : b[c],
-                    scratch, y.Slice(c * g.OutSpatial, g.OutSpatial));
+                    scratch, plane, epilogue, fused);
+                if (fused == Fused.None && !epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, plane, plane);
             }
         }
         finally
@@ -69,7 +78,7 @@ public static class DepthwiseConv
     }
 
     private static void Padded(KernelVariant variant, Conv2D g, in StridePhases layout, ReadOnlySpan<int> offsets, ReadOnlySpan<float> plane,
-        ReadOnlySpan<float> taps, float bias, float[] scratch, Span<float> output)
+        ReadOnlySpan<float> taps, float bias, float[] scratch, Span<float> output, Activation epilogue, Fused fused)
     {
         layout.Fill(g, plane, scratch);
         int kh = g.KH, kw = g.KW, count = kh * kw;
@@ -78,55 +87,107 @@ public static class DepthwiseConv
         ref float tap = ref MemoryMarshal.GetReference(taps);
         ref int offset = ref MemoryMarshal.GetReference(offsets);
         int total = layout.Grid, q = 0;
+        // Each output is a chain of kH·kW dependent FMAs: a chain or two in flight leaves the FMA units waiting on
+        // latency, so eight (avx512) or four (avx2) vectors of grid positions run side by side. The last block may
+        // run past the grid into StridePhases' slack: those positions are dropped. Each lane's chain is unchanged.
         if (variant == KernelVariant.Avx512 && Avx512F.IsSupported)
         {
+            const int V = 16;
             var vbias = Vector512.Create(bias);
-            for (; q + 2 * Vector512<float>.Count <= total; q += 2 * Vector512<float>.Count)
+            Vector512<float> lo = Vector512.Create(epilogue.A), hi = Vector512.Create(epilogue.B);
+            for (; q + 8 * V <= total; q += 8 * V)
             {
-                Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero;
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
                 for (int t = 0; t < count; t++)
                 {
                     var wv = Vector512.Create(Unsafe.Add(ref tap, t));
                     ref float at = ref Unsafe.Add(ref src, Unsafe.Add(ref offset, t) + q);
                     a0 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at), wv, a0);
-                    a1 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, (nuint)Vector512<float>.Count), wv, a1);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, V), wv, a1);
+                    a2 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 2 * V), wv, a2);
+                    a3 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 3 * V), wv, a3);
+                    a4 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 4 * V), wv, a4);
+                    a5 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 5 * V), wv, a5);
+                    a6 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 6 * V), wv, a6);
+                    a7 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 7 * V), wv, a7);
                 }
-                (a0 + vbias).StoreUnsafe(ref grid, (nuint)q);
-                (a1 + vbias).StoreUnsafe(ref grid, (nuint)(q + Vector512<float>.Count));
+                ref float o = ref Unsafe.Add(ref grid, q);
+                Finish(a0 + vbias, fused, lo, hi).StoreUnsafe(ref o);
+                Finish(a1 + vbias, fused, lo, hi).StoreUnsafe(ref o, V);
+                Finish(a2 + vbias, fused, lo, hi).StoreUnsafe(ref o, 2 * V);
+                Finish(a3 + vbias, fused, lo, hi).StoreUnsafe(ref o, 3 * V);
+                Finish(a4 + vbias, fused, lo, hi).StoreUnsafe(ref o, 4 * V);
+                Finish(a5 + vbias, fused, lo, hi).StoreUnsafe(ref o, 5 * V);
+                Finish(a6 + vbias, fused, lo, hi).StoreUnsafe(ref o, 6 * V);
+                Finish(a7 + vbias, fused, lo, hi).StoreUnsafe(ref o, 7 * V);
             }
-            for (; q < total; q += Vector512<float>.Count) // the last vector may run past the grid: slack, dropped
+            for (; q < total; q += 4 * V)
             {
-                var acc = Vector512<float>.Zero;
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
                 for (int t = 0; t < count; t++)
-                    acc = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref src, (nuint)(Unsafe.Add(ref offset, t) + q)), Vector512.Create(Unsafe.Add(ref tap, t)), acc);
-                (acc + vbias).StoreUnsafe(ref grid, (nuint)q);
+                {
+                    var wv = Vector512.Create(Unsafe.Add(ref tap, t));
+                    ref float at = ref Unsafe.Add(ref src, Unsafe.Add(ref offset, t) + q);
+                    a0 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at), wv, a0);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, V), wv, a1);
+                    a2 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 2 * V), wv, a2);
+                    a3 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref at, 3 * V), wv, a3);
+                }
+                ref float o = ref Unsafe.Add(ref grid, q);
+                Finish(a0 + vbias, fused, lo, hi).StoreUnsafe(ref o);
+                Finish(a1 + vbias, fused, lo, hi).StoreUnsafe(ref o, V);
+                Finish(a2 + vbias, fused, lo, hi).StoreUnsafe(ref o, 2 * V);
+                Finish(a3 + vbias, fused, lo, hi).StoreUnsafe(ref o, 3 * V);
             }
         }
         else
         {
+            const int V = 8;
             var vbias = Vector256.Create(bias);
-            for (; q + 2 * Vector256<float>.Count <= total; q += 2 * Vector256<float>.Count)
+            Vector256<float> lo = Vector256.Create(epilogue.A), hi = Vector256.Create(epilogue.B);
+            for (; q < total; q += 4 * V)
             {
-                Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
                 for (int t = 0; t < count; t++)
                 {
                     var wv = Vector256.Create(Unsafe.Add(ref tap, t));
                     ref float at = ref Unsafe.Add(ref src, Unsafe.Add(ref offset, t) + q);
                     a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref at), wv, a0);
-                    a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref at, (nuint)Vector256<float>.Count), wv, a1);
+                    a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref at, V), wv, a1);
+                    a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref at, 2 * V), wv, a2);
+                    a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref at, 3 * V), wv, a3);
                 }
-                (a0 + vbias).StoreUnsafe(ref grid, (nuint)q);
-                (a1 + vbias).StoreUnsafe(ref grid, (nuint)(q + Vector256<float>.Count));
-            }
-            for (; q < total; q += Vector256<float>.Count)
-            {
-                var acc = Vector256<float>.Zero;
-                for (int t = 0; t < count; t++)
-                    acc = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref src, (nuint)(Unsafe.Add(ref offset, t) + q)), Vector256.Create(Unsafe.Add(ref tap, t)), acc);
-                (acc + vbias).StoreUnsafe(ref grid, (nuint)q);
+                ref float o = ref Unsafe.Add(ref grid, q);
+                Finish(a0 + vbias, fused, lo, hi).StoreUnsafe(ref o);
+                Finish(a1 + vbias, fused, lo, hi).StoreUnsafe(ref o, V);
+                Finish(a2 + vbias, fused, lo, hi).StoreUnsafe(ref o, 2 * V);
+                Finish(a3 + vbias, fused, lo, hi).StoreUnsafe(ref o, 3 * V);
             }
         }
         layout.CopyOut(g, scratch, output);
+    }
+
+    /// <summary>Activations the padded path applies in registers before its store (Relu: lo = 0; Clip: [lo, hi]);
+    /// the others run as a pass over the channel's plane.</summary>
+    private enum Fused { None, Relu, Clip }
+
+    /// <summary>ActivationKernels' Relu and Clip, lane for lane: the same compares and selects, so the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Finish(Vector512<float> v, Fused fused, Vector512<float> lo, Vector512<float> hi)
+    {
+        if (fused == Fused.Relu) return Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
+        if (fused != Fused.Clip) return v;
+        v = Vector512.ConditionalSelect(Vector512.LessThan(v, lo), lo, v);
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(v, hi), hi, v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Finish(Vector256<float> v, Fused fused, Vector256<float> lo, Vector256<float> hi)
+    {
+        if (fused == Fused.Relu) return Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.Zero, v);
+        if (fused != Fused.Clip) return v;
+        v = Vector256.ConditionalSelect(Vector256.LessThan(v, lo), lo, v);
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(v, hi), hi, v);
     }
 
     /// <summary>

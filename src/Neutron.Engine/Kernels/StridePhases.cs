@@ -7,6 +7,7 @@
 // q = oy·PhaseW + ox, and tap (ky, kx) reads phase ((ky·dH) mod sH, (kx·dW) mod sW) at
 // q + (ky·dH div sH)·PhaseW + (kx·dW div sW): contiguous in q for every tap. Grid columns ox ≥ oW are computed
 // and dropped. One buffer of Size floats holds the phases, slack, and the grid of results at GridAt.
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -28,7 +29,9 @@ internal readonly struct StridePhases
         // A tap offset plus the last grid position reaches at most PhaseW + a vector past the phases: slack there,
         // read only for dropped columns, so the results start after it.
         GridAt = Phases + PhaseW + 2 * System.Runtime.Intrinsics.Vector512<float>.Count;
-        Size = GridAt + Grid + System.Runtime.Intrinsics.Vector512<float>.Count;
+        // DepthwiseConv's last block of four vectors may start at the last grid position: it writes, and its taps
+        // read, up to four vectors past the grid (dropped positions).
+        Size = GridAt + Grid + 4 * System.Runtime.Intrinsics.Vector512<float>.Count;
     }
 
     /// <summary>The border value everywhere: once per buffer, since Fill rewrites the same interior positions.</summary>
@@ -78,10 +81,18 @@ internal readonly struct StridePhases
             Split16(ref src, ref dst, ix, evenPhase, oddPhase, padLeft, order);
             ix += 16;
         }
+        else if (cols is >= 8 and < 16)
+        {
+            // Rows of 8 to 15 columns (late layers' 14×14 planes): eight at a time, the last eight overlapping.
+            Split8(ref src, ref dst, 0, evenPhase, oddPhase, padLeft, order);
+            ix = (cols - 8) & ~1;
+            Split8(ref src, ref dst, ix, evenPhase, oddPhase, padLeft, order);
+            ix += 8;
+        }
         for (; ix < cols; ix++) // scalar tail
         {
             int col = ix + padLeft;
-            buffer[rowBase + (col & 1) * phaseArea + col / 2] = line[ix];
+            Unsafe.Add(ref dst, rowBase + (col & 1) * phaseArea + col / 2) = Unsafe.Add(ref src, ix);
         }
     }
 
@@ -93,6 +104,15 @@ internal readonly struct StridePhases
         var b = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)(ix + 8)), order);
         Avx.Permute2x128(a, b, 0x20).StoreUnsafe(ref dst, (nuint)(evenPhase + (ix + padLeft) / 2));
         Avx.Permute2x128(a, b, 0x31).StoreUnsafe(ref dst, (nuint)(oddPhase + (ix + 1 + padLeft) / 2));
+    }
+
+    /// <summary>Input columns ix .. ix + 7 (ix even) into the two phases, four each.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Split8(ref float src, ref float dst, int ix, int evenPhase, int oddPhase, int padLeft, Vector256<int> order)
+    {
+        var a = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref src, (nuint)ix), order);       // a0 a2 a4 a6 a1 a3 a5 a7
+        a.GetLower().StoreUnsafe(ref dst, (nuint)(evenPhase + (ix + padLeft) / 2));
+        a.GetUpper().StoreUnsafe(ref dst, (nuint)(oddPhase + (ix + 1 + padLeft) / 2));
     }
 
     /// <summary>offsets[ky·kW + kx] = where tap (ky, kx) reads, relative to grid position q.</summary>
@@ -124,7 +144,7 @@ internal readonly struct StridePhases
     private static void CopyRow(ReadOnlySpan<float> from, Span<float> to)
     {
         int n = from.Length;
-        if (n < Vector256<float>.Count || n > 64)
+        if (n > 64)
         {
             from.CopyTo(to);
             return;
@@ -132,6 +152,18 @@ internal readonly struct StridePhases
         if (to.Length < n) throw new ArgumentException($"row of {n} into {to.Length}", nameof(to));
         ref float src = ref MemoryMarshal.GetReference(from);
         ref float dst = ref MemoryMarshal.GetReference(to);
+        if (n < Vector256<float>.Count)
+        {
+            // 7×7 and smaller planes: two overlapping Vector128 copies, or element by element below four.
+            if (n >= Vector128<float>.Count)
+            {
+                Vector128.LoadUnsafe(ref src).StoreUnsafe(ref dst);
+                Vector128.LoadUnsafe(ref src, (nuint)(n - Vector128<float>.Count)).StoreUnsafe(ref dst, (nuint)(n - Vector128<float>.Count));
+            }
+            else
+                for (int k = 0; k < n; k++) Unsafe.Add(ref dst, k) = Unsafe.Add(ref src, k);
+            return;
+        }
         int i = 0;
         for (; i < n - Vector256<float>.Count; i += Vector256<float>.Count)
             Vector256.LoadUnsafe(ref src, (nuint)i).StoreUnsafe(ref dst, (nuint)i);

@@ -50,9 +50,9 @@ public sealed class Conv : Operator
         return cached;
     }
 
-    /// <summary>Multiply-adds per depthwise task: enough to outweigh a work item, so late layers' small planes
-    /// (7×7 and below) go many channels to a task.</summary>
-    private const int DepthwiseWork = 32_768;
+    /// <summary>Multiply-adds per depthwise task: enough to outweigh a work item and the task's scratch set-up
+    /// (a bordered plane cleared once per task), so late layers' small planes go many channels to a task.</summary>
+    private const int DepthwiseWork = 131_072;
 
     /// <summary>Depthwise layers as (image, run of channels) tasks, each writing its own output planes.</summary>
     private static void Depthwise(Conv2D g, float[] xf, float[] wf, float[]? bf, float[] yf, Activation epilogue)
@@ -61,12 +61,13 @@ public sealed class Conv : Operator
         long work = Math.Max(1L, (long)g.OutSpatial * g.KH * g.KW);
         int channels = (int)Math.Clamp(DepthwiseWork / work, 1, g.C);
         int runs = (g.C + channels - 1) / channels;
+        channels = (g.C + runs - 1) / runs; // runs of even length: 960 channels as 480 + 480, not 594 + 366
+        runs = (g.C + channels - 1) / channels;
         Parallelism.For(g.N * runs, channels * work, task =>
         {
             int n = task / runs, first = task % runs * channels, count = Math.Min(channels, g.C - first);
             var y = yf.AsSpan(n * outPerImage, outPerImage);
-            DepthwiseConv.Channels(KernelSet.Active, g, first, count, xf.AsSpan(n * perImage, perImage), wf, bf, y);
-            if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, y.Slice(first * g.OutSpatial, count * g.OutSpatial));
+            DepthwiseConv.Channels(KernelSet.Active, g, first, count, xf.AsSpan(n * perImage, perImage), wf, bf, y, epilogue);
         });
     }
 

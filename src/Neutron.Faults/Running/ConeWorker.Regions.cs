@@ -4,6 +4,8 @@
 // Add/Sub/Mul of two image values of one shape) run their own operator on the box cut out of the rows, so their
 // arithmetic is the layer's own (each element's result does not depend on where it sits in the tensor).
 using Neutron.Engine.Execution;
+using Neutron.Engine.Kernels;
+using Neutron.Engine.Operators;
 using Neutron.Engine.Tensors;
 
 namespace Neutron.Faults.Running;
@@ -21,7 +23,7 @@ internal sealed partial class ConeWorker
         if (regions is null || node.OutputIds.Length != 1) return null;
         int outputId = node.OutputIds[0];
         PerturbedRows? rows;
-        if (perturbed[node.InputIds[0]] is { } input && regions.TryRun(node, input, chunk.Gold[outputId]!.Floats, pool, out var made))
+        if (perturbed[node.InputIds[0]] is { } input && regions.TryRun(node, input, chunk.Gold[node.InputIds[0]]!.Floats, chunk.Gold[outputId]!.Floats, pool, out var made))
             rows = made;
         else if (!TryElementwise(chunk, node, images, out rows)) return null;
         if (rows is null) return 0;
@@ -45,6 +47,8 @@ internal sealed partial class ConeWorker
             }
         if (box is not { } area) return false;
 
+        if (area.Area == shape[2] * shape[3] && TryWholeBinary(chunk, node, images, out output)) return true;
+
         // The box of every image, cut out of each image input (perturbed rows where they are, golden elsewhere).
         int channels = shape[1], height = shape[2], width = shape[3], boxRows = area.Y1 - area.Y0, boxCols = area.X1 - area.X0;
         int perImage = channels * boxRows * boxCols, size = images.Length * perImage;
@@ -62,7 +66,7 @@ internal sealed partial class ConeWorker
             }
             var mine = perturbed[id];
             // Whole planes of rows perturbed for every image, stored in order: they are the batch already.
-            if (whole && mine is not null && mine.Count == images.Length && mine.InOrder is { } own)
+            if (whole && mine is not null && !mine.Sparse && mine.Count == images.Length && mine.InOrder is { } own)
             {
                 boxArguments[i] = Tensor.FromFloats(own, boxShape);
                 continue;
@@ -75,8 +79,16 @@ internal sealed partial class ConeWorker
             {
                 int n = images[k];
                 while (mine is not null && r < mine.Count && mine.Images[r] < n) r++;
-                var source = mine is not null && r < mine.Count && mine.Images[r] == n ? mine.Row(r) : gold.Slice(n * rowWidth, rowWidth);
-                Cut(source, area, channels, height, width, buffer.AsSpan(k * perImage, perImage));
+                var into = buffer.AsSpan(k * perImage, perImage);
+                var goldRow = gold.Slice(n * rowWidth, rowWidth);
+                if (mine is null || r >= mine.Count || mine.Images[r] != n) Cut(goldRow, area, channels, height, width, into);
+                else if (!mine.Sparse || mine.Box == area) Cut(mine.Row(r), area, channels, height, width, into);
+                else
+                {
+                    // Written only inside its own box: golden's around it.
+                    Cut(goldRow, area, channels, height, width, into);
+                    Overlay(mine.Row(r), mine.Box!.Value, area, channels, height, width, into);
+                }
             }
             boxArguments[i] = Tensor.FromFloats(buffer, boxShape);
         }
@@ -106,18 +118,56 @@ internal sealed partial class ConeWorker
             var mine = boxOutput.AsSpan(k * perImage, perImage);
             PlaneBox? differences = area;
             if (tight && (differences = PlaneBox.Differences(mine, area, goldRow, channels, height, width)) is null) continue;
+            // Only the box is written: the rows hold only it (PerturbedRows.Sparse).
             var row = rows.Add(n);
-            if (!whole) goldRow.CopyTo(row);
             Paste(mine, area, channels, height, width, row);
-            if (!tight && PerturbedRows.BitEqual(row, goldRow))
+            if (!tight && area.BitEqualInside(row, goldRow, channels, height, width))
             {
                 rows.RemoveLast();
                 continue;
             }
             changed = changed?.Union(differences.Value) ?? differences;
         }
-        output = pool.KeepIfAny(rows, changed);
+        output = pool.KeepIfAny(rows, changed, channels, height, width);
         return true;
+    }
+
+    // Add/Sub/Mul over whole planes (a residual block's Add): each image's output row computed straight from its two
+    // input rows, perturbed or golden, with the operator's own same-shape kernel (ElementwiseKernels.SameShape, one
+    // IEEE operation per element, a + b in that order), instead of cutting both inputs into a batch first.
+    private bool TryWholeBinary(ChunkGraph chunk, PlannedNode node, int[] images, out PerturbedRows? output)
+    {
+        output = null;
+        var op = node.OpType switch { "Add" => BinaryOp.Add, "Sub" => BinaryOp.Sub, "Mul" => BinaryOp.Mul, _ => (BinaryOp?)null };
+        if (op is null || node.Operator is not Binary { Epilogue.IsNone: true } || node.InputIds.Length != 2) return false;
+        int a = node.InputIds[0], b = node.InputIds[1], outputId = node.OutputIds[0];
+        perturbed[a]?.Complete(chunk.Gold[a]!.Floats);
+        perturbed[b]?.Complete(chunk.Gold[b]!.Floats);
+        var golden = chunk.Gold[outputId]!.Floats;
+        int width = chunk.Widths[outputId];
+        var rows = pool.Rent(width);
+        int ra = 0, rb = 0;
+        foreach (int n in images)
+        {
+            var x = RowOf(chunk, a, n, ref ra);
+            var y = RowOf(chunk, b, n, ref rb);
+            var row = rows.Add(n);
+            ElementwiseKernels.SameShape(op.Value, x, y, row);
+            if (PerturbedRows.BitEqual(row, golden.Slice(n * width, width))) rows.RemoveLast();
+        }
+        var shape = chunk.Plan.Types[outputId].Shape;
+        output = pool.KeepIfAny(rows, new PlaneBox(0, shape[2], 0, shape[3]));
+        return true;
+    }
+
+    // Image n's row of value id: its perturbed row, or golden's (r walks the perturbed rows in image order).
+    private ReadOnlySpan<float> RowOf(ChunkGraph chunk, int id, int n, ref int r)
+    {
+        var mine = perturbed[id];
+        while (mine is not null && r < mine.Count && mine.Images[r] < n) r++;
+        if (mine is not null && r < mine.Count && mine.Images[r] == n) return mine.Row(r);
+        int width = chunk.Widths[id];
+        return chunk.Gold[id]!.Floats.Slice(n * width, width);
     }
 
     // Relu, BatchNormalization (constant statistics), or Add/Sub/Mul whose inputs are all image values of the
@@ -143,6 +193,15 @@ internal sealed partial class ConeWorker
         for (int c = 0; c < channels; c++)
         for (int y = box.Y0; y < box.Y1; y += run / cols, at += run)
             row.Slice((c * height + y) * width + box.X0, run).CopyTo(into.Slice(at, run));
+    }
+
+    // The elements of a row inside box written over their place in `into`, the packed cut of the larger area.
+    private static void Overlay(ReadOnlySpan<float> row, PlaneBox box, PlaneBox area, int channels, int height, int width, Span<float> into)
+    {
+        int cols = box.X1 - box.X0, areaRows = area.Y1 - area.Y0, areaCols = area.X1 - area.X0;
+        for (int c = 0; c < channels; c++)
+        for (int y = box.Y0; y < box.Y1; y++)
+            row.Slice((c * height + y) * width + box.X0, cols).CopyTo(into.Slice((c * areaRows + y - area.Y0) * areaCols + box.X0 - area.X0, cols));
     }
 
     // The inverse of Cut: packed box values written into a row.

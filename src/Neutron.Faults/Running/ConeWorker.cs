@@ -228,6 +228,7 @@ internal sealed partial class ConeWorker : IFaultWorker
             if (prove && live == 1 && forcedLeft == 0) live -= Prove(chunk, fault, ref tried);
         }
         var result = perturbed[outputId];
+        result?.Complete(chunk.Gold[outputId]!.Floats);
         perturbed[outputId] = null;
         for (int id = 0; id < plan.Values.Length; id++)
             if (perturbed[id] is { } left)
@@ -250,6 +251,14 @@ internal sealed partial class ConeWorker : IFaultWorker
         var rows = perturbed[id]!;
         var gold = chunk.Gold[id]!;
         int width = chunk.Widths[id];
+        // Rows that hold only their box are completed when some image has a chance (rarely before the last stage).
+        if (rows.Sparse)
+            foreach (int n in rows.Images)
+                if (chunk.Bound!.Hopeful(chunk.Sites[id]!, n))
+                {
+                    rows.Complete(gold.Floats);
+                    break;
+                }
         int left = rows.Retain(r =>
         {
             int n = rows.Images[r], start = rows.DirtyStart, length = rows.DirtyEnd - start;
@@ -352,6 +361,7 @@ internal sealed partial class ConeWorker : IFaultWorker
         {
             int id = node.InputIds[i];
             borrowed[i] = null;
+            if (id >= 0) perturbed[id]?.Complete(chunk.Gold[id]!.Floats); // whole rows from here on
             if (id < 0 || !chunk.Batched[id]) continue;
             // Over every image, an input golden or perturbed everywhere is already a whole batch: read it in place.
             var whole = !everyImage ? null : perturbed[id] is { } p ? p.Count == chunk.Count ? p.AsBatch(plan.Types[id]) : null : chunk.Gold[id];

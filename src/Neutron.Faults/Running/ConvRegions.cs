@@ -51,11 +51,13 @@ internal sealed class ConvRegions
 
     /// <summary>
     /// Runs the node on the rows of its perturbed input, over the outputs that read the input's box; output gets
-    /// the rows that changed (null: none), with their box. False: not a layer for this. Even over whole planes this
+    /// the rows that changed (null: none), with their box, written only inside the rectangle computed (the rest of
+    /// each row is golden's: PerturbedRows.Sparse). inputGolden: the golden rows of the input, read around a sparse
+    /// input's box. False: not a layer for this. Even over whole planes this
     /// outruns re-running the layer on those images (no gather, no im2col, and the small planes of late layers,
     /// which fit the GEMM's tiles badly, still fill its vectors), so there is no size limit.
     /// </summary>
-    public bool TryRun(PlannedNode node, PerturbedRows input, ReadOnlySpan<float> golden, RowPool pool, out PerturbedRows? output)
+    public bool TryRun(PlannedNode node, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool, out PerturbedRows? output)
     {
         output = null;
         if (input.Box is not { } box || !layers.TryGetValue(node.Operator, out var layer)) return false;
@@ -72,25 +74,26 @@ internal sealed class ConvRegions
         for (int r = 0; r < input.Count; r++)
         {
             int n = input.Images[r];
-            region.Forward(input.Row(r), y0, y1, x0, x1, scratch);
+            if (input.Sparse)
+                region.Forward(input.Row(r), inputGolden.Slice(n * input.Width, input.Width), box.Y0, box.Y1, box.X0, box.X1, y0, y1, x0, x1, scratch);
+            else region.Forward(input.Row(r), y0, y1, x0, x1, scratch);
             var gold = golden.Slice(n * width, width);
             PlaneBox? mine = computed;
             if (tight && (mine = Differences(scratch, channels, computed, g.M, gold, g.OutW, plane)) is null) continue;
             var row = rows.Add(n);
-            if (area != plane) gold.CopyTo(row);
             for (int p = 0; p < area; p++)
             {
                 int at = (y0 + p / cols) * g.OutW + x0 + p % cols;
                 for (int o = 0; o < g.M; o++) row[o * plane + at] = scratch[p * channels + o];
             }
-            if (!tight && PerturbedRows.BitEqual(row, gold))
+            if (!tight && computed.BitEqualInside(row, gold, g.M, g.OutH, g.OutW))
             {
                 rows.RemoveLast();
                 continue;
             }
             changed = changed?.Union(mine.Value) ?? mine;
         }
-        output = pool.KeepIfAny(rows, changed);
+        output = pool.KeepIfAny(rows, changed, g.M, g.OutH, g.OutW);
         return true;
     }
 }

@@ -100,7 +100,8 @@ internal sealed class MarginBound
     // Per thread: the bounds of a chunk are shared by every worker.
     [ThreadStatic] private static double[]? changeScratch;
 
-    private bool Hopeful(Site slackOf, int n) =>
+    /// <summary>Whether image n can be proven at all with the rounding still to come in slackOf's slack.</summary>
+    public bool Hopeful(Site slackOf, int n) =>
         margin[n] > 0 && (rows == 1 ? slackOf.MaxSlack[n] < margin[n] : 2 * slackOf.MaxSlack[n] <= HopelessFactor * margin[n]);
 
     /// <summary>

@@ -33,6 +33,31 @@ internal sealed class PerturbedRows(int capacityRows, int width)
     /// <summary>For rows of image planes [C, H, W]: every row equals golden outside this box of each plane (null: unknown).</summary>
     public PlaneBox? Box { get; set; }
 
+    /// <summary>
+    /// Rows of planes (channels × height × width) written only inside Box: their elements outside it hold anything,
+    /// and read golden's. Copying whole golden rows for a box of a few lines was most of the box paths' cost.
+    /// Readers that take whole rows call Complete first; the box paths read the box and golden around it.
+    /// </summary>
+    public bool Sparse { get; private set; }
+    private (int Channels, int Height, int Width) planes;
+
+    /// <summary>Marks the rows as written only inside box, of planes channels × height × width.</summary>
+    public void HoldOnly(PlaneBox box, int channels, int height, int width)
+    {
+        if (channels * height * width != Width) throw new ArgumentException($"{channels}×{height}×{width} planes are not rows of {Width}");
+        Box = box;
+        planes = (channels, height, width);
+        Sparse = box.Area < height * width;
+    }
+
+    /// <summary>Writes golden's elements outside the box into every row (golden: the chunk's rows of this value).</summary>
+    public void Complete(ReadOnlySpan<float> golden)
+    {
+        if (!Sparse) return;
+        for (int r = 0; r < Count; r++) Box!.Value.CopyOutside(golden.Slice(images[r] * Width, Width), Row(r), planes.Channels, planes.Height, planes.Width);
+        Sparse = false;
+    }
+
     public ReadOnlySpan<int> Images => images.AsSpan(0, Count);
 
     public Span<float> Row(int r) => data.AsSpan(slots[r] * Width, Width);
@@ -52,6 +77,7 @@ internal sealed class PerturbedRows(int capacityRows, int width)
         Count = 0;
         (DirtyStart, DirtyEnd) = (0, Width);
         Box = null;
+        Sparse = false;
         if (inOrder) return;
         for (int i = 0; i < slots.Length; i++) slots[i] = i;
         inOrder = true;
@@ -115,6 +141,18 @@ internal sealed class RowPool(int rows)
             return null;
         }
         rows.Box = box;
+        return rows;
+    }
+
+    /// <summary>The same for rows written only inside box (of planes channels × height × width).</summary>
+    public PerturbedRows? KeepIfAny(PerturbedRows rows, PlaneBox? box, int channels, int height, int width)
+    {
+        if (rows.Count == 0 || box is null)
+        {
+            Return(rows);
+            return null;
+        }
+        rows.HoldOnly(box.Value, channels, height, width);
         return rows;
     }
 

@@ -20,6 +20,40 @@ internal readonly record struct PlaneBox(int Y0, int Y1, int X0, int X1)
     public PlaneBox Union(PlaneBox other) =>
         new(Math.Min(Y0, other.Y0), Math.Max(Y1, other.Y1), Math.Min(X0, other.X0), Math.Max(X1, other.X1));
 
+    /// <summary>Copies every element of the planes outside this box from `from` into `into` (rows of channels × height × width).</summary>
+    public void CopyOutside(ReadOnlySpan<float> from, Span<float> into, int channels, int height, int width)
+    {
+        int plane = height * width, above = Y0 * width, below = Y1 * width;
+        for (int c = 0; c < channels; c++)
+        {
+            int at = c * plane;
+            from.Slice(at, above).CopyTo(into.Slice(at, above));
+            for (int y = Y0; y < Y1; y++)
+            {
+                int line = at + y * width;
+                from.Slice(line, X0).CopyTo(into.Slice(line, X0));
+                from.Slice(line + X1, width - X1).CopyTo(into.Slice(line + X1, width - X1));
+            }
+            from.Slice(at + below, plane - below).CopyTo(into.Slice(at + below, plane - below));
+        }
+    }
+
+    /// <summary>Whether rows a and b (channels × height × width) are bit-equal inside this box.</summary>
+    public bool BitEqualInside(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int channels, int height, int width)
+    {
+        var x = MemoryMarshal.Cast<float, int>(a);
+        var z = MemoryMarshal.Cast<float, int>(b);
+        // Full-width boxes compare one run per plane.
+        int cols = X1 - X0, run = cols == width ? Area : cols;
+        for (int c = 0; c < channels; c++)
+        for (int y = Y0; y < Y1; y += run / cols)
+        {
+            int at = (c * height + y) * width + X0;
+            if (!x.Slice(at, run).SequenceEqual(z.Slice(at, run))) return false;
+        }
+        return true;
+    }
+
     /// <summary>The box of element e of a row of planes height × width.</summary>
     public static PlaneBox Of(int element, int height, int width)
     {

@@ -33,6 +33,12 @@ public sealed class StoredWeights
     /// <summary>The golden stored word of one element.</summary>
     public uint Word(string tensor, long index) => tensors[tensor].Words[index];
 
+    /// <summary>Every golden stored word of a tensor, for scans over all its elements.</summary>
+    public ReadOnlyMemory<uint> Words(string tensor) => tensors[tensor].Words;
+
+    /// <summary>Every value of a tensor as the engine computes with it (its golden words decoded).</summary>
+    public ReadOnlyMemory<float> Values(string tensor) => tensors[tensor].Decoded;
+
     /// <summary>The value the engine computes with when the element holds its golden word.</summary>
     public float Value(string tensor, long index) => tensors[tensor].Decoded[index];
 

@@ -8,6 +8,20 @@ namespace Neutron.Analysis.Tests.Ber;
 
 public class BitErrorRateMonteCarloTests
 {
+    [Theory]
+    [InlineData(910, 900, 1000, 1.0, false)] // 0.91 − 0.90 is 1.0000…09 pp in doubles: exactly τ is not critical
+    [InlineData(910, 899, 1000, 1.0, true)]
+    [InlineData(926, 916, 1000, 1.0, false)]
+    [InlineData(180, 178, 200, 1.0, false)]
+    [InlineData(180, 177, 200, 1.0, true)]
+    [InlineData(910, 910, 1000, 0.0, false)]
+    [InlineData(910, 909, 1000, 0.0, true)]
+    public void ADropOfExactlyTauIsNotCriticalAsInACampaign(int golden, int faulty, int images, double tau, bool critical)
+    {
+        Assert.Equal(critical, BitErrorRateMonteCarlo.Critical((double)golden / images, (double)faulty / images, tau));
+        Assert.Equal(new FaultOutcome(0, images, golden, faulty, 0, 0, []).Critical(tau), critical);
+    }
+
     [Fact]
     public void FlipPositionsAreDeterministicDistinctAndBinomialInCount()
     {

@@ -26,6 +26,25 @@ public class BenchCampaignCommandTests
         Assert.Equal(30, root.GetProperty("faults").GetInt32());
     }
 
+    // CPU seconds instead of the wall clock: the JSON says which clock timed the runs, and the text says "per CPU second".
+    [Fact]
+    public void Cpu_time_is_the_clock_when_asked()
+    {
+        string[] common = ["bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--data", "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000"),
+            "--images", "6", "--faults", "10", "--threads", "1"];
+        var cpu = CliHarness.Run([.. common, "--cpu-time", "--json"]);
+        Assert.True(cpu.Code == ExitCodes.Ok, cpu.Err + cpu.Out);
+        using (var json = JsonDocument.Parse(cpu.Out))
+        {
+            Assert.Equal("cpu", json.RootElement.GetProperty("clock").GetString());
+            Assert.True(json.RootElement.GetProperty("fast_faults_per_s").GetDouble() > 0);
+        }
+        var wall = CliHarness.Run([.. common, "--json"]);
+        using (var json = JsonDocument.Parse(wall.Out)) Assert.Equal("wall", json.RootElement.GetProperty("clock").GetString());
+        var text = CliHarness.Run([.. common, "--cpu-time"]);
+        Assert.Contains("per CPU second", text.Out);
+    }
+
     [Fact]
     public void An_unknown_target_is_a_usage_error()
     {

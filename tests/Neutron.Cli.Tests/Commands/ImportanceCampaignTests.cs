@@ -1,7 +1,11 @@
 // `campaign --plan importance:...` end to end on the shared LeNet-5: the plan and its p/q are the same whether run
 // whole or as two merged shards, `summary --json` names the importance estimator with its effective size and the
-// critical-fault search, `export` carries p and q, and bad plan options are one-line usage errors.
+// critical-fault search, `export` carries p and q, and bad plan options are one-line usage errors, as is a model
+// with an operator autodiff lacks.
 using System.Text.Json.Nodes;
+using Neutron.Engine.Graph;
+using Neutron.Engine.Onnx;
+using Neutron.Engine.Tensors;
 
 namespace Neutron.Cli.Tests.Commands;
 
@@ -53,5 +57,31 @@ public class ImportanceCampaignTests
         Assert.Equal(2, r.Code);
         Assert.Contains(named, r.Err);
         Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
+    public void A_model_with_an_operator_autodiff_lacks_gets_one_line_naming_it()
+    {
+        // LeNet-5 with a Softmax after its logits: the engine runs it, autodiff has no gradient for it.
+        using var dir = new TempDir();
+        var lenet = OnnxReader.Load(Lenet5);
+        string logits = lenet.Outputs[0].Name;
+        var model = new Model
+        {
+            Nodes = [.. lenet.Nodes, new Node { Name = "probabilities", OpType = "Softmax", Inputs = [logits], Outputs = ["p"], Attributes = new Attributes([], "Softmax") }],
+            Initializers = lenet.Initializers,
+            Inputs = lenet.Inputs,
+            Outputs = [new ValueInfo("p", DataType.Float, null)],
+            Opsets = lenet.Opsets,
+        };
+        string path = dir.File("softmax.onnx");
+        OnnxWriter.Save(model, path);
+        var r = CliHarness.Run("campaign", path, "--data", Data, "--images", "4", "--plan", "importance:count=5", "--threads", "1", "--db", dir.File("imp.db"));
+        Assert.Equal(3, r.Code);
+        Assert.Contains("autodiff", r.Err);
+        Assert.Contains("not Softmax", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+        Assert.Single(r.Err.Trim().Split('\n'), l => !l.StartsWith("hint:", StringComparison.Ordinal));
+        Assert.False(File.Exists(dir.File("imp.db")));
     }
 }

@@ -1,5 +1,10 @@
-// A finite-difference gradient check for every op on the tape, on small odd shapes.
+// A finite-difference gradient check for every op on the tape, on small odd shapes. The ops a model runs on the
+// tape through the engine's own operators (data movement by an index map, reductions, shape arithmetic) are checked
+// as one-node models: the tape's forward equals the engine's, and its gradient the finite differences.
 using Neutron.Engine.Autodiff;
+using Neutron.Engine.Execution;
+using Neutron.Engine.Graph;
+using Neutron.Engine.Tensors;
 
 namespace Neutron.Engine.Tests.Autodiff;
 
@@ -187,5 +192,114 @@ public class OpGradientTests
         var z = GradCheck.Random(rng, true, 4, 5);
         for (int i = 0; i < z.Length; i++) z.Data[i] *= 3;
         GradCheck.Check(t => t.SoftmaxCrossEntropy(z, [0, 4, 2, 2]), [z]);
+    }
+
+    [Fact]
+    public void Move_repeats_and_fills()
+    {
+        // Element 1 taken twice, element 3 never, two fills: the gradient adds both copies and skips the fills.
+        var x = GradCheck.Random(rng, true, 4);
+        GradCheck.Check(t => t.Move(x, [1, -1, 0, 1, 2, -1], [2, 3], 0.5f), [x]);
+        var y = new Tape().Move(x, [1, -1, 0, 1, 2, -1], [2, 3], 0.5f);
+        Assert.Equal([x.Data[1], 0.5f, x.Data[0], x.Data[1], x.Data[2], 0.5f], y.Data);
+    }
+
+    public static TheoryData<string> Nodes => ["Pad-constant", "Pad-reflect", "Pad-edge", "Pad-crop", "Transpose", "Slice", "Gather",
+        "Split", "Squeeze", "Unsqueeze", "Expand", "ReduceMean", "ReduceSum", "ShapeArithmetic"];
+
+    [Theory]
+    [MemberData(nameof(Nodes))]
+    public void Model_node_matches_the_engine_and_finite_differences(string name)
+    {
+        var (model, shape) = OneNodeModel(name);
+        var x = GradCheck.Random(rng, true, shape);
+        var net = new ModelTape(model);
+        var expected = new InferenceSession(model).Run(new Dictionary<string, Tensor> { ["x"] = Tensor.FromFloats((float[])x.Data.Clone(), shape) })["y"];
+        var y = net.Forward(new Tape { Recording = false }, x);
+        Assert.Equal(expected.Shape, y.Shape);
+        for (int i = 0; i < y.Length; i++) Assert.Equal(expected.Floats[i], y.Data[i], 5);
+        GradCheck.Check(t => net.Forward(t, x), [x]);
+    }
+
+    [Fact]
+    public void A_gathered_weight_is_a_parameter_with_its_gradient()
+    {
+        // y = x + W[[2, 0, 2]]: row 2 of W is taken twice, row 1 never.
+        var w = GradCheck.Random(rng, false, 3, 4);
+        var model = Build(
+            [new Node { Name = "g", OpType = "Gather", Inputs = ["w", "i"], Outputs = ["rows"], Attributes = Attrs("Gather", ("axis", 0L)) },
+             new Node { Name = "a", OpType = "Add", Inputs = ["x", "rows"], Outputs = ["y"], Attributes = Attrs("Add") }],
+            new() { ["w"] = Tensor.FromFloats(w.Data, 3, 4), ["i"] = Longs(2, 0, 2) }, [3, 4]);
+        var net = new ModelTape(model);
+        var weight = Assert.Single(net.Parameters);
+        Assert.Equal("w", weight.Name);
+        var x = GradCheck.Random(rng, true, 3, 4);
+        GradCheck.Check(t => net.Forward(t, x), [x, weight]);
+    }
+
+    [Fact]
+    public void A_node_outside_autodiff_is_refused_naming_its_operator()
+    {
+        var e = Assert.Throws<ModelException>(() => new ModelTape(Build([new Node { Name = "n", OpType = "Softmax", Inputs = ["x"], Outputs = ["y"], Attributes = Attrs("Softmax") }], [], [2, 3])));
+        Assert.Contains("not Softmax", e.Message);
+        // A data-dependent shape (Reshape to a shape read from the data) is refused naming the node and input.
+        e = Assert.Throws<ModelException>(() => new ModelTape(Build(
+            [new Node { Name = "r", OpType = "Reshape", Inputs = ["x", "x"], Outputs = ["y"], Attributes = Attrs("Reshape") }], [], [2])));
+        Assert.Contains("Reshape's input 1", e.Message);
+    }
+
+    static Attributes Attrs(string op, params (string Key, object Value)[] values) =>
+        new(values.ToDictionary(v => v.Key, v => v.Value), op);
+
+    static Tensor Longs(params long[] values) => Tensor.FromLongs(DataType.Int64, values, values.Length);
+
+    static Model Build(List<Node> nodes, Dictionary<string, Tensor> initializers, int[] shape) => new()
+    {
+        Nodes = nodes,
+        Initializers = initializers,
+        Inputs = [new ValueInfo("x", DataType.Float, shape)],
+        Outputs = [new ValueInfo("y", DataType.Undefined, null)],
+        Opsets = new() { [""] = 13 },
+    };
+
+    /// <summary>A model of one node (opset 13) reading x and writing y, and x's shape.</summary>
+    static (Model Model, int[] Shape) OneNodeModel(string name)
+    {
+        Node N(string op, string[] inputs, params (string, object)[] attributes) =>
+            new() { Name = "n", OpType = op, Inputs = inputs, Outputs = ["y"], Attributes = Attrs(op, attributes) };
+        int[] image = [2, 3, 4, 5];
+        return name switch
+        {
+            "Pad-constant" => (Build([N("Pad", ["x", "p", "v"], ("mode", "constant"))], new() { ["p"] = Longs(0, 0, 1, 2, 0, 1, 2, 1), ["v"] = Tensor.Scalar(0.5f) }, image), image),
+            "Pad-reflect" => (Build([N("Pad", ["x", "p"], ("mode", "reflect"))], new() { ["p"] = Longs(0, 0, 2, 1, 0, 0, 1, 3) }, image), image),
+            "Pad-edge" => (Build([N("Pad", ["x", "p"], ("mode", "edge"))], new() { ["p"] = Longs(0, 1, 2, 0, 1, 0, 0, 3) }, image), image),
+            "Pad-crop" => (Build([N("Pad", ["x", "p"])], new() { ["p"] = Longs(0, 0, -1, 2, 0, 0, 1, -2) }, image), image),
+            "Transpose" => (Build([N("Transpose", ["x"], ("perm", new long[] { 0, 2, 3, 1 }))], [], image), image),
+            "Slice" => (Build([N("Slice", ["x", "s", "e", "a", "t"])], new() { ["s"] = Longs(1, -1, 0), ["e"] = Longs(3, -6, 5), ["a"] = Longs(1, 2, 3), ["t"] = Longs(1, -2, 2) }, image), image),
+            "Gather" => (Build([N("Gather", ["x", "i"], ("axis", 1L))], new() { ["i"] = Tensor.FromLongs(DataType.Int64, [2, 0, 2, -1], 2, 2) }, image), image),
+            "Split" => (Build([new Node { Name = "n", OpType = "Split", Inputs = ["x", "s"], Outputs = ["y0", "y"], Attributes = Attrs("Split", ("axis", 1L)) }],
+                new() { ["s"] = Longs(1, 2) }, image), image),
+            "Squeeze" => (Build([N("Squeeze", ["x", "a"])], new() { ["a"] = Longs(1) }, [3, 1, 4]), [3, 1, 4]),
+            "Unsqueeze" => (Build([N("Unsqueeze", ["x", "a"])], new() { ["a"] = Longs(0, 3) }, [3, 4]), [3, 4]),
+            "Expand" => (Build([N("Expand", ["x", "s"])], new() { ["s"] = Longs(2, 3, 4) }, [3, 1]), [3, 1]),
+            "ReduceMean" => (Build([N("ReduceMean", ["x"], ("axes", new long[] { 2, 3 }), ("keepdims", 0L))], [], image), image),
+            "ReduceSum" => (Build([N("ReduceSum", ["x", "a"])], new() { ["a"] = Longs(-3) }, image), image),
+            // ShuffleNet's channel shuffle: the shape of x read, taken apart and divided, reassembled for two Reshapes
+            // around a Transpose (every value but x and y carries no gradient).
+            "ShapeArithmetic" => (Build(
+                [new() { Name = "shape", OpType = "Shape", Inputs = ["x"], Outputs = ["sh"], Attributes = Attrs("Shape") },
+                 new() { Name = "batch", OpType = "Gather", Inputs = ["sh", "zero"], Outputs = ["b"], Attributes = Attrs("Gather", ("axis", 0L)) },
+                 new() { Name = "channels", OpType = "Gather", Inputs = ["sh", "one"], Outputs = ["c"], Attributes = Attrs("Gather", ("axis", 0L)) },
+                 new() { Name = "half", OpType = "Div", Inputs = ["c", "two"], Outputs = ["h"], Attributes = Attrs("Div") },
+                 new() { Name = "ub", OpType = "Unsqueeze", Inputs = ["b", "axis0"], Outputs = ["ub"], Attributes = Attrs("Unsqueeze") },
+                 new() { Name = "uh", OpType = "Unsqueeze", Inputs = ["h", "axis0"], Outputs = ["uh"], Attributes = Attrs("Unsqueeze") },
+                 new() { Name = "grouped", OpType = "Concat", Inputs = ["ub", "two1", "uh", "rest"], Outputs = ["g"], Attributes = Attrs("Concat", ("axis", 0L)) },
+                 new() { Name = "r1", OpType = "Reshape", Inputs = ["x", "g"], Outputs = ["r1"], Attributes = Attrs("Reshape") },
+                 new() { Name = "t", OpType = "Transpose", Inputs = ["r1"], Outputs = ["t"], Attributes = Attrs("Transpose", ("perm", new long[] { 0, 2, 1, 3, 4 })) },
+                 new() { Name = "r2", OpType = "Reshape", Inputs = ["t", "sh"], Outputs = ["y"], Attributes = Attrs("Reshape") }],
+                new() { ["zero"] = Tensor.ScalarLong(0), ["one"] = Tensor.ScalarLong(1), ["two"] = Tensor.ScalarLong(2), ["axis0"] = Longs(0), ["two1"] = Longs(2), ["rest"] = Longs(-1, 3) },
+                [2, 4, 3, 3]), [2, 4, 3, 3]),
+            _ => throw new ArgumentException(name),
+        };
     }
 }

@@ -131,3 +131,46 @@ public class DepthwiseConvTests
         BitAssert.Same(expected, y.Floats.ToArray(), $"batch {batch} {size}×{size} stride {stride}");
     }
 }
+
+public class DepthwiseEpilogueTests
+{
+    public static TheoryData<KernelVariant, ActivationKind> VariantsAndActivations()
+    {
+        var data = new TheoryData<KernelVariant, ActivationKind>();
+        foreach (var v in KernelSet.Supported)
+        foreach (var kind in new[] { ActivationKind.Clip, ActivationKind.Relu, ActivationKind.Silu, ActivationKind.HardSwish })
+            data.Add(v, kind);
+        return data;
+    }
+
+    // The activation fused into Channels (Relu and Clip in registers, the others per channel plane): the bits of Channels without it
+    // followed by one pass of the activation, under every kernel set (scalar included), on planes from 7×7 (the
+    // padded path's last block runs past the grid) to 56×56 (its eight-vector blocks), stride 1 and 2, 3×3 and 5×5.
+    [Theory]
+    [MemberData(nameof(VariantsAndActivations))]
+    public void Fused_activation_gives_the_bits_of_a_separate_pass(KernelVariant variant, ActivationKind kind)
+    {
+        var f = kind == ActivationKind.Clip ? new Activation(kind, 0f, 6f) : new Activation(kind);
+        var rng = new Random(7);
+        foreach (var (c, size, k, s) in new[] { (9, 7, 3, 1), (5, 14, 5, 2), (3, 56, 3, 1), (4, 29, 3, 2), (3, 23, 5, 1) })
+        {
+            int pad = k / 2, outSize = (size + 2 * pad - k) / s + 1;
+            var g = new Conv2D(1, c, size, size, c, k, k, c, s, s, 1, 1, pad, pad, outSize, outSize) { PadBottom = pad, PadRight = pad };
+            var x = Gemm32Tests.Random(rng, c * size * size);
+            for (int i = 0; i < x.Length; i++) x[i] *= 8f; // reach both Clip bounds
+            x[3] = float.NaN;
+            var w = Gemm32Tests.Random(rng, c * k * k);
+            w[k * k + 1] = float.PositiveInfinity; // channel 1 takes the row path
+            var b = Gemm32Tests.Random(rng, c);
+            var expected = new float[c * g.OutSpatial];
+            DepthwiseConv.Channels(variant, g, 0, c, x, w, b, expected);
+            ActivationKernels.Apply(variant, f, expected, expected);
+            var fused = new float[expected.Length];
+            Array.Fill(fused, 12345f);
+            // Two runs of channels, as the operator's tasks split them.
+            DepthwiseConv.Channels(variant, g, 0, c / 2, x, w, b, fused, f);
+            DepthwiseConv.Channels(variant, g, c / 2, c - c / 2, x, w, b, fused, f);
+            BitAssert.Same(expected, fused, $"{variant} {kind} {c}×{size}² {k}×{k} stride {s}");
+        }
+    }
+}

@@ -23,7 +23,7 @@ public class GemmSlicesTests
         Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual)
             || (float.IsNaN(expected) && float.IsNaN(actual)), $"{what}: {actual}, full product {expected}");
 
-    [Theory]
+    [TheoryRequiringSlices]
     [InlineData(7, 5, 3, false, 1f, 0f, false)]
     [InlineData(13, 37, 400, true, 1f, 1f, false)]     // LeNet fc1 shape class: two KC blocks, bias row
     [InlineData(9, 20, 600, false, 0.5f, 2f, false)]   // three KC blocks, fused beta
@@ -32,7 +32,6 @@ public class GemmSlicesTests
     [InlineData(4, 4, 0, false, 1f, 3f, false)]        // k = 0: only beta·C
     public void Rows_and_columns_equal_the_full_product(int m, int n, int k, bool transB, float alpha, float beta, bool extreme)
     {
-        if (!GemmSlices.Available) return; // the slices reproduce the avx2 set only
         var rng = new Random(m * 1000 + n * 10 + k);
         var a = Values(rng, m * k, extreme);
         var b = Values(rng, k * n, extreme);
@@ -57,10 +56,9 @@ public class GemmSlicesTests
         }
     }
 
-    [Fact]
+    [FactRequiringSlices]
     public void Conv_channels_equal_the_kernel_and_the_operator()
     {
-        if (!GemmSlices.Available) return;
         // (C, H, W, M, kH, kW, group, stride, dilation, pad): LeNet conv1/conv2, strided, pointwise, grouped, deep patch
         int[][] cases =
         [

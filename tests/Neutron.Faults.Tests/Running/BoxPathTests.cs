@@ -102,4 +102,54 @@ public class BoxPathTests
             Assert.Equal(expected, PlaneBox.Differences(packed.ToArray(), outer, golden, channels, height, width));
         }
     }
+    // Rows that hold only their box: completed, they are golden outside the box and themselves inside, bit for bit;
+    // the comparison inside a box sees exactly the differences inside it (full-width boxes compare whole runs).
+    [Fact]
+    public void Rows_that_hold_only_their_box_complete_to_golden_outside_it()
+    {
+        var rng = new System.Random(9);
+        const int channels = 3, height = 7, width = 10, images = 4, rowWidth = channels * height * width;
+        var golden = Enumerable.Range(0, images * rowWidth).Select(_ => (float)rng.NextDouble()).ToArray();
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int y0 = rng.Next(height), y1 = rng.Next(y0 + 1, height + 1);
+            int x0 = trial % 3 == 0 ? 0 : rng.Next(width), x1 = trial % 3 == 0 ? width : rng.Next(x0 + 1, width + 1);
+            var box = new PlaneBox(y0, y1, x0, x1);
+            var rows = new PerturbedRows(images, rowWidth);
+            var written = new float[images][];
+            foreach (int n in new[] { 1, 3 })
+            {
+                var row = rows.Add(n);
+                row.Fill(float.NaN); // what a reused buffer may hold outside the box
+                written[n] = new float[rowWidth];
+                for (int e = 0; e < rowWidth; e++)
+                {
+                    int y = e / width % height, x = e % width;
+                    bool inside = y >= y0 && y < y1 && x >= x0 && x < x1;
+                    written[n][e] = inside ? (float)rng.NextDouble() + 2 : golden[n * rowWidth + e];
+                    if (inside) row[e] = written[n][e];
+                }
+            }
+            rows.HoldOnly(box, channels, height, width);
+            Assert.Equal(box.Area < height * width, rows.Sparse);
+            for (int r = 0; r < rows.Count; r++)
+                Assert.False(box.BitEqualInside(rows.Row(r), golden.AsSpan(rows.Images[r] * rowWidth, rowWidth), channels, height, width));
+            rows.Complete(golden);
+            Assert.False(rows.Sparse);
+            for (int r = 0; r < rows.Count; r++)
+                Assert.Equal(written[rows.Images[r]], rows.Row(r).ToArray());
+            // Equal inside the box once it is golden there; a change outside it is not looked at.
+            var copy = golden.AsSpan(rowWidth, rowWidth).ToArray();
+            Assert.True(box.BitEqualInside(copy, golden.AsSpan(rowWidth, rowWidth), channels, height, width));
+            int outside = Enumerable.Range(0, rowWidth).FirstOrDefault(e => !(e / width % height >= y0 && e / width % height < y1 && e % width >= x0 && e % width < x1), -1);
+            if (outside >= 0)
+            {
+                copy[outside] += 1;
+                Assert.True(box.BitEqualInside(copy, golden.AsSpan(rowWidth, rowWidth), channels, height, width));
+            }
+            int last = ((channels - 1) * height + y1 - 1) * width + x1 - 1; // the box's last element
+            copy[last] = -copy[last] - 1;
+            Assert.False(box.BitEqualInside(copy, golden.AsSpan(rowWidth, rowWidth), channels, height, width));
+        }
+    }
 }

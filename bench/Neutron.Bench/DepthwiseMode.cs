@@ -1,0 +1,58 @@
+// `depthwise [REPS]`: the depthwise layers of MobileNetV2 (3×3) and EfficientNet-B0 (5×5), one image each, through
+// the Conv operator on one thread with a fused Clip(0, 6): the best of REPS runs per layer, in µs. The best run is
+// what a loaded machine perturbs least, so two builds can be compared on it.
+using System.Diagnostics;
+using Neutron.Engine.Execution;
+using Neutron.Engine.Graph;
+using Neutron.Engine.Kernels;
+using Neutron.Engine.Operators;
+using Neutron.Engine.Tensors;
+
+namespace Neutron.Bench;
+
+public static class DepthwiseMode
+{
+    // (channels, plane, kernel, stride)
+    private static readonly (int C, int Size, int K, int S)[] Layers =
+    [
+        (32, 112, 3, 1), (96, 112, 3, 2), (144, 56, 3, 1), (144, 56, 3, 2), (192, 28, 3, 1), (192, 28, 3, 2),
+        (384, 14, 3, 1), (576, 14, 3, 1), (576, 14, 3, 2), (960, 7, 3, 1),
+        (240, 28, 5, 2), (480, 14, 5, 1), (672, 14, 5, 2), (1152, 7, 5, 1),
+    ];
+
+    public static int Run(string[] args)
+    {
+        int reps = args.Length > 0 ? int.Parse(args[0]) : 200;
+        Parallelism.MaxThreads = 1;
+        Console.WriteLine($"kernel set {KernelSet.VariantName}, best of {reps} runs, one image, one thread");
+        double total = 0;
+        foreach (var (c, size, k, s) in Layers)
+        {
+            var rng = new Random(1);
+            var x = Tensor.FromFloats(Enumerable.Range(0, c * size * size).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray(), 1, c, size, size);
+            var w = Tensor.FromFloats(Enumerable.Range(0, c * k * k).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray(), c, 1, k, k);
+            var b = Tensor.FromFloats(new float[c], c);
+            long pad = k / 2;
+            var attributes = new Dictionary<string, object>
+            {
+                ["group"] = (long)c, ["pads"] = new[] { pad, pad, pad, pad }, ["strides"] = new long[] { s, s },
+            };
+            var node = new Node { Name = "dw", OpType = "Conv", Inputs = ["x", "w", "b"], Outputs = ["y"], Attributes = new Attributes(attributes, "dw") };
+            var op = new Conv(node, 13) { Epilogue = new Activation(ActivationKind.Clip, 0f, 6f) };
+            var type = op.Infer([new TensorType(DataType.Float, x.Shape), new TensorType(DataType.Float, w.Shape), new TensorType(DataType.Float, b.Shape)])[0];
+            var y = Tensor.Zeros(DataType.Float, type.Shape);
+            double best = double.MaxValue;
+            for (int r = 0; r < reps + 20; r++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                op.Run([x, w, b], [y]);
+                double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                if (r >= 20) best = Math.Min(best, us);
+            }
+            total += best;
+            Console.WriteLine($"{c,5} × {size,3}² {k}×{k} stride {s}: {best,8:F1} µs");
+        }
+        Console.WriteLine($"sum {total:F0} µs");
+        return 0;
+    }
+}
