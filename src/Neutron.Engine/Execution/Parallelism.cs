@@ -42,18 +42,10 @@ public static class Parallelism
     }
 
     /// <summary>body(i) for i in [0, count) on up to threads threads: the worker gang, or Parallel.For when the gang
-    /// is busy (another caller, a nested loop). A body's exception reaches the caller as it was thrown.</summary>
+    /// is busy (another caller, a nested loop) or sized for another count.</summary>
     internal static void Run(int count, int threads, Action<int> body)
     {
-        if (WorkerGang.TryRun(count, threads, body)) return;
-        try
-        {
+        if (!WorkerGang.TryRun(count, threads, body))
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            // The gang throws a body's exception as it is; the fallback does the same.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
     }
 }

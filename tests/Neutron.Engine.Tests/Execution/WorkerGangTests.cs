@@ -24,19 +24,12 @@ public class WorkerGangTests
     public void The_workers_take_part()
     {
         var threads = new HashSet<int>();
-        bool ran = false;
-        // Other test classes run loops at the same time: the gang may be busy for a while.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (threads.Count < 2 && DateTime.UtcNow < deadline)
-        {
-            ran |= WorkerGang.TryRun(64, 2, _ =>
+        for (int attempt = 0; attempt < 50 && threads.Count < 2; attempt++) // another test may hold the gang a moment
+            WorkerGang.TryRun(64, 2, _ =>
             {
                 lock (threads) threads.Add(Environment.CurrentManagedThreadId);
                 Thread.SpinWait(20_000);
             });
-            if (threads.Count < 2) Thread.Sleep(1);
-        }
-        Assert.True(ran, "the gang stayed busy for 30 s");
         Assert.Equal(2, threads.Count);
     }
 
