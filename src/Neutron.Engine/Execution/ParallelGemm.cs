@@ -31,7 +31,7 @@ public static class ParallelGemm
             return;
         }
         int per = ((extent + blocks - 1) / blocks + unit - 1) / unit * unit;
-        Parallelism.Run(blocks, threads, block =>
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
         {
             int start = block * per, size = Math.Min(per, extent - start);
             if (size <= 0) return;

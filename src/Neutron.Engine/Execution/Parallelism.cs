@@ -38,14 +38,6 @@ public static class Parallelism
             for (int i = 0; i < count; i++) body(i);
             return;
         }
-        Run(count, threads, body);
-    }
-
-    /// <summary>body(i) for i in [0, count) on up to threads threads: the worker gang, or Parallel.For when the gang
-    /// is busy (another caller, a nested loop) or sized for another count.</summary>
-    internal static void Run(int count, int threads, Action<int> body)
-    {
-        if (!WorkerGang.TryRun(count, threads, body))
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 }
