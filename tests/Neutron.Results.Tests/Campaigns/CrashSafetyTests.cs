@@ -34,7 +34,7 @@ public class CrashSafetyTests
     }
 
     // Enough images that a fault takes longer than polling the database (the plain path runs single-threaded).
-    private const int Images = 100;
+    private const int Images = 400;
 
     [Fact]
     public void KilledTwentyTimesThenResumedEqualsUninterrupted()
