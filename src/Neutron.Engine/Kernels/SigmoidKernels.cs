@@ -68,11 +68,18 @@ public static class SigmoidKernels
         return t > High ? float.PositiveInfinity : t < Low ? 0f : float.IsNaN(t) ? t : e;
     }
 
+    // The vector exponentials leave out three of ExpScalar's selects, which cannot change a lane's bits:
+    // - NaN: the clamps pass it on (the constant is the first operand of max and min), every later operation gives
+    //   NaN, and Apply selects x itself for a NaN lane, as Sigmoid and Silu do.
+    // - t > High: the clamp computes e^High, which already rounds to +Inf (n = 128, e^r > 1).
+    // - t < Low: the clamp computes e^Low = 0.97·2^−150, which rounds to +0.
+    // (`Exp_at_the_clamps_is_what_the_selects_give` checks both values.) The conversion of n to an integer is the
+    // native one: n is integral and within [−150, 128], where truncation and the saturating form agree.
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Exp256(Vector256<float> t)
     {
-        var m = Vector256.ConditionalSelect(Vector256.Equals(t, t), t, Vector256<float>.Zero);
-        m = Vector256.Min(Vector256.Max(m, Vector256.Create(Low)), Vector256.Create(High));
+        var m = Vector256.Min(Vector256.Max(t, Vector256.Create(Low)), Vector256.Create(High));
         var n = Vector256.Round(m * Vector256.Create(Log2E));
         var r = Fma.MultiplyAdd(n, Vector256.Create(-Ln2Hi), m);
         r = Fma.MultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
@@ -81,20 +88,21 @@ public static class SigmoidKernels
         p = Fma.MultiplyAdd(p, r, Vector256.Create(P3));
         p = Fma.MultiplyAdd(p, r, Vector256.Create(P4));
         p = Fma.MultiplyAdd(p, r, Vector256.Create(P5));
-        var whole = Vector256.ConvertToInt32(n);
+        var whole = Vector256.ConvertToInt32Native(n);
         var half = Vector256.ShiftRightArithmetic(whole, 1);
-        var e = (Fma.MultiplyAdd(p, r * r, r) + Vector256<float>.One) * ((half + Vector256.Create(127)) << 23).AsSingle()
+        return (Fma.MultiplyAdd(p, r * r, r) + Vector256<float>.One) * ((half + Vector256.Create(127)) << 23).AsSingle()
             * ((whole - half + Vector256.Create(127)) << 23).AsSingle();
-        e = Vector256.ConditionalSelect(Vector256.GreaterThan(t, Vector256.Create(High)), Vector256.Create(float.PositiveInfinity), e);
-        e = Vector256.ConditionalSelect(Vector256.LessThan(t, Vector256.Create(Low)), Vector256<float>.Zero, e);
-        return Vector256.ConditionalSelect(Vector256.Equals(t, t), e, t);
     }
 
+    /// <remarks>
+    /// e^r · 2^n in one instruction (VSCALEFPS): the exact product rounded once, with gradual underflow and overflow
+    /// to +Inf. ExpScalar's two multiplies give the same bits: the first, by 2^(n div 2), is exact (its result stays
+    /// normal), so only the second rounds, and it rounds that same exact product.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Exp512(Vector512<float> t)
     {
-        var m = Vector512.ConditionalSelect(Vector512.Equals(t, t), t, Vector512<float>.Zero);
-        m = Vector512.Min(Vector512.Max(m, Vector512.Create(Low)), Vector512.Create(High));
+        var m = Vector512.Min(Vector512.Max(t, Vector512.Create(Low)), Vector512.Create(High));
         var n = Vector512.Round(m * Vector512.Create(Log2E));
         var r = Avx512F.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), m);
         r = Avx512F.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
@@ -103,12 +111,6 @@ public static class SigmoidKernels
         p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(P3));
         p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(P4));
         p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(P5));
-        var whole = Vector512.ConvertToInt32(n);
-        var half = Vector512.ShiftRightArithmetic(whole, 1);
-        var e = (Avx512F.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One) * ((half + Vector512.Create(127)) << 23).AsSingle()
-            * ((whole - half + Vector512.Create(127)) << 23).AsSingle();
-        e = Vector512.ConditionalSelect(Vector512.GreaterThan(t, Vector512.Create(High)), Vector512.Create(float.PositiveInfinity), e);
-        e = Vector512.ConditionalSelect(Vector512.LessThan(t, Vector512.Create(Low)), Vector512<float>.Zero, e);
-        return Vector512.ConditionalSelect(Vector512.Equals(t, t), e, t);
+        return Avx512F.Scale(Avx512F.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One, n);
     }
 }

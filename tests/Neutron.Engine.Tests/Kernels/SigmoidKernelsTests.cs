@@ -42,6 +42,31 @@ public class SigmoidKernelsTests
         }
     }
 
+    // The vector exponentials drop ExpScalar's selects for NaN and for t beyond its clamps (their lanes compute
+    // e^High = +Inf and e^Low = +0 instead): every float from the clamps inward across the overflow and underflow
+    // edges, and far beyond them, must still give the twin's bits.
+    [Theory]
+    [MemberData(nameof(Gemm32Tests.Variants), MemberType = typeof(Gemm32Tests))]
+    public void Every_float_near_the_clamps_matches_the_scalar_twin(KernelVariant variant)
+    {
+        var x = new List<float>();
+        foreach (var (from, to) in new[] { (86f, 90f), (-90f, -86f), (100f, 106f), (-106f, -100f) })
+            for (float v = from; v <= to; v = MathF.BitIncrement(v)) x.Add(v);
+        for (float v = 128f; v < float.PositiveInfinity; v *= 1.5f) { x.Add(v); x.Add(-v); }
+        x.AddRange([float.PositiveInfinity, float.NegativeInfinity, float.NaN, -float.NaN, BitConverter.Int32BitsToSingle(0x7FC0_1234)]);
+        var input = x.ToArray();
+        var y = new float[input.Length];
+        foreach (bool silu in new[] { false, true })
+        {
+            SigmoidKernels.Apply(variant, silu, input, y);
+            BitAssert.Same(input.Select(v => silu ? SigmoidKernels.Silu(v) : SigmoidKernels.Sigmoid(v)).ToArray(), y,
+                $"{variant} {(silu ? "silu" : "sigmoid")}");
+        }
+        Assert.Equal(float.PositiveInfinity, SigmoidKernels.ExpScalar(88.7228394f)); // what a lane clamped to High computes
+        Assert.Equal(0f, SigmoidKernels.ExpScalar(-104f));                          // and one clamped to Low
+        Assert.True(BitConverter.SingleToInt32Bits(SigmoidKernels.ExpScalar(-104f)) == 0, "e^Low is +0");
+    }
+
     [Fact]
     public void The_exponential_is_within_two_ulp_of_exact()
     {
