@@ -4,7 +4,7 @@
 // importance and uniform plans against an exhaustive campaign's outcomes (ImportanceTruthMode.cs); `importance-proposal MODEL
 // DATA`: the cost of an importance plan's proposal on a whole weight space (ImportanceProposalMode.cs); `ber-reference MODEL
 // DATA TRUTH.csv`: P(fail) at one bit-error rate, exact for one flip, Monte Carlo for more (BerReferenceMode.cs).
-// `depthwise [REPS]`: the best time of each MobileNetV2 and EfficientNet-B0 depthwise layer (DepthwiseMode.cs).
+// `depthwise [REPS] [ACTIVATION] [INPUT]`: the best time of each MobileNetV2 and EfficientNet-B0 depthwise layer (DepthwiseMode.cs).
 // Anything else goes to BenchmarkDotNet (e.g. `--filter '*Gemm*'`, `--list flat`).
 using BenchmarkDotNet.Running;
 using Neutron.Bench;

@@ -1,9 +1,11 @@
 // Depthwise convolution (group = C = M): channel c convolves its own plane with its own kH×kW taps.
 //   x: (C, H, W) of one image   w: (C, 1, kH, kW)   b: (C) or empty   y: (C, oH, oW) of one image
 // Every output element is an FMA chain from zero over its valid taps in (ky, kx) order, then + bias: the
-// arithmetic of ConvKernels.Reference's loop with fused multiply-adds. Two paths compute those bits: Rows (any taps;
-// vector lanes in the interior, scalar FMAs at the borders and on planes narrower than a vector) and Padded (the
-// plane copied into a zero border as StridePhases, every output in vector lanes). Rows is Padded's twin in the tests. No threads here.
+// arithmetic of ConvKernels.Reference's loop with fused multiply-adds. Three paths compute those bits: Rows (any taps;
+// vector lanes in the interior, scalar FMAs at the borders and on planes narrower than a vector), Padded (the
+// plane copied into a zero border as StridePhases, every output in vector lanes) and, for small planes (at most
+// 256 elements in, 64 out), eight channels at a time in the lanes (DepthwiseConv.ChannelLanes.cs). Rows is the others' twin in the
+// tests. No threads here.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -11,7 +13,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Neutron.Engine.Kernels;
 
-public static class DepthwiseConv
+public static partial class DepthwiseConv
 {
     /// <summary>Channel c of one image (vector kernel sets only; scalar runs ConvKernels.Reference).</summary>
     public static void Forward(KernelVariant variant, Conv2D g, int c, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
@@ -23,9 +25,11 @@ public static class DepthwiseConv
     /// (acc starts at +0 and never becomes -0, since an exact zero sum rounds to +0), so skipping the tap and adding
     /// it give the same bits. An Inf or NaN tap (a fault can write one) would turn that zero into NaN: Rows then.
     /// </summary>
-    /// <remarks>A fused activation (epilogue): Relu and Clip are applied in registers before the padded path's
-    /// store, the others on each channel's output plane as soon as it is written, while it is in L1; either way the
-    /// same per-element function as a separate pass, so the same bits.</remarks>
+    /// <remarks>A fused activation (epilogue): Relu, Clip and HardSwish are applied in registers before the padded
+    /// path's store; the others (Sigmoid, SiLU, whose exponential would also run on the grid's dropped columns)
+    /// and every channel on the row path get one pass over runs of consecutive output planes, about 16 KB at a
+    /// time, while they are in L1: late layers' planes of 3×3 to 7×7 would otherwise leave each plane a scalar tail.
+    /// Either way the same per-element function as a separate pass, so the same bits.</remarks>
     public static void Channels(KernelVariant variant, Conv2D g, int first, int count, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
         Activation epilogue = default)
     {
@@ -38,36 +42,78 @@ public static class DepthwiseConv
         var layout = new StridePhases(g);
         bool padded = Fma.IsSupported && layout.Grid >= Vector256<float>.Count;
         float[]? scratch = null;
-        var fused = epilogue.Kind switch { ActivationKind.Relu => Fused.Relu, ActivationKind.Clip => Fused.Clip, _ => Fused.None };
+        var fused = epilogue.Kind switch
+        {
+            ActivationKind.Relu => Fused.Relu, ActivationKind.Clip => Fused.Clip, ActivationKind.HardSwish => Fused.HardSwish, _ => Fused.None,
+        };
         // Tap offsets depend on the geometry only: once per call, not per channel (late layers have 3×3 planes).
         Span<int> offsets = stackalloc int[g.KH * g.KW];
         layout.TapOffsets(g, offsets);
+        int waiting = -1; // first of the channels written since the last activation pass that still need one
+        int end = first + count;
+        bool lanes = UsesLanes(g);
+        float[]? laneScratch = lanes && count >= Lanes ? ScratchPool.Rent(LaneScratch(g)) : null;
         try
         {
-            for (int c = first; c < first + count; c++)
+            for (int c = first, step; c < end; c += step)
             {
-                var taps = w.Slice(c * g.KH * g.KW, g.KH * g.KW);
-                var plane = y.Slice(c * g.OutSpatial, g.OutSpatial);
-                if (!padded || !AllFinite(taps))
+                bool inRegisters = false;
+                if (lanes && c + Lanes <= end)
                 {
-                    Rows(variant, g, c, x, w, b, y);
-                    if (!epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, plane, plane);
-                    continue;
+                    step = Lanes;
+                    LaneGroup(g, c, x, w, b, y, laneScratch!, epilogue, fused);
+                    inRegisters = fused != Fused.None;
                 }
-                if (scratch is null)
+                else
                 {
-                    scratch = ScratchPool.Rent(layout.Size);
-                    layout.Clear(scratch, 0f);
+                    step = 1;
+                    var taps = w.Slice(c * g.KH * g.KW, g.KH * g.KW);
+                    if (!padded || !AllFinite(taps)) Rows(variant, g, c, x, w, b, y);
+                    else
+                    {
+                        if (scratch is null)
+                        {
+                            scratch = ScratchPool.Rent(layout.Size);
+                            layout.Clear(scratch, 0f);
+                        }
+                        Padded(variant, g, layout, offsets, x.Slice(c * g.H * g.W, g.H * g.W), taps, b.IsEmpty ? 0f : b[c],
+                            scratch, y.Slice(c * g.OutSpatial, g.OutSpatial), epilogue, fused);
+                        inRegisters = fused != Fused.None;
+                    }
                 }
-                Padded(variant, g, layout, offsets, x.Slice(c * g.H * g.W, g.H * g.W), taps, b.IsEmpty ? 0f : b[c],
-                    scratch, plane, epilogue, fused);
-                if (fused == Fused.None && !epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, plane, plane);
+                if (epilogue.IsNone) continue;
+                if (inRegisters)
+                {
+                    if (waiting >= 0) Pass(variant, g, epilogue, y, waiting, c);
+                    waiting = -1;
+                }
+                else
+                {
+                    if (waiting < 0) waiting = c;
+                    if ((c + step - waiting) * g.OutSpatial >= PassElements)
+                    {
+                        Pass(variant, g, epilogue, y, waiting, c + step);
+                        waiting = -1;
+                    }
+                }
             }
+            if (waiting >= 0) Pass(variant, g, epilogue, y, waiting, end);
         }
         finally
         {
             if (scratch is not null) ScratchPool.Return(scratch);
+            if (laneScratch is not null) ScratchPool.Return(laneScratch);
         }
+    }
+
+    /// <summary>Output elements per activation pass: 16 KB, so the planes are still in L1 when it runs.</summary>
+    private const int PassElements = 4096;
+
+    /// <summary>The activation over the output planes of channels [from, to).</summary>
+    private static void Pass(KernelVariant variant, Conv2D g, Activation epilogue, Span<float> y, int from, int to)
+    {
+        var planes = y.Slice(from * g.OutSpatial, (to - from) * g.OutSpatial);
+        ActivationKernels.Apply(variant, epilogue, planes, planes);
     }
 
     private static bool AllFinite(ReadOnlySpan<float> taps)
@@ -167,16 +213,27 @@ public static class DepthwiseConv
         layout.CopyOut(g, scratch, output);
     }
 
-    /// <summary>Activations the padded path applies in registers before its store (Relu: lo = 0; Clip: [lo, hi]);
-    /// the others run as a pass over the channel's plane.</summary>
-    private enum Fused { None, Relu, Clip }
+    /// <summary>Activations the padded path applies in registers before its store (Relu: lo = 0; Clip: [lo, hi];
+    /// HardSwish); the others run as a pass over runs of output planes.</summary>
+    private enum Fused { None, Relu, Clip, HardSwish }
 
-    /// <summary>ActivationKernels' Relu and Clip, lane for lane: the same compares and selects, so the same bits.</summary>
+    /// <summary>ActivationKernels' Relu, Clip and HardSwish, lane for lane: the same compares, selects, multiplies
+    /// and adds (never fused), so the same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Finish(Vector512<float> v, Fused fused, Vector512<float> lo, Vector512<float> hi)
     {
         if (fused == Fused.Relu) return Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
-        if (fused != Fused.Clip) return v;
+        if (fused == Fused.HardSwish)
+        {
+            var h = Clamp(Vector512.Create(1f / 6f) * v + Vector512.Create(0.5f), Vector512<float>.Zero, Vector512<float>.One);
+            return v * Vector512.ConditionalSelect(Vector512.Equals(v, v), h, v);
+        }
+        return fused == Fused.Clip ? Clamp(v, lo, hi) : v;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Clamp(Vector512<float> v, Vector512<float> lo, Vector512<float> hi)
+    {
         v = Vector512.ConditionalSelect(Vector512.LessThan(v, lo), lo, v);
         return Vector512.ConditionalSelect(Vector512.GreaterThan(v, hi), hi, v);
     }
@@ -185,7 +242,17 @@ public static class DepthwiseConv
     private static Vector256<float> Finish(Vector256<float> v, Fused fused, Vector256<float> lo, Vector256<float> hi)
     {
         if (fused == Fused.Relu) return Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.Zero, v);
-        if (fused != Fused.Clip) return v;
+        if (fused == Fused.HardSwish)
+        {
+            var h = Clamp(Vector256.Create(1f / 6f) * v + Vector256.Create(0.5f), Vector256<float>.Zero, Vector256<float>.One);
+            return v * Vector256.ConditionalSelect(Vector256.Equals(v, v), h, v);
+        }
+        return fused == Fused.Clip ? Clamp(v, lo, hi) : v;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Clamp(Vector256<float> v, Vector256<float> lo, Vector256<float> hi)
+    {
         v = Vector256.ConditionalSelect(Vector256.LessThan(v, lo), lo, v);
         return Vector256.ConditionalSelect(Vector256.GreaterThan(v, hi), hi, v);
     }

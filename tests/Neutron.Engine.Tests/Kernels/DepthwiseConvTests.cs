@@ -1,4 +1,4 @@
-// DepthwiseConv's padded path against its twin, the row path, bit for bit, under each vector kernel set: MobileNet,
+// DepthwiseConv's padded and channels-in-lanes paths against their twin, the row path, bit for bit, under each vector kernel set: MobileNet,
 // EfficientNet and ShuffleNet shapes (3×3 and 5×5, stride 1 and 2, planes from 1×1 to wider than a vector), dilated
 // and asymmetric pads, inputs with Inf and NaN. A non-finite tap must leave the padded path (0·Inf is NaN) and still
 // give the row path's bits; the Conv operator's channel-run tasks with a fused activation give the per-channel bits.
@@ -26,6 +26,14 @@ public class DepthwiseConvTests
         [3, 9, 9, 3, 1, 2, 2, 2, 2, 2],       // dilated
         [3, 12, 31, 5, 3, 2, 4, 3, 4, 5],     // stride 3, dilated, asymmetric
         [5, 7, 7, 3, 1, 1, 0, 0, 0, 0],       // no padding
+        // Planes of at most 256 elements with at most 64 outputs run eight channels to the lanes, the rest per channel.
+        [19, 3, 3, 5, 1, 1, 2, 2, 2, 2],      // EfficientNet's last stage at 96²: 5×5 taps on 3×3 planes
+        [17, 6, 6, 5, 2, 1, 2, 2, 2, 2],
+        [24, 14, 14, 3, 2, 1, 1, 1, 1, 1],
+        [9, 16, 16, 3, 2, 1, 1, 1, 1, 1],     // the largest such plane and output (8×8)
+        [9, 12, 12, 3, 1, 1, 1, 1, 1, 1],     // 12×12 outputs: per channel again
+        [11, 7, 9, 3, 3, 2, 4, 3, 4, 5],      // stride 3, dilated, asymmetric
+        [16, 4, 4, 3, 1, 1, 0, 0, 0, 0],
     ];
 
     public static TheoryData<KernelVariant> VectorVariants()
@@ -138,21 +146,23 @@ public class DepthwiseEpilogueTests
     {
         var data = new TheoryData<KernelVariant, ActivationKind>();
         foreach (var v in KernelSet.Supported)
-        foreach (var kind in new[] { ActivationKind.Clip, ActivationKind.Relu, ActivationKind.Silu, ActivationKind.HardSwish })
+        foreach (var kind in new[] { ActivationKind.Clip, ActivationKind.Relu, ActivationKind.Silu, ActivationKind.HardSwish, ActivationKind.Sigmoid })
             data.Add(v, kind);
         return data;
     }
 
-    // The activation fused into Channels (Relu and Clip in registers, the others per channel plane): the bits of Channels without it
-    // followed by one pass of the activation, under every kernel set (scalar included), on planes from 7×7 (the
-    // padded path's last block runs past the grid) to 56×56 (its eight-vector blocks), stride 1 and 2, 3×3 and 5×5.
+    // The activation fused into Channels (Relu, Clip and HardSwish in registers, the others in passes over runs of
+    // planes): the bits of Channels without it followed by one pass of the activation, under every kernel set (scalar
+    // included), on planes from 3×3 to 56×56 (the padded path's eight-vector blocks), stride 1 and 2, 3×3 and 5×5.
+    // A run of planes is cut where a row-path channel (an Inf tap) meets in-register ones, and every 4,096 elements:
+    // 56×56 planes cut every two channels, 600 planes of 3×3 and 130 of 6×6 once, off plane boundaries of the run.
     [Theory]
     [MemberData(nameof(VariantsAndActivations))]
     public void Fused_activation_gives_the_bits_of_a_separate_pass(KernelVariant variant, ActivationKind kind)
     {
         var f = kind == ActivationKind.Clip ? new Activation(kind, 0f, 6f) : new Activation(kind);
         var rng = new Random(7);
-        foreach (var (c, size, k, s) in new[] { (9, 7, 3, 1), (5, 14, 5, 2), (3, 56, 3, 1), (4, 29, 3, 2), (3, 23, 5, 1) })
+        foreach (var (c, size, k, s) in new[] { (9, 7, 3, 1), (5, 14, 5, 2), (3, 56, 3, 1), (4, 29, 3, 2), (3, 23, 5, 1), (600, 3, 3, 1), (130, 12, 5, 2), (7, 56, 3, 1) })
         {
             int pad = k / 2, outSize = (size + 2 * pad - k) / s + 1;
             var g = new Conv2D(1, c, size, size, c, k, k, c, s, s, 1, 1, pad, pad, outSize, outSize) { PadBottom = pad, PadRight = pad };
