@@ -1,10 +1,11 @@
-// Depthwise layers on small planes (late layers: up to 16×16 in, 8×8 out) with channels in the vector lanes: eight channels'
-// planes are transposed into [position][channel], each output is one vector of eight channels, and its chain runs
-// over the valid taps only. On a 3×3 plane with 5×5 taps the per-channel paths spend most of their time outside the
-// multiply-adds (a bordered copy, a grid of 21 positions padded to 64, a copy out, one 100-cycle FMA chain per
-// channel); here a group of eight channels needs 81 FMAs, nine chains side by side, and the transposes.
-// Each output is the row path's value bit for bit: an FMA chain from zero over its in-plane taps in (ky, kx) order,
-// then + bias. Padding taps are skipped rather than multiplied as zeros, so any tap value is exact (Inf and NaN too).
+// Depthwise layers on small planes (late layers: up to 16×16 in, 8×8 out) with channels in the vector lanes:
+// sixteen (avx512) or eight channels' planes are transposed into [position][channel], each output is one vector of
+// channels, and its chain runs over the valid taps only. On a 3×3 plane with 5×5 taps the per-channel paths spend
+// most of their time outside the multiply-adds (a bordered copy, a grid of 21 positions padded to 64, a copy out,
+// one 100-cycle FMA chain per channel); here a group of channels needs 81 FMAs, nine chains side by side, and the
+// transposes. Each output is the row path's value bit for bit: an FMA chain from zero over its in-plane taps in
+// (ky, kx) order, then + bias. Padding taps are skipped rather than multiplied as zeros, so any tap value is exact
+// (Inf and NaN too).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -14,44 +15,94 @@ namespace Neutron.Engine.Kernels;
 
 public static partial class DepthwiseConv
 {
-    /// <summary>Channels per lane group: one Vector256 (the transposes, not the FMAs, set the pace here).</summary>
-    private const int Lanes = 8;
+    /// <summary>Channels per lane group: one Vector512 under avx512, one Vector256 otherwise (and for a run's last
+    /// eight to fifteen channels).</summary>
+    private static int LaneWidth(KernelVariant variant) => variant == KernelVariant.Avx512 && Avx512F.IsSupported ? 16 : 8;
 
     /// <summary>
     /// Input planes of at most 256 elements whose outputs fit in 64 go channels-in-lanes (vector kernel sets with
-    /// FMA): 3×3 to 8×8 outputs, stride 1 or 2. Measured one image, one thread, against the per-channel paths:
-    /// 3×3 and 6×6 planes 2–4× faster, 14² → 7² stride 2 1.6×, 7×7 5×5 1.3×, 7×7 3×3 even; 12×12 and 14×14 at
-    /// stride 1 slower (1.1–2×: each output's chain runs alone there, where the padded path runs 128 side by side).
+    /// FMA): 3×3 to 8×8 outputs, stride 1 or 2. Measured one image, one thread, avx512, against the per-channel
+    /// paths (`depthwise` bench mode): 3×3 and 6×6 planes 3–7× faster, 14² → 7² stride 2 3×, 7×7 1.7–2.4×; 12×12
+    /// and 14×14 at stride 1 slower (1.1–2×, measured with eight lanes: the padded path runs 128 positions side by
+    /// side there, over planes the transposes would have to copy twice).
     /// </summary>
     private const int LanesMaxPlane = 256, LanesMaxOutputs = 64;
 
     private static bool UsesLanes(Conv2D g) => Fma.IsSupported && g.H * g.W <= LanesMaxPlane && g.OutSpatial <= LanesMaxOutputs;
 
     /// <summary>Floats of scratch LaneGroup needs: the transposed planes, taps and outputs of one group.</summary>
-    private static int LaneScratch(Conv2D g) => (g.H * g.W + g.KH * g.KW + g.OutSpatial) * Lanes;
+    private static int LaneScratch(Conv2D g) => (g.H * g.W + g.KH * g.KW + g.OutSpatial) * 16;
 
-    /// <summary>Channels [c0, c0 + 8) of one image, the fused Relu, Clip or HardSwish applied before the store.</summary>
-    private static void LaneGroup(Conv2D g, int c0, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
+    /// <summary>Channels [c0, c0 + lanes) of one image (lanes 8 or 16), the fused Relu, Clip or HardSwish applied before the store.</summary>
+    private static void LaneGroup(Conv2D g, int c0, int lanes, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
         float[] scratch, Activation epilogue, Fused fused)
     {
         int plane = g.H * g.W, count = g.KH * g.KW, outputs = g.OutSpatial;
-        int tapsAt = plane * Lanes, outAt = tapsAt + count * Lanes;
+        int tapsAt = plane * lanes, outAt = tapsAt + count * lanes;
         ref float s = ref MemoryMarshal.GetArrayDataReference(scratch);
-        ref float input = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), c0 * plane);
-        int i = 0;
-        for (; i + Lanes <= plane; i += Lanes) Transpose8x8(ref Unsafe.Add(ref input, i), plane, ref Unsafe.Add(ref s, i * Lanes), Lanes);
-        for (; i < plane; i++)
-            for (int l = 0; l < Lanes; l++) Unsafe.Add(ref s, i * Lanes + l) = Unsafe.Add(ref input, l * plane + i);
-        for (int l = 0; l < Lanes; l++)
-        {
-            var taps = w.Slice((c0 + l) * count, count);
-            for (int t = 0; t < count; t++) Unsafe.Add(ref s, tapsAt + t * Lanes + l) = taps[t];
-        }
+        Transpose(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), c0 * plane), plane, lanes, ref s);
+        Transpose(ref Unsafe.Add(ref MemoryMarshal.GetReference(w), c0 * count), count, lanes, ref Unsafe.Add(ref s, tapsAt));
         // The taps that land in the plane: kx in [first[ox], last[ox]) for output column ox, likewise ky per row.
         Span<int> first = stackalloc int[g.OutW], last = stackalloc int[g.OutW];
         for (int ox = 0; ox < g.OutW; ox++)
             (first[ox], last[ox]) = InPlane(ox * g.StrideW - g.PadLeft, g.DilationW, g.KW, g.W);
-        var bias = b.IsEmpty ? Vector256<float>.Zero : Vector256.Create(b.Slice(c0, Lanes));
+        var bias = b.IsEmpty ? default : b.Slice(c0, lanes);
+        if (lanes == 16) Outputs512(g, ref s, tapsAt, outAt, first, last, bias, epilogue, fused);
+        else Outputs256(g, ref s, tapsAt, outAt, first, last, bias, epilogue, fused);
+        ref float output = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), c0 * outputs);
+        int o = 0;
+        for (; o + 8 <= outputs; o += 8)
+            for (int h = 0; h < lanes; h += 8)
+                Transpose8x8(ref Unsafe.Add(ref s, outAt + o * lanes + h), lanes, ref Unsafe.Add(ref output, h * outputs + o), outputs);
+        for (; o < outputs; o++)
+            for (int l = 0; l < lanes; l++) Unsafe.Add(ref output, l * outputs + o) = Unsafe.Add(ref s, outAt + o * lanes + l);
+    }
+
+    /// <summary>[channel][position] rows of `length` → [position][channel] rows of `lanes`, eight channels × eight
+    /// positions per register transpose, the last positions one float at a time.</summary>
+    private static void Transpose(ref float from, int length, int lanes, ref float to)
+    {
+        int i = 0;
+        for (; i + 8 <= length; i += 8)
+            for (int h = 0; h < lanes; h += 8)
+                Transpose8x8(ref Unsafe.Add(ref from, h * length + i), length, ref Unsafe.Add(ref to, i * lanes + h), lanes);
+        for (; i < length; i++)
+            for (int l = 0; l < lanes; l++) Unsafe.Add(ref to, i * lanes + l) = Unsafe.Add(ref from, l * length + i);
+    }
+
+    /// <summary>Every output of sixteen channels: its chain over the in-plane taps in (ky, kx) order, + bias, the activation.</summary>
+    private static void Outputs512(Conv2D g, ref float s, int tapsAt, int outAt, ReadOnlySpan<int> first, ReadOnlySpan<int> last,
+        ReadOnlySpan<float> b, Activation epilogue, Fused fused)
+    {
+        const int L = 16;
+        var bias = b.IsEmpty ? Vector512<float>.Zero : Vector512.Create(b);
+        Vector512<float> lo = Vector512.Create(epilogue.A), hi = Vector512.Create(epilogue.B);
+        for (int oy = 0; oy < g.OutH; oy++)
+        {
+            int y0 = oy * g.StrideH - g.PadTop;
+            var (kyFirst, kyLast) = InPlane(y0, g.DilationH, g.KH, g.H);
+            for (int ox = 0; ox < g.OutW; ox++)
+            {
+                var acc = Vector512<float>.Zero;
+                int x0 = ox * g.StrideW - g.PadLeft;
+                for (int ky = kyFirst; ky < kyLast; ky++)
+                {
+                    int row = (y0 + ky * g.DilationH) * g.W + x0, tapRow = tapsAt + ky * g.KW * L;
+                    for (int kx = first[ox]; kx < last[ox]; kx++)
+                        acc = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref s, (nuint)((row + kx * g.DilationW) * L)),
+                            Vector512.LoadUnsafe(ref s, (nuint)(tapRow + kx * L)), acc);
+                }
+                Finish(acc + bias, fused, lo, hi).StoreUnsafe(ref s, (nuint)(outAt + (oy * g.OutW + ox) * L));
+            }
+        }
+    }
+
+    /// <summary>Outputs512 for eight channels in a Vector256: the same chain per lane.</summary>
+    private static void Outputs256(Conv2D g, ref float s, int tapsAt, int outAt, ReadOnlySpan<int> first, ReadOnlySpan<int> last,
+        ReadOnlySpan<float> b, Activation epilogue, Fused fused)
+    {
+        const int L = 8;
+        var bias = b.IsEmpty ? Vector256<float>.Zero : Vector256.Create(b);
         Vector256<float> lo = Vector256.Create(epilogue.A), hi = Vector256.Create(epilogue.B);
         for (int oy = 0; oy < g.OutH; oy++)
         {
@@ -63,19 +114,14 @@ public static partial class DepthwiseConv
                 int x0 = ox * g.StrideW - g.PadLeft;
                 for (int ky = kyFirst; ky < kyLast; ky++)
                 {
-                    int row = (y0 + ky * g.DilationH) * g.W + x0, tapRow = tapsAt + ky * g.KW * Lanes;
+                    int row = (y0 + ky * g.DilationH) * g.W + x0, tapRow = tapsAt + ky * g.KW * L;
                     for (int kx = first[ox]; kx < last[ox]; kx++)
-                        acc = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref s, (nuint)((row + kx * g.DilationW) * Lanes)),
-                            Vector256.LoadUnsafe(ref s, (nuint)(tapRow + kx * Lanes)), acc);
+                        acc = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref s, (nuint)((row + kx * g.DilationW) * L)),
+                            Vector256.LoadUnsafe(ref s, (nuint)(tapRow + kx * L)), acc);
                 }
-                Finish(acc + bias, fused, lo, hi).StoreUnsafe(ref s, (nuint)(outAt + (oy * g.OutW + ox) * Lanes));
+                Finish(acc + bias, fused, lo, hi).StoreUnsafe(ref s, (nuint)(outAt + (oy * g.OutW + ox) * L));
             }
         }
-        ref float output = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), c0 * outputs);
-        int o = 0;
-        for (; o + Lanes <= outputs; o += Lanes) Transpose8x8(ref Unsafe.Add(ref s, outAt + o * Lanes), Lanes, ref Unsafe.Add(ref output, o), outputs);
-        for (; o < outputs; o++)
-            for (int l = 0; l < Lanes; l++) Unsafe.Add(ref output, l * outputs + o) = Unsafe.Add(ref s, outAt + o * Lanes + l);
     }
 
     /// <summary>The taps k in [first, last) with 0 ≤ start + k·dilation &lt; size (a contiguous run, maybe empty).</summary>

@@ -4,7 +4,7 @@
 // arithmetic of ConvKernels.Reference's loop with fused multiply-adds. Three paths compute those bits: Rows (any taps;
 // vector lanes in the interior, scalar FMAs at the borders and on planes narrower than a vector), Padded (the
 // plane copied into a zero border as StridePhases, every output in vector lanes) and, for small planes (at most
-// 256 elements in, 64 out), eight channels at a time in the lanes (DepthwiseConv.ChannelLanes.cs). Rows is the others' twin in the
+// 256 elements in, 64 out), sixteen or eight channels at a time in the lanes (DepthwiseConv.ChannelLanes.cs). Rows is the others' twin in the
 // tests. No threads here.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -52,16 +52,17 @@ public static partial class DepthwiseConv
         int waiting = -1; // first of the channels written since the last activation pass that still need one
         int end = first + count;
         bool lanes = UsesLanes(g);
-        float[]? laneScratch = lanes && count >= Lanes ? ScratchPool.Rent(LaneScratch(g)) : null;
+        int width = LaneWidth(variant);
+        float[]? laneScratch = lanes && count >= 8 ? ScratchPool.Rent(LaneScratch(g)) : null;
         try
         {
             for (int c = first, step; c < end; c += step)
             {
                 bool inRegisters = false;
-                if (lanes && c + Lanes <= end)
+                if (lanes && c + 8 <= end)
                 {
-                    step = Lanes;
-                    LaneGroup(g, c, x, w, b, y, laneScratch!, epilogue, fused);
+                    step = c + width <= end ? width : 8;
+                    LaneGroup(g, c, step, x, w, b, y, laneScratch!, epilogue, fused);
                     inRegisters = fused != Fused.None;
                 }
                 else
