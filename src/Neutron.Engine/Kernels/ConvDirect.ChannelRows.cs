@@ -75,27 +75,10 @@ public static unsafe partial class ConvDirect
                     }
                 }
             }
-            // Output rows whose pixels lie in [q0, q0 + count): their columns below OutW, + bias, then the epilogue.
-            // Channel by channel, so each output plane is written in order.
-            int os = g.OutSpatial;
-            fixed (float* src = product, dst = y)
-                for (int m = 0; m < g.M; m++)
-                    for (int oy = q0 / wp; oy < g.OutH && oy * wp < q0 + count; oy++)
-                    {
-                        int from = Math.Max(oy * wp, q0), to = Math.Min(oy * wp + g.OutW, q0 + count);
-                        if (to <= from) continue;
-                        float* row = src + (long)m * piece + from - q0, outRow = dst + (long)((n0 + n) * g.M + m) * os + oy * g.OutW + from - oy * wp;
-                        if (b is null) Buffer.MemoryCopy(row, outRow, (to - from) * sizeof(float), (to - from) * sizeof(float));
-                        else AddRow(row, outRow, to - from, b[m]);
-                    }
-            // The epilogue once per plane, over the outputs this piece wrote: [Before(q0), Before(q0 + count)) of y.
-            int start = Before(g, wp, q0), end = Before(g, wp, q0 + count);
-            if (!epilogue.IsNone && end > start)
-                for (int m = 0; m < g.M; m++)
-                {
-                    var plane = y.AsSpan(((n0 + n) * g.M + m) * os + start, end - start);
-                    ActivationKernels.Apply(variant, epilogue, plane, plane);
-                }
+            // Output rows whose pixels lie in [q0, q0 + count): their columns below OutW, + bias and the epilogue on
+            // the way. Channel by channel, so each output plane is written in order.
+            var copyOut = new RowsOut(g, n0 + n, wp, q0, count, piece, product, b, y);
+            VectorActivations.With(epilogue, ref copyOut);
             ScratchPool.Return(product);
             if (shared is null) ScratchPool.Return(padded);
         });
@@ -104,16 +87,52 @@ public static unsafe partial class ConvDirect
         if (shared is not null) ScratchPool.Return(shared);
     }
 
-    /// <summary>dst[i] = src[i] + bias for i &lt; count: one rounding per element, as the scalar sum.</summary>
-    private static void AddRow(float* src, float* dst, int count, float bias)
+    /// <summary>The outputs of image n among the padded-row pixels [q0, q0 + count) of a piece's product (a row of
+    /// piece floats per channel): y[n, m, oy, ox] = f(product[m, q] + b[m]).</summary>
+    private readonly struct RowsOut(Conv2D g, int n, int wp, int q0, int count, int piece, float[] product, float[]? b, float[] y) : IActivationUser
     {
-        var b = System.Runtime.Intrinsics.Vector256.Create(bias);
-        int i = 0;
-        for (; i + 8 <= count; i += 8)
-            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(src + i) + b, dst + i);
-        for (; i < count; i++) dst[i] = src[i] + bias;
+        public void Run<T>(T f) where T : struct, IVectorActivation
+        {
+            int os = g.OutSpatial;
+            fixed (float* src = product, dst = y)
+                for (int m = 0; m < g.M; m++)
+                    for (int oy = q0 / wp; oy < g.OutH && oy * wp < q0 + count; oy++)
+                    {
+                        int from = Math.Max(oy * wp, q0), to = Math.Min(oy * wp + g.OutW, q0 + count);
+                        if (to <= from) continue;
+                        float* row = src + (long)m * piece + from - q0, outRow = dst + (long)(n * g.M + m) * os + oy * g.OutW + from - oy * wp;
+                        if (b is null) FinishRow(row, outRow, to - from, false, 0f, f);
+                        else FinishRow(row, outRow, to - from, true, b[m], f);
+                    }
+        }
     }
 
-    /// <summary>How many outputs of a plane come before pixel q of the padded-row numbering.</summary>
-    private static int Before(Conv2D g, int wp, int q) => Math.Min(g.OutSpatial, q / wp * g.OutW + Math.Min(q % wp, g.OutW));
+    /// <summary>dst[i] = f(src[i] + bias) for i &lt; count (no addition without a bias: x + 0 would turn −0 into +0),
+    /// the operations of a separate bias pass and activation pass. A row of eight or more ends with a vector
+    /// overlapping the one before (the same bits written twice); shorter rows go element by element.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void FinishRow<T>(float* src, float* dst, int count, bool hasBias, float bias, T f) where T : struct, IVectorActivation
+    {
+        const int lanes = 8;
+        var b = System.Runtime.Intrinsics.Vector256.Create(bias);
+        if (count < lanes)
+        {
+            // Through a vector too, lane by lane: the same function as the whole vectors.
+            for (int i = 0; i < count; i++)
+            {
+                var v = System.Runtime.Intrinsics.Vector256.CreateScalar(src[i]);
+                if (hasBias) v += b;
+                dst[i] = System.Runtime.Intrinsics.Vector256.ToScalar(f.Apply(v));
+            }
+            return;
+        }
+        for (int i = 0; ; i += lanes)
+        {
+            if (i > count - lanes) i = count - lanes;
+            var v = System.Runtime.Intrinsics.Vector256.Load(src + i);
+            if (hasBias) v += b;
+            System.Runtime.Intrinsics.Vector256.Store(f.Apply(v), dst + i);
+            if (i == count - lanes) break;
+        }
+    }
 }
