@@ -20,7 +20,8 @@ public static unsafe partial class ConvDirect
         return g.OutW * 10 >= wp * 8;
     }
 
-    private static void RunChannelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach)
+    private static void RunChannelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Shortcut? shortcut,
+        Activation epilogue, ForEach forEach)
     {
         int hp = g.OutH + (g.KH - 1) * g.DilationH, wp = g.OutW + (g.KW - 1) * g.DilationW;
         var planes = new Planes(hp, wp, true);
@@ -77,7 +78,7 @@ public static unsafe partial class ConvDirect
             }
             // Output rows whose pixels lie in [q0, q0 + count): their columns below OutW, + bias and the epilogue on
             // the way. Channel by channel, so each output plane is written in order.
-            var copyOut = new RowsOut(g, n0 + n, wp, q0, count, piece, product, b, y);
+            var copyOut = new RowsOut(g, n0 + n, wp, q0, count, piece, product, b, shortcut, y);
             VectorActivations.With(epilogue, ref copyOut);
             ScratchPool.Return(product);
             if (shared is null) ScratchPool.Return(padded);
@@ -88,40 +89,45 @@ public static unsafe partial class ConvDirect
     }
 
     /// <summary>The outputs of image n among the padded-row pixels [q0, q0 + count) of a piece's product (a row of
-    /// piece floats per channel): y[n, m, oy, ox] = f(product[m, q] + b[m]).</summary>
-    private readonly struct RowsOut(Conv2D g, int n, int wp, int q0, int count, int piece, float[] product, float[]? b, float[] y) : IActivationUser
+    /// piece floats per channel): y[n, m, oy, ox] = f((product[m, q] + b[m]) + shortcut[n, m, oy, ox]).</summary>
+    private readonly struct RowsOut(Conv2D g, int n, int wp, int q0, int count, int piece, float[] product, float[]? b, Shortcut? shortcut, float[] y)
+        : IActivationUser
     {
         public void Run<T>(T f) where T : struct, IVectorActivation
         {
             int os = g.OutSpatial;
-            fixed (float* src = product, dst = y)
+            bool convFirst = shortcut is { ConvFirst: true };
+            fixed (float* src = product, dst = y, added = shortcut?.Values)
                 for (int m = 0; m < g.M; m++)
                     for (int oy = q0 / wp; oy < g.OutH && oy * wp < q0 + count; oy++)
                     {
                         int from = Math.Max(oy * wp, q0), to = Math.Min(oy * wp + g.OutW, q0 + count);
                         if (to <= from) continue;
-                        float* row = src + (long)m * piece + from - q0, outRow = dst + (long)(n * g.M + m) * os + oy * g.OutW + from - oy * wp;
-                        if (b is null) FinishRow(row, outRow, to - from, false, 0f, f);
-                        else FinishRow(row, outRow, to - from, true, b[m], f);
+                        long at = (long)(n * g.M + m) * os + oy * g.OutW + from - oy * wp;
+                        float* row = src + (long)m * piece + from - q0, sp = added is null ? null : added + at;
+                        if (b is null) FinishRow(row, dst + at, to - from, false, 0f, sp, convFirst, f);
+                        else FinishRow(row, dst + at, to - from, true, b[m], sp, convFirst, f);
                     }
         }
     }
 
-    /// <summary>dst[i] = f(src[i] + bias) for i &lt; count (no addition without a bias: x + 0 would turn −0 into +0),
-    /// the operations of a separate bias pass and activation pass. A row of eight or more ends with a vector
-    /// overlapping the one before (the same bits written twice); shorter rows go element by element.</summary>
+    /// <summary>dst[i] = f((src[i] + bias) + shortcut[i]) for i &lt; count (no addition without a bias: x + 0 would
+    /// turn −0 into +0; none without a shortcut), the operations of separate passes. A row of eight or more ends
+    /// with a vector overlapping the one before (the same bits written twice); shorter rows go lane by lane through
+    /// the same vector function.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void FinishRow<T>(float* src, float* dst, int count, bool hasBias, float bias, T f) where T : struct, IVectorActivation
+    private static void FinishRow<T>(float* src, float* dst, int count, bool hasBias, float bias, float* shortcut, bool convFirst, T f)
+        where T : struct, IVectorActivation
     {
         const int lanes = 8;
         var b = System.Runtime.Intrinsics.Vector256.Create(bias);
         if (count < lanes)
         {
-            // Through a vector too, lane by lane: the same function as the whole vectors.
             for (int i = 0; i < count; i++)
             {
                 var v = System.Runtime.Intrinsics.Vector256.CreateScalar(src[i]);
                 if (hasBias) v += b;
+                if (shortcut is not null) v = Shortcut.Add(v, System.Runtime.Intrinsics.Vector256.CreateScalar(shortcut[i]), convFirst);
                 dst[i] = System.Runtime.Intrinsics.Vector256.ToScalar(f.Apply(v));
             }
             return;
@@ -131,6 +137,7 @@ public static unsafe partial class ConvDirect
             if (i > count - lanes) i = count - lanes;
             var v = System.Runtime.Intrinsics.Vector256.Load(src + i);
             if (hasBias) v += b;
+            if (shortcut is not null) v = Shortcut.Add(v, shortcut + i, convFirst);
             System.Runtime.Intrinsics.Vector256.Store(f.Apply(v), dst + i);
             if (i == count - lanes) break;
         }

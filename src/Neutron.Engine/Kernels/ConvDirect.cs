@@ -57,20 +57,22 @@ public static unsafe partial class ConvDirect
     /// <summary>y = conv(x, w) + b, then the epilogue, for every image of g, with the given kernel set and loop;
     /// paddedFloats bounds the padded input held at once (tests lower it to run several groups of images).</summary>
     public static void Run(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach,
-        int paddedFloats = PaddedFloats)
+        int paddedFloats = PaddedFloats, Shortcut? shortcut = null)
     {
+        if (shortcut is { } added && added.Values.Length < y.Length) throw new ArgumentException($"the shortcut has {added.Values.Length} floats, the output {y.Length}", nameof(shortcut));
         if (!Supports(variant, g)) throw new ArgumentException($"ConvDirect runs ungrouped convolutions under a vector kernel set, not group {g.Group} under {variant}", nameof(g));
         int group = Math.Clamp(paddedFloats / Math.Max(1, g.C * Planes.Of(g).Plane), 1, g.N);
         for (int n0 = 0; n0 < g.N; n0 += group)
         {
             var part = g with { N = Math.Min(group, g.N - n0) };
-            if (ChannelRowsPay(variant, part)) RunChannelRows(variant, part, n0, x, w, b, y, epilogue, forEach);
-            else RunPixelRows(variant, part, n0, x, w, b, y, epilogue, forEach);
+            if (ChannelRowsPay(variant, part)) RunChannelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach);
+            else RunPixelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach);
         }
     }
 
     /// <summary>Images [n0, n0 + g.N) of x and y with pixels as rows.</summary>
-    private static void RunPixelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach)
+    private static void RunPixelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Shortcut? shortcut,
+        Activation epilogue, ForEach forEach)
     {
         var planes = Planes.Of(g);
         int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
@@ -104,7 +106,7 @@ public static unsafe partial class ConvDirect
                     Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), input.AsSpan((n - from) * paddedImage, paddedImage));
                 origin = n0 + from;
             }
-            Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, epilogue);
+            Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, shortcut, epilogue);
             if (ownPadding) ScratchPool.Return(input);
             ScratchPool.Return(product);
         });
@@ -243,7 +245,7 @@ public static unsafe partial class ConvDirect
     /// [m0, m0 + width): the product rows have width floats. Image n0 + n of the batch is image n0 + n − origin of
     /// input, stride floats apart.</summary>
     private static void Chunk(KernelVariant variant, Conv2D g, int n0, float[] input, int origin, int stride, Planes planes, float[] filters, int mp,
-        int[] offsets, float[]? b, int first, int count, int m0, int width, float[] product, float[] y, Activation epilogue)
+        int[] offsets, float[]? b, int first, int count, int m0, int width, float[] product, float[] y, Shortcut? shortcut, Activation epilogue)
     {
         int tiles = (count + Rows - 1) / Rows, os = g.OutSpatial, k = g.PatchSize;
         // Window corners of the chunk's pixels, walking (image, row, column) without a division per pixel; the last
@@ -296,10 +298,10 @@ public static unsafe partial class ConvDirect
                 }
             }
         }
-        // The transpose into NCHW adds the bias and applies the activation on the way (the padding channels are
-        // computed and never copied out).
+        // The transpose into NCHW adds the bias and the shortcut and applies the activation on the way (the padding
+        // channels are computed and never copied out).
         int channels = Math.Min(width, g.M - m0);
-        var copy = new CopyOut(g, n0, first, count, product, width, m0, channels, b is null ? [] : b.AsSpan(m0, channels), epilogue, y);
+        var copy = new CopyOut(g, n0, first, count, product, width, m0, channels, b is null ? [] : b.AsSpan(m0, channels), shortcut, epilogue, y);
         VectorActivations.With(epilogue, ref copy);
     }
 
