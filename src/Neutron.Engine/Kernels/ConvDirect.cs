@@ -59,7 +59,8 @@ public static unsafe partial class ConvDirect
     public static void Run(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach,
         int paddedFloats = PaddedFloats, Shortcut? shortcut = null)
     {
-        if (shortcut is { } added && added.Values.Length < y.Length) throw new ArgumentException($"the shortcut has {added.Values.Length} floats, the output {y.Length}", nameof(shortcut));
+        if (shortcut is { } added && added.Values.Length < (long)g.N * g.M * g.OutSpatial)
+            throw new ArgumentException($"the shortcut has {added.Values.Length} floats, the output {(long)g.N * g.M * g.OutSpatial}", nameof(shortcut));
         if (!Supports(variant, g)) throw new ArgumentException($"ConvDirect runs ungrouped convolutions under a vector kernel set, not group {g.Group} under {variant}", nameof(g));
         int group = Math.Clamp(paddedFloats / Math.Max(1, g.C * Planes.Of(g).Plane), 1, g.N);
         for (int n0 = 0; n0 < g.N; n0 += group)
