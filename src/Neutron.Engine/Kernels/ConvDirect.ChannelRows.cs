@@ -4,6 +4,8 @@
 // 24 FMAs. Pixels are numbered over whole padded rows (Wp per output row), so 48 consecutive pixels read 48
 // consecutive floats of each padded plane; the columns past OutW are computed and dropped when copying out.
 // Same arithmetic per element as the pixel-rows path (the tests run both through ConvDirect.Run).
+using System.Runtime.Intrinsics;
+
 namespace Neutron.Engine.Kernels;
 
 public static unsafe partial class ConvDirect
@@ -48,7 +50,7 @@ public static unsafe partial class ConvDirect
         {
             shared = ScratchPool.Rent(g.N * paddedImage + slack);
             shared.AsSpan(g.N * paddedImage, slack).Clear();
-            forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), shared.AsSpan(n * paddedImage, paddedImage)));
+            forEach(g.N, paddedImage, n => Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), shared.AsSpan(n * paddedImage, paddedImage)));
         }
         forEach(g.N * pieces, (long)piece * rows * k, task =>
         {
@@ -58,7 +60,7 @@ public static unsafe partial class ConvDirect
             if (padded is null)
             {
                 padded = ScratchPool.Rent(paddedImage + slack);
-                Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(0, paddedImage));
+                Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(0, paddedImage));
                 padded.AsSpan(paddedImage, slack).Clear();
             }
             fixed (float* xp = padded, fp = filters, op = product)
@@ -112,33 +114,33 @@ public static unsafe partial class ConvDirect
     }
 
     /// <summary>dst[i] = f((src[i] + bias) + shortcut[i]) for i &lt; count (no addition without a bias: x + 0 would
-    /// turn −0 into +0; none without a shortcut), the operations of separate passes. A row of eight or more ends
-    /// with a vector overlapping the one before (the same bits written twice); shorter rows go lane by lane through
-    /// the same vector function.</summary>
+    /// turn −0 into +0; none without a shortcut), the operations of separate passes. Sixteen lanes at a time (this
+    /// path runs under avx512 only), a row's last vector overlapping the one before (the same bits written twice);
+    /// rows under sixteen go lane by lane through the same vector function.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void FinishRow<T>(float* src, float* dst, int count, bool hasBias, float bias, float* shortcut, bool convFirst, T f)
         where T : struct, IVectorActivation
     {
-        const int lanes = 8;
-        var b = System.Runtime.Intrinsics.Vector256.Create(bias);
+        const int lanes = 16;
+        var b = Vector512.Create(bias);
         if (count < lanes)
         {
             for (int i = 0; i < count; i++)
             {
-                var v = System.Runtime.Intrinsics.Vector256.CreateScalar(src[i]);
+                var v = Vector512.CreateScalar(src[i]);
                 if (hasBias) v += b;
-                if (shortcut is not null) v = Shortcut.Add(v, System.Runtime.Intrinsics.Vector256.CreateScalar(shortcut[i]), convFirst);
-                dst[i] = System.Runtime.Intrinsics.Vector256.ToScalar(f.Apply(v));
+                if (shortcut is not null) v = convFirst ? v + Vector512.CreateScalar(shortcut[i]) : Vector512.CreateScalar(shortcut[i]) + v;
+                dst[i] = Vector512.ToScalar(f.Apply(v));
             }
             return;
         }
         for (int i = 0; ; i += lanes)
         {
             if (i > count - lanes) i = count - lanes;
-            var v = System.Runtime.Intrinsics.Vector256.Load(src + i);
+            var v = Vector512.Load(src + i);
             if (hasBias) v += b;
-            if (shortcut is not null) v = Shortcut.Add(v, shortcut + i, convFirst);
-            System.Runtime.Intrinsics.Vector256.Store(f.Apply(v), dst + i);
+            if (shortcut is not null) v = convFirst ? v + Vector512.Load(shortcut + i) : Vector512.Load(shortcut + i) + v;
+            Vector512.Store(f.Apply(v), dst + i);
             if (i == count - lanes) break;
         }
     }

@@ -86,7 +86,7 @@ public static unsafe partial class ConvDirect
         if (planes.Copy && !ownPadding)
         {
             padded = ScratchPool.Rent(g.N * paddedImage);
-            forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
+            forEach(g.N, paddedImage, n => Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
         }
         var filters = ScratchPool.Rent(k * mp);
         PackFilters(variant, g, w, mp, filters, forEach);
@@ -104,7 +104,7 @@ public static unsafe partial class ConvDirect
                 int from = first / g.OutSpatial, to = (first + count - 1) / g.OutSpatial + 1;
                 input = ScratchPool.Rent((to - from) * paddedImage);
                 for (int n = from; n < to; n++)
-                    Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), input.AsSpan((n - from) * paddedImage, paddedImage));
+                    Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), input.AsSpan((n - from) * paddedImage, paddedImage));
                 origin = n0 + from;
             }
             Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, shortcut, epilogue);
@@ -152,10 +152,11 @@ public static unsafe partial class ConvDirect
 
     /// <summary>One image's channels into planes of Hp × Wp, the input at (PadTop, PadLeft), zeros around it. Rows are
     /// short (28 floats in ResNet-20), so each is written with a few vector stores rather than Clear and CopyTo calls.</summary>
-    private static void Pad(Conv2D g, Planes planes, ReadOnlySpan<float> x, Span<float> dst)
+    private static void Pad(KernelVariant variant, Conv2D g, Planes planes, ReadOnlySpan<float> x, Span<float> dst)
     {
         int wp = planes.Wp, copy = Math.Min(g.W, wp - g.PadLeft);
         if (dst.Length < g.C * planes.Plane || x.Length < g.C * g.H * g.W) throw new ArgumentException("planes too small for the layer");
+        bool wide = variant == KernelVariant.Avx512;
         fixed (float* xp = x, dp = dst)
             for (int c = 0; c < g.C; c++)
             {
@@ -170,7 +171,8 @@ public static unsafe partial class ConvDirect
                         continue;
                     }
                     for (int i = 0; i < g.PadLeft; i++) line[i] = 0f;
-                    CopyRow(src + (long)iy * g.W, line + g.PadLeft, copy);
+                    if (wide) CopyRow512(src + (long)iy * g.W, line + g.PadLeft, copy);
+                    else CopyRow(src + (long)iy * g.W, line + g.PadLeft, copy);
                     for (int i = g.PadLeft + copy; i < wp; i++) line[i] = 0f;
                 }
             }
@@ -187,6 +189,19 @@ public static unsafe partial class ConvDirect
         int j = 0;
         for (; j + Vector256<float>.Count <= n; j += Vector256<float>.Count) Vector256<float>.Zero.Store(d + j);
         if (j < n) Vector256<float>.Zero.Store(d + n - Vector256<float>.Count);
+    }
+
+    /// <summary>n floats from s to d, sixteen at a time (under avx512), as CopyRow.</summary>
+    private static void CopyRow512(float* s, float* d, int n)
+    {
+        if (n < Vector512<float>.Count)
+        {
+            CopyRow(s, d, n);
+            return;
+        }
+        int j = 0;
+        for (; j + Vector512<float>.Count <= n; j += Vector512<float>.Count) Vector512.Load(s + j).Store(d + j);
+        if (j < n) Vector512.Load(s + n - Vector512<float>.Count).Store(d + n - Vector512<float>.Count);
     }
 
     /// <summary>n floats from s to d, as ZeroRow writes them.</summary>

@@ -1,4 +1,4 @@
-// The activations as small structs over eight lanes, so a loop generic in its activation is compiled once per kind
+// The activations as small structs over eight (or sixteen) lanes, so a loop generic in its activation is compiled once per kind
 // with the function inlined: no per-vector switch. ActivationKernels' span loop and the producers that apply their
 // epilogue on the way out (ConvDirect's transpose and row copies) all run these, so they compute the same bits as
 // the scalar twin ActivationKernels.Reference: compares and selects (NaN passes through), multiply then add, never
@@ -11,6 +11,9 @@ namespace Neutron.Engine.Kernels;
 public interface IVectorActivation
 {
     Vector256<float> Apply(Vector256<float> v);
+
+    /// <summary>The same function over sixteen lanes (callers use it under the avx512 set only).</summary>
+    Vector512<float> Apply(Vector512<float> v);
 }
 
 /// <summary>Something to run with the activation's struct: With calls Run&lt;T&gt; once, so T is a constant in it.</summary>
@@ -46,10 +49,21 @@ public static class VectorActivations
         return Vector256.ConditionalSelect(Vector256.GreaterThan(v, hi), hi, v);
     }
 
+    /// <summary>Clamp over sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Clamp(Vector512<float> v, Vector512<float> lo, Vector512<float> hi)
+    {
+        v = Vector512.ConditionalSelect(Vector512.LessThan(v, lo), lo, v);
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(v, hi), hi, v);
+    }
+
     public readonly struct Identity : IVectorActivation
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<float> Apply(Vector256<float> v) => v;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> v) => v;
     }
 
     public readonly struct Relu : IVectorActivation
@@ -57,6 +71,10 @@ public static class VectorActivations
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<float> Apply(Vector256<float> v) =>
             Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.Zero, v);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> v) =>
+            Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
     }
 
     public readonly struct Clip(float min, float max) : IVectorActivation
@@ -65,6 +83,9 @@ public static class VectorActivations
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<float> Apply(Vector256<float> v) => Clamp(v, lo, hi);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> v) => Clamp(v, Vector512.Create(lo, lo), Vector512.Create(hi, hi));
     }
 
     public readonly struct LeakyRelu(float alpha) : IVectorActivation
@@ -73,6 +94,10 @@ public static class VectorActivations
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<float> Apply(Vector256<float> v) => Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), a * v, v);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> v) =>
+            Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), Vector512.Create(a, a) * v, v);
     }
 
     public readonly struct HardSigmoid(float alpha, float beta) : IVectorActivation
@@ -82,6 +107,10 @@ public static class VectorActivations
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<float> Apply(Vector256<float> v) =>
             Vector256.ConditionalSelect(Vector256.Equals(v, v), Clamp(a * v + b, Vector256<float>.Zero, Vector256<float>.One), v);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> v) =>
+            Vector512.ConditionalSelect(Vector512.Equals(v, v), Clamp(Vector512.Create(a, a) * v + Vector512.Create(b, b), Vector512<float>.Zero, Vector512<float>.One), v);
     }
 
     public readonly struct HardSwish : IVectorActivation
@@ -90,17 +119,28 @@ public static class VectorActivations
         public Vector256<float> Apply(Vector256<float> v) =>
             v * Vector256.ConditionalSelect(Vector256.Equals(v, v),
                 Clamp(Vector256.Create(1f / 6f) * v + Vector256.Create(0.5f), Vector256<float>.Zero, Vector256<float>.One), v);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> v) =>
+            v * Vector512.ConditionalSelect(Vector512.Equals(v, v),
+                Clamp(Vector512.Create(1f / 6f) * v + Vector512.Create(0.5f), Vector512<float>.Zero, Vector512<float>.One), v);
     }
 
     public readonly struct Sigmoid : IVectorActivation
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<float> Apply(Vector256<float> v) => SigmoidKernels.Apply(false, v);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> v) => SigmoidKernels.Apply(false, v);
     }
 
     public readonly struct Silu : IVectorActivation
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<float> Apply(Vector256<float> v) => SigmoidKernels.Apply(true, v);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> v) => SigmoidKernels.Apply(true, v);
     }
 }
