@@ -22,13 +22,13 @@ public sealed class InferenceSession
     {
         ModelChecks.Validate(model);
         var optimized = GraphOptimizer.Optimize(model);
-        return new InferenceSession(optimized.Model, optimized.Epilogues) { Optimization = optimized };
+        return new InferenceSession(optimized.Model, optimized.Epilogues, optimized.Residuals) { Optimization = optimized };
     }
 
     /// <summary>What Optimized rewrote (null for a session over the graph as stored).</summary>
     public OptimizedModel? Optimization { get; private init; }
 
-    private InferenceSession(Model model, IReadOnlyDictionary<Node, Kernels.Activation> epilogues)
+    private InferenceSession(Model model, IReadOnlyDictionary<Node, Kernels.Activation> epilogues, IReadOnlyDictionary<Node, ResidualAdd>? residuals = null)
     {
         Model = model;
         ModelChecks.Validate(model);
@@ -39,7 +39,13 @@ public sealed class InferenceSession
             long opset = model.Opsets.TryGetValue(node.Domain, out var v) ? v : model.Opset;
             try
             {
-                operators[i] = OperatorRegistry.Create(node, opset);
+                if (residuals is not null && residuals.TryGetValue(node, out var residual))
+                {
+                    // A Conv that fused a residual Add: its fourth input is the Add's other operand.
+                    var conv = new Conv(node, opset) { Residual = residual };
+                    operators[i] = conv;
+                }
+                else operators[i] = OperatorRegistry.Create(node, opset);
                 if (epilogues.TryGetValue(node, out var epilogue))
                 {
                     if (operators[i] is Conv conv) conv.Epilogue = epilogue;

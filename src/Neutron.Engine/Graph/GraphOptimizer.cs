@@ -1,10 +1,12 @@
 // Load-time rewrites for inference: Identity and Dropout removed, BatchNormalization folded into the Conv before
 // it, and an activation read only by it (Relu, Clip with constant bounds, LeakyRelu, HardSigmoid, HardSwish,
 // Sigmoid, SiLU as Mul(x, Sigmoid(x)), HardSwish as Mul(x, HardSigmoid(x))) fused into its Conv, Gemm,
-// BatchNormalization (one left after the folds: DenseNet's BN → ReLU) or Add (ResNet's Add → ReLU) producer as an
-// epilogue; a Gemm's stored transB weight transposed once (the GEMM packs the same panels either way, so results
-// are unchanged, but packing a row-major B is a copy and a transposed one a strided scatter, every run). Constants
-// are folded by the Planner already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
+// BatchNormalization (one left after the folds: DenseNet's BN → ReLU) or Add (an Add → ReLU left unfused) producer
+// as an epilogue; a residual Add read only from a Conv fused into that Conv (ResNet's conv → Add → ReLU becomes one
+// Conv that adds the shortcut and applies the ReLU to each output block while it is in cache); a Gemm's stored
+// transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
+// row-major B is a copy and a transposed one a strided scatter, every run). Constants are folded by the Planner
+// already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
 // run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion and faults").
 // Only the BatchNormalization fold changes results, by rounding: the weights are scaled once instead of the
 // output (GraphOptimizerTests states and checks the tolerance). Float32 graphs only (no Cast into another float
@@ -14,9 +16,19 @@ using Neutron.Engine.Tensors;
 
 namespace Neutron.Engine.Graph;
 
-/// <summary>A rewritten model and the activation each fused Conv/Gemm/BatchNormalization/Add node applies to its output.</summary>
+/// <summary>A rewritten model, the activation each fused Conv/Gemm/BatchNormalization/Add node applies to its output,
+/// and the Conv nodes that add a fourth input to their output (a residual Add fused into the Conv).</summary>
 public sealed record OptimizedModel(Model Model, IReadOnlyDictionary<Node, Activation> Epilogues,
-    int Removed, int FoldedNormalizations, int FusedActivations, int TransposedWeights = 0);
+    int Removed, int FoldedNormalizations, int FusedActivations, int TransposedWeights = 0)
+{
+    public IReadOnlyDictionary<Node, ResidualAdd> Residuals { get; init; } = new Dictionary<Node, ResidualAdd>();
+
+    public int FusedResiduals => Residuals.Count;
+}
+
+/// <summary>A Conv's output added to its fourth input: conv + skip when ConvFirst (the Add read the Conv as its first
+/// operand), else skip + conv, so a NaN meeting a NaN keeps the operand order the Add had.</summary>
+public readonly record struct ResidualAdd(bool ConvFirst);
 
 public static class GraphOptimizer
 {
@@ -31,13 +43,15 @@ public static class GraphOptimizer
         var initializers = new Dictionary<string, Tensor>(model.Initializers, StringComparer.Ordinal);
         var outputs = model.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var epilogues = new Dictionary<Node, Activation>();
+        var residuals = new Dictionary<Node, ResidualAdd>();
         int removed = RemoveIdentities(nodes, outputs);
         int folded = FoldBatchNormalizations(nodes, initializers, outputs);
         int transposed = TransposeGemmWeights(nodes, initializers);
-        int fused = FuseActivations(nodes, initializers, outputs, epilogues);
-        if (removed + folded + fused + transposed == 0) return unchanged;
+        FuseResidualAdds(nodes, initializers, outputs, residuals);
+        int fused = FuseActivations(nodes, initializers, outputs, epilogues, residuals);
+        if (removed + folded + fused + transposed + residuals.Count == 0) return unchanged;
         var rewritten = model.With(nodes, initializers);
-        return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed);
+        return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed) { Residuals = residuals };
     }
 
     /// <summary>
@@ -172,7 +186,31 @@ public static class GraphOptimizer
         return candidate;
     }
 
-    private static int FuseActivations(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs, Dictionary<Node, Activation> epilogues)
+    /// <summary>
+    /// Conv → Add, where the Add is the Conv output's only reader and its other operand is computed (not a stored
+    /// tensor, which would be a bias-like broadcast): one Conv node at the Add's place (every input of both is ready
+    /// there), reading the other operand as a fourth input and writing the Add's output. The Conv adds it to each
+    /// output element after its bias, one rounding, as the Add did; a later activation fuses into that Conv.
+    /// </summary>
+    private static void FuseResidualAdds(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs, Dictionary<Node, ResidualAdd> residuals)
+    {
+        foreach (var conv in nodes.Where(n => n.OpType == "Conv" && n.Domain is "" && n.Outputs.Length == 1 && n.Inputs.Length is 2 or 3).ToList())
+        {
+            var readers = Consumers(nodes); // again after each fusion: the Add this Conv fed may be gone
+            string y = conv.Outputs[0];
+            if (outputs.Contains(y) || readers.GetValueOrDefault(y) is not [var (add, side)]) continue;
+            if (add.OpType != "Add" || add.Domain is not "" || add.Inputs.Length != 2 || add.Outputs.Length != 1 || add.Attributes.Has("broadcast")) continue;
+            string skip = add.Inputs[1 - side];
+            if (skip.Length == 0 || skip == y || initializers.ContainsKey(skip)) continue;
+            var fusedNode = With(conv, inputs: [conv.Inputs[0], conv.Inputs[1], conv.Inputs.Length > 2 ? conv.Inputs[2] : "", skip], outputs: [add.Outputs[0]]);
+            nodes[nodes.IndexOf(add)] = fusedNode;
+            nodes.Remove(conv);
+            residuals[fusedNode] = new ResidualAdd(ConvFirst: side == 0);
+        }
+    }
+
+    private static int FuseActivations(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs, Dictionary<Node, Activation> epilogues,
+        Dictionary<Node, ResidualAdd> residuals)
     {
         int fused = 0;
         for (int p = 0; p < nodes.Count; p++)
@@ -202,6 +240,7 @@ public static class GraphOptimizer
             var replacement = With(producer, outputs: [result]);
             nodes[p] = replacement;
             epilogues[replacement] = f;
+            if (residuals.Remove(producer, out var residual)) residuals[replacement] = residual;
             foreach (var node in gone) nodes.Remove(node);
             p = nodes.IndexOf(replacement);
             fused++;

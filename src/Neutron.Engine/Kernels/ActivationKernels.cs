@@ -1,8 +1,8 @@
 // Element-wise activations as one pass over a span: what the Relu/Clip/LeakyRelu/HardSigmoid/HardSwish operators
 // run, and what a fused producer (Conv, Gemm) applies to its output block while it is still in cache.
-// The Vector256 body is bit-identical to the scalar twin Reference: compares and selects (NaN passes through,
-// as in the operators), multiply then add, never fused. Sigmoid and SiLU run SigmoidKernels, whose exponential has
-// its own scalar twin (MathF.Exp would round differently from any vector exp).
+// The vector loop runs VectorActivations' structs, bit-identical to the scalar twin Reference: compares and selects
+// (NaN passes through, as in the operators), multiply then add, never fused. Sigmoid and SiLU run SigmoidKernels,
+// whose exponential has its own scalar twin (MathF.Exp would round differently from any vector exp).
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -46,64 +46,31 @@ public static class ActivationKernels
             return;
         }
         int i = 0;
-        bool vector = variant != KernelVariant.Scalar && Vector256.IsHardwareAccelerated;
-        if (vector)
+        if (variant != KernelVariant.Scalar && Vector256.IsHardwareAccelerated)
         {
-            ref float xr = ref MemoryMarshal.GetReference(x);
-            ref float yr = ref MemoryMarshal.GetReference(y);
-            var a = Vector256.Create(f.A);
-            var b = Vector256.Create(f.B);
-            var zero = Vector256<float>.Zero;
-            var one = Vector256<float>.One;
-            var sixth = Vector256.Create(1f / 6f);
-            var half = Vector256.Create(0.5f);
-            int last = x.Length - Vector256<float>.Count;
-            switch (f.Kind)
-            {
-                case ActivationKind.Relu:
-                    for (; i <= last; i += Vector256<float>.Count)
-                    {
-                        var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                        Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, zero), zero, v).StoreUnsafe(ref yr, (nuint)i);
-                    }
-                    break;
-                case ActivationKind.Clip:
-                    for (; i <= last; i += Vector256<float>.Count)
-                        Clamp(Vector256.LoadUnsafe(ref xr, (nuint)i), a, b).StoreUnsafe(ref yr, (nuint)i);
-                    break;
-                case ActivationKind.LeakyRelu:
-                    for (; i <= last; i += Vector256<float>.Count)
-                    {
-                        var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                        Vector256.ConditionalSelect(Vector256.LessThan(v, zero), a * v, v).StoreUnsafe(ref yr, (nuint)i);
-                    }
-                    break;
-                case ActivationKind.HardSigmoid:
-                    for (; i <= last; i += Vector256<float>.Count)
-                    {
-                        var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                        var h = Clamp(a * v + b, zero, one);
-                        Vector256.ConditionalSelect(Vector256.Equals(v, v), h, v).StoreUnsafe(ref yr, (nuint)i);
-                    }
-                    break;
-                case ActivationKind.HardSwish:
-                    for (; i <= last; i += Vector256<float>.Count)
-                    {
-                        var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                        var h = Vector256.ConditionalSelect(Vector256.Equals(v, v), Clamp(sixth * v + half, zero, one), v);
-                        (v * h).StoreUnsafe(ref yr, (nuint)i);
-                    }
-                    break;
-            }
+            var loop = new SpanLoop(x, y);
+            VectorActivations.With(f, ref loop);
+            i = loop.Done;
         }
         for (; i < x.Length; i++) y[i] = Reference(f, x[i]); // scalar tail
     }
 
-    /// <summary>v &lt; lo ? lo : v &gt; hi ? hi : v, lane by lane (NaN passes through, as in the scalar form).</summary>
-    private static Vector256<float> Clamp(Vector256<float> v, Vector256<float> lo, Vector256<float> hi)
+    /// <summary>y = f(x) over the whole vectors of x; Done is where the scalar tail starts.</summary>
+    private ref struct SpanLoop(ReadOnlySpan<float> x, Span<float> y) : IActivationUser
     {
-        v = Vector256.ConditionalSelect(Vector256.LessThan(v, lo), lo, v);
-        return Vector256.ConditionalSelect(Vector256.GreaterThan(v, hi), hi, v);
+        private readonly ReadOnlySpan<float> x = x;
+        private readonly Span<float> y = y;
+        public int Done;
+
+        public void Run<T>(T f) where T : struct, IVectorActivation
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float yr = ref MemoryMarshal.GetReference(y);
+            int i = 0;
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+                f.Apply(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+            Done = i;
+        }
     }
 
     /// <summary>The scalar twin: the operators' own definitions (ONNX semantics, NaN propagating; Sigmoid's exponential is SigmoidKernels.ExpScalar).</summary>

@@ -4,6 +4,8 @@
 // 24 FMAs. Pixels are numbered over whole padded rows (Wp per output row), so 48 consecutive pixels read 48
 // consecutive floats of each padded plane; the columns past OutW are computed and dropped when copying out.
 // Same arithmetic per element as the pixel-rows path (the tests run both through ConvDirect.Run).
+using System.Runtime.Intrinsics;
+
 namespace Neutron.Engine.Kernels;
 
 public static unsafe partial class ConvDirect
@@ -20,7 +22,8 @@ public static unsafe partial class ConvDirect
         return g.OutW * 10 >= wp * 8;
     }
 
-    private static void RunChannelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach)
+    private static void RunChannelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Shortcut? shortcut,
+        Activation epilogue, ForEach forEach)
     {
         int hp = g.OutH + (g.KH - 1) * g.DilationH, wp = g.OutW + (g.KW - 1) * g.DilationW;
         var planes = new Planes(hp, wp, true);
@@ -47,7 +50,7 @@ public static unsafe partial class ConvDirect
         {
             shared = ScratchPool.Rent(g.N * paddedImage + slack);
             shared.AsSpan(g.N * paddedImage, slack).Clear();
-            forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), shared.AsSpan(n * paddedImage, paddedImage)));
+            forEach(g.N, paddedImage, n => Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), shared.AsSpan(n * paddedImage, paddedImage)));
         }
         forEach(g.N * pieces, (long)piece * rows * k, task =>
         {
@@ -57,7 +60,7 @@ public static unsafe partial class ConvDirect
             if (padded is null)
             {
                 padded = ScratchPool.Rent(paddedImage + slack);
-                Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(0, paddedImage));
+                Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(0, paddedImage));
                 padded.AsSpan(paddedImage, slack).Clear();
             }
             fixed (float* xp = padded, fp = filters, op = product)
@@ -75,27 +78,10 @@ public static unsafe partial class ConvDirect
                     }
                 }
             }
-            // Output rows whose pixels lie in [q0, q0 + count): their columns below OutW, + bias, then the epilogue.
-            // Channel by channel, so each output plane is written in order.
-            int os = g.OutSpatial;
-            fixed (float* src = product, dst = y)
-                for (int m = 0; m < g.M; m++)
-                    for (int oy = q0 / wp; oy < g.OutH && oy * wp < q0 + count; oy++)
-                    {
-                        int from = Math.Max(oy * wp, q0), to = Math.Min(oy * wp + g.OutW, q0 + count);
-                        if (to <= from) continue;
-                        float* row = src + (long)m * piece + from - q0, outRow = dst + (long)((n0 + n) * g.M + m) * os + oy * g.OutW + from - oy * wp;
-                        if (b is null) Buffer.MemoryCopy(row, outRow, (to - from) * sizeof(float), (to - from) * sizeof(float));
-                        else AddRow(row, outRow, to - from, b[m]);
-                    }
-            // The epilogue once per plane, over the outputs this piece wrote: [Before(q0), Before(q0 + count)) of y.
-            int start = Before(g, wp, q0), end = Before(g, wp, q0 + count);
-            if (!epilogue.IsNone && end > start)
-                for (int m = 0; m < g.M; m++)
-                {
-                    var plane = y.AsSpan(((n0 + n) * g.M + m) * os + start, end - start);
-                    ActivationKernels.Apply(variant, epilogue, plane, plane);
-                }
+            // Output rows whose pixels lie in [q0, q0 + count): their columns below OutW, + bias and the epilogue on
+            // the way. Channel by channel, so each output plane is written in order.
+            var copyOut = new RowsOut(g, n0 + n, wp, q0, count, piece, product, b, shortcut, y);
+            VectorActivations.With(epilogue, ref copyOut);
             ScratchPool.Return(product);
             if (shared is null) ScratchPool.Return(padded);
         });
@@ -104,16 +90,58 @@ public static unsafe partial class ConvDirect
         if (shared is not null) ScratchPool.Return(shared);
     }
 
-    /// <summary>dst[i] = src[i] + bias for i &lt; count: one rounding per element, as the scalar sum.</summary>
-    private static void AddRow(float* src, float* dst, int count, float bias)
+    /// <summary>The outputs of image n among the padded-row pixels [q0, q0 + count) of a piece's product (a row of
+    /// piece floats per channel): y[n, m, oy, ox] = f((product[m, q] + b[m]) + shortcut[n, m, oy, ox]).</summary>
+    private readonly struct RowsOut(Conv2D g, int n, int wp, int q0, int count, int piece, float[] product, float[]? b, Shortcut? shortcut, float[] y)
+        : IActivationUser
     {
-        var b = System.Runtime.Intrinsics.Vector256.Create(bias);
-        int i = 0;
-        for (; i + 8 <= count; i += 8)
-            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(src + i) + b, dst + i);
-        for (; i < count; i++) dst[i] = src[i] + bias;
+        public void Run<T>(T f) where T : struct, IVectorActivation
+        {
+            int os = g.OutSpatial;
+            bool convFirst = shortcut is { ConvFirst: true };
+            fixed (float* src = product, dst = y, added = shortcut?.Values)
+                for (int m = 0; m < g.M; m++)
+                    for (int oy = q0 / wp; oy < g.OutH && oy * wp < q0 + count; oy++)
+                    {
+                        int from = Math.Max(oy * wp, q0), to = Math.Min(oy * wp + g.OutW, q0 + count);
+                        if (to <= from) continue;
+                        long at = (long)(n * g.M + m) * os + oy * g.OutW + from - oy * wp;
+                        float* row = src + (long)m * piece + from - q0, sp = added is null ? null : added + at;
+                        if (b is null) FinishRow(row, dst + at, to - from, false, 0f, sp, convFirst, f);
+                        else FinishRow(row, dst + at, to - from, true, b[m], sp, convFirst, f);
+                    }
+        }
     }
 
-    /// <summary>How many outputs of a plane come before pixel q of the padded-row numbering.</summary>
-    private static int Before(Conv2D g, int wp, int q) => Math.Min(g.OutSpatial, q / wp * g.OutW + Math.Min(q % wp, g.OutW));
+    /// <summary>dst[i] = f((src[i] + bias) + shortcut[i]) for i &lt; count (no addition without a bias: x + 0 would
+    /// turn −0 into +0; none without a shortcut), the operations of separate passes. Sixteen lanes at a time (this
+    /// path runs under avx512 only), a row's last vector overlapping the one before (the same bits written twice);
+    /// rows under sixteen go lane by lane through the same vector function.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void FinishRow<T>(float* src, float* dst, int count, bool hasBias, float bias, float* shortcut, bool convFirst, T f)
+        where T : struct, IVectorActivation
+    {
+        const int lanes = 16;
+        var b = Vector512.Create(bias);
+        if (count < lanes)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var v = Vector512.CreateScalar(src[i]);
+                if (hasBias) v += b;
+                if (shortcut is not null) v = convFirst ? v + Vector512.CreateScalar(shortcut[i]) : Vector512.CreateScalar(shortcut[i]) + v;
+                dst[i] = Vector512.ToScalar(f.Apply(v));
+            }
+            return;
+        }
+        for (int i = 0; ; i += lanes)
+        {
+            if (i > count - lanes) i = count - lanes;
+            var v = Vector512.Load(src + i);
+            if (hasBias) v += b;
+            if (shortcut is not null) v = convFirst ? v + Vector512.Load(shortcut + i) : Vector512.Load(shortcut + i) + v;
+            Vector512.Store(f.Apply(v), dst + i);
+            if (i == count - lanes) break;
+        }
+    }
 }

@@ -4,15 +4,14 @@
 // as [patch element][M rounded up to the lanes], and a micro-kernel (ConvDirectAvx2/Avx512) multiplies twelve pixels
 // at a time, each pixel reading its window straight from the padded planes through a table of tap offsets. Layers
 // with few output channels (ResNet-20's 16, LeNet's 6 and 16) fill the vectors, small planes (7×7) waste nothing,
-// and strides cost nothing extra. Bias and activation are applied to each chunk while it is in cache, then it is
-// transposed into the NCHW output.
+// and strides cost nothing extra. Each chunk is transposed into the NCHW output while it is in cache, bias and
+// activation applied on the way.
 // Arithmetic: per output element, an FMA chain from zero over each 256-long block of the patch in (c, ky, kx)
 // order, blocks added in turn (block + sum so far), padding taps multiplied as zeros, then + bias: the bits of the
 // im2col + Gemm32 path (ConvKernels.Forward), so the fault runner's ConvChannel, ConvRegion and GemmSlices still
 // reproduce the layer. Element is the scalar twin (the tests' oracle). No threads here: Run takes the operator's
 // parallel loop.
 using System.Buffers;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Neutron.Engine.Kernels;
@@ -58,20 +57,23 @@ public static unsafe partial class ConvDirect
     /// <summary>y = conv(x, w) + b, then the epilogue, for every image of g, with the given kernel set and loop;
     /// paddedFloats bounds the padded input held at once (tests lower it to run several groups of images).</summary>
     public static void Run(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach,
-        int paddedFloats = PaddedFloats)
+        int paddedFloats = PaddedFloats, Shortcut? shortcut = null)
     {
+        if (shortcut is { } added && added.Values.Length < (long)g.N * g.M * g.OutSpatial)
+            throw new ArgumentException($"the shortcut has {added.Values.Length} floats, the output {(long)g.N * g.M * g.OutSpatial}", nameof(shortcut));
         if (!Supports(variant, g)) throw new ArgumentException($"ConvDirect runs ungrouped convolutions under a vector kernel set, not group {g.Group} under {variant}", nameof(g));
         int group = Math.Clamp(paddedFloats / Math.Max(1, g.C * Planes.Of(g).Plane), 1, g.N);
         for (int n0 = 0; n0 < g.N; n0 += group)
         {
             var part = g with { N = Math.Min(group, g.N - n0) };
-            if (ChannelRowsPay(variant, part)) RunChannelRows(variant, part, n0, x, w, b, y, epilogue, forEach);
-            else RunPixelRows(variant, part, n0, x, w, b, y, epilogue, forEach);
+            if (ChannelRowsPay(variant, part)) RunChannelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach);
+            else RunPixelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach);
         }
     }
 
     /// <summary>Images [n0, n0 + g.N) of x and y with pixels as rows.</summary>
-    private static void RunPixelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach)
+    private static void RunPixelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Shortcut? shortcut,
+        Activation epilogue, ForEach forEach)
     {
         var planes = Planes.Of(g);
         int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
@@ -84,7 +86,7 @@ public static unsafe partial class ConvDirect
         if (planes.Copy && !ownPadding)
         {
             padded = ScratchPool.Rent(g.N * paddedImage);
-            forEach(g.N, paddedImage, n => Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
+            forEach(g.N, paddedImage, n => Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
         }
         var filters = ScratchPool.Rent(k * mp);
         PackFilters(variant, g, w, mp, filters, forEach);
@@ -102,10 +104,10 @@ public static unsafe partial class ConvDirect
                 int from = first / g.OutSpatial, to = (first + count - 1) / g.OutSpatial + 1;
                 input = ScratchPool.Rent((to - from) * paddedImage);
                 for (int n = from; n < to; n++)
-                    Pad(g, planes, x.AsSpan((n0 + n) * perImage, perImage), input.AsSpan((n - from) * paddedImage, paddedImage));
+                    Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), input.AsSpan((n - from) * paddedImage, paddedImage));
                 origin = n0 + from;
             }
-            Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, epilogue);
+            Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, shortcut, epilogue);
             if (ownPadding) ScratchPool.Return(input);
             ScratchPool.Return(product);
         });
@@ -148,28 +150,71 @@ public static unsafe partial class ConvDirect
         }
     }
 
-    /// <summary>One image's channels into planes of Hp × Wp, the input at (PadTop, PadLeft), zeros around it.</summary>
-    private static void Pad(Conv2D g, Planes planes, ReadOnlySpan<float> x, Span<float> dst)
+    /// <summary>One image's channels into planes of Hp × Wp, the input at (PadTop, PadLeft), zeros around it. Rows are
+    /// short (28 floats in ResNet-20), so each is written with a few vector stores rather than Clear and CopyTo calls.</summary>
+    private static void Pad(KernelVariant variant, Conv2D g, Planes planes, ReadOnlySpan<float> x, Span<float> dst)
     {
         int wp = planes.Wp, copy = Math.Min(g.W, wp - g.PadLeft);
-        for (int c = 0; c < g.C; c++)
-        {
-            var src = x.Slice(c * g.H * g.W, g.H * g.W);
-            var plane = dst.Slice(c * planes.Plane, planes.Plane);
-            for (int row = 0; row < planes.Hp; row++)
+        if (dst.Length < g.C * planes.Plane || x.Length < g.C * g.H * g.W) throw new ArgumentException("planes too small for the layer");
+        bool wide = variant == KernelVariant.Avx512;
+        fixed (float* xp = x, dp = dst)
+            for (int c = 0; c < g.C; c++)
             {
-                var line = plane.Slice(row * wp, wp);
-                int iy = row - g.PadTop;
-                if ((uint)iy >= (uint)g.H || copy <= 0)
+                float* src = xp + (long)c * g.H * g.W, plane = dp + (long)c * planes.Plane;
+                for (int row = 0; row < planes.Hp; row++)
                 {
-                    line.Clear();
-                    continue;
+                    float* line = plane + (long)row * wp;
+                    int iy = row - g.PadTop;
+                    if ((uint)iy >= (uint)g.H || copy <= 0)
+                    {
+                        ZeroRow(line, wp);
+                        continue;
+                    }
+                    for (int i = 0; i < g.PadLeft; i++) line[i] = 0f;
+                    if (wide) CopyRow512(src + (long)iy * g.W, line + g.PadLeft, copy);
+                    else CopyRow(src + (long)iy * g.W, line + g.PadLeft, copy);
+                    for (int i = g.PadLeft + copy; i < wp; i++) line[i] = 0f;
                 }
-                line[..g.PadLeft].Clear();
-                src.Slice(iy * g.W, copy).CopyTo(line.Slice(g.PadLeft, copy));
-                line[(g.PadLeft + copy)..].Clear();
             }
+    }
+
+    /// <summary>n zeros at d: whole vectors, then one vector ending at d + n (overlapping), or floats when n &lt; 8.</summary>
+    private static void ZeroRow(float* d, int n)
+    {
+        if (n < Vector256<float>.Count)
+        {
+            for (int i = 0; i < n; i++) d[i] = 0f;
+            return;
         }
+        int j = 0;
+        for (; j + Vector256<float>.Count <= n; j += Vector256<float>.Count) Vector256<float>.Zero.Store(d + j);
+        if (j < n) Vector256<float>.Zero.Store(d + n - Vector256<float>.Count);
+    }
+
+    /// <summary>n floats from s to d, sixteen at a time (under avx512), as CopyRow.</summary>
+    private static void CopyRow512(float* s, float* d, int n)
+    {
+        if (n < Vector512<float>.Count)
+        {
+            CopyRow(s, d, n);
+            return;
+        }
+        int j = 0;
+        for (; j + Vector512<float>.Count <= n; j += Vector512<float>.Count) Vector512.Load(s + j).Store(d + j);
+        if (j < n) Vector512.Load(s + n - Vector512<float>.Count).Store(d + n - Vector512<float>.Count);
+    }
+
+    /// <summary>n floats from s to d, as ZeroRow writes them.</summary>
+    private static void CopyRow(float* s, float* d, int n)
+    {
+        if (n < Vector256<float>.Count)
+        {
+            for (int i = 0; i < n; i++) d[i] = s[i];
+            return;
+        }
+        int j = 0;
+        for (; j + Vector256<float>.Count <= n; j += Vector256<float>.Count) Vector256.Load(s + j).Store(d + j);
+        if (j < n) Vector256.Load(s + n - Vector256<float>.Count).Store(d + n - Vector256<float>.Count);
     }
 
     /// <summary>Channels of the panel that starts at packed channel j: the width of the tile Chunk runs there.</summary>
@@ -216,16 +261,26 @@ public static unsafe partial class ConvDirect
     /// [m0, m0 + width): the product rows have width floats. Image n0 + n of the batch is image n0 + n − origin of
     /// input, stride floats apart.</summary>
     private static void Chunk(KernelVariant variant, Conv2D g, int n0, float[] input, int origin, int stride, Planes planes, float[] filters, int mp,
-        int[] offsets, float[]? b, int first, int count, int m0, int width, float[] product, float[] y, Activation epilogue)
+        int[] offsets, float[]? b, int first, int count, int m0, int width, float[] product, float[] y, Shortcut? shortcut, Activation epilogue)
     {
         int tiles = (count + Rows - 1) / Rows, os = g.OutSpatial, k = g.PatchSize;
-        // Window corners of the chunk's pixels; the last tile repeats its last pixel (computed, never copied out).
+        // Window corners of the chunk's pixels, walking (image, row, column) without a division per pixel; the last
+        // tile repeats its last pixel (computed, never copied out).
         Span<int> bases = stackalloc int[tiles * Rows];
-        for (int i = 0; i < bases.Length; i++)
+        int image = first / os, oy = first % os / g.OutW, ox = first % g.OutW;
+        int rowStep = g.StrideH * planes.Wp, imageBase = (n0 + image - origin) * stride, rowBase = oy * rowStep;
+        for (int i = 0; i < count; i++)
         {
-            int pixel = first + Math.Min(i, count - 1), n = pixel / os, s = pixel % os;
-            bases[i] = (n0 + n - origin) * stride + s / g.OutW * g.StrideH * planes.Wp + s % g.OutW * g.StrideW;
+            bases[i] = imageBase + rowBase + ox * g.StrideW;
+            if (++ox < g.OutW) continue;
+            ox = 0;
+            rowBase += rowStep;
+            if (++oy < g.OutH) continue;
+            oy = 0;
+            rowBase = 0;
+            imageBase += stride;
         }
+        for (int i = count; i < bases.Length; i++) bases[i] = bases[count - 1];
         fixed (float* xp = input, fp = filters, op = product)
         fixed (int* offp = offsets, bp = bases)
         {
@@ -259,31 +314,11 @@ public static unsafe partial class ConvDirect
                 }
             }
         }
-        // Bias and activation over the whole chunk (each element's own sum + b, then f; the padding channels are
-        // computed and never copied out), then the transpose into NCHW.
+        // The transpose into NCHW adds the bias and the shortcut and applies the activation on the way (the padding
+        // channels are computed and never copied out).
         int channels = Math.Min(width, g.M - m0);
-        if (b is not null) AddBias(b.AsSpan(m0, channels), width, product.AsSpan(0, count * width));
-        if (!epilogue.IsNone) ActivationKernels.Apply(variant, epilogue, product.AsSpan(0, count * width), product.AsSpan(0, count * width));
-        for (int i = 0; i < count;)
-        {
-            int pixel = first + i, n = pixel / os, s = pixel % os, run = Math.Min(count - i, os - s);
-            Transpose(product, i * width, width, run, channels, y, ((n0 + n) * g.M + m0) * os + s, os);
-            i += run;
-        }
-    }
-
-    /// <summary>rows[i, m] = rows[i, m] + b[m] for rows of width floats (m &lt; b.Length; the padding channels get + 0).</summary>
-    private static void AddBias(ReadOnlySpan<float> b, int width, Span<float> rows)
-    {
-        Span<float> bias = stackalloc float[width];
-        b.CopyTo(bias);
-        bias[b.Length..].Clear();
-        ref float bp = ref MemoryMarshal.GetReference(bias);
-        ref float rp = ref MemoryMarshal.GetReference(rows);
-        int lanes = Vector256<float>.Count;
-        for (int i = 0; i < rows.Length; i += width)
-            for (int j = 0; j < width; j += lanes)
-                (Vector256.LoadUnsafe(ref rp, (nuint)(i + j)) + Vector256.LoadUnsafe(ref bp, (nuint)j)).StoreUnsafe(ref rp, (nuint)(i + j));
+        var copy = new CopyOut(g, n0, first, count, product, width, m0, channels, b is null ? [] : b.AsSpan(m0, channels), shortcut, epilogue, y);
+        VectorActivations.With(epilogue, ref copy);
     }
 
     /// <summary>

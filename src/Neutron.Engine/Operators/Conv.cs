@@ -18,6 +18,10 @@ public sealed class Conv : Operator
     /// GraphOptimizer when it fuses the activation node that read this output. None for a graph as stored.</summary>
     public Activation Epilogue { get; set; }
 
+    /// <summary>Set by GraphOptimizer when it fuses the Add that read this output: a fourth input added to the output
+    /// after the bias and before the epilogue. Null for a graph as stored.</summary>
+    public ResidualAdd? Residual { get; set; }
+
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
@@ -32,7 +36,15 @@ public sealed class Conv : Operator
         if (inputs.Length > 2 && inputs[2] is { } b && (b.Shape.Length != 1 || b.Shape[0] != w.Shape[0]))
             throw Error($"B {ShapeUtil.Format(b.Shape)} must be [{w.Shape[0]}]");
         var g = Geometry(x.Shape, w.Shape);
-        return [new TensorType(x.Type, [x.Shape[0], w.Shape[0], .. (x.Shape.Length == 3 ? [g.OutW] : new[] { g.OutH, g.OutW })])];
+        int[] shape = [x.Shape[0], w.Shape[0], .. (x.Shape.Length == 3 ? [g.OutW] : new[] { g.OutH, g.OutW })];
+        if (Residual is not null)
+        {
+            var skip = Required(inputs, 3);
+            RequireFloat(skip, "the fused Add's other input");
+            shape = ShapeUtil.Broadcast(shape, skip.Shape)
+                ?? throw Error($"the fused Add's inputs {ShapeUtil.Format(shape)} and {ShapeUtil.Format(skip.Shape)} do not broadcast");
+        }
+        return [new TensorType(x.Type, shape)];
     }
 
     /// <summary>The resolved convolution for these input and weight shapes (what Run computes with).</summary>
@@ -78,23 +90,63 @@ public sealed class Conv : Operator
         var b = inputs.Length > 2 ? inputs[2] : null;
         var g = Geometry(x.Shape, w.Shape);
         var y = outputs[0];
-        var xf = x.FloatBuffer!;
-        var wf = w.FloatBuffer!;
-        var bf = b?.FloatBuffer;
-        var yf = y.FloatBuffer!;
+        var (xf, wf, bf) = (x.FloatBuffer!, w.FloatBuffer!, b?.FloatBuffer);
+        if (Residual is not { } residual)
+        {
+            Compute(g, xf, wf, bf, y.FloatBuffer!, Epilogue, null);
+            return;
+        }
+        var skip = inputs[3]!;
+        int[] convShape = [g.N, g.M, .. (x.Shape.Length == 3 ? [g.OutW] : new[] { g.OutH, g.OutW })];
+        if (skip.Shape.AsSpan().SequenceEqual(y.Shape) && convShape.AsSpan().SequenceEqual(y.Shape))
+        {
+            Compute(g, xf, wf, bf, y.FloatBuffer!, Epilogue, new Shortcut(skip.FloatBuffer!, residual.ConvFirst));
+            return;
+        }
+        // The Add broadcasts: the convolution apart, then the Add's own kernel, in its operand order.
+        var conv = new float[g.N * g.M * g.OutSpatial];
+        Compute(g, xf, wf, bf, conv, Activation.None, null);
+        if (residual.ConvFirst) ElementwiseKernels.Binary(BinaryOp.Add, conv, convShape, skip.Floats, skip.Shape, y.Floats, y.Shape);
+        else ElementwiseKernels.Binary(BinaryOp.Add, skip.Floats, skip.Shape, conv, convShape, y.Floats, y.Shape);
+        if (!Epilogue.IsNone) ActivationKernels.Apply(Epilogue, y.Floats);
+    }
+
+    /// <summary>yf = epilogue(conv(xf, wf) + bf + shortcut) for the layer g.</summary>
+    private static void Compute(Conv2D g, float[] xf, float[] wf, float[]? bf, float[] yf, Activation epilogue, Shortcut? shortcut)
+    {
+        // Ungrouped layers: pixels as rows, output channels in the lanes (same bits as the im2col paths below); the
+        // shortcut is added in the kernel's copy out. Other paths add it in a pass of their own.
+        if (!g.IsDepthwise && ConvDirect.Supports(KernelSet.Active, g))
+        {
+            ConvDirect.Run(KernelSet.Active, g, xf, wf, bf, yf, epilogue, Parallelism.For, shortcut: shortcut);
+            return;
+        }
+        if (shortcut is not { } added)
+        {
+            ComputeOther(g, xf, wf, bf, yf, epilogue);
+            return;
+        }
+        ComputeOther(g, xf, wf, bf, yf, Activation.None);
+        ParallelChunks.For(g.N * g.M * g.OutSpatial, (start, count) =>
+        {
+            var ys = yf.AsSpan(start, count);
+            var skip = added.Values.AsSpan(start, count);
+            if (added.ConvFirst) ElementwiseKernels.SameShape(BinaryOp.Add, ys, skip, ys);
+            else ElementwiseKernels.SameShape(BinaryOp.Add, skip, ys, ys);
+            if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, ys);
+        });
+    }
+
+    /// <summary>The depthwise, im2col and scalar paths.</summary>
+    private static void ComputeOther(Conv2D g, float[] xf, float[] wf, float[]? bf, float[] yf, Activation epilogue)
+    {
+        int group = g.Group;
         int perImage = g.C * g.H * g.W, outPerImage = g.M * g.OutH * g.OutW;
         int tasks = g.N * group;
-        var epilogue = Epilogue;
         int block = g.MPerGroup * g.OutSpatial;
         if (g.IsDepthwise && KernelSet.Active != KernelVariant.Scalar)
         {
             Depthwise(g, xf, wf, bf, yf, epilogue);
-            return;
-        }
-        // Ungrouped layers: pixels as rows, output channels in the lanes (same bits as the im2col paths below).
-        if (ConvDirect.Supports(KernelSet.Active, g))
-        {
-            ConvDirect.Run(KernelSet.Active, g, xf, wf, bf, yf, epilogue, Parallelism.For);
             return;
         }
         // Many (image, group) tasks: one task per worker call, each writing its own output block. Few tasks (batch 1

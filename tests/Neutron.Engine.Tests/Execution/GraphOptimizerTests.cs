@@ -30,6 +30,7 @@ public class GraphOptimizerTests
         Assert.Equal(model.Nodes.Count(n => n.OpType == "BatchNormalization"), optimized.Optimization!.FoldedNormalizations);
         Assert.True(optimized.Optimization.FoldedNormalizations > 0);
         Assert.DoesNotContain(optimized.Model.Nodes, n => n.OpType == "BatchNormalization");
+        Assert.Equal(model.Nodes.Count(n => n.OpType == "Add"), optimized.Optimization.FusedResiduals); // every residual Add
         var x = Images(100);
         var stored = new InferenceSession(model).Run(x);
         var fast = optimized.Run(x);
@@ -158,6 +159,72 @@ public class GraphOptimizerTests
         var fast = InferenceSession.Optimized(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
         for (int i = 0; i < stored.Length; i++)
             Assert.Equal(BitConverter.SingleToInt32Bits(stored.Floats[i]), BitConverter.SingleToInt32Bits(fast.Floats[i]));
+    }
+
+    // Residual Adds read from a Conv: fused into that Conv (the shortcut added in its copy out, a ReLU after it fused
+    // too), on every path: ConvDirect's pixel rows (24 channels) and channel rows (8), a depthwise Conv (a pass of its
+    // own), a broadcasting Add (the Conv apart, then the Add); not an Add of two Convs' outputs twice, and not an Add
+    // of a stored tensor. Bit for bit, NaN included.
+    [Fact]
+    public void A_residual_add_fuses_into_its_conv_bit_for_bit()
+    {
+        var rng = new Random(8);
+        Tensor Random(params int[] shape)
+        {
+            var t = Tensor.Zeros(DataType.Float, shape);
+            foreach (ref float v in t.Floats) v = (float)(rng.NextDouble() * 2 - 1);
+            return t;
+        }
+        Node N(string op, string[] inputs, string[] outputs, Dictionary<string, object>? attributes = null) =>
+            new() { Name = $"{op}_{outputs[0]}", OpType = op, Inputs = inputs, Outputs = outputs, Attributes = new Attributes(attributes ?? [], op) };
+        var pads = new Dictionary<string, object> { ["pads"] = new long[] { 1, 1, 1, 1 } };
+        var model = new Model
+        {
+            Nodes =
+            [
+                N("Conv", ["x", "w1", "b1"], ["a"], pads),
+                N("Relu", ["a"], ["ar"]),
+                N("Conv", ["ar", "w2", "b2"], ["c"], pads),
+                N("Add", ["x", "c"], ["s"]),                       // skip first
+                N("Relu", ["s"], ["y"]),
+                N("Conv", ["x", "w3"], ["k"], pads),
+                N("Conv", ["x", "w4"], ["k2"]),
+                N("Add", ["k", "k2"], ["z"]),                      // conv first; k2 then feeds the fused Conv, not an Add
+                N("Conv", ["x", "wd"], ["p"], new() { ["group"] = 24L, ["pads"] = new long[] { 1, 1, 1, 1 } }),
+                N("Add", ["p", "x"], ["q"]),                       // depthwise
+                N("ReduceMean", ["x"], ["e"], new() { ["axes"] = new long[] { 2, 3 } }),
+                N("Conv", ["x", "w5"], ["d"], pads),
+                N("Add", ["d", "e"], ["u"]),                       // broadcasts [N,24,1,1]
+                N("Conv", ["x", "w6"], ["h"], pads),
+                N("Add", ["h", "stored"], ["v"]),                  // a stored tensor: stays an Add
+            ],
+            Initializers = new()
+            {
+                ["w1"] = Random(24, 24, 3, 3), ["b1"] = Random(24), ["w2"] = Random(24, 24, 3, 3), ["b2"] = Random(24),
+                ["w3"] = Random(8, 24, 3, 3), ["w4"] = Random(8, 24, 1, 1), ["wd"] = Random(24, 1, 3, 3), ["w5"] = Random(24, 24, 3, 3),
+                ["w6"] = Random(24, 24, 3, 3), ["stored"] = Random(24, 7, 7),
+            },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 24, 7, 7])],
+            Outputs = new[] { "y", "z", "q", "u", "v" }.Select(o => new ValueInfo(o, DataType.Undefined, null)).ToList(),
+            Opsets = new() { [""] = 13 },
+        };
+        var optimized = GraphOptimizer.Optimize(model);
+        Assert.Equal(4, optimized.FusedResiduals);
+        Assert.Equal(["Conv", "Conv", "Conv", "Conv", "Conv", "ReduceMean", "Conv", "Conv", "Add"], optimized.Model.Nodes.Select(n => n.OpType));
+        Assert.Equal([false, true, true, true], optimized.Model.Nodes.Where(optimized.Residuals.ContainsKey).Select(n => optimized.Residuals[n].ConvFirst));
+        Assert.Equal(2, optimized.FusedActivations); // the first Conv's ReLU and the one after the fused Add
+        var x = Random(3, 24, 7, 7);
+        x.Floats[11] = float.NaN;
+        x.Floats[500] = float.PositiveInfinity;
+        var stored = new InferenceSession(model).Run(new Dictionary<string, Tensor> { ["x"] = x });
+        var fast = InferenceSession.Optimized(model).Run(new Dictionary<string, Tensor> { ["x"] = x });
+        foreach (var name in new[] { "y", "z", "q", "u", "v" })
+        {
+            Assert.Equal(stored[name].Shape, fast[name].Shape);
+            for (int i = 0; i < stored[name].Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(stored[name].Floats[i]) == BitConverter.SingleToInt32Bits(fast[name].Floats[i]),
+                    $"{name}[{i}]: stored {stored[name].Floats[i]}, fused {fast[name].Floats[i]}");
+        }
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 // ActivationKernels' vector bodies against the scalar twin, bit for bit, for every kind and kernel set, over every
 // length from 0 to 70 (vector body and tail) and values that include NaN, ±Inf, ±0 and the clamp bounds.
+using System.Runtime.Intrinsics;
 using Neutron.Engine.Kernels;
 
 namespace Neutron.Engine.Tests.Kernels;
@@ -34,6 +35,45 @@ public class ActivationKernelsTests
                 int expected = BitConverter.SingleToInt32Bits(ActivationKernels.Reference(f, x[i]));
                 Assert.True(expected == BitConverter.SingleToInt32Bits(y[i]), $"{variant} {f} length {length}: f({x[i]}) = {y[i]}, reference {ActivationKernels.Reference(f, x[i])}");
                 Assert.Equal(expected, BitConverter.SingleToInt32Bits(inPlace[i]));
+            }
+        }
+    }
+
+    // The per-kind structs producers apply in registers (ConvDirect's copy out), over eight and sixteen lanes.
+    private readonly struct Lanes(float[] x, float[] y8, float[] y16) : IActivationUser
+    {
+        public float[] Y8 => y8;
+        public float[] Y16 => y16;
+
+        public void Run<T>(T f) where T : struct, IVectorActivation
+        {
+            for (int i = 0; i + 16 <= x.Length; i += 16)
+            {
+                f.Apply(Vector256.Create(x, i)).CopyTo(y8.AsSpan(i));
+                f.Apply(Vector256.Create(x, i + 8)).CopyTo(y8.AsSpan(i + 8));
+                f.Apply(Vector512.Create(x, i)).CopyTo(y16.AsSpan(i));
+            }
+        }
+    }
+
+    [FactRequiringKernels(KernelVariant.Avx512)]
+    public void The_in_register_structs_match_the_scalar_twin_over_eight_and_sixteen_lanes()
+    {
+        var rng = new Random(17);
+        float[] special = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, 6f, -1.5f, 3f, -3f, 1e30f, -1e30f];
+        var x = new float[1024];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = rng.Next(4) == 0 ? special[rng.Next(special.Length)] : (float)(rng.NextDouble() * 20 - 10);
+        foreach (var f in Kinds.Append(default))
+        {
+            var lanes = new Lanes(x, new float[x.Length], new float[x.Length]);
+            VectorActivations.With(f, ref lanes);
+            var (y8, y16) = (lanes.Y8, lanes.Y16);
+            for (int i = 0; i < x.Length; i++)
+            {
+                int expected = BitConverter.SingleToInt32Bits(ActivationKernels.Reference(f, x[i]));
+                Assert.True(expected == BitConverter.SingleToInt32Bits(y8[i]), $"{f} over 8 lanes: f({x[i]}) = {y8[i]}");
+                Assert.True(expected == BitConverter.SingleToInt32Bits(y16[i]), $"{f} over 16 lanes: f({x[i]}) = {y16[i]}");
             }
         }
     }

@@ -3,7 +3,8 @@
 // path's arithmetic, so the two must agree on every bit, NaN and Inf included. Cases cover every tile (32, 16 and
 // 8 channels per vector; under avx512 the channel-rows tile of the 6- and 16-channel stride-1 cases, split into
 // pieces for batches under four), channel groups, parts padding their own images, patches of one to three 256 blocks, pads, strides, dilations, 1-D shapes, batches whose
-// pixel count is no multiple of the twelve-pixel tile, and fused activations.
+// pixel count is no multiple of the twelve-pixel tile, every fused activation (applied in registers on the way out),
+// and a fused shortcut (a residual Add) in both operand orders.
 using Neutron.Engine.Kernels;
 
 namespace Neutron.Engine.Tests.Kernels;
@@ -108,10 +109,13 @@ public class ConvDirectTests
     public void Fused_activation_a_parallel_loop_and_groups_of_images_change_no_bit(KernelVariant variant)
     {
         var rng = new Random(61);
-        var relu = new Activation(ActivationKind.Relu);
-        var clip = new Activation(ActivationKind.Clip, -0.5f, 0.75f);
+        Activation[] activations =
+        [
+            new(ActivationKind.Relu), new(ActivationKind.Clip, -0.5f, 0.75f), new(ActivationKind.LeakyRelu, 0.1f),
+            new(ActivationKind.HardSigmoid, 0.2f, 0.5f), new(ActivationKind.HardSwish), new(ActivationKind.Sigmoid), new(ActivationKind.Silu),
+        ];
         foreach (var c in Cases)
-        foreach (var f in new[] { relu, clip })
+        foreach (var f in activations)
         foreach (int batch in new[] { 2, 5 }) // 2: images cut into pieces, each piece's epilogue over its own outputs
         {
             var g = Geometry(c) with { N = batch };
@@ -126,6 +130,16 @@ public class ConvDirectTests
             Array.Fill(fused, float.NaN);
             ConvDirect.Run(variant, g, x, w, b, fused, f, Parallel, paddedFloats: 2 * g.C * (g.H + 8) * (g.W + 8) - 1);
             BitAssert.Same(expected, fused, $"{variant} {f} batch {batch} case [{string.Join(",", c)}]");
+            // A shortcut added after the bias and before f, in either operand order (NaN against NaN tells them apart).
+            var added = Gemm32Tests.Random(rng, plain.Length);
+            added[rng.Next(added.Length)] = float.NaN;
+            foreach (bool convFirst in new[] { true, false })
+            {
+                var withShortcut = plain.Select((v, i) => ActivationKernels.Reference(f, convFirst ? v + added[i] : added[i] + v)).ToArray();
+                Array.Fill(fused, float.NaN);
+                ConvDirect.Run(variant, g, x, w, b, fused, f, Parallel, shortcut: new Shortcut(added, convFirst));
+                BitAssert.Same(withShortcut, fused, $"{variant} {f} shortcut (conv first {convFirst}) batch {batch} case [{string.Join(",", c)}]");
+            }
         }
     }
 
