@@ -16,13 +16,19 @@ public sealed class InferenceSession
     /// <summary>
     /// A session over the model as GraphOptimizer rewrites it (BatchNormalization folded, activations fused, Identity
     /// and Dropout removed): for inference only. Values the rewrite removed cannot be asked for, and results differ
-    /// from the stored graph's by rounding where a BatchNormalization was folded. Campaigns use the plain constructor.
+    /// from the stored graph's by rounding where a BatchNormalization was folded. Stored tensors are constants here:
+    /// convolutions keep their packed filters between runs, so a weight changed in place would go unseen. Campaigns
+    /// use the plain constructor.
     /// </summary>
     public static InferenceSession Optimized(Model model)
     {
         ModelChecks.Validate(model);
         var optimized = GraphOptimizer.Optimize(model);
-        return new InferenceSession(optimized.Model, optimized.Epilogues, optimized.Residuals) { Optimization = optimized };
+        var session = new InferenceSession(optimized.Model, optimized.Epilogues, optimized.Residuals) { Optimization = optimized };
+        // Stored weights are constants here (inference only): their convolutions keep their packed filters.
+        foreach (var conv in session.operators.OfType<Conv>())
+            if (conv.Node.Inputs.Length > 1 && optimized.Model.Initializers.ContainsKey(conv.Node.Inputs[1])) conv.KeptFilters = new Kernels.PackedFilters();
+        return session;
     }
 
     /// <summary>What Optimized rewrote (null for a session over the graph as stored).</summary>

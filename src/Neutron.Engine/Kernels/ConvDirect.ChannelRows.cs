@@ -23,7 +23,7 @@ public static unsafe partial class ConvDirect
     }
 
     private static void RunChannelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Shortcut? shortcut,
-        Activation epilogue, ForEach forEach)
+        Activation epilogue, ForEach forEach, PackedFilters? keep)
     {
         int hp = g.OutH + (g.KH - 1) * g.DilationH, wp = g.OutW + (g.KW - 1) * g.DilationW;
         var planes = new Planes(hp, wp, true);
@@ -32,10 +32,14 @@ public static unsafe partial class ConvDirect
         // The last tile of an image reads up to 48 + kW floats past its planes (dropped columns): slack, zeroed.
         int slack = Span48 + g.KW * g.DilationW + 16;
         // Filters as [panel][patch element][8 channels], zeros past M.
-        var filters = ScratchPool.Rent(rows * k);
-        for (int m = 0; m < rows; m++)
-            for (int p = 0; p < k; p++)
-                filters[(m / Panel * k + p) * Panel + m % Panel] = m < g.M ? w[m * k + p] : 0f;
+        void Pack(float[] filters)
+        {
+            for (int m = 0; m < rows; m++)
+                for (int p = 0; p < k; p++)
+                    filters[(m / Panel * k + p) * Panel + m % Panel] = m < g.M ? w[m * k + p] : 0f;
+        }
+        var filters = keep?.Get(w, new(true, rows, k, variant), rows * k, Pack) ?? ScratchPool.Rent(rows * k);
+        if (keep is null) Pack(filters);
         var offsets = System.Buffers.ArrayPool<int>.Shared.Rent(k);
         TapOffsets(g, planes, offsets);
         // Pixels of one image, in tiles; a few images are cut into pieces so every core has work.
@@ -86,7 +90,7 @@ public static unsafe partial class ConvDirect
             if (shared is null) ScratchPool.Return(padded);
         });
         System.Buffers.ArrayPool<int>.Shared.Return(offsets);
-        ScratchPool.Return(filters);
+        if (keep is null) ScratchPool.Return(filters);
         if (shared is not null) ScratchPool.Return(shared);
     }
 

@@ -69,12 +69,26 @@ public static unsafe partial class ConvDirect
                         long at = (long)m * ldy + r;
                         Transpose8x8(src + (long)r * width + m, width, dst + at, ldy, hasBias, b, sp is null ? null : sp + at, convFirst, vf);
                     }
-                    for (; r < run; r++)
-                        for (int q = m; q < m + 8; q++) Finish(src, width, r, q, hasBias, bp, sp, convFirst, f, dst, ldy);
+                    for (; r < run; r++) EdgePixel(src + (long)r * width + m, dst + (long)m * ldy + r, ldy, hasBias, b,
+                        sp is null ? null : sp + (long)m * ldy + r, convFirst, vf);
                 }
             for (; m < channels; m++)
                 for (int r = 0; r < run; r++) Finish(src, width, r, m, hasBias, bp, sp, convFirst, f, dst, ldy);
         }
+    }
+
+    /// <summary>A pixel past the last 8 × 8 block: its eight channels (contiguous in the product) through the same
+    /// vector operations as a block, then written to their eight planes (ld apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EdgePixel<T>(float* s, float* d, int ld, bool hasBias, Vec b, float* shortcut, bool convFirst, T f) where T : struct, IVectorActivation
+    {
+        var v = Avx.LoadVector256(s);
+        if (hasBias) v += b;
+        if (shortcut is not null)
+            v = Shortcut.Add(v, Vector256.Create(shortcut[0], shortcut[ld], shortcut[2 * ld], shortcut[3 * ld], shortcut[4 * ld], shortcut[5 * ld],
+                shortcut[6 * ld], shortcut[7 * ld]), convFirst);
+        v = f.Apply(v);
+        for (int q = 0; q < 8; q++) d[(long)q * ld] = v.GetElement(q);
     }
 
     /// <summary>One element of Transpose, through the scalar twins.</summary>

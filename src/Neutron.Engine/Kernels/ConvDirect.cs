@@ -54,10 +54,11 @@ public static unsafe partial class ConvDirect
                 : new Planes((g.OutH - 1) * g.StrideH + (g.KH - 1) * g.DilationH + 1, (g.OutW - 1) * g.StrideW + (g.KW - 1) * g.DilationW + 1, true);
     }
 
-    /// <summary>y = conv(x, w) + b, then the epilogue, for every image of g, with the given kernel set and loop;
-    /// paddedFloats bounds the padded input held at once (tests lower it to run several groups of images).</summary>
+    /// <summary>y = conv(x, w) + b (+ shortcut), then the epilogue, for every image of g, with the given kernel set and
+    /// loop; paddedFloats bounds the padded input held at once (tests lower it to run several groups of images); keep,
+    /// when given, holds the packed filters between runs (weights that never change).</summary>
     public static void Run(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach,
-        int paddedFloats = PaddedFloats, Shortcut? shortcut = null)
+        int paddedFloats = PaddedFloats, Shortcut? shortcut = null, PackedFilters? keep = null)
     {
         if (shortcut is { } added && added.Values.Length < (long)g.N * g.M * g.OutSpatial)
             throw new ArgumentException($"the shortcut has {added.Values.Length} floats, the output {(long)g.N * g.M * g.OutSpatial}", nameof(shortcut));
@@ -66,14 +67,14 @@ public static unsafe partial class ConvDirect
         for (int n0 = 0; n0 < g.N; n0 += group)
         {
             var part = g with { N = Math.Min(group, g.N - n0) };
-            if (ChannelRowsPay(variant, part)) RunChannelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach);
-            else RunPixelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach);
+            if (ChannelRowsPay(variant, part)) RunChannelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach, keep);
+            else RunPixelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach, keep);
         }
     }
 
     /// <summary>Images [n0, n0 + g.N) of x and y with pixels as rows.</summary>
     private static void RunPixelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Shortcut? shortcut,
-        Activation epilogue, ForEach forEach)
+        Activation epilogue, ForEach forEach, PackedFilters? keep)
     {
         var planes = Planes.Of(g);
         int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
@@ -88,8 +89,8 @@ public static unsafe partial class ConvDirect
             padded = ScratchPool.Rent(g.N * paddedImage);
             forEach(g.N, paddedImage, n => Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), padded.AsSpan(n * paddedImage, paddedImage)));
         }
-        var filters = ScratchPool.Rent(k * mp);
-        PackFilters(variant, g, w, mp, filters, forEach);
+        var filters = keep?.Get(w, new(false, mp, k, variant), k * mp, packed => PackFilters(variant, g, w, mp, packed, forEach)) ?? ScratchPool.Rent(k * mp);
+        if (keep is null) PackFilters(variant, g, w, mp, filters, forEach);
         var offsets = ArrayPool<int>.Shared.Rent(k);
         TapOffsets(g, planes, offsets);
         forEach(split.Tasks, (long)split.TilesPerPart * Rows * split.Width * k, task =>
@@ -112,7 +113,7 @@ public static unsafe partial class ConvDirect
             ScratchPool.Return(product);
         });
         ArrayPool<int>.Shared.Return(offsets);
-        ScratchPool.Return(filters);
+        if (keep is null) ScratchPool.Return(filters);
         if (padded is not null) ScratchPool.Return(padded);
     }
 

@@ -22,6 +22,10 @@ public sealed class Conv : Operator
     /// after the bias and before the epilogue. Null for a graph as stored.</summary>
     public ResidualAdd? Residual { get; set; }
 
+    /// <summary>Packed filters kept between runs: set by an optimised inference session when W is a stored tensor,
+    /// which nothing changes there. Null for a graph as stored (a campaign may change weights in place).</summary>
+    public PackedFilters? KeptFilters { get; set; }
+
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
@@ -93,32 +97,32 @@ public sealed class Conv : Operator
         var (xf, wf, bf) = (x.FloatBuffer!, w.FloatBuffer!, b?.FloatBuffer);
         if (Residual is not { } residual)
         {
-            Compute(g, xf, wf, bf, y.FloatBuffer!, Epilogue, null);
+            Compute(g, xf, wf, bf, y.FloatBuffer!, Epilogue, null, KeptFilters);
             return;
         }
         var skip = inputs[3]!;
         int[] convShape = [g.N, g.M, .. (x.Shape.Length == 3 ? [g.OutW] : new[] { g.OutH, g.OutW })];
         if (skip.Shape.AsSpan().SequenceEqual(y.Shape) && convShape.AsSpan().SequenceEqual(y.Shape))
         {
-            Compute(g, xf, wf, bf, y.FloatBuffer!, Epilogue, new Shortcut(skip.FloatBuffer!, residual.ConvFirst));
+            Compute(g, xf, wf, bf, y.FloatBuffer!, Epilogue, new Shortcut(skip.FloatBuffer!, residual.ConvFirst), KeptFilters);
             return;
         }
         // The Add broadcasts: the convolution apart, then the Add's own kernel, in its operand order.
         var conv = new float[g.N * g.M * g.OutSpatial];
-        Compute(g, xf, wf, bf, conv, Activation.None, null);
+        Compute(g, xf, wf, bf, conv, Activation.None, null, KeptFilters);
         if (residual.ConvFirst) ElementwiseKernels.Binary(BinaryOp.Add, conv, convShape, skip.Floats, skip.Shape, y.Floats, y.Shape);
         else ElementwiseKernels.Binary(BinaryOp.Add, skip.Floats, skip.Shape, conv, convShape, y.Floats, y.Shape);
         if (!Epilogue.IsNone) ActivationKernels.Apply(Epilogue, y.Floats);
     }
 
     /// <summary>yf = epilogue(conv(xf, wf) + bf + shortcut) for the layer g.</summary>
-    private static void Compute(Conv2D g, float[] xf, float[] wf, float[]? bf, float[] yf, Activation epilogue, Shortcut? shortcut)
+    private static void Compute(Conv2D g, float[] xf, float[] wf, float[]? bf, float[] yf, Activation epilogue, Shortcut? shortcut, PackedFilters? keep)
     {
         // Ungrouped layers: pixels as rows, output channels in the lanes (same bits as the im2col paths below); the
         // shortcut is added in the kernel's copy out. Other paths add it in a pass of their own.
         if (!g.IsDepthwise && ConvDirect.Supports(KernelSet.Active, g))
         {
-            ConvDirect.Run(KernelSet.Active, g, xf, wf, bf, yf, epilogue, Parallelism.For, shortcut: shortcut);
+            ConvDirect.Run(KernelSet.Active, g, xf, wf, bf, yf, epilogue, Parallelism.For, shortcut: shortcut, keep: keep);
             return;
         }
         if (shortcut is not { } added)

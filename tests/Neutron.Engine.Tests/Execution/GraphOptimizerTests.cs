@@ -15,6 +15,18 @@ public class GraphOptimizerTests
 {
     public const float Tolerance = 1e-5f;
 
+    /// <summary>A float tensor of uniform values in [−1, 1).</summary>
+    private static Tensor RandomTensor(Random rng, int[] shape)
+    {
+        var t = Tensor.Zeros(DataType.Float, shape);
+        foreach (ref float v in t.Floats) v = (float)(rng.NextDouble() * 2 - 1);
+        return t;
+    }
+
+    /// <summary>A node named after its type and first output.</summary>
+    private static Node N(string op, string[] inputs, string[] outputs, Dictionary<string, object>? attributes = null) =>
+        new() { Name = $"{op}_{outputs[0]}", OpType = op, Inputs = inputs, Outputs = outputs, Attributes = new Attributes(attributes ?? [], op) };
+
     private static Tensor Images(int count)
     {
         var all = Npy.Load(SharedData.Path("reference", "fmnist_test1000_x.npy"));
@@ -56,14 +68,7 @@ public class GraphOptimizerTests
     private static Model Handmade()
     {
         var rng = new Random(3);
-        Tensor Random(params int[] shape)
-        {
-            var t = Tensor.Zeros(DataType.Float, shape);
-            foreach (ref float v in t.Floats) v = (float)(rng.NextDouble() * 2 - 1);
-            return t;
-        }
-        Node N(string op, string[] inputs, string[] outputs, Dictionary<string, object>? attributes = null) =>
-            new() { Name = $"{op}_{outputs[0]}", OpType = op, Inputs = inputs, Outputs = outputs, Attributes = new Attributes(attributes ?? [], op) };
+        Tensor Random(params int[] shape) => RandomTensor(rng, shape);
         var variance = Random(4);
         foreach (ref float v in variance.Floats) v = Math.Abs(v) + 0.1f;
         return new Model
@@ -124,16 +129,9 @@ public class GraphOptimizerTests
         // DenseNet's order, x → BatchNormalization → Relu → Conv (no Conv before the normalization to fold it into),
         // then ResNet's Add → Relu.
         var rng = new Random(5);
-        Tensor Random(params int[] shape)
-        {
-            var t = Tensor.Zeros(DataType.Float, shape);
-            foreach (ref float v in t.Floats) v = (float)(rng.NextDouble() * 2 - 1);
-            return t;
-        }
+        Tensor Random(params int[] shape) => RandomTensor(rng, shape);
         var variance = Random(6);
         foreach (ref float v in variance.Floats) v = Math.Abs(v) + 0.1f;
-        Node N(string op, string[] inputs, string[] outputs, Dictionary<string, object>? attributes = null) =>
-            new() { Name = $"{op}_{outputs[0]}", OpType = op, Inputs = inputs, Outputs = outputs, Attributes = new Attributes(attributes ?? [], op) };
         var model = new Model
         {
             Nodes =
@@ -169,14 +167,7 @@ public class GraphOptimizerTests
     public void A_residual_add_fuses_into_its_conv_bit_for_bit()
     {
         var rng = new Random(8);
-        Tensor Random(params int[] shape)
-        {
-            var t = Tensor.Zeros(DataType.Float, shape);
-            foreach (ref float v in t.Floats) v = (float)(rng.NextDouble() * 2 - 1);
-            return t;
-        }
-        Node N(string op, string[] inputs, string[] outputs, Dictionary<string, object>? attributes = null) =>
-            new() { Name = $"{op}_{outputs[0]}", OpType = op, Inputs = inputs, Outputs = outputs, Attributes = new Attributes(attributes ?? [], op) };
+        Tensor Random(params int[] shape) => RandomTensor(rng, shape);
         var pads = new Dictionary<string, object> { ["pads"] = new long[] { 1, 1, 1, 1 } };
         var model = new Model
         {
@@ -268,8 +259,6 @@ public class GraphOptimizerTests
         var rng = new Random(6);
         var w = Tensor.Zeros(DataType.Float, 3, 2, 3, 3);
         foreach (ref float v in w.Floats) v = (float)(rng.NextDouble() * 2 - 1);
-        Node N(string op, string[] inputs, string[] outputs, Dictionary<string, object>? attributes = null) =>
-            new() { Name = $"{op}_{outputs[0]}", OpType = op, Inputs = inputs, Outputs = outputs, Attributes = new Attributes(attributes ?? [], op) };
         var model = new Model
         {
             Nodes =

@@ -143,6 +143,30 @@ public class ConvDirectTests
         }
     }
 
+    // Packed filters kept between runs (an optimised session's constant weights): the same bits as packing each run,
+    // on both paths, and packed again for another weight array.
+    [Theory]
+    [MemberData(nameof(VectorVariants))]
+    public void Kept_filters_give_the_same_bits_and_follow_another_weight_array(KernelVariant variant)
+    {
+        var rng = new Random(62);
+        foreach (var c in new[] { Cases[0], Cases[2], Cases[5], Cases[12] })
+        {
+            var g = Geometry(c);
+            var (x, w, b) = Data(rng, g, extremes: false);
+            var other = Gemm32Tests.Random(rng, w.Length);
+            var keep = new PackedFilters();
+            foreach (var weights in new[] { w, w, other, w })
+            {
+                var expected = new float[g.N * g.M * g.OutSpatial];
+                ConvDirect.Run(variant, g, x, weights, b, expected, Activation.None, Sequential);
+                var kept = new float[expected.Length];
+                ConvDirect.Run(variant, g, x, weights, b, kept, Activation.None, Parallel, keep: keep);
+                BitAssert.Same(expected, kept, $"{variant} kept filters, case [{string.Join(",", c)}]");
+            }
+        }
+    }
+
     [Fact]
     public void Refuses_grouped_layers_and_the_scalar_set()
     {

@@ -1,4 +1,4 @@
-// Crash safety: the campaign process is SIGKILLed at 20 seeded random moments and resumed each time; the
+// Crash safety: the campaign process is SIGKILLed at twenty seeded random moments and resumed each time; the
 // final database must equal an uninterrupted run's, with no fault lost or counted twice. Small plan, 100 images,
 // two faults per transaction, so kills land between, and inside, many commits.
 using System.Diagnostics;
@@ -62,7 +62,9 @@ public class CrashSafetyTests
         var random = new Random(20260101);
         int partialKills = 0;
         var seen = new List<long>();
-        for (int i = 0; i < 20; i++)
+        // Twenty kills inside the campaign; up to sixty tries, since on a busy machine a kill may let several batches
+        // through (the batch time above was measured under other load) or land after the run has finished.
+        for (int i = 0; i < 60 && partialKills < 20; i++)
         {
             long before = StoredOutcomes(killed);
             if (before == expected.Outcomes.Count) break; // finished early: the remaining kills have nothing to hit
@@ -82,7 +84,7 @@ public class CrashSafetyTests
         }
         var (finalExit, _, finalErr) = NeutronProcess.Run("resume", "--db", killed, "--threads", "1");
         Assert.True(finalExit == 0, finalErr);
-        Assert.True(partialKills >= 10, $"no kill landed inside the campaign (outcomes stored after each: {string.Join(",", seen)})");
+        Assert.True(partialKills >= 10, $"only {partialKills} kills landed inside the campaign (outcomes stored after each: {string.Join(",", seen)})");
         CampaignSnapshot.Read(killed).AssertSameAs(expected);
         // Progress never went backwards: every committed batch survived the kills.
         Assert.True(seen.Zip(seen.Skip(1)).All(p => p.Second >= p.First), string.Join(",", seen));
