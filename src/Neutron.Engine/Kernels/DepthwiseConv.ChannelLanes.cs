@@ -1,11 +1,8 @@
-// Depthwise layers on small planes (late layers: up to 16×16 in, 8×8 out) with channels in the vector lanes:
-// sixteen (avx512) or eight channels' planes are transposed into [position][channel], each output is one vector of
-// channels, and its chain runs over the valid taps only. On a 3×3 plane with 5×5 taps the per-channel paths spend
-// most of their time outside the multiply-adds (a bordered copy, a grid of 21 positions padded to 64, a copy out,
-// one 100-cycle FMA chain per channel); here a group of channels needs 81 FMAs, nine chains side by side, and the
-// transposes. Each output is the row path's value bit for bit: an FMA chain from zero over its in-plane taps in
-// (ky, kx) order, then + bias. Padding taps are skipped rather than multiplied as zeros, so any tap value is exact
-// (Inf and NaN too).
+// Depthwise layers on small planes (up to 16×16 in, 8×8 out) with sixteen (avx512) or eight channels in the vector
+// lanes: the planes and taps transposed to [position][channel], each output one vector whose chain runs over its
+// in-plane taps only, where the per-channel paths spent most of a 3×3 plane's time on copies and a padded grid.
+// Each output is the row path's value (DepthwiseConv.Rows, its twin in the tests) bit for bit: an FMA chain from
+// zero over the in-plane taps in (ky, kx) order, then + bias; padding taps are skipped, so any tap value is exact.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;

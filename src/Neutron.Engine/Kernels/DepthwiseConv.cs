@@ -1,11 +1,11 @@
 // Depthwise convolution (group = C = M): channel c convolves its own plane with its own kH×kW taps.
 //   x: (C, H, W) of one image   w: (C, 1, kH, kW)   b: (C) or empty   y: (C, oH, oW) of one image
 // Every output element is an FMA chain from zero over its valid taps in (ky, kx) order, then + bias: the
-// arithmetic of ConvKernels.Reference's loop with fused multiply-adds. Three paths compute those bits: Rows (any taps;
-// vector lanes in the interior, scalar FMAs at the borders and on planes narrower than a vector), Padded (the
-// plane copied into a zero border as StridePhases, every output in vector lanes) and, for small planes (at most
-// 256 elements in, 64 out), sixteen or eight channels at a time in the lanes (DepthwiseConv.ChannelLanes.cs). Rows is the others' twin in the
-// tests. No threads here.
+// arithmetic of ConvKernels.Reference's loop with fused multiply-adds. Three paths compute those bits: Rows (any
+// taps; vector lanes in the interior, scalar FMAs at the borders and on planes narrower than a vector), Padded (the
+// plane copied into a zero border as StridePhases, every output in vector lanes) and, for small planes (at most 256
+// elements in, 64 out), sixteen or eight channels at a time in the lanes (DepthwiseConv.ChannelLanes.cs). Rows is
+// the others' twin in the tests. No threads here.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
