@@ -1,8 +1,8 @@
 // Single-precision matrix multiply: C = alpha * op(A) * op(B) + beta * C, row-major, op = optional transpose.
 //   A: (M, K) or (K, M) if transA, row stride lda   B: (K, N) or (N, K) if transB, stride ldb   C: (M, N), stride ldc
 // Reference is the plain triple loop (the oracle and the `scalar` kernel set); Multiply dispatches once, via
-// KernelSet (env NEUTRON_KERNELS=scalar|avx2|avx512), to Gemm32Avx2's or Gemm32Avx512's packed FMA kernel (the two
-// give the same bits). beta = 0 never reads C.
+// KernelSet (env NEUTRON_KERNELS=scalar|avx2|avx512), to Gemm32Avx2's or Gemm32Avx512's packed FMA kernel, or, for
+// one to eight rows of C, to Gemm32Rows, which reads B unpacked (all three give the same bits). beta = 0 never reads C.
 // Single-threaded: operators parallelise by splitting C (Execution/ParallelGemm).
 namespace Neutron.Engine.Kernels;
 
@@ -21,7 +21,9 @@ public static class Gemm32
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
         CheckArguments(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
-        if (variant == KernelVariant.Avx512 && KernelSet.IsSupported(KernelVariant.Avx512))
+        if (variant != KernelVariant.Scalar && KernelSet.IsSupported(KernelVariant.Avx2) && Gemm32Rows.Serves(transB, m, n, k))
+            Gemm32Rows.Multiply(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        else if (variant == KernelVariant.Avx512 && KernelSet.IsSupported(KernelVariant.Avx512))
             Gemm32Avx512.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         else if (variant != KernelVariant.Scalar && KernelSet.IsSupported(KernelVariant.Avx2))
             Gemm32Avx2.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

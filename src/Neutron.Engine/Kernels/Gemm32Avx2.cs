@@ -225,7 +225,7 @@ internal static unsafe class Gemm32Avx2
 
     // The epilogue: alpha·acc, then + C (beta 1) or fused beta·C + alpha·acc. MergeEdge repeats it in scalars.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* c, Vec lo, Vec hi, float alpha, float beta)
+    internal static void StoreRow(float* c, Vec lo, Vec hi, float alpha, float beta)
     {
         if (alpha != 1f)
         {

@@ -1,5 +1,6 @@
 // Every Gemm32 variant against Gemm32.Reference: odd and blocking-boundary shapes, all transposes, alpha/beta,
-// leading dimensions wider than the matrix, and NaN/Inf propagation, with fixed seeds.
+// leading dimensions wider than the matrix, and NaN/Inf propagation, with fixed seeds; the few-rows path against
+// the packed kernel, bit for bit.
 using Neutron.Engine.Kernels;
 
 namespace Neutron.Engine.Tests.Kernels;
@@ -79,6 +80,36 @@ public class Gemm32Tests
             Assert.Equal(float.IsInfinity(expected[i]), float.IsInfinity(c[i]));
         }
         Assert.True(float.IsNaN(c[3 * n]));
+    }
+
+    // One to eight rows of C go through Gemm32Rows (B unpacked): the packed kernel's bits, every element, for column
+    // counts with and without a tail, k over one to three blocks, A transposed or not, every alpha/beta, NaN and Inf.
+    [FactRequiringKernels(KernelVariant.Avx2)]
+    public void Few_rows_give_the_packed_kernels_bits()
+    {
+        var rng = new Random(4321);
+        foreach (int m in new[] { 1, 2, 3, 5, 6, 7, 8 })
+        foreach (var (n, k) in new[] { (16, 1), (17, 255), (33, 256), (48, 257), (1000, 576), (31, 600) })
+        foreach (bool ta in new[] { false, true })
+        foreach (var (alpha, beta) in new[] { (1f, 0f), (1f, 1f), (0.5f, -2f) })
+        {
+            Assert.True(Gemm32Rows.Serves(false, m, n, k));
+            int lda = ta ? m + 1 : k + 2, ldb = n + 3, ldc = n + 1;
+            var a = Random(rng, (ta ? k : m) * lda);
+            var b = Random(rng, k * ldb);
+            a[rng.Next(a.Length)] = float.NaN;
+            b[rng.Next(b.Length)] = float.PositiveInfinity;
+            b[rng.Next(b.Length)] = 3e38f;
+            var c0 = Random(rng, m * ldc);
+            var packed = (float[])c0.Clone();
+            var rows = (float[])c0.Clone();
+            Gemm32Avx2.Multiply(ta, false, m, n, k, alpha, a, lda, b, ldb, beta, packed, ldc);
+            Gemm32Rows.Multiply(ta, m, n, k, alpha, a, lda, b, ldb, beta, rows, ldc);
+            BitAssert.Same(packed, rows, $"m={m} n={n} k={k} ta={ta} α={alpha} β={beta}");
+        }
+        Assert.False(Gemm32Rows.Serves(false, 9, 100, 10));
+        Assert.False(Gemm32Rows.Serves(true, 4, 100, 10));
+        Assert.False(Gemm32Rows.Serves(false, 4, 15, 10));
     }
 
     [Fact]
