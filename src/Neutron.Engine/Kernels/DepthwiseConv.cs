@@ -218,45 +218,25 @@ public static partial class DepthwiseConv
     /// HardSwish); the others run as a pass over runs of output planes.</summary>
     private enum Fused { None, Relu, Clip, HardSwish }
 
-    /// <summary>ActivationKernels' Relu, Clip and HardSwish, lane for lane: the same compares, selects, multiplies
-    /// and adds (never fused), so the same bits.</summary>
+    /// <summary>VectorActivations' Relu, Clip and HardSwish (inlined), lane for lane: the same compares, selects,
+    /// multiplies and adds as ActivationKernels, so the same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Finish(Vector512<float> v, Fused fused, Vector512<float> lo, Vector512<float> hi)
+    private static Vector512<float> Finish(Vector512<float> v, Fused fused, Vector512<float> lo, Vector512<float> hi) => fused switch
     {
-        if (fused == Fused.Relu) return Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
-        if (fused == Fused.HardSwish)
-        {
-            var h = Clamp(Vector512.Create(1f / 6f) * v + Vector512.Create(0.5f), Vector512<float>.Zero, Vector512<float>.One);
-            return v * Vector512.ConditionalSelect(Vector512.Equals(v, v), h, v);
-        }
-        return fused == Fused.Clip ? Clamp(v, lo, hi) : v;
-    }
+        Fused.Relu => new VectorActivations.Relu().Apply(v),
+        Fused.HardSwish => new VectorActivations.HardSwish().Apply(v),
+        Fused.Clip => VectorActivations.Clamp(v, lo, hi),
+        _ => v,
+    };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Clamp(Vector512<float> v, Vector512<float> lo, Vector512<float> hi)
+    private static Vector256<float> Finish(Vector256<float> v, Fused fused, Vector256<float> lo, Vector256<float> hi) => fused switch
     {
-        v = Vector512.ConditionalSelect(Vector512.LessThan(v, lo), lo, v);
-        return Vector512.ConditionalSelect(Vector512.GreaterThan(v, hi), hi, v);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Finish(Vector256<float> v, Fused fused, Vector256<float> lo, Vector256<float> hi)
-    {
-        if (fused == Fused.Relu) return Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.Zero, v);
-        if (fused == Fused.HardSwish)
-        {
-            var h = Clamp(Vector256.Create(1f / 6f) * v + Vector256.Create(0.5f), Vector256<float>.Zero, Vector256<float>.One);
-            return v * Vector256.ConditionalSelect(Vector256.Equals(v, v), h, v);
-        }
-        return fused == Fused.Clip ? Clamp(v, lo, hi) : v;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Clamp(Vector256<float> v, Vector256<float> lo, Vector256<float> hi)
-    {
-        v = Vector256.ConditionalSelect(Vector256.LessThan(v, lo), lo, v);
-        return Vector256.ConditionalSelect(Vector256.GreaterThan(v, hi), hi, v);
-    }
+        Fused.Relu => new VectorActivations.Relu().Apply(v),
+        Fused.HardSwish => new VectorActivations.HardSwish().Apply(v),
+        Fused.Clip => VectorActivations.Clamp(v, lo, hi),
+        _ => v,
+    };
 
     /// <summary>
     /// The row path, for one channel c: columns whose taps are all inside the plane run eight (sixteen) at a time in
