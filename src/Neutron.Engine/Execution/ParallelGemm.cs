@@ -31,7 +31,7 @@ public static class ParallelGemm
             return;
         }
         int per = ((extent + blocks - 1) / blocks + unit - 1) / unit * unit;
-        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
+        Parallelism.For(blocks, work / blocks, block =>
         {
             int start = block * per, size = Math.Min(per, extent - start);
             if (size <= 0) return;

@@ -38,6 +38,9 @@ public static class Parallelism
             for (int i = 0; i < count; i++) body(i);
             return;
         }
+        // The spinning workers when free; a loop nested in an item, or another thread's loop meanwhile, takes the
+        // thread pool.
+        if (WorkerThreads.TryFor(count, threads, body)) return;
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 }
