@@ -74,7 +74,7 @@ public static class ProfileMode
         foreach (var (op, s) in timer.Seconds.OrderByDescending(p => p.Value))
             Console.WriteLine($"{op,-20} {1000 * s / runs,9:F2} ms/run {100 * s / total,5:F1}%");
         Console.WriteLine("slowest nodes:");
-        foreach (var (name, s) in timer.PerNode.OrderByDescending(p => p.Value).Take(8))
+        foreach (var (name, s) in timer.PerNode.OrderByDescending(p => p.Value).Take(Environment.GetEnvironmentVariable("NEUTRON_PROFILE_NODES") is { } n ? int.Parse(n) : 8))
             Console.WriteLine($"  {name,-40} {1000 * s / runs,9:F2} ms/run");
         Console.WriteLine($"{"total",-20} {1000 * total / runs,9:F2} ms/run = {runs * batch / total:F0} images/s{(cpu ? " (CPU time, all threads)" : "")}");
         Console.WriteLine($"steady-state allocation: {allocated:N0} bytes per run (closures of parallel loops, per-run objects)");

@@ -2,7 +2,7 @@
 //   x: (N, C, ...)   scale, B, mean, var: (C)   y: like x
 // Training-mode outputs (running mean/var) are not produced: inference engines ignore them (opset ≥ 14 training_mode=1 fails at load).
 // In the inference rewrite a BatchNormalization that no Conv precedes (DenseNet's BN → ReLU → Conv) applies the
-// activation after it to each plane while it is in cache: the same bits as the two passes.
+// activation after it in the same pass (ScaleShiftKernels.Planes): the same bits as the two passes.
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
@@ -67,21 +67,13 @@ public sealed class BatchNormalization : Operator
                 rowB.AsSpan(ch * inner, inner).Fill(a[c + ch]);
             }
             Parallelism.For(n, perImage, image =>
-            {
-                var y = yb.AsSpan(image * perImage, perImage);
-                ScaleShiftKernels.Rows(xb.AsSpan(image * perImage, perImage), rowA, rowB, y);
-                if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, y);
-            });
+                ScaleShiftKernels.RowsThen(KernelSet.Active, epilogue, xb.AsSpan(image * perImage, perImage), rowA, rowB, yb.AsSpan(image * perImage, perImage)));
             return;
         }
-        Parallelism.For(n * c, inner, plane =>
-        {
-            int ch = plane % c;
-            var x = xb.AsSpan(plane * inner, inner);
-            var y = yb.AsSpan(plane * inner, inner);
-            ScaleShiftKernels.Apply(x, a[ch], a[c + ch], y);
-            if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, y);
-        });
+        // Runs of planes per task: DenseNet's 8×8 planes are far smaller than a work item's overhead.
+        int planes = n * c, per = Math.Clamp(16_384 / Math.Max(inner, 1), 1, Math.Max(planes, 1)), runs = (planes + per - 1) / per;
+        Parallelism.For(runs, (long)per * inner, run =>
+            ScaleShiftKernels.Planes(KernelSet.Active, epilogue, xb, yb, a, c, inner, run * per, Math.Min(per, planes - run * per)));
     }
 
     /// <summary>The per-channel factors Run applies as y = x·a + b: a in folded[0..C), b in folded[C..2C).</summary>
