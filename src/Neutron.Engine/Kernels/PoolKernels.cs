@@ -12,7 +12,7 @@ using Vec = System.Runtime.Intrinsics.Vector256<float>;
 
 namespace Neutron.Engine.Kernels;
 
-public static class PoolKernels
+public static partial class PoolKernels
 {
     /// <summary>Max over each window; NaN wins (as in PyTorch). indices, when given, hold flat input positions.</summary>
     public static void MaxPlane(Conv2D g, ReadOnlySpan<float> x, Span<float> y, Span<long> indices, long indexBase)

@@ -81,13 +81,22 @@ public sealed class Pool : Operator
         var yf = y.FloatBuffer!;
         var indices = outputs.Length > 1 ? outputs[1].LongBuffer : null;
         int inPlane = g.H * g.W, outPlane = g.OutH * g.OutW;
-        bool max2x2 = max && indices is null && PoolKernels.IsMax2x2(g);
-        if (max && indices is null && !max2x2 && KernelSet.Active != KernelVariant.Scalar && PoolKernels.HasMaxWindows(g))
+        bool max2x2 = max && indices is null && PoolKernels.IsMax2x2(g) && !(KernelSet.Active != KernelVariant.Scalar && PoolKernels.PaysMaxLanes(g));
+        if (max && indices is null && !max2x2 && KernelSet.Active != KernelVariant.Scalar && System.Runtime.Intrinsics.X86.Avx.IsSupported)
         {
-            // Runs of planes per task, enough comparisons to outweigh a work item (small late planes go many to a task).
+            // Runs of planes per task, enough comparisons to outweigh a work item (small late planes go many to a
+            // task); planes narrower than a vector go sixteen at a time as the lanes of one (MaxLanes).
+            bool lanes = PoolKernels.PaysMaxLanes(g);
             long work = Math.Max(1L, (long)outPlane * g.KH * g.KW);
-            int planes = g.N * g.C, per = (int)Math.Clamp(32_768 / work, 1, planes), runs = (planes + per - 1) / per;
-            Parallelism.For(runs, per * work, run => PoolKernels.MaxWindows(g, xf, yf, run * per, Math.Min(per, planes - run * per)));
+            int planes = g.N * g.C, per = (int)Math.Clamp(32_768 / work, 1, planes);
+            if (lanes) per = (per + 15) / 16 * 16;
+            int runs = (planes + per - 1) / per;
+            Parallelism.For(runs, per * work, run =>
+            {
+                int start = run * per, count = Math.Min(per, planes - start);
+                if (lanes) PoolKernels.MaxLanes(KernelSet.Active, g, xf, yf, start, count);
+                else PoolKernels.MaxWindows(g, xf, yf, start, count);
+            });
             return;
         }
         // Runs of planes per task: LeNet's 14×14 and 5×5 planes are far smaller than a work item's overhead.

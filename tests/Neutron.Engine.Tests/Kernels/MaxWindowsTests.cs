@@ -1,7 +1,8 @@
-// PoolKernels.MaxWindows (any max-pool window, on stride phases with a −∞ border) against its twin MaxPlane:
-// the same bits wherever the window holds no NaN, NaN wherever it does. Data holds ±Inf, ±0 (the earlier of equal
-// values must win, as in MaxPlane) and NaN; geometries are SqueezeNet's ceil-mode 3×3 stride 2, ShuffleNet's padded
-// one, dilated, strided by 3, 1-D, and a plane run that does not start at 0; under avx2 and avx512.
+// PoolKernels.MaxWindows (any max-pool window, on stride phases with a −∞ border) and MaxLanes (planes as lanes)
+// against their twin MaxPlane: the same bits wherever the window holds no NaN, NaN wherever it does. Data holds ±Inf,
+// ±0 (the earlier of equal values must win, as in MaxPlane) and NaN; geometries are SqueezeNet's ceil-mode 3×3
+// stride 2, ShuffleNet's padded one, GoogLeNet's stride 1 on small planes, dilated, strided by 3, 1-D, and a plane
+// run that does not start at 0 and is not a whole number of vectors of planes; under avx2 and avx512.
 using Neutron.Engine.Kernels;
 
 namespace Neutron.Engine.Tests.Kernels;
@@ -18,6 +19,10 @@ public class MaxWindowsTests
         [13, 17, 2, 4, 3, 3, 1, 1, 0, 1, 2, 0],   // stride 3, asymmetric pads
         [1, 40, 1, 5, 1, 2, 1, 0, 2, 0, 2, 0],    // 1-D
         [8, 8, 2, 2, 2, 2, 1, 1, 1, 1, 1, 0],     // padded 2×2 (not Max2x2's)
+        [6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0],     // GoogLeNet's stride-1 branch pool on small planes
+        [3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0],
+        [3, 3, 3, 3, 2, 2, 1, 0, 0, 0, 0, 1],     // one 2×2 output, ceil mode
+        [11, 11, 3, 3, 2, 2, 1, 0, 0, 0, 0, 1],
     ];
 
     private static Conv2D Geometry(int[] c, int planes)
@@ -32,32 +37,41 @@ public class MaxWindowsTests
     private static int Out(int span, int stride, bool ceil) => (ceil ? (span + stride - 1) / stride : span / stride) + 1;
 
     [Fact]
-    public void MaxWindows_gives_MaxPlane_bits_and_nan_wins_its_window()
+    public void MaxWindows_and_MaxLanes_give_MaxPlane_bits_and_nan_wins_its_window()
     {
         Assert.True(KernelSet.IsSupported(KernelVariant.Avx2), "MaxWindows needs AVX; every supported machine has it");
         float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f];
         var rng = new Random(9);
         foreach (var c in Cases)
+        foreach (int planes in new[] { 5, 37 })
         {
-            int planes = 5;
             var g = Geometry(c, planes);
-            Assert.True(PoolKernels.HasMaxWindows(g), $"case [{string.Join(",", c)}]");
             var x = new float[planes * g.H * g.W];
             for (int i = 0; i < x.Length; i++)
                 x[i] = rng.Next(10) == 0 ? specials[rng.Next(specials.Length)] : rng.Next(3) == 0 ? (rng.Next(2) == 0 ? 0f : -0f) : (float)(rng.NextDouble() * 2 - 1);
             var expected = new float[planes * g.OutSpatial];
             var actual = new float[expected.Length];
-            Array.Fill(actual, 12345f);
             for (int p = 0; p < planes; p++)
                 PoolKernels.MaxPlane(g, x.AsSpan(p * g.H * g.W, g.H * g.W), expected.AsSpan(p * g.OutSpatial, g.OutSpatial), default, 0);
             foreach (var variant in KernelSet.Supported.Where(v => v != KernelVariant.Scalar))
+            foreach (bool lanes in new[] { false, true })
             {
+                if (!lanes && !PoolKernels.HasMaxWindows(g)) continue;
                 Array.Fill(actual, 12345f);
-                PoolKernels.MaxWindows(variant, g, x, actual, 1, planes - 1); // planes 1.. in one run
-                PoolKernels.MaxWindows(variant, g, x, actual, 0, 1);
+                // planes 1.. in one run, then plane 0 alone
+                if (lanes)
+                {
+                    PoolKernels.MaxLanes(variant, g, x, actual, 1, planes - 1);
+                    PoolKernels.MaxLanes(variant, g, x, actual, 0, 1);
+                }
+                else
+                {
+                    PoolKernels.MaxWindows(variant, g, x, actual, 1, planes - 1);
+                    PoolKernels.MaxWindows(variant, g, x, actual, 0, 1);
+                }
                 for (int i = 0; i < expected.Length; i++)
                 {
-                    string what = $"{variant} case [{string.Join(",", c)}]: y[{i}] = {actual[i]}, MaxPlane {expected[i]}";
+                    string what = $"{variant} {(lanes ? "MaxLanes" : "MaxWindows")} case [{string.Join(",", c)}]: y[{i}] = {actual[i]}, MaxPlane {expected[i]}";
                     if (float.IsNaN(expected[i])) Assert.True(float.IsNaN(actual[i]), what);
                     else Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), what);
                 }
@@ -66,8 +80,11 @@ public class MaxWindowsTests
     }
 
     [Fact]
-    public void Planes_smaller_than_a_vector_grid_stay_on_MaxPlane()
+    public void Planes_smaller_than_a_vector_grid_go_to_MaxLanes()
     {
-        Assert.False(PoolKernels.HasMaxWindows(Geometry([3, 3, 3, 3, 2, 2, 1, 0, 0, 0, 0, 1], 1))); // one 2×2 output
+        var tiny = Geometry([3, 3, 3, 3, 2, 2, 1, 0, 0, 0, 0, 1], 1); // one 2×2 output
+        Assert.False(PoolKernels.HasMaxWindows(tiny));
+        Assert.True(PoolKernels.PaysMaxLanes(tiny));
+        Assert.False(PoolKernels.PaysMaxLanes(Geometry(Cases[0], 1)));
     }
 }
