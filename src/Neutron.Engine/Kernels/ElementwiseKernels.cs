@@ -59,7 +59,7 @@ public static class ElementwiseKernels
     /// Whether the small operand holds one value per row of y: aligned to y's rank, its dims equal y's up to its last
     /// dim other than 1, and are 1 after it. inner = the row length (the product of y's trailing dims).
     /// </summary>
-    private static bool PerRow(int[] small, int[] yShape, out int inner)
+    internal static bool PerRow(int[] small, int[] yShape, out int inner)
     {
         inner = 1;
         int offset = yShape.Length - small.Length;
@@ -101,7 +101,7 @@ public static class ElementwiseKernels
     }
 
     /// <summary>y = row op s, or s op row when the scalar is the left operand (it matters for Sub and Div).</summary>
-    private static void RowWithScalar(BinaryOp op, ReadOnlySpan<float> row, float s, Span<float> y, bool scalarFirst)
+    internal static void RowWithScalar(BinaryOp op, ReadOnlySpan<float> row, float s, Span<float> y, bool scalarFirst)
     {
         switch (op)
         {

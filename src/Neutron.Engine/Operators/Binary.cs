@@ -1,6 +1,7 @@
 // Element-wise binary operators with numpy broadcasting: Add, Sub, Mul, Div, Pow (float and integer).
 // Same-shape and scalar cases go through span kernels; the general case walks broadcast strides. Large same-shape
-// float tensors (a residual Add) run in fixed chunks over the cores, and in the inference rewrite an Add may apply the
+// float tensors (a residual Add) run in fixed chunks over the cores, a value per row times a tensor (squeeze and
+// excitation) in runs of rows, and in the inference rewrite an Add may apply the
 // activation after it (ResNet's Add → Relu) to each chunk while it is in cache: the same bits as the two passes.
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
@@ -63,6 +64,7 @@ public sealed class Binary : Operator
             });
             return;
         }
+        if (y.Type == DataType.Float && b.IsFloating && kind != BinaryOp.Pow && RunPerRow(a, b, y)) return;
         if (y.IsFloating)
         {
             if (!b.IsFloating) { RunMixedPow(a, b, y); return; }
@@ -76,6 +78,29 @@ public sealed class Binary : Operator
             ElementwiseKernels.BinaryLong(kind, a.Longs, a.Shape, bl, b.Shape, y.Longs, y.Shape);
             for (int i = 0; i < y.Length; i++) y.Longs[i] = y.Type.WrapInteger(y.Longs[i]);
         }
+    }
+
+    /// <summary>
+    /// One operand holding a value per row of the other (a squeeze-excitation block's (N, C, 1, 1) scale times its
+    /// (N, C, H, W) input): runs of rows over the cores, each row the kernel's own loop, then the epilogue.
+    /// </summary>
+    private bool RunPerRow(Tensor a, Tensor b, Tensor y)
+    {
+        int inner;
+        bool scalarFirst;
+        if (a.Length == y.Length && b.Length > 1 && ElementwiseKernels.PerRow(b.Shape, y.Shape, out inner)) scalarFirst = false;
+        else if (b.Length == y.Length && a.Length > 1 && ElementwiseKernels.PerRow(a.Shape, y.Shape, out inner)) scalarFirst = true;
+        else return false;
+        var (full, perRow, yf, op, epilogue) = scalarFirst ? (b.FloatBuffer!, a.FloatBuffer!, y.FloatBuffer!, kind, Epilogue) : (a.FloatBuffer!, b.FloatBuffer!, y.FloatBuffer!, kind, Epilogue);
+        int rows = y.Length / Math.Max(inner, 1), per = Math.Clamp(16_384 / Math.Max(inner, 1), 1, Math.Max(rows, 1)), runs = (rows + per - 1) / per;
+        Parallelism.For(runs, (long)per * inner, run =>
+        {
+            int first = run * per, count = Math.Min(per, rows - first);
+            for (int r = first; r < first + count; r++)
+                ElementwiseKernels.RowWithScalar(op, full.AsSpan(r * inner, inner), perRow[r], yf.AsSpan(r * inner, inner), scalarFirst);
+            if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, yf.AsSpan(first * inner, count * inner));
+        });
+        return true;
     }
 
     private static void RoundTo(Tensor y)

@@ -50,4 +50,23 @@ public class BroadcastFastPathTests
             }
         }
     }
+
+    [Fact]
+    public void The_operator_splits_rows_over_threads_with_the_kernels_bits()
+    {
+        // Large enough for several runs of rows: (8, 40, 30, 30) against a value per (image, channel), either order.
+        int[] big = [8, 40, 30, 30], small = [8, 40, 1, 1];
+        var rng = new Random(5);
+        var full = Gemm32Tests.Random(rng, ShapeUtil.Size(big));
+        var part = Gemm32Tests.Random(rng, ShapeUtil.Size(small));
+        foreach (var (op, opType) in new[] { (BinaryOp.Mul, "Mul"), (BinaryOp.Sub, "Sub") })
+        foreach (bool smallFirst in new[] { false, true })
+        {
+            var (a, aShape, b, bShape) = smallFirst ? (part, small, full, big) : (full, big, part, small);
+            var expected = new float[full.Length];
+            ElementwiseKernels.BinaryReference(op, a, aShape, b, bShape, expected, big);
+            var y = Neutron.Engine.Tests.Operators.OneNode.Run(opType, 13, [], Tensor.FromFloats(a, aShape), Tensor.FromFloats(b, bShape));
+            BitAssert.Same(expected, y.Floats.ToArray(), $"{opType} {(smallFirst ? "small first" : "big first")}");
+        }
+    }
 }
