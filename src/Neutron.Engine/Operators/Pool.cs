@@ -85,8 +85,9 @@ public sealed class Pool : Operator
         if (max && indices is null && !max2x2 && KernelSet.Active != KernelVariant.Scalar && System.Runtime.Intrinsics.X86.Avx.IsSupported)
         {
             // Runs of planes per task, enough comparisons to outweigh a work item (small late planes go many to a
-            // task); planes narrower than a vector go sixteen at a time as the lanes of one (MaxLanes).
-            bool lanes = PoolKernels.PaysMaxLanes(g);
+            // task); planes narrower than a vector go sixteen at a time as the lanes of one (MaxLanes), rows of a
+            // Vector512 or more through the separable passes (MaxRows).
+            bool lanes = PoolKernels.PaysMaxLanes(g), rows = !lanes && KernelSet.Active == KernelVariant.Avx512 && PoolKernels.HasMaxRows(g);
             long work = Math.Max(1L, (long)outPlane * g.KH * g.KW);
             int planes = g.N * g.C, per = (int)Math.Clamp(32_768 / work, 1, planes);
             if (lanes) per = (per + 15) / 16 * 16;
@@ -95,6 +96,7 @@ public sealed class Pool : Operator
             {
                 int start = run * per, count = Math.Min(per, planes - start);
                 if (lanes) PoolKernels.MaxLanes(KernelSet.Active, g, xf, yf, start, count);
+                else if (rows) PoolKernels.MaxRows(g, xf, yf, start, count);
                 else PoolKernels.MaxWindows(g, xf, yf, start, count);
             });
             return;

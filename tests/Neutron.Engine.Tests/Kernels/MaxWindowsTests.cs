@@ -1,5 +1,5 @@
-// PoolKernels.MaxWindows (any max-pool window, on stride phases with a −∞ border) and MaxLanes (planes as lanes)
-// against their twin MaxPlane: the same bits wherever the window holds no NaN, NaN wherever it does. Data holds ±Inf,
+// PoolKernels.MaxWindows (any max-pool window, on stride phases with a −∞ border), MaxLanes (planes as lanes) and
+// MaxRows (separable passes, avx512) against their twin MaxPlane: the same bits wherever the window holds no NaN, NaN wherever it does. Data holds ±Inf,
 // ±0 (the earlier of equal values must win, as in MaxPlane) and NaN; geometries are SqueezeNet's ceil-mode 3×3
 // stride 2, ShuffleNet's padded one, GoogLeNet's stride 1 on small planes, dilated, strided by 3, 1-D, and a plane
 // run that does not start at 0 and is not a whole number of vectors of planes; under avx2 and avx512.
@@ -23,6 +23,11 @@ public class MaxWindowsTests
         [3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0],
         [3, 3, 3, 3, 2, 2, 1, 0, 0, 0, 0, 1],     // one 2×2 output, ceil mode
         [11, 11, 3, 3, 2, 2, 1, 0, 0, 0, 0, 1],
+        [47, 47, 3, 3, 2, 2, 1, 0, 0, 0, 0, 1],   // SqueezeNet at 96²: rows of 23, the last window past the edge
+        [56, 56, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0],   // ResNet's stem pool
+        [24, 35, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0],   // GoogLeNet's stride-1 branch pool
+        [20, 40, 2, 5, 3, 2, 1, 0, 2, 1, 2, 1],   // stride 3 down, 2 across, wide window, ceil
+        [5, 16, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0],    // one column wide
     ];
 
     private static Conv2D Geometry(int[] c, int planes)
@@ -37,7 +42,7 @@ public class MaxWindowsTests
     private static int Out(int span, int stride, bool ceil) => (ceil ? (span + stride - 1) / stride : span / stride) + 1;
 
     [Fact]
-    public void MaxWindows_and_MaxLanes_give_MaxPlane_bits_and_nan_wins_its_window()
+    public void MaxWindows_MaxLanes_and_MaxRows_give_MaxPlane_bits_and_nan_wins_its_window()
     {
         Assert.True(KernelSet.IsSupported(KernelVariant.Avx2), "MaxWindows needs AVX; every supported machine has it");
         float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f];
@@ -54,24 +59,22 @@ public class MaxWindowsTests
             for (int p = 0; p < planes; p++)
                 PoolKernels.MaxPlane(g, x.AsSpan(p * g.H * g.W, g.H * g.W), expected.AsSpan(p * g.OutSpatial, g.OutSpatial), default, 0);
             foreach (var variant in KernelSet.Supported.Where(v => v != KernelVariant.Scalar))
-            foreach (bool lanes in new[] { false, true })
+            foreach (string kernel in new[] { "MaxWindows", "MaxLanes", "MaxRows" })
             {
-                if (!lanes && !PoolKernels.HasMaxWindows(g)) continue;
+                if (kernel == "MaxWindows" && !PoolKernels.HasMaxWindows(g)) continue;
+                if (kernel == "MaxRows" && (variant != KernelVariant.Avx512 || !PoolKernels.HasMaxRows(g))) continue;
                 Array.Fill(actual, 12345f);
                 // planes 1.. in one run, then plane 0 alone
-                if (lanes)
-                {
-                    PoolKernels.MaxLanes(variant, g, x, actual, 1, planes - 1);
-                    PoolKernels.MaxLanes(variant, g, x, actual, 0, 1);
-                }
-                else
-                {
-                    PoolKernels.MaxWindows(variant, g, x, actual, 1, planes - 1);
-                    PoolKernels.MaxWindows(variant, g, x, actual, 0, 1);
-                }
+                foreach (var (from, count) in new[] { (1, planes - 1), (0, 1) })
+                    switch (kernel)
+                    {
+                        case "MaxLanes": PoolKernels.MaxLanes(variant, g, x, actual, from, count); break;
+                        case "MaxRows": PoolKernels.MaxRows(g, x, actual, from, count); break;
+                        default: PoolKernels.MaxWindows(variant, g, x, actual, from, count); break;
+                    }
                 for (int i = 0; i < expected.Length; i++)
                 {
-                    string what = $"{variant} {(lanes ? "MaxLanes" : "MaxWindows")} case [{string.Join(",", c)}]: y[{i}] = {actual[i]}, MaxPlane {expected[i]}";
+                    string what = $"{variant} {kernel} case [{string.Join(",", c)}]: y[{i}] = {actual[i]}, MaxPlane {expected[i]}";
                     if (float.IsNaN(expected[i])) Assert.True(float.IsNaN(actual[i]), what);
                     else Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), what);
                 }
@@ -86,5 +89,12 @@ public class MaxWindowsTests
         Assert.False(PoolKernels.HasMaxWindows(tiny));
         Assert.True(PoolKernels.PaysMaxLanes(tiny));
         Assert.False(PoolKernels.PaysMaxLanes(Geometry(Cases[0], 1)));
+    }
+
+    [FactRequiringKernels(KernelVariant.Avx512)]
+    public void The_tested_geometries_include_ones_MaxRows_serves()
+    {
+        Assert.Contains(Cases, c => PoolKernels.HasMaxRows(Geometry(c, 1)) && c[5] == 2);
+        Assert.Contains(Cases, c => PoolKernels.HasMaxRows(Geometry(c, 1)) && c[5] == 1);
     }
 }
