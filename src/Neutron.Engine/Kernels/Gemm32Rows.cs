@@ -69,6 +69,10 @@ internal static unsafe class Gemm32Rows
         Vec c40 = Vec.Zero, c41 = Vec.Zero, c50 = Vec.Zero, c51 = Vec.Zero, c60 = Vec.Zero, c61 = Vec.Zero, c70 = Vec.Zero, c71 = Vec.Zero;
         for (int p = 0; p < kc; p++, a += MaxRows, b += ldb)
         {
+            // B's rows are ldb apart: one line each, a stride the hardware prefetcher follows late. Ask for the row
+            // 32 ahead (both lines its sixteen columns may straddle; a prefetch never faults, past B too).
+            Sse.Prefetch0(b + 32L * ldb);
+            Sse.Prefetch0(b + 32L * ldb + 15);
             Vec b0 = Avx.LoadVector256(b), b1 = Avx.LoadVector256(b + 8);
             Vec av = Vector256.Create(a[0]);
             c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
