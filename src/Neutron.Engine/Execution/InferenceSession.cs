@@ -24,7 +24,7 @@ public sealed class InferenceSession
     {
         ModelChecks.Validate(model);
         var optimized = GraphOptimizer.Optimize(model);
-        var session = new InferenceSession(optimized.Model, optimized.Epilogues, optimized.Residuals) { Optimization = optimized };
+        var session = new InferenceSession(optimized.Model, optimized.Epilogues, optimized.Residuals, optimized.ConcatParts) { Optimization = optimized };
         // Stored weights are constants here (inference only): their convolutions keep their packed filters.
         foreach (var conv in session.operators.OfType<Conv>())
             if (conv.Node.Inputs.Length > 1 && optimized.Model.Initializers.ContainsKey(conv.Node.Inputs[1])) conv.KeptFilters = new Kernels.PackedFilters();
@@ -34,7 +34,8 @@ public sealed class InferenceSession
     /// <summary>What Optimized rewrote (null for a session over the graph as stored).</summary>
     public OptimizedModel? Optimization { get; private init; }
 
-    private InferenceSession(Model model, IReadOnlyDictionary<Node, Kernels.Activation> epilogues, IReadOnlyDictionary<Node, ResidualAdd>? residuals = null)
+    private InferenceSession(Model model, IReadOnlyDictionary<Node, Kernels.Activation> epilogues, IReadOnlyDictionary<Node, ResidualAdd>? residuals = null,
+        IReadOnlyDictionary<Node, int>? concatParts = null)
     {
         Model = model;
         ModelChecks.Validate(model);
@@ -51,6 +52,8 @@ public sealed class InferenceSession
                     var conv = new Conv(node, opset) { Residual = residual };
                     operators[i] = conv;
                 }
+                else if (concatParts is not null && concatParts.TryGetValue(node, out int parts))
+                    operators[i] = new BatchNormalization(node, opset) { Parts = parts }; // it reads a Concat's inputs
                 else operators[i] = OperatorRegistry.Create(node, opset);
                 if (epilogues.TryGetValue(node, out var epilogue))
                 {

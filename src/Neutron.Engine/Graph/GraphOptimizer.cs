@@ -3,7 +3,8 @@
 // Sigmoid, SiLU as Mul(x, Sigmoid(x)), HardSwish as Mul(x, HardSigmoid(x))) fused into its Conv, Gemm,
 // BatchNormalization (one left after the folds: DenseNet's BN → ReLU) or Add (an Add → ReLU left unfused) producer
 // as an epilogue; a residual Add read only from a Conv fused into that Conv (ResNet's conv → Add → ReLU becomes one
-// Conv that adds the shortcut and applies the ReLU to each output block while it is in cache); a Gemm's stored
+// Conv that adds the shortcut and applies the ReLU to each output block while it is in cache); a Concat read only by
+// a BatchNormalization (DenseNet) read by it part by part, never joined; a Gemm's stored
 // transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
 // row-major B is a copy and a transposed one a strided scatter, every run). Constants are folded by the Planner
 // already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
@@ -24,6 +25,11 @@ public sealed record OptimizedModel(Model Model, IReadOnlyDictionary<Node, Activ
     public IReadOnlyDictionary<Node, ResidualAdd> Residuals { get; init; } = new Dictionary<Node, ResidualAdd>();
 
     public int FusedResiduals => Residuals.Count;
+
+    /// <summary>BatchNormalization nodes that read the inputs of a Concat they replaced: how many (their first inputs).</summary>
+    public IReadOnlyDictionary<Node, int> ConcatParts { get; init; } = new Dictionary<Node, int>();
+
+    public int FusedConcats => ConcatParts.Count;
 }
 
 /// <summary>A Conv's output added to its fourth input: conv + skip when ConvFirst (the Add read the Conv as its first
@@ -48,10 +54,12 @@ public static class GraphOptimizer
         int folded = FoldBatchNormalizations(nodes, initializers, outputs);
         int transposed = TransposeGemmWeights(nodes, initializers);
         FuseResidualAdds(nodes, initializers, outputs, residuals);
-        int fused = FuseActivations(nodes, initializers, outputs, epilogues, residuals);
-        if (removed + folded + fused + transposed + residuals.Count == 0) return unchanged;
+        var parts = new Dictionary<Node, int>();
+        FuseConcatsIntoNormalizations(nodes, outputs, parts);
+        int fused = FuseActivations(nodes, initializers, outputs, epilogues, residuals, parts);
+        if (removed + folded + fused + transposed + residuals.Count + parts.Count == 0) return unchanged;
         var rewritten = model.With(nodes, initializers);
-        return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed) { Residuals = residuals };
+        return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed) { Residuals = residuals, ConcatParts = parts };
     }
 
     /// <summary>
@@ -209,8 +217,31 @@ public static class GraphOptimizer
         }
     }
 
+    /// <summary>
+    /// Concat along the channels → BatchNormalization, where the BatchNormalization is the Concat output's only
+    /// reader (DenseNet's every layer: the features so far, joined, then normalised): one BatchNormalization that
+    /// reads the Concat's inputs as its first ones and writes each into its channels of the output, so the joined
+    /// tensor is never written and read again. Per channel the same multiply and add, so the same bits.
+    /// </summary>
+    private static void FuseConcatsIntoNormalizations(List<Node> nodes, HashSet<string> outputs, Dictionary<Node, int> parts)
+    {
+        foreach (var normalization in nodes.Where(n => n.OpType == "BatchNormalization" && n.Domain is "" && n.Inputs.Length == 5
+            && (n.Outputs.Length == 1 || n.Outputs.Skip(1).All(o => o.Length == 0))).ToList())
+        {
+            string x = normalization.Inputs[0];
+            var concat = nodes.FirstOrDefault(n => n.Outputs.Contains(x, StringComparer.Ordinal));
+            if (concat is null || concat.OpType != "Concat" || concat.Domain is not "" || concat.Outputs.Length != 1 || outputs.Contains(x)) continue;
+            if (concat.Attributes.Int("axis", 0) != 1 || concat.Inputs.Length < 2 || concat.Inputs.Any(i => i.Length == 0)) continue;
+            if (Consumers(nodes).GetValueOrDefault(x) is not [(var reader, 0)] || reader != normalization) continue;
+            var fusedNode = With(normalization, inputs: [.. concat.Inputs, .. normalization.Inputs[1..]]);
+            nodes[nodes.IndexOf(normalization)] = fusedNode;
+            nodes.Remove(concat);
+            parts[fusedNode] = concat.Inputs.Length;
+        }
+    }
+
     private static int FuseActivations(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs, Dictionary<Node, Activation> epilogues,
-        Dictionary<Node, ResidualAdd> residuals)
+        Dictionary<Node, ResidualAdd> residuals, Dictionary<Node, int> parts)
     {
         int fused = 0;
         for (int p = 0; p < nodes.Count; p++)
@@ -241,6 +272,7 @@ public static class GraphOptimizer
             nodes[p] = replacement;
             epilogues[replacement] = f;
             if (residuals.Remove(producer, out var residual)) residuals[replacement] = residual;
+            if (parts.Remove(producer, out var joined)) parts[replacement] = joined;
             foreach (var node in gone) nodes.Remove(node);
             p = nodes.IndexOf(replacement);
             fused++;

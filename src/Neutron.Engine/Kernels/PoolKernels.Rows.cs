@@ -17,10 +17,22 @@ public static partial class PoolKernels
 {
     private const int Lanes512 = 16;
 
-    /// <summary>Whether MaxRows serves this geometry: avx512, no dilation, column stride 1 or 2, output rows of a
-    /// vector or more.</summary>
-    public static bool HasMaxRows(Conv2D g) =>
-        Avx512F.IsSupported && g.DilationH == 1 && g.DilationW == 1 && g.StrideW is 1 or 2 && g.OutW >= Lanes512;
+    /// <summary>Whether MaxRows serves this geometry: avx512, no dilation, column stride 1 or 2, and a vector or more
+    /// of output columns whose windows lie inside the row (DenseNet's padded 16-wide pool at 64² has fifteen: the
+    /// columns outside go tap by tap, and so would every column there).</summary>
+    public static bool HasMaxRows(Conv2D g)
+    {
+        if (!Avx512F.IsSupported || g.DilationH != 1 || g.DilationW != 1 || g.StrideW is not (1 or 2)) return false;
+        var (from, to) = Inside(g);
+        return to - from >= Lanes512;
+    }
+
+    /// <summary>The output columns [from, to) whose windows lie inside the row.</summary>
+    private static (int From, int To) Inside(Conv2D g)
+    {
+        int from = Math.Min(g.OutW, (g.PadLeft + g.StrideW - 1) / g.StrideW), last = g.W - g.KW + g.PadLeft;
+        return (from, last < 0 ? from : Math.Max(from, Math.Min(g.OutW, last / g.StrideW + 1)));
+    }
 
     /// <summary>Max pool of planes [first, first + count) of x (each H×W) into y (each oH×oW) (HasMaxRows geometries).</summary>
     public static void MaxRows(Conv2D g, ReadOnlySpan<float> x, Span<float> y, int first, int count)
@@ -30,8 +42,7 @@ public static partial class PoolKernels
             throw new ArgumentException($"planes [{first}, {first + count}) do not fit x ({x.Length}) or y ({y.Length})");
         var rows = ScratchPool.Rent(g.H * g.OutW);
         // Output columns whose windows lie inside the row: the vector body; the others go tap by tap.
-        int inFrom = Math.Min(g.OutW, (g.PadLeft + g.StrideW - 1) / g.StrideW), last = g.W - g.KW + g.PadLeft;
-        int inTo = last < 0 ? inFrom : Math.Max(inFrom, Math.Min(g.OutW, last / g.StrideW + 1));
+        var (inFrom, inTo) = Inside(g);
         for (int p = first; p < first + count; p++)
         {
             var plane = x.Slice(p * inPlane, inPlane);

@@ -16,15 +16,15 @@ public static class ScaleShiftKernels
     }
 
     /// <summary>
-    /// y = f(x·a[ch] + b[ch]) over planes [first, first + count) of inner elements each, plane p of channel p mod c;
-    /// folded holds a in [0, c) and b in [c, 2c).
+    /// y = f(x·a[ch] + b[ch]) over planes [first, first + count) of inner elements each, plane p of channel p mod c,
+    /// c = a.Length.
     /// </summary>
-    public static void Planes(KernelVariant variant, Activation f, ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> folded,
-        int c, int inner, int first, int count)
+    public static void Planes(KernelVariant variant, Activation f, ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> a, ReadOnlySpan<float> b,
+        int inner, int first, int count)
     {
-        if (x.Length < (first + count) * inner || y.Length < (first + count) * inner || folded.Length < 2 * c)
-            throw new ArgumentException($"planes [{first}, {first + count}) of {inner} do not fit x ({x.Length}), y ({y.Length}) or the factors ({folded.Length})");
-        var loop = new AffineLoop(x, y, folded, default, default, c, inner, first, count, variant, f);
+        if (x.Length < (first + count) * inner || y.Length < (first + count) * inner || b.Length < a.Length || a.IsEmpty)
+            throw new ArgumentException($"planes [{first}, {first + count}) of {inner} do not fit x ({x.Length}), y ({y.Length}) or the factors ({a.Length}, {b.Length})");
+        var loop = new AffineLoop(x, y, a, b, default, default, a.Length, inner, first, count, variant, f);
         VectorActivations.With(f, ref loop);
     }
 
@@ -33,20 +33,20 @@ public static class ScaleShiftKernels
     {
         if (y.Length < x.Length || a.Length < x.Length || b.Length < x.Length)
             throw new ArgumentException($"x has {x.Length} elements, a {a.Length}, b {b.Length}, y {y.Length}");
-        var loop = new AffineLoop(x, y, default, a, b, 1, x.Length, 0, 1, variant, f);
+        var loop = new AffineLoop(x, y, default, default, a, b, 1, x.Length, 0, 1, variant, f);
         VectorActivations.With(f, ref loop);
     }
 
-    /// <summary>The affine pass with the activation inlined: per-plane factors (folded) or per-element ones (rowA, rowB).</summary>
-    private readonly ref struct AffineLoop(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> folded, ReadOnlySpan<float> rowA,
-        ReadOnlySpan<float> rowB, int c, int inner, int first, int count, KernelVariant variant, Activation activation) : IActivationUser
+    /// <summary>The affine pass with the activation inlined: per-plane factors (planeA, planeB) or per-element ones (rowA, rowB).</summary>
+    private readonly ref struct AffineLoop(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> planeA, ReadOnlySpan<float> planeB,
+        ReadOnlySpan<float> rowA, ReadOnlySpan<float> rowB, int c, int inner, int first, int count, KernelVariant variant, Activation activation) : IActivationUser
     {
-        private readonly ReadOnlySpan<float> x = x, folded = folded, rowA = rowA, rowB = rowB;
+        private readonly ReadOnlySpan<float> x = x, planeA = planeA, planeB = planeB, rowA = rowA, rowB = rowB;
         private readonly Span<float> y = y;
 
         public void Run<T>(T f) where T : struct, IVectorActivation
         {
-            bool perElement = folded.IsEmpty;
+            bool perElement = planeA.IsEmpty;
             bool wide = variant == KernelVariant.Avx512 && Vector512.IsHardwareAccelerated;
             bool vector = variant != KernelVariant.Scalar && Vector256.IsHardwareAccelerated;
             ref float xr = ref MemoryMarshal.GetReference(x);
@@ -56,7 +56,7 @@ public static class ScaleShiftKernels
             for (int p = first; p < first + count; p++)
             {
                 int at = p * inner, i = 0;
-                float a = perElement ? 0f : folded[p % c], b = perElement ? 0f : folded[c + p % c];
+                float a = perElement ? 0f : planeA[p % c], b = perElement ? 0f : planeB[p % c];
                 if (wide)
                 {
                     var va = Vector512.Create(a);

@@ -25,31 +25,44 @@ public sealed class BatchNormalization : Operator
     /// that read y; None for a graph as stored).</summary>
     public Activation Epilogue { get; set; }
 
+    /// <summary>How many inputs X comes in (GraphOptimizer: the inputs of a channel Concat this node replaced, each
+    /// normalised into its own channels of y); 1 for a graph as stored.</summary>
+    public int Parts { get; init; } = 1;
+
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
         RequireFloat(x, "X");
         if (x.Shape.Length < 2) throw Error($"X must be at least 2-D, got {ShapeUtil.Format(x.Shape)}");
-        int c = x.Shape[1];
-        for (int i = 1; i <= 4; i++)
+        var shape = (int[])x.Shape.Clone();
+        for (int part = 1; part < Parts; part++)
+        {
+            var t = Required(inputs, part);
+            RequireFloat(t, $"X part {part}");
+            bool fits = t.Shape.Length == shape.Length;
+            for (int d = 0; fits && d < shape.Length; d++) fits = d == 1 || t.Shape[d] == shape[d];
+            if (!fits) throw Error($"X part {part} {ShapeUtil.Format(t.Shape)} does not match part 0 {ShapeUtil.Format(x.Shape)} outside the channels");
+            shape[1] += t.Shape[1];
+        }
+        int c = shape[1];
+        for (int i = Parts; i < Parts + 4; i++)
         {
             var p = Required(inputs, i);
             if (ShapeUtil.Size(p.Shape) != c) throw Error($"input {i} has shape {ShapeUtil.Format(p.Shape)}, expected [{c}]");
         }
-        return [new TensorType(x.Type, x.Shape)];
+        return [new TensorType(x.Type, shape)];
     }
 
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
     {
-        var xb = inputs[0]!.FloatBuffer!;
-        var scale = inputs[1]!.Floats;
-        var bias = inputs[2]!.Floats;
-        var mean = inputs[3]!.Floats;
-        var variance = inputs[4]!.Floats;
+        var scale = inputs[Parts]!.Floats;
+        var bias = inputs[Parts + 1]!.Floats;
+        var mean = inputs[Parts + 2]!.Floats;
+        var variance = inputs[Parts + 3]!.Floats;
         var yb = outputs[0].FloatBuffer!;
-        var shape = inputs[0]!.Shape;
+        var shape = outputs[0].Shape;
         int n = shape[0], c = shape[1];
-        int inner = c == 0 || n == 0 ? 0 : inputs[0]!.Length / (n * c);
+        int inner = c == 0 || n == 0 ? 0 : outputs[0].Length / (n * c);
         // Same arithmetic as PyTorch's CPU kernel: fold into one multiply-add per element. The folded factors are
         // recomputed every run: the fault layer may have changed scale, bias, mean or variance since the last one.
         var a = Factors(c);
@@ -58,7 +71,7 @@ public sealed class BatchNormalization : Operator
         if (inner < SmallPlane)
         {
             // Small planes (DenseNet's last block has 2×2 ones at 64²): the factors spread over one image's elements
-            // once, then one pass per image.
+            // once, then one pass per image and part.
             int perImage = c * inner;
             var (rowA, rowB) = Rows(perImage);
             for (int ch = 0; ch < c; ch++)
@@ -66,14 +79,60 @@ public sealed class BatchNormalization : Operator
                 rowA.AsSpan(ch * inner, inner).Fill(a[ch]);
                 rowB.AsSpan(ch * inner, inner).Fill(a[c + ch]);
             }
-            Parallelism.For(n, perImage, image =>
-                ScaleShiftKernels.RowsThen(KernelSet.Active, epilogue, xb.AsSpan(image * perImage, perImage), rowA, rowB, yb.AsSpan(image * perImage, perImage)));
+            Parallelism.For(n * Parts, perImage / Parts, task =>
+            {
+                var (image, part) = (task / Parts, task % Parts);
+                var (x, first, channels) = Part(inputs, part);
+                int from = first * inner, length = channels * inner;
+                ScaleShiftKernels.RowsThen(KernelSet.Active, epilogue, x.AsSpan(image * length, length), rowA.AsSpan(from, length),
+                    rowB.AsSpan(from, length), yb.AsSpan(image * perImage + from, length));
+            });
             return;
         }
-        // Runs of planes per task: DenseNet's 8×8 planes are far smaller than a work item's overhead.
-        int planes = n * c, per = Math.Clamp(16_384 / Math.Max(inner, 1), 1, Math.Max(planes, 1)), runs = (planes + per - 1) / per;
-        Parallelism.For(runs, (long)per * inner, run =>
-            ScaleShiftKernels.Planes(KernelSet.Active, epilogue, xb, yb, a, c, inner, run * per, Math.Min(per, planes - run * per)));
+        // Runs of planes per task (DenseNet's 8×8 planes are far smaller than a work item's overhead), within one
+        // image and part, image by image.
+        int per = Math.Clamp(16_384 / Math.Max(inner, 1), 1, Math.Max(c, 1));
+        var starts = RunStarts(inputs, per);
+        int runsPerImage = starts[Parts];
+        Parallelism.For(n * runsPerImage, (long)per * inner, r =>
+        {
+            int image = r / runsPerImage, run = r % runsPerImage, part = 0;
+            while (starts[part + 1] <= run) part++;
+            var (x, offset, channels) = Part(inputs, part);
+            int first = (run - starts[part]) * per;
+            ScaleShiftKernels.Planes(KernelSet.Active, epilogue, x.AsSpan(image * channels * inner, channels * inner),
+                yb.AsSpan((image * c + offset) * inner, channels * inner), a.AsSpan(offset, channels), a.AsSpan(c + offset, channels),
+                inner, first, Math.Min(per, channels - first));
+        });
+    }
+
+    private int[]? runStarts;
+    private int runStartsPer;
+
+    /// <summary>starts[p] = the first run of part p within an image (runs of per planes); starts[Parts] = runs per image.
+    /// Kept between runs (the shapes of a plan do not change), so a run allocates nothing.</summary>
+    private int[] RunStarts(Tensor?[] inputs, int per)
+    {
+        if (runStarts is { } kept && runStartsPer == per && Matches(kept)) return kept;
+        var starts = new int[Parts + 1];
+        for (int part = 0; part < Parts; part++) starts[part + 1] = starts[part] + (inputs[part]!.Shape[1] + per - 1) / per;
+        runStartsPer = per;
+        return runStarts = starts;
+
+        bool Matches(int[] s)
+        {
+            for (int part = 0; part < Parts; part++)
+                if (s[part + 1] - s[part] != (inputs[part]!.Shape[1] + per - 1) / per) return false;
+            return true;
+        }
+    }
+
+    /// <summary>Input part's data, its first channel in y and its channel count.</summary>
+    private (float[] X, int First, int Channels) Part(Tensor?[] inputs, int part)
+    {
+        int first = 0;
+        for (int p = 0; p < part; p++) first += inputs[p]!.Shape[1];
+        return (inputs[part]!.FloatBuffer!, first, inputs[part]!.Shape[1]);
     }
 
     /// <summary>The per-channel factors Run applies as y = x·a + b: a in folded[0..C), b in folded[C..2C).</summary>

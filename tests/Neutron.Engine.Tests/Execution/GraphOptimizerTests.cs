@@ -159,6 +159,54 @@ public class GraphOptimizerTests
             Assert.Equal(BitConverter.SingleToInt32Bits(stored.Floats[i]), BitConverter.SingleToInt32Bits(fast.Floats[i]));
     }
 
+    [Theory]
+    [InlineData(11)]  // planes of 121: runs of planes per part
+    [InlineData(3)]   // planes of 9: factors spread over the image
+    public void A_channel_concat_read_only_by_a_batch_normalization_is_read_part_by_part_bit_for_bit(int side)
+    {
+        // DenseNet's layer: features so far joined along the channels, then BatchNormalization → Relu. The Concat
+        // feeding a second reader (the graph output here) stays as it is.
+        var rng = new Random(6);
+        Tensor Random(params int[] shape) => RandomTensor(rng, shape);
+        var variance = Random(9);
+        foreach (ref float v in variance.Floats) v = Math.Abs(v) + 0.1f;
+        var model = new Model
+        {
+            Nodes =
+            [
+                N("Relu", ["x"], ["a"]),
+                N("Conv", ["x", "w"], ["b"], new() { ["pads"] = new long[] { 1, 1, 1, 1 } }),
+                N("Concat", ["a", "b", "x"], ["joined"], new() { ["axis"] = 1L }),
+                N("BatchNormalization", ["joined", "scale", "shift", "mean", "var"], ["n"]),
+                N("Relu", ["n"], ["y"]),
+                N("Concat", ["a", "b"], ["kept"], new() { ["axis"] = 1L }),
+                N("BatchNormalization", ["kept", "scale6", "shift6", "mean6", "var6"], ["z"]),
+            ],
+            Initializers = new()
+            {
+                ["scale"] = Random(9), ["shift"] = Random(9), ["mean"] = Random(9), ["var"] = variance, ["w"] = Random(3, 3, 3, 3),
+                ["scale6"] = Random(6), ["shift6"] = Random(6), ["mean6"] = Random(6), ["var6"] = Random(6),
+            },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 3, side, side])],
+            Outputs = [new ValueInfo("y", DataType.Undefined, null), new ValueInfo("kept", DataType.Undefined, null), new ValueInfo("z", DataType.Undefined, null)],
+            Opsets = new() { [""] = 13 },
+        };
+        foreach (ref float v in model.Initializers["var6"].Floats) v = Math.Abs(v) + 0.1f;
+        var optimized = GraphOptimizer.Optimize(model);
+        Assert.Equal(1, optimized.FusedConcats);
+        var fusedNormalization = Assert.Single(optimized.ConcatParts).Key;
+        Assert.Equal(["a", "b", "x", "scale", "shift", "mean", "var"], fusedNormalization.Inputs);
+        Assert.Single(optimized.Model.Nodes, n => n.OpType == "Concat");
+        var x = Random(5, 3, side, side);
+        x.Floats[7] = float.NaN;
+        x.Floats[8] = -0f;
+        var stored = new InferenceSession(model).Run(new Dictionary<string, Tensor> { ["x"] = x });
+        var fast = InferenceSession.Optimized(model).Run(new Dictionary<string, Tensor> { ["x"] = x });
+        foreach (var name in new[] { "y", "kept", "z" })
+            for (int i = 0; i < stored[name].Length; i++)
+                Assert.Equal(BitConverter.SingleToInt32Bits(stored[name].Floats[i]), BitConverter.SingleToInt32Bits(fast[name].Floats[i]));
+    }
+
     // Residual Adds read from a Conv: fused into that Conv (the shortcut added in its copy out, a ReLU after it fused
     // too), on every path: ConvDirect's pixel rows (24 channels) and channel rows (8), a depthwise Conv (a pass of its
     // own), a broadcasting Add (the Conv apart, then the Add); not an Add of two Convs' outputs twice, and not an Add

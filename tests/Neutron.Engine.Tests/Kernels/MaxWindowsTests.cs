@@ -28,6 +28,7 @@ public class MaxWindowsTests
         [24, 35, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0],   // GoogLeNet's stride-1 branch pool
         [20, 40, 2, 5, 3, 2, 1, 0, 2, 1, 2, 1],   // stride 3 down, 2 across, wide window, ceil
         [5, 16, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0],    // one column wide
+        [32, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0],   // DenseNet's stem pool at 64²: 16 wide, 15 inside the row
     ];
 
     private static Conv2D Geometry(int[] c, int planes)
@@ -94,6 +95,7 @@ public class MaxWindowsTests
     [FactRequiringKernels(KernelVariant.Avx512)]
     public void The_tested_geometries_include_ones_MaxRows_serves()
     {
+        Assert.False(PoolKernels.HasMaxRows(Geometry([32, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0], 1))); // 15 inside: MaxWindows
         Assert.Contains(Cases, c => PoolKernels.HasMaxRows(Geometry(c, 1)) && c[5] == 2);
         Assert.Contains(Cases, c => PoolKernels.HasMaxRows(Geometry(c, 1)) && c[5] == 1);
     }

@@ -30,7 +30,7 @@ public class ScaleShiftKernelsTests
             var folded = Values(rng, 2 * c);
             folded[0] = -0f;
             var y = Enumerable.Repeat(42f, planes * inner).ToArray();
-            ScaleShiftKernels.Planes(variant, f, x, y, folded, c, inner, first, count);
+            ScaleShiftKernels.Planes(variant, f, x, y, folded.AsSpan(0, c), folded.AsSpan(c, c), inner, first, count);
             var expected = Enumerable.Repeat(42f, planes * inner).ToArray();
             for (int p = first; p < first + count; p++)
             {
