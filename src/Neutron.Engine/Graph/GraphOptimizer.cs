@@ -1,4 +1,4 @@
-// Load-time rewrites for inference: Identity and Dropout removed, BatchNormalization folded into the Conv before
+// Load-time rewrites for inference: Identity, Dropout and Pad by zeros removed, BatchNormalization folded into the Conv before
 // it, and an activation read only by it (Relu, Clip with constant bounds, LeakyRelu, HardSigmoid, HardSwish,
 // Sigmoid, SiLU as Mul(x, Sigmoid(x)), HardSwish as Mul(x, HardSigmoid(x))) fused into its Conv, Gemm,
 // BatchNormalization (one left after the folds: DenseNet's BN → ReLU) or Add (an Add → ReLU left unfused) producer
@@ -50,7 +50,7 @@ public static class GraphOptimizer
         var outputs = model.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var epilogues = new Dictionary<Node, Activation>();
         var residuals = new Dictionary<Node, ResidualAdd>();
-        int removed = RemoveIdentities(nodes, outputs);
+        int removed = RemoveIdentities(nodes, initializers, outputs);
         int folded = FoldBatchNormalizations(nodes, initializers, outputs);
         int transposed = TransposeGemmWeights(nodes, initializers);
         FuseResidualAdds(nodes, initializers, outputs, residuals);
@@ -101,14 +101,15 @@ public static class GraphOptimizer
                 nodes[i] = With(nodes[i], inputs: nodes[i].Inputs.Select(n => n == from ? to : n).ToArray());
     }
 
-    private static int RemoveIdentities(List<Node> nodes, HashSet<string> outputs)
+    private static int RemoveIdentities(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs)
     {
         int removed = 0;
         for (int i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
             bool identity = node.OpType == "Identity"
-                || (node.OpType == "Dropout" && node.Inputs.Length < 3 && (node.Outputs.Length < 2 || node.Outputs[1].Length == 0));
+                || (node.OpType == "Dropout" && node.Inputs.Length < 3 && (node.Outputs.Length < 2 || node.Outputs[1].Length == 0))
+                || (node.OpType == "Pad" && PadsNothing(node, initializers));
             if (!identity || node.Inputs.Length == 0 || node.Inputs[0].Length == 0 || outputs.Contains(node.Outputs[0])) continue;
             string from = node.Outputs[0], to = node.Inputs[0];
             nodes.RemoveAt(i--);
@@ -192,6 +193,18 @@ public static class GraphOptimizer
         string candidate = name;
         for (int k = 2; initializers.ContainsKey(candidate); k++) candidate = $"{name}#{k}";
         return candidate;
+    }
+
+    /// <summary>
+    /// A Pad whose pads are all zero (how PyTorch exports AvgPool2d in DenseNet's transitions): a copy. Pads are an
+    /// attribute before opset 11, then an input, a stored tensor here (the reader stores Constant nodes' values).
+    /// </summary>
+    private static bool PadsNothing(Node pad, Dictionary<string, Tensor> initializers)
+    {
+        if (pad.Domain is not "" || pad.Outputs.Length != 1) return false;
+        if (pad.Inputs.Length < 2 || pad.Inputs[1].Length == 0)
+            return (pad.Attributes.Ints("pads") ?? pad.Attributes.Ints("paddings")) is { } attribute && attribute.All(p => p == 0);
+        return initializers.GetValueOrDefault(pad.Inputs[1]) is { IsFloating: false } pads && pads.Length > 0 && pads.ToLongArray().All(p => p == 0);
     }
 
     /// <summary>

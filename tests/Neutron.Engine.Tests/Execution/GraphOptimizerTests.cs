@@ -207,6 +207,35 @@ public class GraphOptimizerTests
                 Assert.Equal(BitConverter.SingleToInt32Bits(stored[name].Floats[i]), BitConverter.SingleToInt32Bits(fast[name].Floats[i]));
     }
 
+    [Fact]
+    public void A_pad_by_zeros_is_removed_and_a_real_one_kept()
+    {
+        // PyTorch's AvgPool2d export in DenseNet: Pad with all-zero pads, then AveragePool.
+        var rng = new Random(8);
+        var model = new Model
+        {
+            Nodes =
+            [
+                N("Pad", ["x", "z"], ["p"]),
+                N("AveragePool", ["p"], ["a"], new() { ["kernel_shape"] = new long[] { 2, 2 }, ["strides"] = new long[] { 2, 2 } }),
+                N("Pad", ["a", "one"], ["y"]),
+            ],
+            Initializers = new() { ["z"] = Tensor.FromLongs(DataType.Int64, new long[8], 8), ["one"] = Tensor.FromLongs(DataType.Int64, [0, 0, 1, 1, 0, 0, 1, 1], 8) },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 3, 6, 6])],
+            Outputs = [new ValueInfo("y", DataType.Undefined, null)],
+            Opsets = new() { [""] = 13 },
+        };
+        var optimized = GraphOptimizer.Optimize(model);
+        Assert.Equal(1, optimized.Removed);
+        Assert.Equal(["AveragePool", "Pad"], optimized.Model.Nodes.Select(n => n.OpType));
+        var x = RandomTensor(rng, [2, 3, 6, 6]);
+        var stored = new InferenceSession(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
+        var fast = InferenceSession.Optimized(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
+        Assert.Equal(stored.Shape, fast.Shape);
+        for (int i = 0; i < stored.Length; i++)
+            Assert.Equal(BitConverter.SingleToInt32Bits(stored.Floats[i]), BitConverter.SingleToInt32Bits(fast.Floats[i]));
+    }
+
     // Residual Adds read from a Conv: fused into that Conv (the shortcut added in its copy out, a ReLU after it fused
     // too), on every path: ConvDirect's pixel rows (24 channels) and channel rows (8), a depthwise Conv (a pass of its
     // own), a broadcasting Add (the Conv apart, then the Add); not an Add of two Convs' outputs twice, and not an Add
