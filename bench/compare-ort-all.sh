@@ -20,8 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 dotnet build "$root/src/Neutron.Cli" -c Release -v quiet -nologo >/dev/null
 
-echo "| model (batch) | Neutron img/s | ONNX Runtime img/s | ratio | kernels |"
-echo "|---|---|---|---|---|"
+echo "| model (batch) | Neutron img/s | ONNX Runtime img/s | ratio | median round ratio | kernels |"
+echo "|---|---|---|---|---|---|"
 for m in "$shared/lenet5.onnx" "$shared/resnet20.onnx"; do
   NEUTRON_NO_BUILD=1 "$root/bench/compare-ort.sh" "$m" 256 "$seconds" "$rounds"
 done

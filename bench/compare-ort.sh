@@ -3,8 +3,10 @@
 # (onnxruntime-node, CPU, all graph optimisations), same file, same batch, 2 threads each, measured in alternating
 # rounds in the same run; best round of each and their ratio. onnxruntime-node is a benchmark-only dependency:
 # it is installed once with npm into ORT_CACHE (default ~/.cache/neutron-ort), never into the repository.
-# Prints the rounds on stderr and one Markdown table row on stdout:
-#   | model (batch) | Neutron img/s | ONNX Runtime img/s | ratio | kernels |
+# Prints the rounds on stderr and one Markdown table row on stdout: the best round of each and their ratio, then
+# the median of the rounds' own ratios (each round runs both back to back, so it is the steadier figure when the
+# machine's speed drifts between rounds):
+#   | model (batch) | Neutron img/s | ONNX Runtime img/s | ratio | median round ratio | kernels |
 # usage: bench/compare-ort.sh MODEL [BATCH=256] [SECONDS=5] [ROUNDS=3]
 set -euo pipefail
 if [ $# -lt 1 ]; then
@@ -44,19 +46,22 @@ trap 'rm -rf "$tmp"' EXIT
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 best_neutron=0
 best_ort=0
+ratios=()
 for ((r = 1; r <= rounds; r++)); do
   "${neutron[@]}" bench inference "$model" --batch "$batch" --seconds "$seconds" --threads "$threads" --json > "$tmp/neutron.json"
   NODE_PATH="$cache/node_modules" node "$root/bench/ort_model.js" "$model" "$batch" "$seconds" "$threads" > "$tmp/ort.json"
   n=$(field "$tmp/neutron.json" images_per_s)
   o=$(field "$tmp/ort.json" images_per_s)
   printf 'round %d: neutron %.1f images/s, onnxruntime %.1f images/s\n' "$r" "$n" "$o" >&2
+  ratios+=("$(python3 -c "print($n / $o)")")
   best_neutron=$(python3 -c "print(max($best_neutron, $n))")
   best_ort=$(python3 -c "print(max($best_ort, $o))")
 done
 kernels=$(field "$tmp/neutron.json" kernels)
-python3 - "$(basename "$model" .onnx)" "$batch" "$best_neutron" "$best_ort" "$kernels" <<'PY'
-import sys
+python3 - "$(basename "$model" .onnx)" "$batch" "$best_neutron" "$best_ort" "$kernels" "${ratios[@]}" <<'PY'
+import statistics, sys
 name, batch, n, o, kernels = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+rounds = [float(r) for r in sys.argv[6:]]
 fmt = lambda v: f"{v:,.0f}" if v >= 1000 else f"{v:,.1f}"
-print(f"| {name} ({batch}) | {fmt(n)} | {fmt(o)} | {n / o:.2f} | {kernels} |")
+print(f"| {name} ({batch}) | {fmt(n)} | {fmt(o)} | {n / o:.2f} | {statistics.median(rounds):.2f} | {kernels} |")
 PY
