@@ -1,5 +1,5 @@
 // `dotnet run -c Release --project bench/Neutron.Bench -- profile MODEL [BATCH] [RUNS] [--stored-graph] [--cpu-time]
-// [--threads N]`: wall time per operator type, timed between consecutive output-observer calls (DESIGN §2's seam),
+// [--threads N] [--nodes N]`: wall time per operator type and of the N slowest nodes (default 8), timed between consecutive output-observer calls (DESIGN §2's seam),
 // to see where inference time goes, after a warm-up of up to 50 runs or 3 s. It profiles the optimised graph that `neutron bench inference` runs (a fused
 // Conv's time includes its activation); --stored-graph profiles the graph as stored, as campaigns run it.
 // --cpu-time times the process's CPU seconds instead of the wall clock: on a shared, loaded machine that still
@@ -47,6 +47,12 @@ public static class ProfileMode
             Parallelism.MaxThreads = int.Parse(args[threadsAt + 1]);
             args = args.Where((_, i) => i != threadsAt && i != threadsAt + 1).ToArray();
         }
+        int nodes = 8, nodesAt = Array.IndexOf(args, "--nodes");
+        if (nodesAt >= 0)
+        {
+            nodes = int.Parse(args[nodesAt + 1]);
+            args = args.Where((_, i) => i != nodesAt && i != nodesAt + 1).ToArray();
+        }
         args = args.Where(a => a != "--stored-graph" && a != "--cpu-time").ToArray();
         int batch = args.Length > 1 ? int.Parse(args[1]) : 256;
         int runs = args.Length > 2 ? int.Parse(args[2]) : 5;
@@ -74,7 +80,7 @@ public static class ProfileMode
         foreach (var (op, s) in timer.Seconds.OrderByDescending(p => p.Value))
             Console.WriteLine($"{op,-20} {1000 * s / runs,9:F2} ms/run {100 * s / total,5:F1}%");
         Console.WriteLine("slowest nodes:");
-        foreach (var (name, s) in timer.PerNode.OrderByDescending(p => p.Value).Take(Environment.GetEnvironmentVariable("NEUTRON_PROFILE_NODES") is { } n ? int.Parse(n) : 8))
+        foreach (var (name, s) in timer.PerNode.OrderByDescending(p => p.Value).Take(nodes))
             Console.WriteLine($"  {name,-40} {1000 * s / runs,9:F2} ms/run");
         Console.WriteLine($"{"total",-20} {1000 * total / runs,9:F2} ms/run = {runs * batch / total:F0} images/s{(cpu ? " (CPU time, all threads)" : "")}");
         Console.WriteLine($"steady-state allocation: {allocated:N0} bytes per run (closures of parallel loops, per-run objects)");
