@@ -68,6 +68,7 @@ public sealed class BatchNormalization : Operator
         var a = Factors(c);
         Fold(scale, bias, mean, variance, a);
         var epilogue = Epilogue;
+        var (channelStarts, runStarts) = PartStarts(inputs, inner);
         if (inner < SmallPlane)
         {
             // Small planes (DenseNet's last block has 2×2 ones at 64²): the factors spread over one image's elements
@@ -82,57 +83,45 @@ public sealed class BatchNormalization : Operator
             Parallelism.For(n * Parts, perImage / Parts, task =>
             {
                 var (image, part) = (task / Parts, task % Parts);
-                var (x, first, channels) = Part(inputs, part);
-                int from = first * inner, length = channels * inner;
-                ScaleShiftKernels.RowsThen(KernelSet.Active, epilogue, x.AsSpan(image * length, length), rowA.AsSpan(from, length),
-                    rowB.AsSpan(from, length), yb.AsSpan(image * perImage + from, length));
+                int from = channelStarts[part] * inner, length = (channelStarts[part + 1] - channelStarts[part]) * inner;
+                ScaleShiftKernels.RowsThen(KernelSet.Active, epilogue, inputs[part]!.FloatBuffer!.AsSpan(image * length, length),
+                    rowA.AsSpan(from, length), rowB.AsSpan(from, length), yb.AsSpan(image * perImage + from, length));
             });
             return;
         }
         // Runs of planes per task (DenseNet's 8×8 planes are far smaller than a work item's overhead), within one
         // image and part, image by image.
-        int per = Math.Clamp(16_384 / Math.Max(inner, 1), 1, Math.Max(c, 1));
-        var starts = RunStarts(inputs, per);
-        int runsPerImage = starts[Parts];
+        int per = PlanesPerRun(inner, c), runsPerImage = runStarts[Parts];
         Parallelism.For(n * runsPerImage, (long)per * inner, r =>
         {
             int image = r / runsPerImage, run = r % runsPerImage, part = 0;
-            while (starts[part + 1] <= run) part++;
-            var (x, offset, channels) = Part(inputs, part);
-            int first = (run - starts[part]) * per;
-            ScaleShiftKernels.Planes(KernelSet.Active, epilogue, x.AsSpan(image * channels * inner, channels * inner),
+            while (runStarts[part + 1] <= run) part++;
+            int offset = channelStarts[part], channels = channelStarts[part + 1] - offset, first = (run - runStarts[part]) * per;
+            ScaleShiftKernels.Planes(KernelSet.Active, epilogue, inputs[part]!.FloatBuffer!.AsSpan(image * channels * inner, channels * inner),
                 yb.AsSpan((image * c + offset) * inner, channels * inner), a.AsSpan(offset, channels), a.AsSpan(c + offset, channels),
                 inner, first, Math.Min(per, channels - first));
         });
     }
 
-    private int[]? runStarts;
-    private int runStartsPer;
+    private static int PlanesPerRun(int inner, int c) => Math.Clamp(16_384 / Math.Max(inner, 1), 1, Math.Max(c, 1));
 
-    /// <summary>starts[p] = the first run of part p within an image (runs of per planes); starts[Parts] = runs per image.
-    /// Kept between runs (the shapes of a plan do not change), so a run allocates nothing.</summary>
-    private int[] RunStarts(Tensor?[] inputs, int per)
+    private int[] channelStarts = [], runStarts = [];
+
+    /// <summary>Where each part of X starts among y's channels (channelStarts[Parts] = C) and among an image's runs of
+    /// planes (runStarts[Parts] = runs per image). The arrays are kept between runs, so a run allocates nothing.</summary>
+    private (int[] Channels, int[] Runs) PartStarts(Tensor?[] inputs, int inner)
     {
-        if (runStarts is { } kept && runStartsPer == per && Matches(kept)) return kept;
-        var starts = new int[Parts + 1];
-        for (int part = 0; part < Parts; part++) starts[part + 1] = starts[part] + (inputs[part]!.Shape[1] + per - 1) / per;
-        runStartsPer = per;
-        return runStarts = starts;
-
-        bool Matches(int[] s)
+        if (channelStarts.Length != Parts + 1)
         {
-            for (int part = 0; part < Parts; part++)
-                if (s[part + 1] - s[part] != (inputs[part]!.Shape[1] + per - 1) / per) return false;
-            return true;
+            channelStarts = new int[Parts + 1];
+            runStarts = new int[Parts + 1];
         }
-    }
-
-    /// <summary>Input part's data, its first channel in y and its channel count.</summary>
-    private (float[] X, int First, int Channels) Part(Tensor?[] inputs, int part)
-    {
-        int first = 0;
-        for (int p = 0; p < part; p++) first += inputs[p]!.Shape[1];
-        return (inputs[part]!.FloatBuffer!, first, inputs[part]!.Shape[1]);
+        for (int part = 0; part < Parts; part++)
+            channelStarts[part + 1] = channelStarts[part] + inputs[part]!.Shape[1];
+        int per = PlanesPerRun(inner, channelStarts[Parts]);
+        for (int part = 0; part < Parts; part++)
+            runStarts[part + 1] = runStarts[part] + (inputs[part]!.Shape[1] + per - 1) / per;
+        return (channelStarts, runStarts);
     }
 
     /// <summary>The per-channel factors Run applies as y = x·a + b: a in folded[0..C), b in folded[C..2C).</summary>

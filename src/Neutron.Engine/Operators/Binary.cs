@@ -91,7 +91,8 @@ public sealed class Binary : Operator
         if (a.Length == y.Length && b.Length > 1 && ElementwiseKernels.PerRow(b.Shape, y.Shape, out inner)) scalarFirst = false;
         else if (b.Length == y.Length && a.Length > 1 && ElementwiseKernels.PerRow(a.Shape, y.Shape, out inner)) scalarFirst = true;
         else return false;
-        var (full, perRow, yf, op, epilogue) = scalarFirst ? (b.FloatBuffer!, a.FloatBuffer!, y.FloatBuffer!, kind, Epilogue) : (a.FloatBuffer!, b.FloatBuffer!, y.FloatBuffer!, kind, Epilogue);
+        float[] full = (scalarFirst ? b : a).FloatBuffer!, perRow = (scalarFirst ? a : b).FloatBuffer!, yf = y.FloatBuffer!;
+        var (op, epilogue) = (kind, Epilogue);
         int rows = y.Length / Math.Max(inner, 1), per = Math.Clamp(16_384 / Math.Max(inner, 1), 1, Math.Max(rows, 1)), runs = (rows + per - 1) / per;
         Parallelism.For(runs, (long)per * inner, run =>
         {

@@ -5,6 +5,7 @@ using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Tensors;
+using System.Runtime.Intrinsics.X86;
 
 namespace Neutron.Engine.Operators;
 
@@ -84,7 +85,7 @@ public sealed class Pool : Operator
         // Max2x2 runs rows of four outputs or more in vectors (LeNet's 5-wide pool2 there beat MaxLanes, 0.12 against
         // 0.18 ms/run); narrower rows (GoogLeNet's 6×6 → 3×3) go to MaxLanes.
         bool max2x2 = max && indices is null && PoolKernels.IsMax2x2(g) && (g.OutW >= 4 || KernelSet.Active == KernelVariant.Scalar);
-        if (max && indices is null && !max2x2 && KernelSet.Active != KernelVariant.Scalar && System.Runtime.Intrinsics.X86.Avx.IsSupported)
+        if (max && indices is null && !max2x2 && KernelSet.Active != KernelVariant.Scalar && Avx.IsSupported)
         {
             // Runs of planes per task, enough comparisons to outweigh a work item (small late planes go many to a
             // task); planes narrower than a vector go sixteen at a time as the lanes of one (MaxLanes), rows of a
