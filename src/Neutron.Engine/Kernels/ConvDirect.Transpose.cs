@@ -53,7 +53,6 @@ public static unsafe partial class ConvDirect
     /// <summary>y[to + m·ldy + r] = f((product[from + r·width + m] + bias[m]) + shortcut[to + m·ldy + r]) for the
     /// pixels r &lt; run and the channels m &lt; channels: vf in the 16 × 16 blocks (wide: the avx512 set) and the
     /// 8 × 8 ones, f's scalar twin on the edges.</summary>
-    [SkipLocalsInit]
     private static void Transpose<T>(float[] product, int from, int width, int run, int channels, ReadOnlySpan<float> bias, Shortcut? shortcut,
         Activation f, T vf, float[] y, int to, int ldy, bool wide) where T : struct, IVectorActivation
     {
@@ -62,8 +61,7 @@ public static unsafe partial class ConvDirect
         {
             float* sp = hasShortcut ? shortcutAt + to : null;
             int m = 0;
-            float* block = stackalloc float[16 * 16];
-            if (wide && Avx512F.IsSupported)
+            if (wide && Avx512F.IsSupported && run >= 16)
                 for (; m + 16 <= channels; m += 16)
                 {
                     var b = hasBias ? Vector512.Load(bp + m) : Vector512<float>.Zero;
@@ -71,17 +69,10 @@ public static unsafe partial class ConvDirect
                     for (; r + 16 <= run; r += 16)
                     {
                         long at = (long)m * ldy + r;
-                        Transpose16x16(src + (long)r * width + m, width, dst + at, ldy, hasBias, b, sp is null ? null : sp + at, convFirst, vf, 16);
+                        Transpose16x16(src + (long)r * width + m, width, dst + at, ldy, hasBias, b, sp is null ? null : sp + at, convFirst, vf);
                     }
-                    if (r < run)
-                    {
-                        // The last pixels: their rows copied into a block (the rest repeat the last), their columns
-                        // stored under a mask.
-                        for (int q = 0; q < 16; q++)
-                            Vector512.Store(Vector512.Load(src + (long)Math.Min(r + q, run - 1) * width + m), block + 16 * q);
-                        long at = (long)m * ldy + r;
-                        Transpose16x16(block, 16, dst + at, ldy, hasBias, b, sp is null ? null : sp + at, convFirst, vf, run - r);
-                    }
+                    Columns8(src, width, r, run, m, hasBias, bp, sp, convFirst, vf, dst, ldy);
+                    Columns8(src, width, r, run, m + 8, hasBias, bp, sp, convFirst, vf, dst, ldy);
                 }
             if (Avx.IsSupported)
                 for (; m + 8 <= channels; m += 8) Columns8(src, width, 0, run, m, hasBias, bp, sp, convFirst, vf, dst, ldy);
@@ -165,15 +156,11 @@ public static unsafe partial class ConvDirect
     }
 
     /// <summary>Sixteen rows of sixteen floats (stride ls), each + b, written as sixteen columns (stride ld), each
-    /// column + its shortcut (when shortcut is not null, same layout as d) and through f; of each column, its first
-    /// `columns` floats.</summary>
+    /// column + its shortcut (when shortcut is not null, same layout as d) and through f.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose16x16<T>(float* s, int ls, float* d, int ld, bool hasBias, Vector512<float> b, float* shortcut, bool convFirst, T f,
-        int columns) where T : struct, IVectorActivation
+    private static void Transpose16x16<T>(float* s, int ls, float* d, int ld, bool hasBias, Vector512<float> b, float* shortcut, bool convFirst, T f)
+        where T : struct, IVectorActivation
     {
-        // Columns past `columns` are neither read from the shortcut nor stored.
-        bool whole = columns == 16;
-        var mask = whole ? Vector512<float>.AllBitsSet : Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns)).AsSingle();
         // Per group of four rows, in each 128-bit lane L: q{c} = channel 4L + c of those rows (the 8 × 8 kernel's first
         // two steps, lane by lane).
         Quads(s, ls, hasBias, b, out var q0, out var q1, out var q2, out var q3);
@@ -181,10 +168,10 @@ public static unsafe partial class ConvDirect
         Quads(s + 8 * ls, ls, hasBias, b, out var q8, out var q9, out var q10, out var q11);
         Quads(s + 12 * ls, ls, hasBias, b, out var q12, out var q13, out var q14, out var q15);
         // Channel 4L + c gathers lane L of q{c}, q{4 + c}, q{8 + c}, q{12 + c}: two rounds of lane shuffles.
-        Columns(d, ld, 0, q0, q4, q8, q12, shortcut, convFirst, f, whole, mask);
-        Columns(d, ld, 1, q1, q5, q9, q13, shortcut, convFirst, f, whole, mask);
-        Columns(d, ld, 2, q2, q6, q10, q14, shortcut, convFirst, f, whole, mask);
-        Columns(d, ld, 3, q3, q7, q11, q15, shortcut, convFirst, f, whole, mask);
+        Columns(d, ld, 0, q0, q4, q8, q12, shortcut, convFirst, f);
+        Columns(d, ld, 1, q1, q5, q9, q13, shortcut, convFirst, f);
+        Columns(d, ld, 2, q2, q6, q10, q14, shortcut, convFirst, f);
+        Columns(d, ld, 3, q3, q7, q11, q15, shortcut, convFirst, f);
     }
 
     /// <summary>Rows s, s + ls, s + 2·ls, s + 3·ls (+ b), as four vectors whose 128-bit lane L holds channel 4L + c of
@@ -208,30 +195,24 @@ public static unsafe partial class ConvDirect
     /// <summary>Channels c, 4 + c, 8 + c and 12 + c from the quads of rows 0-3 (a), 4-7 (b), 8-11 (e) and 12-15 (h).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Columns<T>(float* d, int ld, int c, Vector512<float> a, Vector512<float> b, Vector512<float> e, Vector512<float> h,
-        float* shortcut, bool convFirst, T f, bool whole, Vector512<float> mask) where T : struct, IVectorActivation
+        float* shortcut, bool convFirst, T f) where T : struct, IVectorActivation
     {
         // 0x88 takes lanes 0 and 2 of each operand, 0xDD lanes 1 and 3.
         Vector512<float> ab02 = Avx512F.Shuffle4x128(a, b, 0x88), ab13 = Avx512F.Shuffle4x128(a, b, 0xDD);
         Vector512<float> eh02 = Avx512F.Shuffle4x128(e, h, 0x88), eh13 = Avx512F.Shuffle4x128(e, h, 0xDD);
-        Put(d, ld, c, Avx512F.Shuffle4x128(ab02, eh02, 0x88), shortcut, convFirst, f, whole, mask);
-        Put(d, ld, 8 + c, Avx512F.Shuffle4x128(ab02, eh02, 0xDD), shortcut, convFirst, f, whole, mask);
-        Put(d, ld, 4 + c, Avx512F.Shuffle4x128(ab13, eh13, 0x88), shortcut, convFirst, f, whole, mask);
-        Put(d, ld, 12 + c, Avx512F.Shuffle4x128(ab13, eh13, 0xDD), shortcut, convFirst, f, whole, mask);
+        Put(d, ld, c, Avx512F.Shuffle4x128(ab02, eh02, 0x88), shortcut, convFirst, f);
+        Put(d, ld, 8 + c, Avx512F.Shuffle4x128(ab02, eh02, 0xDD), shortcut, convFirst, f);
+        Put(d, ld, 4 + c, Avx512F.Shuffle4x128(ab13, eh13, 0x88), shortcut, convFirst, f);
+        Put(d, ld, 12 + c, Avx512F.Shuffle4x128(ab13, eh13, 0xDD), shortcut, convFirst, f);
     }
 
-    /// <summary>Column m of a 16 × 16 block: + its shortcut, through f, stored at d + m·ld (whole, or the lanes of mask).</summary>
+    /// <summary>Column m of a 16 × 16 block: + its shortcut, through f, stored at d + m·ld.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put<T>(float* d, int ld, int m, Vector512<float> v, float* shortcut, bool convFirst, T f, bool whole, Vector512<float> mask)
-        where T : struct, IVectorActivation
+    private static void Put<T>(float* d, int ld, int m, Vector512<float> v, float* shortcut, bool convFirst, T f) where T : struct, IVectorActivation
     {
         long at = (long)m * ld;
-        if (shortcut is not null)
-        {
-            var added = whole ? Vector512.Load(shortcut + at) : Avx512F.MaskLoad(shortcut + at, mask, Vector512<float>.Zero);
-            v = convFirst ? v + added : added + v;
-        }
-        if (whole) Vector512.Store(f.Apply(v), d + at);
-        else Avx512F.MaskStore(d + at, mask, f.Apply(v));
+        if (shortcut is not null) v = convFirst ? v + Vector512.Load(shortcut + at) : Vector512.Load(shortcut + at) + v;
+        Vector512.Store(f.Apply(v), d + at);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
