@@ -1,7 +1,6 @@
 // The pixel-rows path's copy out: a chunk's product is [pixels][channels], the output NCHW wants [channels][pixels].
 // Blocks of 8 pixels × 8 channels go through an in-register 8×8 transpose (Vector256: unpack, shuffle, swap
-// halves); under avx512, blocks of 16 × 16 first (Vector512: unpack, shuffle, then two rounds of 128-bit lane
-// shuffles), half the instructions per float; the edges one float at a time. The bias, a fused shortcut and the activation are applied on the way:
+// halves), the edges one float at a time. The bias, a fused shortcut and the activation are applied on the way:
 // each element's (product + b) + shortcut, then f, the operations (and roundings) of separate passes
 // (VectorActivations' structs equal ActivationKernels.Reference bit for bit).
 using System.Runtime.CompilerServices;
@@ -34,7 +33,7 @@ public static unsafe partial class ConvDirect
     /// i = (n, s); no bias addition at all when bias is empty (x + 0 would turn −0 into +0), none of a shortcut
     /// when there is none.</summary>
     private ref struct CopyOut(Conv2D g, int n0, int first, int count, float[] product, int width, int m0, int channels,
-        ReadOnlySpan<float> bias, Shortcut? shortcut, Activation f, float[] y, bool wide) : IActivationUser
+        ReadOnlySpan<float> bias, Shortcut? shortcut, Activation f, float[] y) : IActivationUser
     {
         private readonly ReadOnlySpan<float> bias = bias;
 
@@ -44,56 +43,38 @@ public static unsafe partial class ConvDirect
             for (int i = 0; i < count;)
             {
                 int pixel = first + i, n = pixel / os, s = pixel % os, run = Math.Min(count - i, os - s);
-                Transpose(product, i * width, width, run, channels, bias, shortcut, f, vf, y, ((n0 + n) * g.M + m0) * os + s, os, wide);
+                Transpose(product, i * width, width, run, channels, bias, shortcut, f, vf, y, ((n0 + n) * g.M + m0) * os + s, os);
                 i += run;
             }
         }
     }
 
     /// <summary>y[to + m·ldy + r] = f((product[from + r·width + m] + bias[m]) + shortcut[to + m·ldy + r]) for the
-    /// pixels r &lt; run and the channels m &lt; channels: vf in the 16 × 16 blocks (wide: the avx512 set) and the
-    /// 8 × 8 ones, f's scalar twin on the edges.</summary>
+    /// pixels r &lt; run and the channels m &lt; channels: vf in the 8 × 8 blocks, f's scalar twin on the edges.</summary>
     private static void Transpose<T>(float[] product, int from, int width, int run, int channels, ReadOnlySpan<float> bias, Shortcut? shortcut,
-        Activation f, T vf, float[] y, int to, int ldy, bool wide) where T : struct, IVectorActivation
+        Activation f, T vf, float[] y, int to, int ldy) where T : struct, IVectorActivation
     {
         bool hasBias = !bias.IsEmpty, hasShortcut = shortcut is not null, convFirst = shortcut is { ConvFirst: true };
         fixed (float* src = &product[from], dst = &y[to], bp = bias, shortcutAt = shortcut?.Values)
         {
             float* sp = hasShortcut ? shortcutAt + to : null;
             int m = 0;
-            if (wide && Avx512F.IsSupported && run >= 16)
-                for (; m + 16 <= channels; m += 16)
+            if (Avx.IsSupported)
+                for (; m + 8 <= channels; m += 8)
                 {
-                    var b = hasBias ? Vector512.Load(bp + m) : Vector512<float>.Zero;
+                    var b = hasBias ? Avx.LoadVector256(bp + m) : Vec.Zero;
                     int r = 0;
-                    for (; r + 16 <= run; r += 16)
+                    for (; r + 8 <= run; r += 8)
                     {
                         long at = (long)m * ldy + r;
-                        Transpose16x16(src + (long)r * width + m, width, dst + at, ldy, hasBias, b, sp is null ? null : sp + at, convFirst, vf);
+                        Transpose8x8(src + (long)r * width + m, width, dst + at, ldy, hasBias, b, sp is null ? null : sp + at, convFirst, vf);
                     }
-                    Columns8(src, width, r, run, m, hasBias, bp, sp, convFirst, vf, dst, ldy);
-                    Columns8(src, width, r, run, m + 8, hasBias, bp, sp, convFirst, vf, dst, ldy);
+                    for (; r < run; r++) EdgePixel(src + (long)r * width + m, dst + (long)m * ldy + r, ldy, hasBias, b,
+                        sp is null ? null : sp + (long)m * ldy + r, convFirst, vf);
                 }
-            if (Avx.IsSupported)
-                for (; m + 8 <= channels; m += 8) Columns8(src, width, 0, run, m, hasBias, bp, sp, convFirst, vf, dst, ldy);
             for (; m < channels; m++)
                 for (int r = 0; r < run; r++) Finish(src, width, r, m, hasBias, bp, sp, convFirst, f, dst, ldy);
         }
-    }
-
-    /// <summary>Transpose's channels [m, m + 8) for the pixels [r, run): 8 × 8 blocks, then pixel by pixel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Columns8<T>(float* src, int width, int r, int run, int m, bool hasBias, float* bp, float* sp, bool convFirst, T vf, float* dst, int ldy)
-        where T : struct, IVectorActivation
-    {
-        var b = hasBias ? Avx.LoadVector256(bp + m) : Vec.Zero;
-        for (; r + 8 <= run; r += 8)
-        {
-            long at = (long)m * ldy + r;
-            Transpose8x8(src + (long)r * width + m, width, dst + at, ldy, hasBias, b, sp is null ? null : sp + at, convFirst, vf);
-        }
-        for (; r < run; r++) EdgePixel(src + (long)r * width + m, dst + (long)m * ldy + r, ldy, hasBias, b,
-            sp is null ? null : sp + (long)m * ldy + r, convFirst, vf);
     }
 
     /// <summary>A pixel past the last 8 × 8 block: its eight channels (contiguous in the product) through the same
@@ -153,66 +134,6 @@ public static unsafe partial class ConvDirect
         Put(d + 5 * ld, Avx.Permute2x128(u1, u5, 0x31), shortcut is null ? null : shortcut + 5 * ld, convFirst, f);
         Put(d + 6 * ld, Avx.Permute2x128(u2, u6, 0x31), shortcut is null ? null : shortcut + 6 * ld, convFirst, f);
         Put(d + 7 * ld, Avx.Permute2x128(u3, u7, 0x31), shortcut is null ? null : shortcut + 7 * ld, convFirst, f);
-    }
-
-    /// <summary>Sixteen rows of sixteen floats (stride ls), each + b, written as sixteen columns (stride ld), each
-    /// column + its shortcut (when shortcut is not null, same layout as d) and through f.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose16x16<T>(float* s, int ls, float* d, int ld, bool hasBias, Vector512<float> b, float* shortcut, bool convFirst, T f)
-        where T : struct, IVectorActivation
-    {
-        // Per group of four rows, in each 128-bit lane L: q{c} = channel 4L + c of those rows (the 8 × 8 kernel's first
-        // two steps, lane by lane).
-        Quads(s, ls, hasBias, b, out var q0, out var q1, out var q2, out var q3);
-        Quads(s + 4 * ls, ls, hasBias, b, out var q4, out var q5, out var q6, out var q7);
-        Quads(s + 8 * ls, ls, hasBias, b, out var q8, out var q9, out var q10, out var q11);
-        Quads(s + 12 * ls, ls, hasBias, b, out var q12, out var q13, out var q14, out var q15);
-        // Channel 4L + c gathers lane L of q{c}, q{4 + c}, q{8 + c}, q{12 + c}: two rounds of lane shuffles.
-        Columns(d, ld, 0, q0, q4, q8, q12, shortcut, convFirst, f);
-        Columns(d, ld, 1, q1, q5, q9, q13, shortcut, convFirst, f);
-        Columns(d, ld, 2, q2, q6, q10, q14, shortcut, convFirst, f);
-        Columns(d, ld, 3, q3, q7, q11, q15, shortcut, convFirst, f);
-    }
-
-    /// <summary>Rows s, s + ls, s + 2·ls, s + 3·ls (+ b), as four vectors whose 128-bit lane L holds channel 4L + c of
-    /// the four rows (c = 0, 1, 2, 3).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Quads(float* s, int ls, bool hasBias, Vector512<float> b,
-        out Vector512<float> c0, out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3)
-    {
-        Vector512<float> r0 = Vector512.Load(s), r1 = Vector512.Load(s + ls), r2 = Vector512.Load(s + 2 * ls), r3 = Vector512.Load(s + 3 * ls);
-        if (hasBias)
-        {
-            r0 += b; r1 += b; r2 += b; r3 += b;
-        }
-        Vector512<float> t0 = Avx512F.UnpackLow(r0, r1), t1 = Avx512F.UnpackHigh(r0, r1), t2 = Avx512F.UnpackLow(r2, r3), t3 = Avx512F.UnpackHigh(r2, r3);
-        c0 = Avx512F.Shuffle(t0, t2, 0x44);
-        c1 = Avx512F.Shuffle(t0, t2, 0xEE);
-        c2 = Avx512F.Shuffle(t1, t3, 0x44);
-        c3 = Avx512F.Shuffle(t1, t3, 0xEE);
-    }
-
-    /// <summary>Channels c, 4 + c, 8 + c and 12 + c from the quads of rows 0-3 (a), 4-7 (b), 8-11 (e) and 12-15 (h).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Columns<T>(float* d, int ld, int c, Vector512<float> a, Vector512<float> b, Vector512<float> e, Vector512<float> h,
-        float* shortcut, bool convFirst, T f) where T : struct, IVectorActivation
-    {
-        // 0x88 takes lanes 0 and 2 of each operand, 0xDD lanes 1 and 3.
-        Vector512<float> ab02 = Avx512F.Shuffle4x128(a, b, 0x88), ab13 = Avx512F.Shuffle4x128(a, b, 0xDD);
-        Vector512<float> eh02 = Avx512F.Shuffle4x128(e, h, 0x88), eh13 = Avx512F.Shuffle4x128(e, h, 0xDD);
-        Put(d, ld, c, Avx512F.Shuffle4x128(ab02, eh02, 0x88), shortcut, convFirst, f);
-        Put(d, ld, 8 + c, Avx512F.Shuffle4x128(ab02, eh02, 0xDD), shortcut, convFirst, f);
-        Put(d, ld, 4 + c, Avx512F.Shuffle4x128(ab13, eh13, 0x88), shortcut, convFirst, f);
-        Put(d, ld, 12 + c, Avx512F.Shuffle4x128(ab13, eh13, 0xDD), shortcut, convFirst, f);
-    }
-
-    /// <summary>Column m of a 16 × 16 block: + its shortcut, through f, stored at d + m·ld.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put<T>(float* d, int ld, int m, Vector512<float> v, float* shortcut, bool convFirst, T f) where T : struct, IVectorActivation
-    {
-        long at = (long)m * ld;
-        if (shortcut is not null) v = convFirst ? v + Vector512.Load(shortcut + at) : Vector512.Load(shortcut + at) + v;
-        Vector512.Store(f.Apply(v), d + at);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

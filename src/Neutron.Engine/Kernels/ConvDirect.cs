@@ -324,8 +324,7 @@ public static unsafe partial class ConvDirect
         // The transpose into NCHW adds the bias and the shortcut and applies the activation on the way (the padding
         // channels are computed and never copied out).
         int channels = Math.Min(width, g.M - m0);
-        var copy = new CopyOut(g, n0, first, count, product, width, m0, channels, b is null ? [] : b.AsSpan(m0, channels), shortcut, epilogue, y,
-            variant == KernelVariant.Avx512);
+        var copy = new CopyOut(g, n0, first, count, product, width, m0, channels, b is null ? [] : b.AsSpan(m0, channels), shortcut, epilogue, y);
         VectorActivations.With(epilogue, ref copy);
     }
 
