@@ -28,6 +28,7 @@ public class ConvDirectTests
         [3, 20, 20, 17, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1],     // a 7×7 stride-2 stem, channels past a vector
         [8, 8, 8, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3],      // many channels: two channel groups (160 + the rest)
         [12, 7, 7, 70, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2],      // transposed out in 8 × 8 blocks and edges
+        [300, 10, 10, 21, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2],   // 1×1 over two summation blocks (256 + 44)
         [4, 5, 5, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 40],      // parts of several images, each padding its own
     ];
 
