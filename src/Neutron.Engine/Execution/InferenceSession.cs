@@ -17,7 +17,8 @@ public sealed class InferenceSession
     /// A session over the model as GraphOptimizer rewrites it (BatchNormalization folded, activations fused, Identity
     /// and Dropout removed): for inference only. Values the rewrite removed cannot be asked for, and results differ
     /// from the stored graph's by rounding where a BatchNormalization was folded. Stored tensors are constants here:
-    /// convolutions keep their packed filters between runs, so a weight changed in place would go unseen. Campaigns
+    /// convolutions keep their packed filters and Gemms their B panels between runs, so a weight changed in place would go
+    /// unseen. Campaigns
     /// use the plain constructor.
     /// </summary>
     public static InferenceSession Optimized(Model model)
@@ -28,6 +29,9 @@ public sealed class InferenceSession
         // Stored weights are constants here (inference only): their convolutions keep their packed filters.
         foreach (var conv in session.operators.OfType<Conv>())
             if (conv.Node.Inputs.Length > 1 && optimized.Model.Initializers.ContainsKey(conv.Node.Inputs[1])) conv.KeptFilters = new Kernels.PackedFilters();
+        // And their Gemms (classifiers) keep B in panels.
+        foreach (var gemm in session.operators.OfType<Gemm>())
+            if (optimized.Model.Initializers.ContainsKey(gemm.Node.Inputs[1])) gemm.KeptPanels = new Kernels.PackedFilters();
         return session;
     }
 

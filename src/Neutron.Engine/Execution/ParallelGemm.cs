@@ -47,4 +47,24 @@ public static class ParallelGemm
             }
         });
     }
+
+    /// <summary>C = alpha·op(A)·B + beta·C for one to eight rows, B as Gemm32Rows.PackPanels laid it out: column blocks
+    /// of whole panels over the cores (the same bits whatever the split).</summary>
+    public static void MultiplyPanels(bool transA, int m, int n, int k, float alpha, float[] a, int lda, float[] panels, float beta, float[] c, int ldc)
+    {
+        const int unit = 16;
+        int blocks = (int)Math.Clamp((long)m * n * Math.Max(k, 1) / MinParallelWork, 1, Math.Min(Parallelism.MaxThreads, (n + unit - 1) / unit));
+        int per = ((n + blocks - 1) / blocks + unit - 1) / unit * unit;
+        blocks = (n + per - 1) / per;
+        if (blocks == 1)
+        {
+            Gemm32Rows.MultiplyPanels(transA, m, n, k, alpha, a, lda, panels, beta, c, ldc);
+            return;
+        }
+        Parallelism.For(blocks, (long)m * per * k, block =>
+        {
+            int start = block * per, size = Math.Min(per, n - start);
+            Gemm32Rows.MultiplyPanels(transA, m, size, k, alpha, a, lda, panels.AsSpan(start * k), beta, c.AsSpan(start), ldc);
+        });
+    }
 }

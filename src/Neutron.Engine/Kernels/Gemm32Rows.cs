@@ -22,6 +22,38 @@ internal static unsafe class Gemm32Rows
     public static bool Serves(bool transB, int m, int n, int k) => !transB && m is >= 1 and <= MaxRows && k > 0 && n >= Columns;
 
     public static void Multiply(bool transA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc) => Run(transA, m, n, k, alpha, a, lda, b, ldb, packed: false, beta, c, ldc);
+
+    /// <summary>Floats of B (k × n) packed as panels of sixteen columns.</summary>
+    public static int PanelsSize(int n, int k) => (n + Columns - 1) / Columns * Columns * k;
+
+    /// <summary>B (k × n, row-major, ldb) as panels of sixteen columns: panel j holds [p][16] at 16·j·k, zeros past n,
+    /// so a block of columns reads its B as one contiguous run (a classifier's weights, packed once by a session
+    /// that keeps them).</summary>
+    public static void PackPanels(int n, int k, ReadOnlySpan<float> b, int ldb, Span<float> panels)
+    {
+        if (panels.Length < PanelsSize(n, k) || b.Length < (long)(k - 1) * ldb + n) throw new ArgumentException("B or the panels are too small");
+        for (int j = 0; j < n; j += Columns)
+        {
+            int width = Math.Min(Columns, n - j);
+            var panel = panels.Slice(j * k, Columns * k);
+            for (int p = 0; p < k; p++)
+            {
+                b.Slice(p * ldb + j, width).CopyTo(panel.Slice(p * Columns, width));
+                panel.Slice(p * Columns + width, Columns - width).Clear();
+            }
+        }
+    }
+
+    /// <summary>Multiply with B as PackPanels lays it out (the panels of C's columns [0, n)): the same bits.</summary>
+    public static void MultiplyPanels(bool transA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> panels,
+        float beta, Span<float> c, int ldc)
+    {
+        if (panels.Length < PanelsSize(n, k)) throw new ArgumentException("the panels are too small for B", nameof(panels));
+        Run(transA, m, n, k, alpha, a, lda, panels, Columns, packed: true, beta, c, ldc);
+    }
+
+    private static void Run(bool transA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, bool packed,
         float beta, Span<float> c, int ldc)
     {
         int tail = n % Columns, whole = n - tail;
@@ -34,19 +66,23 @@ internal static unsafe class Gemm32Rows
                 for (int p = 0; p < k; p++)
                     for (int i = 0; i < MaxRows; i++)
                         rows[p * MaxRows + i] = i < m ? (transA ? ap[(long)p * lda + i] : ap[(long)i * lda + p]) : 0f;
+                // Column block j's row p: packed, in its panel (sixteen floats a row); else in B itself, ldb apart.
                 for (int pc = 0; pc < k; pc += KC)
                 {
                     int kc = Math.Min(KC, k - pc);
                     float betaNow = pc == 0 ? beta : 1f;
                     for (int j = 0; j < whole; j += Columns)
-                        Block(rows + pc * MaxRows, bp + (long)pc * ldb + j, ldb, kc, cp + j, ldc, m, alpha, betaNow);
+                        Block(rows + pc * MaxRows, packed ? bp + ((long)j * k + pc * Columns) : bp + (long)pc * ldb + j, ldb, kc, cp + j, ldc, m, alpha, betaNow);
                 }
                 if (tail == 0) return;
-                // The last columns: B's [whole, n) copied into zero-padded rows of 16, a tile, then the edge epilogue.
+                // The last columns: B's [whole, n) in zero-padded rows of 16 (packed: their panel already is; else a
+                // copy), a tile, then the edge epilogue.
                 float* edge = sp + k * MaxRows, tile = edge + k * Columns;
-                for (int p = 0; p < k; p++)
-                    for (int j = 0; j < Columns; j++)
-                        edge[p * Columns + j] = j < tail ? bp[(long)p * ldb + whole + j] : 0f;
+                if (packed) edge = bp + (long)whole * k;
+                else
+                    for (int p = 0; p < k; p++)
+                        for (int j = 0; j < Columns; j++)
+                            edge[p * Columns + j] = j < tail ? bp[(long)p * ldb + whole + j] : 0f;
                 for (int pc = 0; pc < k; pc += KC)
                 {
                     int kc = Math.Min(KC, k - pc);
@@ -69,8 +105,8 @@ internal static unsafe class Gemm32Rows
         Vec c40 = Vec.Zero, c41 = Vec.Zero, c50 = Vec.Zero, c51 = Vec.Zero, c60 = Vec.Zero, c61 = Vec.Zero, c70 = Vec.Zero, c71 = Vec.Zero;
         for (int p = 0; p < kc; p++, a += MaxRows, b += ldb)
         {
-            // B's rows are ldb apart: one line each, a stride the hardware prefetcher follows late. Ask for the row
-            // 32 ahead (both lines its sixteen columns may straddle; a prefetch never faults, past B too).
+            // Unpacked, B's rows are ldb apart: one line each, a stride the hardware prefetcher follows late. Ask for
+            // the row 32 ahead (both lines its sixteen columns may straddle; a prefetch never faults, past B too).
             Sse.Prefetch0(b + 32L * ldb);
             Sse.Prefetch0(b + 32L * ldb + 15);
             Vec b0 = Avx.LoadVector256(b), b1 = Avx.LoadVector256(b + 8);

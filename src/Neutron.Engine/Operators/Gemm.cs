@@ -31,6 +31,10 @@ public sealed class Gemm : Operator
     /// node that read Y; None for a graph as stored).</summary>
     public Activation Epilogue { get; set; }
 
+    /// <summary>B packed as panels of sixteen columns, kept between runs, for one to eight rows (a classifier at a small
+    /// batch): set by an optimised inference session, whose stored weights never change.</summary>
+    public PackedFilters? KeptPanels { get; set; }
+
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var a = Required(inputs, 0);
@@ -76,8 +80,17 @@ public sealed class Gemm : Operator
             else ElementwiseKernels.BinaryReference(BinaryOp.Mul, cf, c.Shape, [beta], [], yf, [m, n]);
             productBeta = 1f;
         }
-        ParallelGemm.Multiply(transA, transB, m, n, k, alpha, a.FloatBuffer!, 0, transA ? m : k, b.FloatBuffer!, 0, transB ? k : n,
-            productBeta, y.FloatBuffer!, 0, n);
+        if (KeptPanels is { } kept && !transB && m <= Gemm32Rows.MaxRows && n >= 16 && KernelSet.Active != KernelVariant.Scalar
+            && KernelSet.IsSupported(KernelVariant.Avx2))
+        {
+            // B contiguous panel by panel: the columns' rows no longer a stride of n floats apart (Gemm32Rows' bits).
+            var bf = b.FloatBuffer!;
+            var panels = kept.Get(bf, new(false, n, k, KernelVariant.Avx2), Gemm32Rows.PanelsSize(n, k), packed => Gemm32Rows.PackPanels(n, k, bf, n, packed));
+            ParallelGemm.MultiplyPanels(transA, m, n, k, alpha, a.FloatBuffer!, transA ? m : k, panels, productBeta, y.FloatBuffer!, n);
+        }
+        else
+            ParallelGemm.Multiply(transA, transB, m, n, k, alpha, a.FloatBuffer!, 0, transA ? m : k, b.FloatBuffer!, 0, transB ? k : n,
+                productBeta, y.FloatBuffer!, 0, n);
         if (!Epilogue.IsNone) ActivationKernels.Apply(Epilogue, yf);
     }
 }

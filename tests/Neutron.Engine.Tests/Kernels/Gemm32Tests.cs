@@ -82,8 +82,9 @@ public class Gemm32Tests
         Assert.True(float.IsNaN(c[3 * n]));
     }
 
-    // One to eight rows of C go through Gemm32Rows (B unpacked): the packed kernel's bits, every element, for column
-    // counts with and without a tail, k over one to three blocks, A transposed or not, every alpha/beta, NaN and Inf.
+    // One to eight rows of C go through Gemm32Rows (B unpacked, or packed once as panels): the packed kernel's bits,
+    // every element, for column counts with and without a tail, k over one to three blocks, A transposed or not,
+    // every alpha/beta, NaN and Inf.
     [FactRequiringKernels(KernelVariant.Avx2)]
     public void Few_rows_give_the_packed_kernels_bits()
     {
@@ -106,6 +107,17 @@ public class Gemm32Tests
             Gemm32Avx2.Multiply(ta, false, m, n, k, alpha, a, lda, b, ldb, beta, packed, ldc);
             Gemm32Rows.Multiply(ta, m, n, k, alpha, a, lda, b, ldb, beta, rows, ldc);
             BitAssert.Same(packed, rows, $"m={m} n={n} k={k} ta={ta} α={alpha} β={beta}");
+            // B packed once as panels of sixteen columns (a session's kept classifier weights), on one core and split
+            // over column blocks.
+            var panels = new float[Gemm32Rows.PanelsSize(n, k)];
+            Array.Fill(panels, float.NaN); // every float of the panels must be written (the padding as zeros)
+            Gemm32Rows.PackPanels(n, k, b, ldb, panels);
+            var fromPanels = (float[])c0.Clone();
+            Gemm32Rows.MultiplyPanels(ta, m, n, k, alpha, a, lda, panels, beta, fromPanels, ldc);
+            BitAssert.Same(packed, fromPanels, $"panels m={m} n={n} k={k} ta={ta} α={alpha} β={beta}");
+            fromPanels = (float[])c0.Clone();
+            Neutron.Engine.Execution.ParallelGemm.MultiplyPanels(ta, m, n, k, alpha, a, lda, panels, beta, fromPanels, ldc);
+            BitAssert.Same(packed, fromPanels, $"parallel panels m={m} n={n} k={k} ta={ta} α={alpha} β={beta}");
         }
         Assert.False(Gemm32Rows.Serves(false, 9, 100, 10));
         Assert.False(Gemm32Rows.Serves(true, 4, 100, 10));
