@@ -57,7 +57,8 @@ internal static unsafe class Gemm32Rows
         float beta, Span<float> c, int ldc)
     {
         int tail = n % Columns, whole = n - tail;
-        var scratch = ScratchPool.Rent(k * MaxRows + (tail > 0 ? k * Columns + MaxRows * Columns : 0));
+        // A's rows, then for a tail: its tile and (unpacked) its copy of B's last columns.
+        var scratch = ScratchPool.Rent(k * MaxRows + (tail > 0 ? MaxRows * Columns + (packed ? 0 : k * Columns) : 0));
         try
         {
             fixed (float* ap = a, bp = b, cp = c, sp = scratch)
@@ -77,9 +78,8 @@ internal static unsafe class Gemm32Rows
                 if (tail == 0) return;
                 // The last columns: B's [whole, n) in zero-padded rows of 16 (packed: their panel already is; else a
                 // copy), a tile, then the edge epilogue.
-                float* edge = sp + k * MaxRows, tile = edge + k * Columns;
-                if (packed) edge = bp + (long)whole * k;
-                else
+                float* tile = sp + k * MaxRows, edge = packed ? bp + (long)whole * k : tile + MaxRows * Columns;
+                if (!packed)
                     for (int p = 0; p < k; p++)
                         for (int j = 0; j < Columns; j++)
                             edge[p * Columns + j] = j < tail ? bp[(long)p * ldb + whole + j] : 0f;
