@@ -23,6 +23,14 @@ public class GraphOptimizerTests
         return t;
     }
 
+    /// <summary>A BatchNormalization variance: uniform values in [0.1, 1.1), drawn as RandomTensor draws them.</summary>
+    private static Tensor Variance(Random rng, int channels)
+    {
+        var t = RandomTensor(rng, [channels]);
+        foreach (ref float v in t.Floats) v = Math.Abs(v) + 0.1f;
+        return t;
+    }
+
     /// <summary>A node named after its type and first output.</summary>
     private static Node N(string op, string[] inputs, string[] outputs, Dictionary<string, object>? attributes = null) =>
         new() { Name = $"{op}_{outputs[0]}", OpType = op, Inputs = inputs, Outputs = outputs, Attributes = new Attributes(attributes ?? [], op) };
@@ -69,8 +77,7 @@ public class GraphOptimizerTests
     {
         var rng = new Random(3);
         Tensor Random(params int[] shape) => RandomTensor(rng, shape);
-        var variance = Random(4);
-        foreach (ref float v in variance.Floats) v = Math.Abs(v) + 0.1f;
+        var variance = Variance(rng, 4);
         return new Model
         {
             Nodes =
@@ -161,8 +168,7 @@ public class GraphOptimizerTests
         // then ResNet's Add → Relu.
         var rng = new Random(5);
         Tensor Random(params int[] shape) => RandomTensor(rng, shape);
-        var variance = Random(6);
-        foreach (ref float v in variance.Floats) v = Math.Abs(v) + 0.1f;
+        var variance = Variance(rng, 6);
         var model = new Model
         {
             Nodes =
@@ -199,8 +205,7 @@ public class GraphOptimizerTests
         // feeding a second reader (the graph output here) stays as it is.
         var rng = new Random(6);
         Tensor Random(params int[] shape) => RandomTensor(rng, shape);
-        var variance = Random(9);
-        foreach (ref float v in variance.Floats) v = Math.Abs(v) + 0.1f;
+        var variance = Variance(rng, 9);
         var model = new Model
         {
             Nodes =
