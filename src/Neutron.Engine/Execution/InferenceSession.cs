@@ -32,6 +32,12 @@ public sealed class InferenceSession
         // And their Gemms (classifiers) keep B in panels.
         foreach (var gemm in session.operators.OfType<Gemm>())
             if (optimized.Model.Initializers.ContainsKey(gemm.Node.Inputs[1])) gemm.KeptPanels = new Kernels.PackedFilters();
+        // Values the optimizer keeps channels last: their writers and readers are all Conv nodes.
+        foreach (var conv in session.operators.OfType<Conv>())
+        {
+            conv.InputChannelsLast = optimized.ChannelsLast.Contains(conv.Node.Inputs[0]);
+            conv.OutputChannelsLast = optimized.ChannelsLast.Contains(conv.Node.Outputs[0]);
+        }
         return session;
     }
 

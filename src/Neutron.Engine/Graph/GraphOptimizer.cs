@@ -30,6 +30,10 @@ public sealed record OptimizedModel(Model Model, IReadOnlyDictionary<Node, Activ
     public IReadOnlyDictionary<Node, int> ConcatParts { get; init; } = new Dictionary<Node, int>();
 
     public int FusedConcats => ConcatParts.Count;
+
+    /// <summary>Values stored channels last (NHWC under their NCHW shape): Conv outputs whose every reader is a Conv
+    /// that reads that layout (ChannelsLast).</summary>
+    public IReadOnlySet<string> ChannelsLast { get; init; } = new HashSet<string>();
 }
 
 /// <summary>A Conv's output added to its fourth input: conv + skip when ConvFirst (the Add read the Conv as its first
@@ -38,7 +42,10 @@ public readonly record struct ResidualAdd(bool ConvFirst);
 
 public static class GraphOptimizer
 {
-    public static OptimizedModel Optimize(Model model)
+    public static OptimizedModel Optimize(Model model) => Optimize(model, KernelSet.Active);
+
+    /// <summary>Optimize for the kernel set that will run the graph (the layouts it chooses depend on it).</summary>
+    public static OptimizedModel Optimize(Model model, KernelVariant variant)
     {
         var unchanged = new OptimizedModel(model, new Dictionary<Node, Activation>(), 0, 0, 0);
         if (model.RequiredInputs.Any(i => i.Type != DataType.Float)
@@ -57,9 +64,71 @@ public static class GraphOptimizer
         var parts = new Dictionary<Node, int>();
         FuseConcatsIntoNormalizations(nodes, outputs, parts);
         int fused = FuseActivations(nodes, initializers, outputs, epilogues, residuals, parts);
-        if (removed + folded + fused + transposed + residuals.Count + parts.Count == 0) return unchanged;
+        var channelsLast = ChannelsLast(nodes, initializers, outputs, residuals, variant);
+        if (removed + folded + fused + transposed + residuals.Count + parts.Count + channelsLast.Count == 0) return unchanged;
         var rewritten = model.With(nodes, initializers);
-        return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed) { Residuals = residuals, ConcatParts = parts };
+        return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed)
+            { Residuals = residuals, ConcatParts = parts, ChannelsLast = channelsLast };
+    }
+
+    /// <summary>
+    /// The Conv outputs to store channels last (NHWC): where a layer's product is [pixels][channels] (ConvDirect) or
+    /// its channels fill the vector lanes (depthwise), that layout is written without a transpose and read without
+    /// one, so chains of such layers (MobileNet's expand → depthwise → project) never transpose between them. A
+    /// value qualifies when its producer and every reader run that layout: an ungrouped Conv reads and writes it, a
+    /// depthwise Conv only both at once, a fused residual's shortcut has its Conv's output layout, and no graph output
+    /// qualifies. Found by removing values that break a rule until none does. Ungrouped layers of at most sixteen
+    /// output channels at stride 1 keep their channel-rows path under avx512 (it writes NCHW rows directly), and
+    /// so are left out. The layout never changes a bit: each element's arithmetic is the same either way.
+    /// </summary>
+    private static HashSet<string> ChannelsLast(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs,
+        Dictionary<Node, ResidualAdd> residuals, KernelVariant variant)
+    {
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        if (variant == KernelVariant.Scalar || !KernelSet.IsSupported(variant)) return values;
+        var producers = new Dictionary<string, (Node Node, bool Depthwise)>(StringComparer.Ordinal);
+        (bool Runs, bool Depthwise) Kind(Node node)
+        {
+            if (node.OpType != "Conv" || node.Domain is not "" || node.Outputs.Length != 1 || node.Inputs.Length < 2) return (false, false);
+            if (!initializers.TryGetValue(node.Inputs[1], out var w) || w.Shape.Length != 4) return (false, false);
+            long group = node.Attributes.Int("group", 1);
+            if (group == 1)
+            {
+                bool unitStrides = (node.Attributes.Ints("strides") ?? [1, 1]).All(s => s == 1);
+                return (!(variant == KernelVariant.Avx512 && w.Shape[0] <= 16 && unitStrides), false);
+            }
+            bool depthwise = group == w.Shape[0] && w.Shape[1] == 1 && !residuals.ContainsKey(node);
+            return (depthwise, depthwise);
+        }
+        foreach (var node in nodes)
+            if (Kind(node) is (true, var depthwise) && node.Outputs[0].Length > 0)
+            {
+                producers[node.Outputs[0]] = (node, depthwise);
+                values.Add(node.Outputs[0]);
+            }
+        var readers = Consumers(nodes);
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            foreach (var value in values.ToList())
+            {
+                var (producer, depthwise) = producers[value];
+                bool keeps = !outputs.Contains(value)
+                    && (!depthwise || values.Contains(producer.Inputs[0]))
+                    && (!residuals.ContainsKey(producer) || values.Contains(producer.Inputs[3]));
+                foreach (var (reader, input) in readers.GetValueOrDefault(value) ?? [])
+                {
+                    if (!keeps) break;
+                    var (runs, readerDepthwise) = Kind(reader);
+                    keeps = runs && (input == 0 ? !readerDepthwise || values.Contains(reader.Outputs[0])
+                        : input == 3 && residuals.ContainsKey(reader) && values.Contains(reader.Outputs[0]));
+                }
+                if (keeps) continue;
+                values.Remove(value);
+                changed = true;
+            }
+        }
+        return values;
     }
 
     /// <summary>

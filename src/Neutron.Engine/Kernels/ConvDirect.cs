@@ -43,22 +43,30 @@ public static unsafe partial class ConvDirect
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
-    /// <summary>The padded input planes a layer reads: Hp × Wp per channel; Copy false when the input needs no padding.</summary>
-    private readonly record struct Planes(int Hp, int Wp, bool Copy)
+    /// <summary>The padded input planes a layer reads: Hp × Wp per channel; Copy false when the input needs no padding.
+    /// Channels-last planes hold each pixel's C channels side by side ([Hp][Wp][C]), so a pixel is PixelStride
+    /// floats from the next and a channel ChannelStride from the next.</summary>
+    private readonly record struct Planes(int Hp, int Wp, bool Copy, int C = 0, bool ChannelsLast = false)
     {
         public int Plane => Hp * Wp;
 
-        public static Planes Of(Conv2D g) =>
+        public int PixelStride => ChannelsLast ? C : 1;
+
+        public int ChannelStride => ChannelsLast ? 1 : Plane;
+
+        public static Planes Of(Conv2D g, bool channelsLast = false) =>
             g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0
-                ? new Planes(g.H, g.W, false)
-                : new Planes((g.OutH - 1) * g.StrideH + (g.KH - 1) * g.DilationH + 1, (g.OutW - 1) * g.StrideW + (g.KW - 1) * g.DilationW + 1, true);
+                ? new Planes(g.H, g.W, false, g.C, channelsLast)
+                : new Planes((g.OutH - 1) * g.StrideH + (g.KH - 1) * g.DilationH + 1, (g.OutW - 1) * g.StrideW + (g.KW - 1) * g.DilationW + 1, true, g.C, channelsLast);
     }
 
     /// <summary>y = conv(x, w) + b (+ shortcut), then the epilogue, for every image of g, with the given kernel set and
     /// loop; paddedFloats bounds the padded input held at once (tests lower it to run several groups of images); keep,
-    /// when given, holds the packed filters between runs (weights that never change).</summary>
+    /// when given, holds the packed filters between runs (weights that never change). x, and y with the shortcut, are
+    /// NCHW, or NHWC (channels last) when inputChannelsLast or outputChannelsLast say so: the same arithmetic per
+    /// element either way, so the same bits.</summary>
     public static void Run(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach,
-        int paddedFloats = PaddedFloats, Shortcut? shortcut = null, PackedFilters? keep = null)
+        int paddedFloats = PaddedFloats, Shortcut? shortcut = null, PackedFilters? keep = null, bool inputChannelsLast = false, bool outputChannelsLast = false)
     {
         if (shortcut is { } added && added.Values.Length < (long)g.N * g.M * g.OutSpatial)
             throw new ArgumentException($"the shortcut has {added.Values.Length} floats, the output {(long)g.N * g.M * g.OutSpatial}", nameof(shortcut));
@@ -67,16 +75,17 @@ public static unsafe partial class ConvDirect
         for (int n0 = 0; n0 < g.N; n0 += group)
         {
             var part = g with { N = Math.Min(group, g.N - n0) };
-            if (ChannelRowsPay(variant, part)) RunChannelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach, keep);
-            else RunPixelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach, keep);
+            if (!inputChannelsLast && !outputChannelsLast && ChannelRowsPay(variant, part))
+                RunChannelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach, keep);
+            else RunPixelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach, keep, inputChannelsLast, outputChannelsLast);
         }
     }
 
     /// <summary>Images [n0, n0 + g.N) of x and y with pixels as rows.</summary>
     private static void RunPixelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Shortcut? shortcut,
-        Activation epilogue, ForEach forEach, PackedFilters? keep)
+        Activation epilogue, ForEach forEach, PackedFilters? keep, bool inputChannelsLast, bool outputChannelsLast)
     {
-        var planes = Planes.Of(g);
+        var planes = Planes.Of(g, inputChannelsLast);
         int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
         int perImage = g.C * g.H * g.W, paddedImage = g.C * planes.Plane;
         var split = Split.Of(g.N * g.OutSpatial, mp, k);
@@ -108,7 +117,7 @@ public static unsafe partial class ConvDirect
                     Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), input.AsSpan((n - from) * paddedImage, paddedImage));
                 origin = n0 + from;
             }
-            Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, shortcut, epilogue);
+            Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, shortcut, epilogue, outputChannelsLast);
             if (ownPadding) ScratchPool.Return(input);
             ScratchPool.Return(product);
         });
@@ -163,6 +172,11 @@ public static unsafe partial class ConvDirect
     {
         int wp = planes.Wp, copy = Math.Min(g.W, wp - g.PadLeft);
         if (dst.Length < g.C * planes.Plane || x.Length < g.C * g.H * g.W) throw new ArgumentException("planes too small for the layer");
+        if (planes.ChannelsLast)
+        {
+            PadChannelsLast(variant, g, planes, x, dst);
+            return;
+        }
         bool wide = variant == KernelVariant.Avx512;
         fixed (float* xp = x, dp = dst)
             for (int c = 0; c < g.C; c++)
@@ -182,6 +196,29 @@ public static unsafe partial class ConvDirect
                     else CopyRow(src + (long)iy * g.W, line + g.PadLeft, copy);
                     for (int i = g.PadLeft + copy; i < wp; i++) line[i] = 0f;
                 }
+            }
+    }
+
+    /// <summary>Pad for channels-last planes: each row of the image is one run of W·C floats, laid at
+    /// (PadTop, PadLeft) in rows of Wp·C, zeros around it.</summary>
+    private static void PadChannelsLast(KernelVariant variant, Conv2D g, Planes planes, ReadOnlySpan<float> x, Span<float> dst)
+    {
+        int c = g.C, line = planes.Wp * c, left = g.PadLeft * c, copy = Math.Max(0, Math.Min(g.W, planes.Wp - g.PadLeft)) * c;
+        bool wide = variant == KernelVariant.Avx512;
+        fixed (float* xp = x, dp = dst)
+            for (int row = 0; row < planes.Hp; row++)
+            {
+                float* d = dp + (long)row * line;
+                int iy = row - g.PadTop;
+                if ((uint)iy >= (uint)g.H || copy == 0)
+                {
+                    ZeroRow(d, line);
+                    continue;
+                }
+                if (left > 0) ZeroRow(d, left);
+                if (wide) CopyRow512(xp + (long)iy * g.W * c, d + left, copy);
+                else CopyRow(xp + (long)iy * g.W * c, d + left, copy);
+                if (left + copy < line) ZeroRow(d + left + copy, line - left - copy);
             }
     }
 
@@ -257,28 +294,29 @@ public static unsafe partial class ConvDirect
     /// <summary>Where patch element (c, ky, kx) lies in the padded planes, relative to its pixel's window corner.</summary>
     private static void TapOffsets(Conv2D g, Planes planes, Span<int> offsets)
     {
-        int p = 0;
+        int p = 0, ps = planes.PixelStride, cs = planes.ChannelStride;
         for (int c = 0; c < g.C; c++)
             for (int ky = 0; ky < g.KH; ky++)
                 for (int kx = 0; kx < g.KW; kx++)
-                    offsets[p++] = c * planes.Plane + ky * g.DilationH * planes.Wp + kx * g.DilationW;
+                    offsets[p++] = c * cs + (ky * g.DilationH * planes.Wp + kx * g.DilationW) * ps;
     }
 
     /// <summary>Pixels [first, first + count) of the batch (image-major, then oy, ox), packed channels
     /// [m0, m0 + width): the product rows have width floats. Image n0 + n of the batch is image n0 + n − origin of
     /// input, stride floats apart.</summary>
     private static void Chunk(KernelVariant variant, Conv2D g, int n0, float[] input, int origin, int stride, Planes planes, float[] filters, int mp,
-        int[] offsets, float[]? b, int first, int count, int m0, int width, float[] product, float[] y, Shortcut? shortcut, Activation epilogue)
+        int[] offsets, float[]? b, int first, int count, int m0, int width, float[] product, float[] y, Shortcut? shortcut, Activation epilogue,
+        bool outputChannelsLast)
     {
         int tiles = (count + Rows - 1) / Rows, os = g.OutSpatial, k = g.PatchSize;
         // Window corners of the chunk's pixels, walking (image, row, column) without a division per pixel; the last
         // tile repeats its last pixel (computed, never copied out).
         Span<int> bases = stackalloc int[tiles * Rows];
         int image = first / os, oy = first % os / g.OutW, ox = first % g.OutW;
-        int rowStep = g.StrideH * planes.Wp, imageBase = (n0 + image - origin) * stride, rowBase = oy * rowStep;
+        int ps = planes.PixelStride, rowStep = g.StrideH * planes.Wp * ps, imageBase = (n0 + image - origin) * stride, rowBase = oy * rowStep;
         for (int i = 0; i < count; i++)
         {
-            bases[i] = imageBase + rowBase + ox * g.StrideW;
+            bases[i] = imageBase + rowBase + ox * g.StrideW * ps;
             if (++ox < g.OutW) continue;
             ox = 0;
             rowBase += rowStep;
@@ -324,7 +362,14 @@ public static unsafe partial class ConvDirect
         // The transpose into NCHW adds the bias and the shortcut and applies the activation on the way (the padding
         // channels are computed and never copied out).
         int channels = Math.Min(width, g.M - m0);
-        var copy = new CopyOut(g, n0, first, count, product, width, m0, channels, b is null ? [] : b.AsSpan(m0, channels), shortcut, epilogue, y);
+        var bias = b is null ? [] : b.AsSpan(m0, channels);
+        if (outputChannelsLast)
+        {
+            var rows = new CopyOutRows(g, n0, first, count, product, width, m0, channels, bias, shortcut, epilogue, y);
+            VectorActivations.With(epilogue, ref rows);
+            return;
+        }
+        var copy = new CopyOut(g, n0, first, count, product, width, m0, channels, bias, shortcut, epilogue, y);
         VectorActivations.With(epilogue, ref copy);
     }
 

@@ -26,6 +26,13 @@ public sealed class Conv : Operator
     /// which nothing changes there. Null for a graph as stored (a campaign may change weights in place).</summary>
     public PackedFilters? KeptFilters { get; set; }
 
+    /// <summary>X is stored channels last (NHWC) under its NCHW shape: set by an optimised inference session when the
+    /// producer writes it so and every reader reads it so (GraphOptimizer.ChannelsLast). False for a graph as stored.</summary>
+    public bool InputChannelsLast { get; set; }
+
+    /// <summary>Y, and a fused residual Add's other input, stored channels last (NHWC) under their NCHW shapes.</summary>
+    public bool OutputChannelsLast { get; set; }
+
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
@@ -88,6 +95,87 @@ public sealed class Conv : Operator
     }
 
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
+    {
+        if (InputChannelsLast || OutputChannelsLast) RunChannelsLast(inputs, outputs);
+        else RunChannelsFirst(inputs, outputs);
+    }
+
+    /// <summary>Run with NHWC input or output: the ungrouped layers through ConvDirect and depthwise ones with
+    /// channels in the lanes, which read and write that layout directly; anything else (the scalar kernel set, a
+    /// broadcasting residual, a layout the kernels do not pair) through NCHW copies. The same bits every way.</summary>
+    private void RunChannelsLast(Tensor?[] inputs, Tensor[] outputs)
+    {
+        var x = inputs[0]!;
+        var w = inputs[1]!;
+        var b = inputs.Length > 2 ? inputs[2] : null;
+        var skip = Residual is null ? null : inputs[3];
+        var g = Geometry(x.Shape, w.Shape);
+        var y = outputs[0];
+        var variant = KernelSet.Active;
+        bool sameShapes = skip is null || (skip.Shape.AsSpan().SequenceEqual(y.Shape) && x.Shape.Length == 4 && y.Shape[1] == g.M);
+        if (sameShapes && x.Shape.Length == 4 && !g.IsDepthwise && ConvDirect.Supports(variant, g))
+        {
+            var shortcut = skip is null ? (Shortcut?)null : new Shortcut(skip.FloatBuffer!, Residual!.Value.ConvFirst);
+            ConvDirect.Run(variant, g, x.FloatBuffer!, w.FloatBuffer!, b?.FloatBuffer, y.FloatBuffer!, Epilogue, Parallelism.For, shortcut: shortcut,
+                keep: KeptFilters, inputChannelsLast: InputChannelsLast, outputChannelsLast: OutputChannelsLast);
+            return;
+        }
+        if (skip is null && g.IsDepthwise && InputChannelsLast && OutputChannelsLast && x.Shape.Length == 4 && variant != KernelVariant.Scalar
+            && KernelSet.IsSupported(variant))
+        {
+            DepthwiseChannelsLast(variant, g, x.FloatBuffer!, w.FloatBuffer!, b?.FloatBuffer, y.FloatBuffer!, Epilogue, KeptFilters);
+            return;
+        }
+        var planar = (Tensor?[])inputs.Clone();
+        if (InputChannelsLast) planar[0] = Relayout(x, toChannelsLast: false);
+        if (OutputChannelsLast && skip is not null) planar[3] = Relayout(skip, toChannelsLast: false);
+        var result = OutputChannelsLast ? Tensor.Zeros(DataType.Float, y.Shape) : y;
+        RunChannelsFirst(planar, [result]);
+        if (OutputChannelsLast) Relayout(result, toChannelsLast: true).Floats.CopyTo(y.Floats);
+    }
+
+    /// <summary>A copy of a 4-D tensor NCHW → NHWC (toChannelsLast) or back, under the same shape.</summary>
+    private static Tensor Relayout(Tensor t, bool toChannelsLast)
+    {
+        int n = t.Shape[0], c = t.Shape[1], plane = t.Shape[2] * t.Shape[3];
+        var to = Tensor.Zeros(DataType.Float, t.Shape);
+        Span<float> src = t.Floats, dst = to.Floats;
+        for (int i = 0; i < n; i++)
+            for (int ch = 0; ch < c; ch++)
+                for (int p = 0; p < plane; p++)
+                {
+                    int planar = (i * c + ch) * plane + p, last = (i * plane + p) * c + ch;
+                    if (toChannelsLast) dst[last] = src[planar];
+                    else dst[planar] = src[last];
+                }
+        return to;
+    }
+
+    /// <summary>A channels-last depthwise layer as (image, run of output rows) tasks of about DepthwiseWork
+    /// multiply-adds each; keep, when given, holds the taps packed as [kH·kW][C] between runs.</summary>
+    private static void DepthwiseChannelsLast(KernelVariant variant, Conv2D g, float[] xf, float[] wf, float[]? bf, float[] yf, Activation epilogue,
+        PackedFilters? keep)
+    {
+        int size = g.C * g.KH * g.KW;
+        var taps = keep?.Get(wf, new(false, g.C, g.KH * g.KW, KernelVariant.Scalar), size, packed => DepthwiseConv.PackTaps(g, wf, packed))
+            ?? ScratchPool.Rent(size);
+        if (keep is null) DepthwiseConv.PackTaps(g, wf, taps);
+        int perImage = g.C * g.H * g.W, outPerImage = g.C * g.OutSpatial;
+        long rowWork = Math.Max(1L, (long)g.OutW * g.C * g.KH * g.KW);
+        int rows = (int)Math.Clamp(DepthwiseWork / rowWork, 1, g.OutH);
+        int parts = (g.OutH + rows - 1) / rows;
+        rows = (g.OutH + parts - 1) / parts; // parts of even length
+        parts = (g.OutH + rows - 1) / rows;
+        Parallelism.For(g.N * parts, rows * rowWork, task =>
+        {
+            int n = task / parts, first = task % parts * rows, count = Math.Min(rows, g.OutH - first);
+            DepthwiseConv.ChannelsLastRows(variant, g, first, count, xf.AsSpan(n * perImage, perImage), taps, bf is null ? [] : bf.AsSpan(0, g.C),
+                yf.AsSpan(n * outPerImage, outPerImage), epilogue);
+        });
+        if (keep is null) ScratchPool.Return(taps);
+    }
+
+    private void RunChannelsFirst(Tensor?[] inputs, Tensor[] outputs)
     {
         var x = inputs[0]!;
         var w = inputs[1]!;

@@ -331,6 +331,64 @@ public class GraphOptimizerTests
         }
     }
 
+    // MobileNet-like chains (stem, expand → depthwise → project with a residual, a 5×5 stride-2 depthwise, a padded
+    // 3×3 conv, a broadcasting residual whose shortcut has one channel) keep their values channels last where every
+    // writer and reader is such a Conv, never a value a non-Conv reads, and give the stored graph's bits.
+    [Fact]
+    public void Channels_last_chains_give_the_stored_graphs_bits()
+    {
+        var rng = new Random(9);
+        Tensor Random(params int[] shape) => RandomTensor(rng, shape);
+        Dictionary<string, object> Attrs(long group = 1, long stride = 1, long pad = 0) => new()
+        {
+            ["group"] = group, ["strides"] = new[] { stride, stride }, ["pads"] = new[] { pad, pad, pad, pad },
+        };
+        var model = new Model
+        {
+            Nodes =
+            [
+                N("Conv", ["x", "w0", "b0"], ["c0"], Attrs(stride: 2, pad: 1)), N("Clip", ["c0", "lo", "hi"], ["a"]),
+                N("Conv", ["a", "w1"], ["c1"]), N("Clip", ["c1", "lo", "hi"], ["e1"]),
+                N("Conv", ["e1", "w2"], ["c2"], Attrs(group: 40, pad: 1)), N("Clip", ["c2", "lo", "hi"], ["d1"]),
+                N("Conv", ["d1", "w3", "b3"], ["p1"]), N("Add", ["a", "p1"], ["r1"]),
+                N("Conv", ["r1", "w4"], ["c4"]), N("Clip", ["c4", "lo", "hi"], ["e2"]),
+                N("Conv", ["e2", "w5"], ["c5"], Attrs(group: 72, stride: 2, pad: 2)), N("Clip", ["c5", "lo", "hi"], ["d2"]),
+                N("Conv", ["d2", "w6"], ["p2"]),
+                N("Conv", ["p2", "w7"], ["c7"], Attrs(pad: 1)), N("Relu", ["c7"], ["q"]),
+                N("Conv", ["q", "w8"], ["s"]),
+                N("Conv", ["q", "w9", "b9"], ["t"]), N("Add", ["t", "s"], ["u"]),  // fuses into the Conv of s: [N,1,5,5] + [N,24,5,5]
+                N("Conv", ["u", "w10"], ["z"]),
+                N("GlobalAveragePool", ["z"], ["y"]),
+            ],
+            Initializers = new()
+            {
+                ["w0"] = Random(32, 3, 3, 3), ["b0"] = Random(32), ["lo"] = Tensor.Scalar(0f), ["hi"] = Tensor.Scalar(6f),
+                ["w1"] = Random(40, 32, 1, 1), ["w2"] = Random(40, 1, 3, 3), ["w3"] = Random(32, 40, 1, 1), ["b3"] = Random(32),
+                ["w4"] = Random(72, 32, 1, 1), ["w5"] = Random(72, 1, 5, 5), ["w6"] = Random(24, 72, 1, 1), ["w7"] = Random(36, 24, 3, 3),
+                ["w8"] = Random(1, 36, 1, 1), ["w9"] = Random(24, 36, 1, 1), ["b9"] = Random(24), ["w10"] = Random(20, 24, 1, 1),
+            },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 3, 17, 17])],
+            Outputs = [new ValueInfo("y", DataType.Undefined, null)],
+            Opsets = new() { [""] = 13 },
+        };
+        string[] chain = ["a", "e1", "d1", "r1", "e2", "d2", "p2"];
+        Assert.Equal(chain.Concat(["q", "t", "u"]).Order(), GraphOptimizer.Optimize(model, KernelVariant.Avx2).ChannelsLast.Order());
+        // Under avx512 the one-channel Conv keeps its channel-rows path, so its input, output and shortcut stay planar.
+        if (KernelSet.IsSupported(KernelVariant.Avx512))
+            Assert.Equal(chain.Order(), GraphOptimizer.Optimize(model, KernelVariant.Avx512).ChannelsLast.Order());
+        Assert.Empty(GraphOptimizer.Optimize(model, KernelVariant.Scalar).ChannelsLast);
+
+        var x = Random(3, 3, 17, 17);
+        x.Floats[40] = float.NaN;
+        x.Floats[700] = float.NegativeInfinity;
+        var stored = new InferenceSession(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
+        var fast = InferenceSession.Optimized(model).Run(new Dictionary<string, Tensor> { ["x"] = x })["y"];
+        Assert.Equal(stored.Shape, fast.Shape);
+        for (int i = 0; i < stored.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(stored.Floats[i]) == BitConverter.SingleToInt32Bits(fast.Floats[i]),
+                $"y[{i}]: stored {stored.Floats[i]}, optimised {fast.Floats[i]}");
+    }
+
     [Fact]
     public void A_graph_that_is_not_float32_is_left_as_stored()
     {

@@ -4,7 +4,7 @@
 // 8 channels per vector; under avx512 the channel-rows tile of the 6- and 16-channel stride-1 cases, split into
 // pieces for batches under four), channel groups, parts padding their own images, patches of one to three 256 blocks, pads, strides, dilations, 1-D shapes, batches whose
 // pixel count is no multiple of the twelve-pixel tile, every fused activation (applied in registers on the way out),
-// and a fused shortcut (a residual Add) in both operand orders.
+// a fused shortcut (a residual Add) in both operand orders, and channels-last (NHWC) inputs and outputs.
 using Neutron.Engine.Kernels;
 
 namespace Neutron.Engine.Tests.Kernels;
@@ -165,6 +165,54 @@ public class ConvDirectTests
                 ConvDirect.Run(variant, g, x, weights, b, kept, Activation.None, Parallel, keep: keep);
                 BitAssert.Same(expected, kept, $"{variant} kept filters, case [{string.Join(",", c)}]");
             }
+        }
+    }
+
+    /// <summary>A copy of n images of c planes of `plane` floats: NCHW → NHWC (toChannelsLast) or back.</summary>
+    public static float[] Relayout(float[] t, int n, int c, int plane, bool toChannelsLast)
+    {
+        var to = new float[t.Length];
+        for (int i = 0; i < n; i++)
+            for (int ch = 0; ch < c; ch++)
+                for (int p = 0; p < plane; p++)
+                {
+                    int planar = (i * c + ch) * plane + p, last = (i * plane + p) * c + ch;
+                    if (toChannelsLast) to[last] = t[planar];
+                    else to[planar] = t[last];
+                }
+        return to;
+    }
+
+    // Channels-last (NHWC) input, output, or both, as an optimised session chains them: the planar run's bits,
+    // element by element, with padding (a channels-last padded copy), strides, a fused activation and a shortcut laid
+    // out as the output, in groups of images and in parallel.
+    [Theory]
+    [MemberData(nameof(VectorVariants))]
+    public void Channels_last_input_and_output_give_the_planar_bits(KernelVariant variant)
+    {
+        var rng = new Random(63);
+        var clip = new Activation(ActivationKind.Clip, 0f, 6f);
+        foreach (var c in Cases)
+        foreach (var (inLast, outLast) in new[] { (true, false), (false, true), (true, true) })
+        foreach (bool extremes in new[] { false, true })
+        {
+            var g = Geometry(c);
+            var (x, w, b) = Data(rng, g, extremes);
+            var added = Gemm32Tests.Random(rng, g.N * g.M * g.OutSpatial);
+            added[rng.Next(added.Length)] = float.NaN;
+            var f = extremes ? clip : new Activation(ActivationKind.Sigmoid);
+            var shortcut = extremes ? new Shortcut(added, ConvFirst: false) : (Shortcut?)null;
+            var expected = new float[added.Length];
+            ConvDirect.Run(variant, g, x, w, b, expected, f, Sequential, shortcut: shortcut);
+
+            var input = inLast ? Relayout(x, g.N, g.C, g.H * g.W, true) : x;
+            var laidOut = shortcut is { } s && outLast ? new Shortcut(Relayout(s.Values, g.N, g.M, g.OutSpatial, true), s.ConvFirst) : shortcut;
+            var actual = new float[expected.Length];
+            Array.Fill(actual, float.NaN); // every output must be written
+            ConvDirect.Run(variant, g, input, w, b, actual, f, Parallel, paddedFloats: 2 * g.C * (g.H + 8) * (g.W + 8) - 1, shortcut: laidOut,
+                inputChannelsLast: inLast, outputChannelsLast: outLast);
+            if (outLast) actual = Relayout(actual, g.N, g.M, g.OutSpatial, false);
+            BitAssert.Same(expected, actual, $"{variant} in NHWC {inLast} out NHWC {outLast} extremes {extremes} case [{string.Join(",", c)}]");
         }
     }
 

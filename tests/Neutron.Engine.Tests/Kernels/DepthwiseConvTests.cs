@@ -1,7 +1,7 @@
 // DepthwiseConv's padded and channels-in-lanes paths against their twin, the row path, bit for bit, under each vector kernel set: MobileNet,
 // EfficientNet and ShuffleNet shapes (3×3 and 5×5, stride 1 and 2, planes from 1×1 to wider than a vector), dilated
 // and asymmetric pads, inputs with Inf and NaN. A non-finite tap must leave the padded path (0·Inf is NaN) and still
-// give the row path's bits; the Conv operator's channel-run tasks with a fused activation give the per-channel bits.
+// give the row path's bits; channels-last images give them too; the Conv operator's channel-run tasks with a fused activation give the per-channel bits.
 using Neutron.Engine.Graph;
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Operators;
@@ -105,6 +105,44 @@ public class DepthwiseConvTests
             var reference = new float[rows.Length];
             for (int ch = 0; ch < g.C; ch++) ConvKernels.Reference(g, ch, x, w, b, reference);
             for (int i = 0; i < reference.Length; i++) Assert.Equal(float.IsFinite(reference[i]), float.IsFinite(actual[i]));
+        }
+    }
+
+    // Channels-last images (an optimised session's MobileNet chains): every case, more channels than a vector
+    // (16- and 8-lane groups and scalar channels past them), a NaN tap, row ranges split in two, and a fused
+    // activation: the row path's bits followed by the activation's scalar twin.
+    [Theory]
+    [MemberData(nameof(VectorVariants))]
+    public void Channels_last_rows_give_the_row_path_bits(KernelVariant variant)
+    {
+        var rng = new Random(64);
+        int[][] wide = [[40, 20, 20, 3, 1, 1, 1, 1, 1, 1], [33, 15, 17, 5, 2, 1, 2, 2, 2, 2], [27, 9, 30, 3, 1, 2, 2, 1, 2, 3]];
+        Activation[] activations = [default, new(ActivationKind.Clip, 0f, 6f), new(ActivationKind.Silu)];
+        foreach (var c in Cases.Concat(wide))
+        foreach (var f in activations)
+        foreach (bool badTap in new[] { false, true })
+        {
+            var g = Geometry(c);
+            var x = Gemm32Tests.Random(rng, g.C * g.H * g.W);
+            x[0] = float.PositiveInfinity;
+            x[^1] = float.NaN;
+            var w = Gemm32Tests.Random(rng, g.C * g.KH * g.KW);
+            if (badTap) w[rng.Next(w.Length)] = float.NaN;
+            var b = f.IsNone ? [] : Gemm32Tests.Random(rng, g.C);
+            var expected = new float[g.C * g.OutSpatial];
+            for (int ch = 0; ch < g.C; ch++) DepthwiseConv.Rows(variant, g, ch, x, w, b, expected);
+            expected = expected.Select(v => ActivationKernels.Reference(f, v)).ToArray();
+
+            var taps = new float[w.Length];
+            DepthwiseConv.PackTaps(g, w, taps);
+            var input = ConvDirectTests.Relayout(x, 1, g.C, g.H * g.W, true);
+            var actual = new float[expected.Length];
+            Array.Fill(actual, 12345f); // every output must be written
+            int half = g.OutH / 2;
+            DepthwiseConv.ChannelsLastRows(variant, g, 0, half, input, taps, b, actual, f);
+            DepthwiseConv.ChannelsLastRows(variant, g, half, g.OutH - half, input, taps, b, actual, f);
+            BitAssert.Same(expected, ConvDirectTests.Relayout(actual, 1, g.C, g.OutSpatial, false),
+                $"{variant} {f} NaN tap {badTap} case [{string.Join(",", c)}]");
         }
     }
 

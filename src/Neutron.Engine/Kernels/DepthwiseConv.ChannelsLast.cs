@@ -1,0 +1,195 @@
+// Depthwise convolution on channels-last (NHWC) images: a pixel's channels lie side by side, so sixteen (avx512) or
+// eight channels fill a vector straight from the input, with no transpose, no padded copy and no stride phases.
+//   x: (H, W, C) of one image   taps: [kH·kW][C] (PackTaps)   b: (C) or empty   y: (oH, oW, C) of one image
+// Each output is the row path's value (DepthwiseConv.Rows, the twin in the tests) bit for bit: an FMA chain from zero
+// over the in-plane taps in (ky, kx) order, then + bias, then the activation; padding taps are skipped, so any tap
+// value is exact. Inside the plane four outputs of a row run side by side, each its own chain, so the FMA units
+// are not left waiting on one chain's latency. No threads here.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Neutron.Engine.Kernels;
+
+public static partial class DepthwiseConv
+{
+    /// <summary>The filters (C, 1, kH, kW) as [kH·kW][C]: tap t of every channel side by side.</summary>
+    public static void PackTaps(Conv2D g, ReadOnlySpan<float> w, Span<float> taps)
+    {
+        int count = g.KH * g.KW;
+        for (int c = 0; c < g.C; c++)
+            for (int t = 0; t < count; t++) taps[t * g.C + c] = w[c * count + t];
+    }
+
+    /// <summary>Output rows [rowFirst, rowFirst + rowCount) of one channels-last image, every channel, the
+    /// activation applied before the store (vector kernel sets with FMA).</summary>
+    public static void ChannelsLastRows(KernelVariant variant, Conv2D g, int rowFirst, int rowCount, ReadOnlySpan<float> x, ReadOnlySpan<float> taps,
+        ReadOnlySpan<float> b, Span<float> y, Activation epilogue)
+    {
+        if (!g.IsDepthwise) throw new ArgumentException($"not a depthwise layer: {g}", nameof(g));
+        if (x.Length < g.C * g.H * g.W || y.Length < g.C * g.OutSpatial || taps.Length < g.C * g.KH * g.KW || (!b.IsEmpty && b.Length < g.C))
+            throw new ArgumentException("buffers too small for the layer");
+        if (rowFirst < 0 || rowCount < 0 || rowFirst + rowCount > g.OutH) throw new ArgumentOutOfRangeException(nameof(rowFirst));
+        var rows = new LastRows(variant == KernelVariant.Avx512 && Avx512F.IsSupported, g, rowFirst, rowCount, x, taps, b, y, epilogue);
+        VectorActivations.With(epilogue, ref rows);
+    }
+
+    private unsafe ref struct LastRows(bool wide, Conv2D g, int rowFirst, int rowCount, ReadOnlySpan<float> x, ReadOnlySpan<float> taps,
+        ReadOnlySpan<float> b, Span<float> y, Activation f) : IActivationUser
+    {
+        private readonly ReadOnlySpan<float> x = x, taps = taps, b = b;
+        private readonly Span<float> y = y;
+
+        public readonly void Run<T>(T vf) where T : struct, IVectorActivation
+        {
+            int c = g.C, ow = g.OutW;
+            // Kernel columns in the plane per output column; the interior [inFirst, inLast) has all of them.
+            Span<int> first = stackalloc int[ow], last = stackalloc int[ow];
+            int inFirst = ow, inLast = 0;
+            for (int ox = 0; ox < ow; ox++)
+            {
+                (first[ox], last[ox]) = InPlane(ox * g.StrideW - g.PadLeft, g.DilationW, g.KW, g.W);
+                if (first[ox] == 0 && last[ox] == g.KW)
+                {
+                    inFirst = Math.Min(inFirst, ox);
+                    inLast = ox + 1;
+                }
+            }
+            fixed (float* xp = x, tp = taps, bp = b, yp = y)
+            {
+                var at = new Plane(g, xp, tp, b.IsEmpty ? null : bp);
+                for (int oy = rowFirst; oy < rowFirst + rowCount; oy++)
+                {
+                    int y0 = oy * g.StrideH - g.PadTop;
+                    var (kyFirst, kyLast) = InPlane(y0, g.DilationH, g.KH, g.H);
+                    float* row = yp + (long)oy * ow * c;
+                    // Output columns outer, channels inner: the few input columns a group of outputs reads stay in
+                    // L1 while every channel passes over them (channels outer streamed whole rows through L2 for
+                    // each group of sixteen channels).
+                    for (int ox = 0; ox < ow;)
+                    {
+                        int ch = 0;
+                        if (ox >= inFirst && ox + 4 <= inLast)
+                        {
+                            if (wide)
+                                for (; ch + 16 <= c; ch += 16) at.Four512(ch, y0, kyFirst, kyLast, ox, row, vf);
+                            for (; ch + 8 <= c; ch += 8) at.Four256(ch, y0, kyFirst, kyLast, ox, row, vf);
+                            for (; ch < c; ch++)
+                                for (int o = ox; o < ox + 4; o++)
+                                    row[(long)o * c + ch] = ActivationKernels.Reference(f, at.One(ch, y0, kyFirst, kyLast, o, first[o], last[o]));
+                            ox += 4;
+                            continue;
+                        }
+                        float* pixel = row + (long)ox * c;
+                        if (wide)
+                            for (; ch + 16 <= c; ch += 16) vf.Apply(at.One512(ch, y0, kyFirst, kyLast, ox, first[ox], last[ox])).Store(pixel + ch);
+                        for (; ch + 8 <= c; ch += 8) vf.Apply(at.One256(ch, y0, kyFirst, kyLast, ox, first[ox], last[ox])).Store(pixel + ch);
+                        for (; ch < c; ch++) pixel[ch] = ActivationKernels.Reference(f, at.One(ch, y0, kyFirst, kyLast, ox, first[ox], last[ox]));
+                        ox++;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>One channels-last image and its packed taps: the chains of LastRows, by vector width.</summary>
+    private readonly unsafe struct Plane(Conv2D g, float* x, float* taps, float* bias)
+    {
+        private readonly int c = g.C, w = g.W, kw = g.KW, sw = g.StrideW, dh = g.DilationH, dw = g.DilationW, left = g.PadLeft;
+
+        /// <summary>Where input pixel (iy, ix) starts.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private float* Pixel(int iy, int ix) => x + ((long)iy * w + ix) * c;
+
+        public Vector512<float> One512(int ch, int y0, int kyFirst, int kyLast, int ox, int kxFirst, int kxLast)
+        {
+            var acc = Vector512<float>.Zero;
+            int x0 = ox * sw - left;
+            for (int ky = kyFirst; ky < kyLast; ky++)
+            {
+                float* line = Pixel(y0 + ky * dh, x0) + ch, tap = taps + (long)ky * kw * c + ch;
+                for (int kx = kxFirst; kx < kxLast; kx++)
+                    acc = Avx512F.FusedMultiplyAdd(Vector512.Load(line + (long)kx * dw * c), Vector512.Load(tap + (long)kx * c), acc);
+            }
+            return bias is null ? acc + Vector512<float>.Zero : acc + Vector512.Load(bias + ch);
+        }
+
+        /// <summary>Outputs ox … ox + 3 of a row, all of whose taps lie in the plane's columns, stored through vf.</summary>
+        public void Four512<T>(int ch, int y0, int kyFirst, int kyLast, int ox, float* row, T vf) where T : struct, IVectorActivation
+        {
+            Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero, a2 = Vector512<float>.Zero, a3 = Vector512<float>.Zero;
+            int x0 = ox * sw - left;
+            long step = (long)sw * c, tapStep = (long)dw * c;
+            for (int ky = kyFirst; ky < kyLast; ky++)
+            {
+                float* line = Pixel(y0 + ky * dh, x0) + ch, tap = taps + (long)ky * kw * c + ch;
+                for (int kx = 0; kx < kw; kx++, line += tapStep, tap += c)
+                {
+                    var t = Vector512.Load(tap);
+                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(line), t, a0);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(line + step), t, a1);
+                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(line + 2 * step), t, a2);
+                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(line + 3 * step), t, a3);
+                }
+            }
+            var b = bias is null ? Vector512<float>.Zero : Vector512.Load(bias + ch);
+            float* o = row + (long)ox * c + ch;
+            vf.Apply(a0 + b).Store(o);
+            vf.Apply(a1 + b).Store(o + c);
+            vf.Apply(a2 + b).Store(o + 2L * c);
+            vf.Apply(a3 + b).Store(o + 3L * c);
+        }
+
+        public Vector256<float> One256(int ch, int y0, int kyFirst, int kyLast, int ox, int kxFirst, int kxLast)
+        {
+            var acc = Vector256<float>.Zero;
+            int x0 = ox * sw - left;
+            for (int ky = kyFirst; ky < kyLast; ky++)
+            {
+                float* line = Pixel(y0 + ky * dh, x0) + ch, tap = taps + (long)ky * kw * c + ch;
+                for (int kx = kxFirst; kx < kxLast; kx++)
+                    acc = Fma.MultiplyAdd(Vector256.Load(line + (long)kx * dw * c), Vector256.Load(tap + (long)kx * c), acc);
+            }
+            return bias is null ? acc + Vector256<float>.Zero : acc + Vector256.Load(bias + ch);
+        }
+
+        /// <summary>Four256: Four512 with eight channels.</summary>
+        public void Four256<T>(int ch, int y0, int kyFirst, int kyLast, int ox, float* row, T vf) where T : struct, IVectorActivation
+        {
+            Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+            int x0 = ox * sw - left;
+            long step = (long)sw * c, tapStep = (long)dw * c;
+            for (int ky = kyFirst; ky < kyLast; ky++)
+            {
+                float* line = Pixel(y0 + ky * dh, x0) + ch, tap = taps + (long)ky * kw * c + ch;
+                for (int kx = 0; kx < kw; kx++, line += tapStep, tap += c)
+                {
+                    var t = Vector256.Load(tap);
+                    a0 = Fma.MultiplyAdd(Vector256.Load(line), t, a0);
+                    a1 = Fma.MultiplyAdd(Vector256.Load(line + step), t, a1);
+                    a2 = Fma.MultiplyAdd(Vector256.Load(line + 2 * step), t, a2);
+                    a3 = Fma.MultiplyAdd(Vector256.Load(line + 3 * step), t, a3);
+                }
+            }
+            var b = bias is null ? Vector256<float>.Zero : Vector256.Load(bias + ch);
+            float* o = row + (long)ox * c + ch;
+            vf.Apply(a0 + b).Store(o);
+            vf.Apply(a1 + b).Store(o + c);
+            vf.Apply(a2 + b).Store(o + 2L * c);
+            vf.Apply(a3 + b).Store(o + 3L * c);
+        }
+
+        /// <summary>The scalar chain of one output of channel ch (channels past the last whole group of eight).</summary>
+        public float One(int ch, int y0, int kyFirst, int kyLast, int ox, int kxFirst, int kxLast)
+        {
+            float acc = 0f;
+            int x0 = ox * sw - left;
+            for (int ky = kyFirst; ky < kyLast; ky++)
+            {
+                float* line = Pixel(y0 + ky * dh, x0) + ch, tap = taps + (long)ky * kw * c + ch;
+                for (int kx = kxFirst; kx < kxLast; kx++) acc = MathF.FusedMultiplyAdd(line[(long)kx * dw * c], tap[(long)kx * c], acc);
+            }
+            return bias is null ? acc + 0f : acc + bias[ch];
+        }
+    }
+}
