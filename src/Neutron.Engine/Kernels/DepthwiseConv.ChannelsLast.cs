@@ -3,8 +3,9 @@
 //   x: (H, W, C) of one image   taps: [kH·kW][C] (PackTaps)   b: (C) or empty   y: (oH, oW, C) of one image
 // Each output is the row path's value (DepthwiseConv.Rows, the twin in the tests) bit for bit: an FMA chain from zero
 // over the in-plane taps in (ky, kx) order, then + bias, then the activation; padding taps are skipped, so any tap
-// value is exact. Inside the plane four outputs of a row run side by side, each its own chain, so the FMA units
-// are not left waiting on one chain's latency. No threads here.
+// value is exact. Inside the plane four outputs of a row (eight, or four at stride 2, for 3-wide kernels, sharing
+// their input loads) run side by side, each its own chain, so the FMA units are not left waiting on one chain's
+// latency. No threads here.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -58,6 +59,7 @@ public static partial class DepthwiseConv
             fixed (float* xp = x, tp = taps, bp = b, yp = y)
             {
                 var at = new Plane(g, xp, tp, b.IsEmpty ? null : bp);
+                bool threeWide = g.KW == 3 && g.DilationW == 1 && g.StrideW is 1 or 2;
                 for (int oy = rowFirst; oy < rowFirst + rowCount; oy++)
                 {
                     int y0 = oy * g.StrideH - g.PadTop;
@@ -69,6 +71,17 @@ public static partial class DepthwiseConv
                     for (int ox = 0; ox < ow;)
                     {
                         int ch = 0;
+                        if (threeWide && ox >= inFirst && ox + at.Blocked <= inLast)
+                        {
+                            if (wide)
+                                for (; ch + 16 <= c; ch += 16) at.Blocked512(ch, y0, kyFirst, kyLast, ox, row, vf);
+                            for (; ch + 8 <= c; ch += 8) at.Blocked256(ch, y0, kyFirst, kyLast, ox, row, vf);
+                            for (; ch < c; ch++)
+                                for (int o = ox; o < ox + at.Blocked; o++)
+                                    row[(long)o * c + ch] = ActivationKernels.Reference(f, at.One(ch, y0, kyFirst, kyLast, o, first[o], last[o]));
+                            ox += at.Blocked;
+                            continue;
+                        }
                         if (ox >= inFirst && ox + 4 <= inLast)
                         {
                             if (wide)
@@ -138,6 +151,102 @@ public static partial class DepthwiseConv
             vf.Apply(a1 + b).Store(o + c);
             vf.Apply(a2 + b).Store(o + 2L * c);
             vf.Apply(a3 + b).Store(o + 3L * c);
+        }
+
+        /// <summary>Outputs side by side in Blocked512/256: eight at stride 1, four at stride 2.</summary>
+        public int Blocked => sw == 1 ? 8 : 4;
+
+        /// <summary>
+        /// Outputs ox … ox + Blocked − 1 of a row of a 3-wide kernel (no dilation along the row, stride 1 or 2), all
+        /// of whose taps lie in the plane's columns. Each input column is loaded once per kernel row and used by
+        /// every output that reads it: 10 loads (9 at stride 2) for 24 (12) FMAs, where Four512 loads one input per
+        /// FMA. Each output's chain still runs over (ky, kx) in order.
+        /// </summary>
+        public void Blocked512<T>(int ch, int y0, int kyFirst, int kyLast, int ox, float* row, T vf) where T : struct, IVectorActivation
+        {
+            var z = Vector512<float>.Zero;
+            Vector512<float> a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+            int x0 = ox * sw - left;
+            long c1 = c;
+            for (int ky = kyFirst; ky < kyLast; ky++)
+            {
+                float* line = Pixel(y0 + ky * dh, x0) + ch, tap = taps + (long)ky * kw * c + ch;
+                Vector512<float> t0 = Vector512.Load(tap), t1 = Vector512.Load(tap + c1), t2 = Vector512.Load(tap + 2 * c1);
+                Vector512<float> v0 = Vector512.Load(line), v1 = Vector512.Load(line + c1), v2 = Vector512.Load(line + 2 * c1);
+                Vector512<float> v3 = Vector512.Load(line + 3 * c1), v4 = Vector512.Load(line + 4 * c1), v5 = Vector512.Load(line + 5 * c1);
+                Vector512<float> v6 = Vector512.Load(line + 6 * c1), v7 = Vector512.Load(line + 7 * c1), v8 = Vector512.Load(line + 8 * c1);
+                if (sw == 1)
+                {
+                    var v9 = Vector512.Load(line + 9 * c1);
+                    a0 = Avx512F.FusedMultiplyAdd(v0, t0, a0); a1 = Avx512F.FusedMultiplyAdd(v1, t0, a1); a2 = Avx512F.FusedMultiplyAdd(v2, t0, a2); a3 = Avx512F.FusedMultiplyAdd(v3, t0, a3);
+                    a4 = Avx512F.FusedMultiplyAdd(v4, t0, a4); a5 = Avx512F.FusedMultiplyAdd(v5, t0, a5); a6 = Avx512F.FusedMultiplyAdd(v6, t0, a6); a7 = Avx512F.FusedMultiplyAdd(v7, t0, a7);
+                    a0 = Avx512F.FusedMultiplyAdd(v1, t1, a0); a1 = Avx512F.FusedMultiplyAdd(v2, t1, a1); a2 = Avx512F.FusedMultiplyAdd(v3, t1, a2); a3 = Avx512F.FusedMultiplyAdd(v4, t1, a3);
+                    a4 = Avx512F.FusedMultiplyAdd(v5, t1, a4); a5 = Avx512F.FusedMultiplyAdd(v6, t1, a5); a6 = Avx512F.FusedMultiplyAdd(v7, t1, a6); a7 = Avx512F.FusedMultiplyAdd(v8, t1, a7);
+                    a0 = Avx512F.FusedMultiplyAdd(v2, t2, a0); a1 = Avx512F.FusedMultiplyAdd(v3, t2, a1); a2 = Avx512F.FusedMultiplyAdd(v4, t2, a2); a3 = Avx512F.FusedMultiplyAdd(v5, t2, a3);
+                    a4 = Avx512F.FusedMultiplyAdd(v6, t2, a4); a5 = Avx512F.FusedMultiplyAdd(v7, t2, a5); a6 = Avx512F.FusedMultiplyAdd(v8, t2, a6); a7 = Avx512F.FusedMultiplyAdd(v9, t2, a7);
+                }
+                else
+                {
+                    a0 = Avx512F.FusedMultiplyAdd(v0, t0, a0); a1 = Avx512F.FusedMultiplyAdd(v2, t0, a1); a2 = Avx512F.FusedMultiplyAdd(v4, t0, a2); a3 = Avx512F.FusedMultiplyAdd(v6, t0, a3);
+                    a0 = Avx512F.FusedMultiplyAdd(v1, t1, a0); a1 = Avx512F.FusedMultiplyAdd(v3, t1, a1); a2 = Avx512F.FusedMultiplyAdd(v5, t1, a2); a3 = Avx512F.FusedMultiplyAdd(v7, t1, a3);
+                    a0 = Avx512F.FusedMultiplyAdd(v2, t2, a0); a1 = Avx512F.FusedMultiplyAdd(v4, t2, a1); a2 = Avx512F.FusedMultiplyAdd(v6, t2, a2); a3 = Avx512F.FusedMultiplyAdd(v8, t2, a3);
+                }
+            }
+            var b = bias is null ? z : Vector512.Load(bias + ch);
+            float* o = row + (long)ox * c + ch;
+            vf.Apply(a0 + b).Store(o);
+            vf.Apply(a1 + b).Store(o + c1);
+            vf.Apply(a2 + b).Store(o + 2 * c1);
+            vf.Apply(a3 + b).Store(o + 3 * c1);
+            if (sw != 1) return;
+            vf.Apply(a4 + b).Store(o + 4 * c1);
+            vf.Apply(a5 + b).Store(o + 5 * c1);
+            vf.Apply(a6 + b).Store(o + 6 * c1);
+            vf.Apply(a7 + b).Store(o + 7 * c1);
+        }
+
+        /// <summary>Blocked512 with eight channels.</summary>
+        public void Blocked256<T>(int ch, int y0, int kyFirst, int kyLast, int ox, float* row, T vf) where T : struct, IVectorActivation
+        {
+            var z = Vector256<float>.Zero;
+            Vector256<float> a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+            int x0 = ox * sw - left;
+            long c1 = c;
+            for (int ky = kyFirst; ky < kyLast; ky++)
+            {
+                float* line = Pixel(y0 + ky * dh, x0) + ch, tap = taps + (long)ky * kw * c + ch;
+                Vector256<float> t0 = Vector256.Load(tap), t1 = Vector256.Load(tap + c1), t2 = Vector256.Load(tap + 2 * c1);
+                Vector256<float> v0 = Vector256.Load(line), v1 = Vector256.Load(line + c1), v2 = Vector256.Load(line + 2 * c1);
+                Vector256<float> v3 = Vector256.Load(line + 3 * c1), v4 = Vector256.Load(line + 4 * c1), v5 = Vector256.Load(line + 5 * c1);
+                Vector256<float> v6 = Vector256.Load(line + 6 * c1), v7 = Vector256.Load(line + 7 * c1), v8 = Vector256.Load(line + 8 * c1);
+                if (sw == 1)
+                {
+                    var v9 = Vector256.Load(line + 9 * c1);
+                    a0 = Fma.MultiplyAdd(v0, t0, a0); a1 = Fma.MultiplyAdd(v1, t0, a1); a2 = Fma.MultiplyAdd(v2, t0, a2); a3 = Fma.MultiplyAdd(v3, t0, a3);
+                    a4 = Fma.MultiplyAdd(v4, t0, a4); a5 = Fma.MultiplyAdd(v5, t0, a5); a6 = Fma.MultiplyAdd(v6, t0, a6); a7 = Fma.MultiplyAdd(v7, t0, a7);
+                    a0 = Fma.MultiplyAdd(v1, t1, a0); a1 = Fma.MultiplyAdd(v2, t1, a1); a2 = Fma.MultiplyAdd(v3, t1, a2); a3 = Fma.MultiplyAdd(v4, t1, a3);
+                    a4 = Fma.MultiplyAdd(v5, t1, a4); a5 = Fma.MultiplyAdd(v6, t1, a5); a6 = Fma.MultiplyAdd(v7, t1, a6); a7 = Fma.MultiplyAdd(v8, t1, a7);
+                    a0 = Fma.MultiplyAdd(v2, t2, a0); a1 = Fma.MultiplyAdd(v3, t2, a1); a2 = Fma.MultiplyAdd(v4, t2, a2); a3 = Fma.MultiplyAdd(v5, t2, a3);
+                    a4 = Fma.MultiplyAdd(v6, t2, a4); a5 = Fma.MultiplyAdd(v7, t2, a5); a6 = Fma.MultiplyAdd(v8, t2, a6); a7 = Fma.MultiplyAdd(v9, t2, a7);
+                }
+                else
+                {
+                    a0 = Fma.MultiplyAdd(v0, t0, a0); a1 = Fma.MultiplyAdd(v2, t0, a1); a2 = Fma.MultiplyAdd(v4, t0, a2); a3 = Fma.MultiplyAdd(v6, t0, a3);
+                    a0 = Fma.MultiplyAdd(v1, t1, a0); a1 = Fma.MultiplyAdd(v3, t1, a1); a2 = Fma.MultiplyAdd(v5, t1, a2); a3 = Fma.MultiplyAdd(v7, t1, a3);
+                    a0 = Fma.MultiplyAdd(v2, t2, a0); a1 = Fma.MultiplyAdd(v4, t2, a1); a2 = Fma.MultiplyAdd(v6, t2, a2); a3 = Fma.MultiplyAdd(v8, t2, a3);
+                }
+            }
+            var b = bias is null ? z : Vector256.Load(bias + ch);
+            float* o = row + (long)ox * c + ch;
+            vf.Apply(a0 + b).Store(o);
+            vf.Apply(a1 + b).Store(o + c1);
+            vf.Apply(a2 + b).Store(o + 2 * c1);
+            vf.Apply(a3 + b).Store(o + 3 * c1);
+            if (sw != 1) return;
+            vf.Apply(a4 + b).Store(o + 4 * c1);
+            vf.Apply(a5 + b).Store(o + 5 * c1);
+            vf.Apply(a6 + b).Store(o + 6 * c1);
+            vf.Apply(a7 + b).Store(o + 7 * c1);
         }
 
         public Vector256<float> One256(int ch, int y0, int kyFirst, int kyLast, int ox, int kxFirst, int kxLast)
