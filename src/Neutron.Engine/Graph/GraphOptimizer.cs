@@ -6,7 +6,8 @@
 // Conv that adds the shortcut and applies the ReLU to each output block while it is in cache); a Concat read only by
 // a BatchNormalization (DenseNet) read by it part by part, never joined; a Gemm's stored
 // transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
-// row-major B is a copy and a transposed one a strided scatter, every run). Constants are folded by the Planner
+// row-major B is a copy and a transposed one a strided scatter, every run); values passed only between convolutions
+// that run it kept channels last (NHWC), so no layer transposes its output. Constants are folded by the Planner
 // already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
 // run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion and faults").
 // Only the BatchNormalization fold changes results, by rounding: the weights are scaled once instead of the

@@ -112,7 +112,8 @@ public sealed class Conv : Operator
         var g = Geometry(x.Shape, w.Shape);
         var y = outputs[0];
         var variant = KernelSet.Active;
-        bool sameShapes = skip is null || (skip.Shape.AsSpan().SequenceEqual(y.Shape) && x.Shape.Length == 4 && y.Shape[1] == g.M);
+        // A fused residual that broadcasts (either operand) runs through the copies below.
+        bool sameShapes = skip is null || (skip.Shape.AsSpan().SequenceEqual(y.Shape) && y.Shape.AsSpan().SequenceEqual([g.N, g.M, g.OutH, g.OutW]));
         if (sameShapes && x.Shape.Length == 4 && !g.IsDepthwise && ConvDirect.Supports(variant, g))
         {
             var shortcut = skip is null ? (Shortcut?)null : new Shortcut(skip.FloatBuffer!, Residual!.Value.ConvFirst);
