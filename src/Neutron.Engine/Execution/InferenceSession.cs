@@ -32,12 +32,21 @@ public sealed class InferenceSession
         // And their Gemms (classifiers) keep B in panels.
         foreach (var gemm in session.operators.OfType<Gemm>())
             if (optimized.Model.Initializers.ContainsKey(gemm.Node.Inputs[1])) gemm.KeptPanels = new Kernels.PackedFilters();
-        // Values the optimizer keeps channels last: their writers and readers are all Conv nodes.
-        foreach (var conv in session.operators.OfType<Conv>())
-        {
-            conv.InputChannelsLast = optimized.ChannelsLast.Contains(conv.Node.Inputs[0]);
-            conv.OutputChannelsLast = optimized.ChannelsLast.Contains(conv.Node.Outputs[0]);
-        }
+        // Values the optimizer keeps channels last: their writers and readers are Conv, MaxPool and Concat nodes.
+        foreach (var op in session.operators)
+            switch (op)
+            {
+                case Conv conv:
+                    conv.InputChannelsLast = optimized.ChannelsLast.Contains(conv.Node.Inputs[0]);
+                    conv.OutputChannelsLast = optimized.ChannelsLast.Contains(conv.Node.Outputs[0]);
+                    break;
+                case Pool pool:
+                    pool.ChannelsLast = optimized.ChannelsLast.Contains(pool.Node.Outputs[0]);
+                    break;
+                case Concat concat:
+                    concat.ChannelsLast = optimized.ChannelsLast.Contains(concat.Node.Outputs[0]);
+                    break;
+            }
         return session;
     }
 

@@ -73,56 +73,46 @@ public static class GraphOptimizer
     }
 
     /// <summary>
-    /// The Conv outputs to store channels last (NHWC): where a layer's product is [pixels][channels] (ConvDirect) or
-    /// its channels fill the vector lanes (depthwise), that layout is written without a transpose and read without
-    /// one, so chains of such layers (MobileNet's expand → depthwise → project) never transpose between them. A
-    /// value qualifies when its producer and every reader run that layout: an ungrouped Conv reads and writes it, a
-    /// depthwise Conv only both at once, a fused residual's shortcut has its Conv's output layout, and no graph output
-    /// qualifies. Found by removing values that break a rule until none does. Ungrouped layers of at most sixteen
-    /// output channels at stride 1 keep their channel-rows path under avx512 (it writes NCHW rows directly), and
-    /// so are left out. The layout never changes a bit: each element's arithmetic is the same either way.
+    /// The values to store channels last (NHWC): where a layer's product is [pixels][channels] (ConvDirect) or its
+    /// channels fill the vector lanes (depthwise convolution, max pooling), that layout is written without a
+    /// transpose and read without one, so chains of such nodes (MobileNet's expand → depthwise → project,
+    /// SqueezeNet's and GoogLeNet's convolutions, pools and channel Concats) never transpose between them. A value
+    /// qualifies when its producer and every reader run that layout: an ungrouped Conv reads and writes it freely; a
+    /// depthwise Conv, a MaxPool and a Concat along the channels read and write it only all at once (their layout
+    /// ties, Tie); a fused residual's shortcut is tied to its Conv's output; no graph output qualifies. Found by
+    /// removing values that break a rule until none does. Ungrouped layers of at most sixteen output channels at
+    /// stride 1 keep their channel-rows path under avx512 (it writes NCHW rows directly), and so are left out. The
+    /// layout never changes a bit: each element's arithmetic is the same either way.
     /// </summary>
     private static HashSet<string> ChannelsLast(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs,
         Dictionary<Node, ResidualAdd> residuals, KernelVariant variant)
     {
         var values = new HashSet<string>(StringComparer.Ordinal);
         if (variant == KernelVariant.Scalar || !KernelSet.IsSupported(variant)) return values;
-        var producers = new Dictionary<string, (Node Node, bool Depthwise)>(StringComparer.Ordinal);
-        (bool Runs, bool Depthwise) Kind(Node node)
-        {
-            if (node.OpType != "Conv" || node.Domain is not "" || node.Outputs.Length != 1 || node.Inputs.Length < 2) return (false, false);
-            if (!initializers.TryGetValue(node.Inputs[1], out var w) || w.Shape.Length != 4) return (false, false);
-            long group = node.Attributes.Int("group", 1);
-            if (group == 1)
-            {
-                bool unitStrides = (node.Attributes.Ints("strides") ?? [1, 1]).All(s => s == 1);
-                return (!(variant == KernelVariant.Avx512 && w.Shape[0] <= 16 && unitStrides), false);
-            }
-            bool depthwise = group == w.Shape[0] && w.Shape[1] == 1 && !residuals.ContainsKey(node);
-            return (depthwise, depthwise);
-        }
+        var producers = new Dictionary<string, Node>(StringComparer.Ordinal);
         foreach (var node in nodes)
-            if (Kind(node) is (true, var depthwise) && node.Outputs[0].Length > 0)
+            if (Layout(node, initializers, residuals, variant) is not null)
             {
-                producers[node.Outputs[0]] = (node, depthwise);
+                producers[node.Outputs[0]] = node;
                 values.Add(node.Outputs[0]);
             }
         var readers = Consumers(nodes);
+        bool Tied(Node node, string value) =>
+            Layout(node, initializers, residuals, variant) is { } tie && tie.Contains(value) && tie.All(values.Contains);
         for (bool changed = true; changed;)
         {
             changed = false;
             foreach (var value in values.ToList())
             {
-                var (producer, depthwise) = producers[value];
-                bool keeps = !outputs.Contains(value)
-                    && (!depthwise || values.Contains(producer.Inputs[0]))
-                    && (!residuals.ContainsKey(producer) || values.Contains(producer.Inputs[3]));
+                var producer = producers[value];
+                bool keeps = !outputs.Contains(value) && (Layout(producer, initializers, residuals, variant)!.Length == 0 || Tied(producer, value));
                 foreach (var (reader, input) in readers.GetValueOrDefault(value) ?? [])
                 {
                     if (!keeps) break;
-                    var (runs, readerDepthwise) = Kind(reader);
-                    keeps = runs && (input == 0 ? !readerDepthwise || values.Contains(reader.Outputs[0])
-                        : input == 3 && residuals.ContainsKey(reader) && values.Contains(reader.Outputs[0]));
+                    var tie = Layout(reader, initializers, residuals, variant);
+                    // An ungrouped Conv reads its input in either layout; anything else runs it only as its tie does.
+                    bool free = input == 0 && reader.OpType == "Conv" && reader.Attributes.Int("group", 1) == 1 && !tie!.Contains(value);
+                    keeps = tie is not null && (free || Tied(reader, value));
                 }
                 if (keeps) continue;
                 values.Remove(value);
@@ -130,6 +120,40 @@ public static class GraphOptimizer
             }
         }
         return values;
+    }
+
+    /// <summary>
+    /// Whether a node runs channels-last values, and the values whose layouts it ties: null when it runs none; for an
+    /// ungrouped Conv, nothing ([]: it reads its input and writes its output in either layout) or its fused
+    /// shortcut and output; for a depthwise Conv, a MaxPool (2-D, no indices) or a Concat along the channels, its
+    /// data inputs and output.
+    /// </summary>
+    private static string[]? Layout(Node node, Dictionary<string, Tensor> initializers, Dictionary<Node, ResidualAdd> residuals, KernelVariant variant)
+    {
+        // One output (a MaxPool's indices may be named empty); a Conv's bias may be empty when a shortcut follows.
+        if (node.Domain is not "" || node.Inputs.Length == 0 || node.Outputs.Length == 0 || node.Outputs[0].Length == 0
+            || node.Outputs.Skip(1).Any(o => o.Length > 0))
+            return null;
+        switch (node.OpType)
+        {
+            case "Conv":
+                if (node.Inputs.Length < 2 || !initializers.TryGetValue(node.Inputs[1], out var w) || w.Shape.Length != 4) return null;
+                long group = node.Attributes.Int("group", 1);
+                if (group == 1)
+                {
+                    bool unitStrides = (node.Attributes.Ints("strides") ?? [1, 1]).All(s => s == 1);
+                    if (variant == KernelVariant.Avx512 && w.Shape[0] <= 16 && unitStrides) return null;
+                    return residuals.ContainsKey(node) ? [node.Inputs[3], node.Outputs[0]] : [];
+                }
+                bool depthwise = group == w.Shape[0] && w.Shape[1] == 1 && !residuals.ContainsKey(node);
+                return depthwise ? [node.Inputs[0], node.Outputs[0]] : null;
+            case "MaxPool":
+                return node.Inputs.Length == 1 && node.Attributes.Int("storage_order", 0) == 0 ? [node.Inputs[0], node.Outputs[0]] : null;
+            case "Concat":
+                return node.Attributes.Int("axis", 1) is 1 or -3 && node.Inputs.All(i => i.Length > 0) ? [.. node.Inputs, node.Outputs[0]] : null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>

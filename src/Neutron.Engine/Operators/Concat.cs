@@ -38,9 +38,42 @@ public sealed class Concat : Operator
         return (int)a;
     }
 
+    /// <summary>Inputs and output stored channels last (NHWC) under their NCHW shapes: set by an optimised inference
+    /// session on a Concat along the channels between channels-last values. False for a graph as stored.</summary>
+    public bool ChannelsLast { get; set; }
+
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
     {
         var y = outputs[0];
+        if (!ChannelsLast)
+        {
+            RunChannelsFirst(inputs, y);
+            return;
+        }
+        if (y.Rank != 4 || Axis(4) != 1 || !y.IsFloating)
+        {
+            ChannelsLastCopies.RunPlanar((i, o) => RunChannelsFirst(i, o[0]), inputs, [.. inputs.Select(_ => true)], y, outputChannelsLast: true);
+            return;
+        }
+        // Channels last, the channel axis is the innermost: each pixel's output row is its inputs' rows in turn.
+        int pixels = y.Shape[0] * y.Shape[2] * y.Shape[3], channels = y.Shape[1];
+        int perTask = Math.Max(1, 16_384 / Math.Max(channels, 1)), tasks = (pixels + perTask - 1) / perTask;
+        var yf = y.FloatBuffer!;
+        Parallelism.For(tasks, (long)perTask * channels, task =>
+        {
+            int first = task * perTask, end = Math.Min(pixels, first + perTask), offset = 0;
+            foreach (var input in inputs)
+            {
+                var xf = input!.FloatBuffer!;
+                int c = input.Shape[1];
+                for (int p = first; p < end; p++) xf.AsSpan(p * c, c).CopyTo(yf.AsSpan(p * channels + offset, c));
+                offset += c;
+            }
+        });
+    }
+
+    private void RunChannelsFirst(Tensor?[] inputs, Tensor y)
+    {
         int axis = Axis(y.Rank);
         int outer = ShapeUtil.Size(y.Shape.AsSpan(0, axis));
         int inner = ShapeUtil.Size(y.Shape.AsSpan(axis + 1));

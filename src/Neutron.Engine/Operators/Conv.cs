@@ -127,29 +127,8 @@ public sealed class Conv : Operator
             DepthwiseChannelsLast(variant, g, x.FloatBuffer!, w.FloatBuffer!, b?.FloatBuffer, y.FloatBuffer!, Epilogue, KeptFilters);
             return;
         }
-        var planar = (Tensor?[])inputs.Clone();
-        if (InputChannelsLast) planar[0] = Relayout(x, toChannelsLast: false);
-        if (OutputChannelsLast && skip is not null) planar[3] = Relayout(skip, toChannelsLast: false);
-        var result = OutputChannelsLast ? Tensor.Zeros(DataType.Float, y.Shape) : y;
-        RunChannelsFirst(planar, [result]);
-        if (OutputChannelsLast) Relayout(result, toChannelsLast: true).Floats.CopyTo(y.Floats);
-    }
-
-    /// <summary>A copy of a 4-D tensor NCHW → NHWC (toChannelsLast) or back, under the same shape.</summary>
-    private static Tensor Relayout(Tensor t, bool toChannelsLast)
-    {
-        int n = t.Shape[0], c = t.Shape[1], plane = t.Shape[2] * t.Shape[3];
-        var to = Tensor.Zeros(DataType.Float, t.Shape);
-        Span<float> src = t.Floats, dst = to.Floats;
-        for (int i = 0; i < n; i++)
-            for (int ch = 0; ch < c; ch++)
-                for (int p = 0; p < plane; p++)
-                {
-                    int planar = (i * c + ch) * plane + p, last = (i * plane + p) * c + ch;
-                    if (toChannelsLast) dst[last] = src[planar];
-                    else dst[planar] = src[last];
-                }
-        return to;
+        bool[] relaid = [InputChannelsLast, false, false, OutputChannelsLast];
+        ChannelsLastCopies.RunPlanar(RunChannelsFirst, inputs, relaid[..inputs.Length], y, OutputChannelsLast);
     }
 
     /// <summary>A channels-last depthwise layer as (image, run of output rows) tasks of about DepthwiseWork

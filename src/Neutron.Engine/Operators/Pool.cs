@@ -58,7 +58,37 @@ public sealed class Pool : Operator
         return cached;
     }
 
+    /// <summary>X and Y stored channels last (NHWC) under their NCHW shapes: set by an optimised inference session
+    /// on a MaxPool between channels-last values (GraphOptimizer.ChannelsLast). False for a graph as stored.</summary>
+    public bool ChannelsLast { get; set; }
+
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
+    {
+        if (!ChannelsLast)
+        {
+            RunChannelsFirst(inputs, outputs);
+            return;
+        }
+        var x = inputs[0]!;
+        var variant = KernelSet.Active;
+        if (!max || global || outputs.Length > 1 || x.Shape.Length != 4 || variant == KernelVariant.Scalar || !KernelSet.IsSupported(variant))
+        {
+            ChannelsLastCopies.RunPlanar(RunChannelsFirst, inputs, [true], outputs[0], outputChannelsLast: true);
+            return;
+        }
+        var g = Geometry(x.Shape);
+        var (xf, yf) = (x.FloatBuffer!, outputs[0].FloatBuffer!);
+        int perImage = g.C * g.H * g.W, outPerImage = g.C * g.OutSpatial;
+        long rowWork = Math.Max(1L, (long)g.OutW * g.C * g.KH * g.KW);
+        int rows = (int)Math.Clamp(32_768 / rowWork, 1, g.OutH), parts = (g.OutH + rows - 1) / rows;
+        Parallelism.For(g.N * parts, rows * rowWork, task =>
+        {
+            int n = task / parts, first = task % parts * rows, count = Math.Min(rows, g.OutH - first);
+            PoolKernels.MaxChannelsLast(variant, g, first, count, xf.AsSpan(n * perImage, perImage), yf.AsSpan(n * outPerImage, outPerImage));
+        });
+    }
+
+    private void RunChannelsFirst(Tensor?[] inputs, Tensor[] outputs)
     {
         var x = inputs[0]!;
         var y = outputs[0];

@@ -389,6 +389,62 @@ public class GraphOptimizerTests
                 $"y[{i}]: stored {stored.Floats[i]}, optimised {fast.Floats[i]}");
     }
 
+    // SqueezeNet- and GoogLeNet-like: a stem, ceil-mode max pools, fire modules whose two expansions meet in a channel
+    // Concat, and a Concat that also reads the graph input (so it and its inputs stay planar): pools and Concats
+    // between channels-last values keep them so, and the stored graph's bits come out.
+    [Fact]
+    public void Channels_last_pools_and_concats_give_the_stored_graphs_bits()
+    {
+        var rng = new Random(10);
+        Tensor Random(params int[] shape) => RandomTensor(rng, shape);
+        var pool = new Dictionary<string, object> { ["kernel_shape"] = new long[] { 3, 3 }, ["strides"] = new long[] { 2, 2 }, ["ceil_mode"] = 1L };
+        var pads = new Dictionary<string, object> { ["pads"] = new long[] { 1, 1, 1, 1 } };
+        var model = new Model
+        {
+            Nodes =
+            [
+                N("Conv", ["x", "w0", "b0"], ["c0"], new() { ["strides"] = new long[] { 2, 2 } }), N("Relu", ["c0"], ["r0"]),
+                N("MaxPool", ["r0"], ["m0"], pool),
+                N("Conv", ["m0", "ws", "bs"], ["cs"]), N("Relu", ["cs"], ["s"]),
+                N("Conv", ["s", "we1", "be1"], ["c1"]), N("Relu", ["c1"], ["e1"]),
+                N("Conv", ["s", "we3", "be3"], ["c3"], pads), N("Relu", ["c3"], ["e3"]),
+                N("Concat", ["e1", "e3"], ["f"], new() { ["axis"] = 1L }),
+                N("MaxPool", ["f"], ["m1"], new() { ["kernel_shape"] = new long[] { 3, 3 }, ["pads"] = new long[] { 1, 1, 1, 1 } }),
+                N("Conv", ["m1", "wc"], ["cc"]), N("Relu", ["cc"], ["k"]),
+                N("GlobalAveragePool", ["k"], ["y"]),
+                N("Conv", ["x", "wx"], ["cx"], new() { ["strides"] = new long[] { 2, 2 } }),
+                N("Relu", ["x"], ["xr"]),
+                N("Conv", ["xr", "wx2"], ["cx2"], new() { ["strides"] = new long[] { 2, 2 } }),
+                N("MaxPool", ["x"], ["xp"], new() { ["kernel_shape"] = new long[] { 1, 1 }, ["strides"] = new long[] { 2, 2 } }),
+                N("Concat", ["cx", "cx2", "xp"], ["z"], new() { ["axis"] = 1L }),
+            ],
+            Initializers = new()
+            {
+                ["w0"] = Random(24, 3, 3, 3), ["b0"] = Random(24), ["ws"] = Random(20, 24, 1, 1), ["bs"] = Random(20),
+                ["we1"] = Random(32, 20, 1, 1), ["be1"] = Random(32), ["we3"] = Random(40, 20, 3, 3), ["be3"] = Random(40),
+                ["wc"] = Random(18, 72, 1, 1), ["wx"] = Random(24, 3, 1, 1), ["wx2"] = Random(24, 3, 1, 1),
+            },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 3, 29, 29])],
+            Outputs = [new ValueInfo("y", DataType.Undefined, null), new ValueInfo("z", DataType.Undefined, null)],
+            Opsets = new() { [""] = 13 },
+        };
+        Assert.Equal(new[] { "r0", "m0", "s", "e1", "e3", "f", "m1" }.Order(), GraphOptimizer.Optimize(model, KernelVariant.Avx2).ChannelsLast.Order());
+
+        var x = Random(3, 3, 29, 29);
+        x.Floats[100] = float.NaN;
+        x.Floats[2000] = float.PositiveInfinity;
+        var inputs = new Dictionary<string, Tensor> { ["x"] = x };
+        var stored = new InferenceSession(model).Run(inputs);
+        var fast = InferenceSession.Optimized(model).Run(inputs);
+        foreach (var name in new[] { "y", "z" })
+        {
+            Assert.Equal(stored[name].Shape, fast[name].Shape);
+            for (int i = 0; i < stored[name].Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(stored[name].Floats[i]) == BitConverter.SingleToInt32Bits(fast[name].Floats[i]),
+                    $"{name}[{i}]: stored {stored[name].Floats[i]}, optimised {fast[name].Floats[i]}");
+        }
+    }
+
     [Fact]
     public void A_graph_that_is_not_float32_is_left_as_stored()
     {

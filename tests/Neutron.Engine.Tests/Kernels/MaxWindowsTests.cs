@@ -3,7 +3,8 @@
 // with and without NaN (MaxRows runs a plane without NaN tracking first and checks it),
 // ±0 (the earlier of equal values must win, as in MaxPlane) and NaN; geometries are SqueezeNet's ceil-mode 3×3
 // stride 2, ShuffleNet's padded one, GoogLeNet's stride 1 on small planes, dilated, strided by 3, 1-D, and a plane
-// run that does not start at 0 and is not a whole number of vectors of planes; under avx2 and avx512.
+// run that does not start at 0 and is not a whole number of vectors of planes; under avx2 and avx512. MaxChannelsLast
+// takes the planes as the channels of one channels-last image (sixteen, eight and single channels).
 using Neutron.Engine.Kernels;
 
 namespace Neutron.Engine.Tests.Kernels;
@@ -44,13 +45,13 @@ public class MaxWindowsTests
     private static int Out(int span, int stride, bool ceil) => (ceil ? (span + stride - 1) / stride : span / stride) + 1;
 
     [Fact]
-    public void MaxWindows_MaxLanes_and_MaxRows_give_MaxPlane_bits_and_nan_wins_its_window()
+    public void MaxWindows_MaxLanes_MaxRows_and_MaxChannelsLast_give_MaxPlane_bits_and_nan_wins_its_window()
     {
         Assert.True(KernelSet.IsSupported(KernelVariant.Avx2), "MaxWindows needs AVX; every supported machine has it");
         float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f];
         var rng = new Random(9);
         foreach (var c in Cases)
-        foreach (int planes in new[] { 5, 37 })
+        foreach (int planes in new[] { 5, 45 })
         foreach (bool withNaN in new[] { true, false }) // MaxRows checks a plane for NaN before it tracks NaN tap by tap
         {
             var g = Geometry(c, planes);
@@ -66,13 +67,22 @@ public class MaxWindowsTests
             for (int p = 0; p < planes; p++)
                 PoolKernels.MaxPlane(g, x.AsSpan(p * g.H * g.W, g.H * g.W), expected.AsSpan(p * g.OutSpatial, g.OutSpatial), default, 0);
             foreach (var variant in KernelSet.Supported.Where(v => v != KernelVariant.Scalar))
-            foreach (string kernel in new[] { "MaxWindows", "MaxLanes", "MaxRows" })
+            foreach (string kernel in new[] { "MaxWindows", "MaxLanes", "MaxRows", "MaxChannelsLast" })
             {
                 if (kernel == "MaxWindows" && !PoolKernels.HasMaxWindows(g)) continue;
                 if (kernel == "MaxRows" && (variant != KernelVariant.Avx512 || !PoolKernels.HasMaxRows(g))) continue;
                 Array.Fill(actual, 12345f);
+                if (kernel == "MaxChannelsLast")
+                {
+                    // The planes as the channels of one channels-last image, its output rows in two runs.
+                    var image = ConvDirectTests.Relayout(x, 1, planes, g.H * g.W, true);
+                    int half = g.OutH / 2;
+                    PoolKernels.MaxChannelsLast(variant, g, half, g.OutH - half, image, actual);
+                    PoolKernels.MaxChannelsLast(variant, g, 0, half, image, actual);
+                    actual = ConvDirectTests.Relayout(actual, 1, planes, g.OutSpatial, false);
+                }
                 // planes 1.. in one run, then plane 0 alone
-                foreach (var (from, count) in new[] { (1, planes - 1), (0, 1) })
+                else foreach (var (from, count) in new[] { (1, planes - 1), (0, 1) })
                     switch (kernel)
                     {
                         case "MaxLanes": PoolKernels.MaxLanes(variant, g, x, actual, from, count); break;

@@ -30,6 +30,27 @@ public class TorchvisionTests(ITestOutputHelper output)
     [MemberData(nameof(Models))]
     public void Optimised_graph_logits_match_torch(string model) => Check(model, optimized: true);
 
+    // The exports hold no BatchNormalization to fold (torch folds it in eval mode) but DenseNet's, which stays: the
+    // optimised graph (fused activations and residuals, channels-last chains) gives the stored graph's bits.
+    [TheoryRequiring(TorchvisionExport.Python, "Debian's python3-torch and python3-torchvision", "torch, torchvision")]
+    [MemberData(nameof(Models))]
+    public void Optimised_graph_gives_the_stored_graphs_bits(string model)
+    {
+        Assert.Null(TorchvisionExport.Skip.Value);
+        string folder = TorchvisionExport.Folder;
+        var loaded = OnnxReader.Load(Path.Combine(folder, model + ".onnx"));
+        var optimized = InferenceSession.Optimized(loaded);
+        Assert.Equal(0, optimized.Optimization?.FoldedNormalizations ?? 0);
+        var x = Npy.Load(Path.Combine(folder, model + "_x.npy"));
+        var stored = new InferenceSession(loaded).Run(x);
+        var fast = optimized.Run(x);
+        output.WriteLine($"{model}: {optimized.Optimization?.ChannelsLast.Count ?? 0} values kept channels last");
+        Assert.Equal(stored.Shape, fast.Shape);
+        for (int i = 0; i < stored.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(stored.Floats[i]) == BitConverter.SingleToInt32Bits(fast.Floats[i]),
+                $"{model} logit {i}: stored {stored.Floats[i]}, optimised {fast.Floats[i]}");
+    }
+
     private void Check(string model, bool optimized)
     {
         // Torch is there (the attribute skips otherwise): a failing export is a real failure.

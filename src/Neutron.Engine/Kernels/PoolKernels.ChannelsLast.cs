@@ -1,0 +1,96 @@
+// Max pooling of channels-last (NHWC) images: sixteen (avx512) or eight channels per vector straight from each
+// pixel, no border copy and no transposes. Taps go in MaxPlane's order over the window's in-plane taps (padding
+// never wins), each new value first in vmaxps, which returns its second operand unless the first is greater, so of
+// equal values (+0 and −0) the earlier stays, as MaxPlane's strict comparison keeps it; NaN taps are or-ed into a
+// mask and a window that had one comes out NaN, as in MaxLanes and MaxWindows. Channels past the last vector
+// take MaxPlane's own loop. Twin: MaxPlane (MaxWindowsTests).
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Neutron.Engine.Kernels;
+
+public static partial class PoolKernels
+{
+    /// <summary>Output rows [rowFirst, rowFirst + rowCount) of one channels-last image: x (H, W, C), y (oH, oW, C).</summary>
+    public static unsafe void MaxChannelsLast(KernelVariant variant, Conv2D g, int rowFirst, int rowCount, ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (x.Length < g.C * g.H * g.W || y.Length < g.C * g.OutSpatial) throw new ArgumentException("buffers too small for the pool");
+        if (rowFirst < 0 || rowCount < 0 || rowFirst + rowCount > g.OutH) throw new ArgumentOutOfRangeException(nameof(rowFirst));
+        bool wide = variant == KernelVariant.Avx512 && Avx512F.IsSupported;
+        int c = g.C;
+        fixed (float* xp = x, yp = y)
+            for (int oy = rowFirst; oy < rowFirst + rowCount; oy++)
+            {
+                int y0 = oy * g.StrideH - g.PadTop;
+                var (kyFirst, kyLast) = InPlane(y0, g.DilationH, g.KH, g.H);
+                for (int ox = 0; ox < g.OutW; ox++)
+                {
+                    int x0 = ox * g.StrideW - g.PadLeft;
+                    var (kxFirst, kxLast) = InPlane(x0, g.DilationW, g.KW, g.W);
+                    float* output = yp + ((long)oy * g.OutW + ox) * c;
+                    int ch = 0;
+                    if (wide)
+                        for (; ch + 16 <= c; ch += 16)
+                        {
+                            var best = Vector512.Create(float.NegativeInfinity);
+                            var nan = Vector512<float>.Zero;
+                            for (int ky = kyFirst; ky < kyLast; ky++)
+                            {
+                                float* line = xp + ((long)(y0 + ky * g.DilationH) * g.W + x0) * c + ch;
+                                for (int kx = kxFirst; kx < kxLast; kx++)
+                                {
+                                    var v = Vector512.Load(line + (long)kx * g.DilationW * c);
+                                    best = Avx512F.Max(v, best);
+                                    nan |= Avx512F.CompareUnordered(v, v);
+                                }
+                            }
+                            Vector512.ConditionalSelect(nan, Vector512.Create(float.NaN), best).Store(output + ch);
+                        }
+                    for (; ch + 8 <= c; ch += 8)
+                    {
+                        var best = Vector256.Create(float.NegativeInfinity);
+                        var nan = Vector256<float>.Zero;
+                        for (int ky = kyFirst; ky < kyLast; ky++)
+                        {
+                            float* line = xp + ((long)(y0 + ky * g.DilationH) * g.W + x0) * c + ch;
+                            for (int kx = kxFirst; kx < kxLast; kx++)
+                            {
+                                var v = Vector256.Load(line + (long)kx * g.DilationW * c);
+                                best = Avx.Max(v, best);
+                                nan |= Avx.CompareUnordered(v, v);
+                            }
+                        }
+                        Vector256.ConditionalSelect(nan, Vector256.Create(float.NaN), best).Store(output + ch);
+                    }
+                    for (; ch < c; ch++)
+                    {
+                        // MaxPlane's loop: the first in-plane tap, then strictly greater ones; a NaN tap wins.
+                        float best = float.NegativeInfinity;
+                        bool any = false;
+                        for (int ky = kyFirst; ky < kyLast; ky++)
+                            for (int kx = kxFirst; kx < kxLast; kx++)
+                            {
+                                float v = xp[((long)(y0 + ky * g.DilationH) * g.W + x0 + kx * g.DilationW) * c + ch];
+                                if (v > best || float.IsNaN(v) || !any)
+                                {
+                                    best = v;
+                                    any = true;
+                                    if (float.IsNaN(v)) goto done;
+                                }
+                            }
+                    done:
+                        output[ch] = best;
+                    }
+                }
+            }
+    }
+
+    /// <summary>The taps k in [first, last) with 0 ≤ start + k·dilation &lt; size (a contiguous run, maybe empty).</summary>
+    private static (int First, int Last) InPlane(int start, int dilation, int taps, int size)
+    {
+        int first = 0, last = taps;
+        while (first < taps && start + first * dilation < 0) first++;
+        while (last > first && start + (last - 1) * dilation >= size) last--;
+        return (first, last);
+    }
+}
