@@ -2,6 +2,7 @@
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Neutron.Engine.Operators;
 
@@ -59,17 +60,33 @@ public sealed class Concat : Operator
         int pixels = y.Shape[0] * y.Shape[2] * y.Shape[3], channels = y.Shape[1];
         int perTask = Math.Max(1, 16_384 / Math.Max(channels, 1)), tasks = (pixels + perTask - 1) / perTask;
         var yf = y.FloatBuffer!;
+        var parts = inputs.Select(t => (t!.FloatBuffer!, t.Shape[1])).ToArray();
         Parallelism.For(tasks, (long)perTask * channels, task =>
         {
-            int first = task * perTask, end = Math.Min(pixels, first + perTask), offset = 0;
-            foreach (var input in inputs)
-            {
-                var xf = input!.FloatBuffer!;
-                int c = input.Shape[1];
-                for (int p = first; p < end; p++) xf.AsSpan(p * c, c).CopyTo(yf.AsSpan(p * channels + offset, c));
-                offset += c;
-            }
+            int first = task * perTask, end = Math.Min(pixels, first + perTask);
+            CopyRows(parts, yf, channels, first, end);
         });
+    }
+
+    /// <summary>Each pixel p in [first, end): its output row (yRow floats) is the parts' rows (c floats at p·c) in
+    /// turn, written front to back in vectors inline (a call to CopyTo per row cost more than the copy). Vector256:
+    /// the arrays are not 64-byte aligned, and Vector512 stores that cross cache lines cost more.</summary>
+    private static unsafe void CopyRows((float[] X, int C)[] parts, float[] y, int yRow, int first, int end)
+    {
+        fixed (float* yp = y)
+            for (int p = first; p < end; p++)
+            {
+                float* d = yp + (long)p * yRow;
+                foreach (var (x, c) in parts)
+                    fixed (float* xp = x)
+                    {
+                        float* s = xp + (long)p * c;
+                        int i = 0;
+                        for (; i + 8 <= c; i += 8) Vector256.Load(s + i).Store(d + i);
+                        for (; i < c; i++) d[i] = s[i];
+                        d += c;
+                    }
+            }
     }
 
     private void RunChannelsFirst(Tensor?[] inputs, Tensor y)
