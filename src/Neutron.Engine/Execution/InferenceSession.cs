@@ -32,7 +32,8 @@ public sealed class InferenceSession
         // And their Gemms (classifiers) keep B in panels.
         foreach (var gemm in session.operators.OfType<Gemm>())
             if (optimized.Model.Initializers.ContainsKey(gemm.Node.Inputs[1])) gemm.KeptPanels = new Kernels.PackedFilters();
-        // Values the optimizer keeps channels last: their writers and readers are Conv, MaxPool and Concat nodes.
+        // Values the optimizer keeps channels last: their writers and readers are Conv, MaxPool, Concat, Add and Mul
+        // nodes, and GlobalAveragePools that read them.
         foreach (var op in session.operators)
             switch (op)
             {
@@ -41,7 +42,10 @@ public sealed class InferenceSession
                     conv.OutputChannelsLast = optimized.ChannelsLast.Contains(conv.Node.Outputs[0]);
                     break;
                 case Pool pool:
-                    pool.ChannelsLast = optimized.ChannelsLast.Contains(pool.Node.Outputs[0]);
+                    pool.ChannelsLast = optimized.ChannelsLast.Contains(pool.Node.OpType == "GlobalAveragePool" ? pool.Node.Inputs[0] : pool.Node.Outputs[0]);
+                    break;
+                case Binary binary:
+                    binary.ChannelsLast = optimized.ChannelsLast.Contains(binary.Node.Outputs[0]);
                     break;
                 case Concat concat:
                     concat.ChannelsLast = optimized.ChannelsLast.Contains(concat.Node.Outputs[0]);

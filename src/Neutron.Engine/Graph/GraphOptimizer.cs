@@ -110,7 +110,9 @@ public static class GraphOptimizer
                 {
                     if (!keeps) break;
                     var tie = Layout(reader, initializers, residuals, variant);
-                    // An ungrouped Conv reads its input in either layout; anything else runs it only as its tie does.
+                    // An ungrouped Conv and a GlobalAveragePool read their input in either layout; anything else runs
+                    // it only as its tie does.
+                    if (input == 0 && reader.OpType == "GlobalAveragePool" && reader.Domain is "") continue;
                     bool free = input == 0 && reader.OpType == "Conv" && reader.Attributes.Int("group", 1) == 1 && !tie!.Contains(value);
                     keeps = tie is not null && (free || Tied(reader, value));
                 }
@@ -149,6 +151,9 @@ public static class GraphOptimizer
                 return depthwise ? [node.Inputs[0], node.Outputs[0]] : null;
             case "MaxPool":
                 return node.Inputs.Length == 1 && node.Attributes.Int("storage_order", 0) == 0 ? [node.Inputs[0], node.Outputs[0]] : null;
+            case "Add" or "Mul":
+                // Element-wise, or a squeeze-and-excitation's (N, C, 1, 1) scale, which both layouts store alike.
+                return node.Inputs.Length == 2 && !node.Attributes.Has("broadcast") ? [.. node.Inputs, node.Outputs[0]] : null;
             case "Concat":
                 return node.Attributes.Int("axis", 1) is 1 or -3 && node.Inputs.All(i => i.Length > 0) ? [.. node.Inputs, node.Outputs[0]] : null;
             default:

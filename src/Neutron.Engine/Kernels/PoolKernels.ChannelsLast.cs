@@ -85,6 +85,44 @@ public static partial class PoolKernels
             }
     }
 
+    /// <summary>The average of each channel of one channels-last image x (size pixels × channels): per channel a sum
+    /// from zero over the pixels in order, then / size, the operations of Global's chains on a plane, eight or
+    /// sixteen channels to a vector (Vector256 loads: the arrays are not 64-byte aligned).</summary>
+    public static unsafe void GlobalAverageChannelsLast(ReadOnlySpan<float> x, Span<float> y, int channels, int size)
+    {
+        if (x.Length < channels * size || y.Length < channels) throw new ArgumentException("buffers too small for the pool");
+        var divisor = Vector256.Create((float)size);
+        fixed (float* xp = x, yp = y)
+        {
+            int c = 0;
+            for (; c + 16 <= channels; c += 16)
+            {
+                Vector256<float> s0 = Vector256<float>.Zero, s1 = Vector256<float>.Zero;
+                float* at = xp + c;
+                for (int p = 0; p < size; p++, at += channels)
+                {
+                    s0 += Vector256.Load(at);
+                    s1 += Vector256.Load(at + 8);
+                }
+                (s0 / divisor).Store(yp + c);
+                (s1 / divisor).Store(yp + c + 8);
+            }
+            for (; c + 8 <= channels; c += 8)
+            {
+                var s0 = Vector256<float>.Zero;
+                float* at = xp + c;
+                for (int p = 0; p < size; p++, at += channels) s0 += Vector256.Load(at);
+                (s0 / divisor).Store(yp + c);
+            }
+            for (; c < channels; c++)
+            {
+                float sum = 0f;
+                for (int p = 0; p < size; p++) sum += xp[(long)p * channels + c];
+                yp[c] = sum / size;
+            }
+        }
+    }
+
     /// <summary>The taps k in [first, last) with 0 ≤ start + k·dilation &lt; size (a contiguous run, maybe empty).</summary>
     private static (int First, int Last) InPlane(int start, int dilation, int taps, int size)
     {

@@ -47,7 +47,60 @@ public sealed class Binary : Operator
         return [new TensorType(a.Type, shape)];
     }
 
+    /// <summary>Inputs and output stored channels last (NHWC) under their NCHW shapes: set by an optimised inference
+    /// session on an Add or Mul between channels-last values (a squeeze-and-excitation's scale, whose (N, C, 1, 1)
+    /// shape is the same in either layout). False for a graph as stored.</summary>
+    public bool ChannelsLast { get; set; }
+
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
+    {
+        if (ChannelsLast) RunChannelsLast(inputs, outputs);
+        else RunChannelsFirst(inputs, outputs);
+    }
+
+    /// <summary>Operands of one shape are element-wise in either layout; a (N, C, H, W) operand with a (N, C, 1, 1)
+    /// one takes each pixel's channels against the image's values, one IEEE operation per element in the node's
+    /// operand order, as the planar per-row path; any other broadcast through NCHW copies.</summary>
+    private void RunChannelsLast(Tensor?[] inputs, Tensor[] outputs)
+    {
+        var a = inputs[0]!;
+        var b = inputs[1]!;
+        var y = outputs[0];
+        if (a.Shape.AsSpan().SequenceEqual(y.Shape) && b.Shape.AsSpan().SequenceEqual(y.Shape))
+        {
+            RunChannelsFirst(inputs, outputs);
+            return;
+        }
+        bool perChannelB = PerChannel(b, y) && a.Shape.AsSpan().SequenceEqual(y.Shape), perChannelA = PerChannel(a, y) && b.Shape.AsSpan().SequenceEqual(y.Shape);
+        if (y.Type != DataType.Float || !a.IsFloating || !b.IsFloating || kind == BinaryOp.Pow || !(perChannelA || perChannelB))
+        {
+            ChannelsLastCopies.RunPlanar(RunChannelsFirst, inputs, [true, true], y, outputChannelsLast: true);
+            return;
+        }
+        int channels = y.Shape[1], pixels = y.Shape[2] * y.Shape[3];
+        float[] full = (perChannelB ? a : b).FloatBuffer!, scale = (perChannelB ? b : a).FloatBuffer!, yf = y.FloatBuffer!;
+        var (op, epilogue) = (kind, Epilogue);
+        int rows = y.Shape[0] * pixels, per = Math.Clamp(16_384 / Math.Max(channels, 1), 1, Math.Max(rows, 1)), runs = (rows + per - 1) / per;
+        Parallelism.For(runs, (long)per * channels, run =>
+        {
+            int first = run * per, count = Math.Min(per, rows - first);
+            for (int r = first; r < first + count; r++)
+            {
+                var row = full.AsSpan(r * channels, channels);
+                var values = scale.AsSpan(r / pixels * channels, channels);
+                var output = yf.AsSpan(r * channels, channels);
+                if (perChannelB) ElementwiseKernels.SameShape(op, row, values, output);
+                else ElementwiseKernels.SameShape(op, values, row, output);
+            }
+            if (!epilogue.IsNone) ActivationKernels.Apply(epilogue, yf.AsSpan(first * channels, count * channels));
+        });
+    }
+
+    /// <summary>Whether t is (N, C, 1, 1) against the 4-D y.</summary>
+    private static bool PerChannel(Tensor t, Tensor y) =>
+        y.Rank == 4 && t.Rank == 4 && t.Shape[0] == y.Shape[0] && t.Shape[1] == y.Shape[1] && t.Shape[2] == 1 && t.Shape[3] == 1;
+
+    private void RunChannelsFirst(Tensor?[] inputs, Tensor[] outputs)
     {
         var a = inputs[0]!;
         var b = inputs[1]!;

@@ -59,7 +59,8 @@ public sealed class Pool : Operator
     }
 
     /// <summary>X and Y stored channels last (NHWC) under their NCHW shapes: set by an optimised inference session
-    /// on a MaxPool between channels-last values (GraphOptimizer.ChannelsLast). False for a graph as stored.</summary>
+    /// on a MaxPool between channels-last values, or on a GlobalAveragePool reading one (its (N, C, 1, 1) output is
+    /// the same in either layout; GraphOptimizer.ChannelsLast). False for a graph as stored.</summary>
     public bool ChannelsLast { get; set; }
 
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
@@ -71,6 +72,11 @@ public sealed class Pool : Operator
         }
         var x = inputs[0]!;
         var variant = KernelSet.Active;
+        if (global && !max && x.Shape.Length == 4)
+        {
+            GlobalAverageChannelsLast(x, outputs[0]);
+            return;
+        }
         if (!max || global || outputs.Length > 1 || x.Shape.Length != 4 || variant == KernelVariant.Scalar || !KernelSet.IsSupported(variant))
         {
             ChannelsLastCopies.RunPlanar(RunChannelsFirst, inputs, [true], outputs[0], outputChannelsLast: true);
@@ -86,6 +92,17 @@ public sealed class Pool : Operator
             int n = task / parts, first = task % parts * rows, count = Math.Min(rows, g.OutH - first);
             PoolKernels.MaxChannelsLast(variant, g, first, count, xf.AsSpan(n * perImage, perImage), yf.AsSpan(n * outPerImage, outPerImage));
         });
+    }
+
+    /// <summary>GlobalAveragePool of channels-last images, one task per image: each channel's sum over the pixels in
+    /// order from zero, then / size, as PoolKernels.Global sums each plane; the (N, C, 1, 1) output is the same in
+    /// either layout.</summary>
+    private static void GlobalAverageChannelsLast(Tensor x, Tensor y)
+    {
+        int channels = x.Shape[1], size = x.Shape[2] * x.Shape[3];
+        var (xf, yf) = (x.FloatBuffer!, y.FloatBuffer!);
+        Parallelism.For(x.Shape[0], (long)channels * size, n =>
+            PoolKernels.GlobalAverageChannelsLast(xf.AsSpan(n * channels * size, channels * size), yf.AsSpan(n * channels, channels), channels, size));
     }
 
     private void RunChannelsFirst(Tensor?[] inputs, Tensor[] outputs)
