@@ -445,6 +445,58 @@ public class GraphOptimizerTests
         }
     }
 
+    // EfficientNet-like: expand → depthwise → SiLU, a squeeze-and-excitation (GlobalAveragePool, reduce, expand,
+    // Sigmoid, Mul by the (N, C, 1, 1) scale, the scale first) → project, with a residual Add of two convolutions,
+    // and a Mul by a one-channel map (a broadcast the channels-last path runs through NCHW copies).
+    [Fact]
+    public void Channels_last_squeeze_and_excitation_gives_the_stored_graphs_bits()
+    {
+        var rng = new Random(11);
+        Tensor Random(params int[] shape) => RandomTensor(rng, shape);
+        var model = new Model
+        {
+            Nodes =
+            [
+                N("Conv", ["x", "w0", "b0"], ["c0"]), N("Sigmoid", ["c0"], ["g0"]), N("Mul", ["c0", "g0"], ["e"]),
+                N("Conv", ["e", "wd", "bd"], ["cd"], new() { ["group"] = 48L, ["pads"] = new long[] { 2, 2, 2, 2 } }),
+                N("Sigmoid", ["cd"], ["gd"]), N("Mul", ["cd", "gd"], ["d"]),
+                N("GlobalAveragePool", ["d"], ["sq"]),
+                N("Conv", ["sq", "wr", "br"], ["cr"]), N("Relu", ["cr"], ["r"]),
+                N("Conv", ["r", "wx", "bx"], ["cx"]), N("Sigmoid", ["cx"], ["sc"]),
+                N("Mul", ["sc", "d"], ["se"]),
+                N("Conv", ["se", "wp"], ["p"]),
+                N("Conv", ["se", "wq"], ["q"]),
+                N("Add", ["p", "q"], ["pq"]),
+                N("Conv", ["pq", "w1"], ["one"]),
+                N("Mul", ["pq", "one"], ["masked"]),
+                N("Conv", ["masked", "wh"], ["h"]),
+                N("GlobalAveragePool", ["h"], ["y"]),
+            ],
+            Initializers = new()
+            {
+                ["w0"] = Random(48, 8, 1, 1), ["b0"] = Random(48), ["wd"] = Random(48, 1, 5, 5), ["bd"] = Random(48),
+                ["wr"] = Random(12, 48, 1, 1), ["br"] = Random(12), ["wx"] = Random(48, 12, 1, 1), ["bx"] = Random(48),
+                ["wp"] = Random(24, 48, 1, 1), ["wq"] = Random(24, 48, 1, 1), ["w1"] = Random(1, 24, 1, 1), ["wh"] = Random(32, 24, 1, 1),
+            },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 8, 11, 11])],
+            Outputs = [new ValueInfo("y", DataType.Undefined, null)],
+            Opsets = new() { [""] = 13 },
+        };
+        var kept = GraphOptimizer.Optimize(model, KernelVariant.Avx2).ChannelsLast;
+        // p's Conv takes the Add (q its shortcut); r, the (N, 12, 1, 1) reduction, is stored alike either way.
+        Assert.Equal(new[] { "e", "d", "r", "sc", "se", "q", "pq", "one", "masked", "h" }.Order(), kept.Order());
+
+        var x = Random(3, 8, 11, 11);
+        x.Floats[50] = float.NaN;
+        var inputs = new Dictionary<string, Tensor> { ["x"] = x };
+        var stored = new InferenceSession(model).Run(inputs)["y"];
+        var fast = InferenceSession.Optimized(model).Run(inputs)["y"];
+        Assert.Equal(stored.Shape, fast.Shape);
+        for (int i = 0; i < stored.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(stored.Floats[i]) == BitConverter.SingleToInt32Bits(fast.Floats[i]),
+                $"y[{i}]: stored {stored.Floats[i]}, optimised {fast.Floats[i]}");
+    }
+
     [Fact]
     public void A_graph_that_is_not_float32_is_left_as_stored()
     {
