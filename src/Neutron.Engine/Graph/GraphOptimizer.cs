@@ -6,8 +6,9 @@
 // Conv that adds the shortcut and applies the ReLU to each output block while it is in cache); a Concat read only by
 // a BatchNormalization (DenseNet) read by it part by part, never joined; a Gemm's stored
 // transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
-// row-major B is a copy and a transposed one a strided scatter, every run); values passed only between convolutions
-// that run it kept channels last (NHWC), so no layer transposes its output. Constants are folded by the Planner
+// row-major B is a copy and a transposed one a strided scatter, every run); values passed only between nodes that
+// run it (convolutions, max pools, channel Concats, Add and Mul) kept channels last (NHWC), so no layer transposes
+// its output. Constants are folded by the Planner
 // already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
 // run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion and faults").
 // Only the BatchNormalization fold changes results, by rounding: the weights are scaled once instead of the
@@ -76,10 +77,12 @@ public static class GraphOptimizer
     /// The values to store channels last (NHWC): where a layer's product is [pixels][channels] (ConvDirect) or its
     /// channels fill the vector lanes (depthwise convolution, max pooling), that layout is written without a
     /// transpose and read without one, so chains of such nodes (MobileNet's expand → depthwise → project,
-    /// SqueezeNet's and GoogLeNet's convolutions, pools and channel Concats) never transpose between them. A value
-    /// qualifies when its producer and every reader run that layout: an ungrouped Conv reads and writes it freely; a
-    /// depthwise Conv, a MaxPool and a Concat along the channels read and write it only all at once (their layout
-    /// ties, Tie); a fused residual's shortcut is tied to its Conv's output; no graph output qualifies. Found by
+    /// SqueezeNet's and GoogLeNet's convolutions, pools and channel Concats, EfficientNet's squeeze-and-excitation)
+    /// never transpose between them. A value qualifies when its producer and every reader run that layout: an
+    /// ungrouped Conv reads and writes it freely and a GlobalAveragePool reads it (its (N, C, 1, 1) output is the
+    /// same either way); a depthwise Conv, a MaxPool, a Concat along the channels, an Add and a Mul read and write
+    /// it only all at once (their layout ties); a fused residual's shortcut is tied to its Conv's output; no graph
+    /// output qualifies. Found by
     /// removing values that break a rule until none does. Ungrouped layers of at most sixteen output channels at
     /// stride 1 keep their channel-rows path under avx512 (it writes NCHW rows directly), and so are left out. The
     /// layout never changes a bit: each element's arithmetic is the same either way.
@@ -128,7 +131,7 @@ public static class GraphOptimizer
     /// Whether a node runs channels-last values, and the values whose layouts it ties: null when it runs none; for an
     /// ungrouped Conv, nothing ([]: it reads its input and writes its output in either layout) or its fused
     /// shortcut and output; for a depthwise Conv, a MaxPool (2-D, no indices) or a Concat along the channels, its
-    /// data inputs and output.
+    /// data inputs and output; for an Add or Mul, both inputs and the output.
     /// </summary>
     private static string[]? Layout(Node node, Dictionary<string, Tensor> initializers, Dictionary<Node, ResidualAdd> residuals, KernelVariant variant)
     {
