@@ -95,6 +95,10 @@ public static partial class DepthwiseConv
                         }
                         float* pixel = row + (long)ox * c;
                         if (wide)
+                            for (; ch + 64 <= c; ch += 64) at.Apart512(ch, y0, kyFirst, kyLast, ox, first[ox], last[ox], pixel, vf);
+                        else
+                            for (; ch + 32 <= c; ch += 32) at.Apart256(ch, y0, kyFirst, kyLast, ox, first[ox], last[ox], pixel, vf);
+                        if (wide)
                             for (; ch + 16 <= c; ch += 16) vf.Apply(at.One512(ch, y0, kyFirst, kyLast, ox, first[ox], last[ox])).Store(pixel + ch);
                         for (; ch + 8 <= c; ch += 8) vf.Apply(at.One256(ch, y0, kyFirst, kyLast, ox, first[ox], last[ox])).Store(pixel + ch);
                         for (; ch < c; ch++) pixel[ch] = ActivationKernels.Reference(f, at.One(ch, y0, kyFirst, kyLast, ox, first[ox], last[ox]));
@@ -247,6 +251,81 @@ public static partial class DepthwiseConv
             vf.Apply(a5 + b).Store(o + 5 * c1);
             vf.Apply(a6 + b).Store(o + 6 * c1);
             vf.Apply(a7 + b).Store(o + 7 * c1);
+        }
+
+        /// <summary>
+        /// One output (at a border, or past the last group of side-by-side outputs) of four groups of channels, ch …
+        /// ch + 63: four independent chains in flight, where One512 leaves the FMA units waiting on one chain's
+        /// latency (a 12-wide row's four such outputs took longer than its eight blocked ones). Each lane's chain is
+        /// One512's.
+        /// </summary>
+        public void Apart512<T>(int ch, int y0, int kyFirst, int kyLast, int ox, int kxFirst, int kxLast, float* pixel, T vf)
+            where T : struct, IVectorActivation
+        {
+            var z = Vector512<float>.Zero;
+            Vector512<float> a0 = z, a1 = z, a2 = z, a3 = z;
+            int x0 = ox * sw - left;
+            for (int ky = kyFirst; ky < kyLast; ky++)
+            {
+                float* line = Pixel(y0 + ky * dh, x0) + ch, tap = taps + (long)ky * kw * c + ch;
+                for (int kx = kxFirst; kx < kxLast; kx++)
+                {
+                    float* v = line + (long)kx * dw * c, t = tap + (long)kx * c;
+                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(v), Vector512.Load(t), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 16), Vector512.Load(t + 16), a1);
+                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 32), Vector512.Load(t + 32), a2);
+                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 48), Vector512.Load(t + 48), a3);
+                }
+            }
+            float* o = pixel + ch;
+            if (bias is null)
+            {
+                vf.Apply(a0 + z).Store(o);
+                vf.Apply(a1 + z).Store(o + 16);
+                vf.Apply(a2 + z).Store(o + 32);
+                vf.Apply(a3 + z).Store(o + 48);
+                return;
+            }
+            float* b = bias + ch;
+            vf.Apply(a0 + Vector512.Load(b)).Store(o);
+            vf.Apply(a1 + Vector512.Load(b + 16)).Store(o + 16);
+            vf.Apply(a2 + Vector512.Load(b + 32)).Store(o + 32);
+            vf.Apply(a3 + Vector512.Load(b + 48)).Store(o + 48);
+        }
+
+        /// <summary>Apart512 with four groups of eight channels, ch … ch + 31.</summary>
+        public void Apart256<T>(int ch, int y0, int kyFirst, int kyLast, int ox, int kxFirst, int kxLast, float* pixel, T vf)
+            where T : struct, IVectorActivation
+        {
+            var z = Vector256<float>.Zero;
+            Vector256<float> a0 = z, a1 = z, a2 = z, a3 = z;
+            int x0 = ox * sw - left;
+            for (int ky = kyFirst; ky < kyLast; ky++)
+            {
+                float* line = Pixel(y0 + ky * dh, x0) + ch, tap = taps + (long)ky * kw * c + ch;
+                for (int kx = kxFirst; kx < kxLast; kx++)
+                {
+                    float* v = line + (long)kx * dw * c, t = tap + (long)kx * c;
+                    a0 = Fma.MultiplyAdd(Vector256.Load(v), Vector256.Load(t), a0);
+                    a1 = Fma.MultiplyAdd(Vector256.Load(v + 8), Vector256.Load(t + 8), a1);
+                    a2 = Fma.MultiplyAdd(Vector256.Load(v + 16), Vector256.Load(t + 16), a2);
+                    a3 = Fma.MultiplyAdd(Vector256.Load(v + 24), Vector256.Load(t + 24), a3);
+                }
+            }
+            float* o = pixel + ch;
+            if (bias is null)
+            {
+                vf.Apply(a0 + z).Store(o);
+                vf.Apply(a1 + z).Store(o + 8);
+                vf.Apply(a2 + z).Store(o + 16);
+                vf.Apply(a3 + z).Store(o + 24);
+                return;
+            }
+            float* b = bias + ch;
+            vf.Apply(a0 + Vector256.Load(b)).Store(o);
+            vf.Apply(a1 + Vector256.Load(b + 8)).Store(o + 8);
+            vf.Apply(a2 + Vector256.Load(b + 16)).Store(o + 16);
+            vf.Apply(a3 + Vector256.Load(b + 24)).Store(o + 24);
         }
 
         public Vector256<float> One256(int ch, int y0, int kyFirst, int kyLast, int ox, int kxFirst, int kxLast)

@@ -116,7 +116,8 @@ public class DepthwiseConvTests
     public void Channels_last_rows_give_the_row_path_bits(KernelVariant variant)
     {
         var rng = new Random(64);
-        int[][] wide = [[40, 20, 20, 3, 1, 1, 1, 1, 1, 1], [33, 15, 17, 5, 2, 1, 2, 2, 2, 2], [27, 9, 30, 3, 1, 2, 2, 1, 2, 3]];
+        int[][] wide = [[40, 20, 20, 3, 1, 1, 1, 1, 1, 1], [33, 15, 17, 5, 2, 1, 2, 2, 2, 2], [27, 9, 30, 3, 1, 2, 2, 1, 2, 3],
+            [72, 9, 13, 3, 1, 1, 1, 1, 1, 1], [88, 7, 7, 5, 2, 1, 2, 2, 2, 2]]; // border outputs four channel groups at a time
         Activation[] activations = [default, new(ActivationKind.Clip, 0f, 6f), new(ActivationKind.Silu)];
         foreach (var c in Cases.Concat(wide))
         foreach (var f in activations)
