@@ -17,9 +17,8 @@ public sealed class InferenceSession
     /// A session over the model as GraphOptimizer rewrites it (BatchNormalization folded, activations fused, Identity
     /// and Dropout removed): for inference only. Values the rewrite removed cannot be asked for, and results differ
     /// from the stored graph's by rounding where a BatchNormalization was folded. Stored tensors are constants here:
-    /// convolutions keep their packed filters and Gemms their B panels between runs, so a weight changed in place would go
-    /// unseen. Campaigns
-    /// use the plain constructor.
+    /// convolutions keep their packed filters and Gemms their B panels between runs, so a weight changed in place would
+    /// go unseen; values between layers may be stored channels last. Campaigns use the plain constructor.
     /// </summary>
     public static InferenceSession Optimized(Model model)
     {

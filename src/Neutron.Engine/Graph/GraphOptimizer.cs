@@ -33,8 +33,8 @@ public sealed record OptimizedModel(Model Model, IReadOnlyDictionary<Node, Activ
 
     public int FusedConcats => ConcatParts.Count;
 
-    /// <summary>Values stored channels last (NHWC under their NCHW shape): Conv outputs whose every reader is a Conv
-    /// that reads that layout (ChannelsLast).</summary>
+    /// <summary>Values stored channels last (NHWC under their NCHW shape): outputs whose producer and every reader
+    /// run that layout (GraphOptimizer.ChannelsLast).</summary>
     public IReadOnlySet<string> ChannelsLast { get; init; } = new HashSet<string>();
 }
 
@@ -82,37 +82,36 @@ public static class GraphOptimizer
     /// ungrouped Conv reads and writes it freely and a GlobalAveragePool reads it (its (N, C, 1, 1) output is the
     /// same either way); a depthwise Conv, a MaxPool, a Concat along the channels, an Add and a Mul read and write
     /// it only all at once (their layout ties); a fused residual's shortcut is tied to its Conv's output; no graph
-    /// output qualifies. Found by
-    /// removing values that break a rule until none does. Ungrouped layers of at most sixteen output channels at
-    /// stride 1 keep their channel-rows path under avx512 (it writes NCHW rows directly), and so are left out. The
-    /// layout never changes a bit: each element's arithmetic is the same either way.
+    /// output qualifies. Found by removing values that break a rule until none does. Ungrouped layers of at most
+    /// sixteen output channels at stride 1 keep their channel-rows path under avx512 (it writes NCHW rows directly),
+    /// and so are left out. The layout never changes a bit: each element's arithmetic is the same either way.
     /// </summary>
     private static HashSet<string> ChannelsLast(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs,
         Dictionary<Node, ResidualAdd> residuals, KernelVariant variant)
     {
         var values = new HashSet<string>(StringComparer.Ordinal);
         if (variant == KernelVariant.Scalar || !KernelSet.IsSupported(variant)) return values;
+        var ties = nodes.ToDictionary(n => n, n => Layout(n, initializers, residuals, variant));
         var producers = new Dictionary<string, Node>(StringComparer.Ordinal);
         foreach (var node in nodes)
-            if (Layout(node, initializers, residuals, variant) is not null)
+            if (ties[node] is not null)
             {
                 producers[node.Outputs[0]] = node;
                 values.Add(node.Outputs[0]);
             }
         var readers = Consumers(nodes);
-        bool Tied(Node node, string value) =>
-            Layout(node, initializers, residuals, variant) is { } tie && tie.Contains(value) && tie.All(values.Contains);
+        bool Tied(Node node, string value) => ties[node] is { } tie && tie.Contains(value) && tie.All(values.Contains);
         for (bool changed = true; changed;)
         {
             changed = false;
             foreach (var value in values.ToList())
             {
                 var producer = producers[value];
-                bool keeps = !outputs.Contains(value) && (Layout(producer, initializers, residuals, variant)!.Length == 0 || Tied(producer, value));
+                bool keeps = !outputs.Contains(value) && (ties[producer]!.Length == 0 || Tied(producer, value));
                 foreach (var (reader, input) in readers.GetValueOrDefault(value) ?? [])
                 {
                     if (!keeps) break;
-                    var tie = Layout(reader, initializers, residuals, variant);
+                    var tie = ties[reader];
                     // An ungrouped Conv and a GlobalAveragePool read their input in either layout; anything else runs
                     // it only as its tie does.
                     if (input == 0 && reader.OpType == "GlobalAveragePool" && reader.Domain is "") continue;
