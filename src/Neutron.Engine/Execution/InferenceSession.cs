@@ -10,6 +10,8 @@ public sealed class InferenceSession
 {
     private readonly Operator[] operators;
     private readonly Dictionary<string, ExecutionPlan> plans = new(StringComparer.Ordinal);
+    /// <summary>Values written straight into part of another value's buffer (an optimised session's Concat parts).</summary>
+    private readonly IReadOnlyDictionary<string, string>? writtenInto;
 
     public InferenceSession(Model model) : this(model, new Dictionary<Node, Kernels.Activation>()) { }
 
@@ -18,13 +20,15 @@ public sealed class InferenceSession
     /// and Dropout removed): for inference only. Values the rewrite removed cannot be asked for, and results differ
     /// from the stored graph's by rounding where a BatchNormalization was folded. Stored tensors are constants here:
     /// convolutions keep their packed filters and Gemms their B panels between runs, so a weight changed in place would
-    /// go unseen; values between layers may be stored channels last. Campaigns use the plain constructor.
+    /// go unseen; values between layers may be stored channels last, and convolutions joined by a channel Concat write
+    /// into its output. Campaigns use the plain constructor.
     /// </summary>
     public static InferenceSession Optimized(Model model)
     {
         ModelChecks.Validate(model);
         var optimized = GraphOptimizer.Optimize(model);
-        var session = new InferenceSession(optimized.Model, optimized.Epilogues, optimized.Residuals, optimized.ConcatParts) { Optimization = optimized };
+        var writtenInto = optimized.WrittenIntoConcats.ToDictionary(p => p.Key, p => p.Value.Into, StringComparer.Ordinal);
+        var session = new InferenceSession(optimized.Model, optimized.Epilogues, optimized.Residuals, optimized.ConcatParts, writtenInto) { Optimization = optimized };
         // Stored weights are constants here (inference only): their convolutions keep their packed filters.
         foreach (var conv in session.operators.OfType<Conv>())
             if (conv.Node.Inputs.Length > 1 && optimized.Model.Initializers.ContainsKey(conv.Node.Inputs[1])) conv.KeptFilters = new Kernels.PackedFilters();
@@ -39,6 +43,8 @@ public sealed class InferenceSession
                 case Conv conv:
                     conv.InputChannelsLast = optimized.ChannelsLast.Contains(conv.Node.Inputs[0]);
                     conv.OutputChannelsLast = optimized.ChannelsLast.Contains(conv.Node.Outputs[0]);
+                    // Its output tensor is then its Concat's (the plans share the buffer): it writes its channels there.
+                    if (optimized.WrittenIntoConcats.TryGetValue(conv.Node.Outputs[0], out var slice)) conv.OutputChannelOffset = slice.Offset;
                     break;
                 case Pool pool:
                     pool.ChannelsLast = optimized.ChannelsLast.Contains(pool.Node.OpType == "GlobalAveragePool" ? pool.Node.Inputs[0] : pool.Node.Outputs[0]);
@@ -48,6 +54,7 @@ public sealed class InferenceSession
                     break;
                 case Concat concat:
                     concat.ChannelsLast = optimized.ChannelsLast.Contains(concat.Node.Outputs[0]);
+                    concat.Assembled = writtenInto.ContainsValue(concat.Node.Outputs[0]);
                     break;
             }
         return session;
@@ -57,9 +64,10 @@ public sealed class InferenceSession
     public OptimizedModel? Optimization { get; private init; }
 
     private InferenceSession(Model model, IReadOnlyDictionary<Node, Kernels.Activation> epilogues, IReadOnlyDictionary<Node, ResidualAdd>? residuals = null,
-        IReadOnlyDictionary<Node, int>? concatParts = null)
+        IReadOnlyDictionary<Node, int>? concatParts = null, IReadOnlyDictionary<string, string>? writtenInto = null)
     {
         Model = model;
+        this.writtenInto = writtenInto;
         ModelChecks.Validate(model);
         operators = new Operator[model.Nodes.Count];
         for (int i = 0; i < operators.Length; i++)
@@ -119,7 +127,7 @@ public sealed class InferenceSession
         {
             foreach (var input in Model.RequiredInputs)
                 if (inputs.TryGetValue(input.Name, out var given)) CheckInput(input, given.Type, given.Shape);
-            plan = Planner.Build(Model, operators, inputs, keepSet, keepAll);
+            plan = Planner.Build(Model, operators, inputs, keepSet, keepAll, writtenInto);
             plans[key] = plan;
         }
         return plan;

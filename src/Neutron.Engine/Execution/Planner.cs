@@ -10,8 +10,10 @@ namespace Neutron.Engine.Execution;
 
 internal static class Planner
 {
+    /// <summary>writtenInto names values whose producer writes them straight into part of another value's buffer (an
+    /// optimised session's Concat parts): they get that value's tensor, and cannot be kept apart.</summary>
     public static ExecutionPlan Build(Model model, Operator[] operators, IReadOnlyDictionary<string, (DataType Type, int[] Shape)> inputs,
-        ISet<string> keep, bool keepAll)
+        ISet<string> keep, bool keepAll, IReadOnlyDictionary<string, string>? writtenInto = null)
     {
         var names = new List<string>();
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -137,7 +139,16 @@ internal static class Planner
             if (t?.Constant is { } c) values[id] = c;
             if (producers.TryGetValue(id, out int p)) producerArray[id] = p;
         }
-        AssignBuffers(planned, values, typeArray, keepIds, keepAll, budget);
+        var into = new Dictionary<int, int>();
+        foreach (var (part, whole) in writtenInto ?? new Dictionary<string, string>())
+        {
+            if (!ids.TryGetValue(part, out int partId) || !ids.TryGetValue(whole, out int wholeId)) continue;
+            if (keepAll || keepIds.Contains(partId))
+                throw new ModelException(ModelErrorCode.MissingValue,
+                    $"value '{part}' is written straight into '{whole}' in an optimised session and cannot be read apart; read it from a session over the graph as stored");
+            into[partId] = wholeId;
+        }
+        AssignBuffers(planned, values, typeArray, keepIds, keepAll, budget, into);
         return new ExecutionPlan([.. names], values, typeArray, [.. planned], [.. inputIds], [.. outputIds], producerArray);
     }
 
@@ -211,8 +222,11 @@ internal static class Planner
         }
     }
 
-    // Greedy interval allocation: a node's outputs take a free buffer whose last reader ran before the node.
-    private static void AssignBuffers(List<PlannedNode> nodes, Tensor?[] values, TensorType[] types, HashSet<int> keep, bool keepAll, Budget budget)
+    // Greedy interval allocation: a node's outputs take a free buffer whose last reader ran before the node. An output
+    // written into another value (into) takes that value's tensor, which is allocated by the first of its writers and
+    // lives until its own last reader.
+    private static void AssignBuffers(List<PlannedNode> nodes, Tensor?[] values, TensorType[] types, HashSet<int> keep, bool keepAll, Budget budget,
+        Dictionary<int, int> into)
     {
         var lastUse = new int[values.Length];
         Array.Fill(lastUse, -1);
@@ -222,35 +236,42 @@ internal static class Planner
 
         var free = new List<(bool Floating, int Size, Tensor Buffer)>();
         var release = new Dictionary<int, List<int>>();
+        void Allocate(int id, PlannedNode node)
+        {
+            var t = types[id];
+            int size = ShapeUtil.Size(t.Shape);
+            bool shared = !keepAll && !keep.Contains(id);
+            Tensor? buffer = null;
+            if (shared)
+            {
+                int best = -1;
+                for (int i = 0; i < free.Count; i++)
+                    if (free[i].Floating == t.Type.IsFloating() && (best < 0 || Math.Abs(free[i].Size - size) < Math.Abs(free[best].Size - size)))
+                        best = i;
+                if (best >= 0)
+                {
+                    buffer = free[best].Buffer;
+                    free.RemoveAt(best);
+                }
+            }
+            if (buffer is null) budget.Take(t, $"the output of {node.Operator.Node}");
+            values[id] = buffer is null ? Tensor.Zeros(t.Type, t.Shape) : buffer.Reuse(t.Type, t.Shape);
+            if (shared)
+            {
+                int end = Math.Max(lastUse[id], node.Index);
+                if (!release.TryGetValue(end, out var list)) release[end] = list = [];
+                list.Add(id);
+            }
+        }
         foreach (var node in nodes)
         {
             foreach (int id in node.OutputIds)
-            {
-                var t = types[id];
-                int size = ShapeUtil.Size(t.Shape);
-                bool shared = !keepAll && !keep.Contains(id);
-                Tensor? buffer = null;
-                if (shared)
+                if (into.TryGetValue(id, out int whole))
                 {
-                    int best = -1;
-                    for (int i = 0; i < free.Count; i++)
-                        if (free[i].Floating == t.Type.IsFloating() && (best < 0 || Math.Abs(free[i].Size - size) < Math.Abs(free[best].Size - size)))
-                            best = i;
-                    if (best >= 0)
-                    {
-                        buffer = free[best].Buffer;
-                        free.RemoveAt(best);
-                    }
+                    if (values[whole] is null) Allocate(whole, node);
+                    values[id] = values[whole];
                 }
-                if (buffer is null) budget.Take(t, $"the output of {node.Operator.Node}");
-                values[id] = buffer is null ? Tensor.Zeros(t.Type, t.Shape) : buffer.Reuse(t.Type, t.Shape);
-                if (shared)
-                {
-                    int end = Math.Max(lastUse[id], node.Index);
-                    if (!release.TryGetValue(end, out var list)) release[end] = list = [];
-                    list.Add(id);
-                }
-            }
+                else if (values[id] is null) Allocate(id, node); // a value written into by earlier parts has its tensor
             // Buffers whose last reader is this node become free for the next node's outputs.
             if (release.TryGetValue(node.Index, out var done))
                 foreach (int id in done)

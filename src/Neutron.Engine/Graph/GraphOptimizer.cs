@@ -8,7 +8,7 @@
 // transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
 // row-major B is a copy and a transposed one a strided scatter, every run); values passed only between nodes that
 // run it (convolutions, max pools, channel Concats, Add and Mul) kept channels last (NHWC), so no layer transposes
-// its output. Constants are folded by the Planner
+// its output, and convolutions joined by a channel Concat write straight into their channels of its output. Constants are folded by the Planner
 // already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
 // run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion and faults").
 // Only the BatchNormalization fold changes results, by rounding: the weights are scaled once instead of the
@@ -36,7 +36,15 @@ public sealed record OptimizedModel(Model Model, IReadOnlyDictionary<Node, Activ
     /// <summary>Values stored channels last (NHWC under their NCHW shape): outputs whose producer and every reader
     /// run that layout (GraphOptimizer.ChannelsLast).</summary>
     public IReadOnlySet<string> ChannelsLast { get; init; } = new HashSet<string>();
+
+    /// <summary>Convolution outputs written straight into their channels of a channel Concat's channels-last output
+    /// (GraphOptimizer.ConcatsInPlace): by value, the Concat's output and the first channel. Such a Concat has
+    /// nothing left to do.</summary>
+    public IReadOnlyDictionary<string, ConcatSlice> WrittenIntoConcats { get; init; } = new Dictionary<string, ConcatSlice>();
 }
+
+/// <summary>Channels [Offset, Offset + M) of the Concat output Into.</summary>
+public readonly record struct ConcatSlice(string Into, int Offset);
 
 /// <summary>A Conv's output added to its fourth input: conv + skip when ConvFirst (the Add read the Conv as its first
 /// operand), else skip + conv, so a NaN meeting a NaN keeps the operand order the Add had.</summary>
@@ -67,10 +75,47 @@ public static class GraphOptimizer
         FuseConcatsIntoNormalizations(nodes, outputs, parts);
         int fused = FuseActivations(nodes, initializers, outputs, epilogues, residuals, parts);
         var channelsLast = ChannelsLast(nodes, initializers, outputs, residuals, variant);
+        var slices = ConcatsInPlace(nodes, initializers, outputs, residuals, channelsLast);
         if (removed + folded + fused + transposed + residuals.Count + parts.Count + channelsLast.Count == 0) return unchanged;
         var rewritten = model.With(nodes, initializers);
         return new OptimizedModel(rewritten, epilogues, removed, folded, fused, transposed)
-            { Residuals = residuals, ConcatParts = parts, ChannelsLast = channelsLast };
+            { Residuals = residuals, ConcatParts = parts, ChannelsLast = channelsLast, WrittenIntoConcats = slices };
+    }
+
+    /// <summary>
+    /// Channel Concats of channels-last values whose every input is an ungrouped Conv's output read by nothing else
+    /// (SqueezeNet's fire modules, GoogLeNet's inception blocks): each Conv writes its pixel rows straight into its
+    /// channels of the Concat's output, so the joined tensor is never copied. The same values in the same places, so
+    /// the same bits.
+    /// </summary>
+    private static Dictionary<string, ConcatSlice> ConcatsInPlace(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs,
+        Dictionary<Node, ResidualAdd> residuals, IReadOnlySet<string> channelsLast)
+    {
+        var slices = new Dictionary<string, ConcatSlice>(StringComparer.Ordinal);
+        var readers = Consumers(nodes);
+        var producers = new Dictionary<string, Node>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+            foreach (var output in node.Outputs)
+                if (output.Length > 0) producers[output] = node;
+        foreach (var concat in nodes.Where(n => n.OpType == "Concat" && n.Domain is "" && channelsLast.Contains(n.Outputs[0])))
+        {
+            if (concat.Inputs.Distinct(StringComparer.Ordinal).Count() != concat.Inputs.Length) continue;
+            var parts = new List<ConcatSlice>();
+            int offset = 0;
+            foreach (var input in concat.Inputs)
+            {
+                // Channels last already means an ungrouped or depthwise Conv, a MaxPool, a Concat, an Add or a Mul wrote it.
+                if (!producers.TryGetValue(input, out var conv) || conv.OpType != "Conv" || conv.Attributes.Int("group", 1) != 1
+                    || residuals.ContainsKey(conv) || outputs.Contains(input) || !channelsLast.Contains(input)
+                    || readers.GetValueOrDefault(input) is not [_] || !initializers.TryGetValue(conv.Inputs[1], out var w))
+                    break;
+                parts.Add(new ConcatSlice(concat.Outputs[0], offset));
+                offset += w.Shape[0];
+            }
+            if (parts.Count < concat.Inputs.Length) continue;
+            for (int i = 0; i < parts.Count; i++) slices[concat.Inputs[i]] = parts[i];
+        }
+        return slices;
     }
 
     /// <summary>

@@ -72,26 +72,32 @@ public static unsafe partial class ConvDirect
     /// loop; paddedFloats bounds the padded input held at once (tests lower it to run several groups of images); keep,
     /// when given, holds the packed filters between runs (weights that never change). x, and y with the shortcut, are
     /// NCHW, or NHWC (channels last) when inputChannelsLast or outputChannelsLast say so: the same arithmetic per
-    /// element either way, so the same bits.</summary>
+    /// element either way, so the same bits. A channels-last y may be wider than the layer (outputRows): its part of a
+    /// channel Concat's output.</summary>
     public static void Run(KernelVariant variant, Conv2D g, float[] x, float[] w, float[]? b, float[] y, Activation epilogue, ForEach forEach,
-        int paddedFloats = PaddedFloats, Shortcut? shortcut = null, PackedFilters? keep = null, bool inputChannelsLast = false, bool outputChannelsLast = false)
+        int paddedFloats = PaddedFloats, Shortcut? shortcut = null, PackedFilters? keep = null, bool inputChannelsLast = false, bool outputChannelsLast = false,
+        PixelRows? outputRows = null)
     {
         if (shortcut is { } added && added.Values.Length < (long)g.N * g.M * g.OutSpatial)
             throw new ArgumentException($"the shortcut has {added.Values.Length} floats, the output {(long)g.N * g.M * g.OutSpatial}", nameof(shortcut));
         if (!Supports(variant, g)) throw new ArgumentException($"ConvDirect runs ungrouped convolutions under a vector kernel set, not group {g.Group} under {variant}", nameof(g));
+        if (outputRows is { } wide && (!outputChannelsLast || shortcut is not null || wide.Offset < 0 || wide.Stride < wide.Offset + g.M
+            || y.Length < (long)g.N * g.OutSpatial * wide.Stride))
+            throw new ArgumentException($"output rows of {wide.Stride} floats from channel {wide.Offset} do not hold this layer's {g.M} channels channels last", nameof(outputRows));
+        PixelRows? rows = outputChannelsLast ? outputRows ?? new PixelRows(g.M, 0) : null;
         int group = Math.Clamp(paddedFloats / Math.Max(1, Planes.Of(g, inputChannelsLast).ImageFloats), 1, g.N);
         for (int n0 = 0; n0 < g.N; n0 += group)
         {
             var part = g with { N = Math.Min(group, g.N - n0) };
-            if (!inputChannelsLast && !outputChannelsLast && ChannelRowsPay(variant, part))
+            if (!inputChannelsLast && rows is null && ChannelRowsPay(variant, part))
                 RunChannelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach, keep);
-            else RunPixelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach, keep, inputChannelsLast, outputChannelsLast);
+            else RunPixelRows(variant, part, n0, x, w, b, y, shortcut, epilogue, forEach, keep, inputChannelsLast, rows);
         }
     }
 
     /// <summary>Images [n0, n0 + g.N) of x and y with pixels as rows.</summary>
     private static void RunPixelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Shortcut? shortcut,
-        Activation epilogue, ForEach forEach, PackedFilters? keep, bool inputChannelsLast, bool outputChannelsLast)
+        Activation epilogue, ForEach forEach, PackedFilters? keep, bool inputChannelsLast, PixelRows? rows)
     {
         var planes = Planes.Of(g, inputChannelsLast);
         int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
@@ -125,7 +131,7 @@ public static unsafe partial class ConvDirect
                     Pad(variant, g, planes, x.AsSpan((n0 + n) * perImage, perImage), input.AsSpan((n - from) * paddedImage, paddedImage));
                 origin = n0 + from;
             }
-            Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, shortcut, epilogue, outputChannelsLast);
+            Chunk(variant, g, n0, input, origin, stride, planes, filters, mp, offsets, b, first, count, m0, width, product, y, shortcut, epilogue, rows);
             if (ownPadding) ScratchPool.Return(input);
             ScratchPool.Return(product);
         });
@@ -314,7 +320,7 @@ public static unsafe partial class ConvDirect
     /// input, stride floats apart.</summary>
     private static void Chunk(KernelVariant variant, Conv2D g, int n0, float[] input, int origin, int stride, Planes planes, float[] filters, int mp,
         int[] offsets, float[]? b, int first, int count, int m0, int width, float[] product, float[] y, Shortcut? shortcut, Activation epilogue,
-        bool outputChannelsLast)
+        PixelRows? rows)
     {
         int tiles = (count + Rows - 1) / Rows, os = g.OutSpatial, k = g.PatchSize;
         // Window corners of the chunk's pixels, walking (image, row, column) without a division per pixel; the last
@@ -371,10 +377,10 @@ public static unsafe partial class ConvDirect
         // channels are computed and never copied out).
         int channels = Math.Min(width, g.M - m0);
         var bias = b is null ? [] : b.AsSpan(m0, channels);
-        if (outputChannelsLast)
+        if (rows is { } pixelRows)
         {
-            var rows = new CopyOutRows(g, n0, first, count, product, width, m0, channels, bias, shortcut, epilogue, y);
-            VectorActivations.With(epilogue, ref rows);
+            var copyRows = new CopyOutRows(g, n0, first, count, product, width, m0, channels, bias, shortcut, epilogue, y, pixelRows);
+            VectorActivations.With(epilogue, ref copyRows);
             return;
         }
         var copy = new CopyOut(g, n0, first, count, product, width, m0, channels, bias, shortcut, epilogue, y);

@@ -2,8 +2,9 @@
 // pixel, no border copy and no transposes. Taps go in MaxPlane's order over the window's in-plane taps (padding
 // never wins), each new value first in vmaxps, which returns its second operand unless the first is greater, so of
 // equal values (+0 and −0) the earlier stays, as MaxPlane's strict comparison keeps it; NaN taps are or-ed into a
-// mask and a window that had one comes out NaN, as in MaxLanes and MaxWindows. Channels past the last vector
-// take MaxPlane's own loop. Twin: MaxPlane (MaxWindowsTests).
+// mask and a window that had one comes out NaN, as in MaxLanes and MaxWindows. Four channel vectors go at a time
+// where there are enough (one vmaxps chain alone waits on its latency); channels past the last vector take
+// MaxPlane's own loop. Twin: MaxPlane (MaxWindowsTests).
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -30,6 +31,39 @@ public static partial class PoolKernels
                     float* output = yp + ((long)oy * g.OutW + ox) * c;
                     int ch = 0;
                     if (wide)
+                    {
+                        // Four channel vectors at a time: four vmaxps chains in flight instead of one.
+                        for (; ch + 64 <= c; ch += 64)
+                        {
+                            var best0 = Vector512.Create(float.NegativeInfinity);
+                            var (best1, best2, best3) = (best0, best0, best0);
+                            Vector512<float> nan0 = default, nan1 = default, nan2 = default, nan3 = default;
+                            for (int ky = kyFirst; ky < kyLast; ky++)
+                            {
+                                float* line = xp + ((long)(y0 + ky * g.DilationH) * g.W + x0) * c + ch;
+                                for (int kx = kxFirst; kx < kxLast; kx++)
+                                {
+                                    float* at = line + (long)kx * g.DilationW * c;
+                                    var v0 = Vector512.Load(at);
+                                    var v1 = Vector512.Load(at + 16);
+                                    var v2 = Vector512.Load(at + 32);
+                                    var v3 = Vector512.Load(at + 48);
+                                    best0 = Avx512F.Max(v0, best0);
+                                    best1 = Avx512F.Max(v1, best1);
+                                    best2 = Avx512F.Max(v2, best2);
+                                    best3 = Avx512F.Max(v3, best3);
+                                    nan0 |= Avx512F.CompareUnordered(v0, v0);
+                                    nan1 |= Avx512F.CompareUnordered(v1, v1);
+                                    nan2 |= Avx512F.CompareUnordered(v2, v2);
+                                    nan3 |= Avx512F.CompareUnordered(v3, v3);
+                                }
+                            }
+                            var nanValue = Vector512.Create(float.NaN);
+                            Vector512.ConditionalSelect(nan0, nanValue, best0).Store(output + ch);
+                            Vector512.ConditionalSelect(nan1, nanValue, best1).Store(output + ch + 16);
+                            Vector512.ConditionalSelect(nan2, nanValue, best2).Store(output + ch + 32);
+                            Vector512.ConditionalSelect(nan3, nanValue, best3).Store(output + ch + 48);
+                        }
                         for (; ch + 16 <= c; ch += 16)
                         {
                             var best = Vector512.Create(float.NegativeInfinity);
@@ -46,6 +80,38 @@ public static partial class PoolKernels
                             }
                             Vector512.ConditionalSelect(nan, Vector512.Create(float.NaN), best).Store(output + ch);
                         }
+                    }
+                    for (; ch + 32 <= c; ch += 32)
+                    {
+                        var best0 = Vector256.Create(float.NegativeInfinity);
+                        var (best1, best2, best3) = (best0, best0, best0);
+                        Vector256<float> nan0 = default, nan1 = default, nan2 = default, nan3 = default;
+                        for (int ky = kyFirst; ky < kyLast; ky++)
+                        {
+                            float* line = xp + ((long)(y0 + ky * g.DilationH) * g.W + x0) * c + ch;
+                            for (int kx = kxFirst; kx < kxLast; kx++)
+                            {
+                                float* at = line + (long)kx * g.DilationW * c;
+                                var v0 = Vector256.Load(at);
+                                var v1 = Vector256.Load(at + 8);
+                                var v2 = Vector256.Load(at + 16);
+                                var v3 = Vector256.Load(at + 24);
+                                best0 = Avx.Max(v0, best0);
+                                best1 = Avx.Max(v1, best1);
+                                best2 = Avx.Max(v2, best2);
+                                best3 = Avx.Max(v3, best3);
+                                nan0 |= Avx.CompareUnordered(v0, v0);
+                                nan1 |= Avx.CompareUnordered(v1, v1);
+                                nan2 |= Avx.CompareUnordered(v2, v2);
+                                nan3 |= Avx.CompareUnordered(v3, v3);
+                            }
+                        }
+                        var nanValue = Vector256.Create(float.NaN);
+                        Vector256.ConditionalSelect(nan0, nanValue, best0).Store(output + ch);
+                        Vector256.ConditionalSelect(nan1, nanValue, best1).Store(output + ch + 8);
+                        Vector256.ConditionalSelect(nan2, nanValue, best2).Store(output + ch + 16);
+                        Vector256.ConditionalSelect(nan3, nanValue, best3).Store(output + ch + 24);
+                    }
                     for (; ch + 8 <= c; ch += 8)
                     {
                         var best = Vector256.Create(float.NegativeInfinity);

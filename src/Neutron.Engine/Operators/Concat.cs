@@ -43,8 +43,13 @@ public sealed class Concat : Operator
     /// session on a Concat along the channels between channels-last values. False for a graph as stored.</summary>
     public bool ChannelsLast { get; set; }
 
+    /// <summary>Its inputs' producers wrote them into their channels of its output (an optimised session's
+    /// convolutions joined by this channels-last Concat, over one buffer): nothing is left to copy.</summary>
+    public bool Assembled { get; set; }
+
     public override void Run(Tensor?[] inputs, Tensor[] outputs)
     {
+        if (Assembled) return;
         var y = outputs[0];
         if (!ChannelsLast)
         {

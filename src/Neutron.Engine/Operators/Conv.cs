@@ -33,6 +33,10 @@ public sealed class Conv : Operator
     /// <summary>Y, and a fused residual Add's other input, stored channels last (NHWC) under their NCHW shapes.</summary>
     public bool OutputChannelsLast { get; set; }
 
+    /// <summary>Y is channels [offset, offset + M) of a wider channels-last tensor, its channel Concat's output, which
+    /// the plan hands this node as its output: set by an optimised inference session (GraphOptimizer.ConcatsInPlace).</summary>
+    public int? OutputChannelOffset { get; set; }
+
     public override TensorType[] Infer(TensorType?[] inputs)
     {
         var x = Required(inputs, 0);
@@ -117,10 +121,13 @@ public sealed class Conv : Operator
         if (sameShapes && x.Shape.Length == 4 && !g.IsDepthwise && ConvDirect.Supports(variant, g))
         {
             var shortcut = skip is null ? (Shortcut?)null : new Shortcut(skip.FloatBuffer!, Residual!.Value.ConvFirst);
+            var rows = OutputChannelOffset is int offset ? new PixelRows(y.Shape[1], offset) : (PixelRows?)null;
             ConvDirect.Run(variant, g, x.FloatBuffer!, w.FloatBuffer!, b?.FloatBuffer, y.FloatBuffer!, Epilogue, Parallelism.For, shortcut: shortcut,
-                keep: KeptFilters, inputChannelsLast: InputChannelsLast, outputChannelsLast: OutputChannelsLast);
+                keep: KeptFilters, inputChannelsLast: InputChannelsLast, outputChannelsLast: OutputChannelsLast, outputRows: rows);
             return;
         }
+        if (OutputChannelOffset is not null)
+            throw new InvalidOperationException($"{Node}: only ConvDirect writes into a Concat's output, and it does not run {g} under {variant}");
         if (skip is null && g.IsDepthwise && InputChannelsLast && OutputChannelsLast && x.Shape.Length == 4 && variant != KernelVariant.Scalar
             && KernelSet.IsSupported(variant))
         {

@@ -4,7 +4,7 @@
 // ±0 (the earlier of equal values must win, as in MaxPlane) and NaN; geometries are SqueezeNet's ceil-mode 3×3
 // stride 2, ShuffleNet's padded one, GoogLeNet's stride 1 on small planes, dilated, strided by 3, 1-D, and a plane
 // run that does not start at 0 and is not a whole number of vectors of planes; under avx2 and avx512. MaxChannelsLast
-// takes the planes as the channels of one channels-last image (sixteen, eight and single channels).
+// takes the planes as the channels of one channels-last image (four vectors, one, eight channels and single ones).
 using Neutron.Engine.Kernels;
 
 namespace Neutron.Engine.Tests.Kernels;
@@ -51,7 +51,7 @@ public class MaxWindowsTests
         float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f];
         var rng = new Random(9);
         foreach (var c in Cases)
-        foreach (int planes in new[] { 5, 45 })
+        foreach (int planes in new[] { 5, 45, 100 })
         foreach (bool withNaN in new[] { true, false }) // MaxRows checks a plane for NaN before it tracks NaN tap by tap
         {
             var g = Geometry(c, planes);
