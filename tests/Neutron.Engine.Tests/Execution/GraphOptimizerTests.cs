@@ -423,12 +423,73 @@ public class GraphOptimizerTests
             Outputs = [new ValueInfo("y", DataType.Undefined, null), new ValueInfo("z", DataType.Undefined, null)],
             Opsets = new() { [""] = 13 },
         };
-        Assert.Equal(new[] { "r0", "m0", "s", "e1", "e3", "f", "m1", "k" }.Order(), GraphOptimizer.Optimize(model, KernelVariant.Avx2).ChannelsLast.Order());
+        var optimized = GraphOptimizer.Optimize(model, KernelVariant.Avx2);
+        Assert.Equal(new[] { "r0", "m0", "s", "e1", "e3", "f", "m1", "k" }.Order(), optimized.ChannelsLast.Order());
+        Assert.Equal(new Dictionary<string, ConcatSlice> { ["e1"] = new("f", 0), ["e3"] = new("f", 32) }, optimized.WrittenIntoConcats);
 
         var x = Random(3, 3, 29, 29);
         x.Floats[100] = float.NaN;
         x.Floats[2000] = float.PositiveInfinity;
         AssertStoredBits(model, x, "y", "z");
+    }
+
+    // Convolutions write into their channel Concat's output only when every input of the Concat is an ungrouped
+    // Conv's output that nothing else reads: not a value read twice, not a MaxPool's output, not one value joined to
+    // itself. Three convolutions joined in place get their offsets in the Concat's order, and every Concat gives the
+    // stored graph's bits; asking for a value written in place is a clear error.
+    [Fact]
+    public void Convolutions_write_into_their_concat_only_when_it_is_all_theirs()
+    {
+        var rng = new Random(12);
+        Tensor Random(params int[] shape) => RandomTensor(rng, shape);
+        var pad = new Dictionary<string, object> { ["pads"] = new long[] { 1, 1, 1, 1 } };
+        var model = new Model
+        {
+            Nodes =
+            [
+                N("Conv", ["x", "wa", "ba"], ["ca"], pad), N("Relu", ["ca"], ["ra"]),
+                N("Conv", ["ra", "wp"], ["cp"]), N("Relu", ["cp"], ["rp"]),
+                N("Conv", ["ra", "wq", "bq"], ["cq"], pad), N("Relu", ["cq"], ["rq"]),
+                N("Concat", ["rp", "rq"], ["u"], new() { ["axis"] = 1L }),      // rp is also read by the next Conv
+                N("Conv", ["rp", "wv"], ["v"]),
+                N("MaxPool", ["ra"], ["mp"], new() { ["kernel_shape"] = new long[] { 1, 1 } }),
+                N("Concat", ["v", "mp"], ["t"], new() { ["axis"] = 1L }),       // a MaxPool's output
+                N("Conv", ["ra", "ws"], ["s"]),
+                N("Concat", ["s", "s"], ["d"], new() { ["axis"] = 1L }),        // one value twice
+                N("Conv", ["ra", "w1", "b1"], ["k1"]),
+                N("Conv", ["ra", "w2"], ["k2"], pad), N("Relu", ["k2"], ["r2"]),
+                N("Conv", ["ra", "w3", "b3"], ["k3"], new() { ["pads"] = new long[] { 2, 2, 2, 2 } }),
+                N("Concat", ["r2", "k3", "k1"], ["i"], new() { ["axis"] = 1L }),
+                N("Conv", ["u", "wu"], ["cu"]), N("GlobalAveragePool", ["cu"], ["y1"]),
+                N("Conv", ["t", "wt"], ["ct"]), N("GlobalAveragePool", ["ct"], ["y2"]),
+                N("Conv", ["d", "wd"], ["cd"]), N("GlobalAveragePool", ["cd"], ["y3"]),
+                N("Conv", ["i", "wi"], ["ci"]), N("GlobalAveragePool", ["ci"], ["y4"]),
+            ],
+            Initializers = new()
+            {
+                ["wa"] = Random(24, 3, 3, 3), ["ba"] = Random(24), ["wp"] = Random(20, 24, 1, 1), ["wq"] = Random(28, 24, 3, 3), ["bq"] = Random(28),
+                ["wv"] = Random(24, 20, 1, 1), ["ws"] = Random(24, 24, 1, 1),
+                ["w1"] = Random(40, 24, 1, 1), ["b1"] = Random(40), ["w2"] = Random(24, 24, 3, 3), ["w3"] = Random(32, 24, 5, 5), ["b3"] = Random(32),
+                ["wu"] = Random(24, 48, 1, 1), ["wt"] = Random(24, 48, 1, 1), ["wd"] = Random(24, 48, 1, 1), ["wi"] = Random(24, 96, 1, 1),
+            },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 3, 13, 11])],
+            Outputs = new[] { "y1", "y2", "y3", "y4" }.Select(n => new ValueInfo(n, DataType.Undefined, null)).ToList(),
+            Opsets = new() { [""] = 13 },
+        };
+        foreach (var variant in new[] { KernelVariant.Avx2, KernelVariant.Avx512 })
+        {
+            var optimized = GraphOptimizer.Optimize(model, variant);
+            Assert.Subset(optimized.ChannelsLast.ToHashSet(), new HashSet<string> { "u", "t", "d", "i" });
+            Assert.Equal(new Dictionary<string, ConcatSlice> { ["r2"] = new("i", 0), ["k3"] = new("i", 24), ["k1"] = new("i", 56) }, optimized.WrittenIntoConcats);
+        }
+        Assert.Empty(GraphOptimizer.Optimize(model, KernelVariant.Scalar).WrittenIntoConcats);
+
+        var x = Random(2, 3, 13, 11);
+        x.Floats[17] = float.NaN;
+        x.Floats[300] = float.NegativeInfinity;
+        AssertStoredBits(model, x, "y1", "y2", "y3", "y4");
+        var error = Assert.Throws<ModelException>(() => InferenceSession.Optimized(model).Run(new Dictionary<string, Tensor> { ["x"] = x }, ["k3"]));
+        Assert.Contains("'k3' is written straight into 'i'", error.Message);
     }
 
     // EfficientNet-like: expand → depthwise → SiLU, a squeeze-and-excitation (GlobalAveragePool, reduce, expand,

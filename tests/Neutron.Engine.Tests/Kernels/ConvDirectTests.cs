@@ -216,6 +216,35 @@ public class ConvDirectTests
         }
     }
 
+    // A channels-last output written as channels [offset, offset + M) of wider pixel rows (a Concat's output) holds the
+    // layer's own NHWC output there and leaves every other channel as it was.
+    [Theory]
+    [MemberData(nameof(VectorVariants))]
+    public void Channels_last_output_into_wider_rows_fills_only_its_channels(KernelVariant variant)
+    {
+        var rng = new Random(64);
+        foreach (var c in Cases)
+        {
+            var g = Geometry(c);
+            var (x, w, b) = Data(rng, g, extremes: true);
+            var f = new Activation(ActivationKind.Relu);
+            var own = new float[g.N * g.M * g.OutSpatial];
+            ConvDirect.Run(variant, g, x, w, b, own, f, Sequential, outputChannelsLast: true);
+            int offset = 1 + rng.Next(9), stride = offset + g.M + rng.Next(5);
+            var wide = new float[g.N * g.OutSpatial * stride];
+            Array.Fill(wide, -7f);
+            ConvDirect.Run(variant, g, x, w, b, wide, f, Parallel, paddedFloats: 2 * g.C * (g.H + 8) * (g.W + 8) - 1, outputChannelsLast: true,
+                outputRows: new PixelRows(stride, offset));
+            var expected = new float[wide.Length];
+            Array.Fill(expected, -7f);
+            for (int p = 0; p < g.N * g.OutSpatial; p++) Array.Copy(own, p * g.M, expected, p * stride + offset, g.M);
+            BitAssert.Same(expected, wide, $"{variant} rows of {stride} from {offset}, case [{string.Join(",", c)}]");
+        }
+        var layer = Geometry(Cases[0]);
+        Assert.Throws<ArgumentException>(() => ConvDirect.Run(variant, layer, new float[layer.N * layer.C * layer.H * layer.W], new float[layer.M * layer.PatchSize],
+            null, new float[layer.N * layer.OutSpatial * (layer.M + 1)], Activation.None, Sequential, outputChannelsLast: true, outputRows: new PixelRows(layer.M, 1)));
+    }
+
     [Fact]
     public void Refuses_grouped_layers_and_the_scalar_set()
     {
