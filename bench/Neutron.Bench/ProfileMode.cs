@@ -59,7 +59,7 @@ public static class ProfileMode
         var model = OnnxReader.Load(args[0]);
         var session = stored ? new InferenceSession(model) : InferenceSession.Optimized(model);
         if (session.Optimization is { } o)
-            Console.WriteLine($"optimised graph: {o.Removed} Identity, Dropout and zero Pad removed, {o.FoldedNormalizations} BatchNormalization folded, {o.FusedActivations} activations fused, {o.FusedResiduals} residual Adds fused into their Conv, {o.FusedConcats} Concats read by their BatchNormalization, {o.TransposedWeights} Gemm weights transposed, {o.ChannelsLast.Count} values kept channels last");
+            Console.WriteLine($"optimised graph: {o.Removed} Identity, Dropout and zero Pad removed, {o.FoldedNormalizations} BatchNormalization folded, {o.FusedActivations} activations fused, {o.FusedResiduals} residual Adds fused into their Conv, {o.FusedConcats} Concats read by their BatchNormalization, {o.TransposedWeights} Gemm weights transposed, {o.ChannelsLast.Count} values kept channels last, {o.WrittenIntoConcats.Count} Conv outputs written into their Concat");
         var input = model.RequiredInputs.First();
         var shape = input.Shape!.Select((d, i) => d >= 0 ? d : batch).ToArray();
         var x = Tensor.Zeros(input.Type, shape);

@@ -44,7 +44,7 @@ public class TorchvisionTests(ITestOutputHelper output)
         var x = Npy.Load(Path.Combine(folder, model + "_x.npy"));
         var stored = new InferenceSession(loaded).Run(x);
         var fast = optimized.Run(x);
-        output.WriteLine($"{model}: {optimized.Optimization?.ChannelsLast.Count ?? 0} values kept channels last");
+        output.WriteLine($"{model}: {optimized.Optimization?.ChannelsLast.Count ?? 0} values kept channels last, {optimized.Optimization?.WrittenIntoConcats.Count ?? 0} Conv outputs written into their Concat");
         Assert.Equal(stored.Shape, fast.Shape);
         for (int i = 0; i < stored.Length; i++)
             Assert.True(BitConverter.SingleToInt32Bits(stored.Floats[i]) == BitConverter.SingleToInt32Bits(fast.Floats[i]),
