@@ -129,7 +129,7 @@ public static class GraphOptimizer
     /// it only all at once (their layout ties); a fused residual's shortcut is tied to its Conv's output; no graph
     /// output qualifies. Found by removing values that break a rule until none does. Ungrouped layers of at most
     /// sixteen output channels at stride 1 keep their channel-rows path under avx512 (it writes NCHW rows directly),
-    /// and so are left out. The layout never changes a bit: each element's arithmetic is the same either way.
+    /// so their outputs are left out; they still read channels-last inputs. The layout never changes a bit: each element's arithmetic is the same either way.
     /// </summary>
     private static HashSet<string> ChannelsLast(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs,
         Dictionary<Node, ResidualAdd> residuals, KernelVariant variant)
@@ -139,7 +139,7 @@ public static class GraphOptimizer
         var ties = nodes.ToDictionary(n => n, n => Layout(n, initializers, residuals, variant));
         var producers = new Dictionary<string, Node>(StringComparer.Ordinal);
         foreach (var node in nodes)
-            if (ties[node] is not null)
+            if (ties[node] is not null && !WritesChannelRows(node, initializers, variant))
             {
                 producers[node.Outputs[0]] = node;
                 values.Add(node.Outputs[0]);
@@ -188,12 +188,7 @@ public static class GraphOptimizer
             case "Conv":
                 if (node.Inputs.Length < 2 || !initializers.TryGetValue(node.Inputs[1], out var w) || w.Shape.Length != 4) return null;
                 long group = node.Attributes.Int("group", 1);
-                if (group == 1)
-                {
-                    bool unitStrides = (node.Attributes.Ints("strides") ?? [1, 1]).All(s => s == 1);
-                    if (variant == KernelVariant.Avx512 && w.Shape[0] <= 16 && unitStrides) return null;
-                    return residuals.ContainsKey(node) ? [node.Inputs[3], node.Outputs[0]] : [];
-                }
+                if (group == 1) return residuals.ContainsKey(node) ? [node.Inputs[3], node.Outputs[0]] : [];
                 bool depthwise = group == w.Shape[0] && w.Shape[1] == 1 && !residuals.ContainsKey(node);
                 return depthwise ? [node.Inputs[0], node.Outputs[0]] : null;
             case "MaxPool":
@@ -207,6 +202,13 @@ public static class GraphOptimizer
                 return null;
         }
     }
+
+    /// <summary>An ungrouped Conv of at most sixteen output channels at stride 1 under avx512: its channel-rows path,
+    /// which writes NCHW rows directly, beats the pixel rows there, so its output stays NCHW (it still reads a
+    /// channels-last input, through the pixel rows).</summary>
+    private static bool WritesChannelRows(Node node, Dictionary<string, Tensor> initializers, KernelVariant variant) =>
+        variant == KernelVariant.Avx512 && node.OpType == "Conv" && node.Attributes.Int("group", 1) == 1
+        && initializers.TryGetValue(node.Inputs[1], out var w) && w.Shape[0] <= 16 && (node.Attributes.Ints("strides") ?? [1, 1]).All(s => s == 1);
 
     /// <summary>
     /// A Cast into a floating type other than float32 (double, float16, bfloat16): the graph computes in another
