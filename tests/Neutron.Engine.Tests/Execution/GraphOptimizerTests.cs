@@ -489,6 +489,7 @@ public class GraphOptimizerTests
         x.Floats[17] = float.NaN;
         x.Floats[300] = float.NegativeInfinity;
         AssertStoredBits(model, x, "y1", "y2", "y3", "y4");
+        if (KernelSet.Active == KernelVariant.Scalar) return; // nothing is kept channels last, so nothing is written in place
         var error = Assert.Throws<ModelException>(() => InferenceSession.Optimized(model).Run(new Dictionary<string, Tensor> { ["x"] = x }, ["k3"]));
         Assert.Contains("'k3' is written straight into 'i'", error.Message);
     }
