@@ -11,10 +11,11 @@ public class AdaptiveResumeTests
 {
     const string Plan = "adaptive:margin=0.05,level=0.9,per=layer,batch=10";
 
-    // The plain path on 200 images: the accelerated one finishes the whole campaign before a kill can land.
+    // The plain path on 500 images: the accelerated one finishes the whole campaign before a kill can land, and on
+    // fewer images a loaded machine could see the whole campaign written before two kills landed.
     static string[] Args(string db) =>
     [
-        "campaign", Shared.Lenet, "--data", Shared.Data, "--images", "200", "--layer", "conv1*", "--plan", Plan, "--tolerance", "4",
+        "campaign", Shared.Lenet, "--data", Shared.Data, "--images", "500", "--layer", "conv1*", "--plan", Plan, "--tolerance", "4",
         "--seed", "5", "--threads", "1", "--batch", "2", "--plain", "--db", db,
     ];
 
