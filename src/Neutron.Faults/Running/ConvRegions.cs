@@ -9,8 +9,15 @@ namespace Neutron.Faults.Running;
 
 internal sealed class ConvRegions
 {
-    private readonly Dictionary<Operator, (ConvRegion Region, Conv2D Geometry)> layers = new(ReferenceEqualityComparer.Instance);
-    private float[] scratch = [];
+    private readonly Dictionary<Operator, Layer> layers = new(ReferenceEqualityComparer.Instance);
+    private float[] scratch = [], batchInput = [], batchOutput = [];
+
+    /// <summary>A convolution's region kernel, and its constant filters and biases for whole planes (ConvDirect,
+    /// whose packed filters are kept).</summary>
+    private sealed record Layer(ConvRegion Region, Conv2D Geometry, float[] Filters, float[]? Biases)
+    {
+        public PackedFilters Packed { get; } = new();
+    }
 
     public ConvRegions(ExecutionPlan plan, bool[] batched)
     {
@@ -23,7 +30,7 @@ internal sealed class ConvRegions
             var b = ids.Length > 2 && ids[2] >= 0 ? plan.Values[ids[2]] : null;
             if (w is null || (ids.Length > 2 && ids[2] >= 0 && b is null)) continue;
             var g = conv.Geometry(plan.Types[ids[0]].Shape, w.Shape);
-            if (ConvRegion.Supports(g)) layers[conv] = (new ConvRegion(g, w.Floats, b is null ? [] : b.Floats), g);
+            if (ConvRegion.Supports(g)) layers[conv] = new Layer(new ConvRegion(g, w.Floats, b is null ? [] : b.Floats), g, w.Floats.ToArray(), b?.Floats.ToArray());
         }
     }
 
@@ -53,18 +60,22 @@ internal sealed class ConvRegions
     /// Runs the node on the rows of its perturbed input, over the outputs that read the input's box; output gets
     /// the rows that changed (null: none), with their box, written only inside the rectangle computed (the rest of
     /// each row is golden's: PerturbedRows.Sparse). inputGolden: the golden rows of the input, read around a sparse
-    /// input's box. False: not a layer for this. Even over whole planes this
-    /// outruns re-running the layer on those images (no gather, no im2col, and the small planes of late layers,
-    /// which fit the GEMM's tiles badly, still fill its vectors), so there is no size limit.
+    /// input's box. False: not a layer for this. A rectangle short of whole planes goes through ConvRegion; whole
+    /// planes through the layer's own kernel over the perturbed rows as one batch (WholePlanes).
     /// </summary>
     public bool TryRun(PlannedNode node, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool, out PerturbedRows? output)
     {
         output = null;
         if (input.Box is not { } box || !layers.TryGetValue(node.Operator, out var layer)) return false;
-        var (region, g) = layer;
+        var (region, g) = (layer.Region, layer.Geometry);
         var (y0, y1, x0, x1) = region.OutputsReading(box.Y0, box.Y1, box.X0, box.X1);
         int cols = x1 - x0, area = (y1 - y0) * cols, plane = g.OutSpatial, width = g.M * plane;
         if (area == 0) return true; // no window reads the box (a strided layer skipping it)
+        if (area == plane && ConvDirect.Supports(KernelSet.Active, g))
+        {
+            output = WholePlanes(layer, input, inputGolden, golden, pool);
+            return true;
+        }
         int channels = region.Channels;
         if (scratch.Length < area * channels) scratch = new float[area * channels];
         var rows = pool.Rent(width);
@@ -95,5 +106,39 @@ internal sealed class ConvRegions
         }
         output = pool.KeepIfAny(rows, changed, g.M, g.OutH, g.OutW);
         return true;
+    }
+
+    /// <summary>
+    /// Every output of the layer for the perturbed images, as the Conv operator computes them: ConvDirect over the
+    /// rows gathered into one batch (whole rows: golden's around a sparse row's box), on this thread. Over whole
+    /// planes it outruns ConvRegion's per-image rectangles (1.5–1.7× on ResNet-20's layers) and writes the rows as they
+    /// are stored, with no scatter; it computes exactly the images perturbed, where a plan of the batch family would
+    /// pad them to a power of two. Rows equal to golden's are dropped; the rest keep the whole planes as their box.
+    /// </summary>
+    private PerturbedRows? WholePlanes(Layer layer, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool)
+    {
+        var g = layer.Geometry with { N = input.Count };
+        int inWidth = input.Width, outWidth = g.M * g.OutSpatial;
+        if (batchInput.Length < input.Count * inWidth) batchInput = new float[input.Count * inWidth];
+        if (batchOutput.Length < input.Count * outWidth) batchOutput = new float[input.Count * outWidth];
+        input.Complete(inputGolden);
+        for (int r = 0; r < input.Count; r++) input.Row(r).CopyTo(batchInput.AsSpan(r * inWidth, inWidth));
+        ConvDirect.Run(KernelSet.Active, g, batchInput, layer.Filters, layer.Biases, batchOutput, Activation.None, InTurn, keep: layer.Packed);
+        var rows = pool.Rent(outWidth);
+        for (int r = 0; r < input.Count; r++)
+        {
+            int n = input.Images[r];
+            var row = batchOutput.AsSpan(r * outWidth, outWidth);
+            if (PerturbedRows.BitEqual(row, golden.Slice(n * outWidth, outWidth))) continue;
+            row.CopyTo(rows.Add(n));
+        }
+        return pool.KeepIfAny(rows, new PlaneBox(0, g.OutH, 0, g.OutW), g.M, g.OutH, g.OutW);
+    }
+
+    /// <summary>ConvDirect's work items one after another: the fault runner's workers keep their operators on their
+    /// own thread.</summary>
+    private static void InTurn(int count, long workPerItem, Action<int> body)
+    {
+        for (int i = 0; i < count; i++) body(i);
     }
 }
