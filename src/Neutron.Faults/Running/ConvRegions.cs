@@ -1,5 +1,6 @@
-// The convolutions a ConeWorker can recompute over a rectangle of their output (ConvRegion): those whose input is
-// the image value and whose filters and biases are constants. Prepared once per worker from the golden weights
+// The convolutions a ConeWorker can recompute over a rectangle of their output (ConvRegion), or over whole planes
+// with the layer's own kernel (ConvDirect): those whose input is the image value and whose filters and biases are
+// constants. Prepared once per worker from the golden weights
 // (a weight fault's own layer always goes through WeightDelta or a full re-run, never through here).
 using Neutron.Engine.Execution;
 using Neutron.Engine.Kernels;
