@@ -8,9 +8,10 @@
 // transB weight transposed once (the GEMM packs the same panels either way, so results are unchanged, but packing a
 // row-major B is a copy and a transposed one a strided scatter, every run); values passed only between nodes that
 // run it (convolutions, max pools, channel Concats, Add and Mul) kept channels last (NHWC), so no layer transposes
-// its output, and convolutions joined by a channel Concat write straight into their channels of its output. Constants are folded by the Planner
-// already. The rewritten graph loses intermediate values, so it is for inference only: campaigns
-// run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion and faults").
+// its output, and convolutions joined by a channel Concat write straight into their channels of its output.
+// Constants are folded by the Planner already. The rewritten graph loses intermediate values, so it is for inference
+// only: campaigns run the graph as stored, where every node output is a fault site (docs/acceleration.md, "Fusion
+// and faults").
 // Only the BatchNormalization fold changes results, by rounding: the weights are scaled once instead of the
 // output (GraphOptimizerTests states and checks the tolerance). Float32 graphs only (no Cast into another float
 // type); others are returned unchanged.
@@ -99,14 +100,13 @@ public static class GraphOptimizer
                 if (output.Length > 0) producers[output] = node;
         foreach (var concat in nodes.Where(n => n.OpType == "Concat" && n.Domain is "" && channelsLast.Contains(n.Outputs[0])))
         {
-            if (concat.Inputs.Distinct(StringComparer.Ordinal).Count() != concat.Inputs.Length) continue;
             var parts = new List<ConcatSlice>();
             int offset = 0;
+            // The Concat's layout tie keeps its inputs channels last with it. A value joined to itself has two readers.
             foreach (var input in concat.Inputs)
             {
-                // Channels last already means an ungrouped or depthwise Conv, a MaxPool, a Concat, an Add or a Mul wrote it.
                 if (!producers.TryGetValue(input, out var conv) || conv.OpType != "Conv" || conv.Attributes.Int("group", 1) != 1
-                    || residuals.ContainsKey(conv) || outputs.Contains(input) || !channelsLast.Contains(input)
+                    || residuals.ContainsKey(conv) || outputs.Contains(input)
                     || readers.GetValueOrDefault(input) is not [_] || !initializers.TryGetValue(conv.Inputs[1], out var w))
                     break;
                 parts.Add(new ConcatSlice(concat.Outputs[0], offset));
@@ -129,7 +129,8 @@ public static class GraphOptimizer
     /// it only all at once (their layout ties); a fused residual's shortcut is tied to its Conv's output; no graph
     /// output qualifies. Found by removing values that break a rule until none does. Ungrouped layers of at most
     /// sixteen output channels at stride 1 keep their channel-rows path under avx512 (it writes NCHW rows directly),
-    /// so their outputs are left out; they still read channels-last inputs. The layout never changes a bit: each element's arithmetic is the same either way.
+    /// so their outputs are left out; they still read channels-last inputs. The layout never changes a bit: each
+    /// element's arithmetic is the same either way.
     /// </summary>
     private static HashSet<string> ChannelsLast(List<Node> nodes, Dictionary<string, Tensor> initializers, HashSet<string> outputs,
         Dictionary<Node, ResidualAdd> residuals, KernelVariant variant)

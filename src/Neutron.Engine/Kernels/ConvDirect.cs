@@ -83,7 +83,7 @@ public static unsafe partial class ConvDirect
         if (!Supports(variant, g)) throw new ArgumentException($"ConvDirect runs ungrouped convolutions under a vector kernel set, not group {g.Group} under {variant}", nameof(g));
         if (outputRows is { } wide && (!outputChannelsLast || shortcut is not null || wide.Offset < 0 || wide.Stride < wide.Offset + g.M
             || y.Length < (long)g.N * g.OutSpatial * wide.Stride))
-            throw new ArgumentException($"output rows of {wide.Stride} floats from channel {wide.Offset} do not hold this layer's {g.M} channels channels last", nameof(outputRows));
+            throw new ArgumentException($"output rows of {wide.Stride} floats from channel {wide.Offset} do not hold this layer's {g.M} channels (channels last)", nameof(outputRows));
         PixelRows? rows = outputChannelsLast ? outputRows ?? new PixelRows(g.M, 0) : null;
         int group = Math.Clamp(paddedFloats / Math.Max(1, Planes.Of(g, inputChannelsLast).ImageFloats), 1, g.N);
         for (int n0 = 0; n0 < g.N; n0 += group)

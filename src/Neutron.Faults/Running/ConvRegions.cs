@@ -11,7 +11,8 @@ namespace Neutron.Faults.Running;
 internal sealed class ConvRegions
 {
     private readonly Dictionary<Operator, Layer> layers = new(ReferenceEqualityComparer.Instance);
-    private float[] scratch = [], batchInput = [], batchOutput = [];
+    private float[] scratch = [], gathered = [];
+    private bool[] differs = [];
 
     /// <summary>A convolution's region kernel, and its constant filters and biases for whole planes (ConvDirect,
     /// whose packed filters are kept).</summary>
@@ -111,28 +112,32 @@ internal sealed class ConvRegions
 
     /// <summary>
     /// Every output of the layer for the perturbed images, as the Conv operator computes them: ConvDirect over the
-    /// rows gathered into one batch (whole rows: golden's around a sparse row's box), on this thread. Over whole
-    /// planes it outruns ConvRegion's per-image rectangles (1.5–1.7× on ResNet-20's layers) and writes the rows as they
-    /// are stored, with no scatter; it computes exactly the images perturbed, where a plan of the batch family would
-    /// pad them to a power of two. Rows equal to golden's are dropped; the rest keep the whole planes as their box.
+    /// perturbed rows as one batch (whole rows: golden's around a sparse row's box), on this thread, written straight
+    /// into the output rows. Over whole planes it outruns ConvRegion's per-image rectangles (1.5–1.7× on ResNet-20's
+    /// layers) and writes the rows as they are stored, with no scatter; it computes exactly the images perturbed,
+    /// where a plan of the batch family would pad them to a power of two. Rows equal to golden's are dropped; the
+    /// rest keep the whole planes as their box.
     /// </summary>
     private PerturbedRows? WholePlanes(Layer layer, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool)
     {
         var g = layer.Geometry with { N = input.Count };
         int inWidth = input.Width, outWidth = g.M * g.OutSpatial;
-        if (batchInput.Length < input.Count * inWidth) batchInput = new float[input.Count * inWidth];
-        if (batchOutput.Length < input.Count * outWidth) batchOutput = new float[input.Count * outWidth];
         input.Complete(inputGolden);
-        for (int r = 0; r < input.Count; r++) input.Row(r).CopyTo(batchInput.AsSpan(r * inWidth, inWidth));
-        ConvDirect.Run(KernelSet.Active, g, batchInput, layer.Filters, layer.Biases, batchOutput, Activation.None, InTurn, keep: layer.Packed);
-        var rows = pool.Rent(outWidth);
-        for (int r = 0; r < input.Count; r++)
+        // Rows left out of order by dropped images are gathered; rows in order are the batch already.
+        var x = input.InOrder;
+        if (x is null)
         {
-            int n = input.Images[r];
-            var row = batchOutput.AsSpan(r * outWidth, outWidth);
-            if (PerturbedRows.BitEqual(row, golden.Slice(n * outWidth, outWidth))) continue;
-            row.CopyTo(rows.Add(n));
+            if (gathered.Length < input.Count * inWidth) gathered = new float[input.Count * inWidth];
+            for (int r = 0; r < input.Count; r++) input.Row(r).CopyTo(gathered.AsSpan(r * inWidth, inWidth));
+            x = gathered;
         }
+        var rows = pool.Rent(outWidth); // fresh rows lie in order
+        foreach (int n in input.Images) rows.Add(n);
+        ConvDirect.Run(KernelSet.Active, g, x, layer.Filters, layer.Biases, rows.InOrder!, Activation.None, InTurn, keep: layer.Packed);
+        if (differs.Length < rows.Count) differs = new bool[rows.Count];
+        for (int r = 0; r < rows.Count; r++)
+            differs[r] = !PerturbedRows.BitEqual(rows.Row(r), golden.Slice(rows.Images[r] * outWidth, outWidth));
+        rows.Retain(r => differs[r]);
         return pool.KeepIfAny(rows, new PlaneBox(0, g.OutH, 0, g.OutW), g.M, g.OutH, g.OutW);
     }
 
