@@ -356,8 +356,8 @@ public static unsafe partial class ConvDirect
                     if (pw == 32 || (pw == 16 && variant == KernelVariant.Avx512 && mp % 16 == 0))
                     {
                         for (int t = 0; t < tiles; t++)
-                            if (pw == 32) ConvDirectAvx512.Tile12x32(f, pw, off, kc, xp, bp + t * Rows, o + (long)t * Rows * width, width, firstBlock);
-                            else ConvDirectAvx512.Tile12x16(f, pw, off, kc, xp, bp + t * Rows, o + (long)t * Rows * width, width, firstBlock);
+                            if (pw == 32) ConvDirectAvx512.Tile12x32(f, off, kc, xp, bp + t * Rows, o + (long)t * Rows * width, width, firstBlock);
+                            else ConvDirectAvx512.Tile12x16(f, off, kc, xp, bp + t * Rows, o + (long)t * Rows * width, width, firstBlock);
                     }
                     else if (pw == 16)
                     {

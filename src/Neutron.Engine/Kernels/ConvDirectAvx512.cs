@@ -12,17 +12,19 @@ namespace Neutron.Engine.Kernels;
 [SkipLocalsInit]
 internal static unsafe class ConvDirectAvx512
 {
-    /// <summary>12 pixels × 32 output channels (2 vectors): out[r, j] (+)= Σ_p w[p, j] · x[bases[r] + offsets[p]] over p &lt; kc.</summary>
+    /// <summary>12 pixels × 32 output channels (2 vectors): out[r, j] (+)= Σ_p w[p, j] · x[bases[r] + offsets[p]] over p &lt; kc,
+    /// the filters [p][32]. The loop walks the offsets by pointer with the filter step a constant: two registers fewer
+    /// for the twelve pixel pointers, which the JIT otherwise spilled six of (ResNet-20 1.7 % faster).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile12x32(float* w, int ldw, int* offsets, int kc, float* x, int* bases, float* o, int ldo, bool first)
+    public static void Tile12x32(float* w, int* offsets, int kc, float* x, int* bases, float* o, int ldo, bool first)
     {
         float* x0 = x + bases[0], x1 = x + bases[1], x2 = x + bases[2], x3 = x + bases[3], x4 = x + bases[4], x5 = x + bases[5], x6 = x + bases[6], x7 = x + bases[7], x8 = x + bases[8], x9 = x + bases[9], x10 = x + bases[10], x11 = x + bases[11];
         Vec a0_0 = Vec.Zero, a0_1 = Vec.Zero, a1_0 = Vec.Zero, a1_1 = Vec.Zero, a2_0 = Vec.Zero, a2_1 = Vec.Zero, a3_0 = Vec.Zero, a3_1 = Vec.Zero;
         Vec a4_0 = Vec.Zero, a4_1 = Vec.Zero, a5_0 = Vec.Zero, a5_1 = Vec.Zero, a6_0 = Vec.Zero, a6_1 = Vec.Zero, a7_0 = Vec.Zero, a7_1 = Vec.Zero;
         Vec a8_0 = Vec.Zero, a8_1 = Vec.Zero, a9_0 = Vec.Zero, a9_1 = Vec.Zero, a10_0 = Vec.Zero, a10_1 = Vec.Zero, a11_0 = Vec.Zero, a11_1 = Vec.Zero;
-        for (int p = 0; p < kc; p++, w += ldw)
+        for (int* next = offsets, end = offsets + kc; next < end; next++, w += 32)
         {
-            int off = offsets[p];
+            nint off = *next;
             Vec w0 = Vector512.Load(w);
             Vec w1 = Vector512.Load(w + 16);
             Vec v;
@@ -65,16 +67,17 @@ internal static unsafe class ConvDirectAvx512
         Store(o + 11 * ldo + 16, a11_1, first);
     }
 
-    /// <summary>12 pixels × 16 output channels (1 vector): out[r, j] (+)= Σ_p w[p, j] · x[bases[r] + offsets[p]] over p &lt; kc.</summary>
+    /// <summary>12 pixels × 16 output channels (1 vector): out[r, j] (+)= Σ_p w[p, j] · x[bases[r] + offsets[p]] over p &lt; kc,
+    /// the filters [p][16], walked as Tile12x32 walks them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile12x16(float* w, int ldw, int* offsets, int kc, float* x, int* bases, float* o, int ldo, bool first)
+    public static void Tile12x16(float* w, int* offsets, int kc, float* x, int* bases, float* o, int ldo, bool first)
     {
         float* x0 = x + bases[0], x1 = x + bases[1], x2 = x + bases[2], x3 = x + bases[3], x4 = x + bases[4], x5 = x + bases[5], x6 = x + bases[6], x7 = x + bases[7], x8 = x + bases[8], x9 = x + bases[9], x10 = x + bases[10], x11 = x + bases[11];
         Vec a0_0 = Vec.Zero, a1_0 = Vec.Zero, a2_0 = Vec.Zero, a3_0 = Vec.Zero, a4_0 = Vec.Zero, a5_0 = Vec.Zero, a6_0 = Vec.Zero, a7_0 = Vec.Zero;
         Vec a8_0 = Vec.Zero, a9_0 = Vec.Zero, a10_0 = Vec.Zero, a11_0 = Vec.Zero;
-        for (int p = 0; p < kc; p++, w += ldw)
+        for (int* next = offsets, end = offsets + kc; next < end; next++, w += 16)
         {
-            int off = offsets[p];
+            nint off = *next;
             Vec w0 = Vector512.Load(w);
             Vec v;
             v = Vector512.Create(x0[off]); a0_0 = Avx512F.FusedMultiplyAdd(w0, v, a0_0);

@@ -7,8 +7,9 @@ namespace Neutron.Engine.Kernels;
 public sealed class PackedFilters
 {
     private readonly Lock gate = new();
-    private float[]? source, packed;
-    private Layout layout;
+    // The last two packings, newest first: the fault runner's convolutions over boxes switch between the two paths
+    // as the box widens, and repacking at each switch would allocate every time.
+    private readonly (float[]? Source, float[]? Packed, Layout Layout)[] kept = new (float[]?, float[]?, Layout)[2];
 
     /// <summary>How filters were packed: the path (pixel rows or channel rows), padded channels, patch and variant (a
     /// Gemm's panels: false, its columns, its k).</summary>
@@ -19,13 +20,18 @@ public sealed class PackedFilters
     {
         lock (gate)
         {
-            if (packed is null || !ReferenceEquals(source, weights) || this.layout != layout || packed.Length < size)
+            for (int i = 0; i < kept.Length; i++)
             {
-                var fresh = new float[size];
-                pack(fresh);
-                (packed, source, this.layout) = (fresh, weights, layout);
+                var (source, packed, packedAs) = kept[i];
+                if (packed is null || !ReferenceEquals(source, weights) || packedAs != layout || packed.Length < size) continue;
+                if (i > 0) (kept[0], kept[i]) = (kept[i], kept[0]);
+                return packed;
             }
-            return packed;
+            var fresh = new float[size];
+            pack(fresh);
+            kept[1] = kept[0];
+            kept[0] = (weights, fresh, layout);
+            return fresh;
         }
     }
 }
