@@ -8,7 +8,7 @@
 // activation applied on the way.
 // Arithmetic: per output element, an FMA chain from zero over each 256-long block of the patch in (c, ky, kx)
 // order, blocks added in turn (block + sum so far), padding taps multiplied as zeros, then + bias: the bits of the
-// im2col + Gemm32 path (ConvKernels.Forward), so the fault runner's ConvChannel, ConvRegion and GemmSlices still
+// im2col + Gemm32 path (ConvKernels.Forward), so the fault runner's ConvChannel and GemmSlices still
 // reproduce the layer. Element is the scalar twin (the tests' oracle). No threads here: Run takes the operator's
 // parallel loop.
 using System.Buffers;
@@ -21,7 +21,7 @@ public static unsafe partial class ConvDirect
     /// <summary>Output pixels per micro-kernel tile.</summary>
     public const int Rows = 12;
 
-    /// <summary>The summation block of every element: Gemm32Avx2.KC, which ConvChannel and ConvRegion repeat.</summary>
+    /// <summary>The summation block of every element: Gemm32Avx2.KC, which ConvChannel repeats.</summary>
     private const int Block = Gemm32Avx2.KC;
 
     /// <summary>Most floats of padded input at once (16 MB): larger batches run in groups of images, so a batch of 250

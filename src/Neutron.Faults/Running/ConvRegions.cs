@@ -1,7 +1,7 @@
-// The convolutions a ConeWorker can recompute over a rectangle of their output (ConvRegion), or over whole planes
-// with the layer's own kernel (ConvDirect): those whose input is the image value and whose filters and biases are
-// constants. Prepared once per worker from the golden weights
-// (a weight fault's own layer always goes through WeightDelta or a full re-run, never through here).
+// The convolutions a ConeWorker can recompute over a rectangle of their output, or over whole planes, with the
+// layer's own kernel (ConvDirect): those whose input is the image value and whose filters and biases are constants,
+// under a vector kernel set. Prepared once per worker from the golden weights (a weight fault's own layer always
+// goes through WeightDelta or a full re-run, never through here).
 using Neutron.Engine.Execution;
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Operators;
@@ -11,20 +11,17 @@ namespace Neutron.Faults.Running;
 internal sealed class ConvRegions
 {
     private readonly Dictionary<Operator, Layer> layers = new(ReferenceEqualityComparer.Instance);
-    private float[] scratch = [], gathered = [];
+    private float[] gathered = [], windows = [], boxes = [];
     private bool[] differs = [];
 
-    /// <summary>A convolution's region kernel, and its constant filters and biases for whole planes (ConvDirect,
-    /// whose packed filters are kept).</summary>
-    private sealed record Layer(ConvRegion Region, Conv2D Geometry, float[] Filters, float[]? Biases)
+    /// <summary>A convolution's geometry and its constant filters and biases, with ConvDirect's packed filters kept:
+    /// one packing for whole planes, one for boxes (whose path, pixel or channel rows, changes with the box).</summary>
+    private sealed record Layer(Conv2D Geometry, float[] Filters, float[]? Biases)
     {
         public PackedFilters Packed { get; } = new();
 
-        /// <summary>The packed filters of the box batches, whose path (pixel or channel rows) changes with the box.</summary>
         public PackedFilters BoxPacked { get; } = new();
     }
-
-    private float[] windows = [], boxes = [];
 
     public ConvRegions(ExecutionPlan plan, bool[] batched)
     {
@@ -37,94 +34,55 @@ internal sealed class ConvRegions
             var b = ids.Length > 2 && ids[2] >= 0 ? plan.Values[ids[2]] : null;
             if (w is null || (ids.Length > 2 && ids[2] >= 0 && b is null)) continue;
             var g = conv.Geometry(plan.Types[ids[0]].Shape, w.Shape);
-            if (ConvRegion.Supports(g)) layers[conv] = new Layer(new ConvRegion(g, w.Floats, b is null ? [] : b.Floats), g, w.Floats.ToArray(), b?.Floats.ToArray());
+            if (ConvDirect.Supports(KernelSet.Active, g)) layers[conv] = new Layer(g, w.Floats.ToArray(), b?.Floats.ToArray());
         }
     }
 
     public bool Any => layers.Count > 0;
 
-    // The box of the positions where any channel of the computed box (position-major, `channels` apart) differs
-    // from golden's planes; null when none does.
-    private static PlaneBox? Differences(float[] computed, int channels, PlaneBox box, int m, ReadOnlySpan<float> gold, int outW, int plane)
-    {
-        PlaneBox? found = null;
-        int cols = box.X1 - box.X0;
-        for (int p = 0; p < box.Area; p++)
-        {
-            int y = box.Y0 + p / cols, x = box.X0 + p % cols, at = y * outW + x;
-            for (int o = 0; o < m; o++)
-            {
-                if (BitConverter.SingleToInt32Bits(computed[p * channels + o]) == BitConverter.SingleToInt32Bits(gold[o * plane + at])) continue;
-                var here = new PlaneBox(y, y + 1, x, x + 1);
-                found = found?.Union(here) ?? here;
-                break;
-            }
-        }
-        return found;
-    }
-
     /// <summary>
     /// Runs the node on the rows of its perturbed input, over the outputs that read the input's box; output gets
     /// the rows that changed (null: none), with their box, written only inside the rectangle computed (the rest of
     /// each row is golden's: PerturbedRows.Sparse). inputGolden: the golden rows of the input, read around a sparse
-    /// input's box. False: not a layer for this. A rectangle short of whole planes goes through ConvRegion; whole
-    /// planes through the layer's own kernel over the perturbed rows as one batch (WholePlanes).
+    /// input's box. False: not a layer for this. Whole planes run over the perturbed rows as they are (WholePlanes),
+    /// a smaller rectangle over the input windows it reads (Boxes).
     /// </summary>
     public bool TryRun(PlannedNode node, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool, out PerturbedRows? output)
     {
         output = null;
         if (input.Box is not { } box || !layers.TryGetValue(node.Operator, out var layer)) return false;
-        var (region, g) = (layer.Region, layer.Geometry);
-        var (y0, y1, x0, x1) = region.OutputsReading(box.Y0, box.Y1, box.X0, box.X1);
-        int cols = x1 - x0, area = (y1 - y0) * cols, plane = g.OutSpatial, width = g.M * plane;
-        if (area == 0) return true; // no window reads the box (a strided layer skipping it)
-        if (area == plane && ConvDirect.Supports(KernelSet.Active, g))
-        {
-            output = WholePlanes(layer, input, inputGolden, golden, pool);
-            return true;
-        }
-        if (ConvDirect.Supports(KernelSet.Active, g))
-        {
-            output = Boxes(layer, input, inputGolden, golden, pool, new PlaneBox(y0, y1, x0, x1));
-            return true;
-        }
-        int channels = region.Channels;
-        if (scratch.Length < area * channels) scratch = new float[area * channels];
-        var rows = pool.Rent(width);
-        PlaneBox? changed = null;
-        var computed = new PlaneBox(y0, y1, x0, x1);
-        bool tight = computed.Small(g.OutH, g.OutW);
-        for (int r = 0; r < input.Count; r++)
-        {
-            int n = input.Images[r];
-            if (input.Sparse)
-                region.Forward(input.Row(r), inputGolden.Slice(n * input.Width, input.Width), box.Y0, box.Y1, box.X0, box.X1, y0, y1, x0, x1, scratch);
-            else region.Forward(input.Row(r), y0, y1, x0, x1, scratch);
-            var gold = golden.Slice(n * width, width);
-            PlaneBox? mine = computed;
-            if (tight && (mine = Differences(scratch, channels, computed, g.M, gold, g.OutW, plane)) is null) continue;
-            var row = rows.Add(n);
-            for (int p = 0; p < area; p++)
-            {
-                int at = (y0 + p / cols) * g.OutW + x0 + p % cols;
-                for (int o = 0; o < g.M; o++) row[o * plane + at] = scratch[p * channels + o];
-            }
-            if (!tight && computed.BitEqualInside(row, gold, g.M, g.OutH, g.OutW))
-            {
-                rows.RemoveLast();
-                continue;
-            }
-            changed = changed?.Union(mine.Value) ?? mine;
-        }
-        output = pool.KeepIfAny(rows, changed, g.M, g.OutH, g.OutW);
+        var g = layer.Geometry;
+        var reading = OutputsReading(g, box);
+        if (reading.Area == 0) return true; // no window reads the box (a strided layer skipping it)
+        output = reading.Area == g.OutSpatial
+            ? WholePlanes(layer, input, inputGolden, golden, pool)
+            : Boxes(layer, input, inputGolden, golden, pool, reading);
         return true;
     }
+
+    /// <summary>The output rectangle whose windows read any input of the box (a superset with dilation), clipped to
+    /// the output; empty when none does.</summary>
+    internal static PlaneBox OutputsReading(Conv2D g, PlaneBox box)
+    {
+        var (y0, y1) = Reading(box.Y0, box.Y1, g.PadTop, g.StrideH, g.DilationH * (g.KH - 1), g.OutH);
+        var (x0, x1) = Reading(box.X0, box.X1, g.PadLeft, g.StrideW, g.DilationW * (g.KW - 1), g.OutW);
+        return y0 < y1 && x0 < x1 ? new PlaneBox(y0, y1, x0, x1) : default;
+    }
+
+    // Output o reads inputs [o·stride − pad, o·stride − pad + reach]; those meeting [i0, i1).
+    private static (int, int) Reading(int i0, int i1, int pad, int stride, int reach, int outSize)
+    {
+        int first = Math.Max(0, FloorDiv(i0 + pad - reach + stride - 1, stride));
+        int last = Math.Min(outSize - 1, FloorDiv(i1 - 1 + pad, stride));
+        return (first, Math.Max(first, last + 1));
+    }
+
+    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     /// <summary>
     /// Every output of the layer for the perturbed images, as the Conv operator computes them: ConvDirect over the
     /// perturbed rows as one batch (whole rows: golden's around a sparse row's box), on this thread, written straight
-    /// into the output rows. Over whole planes it outruns ConvRegion's per-image rectangles (1.5–1.7× on ResNet-20's
-    /// layers) and writes the rows as they are stored, with no scatter; it computes exactly the images perturbed,
+    /// into the output rows, as they are stored; it computes exactly the images perturbed,
     /// where a plan of the batch family would pad them to a power of two. Rows equal to golden's are dropped; the
     /// rest keep the whole planes as their box.
     /// </summary>
@@ -156,8 +114,7 @@ internal sealed class ConvRegions
     /// window of those outputs (golden's around a sparse row's box, zeros past the image's edges, which the layer's
     /// padding multiplies as zeros too) gathered into one batch of small images, and ConvDirect run over it without
     /// padding, on this thread. Each output element is the same FMA chain over the same taps as in the whole layer,
-    /// so the same bits; ConvRegion's per-image rectangles took 1.5–1.7× as long and scattered each output into its
-    /// channels one float at a time. Rows whose box comes out golden's are dropped; in a box small beside its planes,
+    /// so the same bits. Rows whose box comes out golden's are dropped; in a box small beside its planes,
     /// the others keep the box of their positions that differ.
     /// </summary>
     private PerturbedRows? Boxes(Layer layer, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool,

@@ -1,6 +1,6 @@
 // A rectangle of the image planes of a [C, H, W] row: where, in every channel, a perturbed row may differ from
 // golden. The cone walk carries one per perturbed value so a convolution recomputes only the outputs whose
-// windows read it (ConvRegion); a flipped element in an early layer of a large image touches few of them.
+// windows read it (ConvRegions); a flipped element in an early layer of a large image touches few of them.
 using System.Runtime.InteropServices;
 
 namespace Neutron.Faults.Running;

@@ -1,5 +1,5 @@
 // ConvDirect against its scalar twin Element and against the im2col + GEMM path (ConvKernels.Forward, avx2), bit
-// for bit, under every vector kernel set: the fault runner's ConvChannel, ConvRegion and GemmSlices repeat that
+// for bit, under every vector kernel set: the fault runner's ConvChannel and GemmSlices repeat that
 // path's arithmetic, so the two must agree on every bit, NaN and Inf included. Cases cover every tile (32, 16 and
 // 8 channels per vector; under avx512 the channel-rows tile of the 6- and 16-channel stride-1 cases, split into
 // pieces for batches under four), channel groups, parts padding their own images, patches of one to three 256 blocks, pads, strides, dilations, 1-D shapes, batches whose

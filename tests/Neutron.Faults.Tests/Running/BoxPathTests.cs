@@ -1,6 +1,7 @@
 // The cone walk's box paths (convolutions over the outputs a changed box reaches, element-wise nodes on the box
 // only) against the plain path, logit for logit: a box one row too small or an arithmetic order off by one
-// operation changes logits long before it changes a prediction. And PlaneBox's difference boxes against brute force.
+// operation changes logits long before it changes a prediction. And PlaneBox's difference boxes, and the output
+// rectangle a convolution recomputes for a box, against brute force.
 using Neutron.Engine.Graph;
 using Neutron.Engine.Onnx;
 using Neutron.Engine.Tensors;
@@ -66,6 +67,84 @@ public class BoxPathTests
         foreach (int element in new[] { 0, 30, 77, 143 })
         foreach (int bit in new[] { 3, 22, 28 })
             RunnerFixtures.AssertSameLogits(plain, fast, new Fault(FaultTarget.Activation, "r", element, bit, Neutron.Faults.Models.FaultModel.Flip), 5);
+    }
+
+    [Fact]
+    public void Strided_dilated_and_unevenly_padded_convolutions_over_boxes_match_the_plain_path()
+    {
+        // r → a 3×3 convolution of stride 2, dilation 2 and pads (1, 0, 2, 3) → a 5×3 one of stride (1, 2) with a
+        // bias → pooled logits: box windows clipped on every side, strides skipping boxes, windows past the far
+        // edge. Faults in r, in the first output and in a second input channel, at corners and in the middle.
+        var rng = new System.Random(9);
+        float[] Random(int count) => Enumerable.Range(0, count).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        Node Conv(string name, string input, long[] pads, long[] strides, long[] dilations, long[] kernel, bool bias) => new()
+        {
+            Name = name, OpType = "Conv", Inputs = bias ? [input, name + ".w", name + ".b"] : [input, name + ".w"], Outputs = [name],
+            Attributes = new Attributes(new Dictionary<string, object> { ["pads"] = pads, ["strides"] = strides, ["dilations"] = dilations, ["kernel_shape"] = kernel }, name),
+        };
+        var model = new Model
+        {
+            Nodes =
+            [
+                new Node { Name = "relu", OpType = "Relu", Inputs = ["x"], Outputs = ["r"], Attributes = new Attributes([], "relu") },
+                Conv("a", "r", [1, 0, 2, 3], [2, 2], [2, 2], [3, 3], false),
+                Conv("b", "a", [2, 1, 2, 1], [1, 2], [1, 1], [5, 3], true),
+                new Node { Name = "pool", OpType = "GlobalAveragePool", Inputs = ["b"], Outputs = ["p"], Attributes = new Attributes([], "pool") },
+                new Node { Name = "flat", OpType = "Flatten", Inputs = ["p"], Outputs = ["f"], Attributes = new Attributes([], "flat") },
+                new Node { Name = "fc", OpType = "Gemm", Inputs = ["f", "fc.w"], Outputs = ["logits"], Attributes = new Attributes(new Dictionary<string, object> { ["transB"] = 1L }, "fc") },
+            ],
+            Initializers = new()
+            {
+                ["a.w"] = Tensor.FromFloats(Random(20 * 2 * 9), 20, 2, 3, 3),
+                ["b.w"] = Tensor.FromFloats(Random(12 * 20 * 15), 12, 20, 5, 3),
+                ["b.b"] = Tensor.FromFloats(Random(12), 12),
+                ["fc.w"] = Tensor.FromFloats(Random(3 * 12), 3, 12),
+            },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 2, 17, 15])],
+            Outputs = [new ValueInfo("logits", DataType.Float, [-1, 3])],
+            Opsets = new() { [""] = 13 },
+        };
+        var images = Tensor.FromFloats(Enumerable.Range(0, 7 * 2 * 17 * 15).Select(_ => (float)rng.NextDouble() - 0.3f).ToArray(), 7, 2, 17, 15);
+        var data = new EvaluationSet(images, new long[7]);
+        var options = new RunnerOptions { Threads = 1, ImageChunk = 7, ConeChunk = 7 };
+        var plain = new FaultRunner(model, data, options with { Plain = true });
+        var fast = new FaultRunner(model, data, options);
+        Assert.True(fast.Accelerated);
+        // r: 2 × 17 × 15; a: 20 × 8 × 7 (rows (17 + 3 − 5) / 2 + 1, columns (15 + 3 − 5) / 2 + 1).
+        foreach (var (value, element) in new[] { ("r", 0), ("r", 14), ("r", 127), ("r", 254), ("r", 255 + 8 * 15 + 7), ("r", 509), ("a", 0), ("a", 55), ("a", 20 * 56 - 1), ("a", 9 * 56 + 27) })
+        foreach (int bit in new[] { 2, 23, 29, 30 })
+            RunnerFixtures.AssertSameLogits(plain, fast, new Fault(FaultTarget.Activation, value, element, bit, Neutron.Faults.Models.FaultModel.Flip), 7);
+    }
+
+    [Fact]
+    public void Outputs_outside_the_reading_rectangle_do_not_read_the_input_rectangle()
+    {
+        // (H, W, kH, kW, stride, dilation, pad)
+        int[][] cases = [[28, 28, 5, 5, 1, 1, 2], [28, 28, 3, 3, 2, 1, 1], [28, 28, 1, 1, 2, 1, 0], [7, 7, 3, 3, 1, 1, 1], [9, 11, 3, 3, 1, 2, 2], [6, 13, 2, 4, 3, 1, 1]];
+        var rng = new System.Random(6);
+        foreach (var c in cases)
+        {
+            int outH = (c[0] + 2 * c[6] - (c[5] * (c[2] - 1) + 1)) / c[4] + 1, outW = (c[1] + 2 * c[6] - (c[5] * (c[3] - 1) + 1)) / c[4] + 1;
+            var g = new Neutron.Engine.Kernels.Conv2D(1, 1, c[0], c[1], 1, c[2], c[3], 1, c[4], c[4], c[5], c[5], c[6], c[6], outH, outW);
+            for (int trial = 0; trial < 40; trial++)
+            {
+                int iy0 = rng.Next(g.H), iy1 = rng.Next(iy0 + 1, g.H + 1), ix0 = rng.Next(g.W), ix1 = rng.Next(ix0 + 1, g.W + 1);
+                var reading = ConvRegions.OutputsReading(g, new PlaneBox(iy0, iy1, ix0, ix1));
+                for (int oy = 0; oy < g.OutH; oy++)
+                for (int ox = 0; ox < g.OutW; ox++)
+                {
+                    bool reads = false;
+                    for (int ky = 0; ky < g.KH; ky++)
+                    for (int kx = 0; kx < g.KW; kx++)
+                    {
+                        int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH, ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
+                        reads |= iy >= iy0 && iy < iy1 && ix >= ix0 && ix < ix1;
+                    }
+                    bool inside = oy >= reading.Y0 && oy < reading.Y1 && ox >= reading.X0 && ox < reading.X1;
+                    Assert.False(reads && !inside, $"case [{string.Join(",", c)}] input [{iy0},{iy1})x[{ix0},{ix1}): output ({oy},{ox}) reads it but lies outside {reading}");
+                }
+            }
+        }
     }
 
     [Fact]
