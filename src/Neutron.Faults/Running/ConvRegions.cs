@@ -144,7 +144,7 @@ internal sealed class ConvRegions
             int n = input.Images[r];
             var box = boxes.AsSpan(r * outBox, outBox);
             var gold = golden.Slice(n * width, width);
-            PlaneBox? mine = BoxDifferences(box, gold, g.M, computed, g.OutW, tight);
+            PlaneBox? mine = BoxDifferences(box, gold, g.M, computed, g.OutH, g.OutW, tight);
             if (mine is null) continue;
             var row = rows.Add(n);
             for (int m = 0; m < g.M; m++)
@@ -188,26 +188,15 @@ internal sealed class ConvRegions
 
     /// <summary>Where an image's computed box (planes of its own, channels × rows × columns) differs bit-wise from
     /// golden's planes: null when nowhere; when not tight, the whole box as soon as anything differs.</summary>
-    private static PlaneBox? BoxDifferences(ReadOnlySpan<float> box, ReadOnlySpan<float> gold, int channels, PlaneBox computed, int outW, bool tight)
+    private static PlaneBox? BoxDifferences(ReadOnlySpan<float> box, ReadOnlySpan<float> gold, int channels, PlaneBox computed, int outH, int outW, bool tight)
     {
-        int bh = computed.Y1 - computed.Y0, bw = computed.X1 - computed.X0, plane = gold.Length / channels;
-        PlaneBox? found = null;
+        if (tight) return PlaneBox.Differences(box, computed, gold, channels, outH, outW);
+        int bh = computed.Y1 - computed.Y0, bw = computed.X1 - computed.X0, plane = outH * outW;
         for (int m = 0; m < channels; m++)
             for (int oy = 0; oy < bh; oy++)
-            {
-                var mine = box.Slice((m * bh + oy) * bw, bw);
-                var theirs = gold.Slice(m * plane + (computed.Y0 + oy) * outW + computed.X0, bw);
-                if (PerturbedRows.BitEqual(mine, theirs)) continue;
-                if (!tight) return computed;
-                var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(mine);
-                var goldBits = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(theirs);
-                int first = 0, last = bw - 1;
-                while (bits[first] == goldBits[first]) first++;
-                while (bits[last] == goldBits[last]) last--;
-                var here = new PlaneBox(computed.Y0 + oy, computed.Y0 + oy + 1, computed.X0 + first, computed.X0 + last + 1);
-                found = found?.Union(here) ?? here;
-            }
-        return found;
+                if (!PerturbedRows.BitEqual(box.Slice((m * bh + oy) * bw, bw), gold.Slice(m * plane + (computed.Y0 + oy) * outW + computed.X0, bw)))
+                    return computed;
+        return null;
     }
 
     /// <summary>ConvDirect's work items one after another: the fault runner's workers keep their operators on their
