@@ -168,6 +168,35 @@ public class ConvDirectTests
         }
     }
 
+    [Fact]
+    public void Kept_filters_hold_two_packings_and_repack_a_third_layout_or_other_weights()
+    {
+        var keep = new PackedFilters();
+        float[] w = [1f, 2f, 3f], other = [1f, 2f, 3f];
+        var pixels = new PackedFilters.Layout(false, 16, 3, KernelVariant.Avx512);
+        var rows = new PackedFilters.Layout(true, 8, 3, KernelVariant.Avx512);
+        var gemm = new PackedFilters.Layout(false, 32, 3, KernelVariant.Avx512);
+        int packs = 0;
+        float[] Get(float[] weights, PackedFilters.Layout layout, float mark) =>
+            keep.Get(weights, layout, 4, packed => { packs++; packed[0] = mark; });
+
+        var first = Get(w, pixels, 1f);
+        var second = Get(w, rows, 2f);
+        Assert.Same(first, Get(w, pixels, 9f)); // both layouts kept: switching back packs nothing
+        Assert.Same(second, Get(w, rows, 9f));
+        Assert.Equal(2, packs);
+        Assert.Equal(1f, first[0]);
+        Assert.Equal(2f, second[0]);
+        Assert.Same(first, Get(w, pixels, 9f));
+        Get(w, gemm, 3f); // a third layout drops the one used least recently (rows)
+        Assert.Same(first, Get(w, pixels, 9f));
+        Assert.Equal(3, packs);
+        Assert.NotSame(second, Get(w, rows, 4f));
+        Assert.Equal(4, packs);
+        Assert.Equal(5f, Get(other, pixels, 5f)[0]); // equal contents, another array: packed again
+        Assert.Equal(5, packs);
+    }
+
     /// <summary>A copy of n images of c planes of `plane` floats: NCHW → NHWC (toChannelsLast) or back.</summary>
     public static float[] Relayout(float[] t, int n, int c, int plane, bool toChannelsLast)
     {
