@@ -14,12 +14,14 @@ public static unsafe partial class ConvDirect
     private const int Span48 = 48, Panel = 8;
 
     /// <summary>Stride 1, at most 16 channels (from 32 on, Tile12x32 fills its vectors as well), and at least 80 % of
-    /// each padded row is output (LeNet's conv2, 10 of 14, ran 1.7× slower here than on pixel rows).</summary>
+    /// the pixels an image's tiles compute are output: its padded rows, rounded up to whole tiles (LeNet's conv2, 10
+    /// of 14 per row, ran 1.7× slower here than on pixel rows; the fault runner's 9 × 9 boxes would compute 144
+    /// pixels for 81).</summary>
     private static bool ChannelRowsPay(KernelVariant variant, Conv2D g)
     {
         if (variant != KernelVariant.Avx512 || g.M > 16 || g.StrideH != 1 || g.StrideW != 1) return false;
         int wp = g.OutW + (g.KW - 1) * g.DilationW;
-        return g.OutW * 10 >= wp * 8;
+        return g.OutSpatial * 10 >= RoundUp(g.OutH * wp, Span48) * 8;
     }
 
     private static void RunChannelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Shortcut? shortcut,
