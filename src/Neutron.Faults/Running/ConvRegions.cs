@@ -82,9 +82,9 @@ internal sealed class ConvRegions
     /// <summary>
     /// Every output of the layer for the perturbed images, as the Conv operator computes them: ConvDirect over the
     /// perturbed rows as one batch (whole rows: golden's around a sparse row's box), on this thread, written straight
-    /// into the output rows, as they are stored; it computes exactly the images perturbed,
-    /// where a plan of the batch family would pad them to a power of two. Rows equal to golden's are dropped; the
-    /// rest keep the whole planes as their box.
+    /// into the output rows as they are stored. It computes exactly the images perturbed, where a plan of the batch
+    /// family would pad them to a power of two. Rows equal to golden's are dropped; the rest keep the whole planes as
+    /// their box.
     /// </summary>
     private PerturbedRows? WholePlanes(Layer layer, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool)
     {
@@ -179,10 +179,12 @@ internal sealed class ConvRegions
                     row.Slice(at + from, to - from).CopyTo(line[(from - ix0)..]);
                     continue;
                 }
-                // Golden's line, then the row's part inside the box over it.
-                gold.Slice(at + from, to - from).CopyTo(line[(from - ix0)..]);
-                int bx0 = Math.Max(from, box.X0), bx1 = Math.Min(to, box.X1);
-                if (iy >= box.Y0 && iy < box.Y1 && bx0 < bx1) row.Slice(at + bx0, bx1 - bx0).CopyTo(line[(bx0 - ix0)..]);
+                // The row's part inside the box, golden's on either side of it: each float copied once.
+                int bx0 = Math.Clamp(box.X0, from, to), bx1 = Math.Clamp(box.X1, bx0, to);
+                if (iy < box.Y0 || iy >= box.Y1) bx0 = bx1 = to;
+                gold.Slice(at + from, bx0 - from).CopyTo(line[(from - ix0)..]);
+                row.Slice(at + bx0, bx1 - bx0).CopyTo(line[(bx0 - ix0)..]);
+                gold.Slice(at + bx1, to - bx1).CopyTo(line[(bx1 - ix0)..]);
             }
     }
 
