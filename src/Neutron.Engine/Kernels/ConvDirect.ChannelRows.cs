@@ -20,14 +20,18 @@ public static unsafe partial class ConvDirect
     private static bool ChannelRowsPay(KernelVariant variant, Conv2D g)
     {
         if (variant != KernelVariant.Avx512 || g.M > 16 || g.StrideH != 1 || g.StrideW != 1) return false;
-        int wp = g.OutW + (g.KW - 1) * g.DilationW;
-        return g.OutSpatial * 10 >= RoundUp(g.OutH * wp, Span48) * 8;
+        return g.OutSpatial * 10 >= RoundUp(g.OutH * RowStride(g), Span48) * 8;
     }
+
+    /// <summary>Floats from one padded row to the next: the image row and the wider of its two pads. The zeros after a
+    /// row are the next row's left padding as well: a window past the right edge reads on into them (the last
+    /// row into the zero rows below, or the slack). ResNet-20's 28-wide rows take 29 floats, not 30.</summary>
+    private static int RowStride(Conv2D g) => Math.Max(g.OutW, g.W + Math.Max(g.PadLeft, g.PadRight));
 
     private static void RunChannelRows(KernelVariant variant, Conv2D g, int n0, float[] x, float[] w, float[]? b, float[] y, Shortcut? shortcut,
         Activation epilogue, ForEach forEach, PackedFilters? keep)
     {
-        int hp = g.OutH + (g.KH - 1) * g.DilationH, wp = g.OutW + (g.KW - 1) * g.DilationW;
+        int hp = g.OutH + (g.KH - 1) * g.DilationH, wp = RowStride(g);
         var planes = new Planes(hp, wp, true);
         int k = g.PatchSize, panels = (g.M + Panel - 1) / Panel, rows = panels * Panel;
         int perImage = g.C * g.H * g.W, paddedImage = g.C * planes.Plane;
