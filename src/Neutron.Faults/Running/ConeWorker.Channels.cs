@@ -43,6 +43,7 @@ internal sealed partial class ConeWorker
         else return null;
 
         int count = input.Count;
+        input.Complete(chunk.Gold[x]!.Floats); // the range may reach past a sparse row's box
         var packed = WeightDelta.Scratch.Fit(ref rangeInput, (long)count * inLength);
         for (int r = 0; r < count; r++) input.Row(r).Slice(inStart, inLength).CopyTo(packed.AsSpan(r * inLength, inLength));
         var computed = WeightDelta.Scratch.Fit(ref rangeOutput, (long)count * outLength);

@@ -187,29 +187,42 @@ internal sealed partial class ConeWorker
     }
 
     // The box of every plane of a row, packed; contiguous runs (full-width boxes) copied whole.
-    private static void Cut(ReadOnlySpan<float> row, PlaneBox box, int channels, int height, int width, Span<float> into)
+    private static unsafe void Cut(ReadOnlySpan<float> row, PlaneBox box, int channels, int height, int width, Span<float> into)
     {
         int cols = box.X1 - box.X0, run = box.X0 == 0 && cols == width ? box.Area : cols, at = 0;
-        for (int c = 0; c < channels; c++)
-        for (int y = box.Y0; y < box.Y1; y += run / cols, at += run)
-            row.Slice((c * height + y) * width + box.X0, run).CopyTo(into.Slice(at, run));
+        Fits(row, channels * height * width, into, channels * box.Area);
+        fixed (float* source = row, packed = into)
+            for (int c = 0; c < channels; c++)
+            for (int y = box.Y0; y < box.Y1; y += run / cols, at += run)
+                FloatLines.Copy(source + (c * height + y) * width + box.X0, packed + at, run);
     }
 
     // The elements of a row inside box written over their place in `into`, the packed cut of the larger area.
-    private static void Overlay(ReadOnlySpan<float> row, PlaneBox box, PlaneBox area, int channels, int height, int width, Span<float> into)
+    private static unsafe void Overlay(ReadOnlySpan<float> row, PlaneBox box, PlaneBox area, int channels, int height, int width, Span<float> into)
     {
         int cols = box.X1 - box.X0, areaRows = area.Y1 - area.Y0, areaCols = area.X1 - area.X0;
-        for (int c = 0; c < channels; c++)
-        for (int y = box.Y0; y < box.Y1; y++)
-            row.Slice((c * height + y) * width + box.X0, cols).CopyTo(into.Slice((c * areaRows + y - area.Y0) * areaCols + box.X0 - area.X0, cols));
+        Fits(row, channels * height * width, into, channels * area.Area);
+        fixed (float* source = row, packed = into)
+            for (int c = 0; c < channels; c++)
+            for (int y = box.Y0; y < box.Y1; y++)
+                FloatLines.Copy(source + (c * height + y) * width + box.X0, packed + (c * areaRows + y - area.Y0) * areaCols + box.X0 - area.X0, cols);
     }
 
     // The inverse of Cut: packed box values written into a row.
-    private static void Paste(ReadOnlySpan<float> packed, PlaneBox box, int channels, int height, int width, Span<float> row)
+    private static unsafe void Paste(ReadOnlySpan<float> packed, PlaneBox box, int channels, int height, int width, Span<float> row)
     {
         int cols = box.X1 - box.X0, run = box.X0 == 0 && cols == width ? box.Area : cols, at = 0;
-        for (int c = 0; c < channels; c++)
-        for (int y = box.Y0; y < box.Y1; y += run / cols, at += run)
-            packed.Slice(at, run).CopyTo(row.Slice((c * height + y) * width + box.X0, run));
+        Fits(row, channels * height * width, packed, channels * box.Area);
+        fixed (float* source = packed, target = row)
+            for (int c = 0; c < channels; c++)
+            for (int y = box.Y0; y < box.Y1; y += run / cols, at += run)
+                FloatLines.Copy(source + at, target + (c * height + y) * width + box.X0, run);
+    }
+
+    // The pointer loops above stay inside both spans only if they hold the planes and the packed boxes.
+    private static void Fits(ReadOnlySpan<float> row, int rowLength, ReadOnlySpan<float> packed, int packedLength)
+    {
+        if (row.Length < rowLength || packed.Length < packedLength)
+            throw new ArgumentException($"a row of {row.Length} floats for {rowLength}, packed boxes of {packed.Length} for {packedLength}");
     }
 }

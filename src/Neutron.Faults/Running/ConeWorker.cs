@@ -294,7 +294,9 @@ internal sealed partial class ConeWorker : IFaultWorker
     }
 
     // The fault's element in each image's golden row, changed as Worker's observer changes it after the producer.
-    // With prove, images the bounds clear are left golden.
+    // With prove, images the bounds clear are left golden. Rows of image planes hold only the element's pixel (every
+    // channel's), golden's everywhere else (PerturbedRows.Sparse): copying each image's whole row cost more than the
+    // box paths that read it.
     private PerturbedRows? ApplyActivation(ChunkGraph chunk, int id, Fault fault, bool prove)
     {
         var encoding = activationEncodings[fault.Tensor];
@@ -302,6 +304,9 @@ internal sealed partial class ConeWorker : IFaultWorker
         var gold = chunk.Gold[id]!.Floats;
         var rows = pool.Rent(width);
         int element = (int)fault.Index;
+        var shape = chunk.Plan.Types[id].Shape;
+        bool planes = shape.Length == 4;
+        int plane = planes ? shape[2] * shape[3] : width, pixel = element % plane;
         for (int n = 0; n < chunk.Count; n++)
         {
             var golden = gold.Slice(n * width, width);
@@ -309,12 +314,13 @@ internal sealed partial class ConeWorker : IFaultWorker
             if (BitConverter.SingleToInt32Bits(value) == BitConverter.SingleToInt32Bits(golden[element])) continue;
             if (prove && chunk.Sites[id] is not null && Proven(chunk, id, fault, n, element, [value], golden.Slice(element, 1))) continue;
             var row = rows.Add(n);
-            golden.CopyTo(row);
+            if (planes)
+                for (int at = pixel; at < width; at += plane) row[at] = golden[at];
+            else golden.CopyTo(row);
             row[element] = value;
         }
         rows.Dirty(element, element + 1);
-        var shape = chunk.Plan.Types[id].Shape;
-        if (shape.Length == 4) rows.Box = PlaneBox.Of(element, shape[2], shape[3]);
+        if (planes) rows.HoldOnly(PlaneBox.Of(element, shape[2], shape[3]), shape[1], shape[2], shape[3]);
         if (rows.Count > 0) return rows;
         pool.Return(rows);
         return null;

@@ -117,7 +117,7 @@ internal sealed class ConvRegions
     /// so the same bits. Rows whose box comes out golden's are dropped; in a box small beside its planes,
     /// the others keep the box of their positions that differ.
     /// </summary>
-    private PerturbedRows? Boxes(Layer layer, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool,
+    private unsafe PerturbedRows? Boxes(Layer layer, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool,
         PlaneBox computed)
     {
         var g = layer.Geometry;
@@ -147,9 +147,11 @@ internal sealed class ConvRegions
             PlaneBox? mine = BoxDifferences(box, gold, g.M, computed, g.OutH, g.OutW, tight);
             if (mine is null) continue;
             var row = rows.Add(n);
-            for (int m = 0; m < g.M; m++)
-                for (int oy = 0; oy < bh; oy++)
-                    box.Slice((m * bh + oy) * bw, bw).CopyTo(row.Slice(m * plane + (computed.Y0 + oy) * g.OutW + computed.X0, bw));
+            if (row.Length < width) throw new InvalidOperationException($"a row of {row.Length} floats for {width}");
+            fixed (float* from = box, into = row)
+                for (int m = 0; m < g.M; m++)
+                    for (int oy = 0; oy < bh; oy++)
+                        FloatLines.Copy(from + (m * bh + oy) * bw, into + m * plane + (computed.Y0 + oy) * g.OutW + computed.X0, bw);
             changed = changed?.Union(mine.Value) ?? mine;
         }
         return pool.KeepIfAny(rows, changed, g.M, g.OutH, g.OutW);
@@ -157,35 +159,38 @@ internal sealed class ConvRegions
 
     /// <summary>An image's input window for the outputs of a box: C planes of hs × ws from (iy0, ix0) of the image,
     /// zeros outside the image; inside it, the row's values, or golden's outside a sparse row's box (held).</summary>
-    private static void Gather(Conv2D g, ReadOnlySpan<float> row, ReadOnlySpan<float> gold, PlaneBox? held, int iy0, int ix0, int hs, int ws,
+    private static unsafe void Gather(Conv2D g, ReadOnlySpan<float> row, ReadOnlySpan<float> gold, PlaneBox? held, int iy0, int ix0, int hs, int ws,
         Span<float> window)
     {
         int from = Math.Max(ix0, 0), to = Math.Min(ix0 + ws, g.W), plane = g.H * g.W;
-        for (int c = 0; c < g.C; c++)
-            for (int sy = 0; sy < hs; sy++)
-            {
-                var line = window.Slice((c * hs + sy) * ws, ws);
-                int iy = iy0 + sy;
-                if ((uint)iy >= (uint)g.H || from >= to)
+        if (row.Length < g.C * plane || gold.Length < g.C * plane || window.Length < g.C * hs * ws)
+            throw new ArgumentException($"rows of {row.Length} and {gold.Length} floats for {g.C * plane}, a window of {window.Length} for {g.C * hs * ws}");
+        fixed (float* mine = row, golden = gold, windowAt = window)
+            for (int c = 0; c < g.C; c++)
+                for (int sy = 0; sy < hs; sy++)
                 {
-                    line.Clear();
-                    continue;
+                    float* line = windowAt + (c * hs + sy) * ws;
+                    int iy = iy0 + sy;
+                    if ((uint)iy >= (uint)g.H || from >= to)
+                    {
+                        FloatLines.Clear(line, ws);
+                        continue;
+                    }
+                    FloatLines.Clear(line, from - ix0);
+                    FloatLines.Clear(line + (to - ix0), ix0 + ws - to);
+                    int at = c * plane + iy * g.W;
+                    if (held is not { } box)
+                    {
+                        FloatLines.Copy(mine + at + from, line + (from - ix0), to - from);
+                        continue;
+                    }
+                    // The row's part inside the box, golden's on either side of it: each float copied once.
+                    int bx0 = Math.Clamp(box.X0, from, to), bx1 = Math.Clamp(box.X1, bx0, to);
+                    if (iy < box.Y0 || iy >= box.Y1) bx0 = bx1 = to;
+                    FloatLines.Copy(golden + at + from, line + (from - ix0), bx0 - from);
+                    FloatLines.Copy(mine + at + bx0, line + (bx0 - ix0), bx1 - bx0);
+                    FloatLines.Copy(golden + at + bx1, line + (bx1 - ix0), to - bx1);
                 }
-                line[..(from - ix0)].Clear();
-                line[(to - ix0)..].Clear();
-                int at = c * plane + iy * g.W;
-                if (held is not { } box)
-                {
-                    row.Slice(at + from, to - from).CopyTo(line[(from - ix0)..]);
-                    continue;
-                }
-                // The row's part inside the box, golden's on either side of it: each float copied once.
-                int bx0 = Math.Clamp(box.X0, from, to), bx1 = Math.Clamp(box.X1, bx0, to);
-                if (iy < box.Y0 || iy >= box.Y1) bx0 = bx1 = to;
-                gold.Slice(at + from, bx0 - from).CopyTo(line[(from - ix0)..]);
-                row.Slice(at + bx0, bx1 - bx0).CopyTo(line[(bx0 - ix0)..]);
-                gold.Slice(at + bx1, to - bx1).CopyTo(line[(bx1 - ix0)..]);
-            }
     }
 
     /// <summary>Where an image's computed box (planes of its own, channels × rows × columns) differs bit-wise from
