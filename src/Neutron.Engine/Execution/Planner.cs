@@ -255,7 +255,7 @@ internal static class Planner
                 }
             }
             if (buffer is null) budget.Take(t, $"the output of {node.Operator.Node}");
-            values[id] = buffer is null ? Tensor.Zeros(t.Type, t.Shape) : buffer.Reuse(t.Type, t.Shape);
+            values[id] = buffer is null ? Tensor.AlignedZeros(t.Type, t.Shape) : buffer.Reuse(t.Type, t.Shape);
             if (shared)
             {
                 int end = Math.Max(lastUse[id], node.Index);

@@ -158,6 +158,9 @@ public static unsafe partial class ConvDirect
             int tiles = (pixels + Rows - 1) / Rows, width = mp;
             while (width > 64 && ProductFloats / width / Rows < MinTiles && tiles > ProductFloats / width / Rows)
                 width = RoundUp(width / 2, 32);
+            // Few pixels under many filters (MobileNetV2's 1 × 1 layers on 3 × 3 planes): one group per core, so each
+            // core streams half the filters through its own cache instead of all of them once per tile.
+            if (width == mp && mp > 2 * pixels && mp >= 128) width = RoundUp(mp / 2, 32);
             int groups = (mp + width - 1) / width;
             int perPart = Math.Clamp(ProductFloats / width / Rows, 1, MaxChunk / Rows);
             int parts = Math.Min(tiles, Math.Max((tiles + perPart - 1) / perPart, (MinTasks + groups - 1) / groups));

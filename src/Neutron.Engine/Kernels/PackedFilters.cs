@@ -2,6 +2,8 @@
 // weights never change (an optimised inference session's stored tensors): packing transposes every weight of the
 // layer, each run, otherwise (ResNet-18 at batch 8: 47 MB copied per run). The weights are known by reference, not content: whoever changes a stored
 // tensor in place (a campaign injecting into weights) runs the graph as stored, which never keeps packed filters.
+using Neutron.Engine.Tensors;
+
 namespace Neutron.Engine.Kernels;
 
 public sealed class PackedFilters
@@ -27,7 +29,7 @@ public sealed class PackedFilters
                 if (i > 0) (kept[0], kept[i]) = (kept[i], kept[0]);
                 return packed;
             }
-            var fresh = new float[size];
+            var fresh = AlignedFloats.Allocate(size);
             pack(fresh);
             kept[1] = kept[0];
             kept[0] = (weights, fresh, layout);

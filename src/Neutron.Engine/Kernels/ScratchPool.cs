@@ -2,6 +2,8 @@
 // [ThreadStatic]: the thread pool moves work between threads it creates and retires, and a per-thread buffer would
 // be allocated again on each new thread. The pool holds at most as many buffers as calls ever ran at once, each
 // grown to the largest request seen, so steady-state inference allocates nothing here.
+using Neutron.Engine.Tensors;
+
 namespace Neutron.Engine.Kernels;
 
 internal static class ScratchPool
@@ -17,7 +19,7 @@ internal static class ScratchPool
             if (free.Count > 0) buffer = free.Pop();
         }
         if (buffer is null || buffer.Length < size)
-            buffer = new float[Math.Max(size, buffer?.Length ?? 0)];
+            buffer = AlignedFloats.Allocate(Math.Max(size, buffer?.Length ?? 0));
         return buffer;
     }
 

@@ -27,6 +27,11 @@ public sealed class Tensor
             ? new Tensor(type, shape, new float[ShapeUtil.Size(shape)], null)
             : new Tensor(type, shape, null, new long[ShapeUtil.Size(shape)]);
 
+    /// <summary>Zeros whose float buffer starts a cache line when it can (AlignedFloats): the buffers the kernels
+    /// read in whole vectors.</summary>
+    public static Tensor AlignedZeros(DataType type, params int[] shape) =>
+        type.IsFloating() ? new Tensor(type, shape, AlignedFloats.Allocate(ShapeUtil.Size(shape)), null) : Zeros(type, shape);
+
     public static Tensor FromFloats(float[] data, params int[] shape) => FromFloats(DataType.Float, data, shape);
 
     public static Tensor FromFloats(DataType type, float[] data, params int[] shape)
@@ -76,7 +81,7 @@ public sealed class Tensor
         int size = ShapeUtil.Size(shape);
         if (type.IsFloating() && floatBuffer is { } f && f.Length >= size) return new Tensor(type, shape, f, null);
         if (!type.IsFloating() && longBuffer is { } l && l.Length >= size) return new Tensor(type, shape, null, l);
-        return Zeros(type, shape);
+        return AlignedZeros(type, shape);
     }
 
     public Tensor Clone() => floatBuffer is not null
