@@ -29,6 +29,8 @@ public class ConvDirectTests
         [8, 8, 8, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3],      // many channels: two channel groups (160 + the rest)
         [12, 7, 7, 70, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2],      // transposed out in 8 × 8 blocks and edges
         [300, 10, 10, 21, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2],   // 1×1 over two summation blocks (256 + 44)
+        [130, 6, 6, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2],     // padded copy of 128 channels or more (skewed pixels)
+        [40, 3, 3, 200, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2],     // few pixels, many filters: a channel group per core
         [4, 5, 5, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 40],      // parts of several images, each padding its own
         [5, 9, 13, 12, 3, 3, 1, 1, 1, 1, 2, 0, 0, 2, 2],      // channel rows, padding on the right only
         [6, 12, 30, 10, 3, 3, 1, 1, 2, 2, 2, 1, 2, 3, 2],     // channel rows, dilated, the right pad wider
