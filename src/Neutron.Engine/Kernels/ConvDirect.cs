@@ -228,11 +228,27 @@ public static unsafe partial class ConvDirect
     {
         int c = g.C, ps = planes.PixelStride;
         bool wide = variant == KernelVariant.Avx512;
+        // Without the skew, the image's pixels of a row lie side by side in the copy too: one copy per row.
+        int inRow = Math.Min(g.W, planes.Wp - g.PadLeft);
+        bool wholeRows = ps == c && inRow > 0;
         fixed (float* xp = x, dp = dst)
             for (int row = 0; row < planes.Hp; row++)
             {
                 float* d = dp + (long)row * planes.Wp * ps;
                 int iy = row - g.PadTop;
+                if (wholeRows && (uint)iy >= (uint)g.H)
+                {
+                    ZeroRow(d, planes.Wp * c);
+                    continue;
+                }
+                if (wholeRows)
+                {
+                    ZeroRow(d, g.PadLeft * c);
+                    if (wide) CopyRow512(xp + (long)iy * g.W * c, d + g.PadLeft * c, inRow * c);
+                    else CopyRow(xp + (long)iy * g.W * c, d + g.PadLeft * c, inRow * c);
+                    ZeroRow(d + (g.PadLeft + inRow) * c, (planes.Wp - g.PadLeft - inRow) * c);
+                    continue;
+                }
                 for (int col = 0; col < planes.Wp; col++)
                 {
                     int ix = col - g.PadLeft;
