@@ -71,7 +71,7 @@ internal sealed partial class ConeWorker
                 boxArguments[i] = Tensor.FromFloats(own, boxShape);
                 continue;
             }
-            if (boxInputs[cut].Length < size) boxInputs[cut] = AlignedFloats.Allocate(size);
+            if (boxInputs[cut].Length < size) boxInputs[cut] = new float[size];
             var buffer = boxInputs[cut++];
             var gold = chunk.Gold[id]!.Floats;
             int rowWidth = chunk.Widths[id], r = 0;
@@ -105,7 +105,7 @@ internal sealed partial class ConeWorker
             output = pool.KeepIfAny(rows, area);
             return true;
         }
-        if (boxOutput.Length < size) boxOutput = AlignedFloats.Allocate(size);
+        if (boxOutput.Length < size) boxOutput = new float[size];
         node.Operator.Run(boxArguments.AsSpan(0, node.InputIds.Length).ToArray(), [Tensor.FromFloats(boxOutput, boxShape)]);
 
         // Images whose box came out golden stay golden; the others get golden's row with their box written in.

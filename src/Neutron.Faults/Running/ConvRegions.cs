@@ -5,7 +5,6 @@
 using Neutron.Engine.Execution;
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Operators;
-using Neutron.Engine.Tensors;
 
 namespace Neutron.Faults.Running;
 
@@ -96,7 +95,7 @@ internal sealed class ConvRegions
         var x = input.InOrder;
         if (x is null)
         {
-            if (gathered.Length < input.Count * inWidth) gathered = AlignedFloats.Allocate(input.Count * inWidth);
+            if (gathered.Length < input.Count * inWidth) gathered = new float[input.Count * inWidth];
             for (int r = 0; r < input.Count; r++) input.Row(r).CopyTo(gathered.AsSpan(r * inWidth, inWidth));
             x = gathered;
         }
@@ -127,8 +126,8 @@ internal sealed class ConvRegions
         int iy0 = computed.Y0 * g.StrideH - g.PadTop, ix0 = computed.X0 * g.StrideW - g.PadLeft;
         var sub = g with { N = count, H = hs, W = ws, PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0, OutH = bh, OutW = bw };
         int window = g.C * hs * ws, outBox = g.M * bh * bw, plane = g.OutSpatial, width = g.M * plane;
-        if (windows.Length < count * window) windows = AlignedFloats.Allocate(count * window);
-        if (boxes.Length < count * outBox) boxes = AlignedFloats.Allocate(count * outBox);
+        if (windows.Length < count * window) windows = new float[count * window];
+        if (boxes.Length < count * outBox) boxes = new float[count * outBox];
         var inBox = input.Box!.Value;
         for (int r = 0; r < count; r++)
         {

@@ -15,7 +15,7 @@ internal sealed class PerturbedRows(int capacityRows, int width)
     private readonly int[] slots = Identity(capacityRows);
     // Whether slots is the identity (rows stored in order, as AsBatch needs).
     private bool inOrder = true;
-    private readonly float[] data = AlignedFloats.Allocate((long)capacityRows * width is var size && size <= Array.MaxLength ? (int)size : throw new OutOfMemoryException($"{capacityRows} rows of {width} floats"));
+    private readonly float[] data = new float[(long)capacityRows * width is var size && size <= Array.MaxLength ? (int)size : throw new OutOfMemoryException($"{capacityRows} rows of {width} floats")];
 
     public int Width { get; } = width;
     public int Count { get; private set; }
