@@ -2,8 +2,8 @@
 // first element on (a channels-last pixel's channels, a packed filter panel), and a Vector512 load from a misaligned
 // address spans two cache lines. The runtime places an array's first element at any multiple of 8 bytes, which splits
 // most loads of a 512-bit kernel: MobileNetV2's 144-channel depthwise tile ran 25 ns per call on
-// misaligned data against 18.6 ns aligned (L1-resident, one thread), and which buffers happened to be aligned changed
-// from one process to the next. .NET has no aligned array allocation, so this places one. Arrays are allocated
+// misaligned data against 18.6 ns aligned (L1-resident, one thread), and which buffers are aligned would change from
+// one process to the next. .NET has no aligned array allocation, so this places one. Arrays are allocated
 // pinned: the pinned object heap never moves them, so an aligned array stays aligned. Objects allocated in a row lie
 // back to back, so a filler sized from where the last one ends puts the next on a line: a small array that lands off
 // a line is allocated again after one; a large array is allocated once, after a probe (which shows where large
@@ -13,7 +13,7 @@ using System.Runtime.CompilerServices;
 
 namespace Neutron.Engine.Tensors;
 
-public static class AlignedFloats
+internal static class AlignedFloats
 {
     /// <summary>The alignment sought, in bytes: one cache line, one Vector512.</summary>
     public const int Line = 64;
@@ -65,7 +65,7 @@ public static class AlignedFloats
 
     /// <summary>A large pinned object goes after the last one unless a freed gap holds it: a probe shows where that
     /// is, and a filler after it puts the next large object on a line. A filler that did not land right after its
-    /// probe went into a gap: the probes that follow fill the gaps up, until a probe and its filler lie together.</summary>
+    /// probe went into a gap, which a second probe may have filled.</summary>
     private static void PlaceNextLargeOnALine()
     {
         for (int attempt = 0; attempt < LargeAttempts; attempt++)
