@@ -236,13 +236,13 @@ public static unsafe partial class ConvDirect
             {
                 float* d = dp + (long)row * planes.Wp * ps;
                 int iy = row - g.PadTop;
-                if (wholeRows && (uint)iy >= (uint)g.H)
-                {
-                    ZeroRow(d, planes.Wp * c);
-                    continue;
-                }
                 if (wholeRows)
                 {
+                    if ((uint)iy >= (uint)g.H)
+                    {
+                        ZeroRow(d, planes.Wp * c);
+                        continue;
+                    }
                     ZeroRow(d, g.PadLeft * c);
                     if (wide) CopyRow512(xp + (long)iy * g.W * c, d + g.PadLeft * c, inRow * c);
                     else CopyRow(xp + (long)iy * g.W * c, d + g.PadLeft * c, inRow * c);
