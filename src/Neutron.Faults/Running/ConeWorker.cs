@@ -29,7 +29,8 @@ internal sealed partial class ConeWorker : IFaultWorker
     private readonly InferenceSession session;
     private readonly string inputName;
     private readonly RowPlans rowPlans;
-    private readonly RowPool pool;
+    // Rows hold up to a whole chunk of images: sized by Use for the largest chunk of the cache being read.
+    private RowPool pool = new(0);
     // Convolutions recomputed over the box their perturbed input changed; null when the box paths are off (not
     // fp32, or no such convolution), and then rows of image planes carry no boxes either.
     private readonly ConvRegions? regions;
@@ -63,7 +64,6 @@ internal sealed partial class ConeWorker : IFaultWorker
         inputName = model.RequiredInputs.Single().Name;
         var first = golden.Chunks[0].Images;
         rowPlans = new RowPlans(session, inputName, first.Shape[1..], observer);
-        pool = new RowPool(first.Shape[0]);
         Use(golden);
         // Built before any fault is injected, so from the golden filters.
         if (!quantize && new ConvRegions(chunks[0].Plan, chunks[0].Batched) is { Any: true } layers) regions = layers;
@@ -75,6 +75,9 @@ internal sealed partial class ConeWorker : IFaultWorker
         if (ReferenceEquals(golden, this.golden)) return;
         this.golden = golden;
         plain = null;
+        // Another group's cache may cut larger chunks than the one this worker started on.
+        int largest = golden.Chunks.Max(c => c.Images.Shape[0]);
+        if (largest > pool.Rows) pool = new RowPool(largest);
         chunks = new ChunkGraph[golden.Chunks.Count];
         for (int c = 0; c < chunks.Length; c++)
         {

@@ -124,6 +124,9 @@ internal sealed class PerturbedRows(int capacityRows, int width)
 
 internal sealed class RowPool(int rows)
 {
+    /// <summary>How many image rows each PerturbedRows it hands out holds.</summary>
+    public int Rows => rows;
+
     private readonly Dictionary<int, Stack<PerturbedRows>> free = [];
 
     public PerturbedRows Rent(int width)

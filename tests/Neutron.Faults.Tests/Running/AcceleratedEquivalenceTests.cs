@@ -118,6 +118,35 @@ public class AcceleratedEquivalenceTests
     }
 
 
+    [Fact]
+    public void A_worker_made_on_a_group_of_small_chunks_runs_a_group_of_larger_ones()
+    {
+        // The runner makes a worker on whichever group's cache is current, then lends it to every group: here one
+        // made on the 13-image tail then reads 16-image chunks, with a fault that perturbs every image.
+        var model = OnnxReader.Load(SharedData.Path("models", "lenet5.onnx"));
+        var data = RunnerFixtures.Images(29);
+        var runner = new FaultRunner(model, data, new RunnerOptions { Plain = true });
+        var encodings = runner.Sites.Activations.ToDictionary(s => s.Tensor, s => runner.ActivationEncoding(s.Tensor));
+        var observer = new InjectionObserver(encodings, quantize: false);
+        var tail = new GoldenCache(model, runner.Weights, observer, [(16, data.Slice(16, 13))]);
+        var head = new GoldenCache(model, runner.Weights, observer, [(0, data.Slice(0, 16))]);
+        var cone = new ConeWorker(model, runner.Weights, observer, tail, encodings, quantize: false);
+        cone.Use(head);
+        var plain = new Worker(model, runner.Weights, observer, [(0, data.Slice(0, 16))]);
+        var bias = runner.Sites.Weights.First(s => s.Tensor.EndsWith("bias", StringComparison.Ordinal));
+        var fault = new Fault(FaultTarget.Weight, bias.Tensor, 0, 30, FaultModel.Flip);
+        var (golden, want, got) = (new float[16][], new float[16][], new float[16][]);
+        plain.Run(null, (n, row) => golden[n] = row.ToArray());
+        plain.Run(fault, (n, row) => want[n] = row.ToArray());
+        cone.Run(fault, (n, row) => got[n] = row.ToArray());
+        for (int n = 0; n < 16; n++)
+        {
+            Assert.NotEqual(golden[n], want[n]);
+            Assert.Equal(want[n].Select(BitConverter.SingleToInt32Bits), got[n].Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+
     [Theory]
     [InlineData(FaultTarget.Weight)]
     [InlineData(FaultTarget.Activation)]
