@@ -117,7 +117,6 @@ public class AcceleratedEquivalenceTests
         foreach (var f in faults.Take(30)) RunnerFixtures.AssertSameLogits(plain, grouped, f.Fault, 45);
     }
 
-
     [Fact]
     public void A_worker_made_on_a_group_of_small_chunks_runs_a_group_of_larger_ones()
     {
@@ -145,7 +144,6 @@ public class AcceleratedEquivalenceTests
             Assert.Equal(want[n].Select(BitConverter.SingleToInt32Bits), got[n].Select(BitConverter.SingleToInt32Bits));
         }
     }
-
 
     [Theory]
     [InlineData(FaultTarget.Weight)]
