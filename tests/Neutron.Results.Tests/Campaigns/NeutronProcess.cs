@@ -42,6 +42,19 @@ public sealed class NeutronProcess : IDisposable
     /// <summary>SIGKILL: no handler runs, the open transaction is lost.</summary>
     public void Kill() => _process.Kill(entireProcessTree: false);
 
+    /// <summary>SIGSTOP: the process stops where it is, until Resume (tests that need another process to go first).</summary>
+    public void Pause() => Signal("STOP");
+
+    /// <summary>SIGCONT after Pause.</summary>
+    public void Resume() => Signal("CONT");
+
+    void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString()]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{name} {_process.Id} exited {kill.ExitCode}");
+    }
+
     public int Id => _process.Id;
     public int ExitCode => _process.ExitCode;
     public string Output { get { lock (_out) return _out.ToString(); } }

@@ -58,12 +58,16 @@ public class WorkerTests(ITestOutputHelper output)
         string url = PostgresServer.Instance!.NewDatabase();
         using var first = NeutronProcess.Start([.. CrashSafetyTests.CampaignArgs(url, Plan, images: Images), "--plain", "--chunk", "8"]);
         Assert.True(Until(() => Query<long>(url, "SELECT count(*) FROM chunks;") > 0, TimeSpan.FromMinutes(2)), first.Errors);
+        // The campaign waits (its 60 s lease held) until the victim holds a chunk: on a busy machine, the campaign
+        // alone could otherwise finish every chunk before a worker process has started.
+        first.Pause();
         using var victim = NeutronProcess.Start(Worker(url));
+        string owner = $"%:{victim.Id}";
+        bool taken = Until(() => Query<long>(url, $"SELECT count(*) FROM chunks WHERE NOT done AND owner LIKE '{owner}';") > 0, TimeSpan.FromMinutes(2));
+        first.Resume();
+        Assert.True(taken, "the victim never took a chunk: " + victim.Errors);
         using var other = NeutronProcess.Start(Worker(url));
         // Kill the victim while it holds a chunk it has not committed.
-        string owner = $"%:{victim.Id}";
-        Assert.True(Until(() => Query<long>(url, $"SELECT count(*) FROM chunks WHERE NOT done AND owner LIKE '{owner}';") > 0, TimeSpan.FromMinutes(2)),
-            "the victim never took a chunk: " + victim.Errors);
         Thread.Sleep(150); // into the chunk's faults
         int chunk = Query<int>(url, $"SELECT coalesce(max(chunk), -1) FROM chunks WHERE NOT done AND owner LIKE '{owner}';");
         victim.Kill();
