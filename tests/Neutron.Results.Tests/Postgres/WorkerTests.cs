@@ -57,10 +57,16 @@ public class WorkerTests(ITestOutputHelper output)
 
         string url = PostgresServer.Instance!.NewDatabase();
         using var first = NeutronProcess.Start([.. CrashSafetyTests.CampaignArgs(url, Plan, images: Images), "--plain", "--chunk", "8"]);
-        Assert.True(Until(() => Query<long>(url, "SELECT count(*) FROM chunks;") > 0, TimeSpan.FromMinutes(2)), first.Errors);
         // The campaign waits (its 60 s lease held) until the victim holds a chunk: on a busy machine, the campaign
-        // alone could otherwise finish every chunk before a worker process has started.
+        // alone could otherwise finish every chunk before a worker process has started. It stops once it stores
+        // outcomes, past the transactions a joining worker would wait for (the plan, golden's predictions).
+        Assert.True(Until(() => Query<long>(url, "SELECT count(*) FROM outcomes;") > 0, TimeSpan.FromMinutes(2)), first.Errors);
         first.Pause();
+        if (Query<long>(url, "SELECT count(*) FROM chunks WHERE NOT done;") == 0)
+        {
+            first.Resume();
+            Assert.Fail("the campaign finished every chunk before it could be paused");
+        }
         using var victim = NeutronProcess.Start(Worker(url));
         string owner = $"%:{victim.Id}";
         bool taken = Until(() => Query<long>(url, $"SELECT count(*) FROM chunks WHERE NOT done AND owner LIKE '{owner}';") > 0, TimeSpan.FromMinutes(2));
@@ -99,8 +105,13 @@ public class WorkerTests(ITestOutputHelper output)
 
         string url = PostgresServer.Instance!.NewDatabase();
         using var first = NeutronProcess.Start([.. CrashSafetyTests.CampaignArgs(url, adaptive, images: Images), "--plain", "--chunk", "4"]);
-        Assert.True(Until(() => Query<long>(url, "SELECT count(*) FROM chunks;") > 0, TimeSpan.FromMinutes(2)), first.Errors);
+        Assert.True(Until(() => Query<long>(url, "SELECT count(*) FROM outcomes;") > 0, TimeSpan.FromMinutes(2)), first.Errors);
+        // As above, the campaign waits for a worker to take a chunk, so it cannot run every round alone. It may be
+        // paused while it decides a round (under the round lock the worker then waits for): resumed after 30 s anyway.
+        first.Pause();
         using var second = NeutronProcess.Start(Worker(url));
+        Until(() => Query<long>(url, $"SELECT count(*) FROM chunks WHERE owner LIKE '%:{second.Id}';") > 0, TimeSpan.FromSeconds(30));
+        first.Resume();
         using var third = NeutronProcess.Start(Worker(url));
         foreach (var p in new[] { first, second, third })
         {
