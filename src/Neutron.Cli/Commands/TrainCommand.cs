@@ -8,6 +8,7 @@ using Neutron.Cli.Printing;
 using Neutron.Engine.Autodiff;
 using Neutron.Engine.Data;
 using Neutron.Engine.Execution;
+using Neutron.Engine.Kernels;
 using Neutron.Engine.Onnx;
 using Neutron.Engine.Training;
 using Neutron.Faults;
@@ -145,7 +146,7 @@ public static partial class TrainCommand
                 if (split is not null) PrintFaultListAfter(net, testSet, listFormat, split);
             }
             var outFile = parse.GetValue(output)!;
-            if (reports.Any(r => !double.IsFinite(r.Loss)) || net.Model.Initializers.Values.Any(t => t.IsFloating && !AllFinite(t.Floats)))
+            if (reports.Any(r => !double.IsFinite(r.Loss)) || net.Model.Initializers.Values.Any(t => t.IsFloating && !FiniteValues.All(t.Floats)))
                 throw new UserError($"training diverged (loss {reports[^1].Loss.ToString(CultureInfo.InvariantCulture)}): weights are not finite, nothing written to {outFile.FullName}",
                     "lower --lr (e.g. by 10×), or use --optimizer adam", ExitCodes.ModelOrData);
             OnnxWriter.Save(net.Model, outFile.FullName);
@@ -155,12 +156,6 @@ public static partial class TrainCommand
             return 0;
         });
         return command;
-    }
-
-    static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        foreach (float v in values) if (!float.IsFinite(v)) return false;
-        return true;
     }
 
     private static ImageSet Load(string text, int limit)

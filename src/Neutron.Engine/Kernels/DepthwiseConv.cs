@@ -69,7 +69,7 @@ public static partial class DepthwiseConv
                 {
                     step = 1;
                     var taps = w.Slice(c * g.KH * g.KW, g.KH * g.KW);
-                    if (!padded || !AllFinite(taps)) Rows(variant, g, c, x, w, b, y);
+                    if (!padded || !FiniteValues.All(taps)) Rows(variant, g, c, x, w, b, y);
                     else
                     {
                         if (scratch is null)
@@ -115,13 +115,6 @@ public static partial class DepthwiseConv
     {
         var planes = y.Slice(from * g.OutSpatial, (to - from) * g.OutSpatial);
         ActivationKernels.Apply(variant, epilogue, planes, planes);
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> taps)
-    {
-        foreach (float t in taps)
-            if (!float.IsFinite(t)) return false;
-        return true;
     }
 
     private static void Padded(KernelVariant variant, Conv2D g, in StridePhases layout, ReadOnlySpan<int> offsets, ReadOnlySpan<float> plane,

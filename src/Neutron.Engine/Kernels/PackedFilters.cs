@@ -12,10 +12,21 @@ public sealed class PackedFilters
     // The last two packings, newest first: the fault runner's convolutions over boxes switch between the two paths
     // as the box widens, and repacking at each switch would allocate every time.
     private readonly (float[]? Source, float[]? Packed, Layout Layout)[] kept = new (float[]?, float[]?, Layout)[2];
+    private (float[]? Source, bool Finite) checkedWeights;
 
-    /// <summary>How filters were packed: the path (pixel rows or channel rows), padded channels, patch and variant (a
-    /// Gemm's panels: false, its columns, its k).</summary>
-    internal readonly record struct Layout(bool ChannelRows, int Channels, int Patch, KernelVariant Variant);
+    /// <summary>How filters were packed: the path (pixel rows or channel rows), padded channels, patch, variant and
+    /// window classes, each packed apart (a Gemm's panels: false, its columns, its k, 1).</summary>
+    internal readonly record struct Layout(bool ChannelRows, int Channels, int Patch, KernelVariant Variant, int WindowClasses = 1);
+
+    /// <summary>Whether every weight is finite, checked once per array.</summary>
+    internal bool AllFinite(float[] weights)
+    {
+        lock (gate)
+        {
+            if (!ReferenceEquals(checkedWeights.Source, weights)) checkedWeights = (weights, FiniteValues.All(weights));
+            return checkedWeights.Finite;
+        }
+    }
 
     /// <summary>The filters of weights packed as layout says (size floats), packing them on first use.</summary>
     internal float[] Get(float[] weights, Layout layout, int size, Action<float[]> pack)

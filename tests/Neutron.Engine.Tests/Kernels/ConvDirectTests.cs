@@ -4,7 +4,8 @@
 // 8 channels per vector; under avx512 the channel-rows tile of the 6- and 16-channel stride-1 cases, split into
 // pieces for batches under four), channel groups, parts padding their own images, patches of one to three 256 blocks, pads, strides, dilations, 1-D shapes, batches whose
 // pixel count is no multiple of the twelve-pixel tile, every fused activation (applied in registers on the way out),
-// a fused shortcut (a residual Add) in both operand orders, and channels-last (NHWC) inputs and outputs.
+// a fused shortcut (a residual Add) in both operand orders, channels-last (NHWC) inputs and outputs, and windows
+// clipped at the image's edges (finite weights) against padded planes (the cases with an infinite weight).
 using Neutron.Engine.Kernels;
 
 namespace Neutron.Engine.Tests.Kernels;
@@ -35,6 +36,9 @@ public class ConvDirectTests
         [5, 9, 13, 12, 3, 3, 1, 1, 1, 1, 2, 0, 0, 2, 2],      // channel rows, padding on the right only
         [6, 12, 30, 10, 3, 3, 1, 1, 2, 2, 2, 1, 2, 3, 2],     // channel rows, dilated, the right pad wider
         [5, 10, 24, 8, 3, 5, 1, 1, 1, 1, 1, 3, 1, 1, 2],      // channel rows, the left pad wider
+        [32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 9],    // windows clipped in 9 classes over parts that cut images
+        [24, 14, 10, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3],    // clipped, stride 2: edges on the top and left only
+        [2, 6, 6, 8, 11, 11, 1, 1, 1, 1, 5, 5, 5, 5, 1],      // 36 window classes: too many to clip, padded planes
     ];
 
     public static TheoryData<KernelVariant> VectorVariants()
@@ -108,6 +112,18 @@ public class ConvDirectTests
                 ConvKernels.Forward(KernelVariant.Avx2, one, 0, x.AsSpan(n * perImage, perImage), w, withBias ? b : [], gemm.AsSpan(n * outPerImage, outPerImage));
             BitAssert.Same(gemm, actual, what + " vs im2col + GEMM");
         }
+    }
+
+    // Which cases read their input in place with windows clipped at the edges when they run on pixel rows (a tenth or
+    // so of the taps over the padding, at most 25 window classes, finite weights), so the test above runs both ways.
+    // LeNet's conv1 and the 16-channel stride-1 case run on channel rows under avx512, on pixel rows under avx2.
+    [Fact]
+    public void Windows_are_clipped_where_enough_taps_fall_on_the_padding()
+    {
+        var clipped = Cases.Where(c => ConvDirect.ClipsWindows(Geometry(c))).Select(c => string.Join(",", c[..6]));
+        Assert.Equal("1,28,28,6,5,5; 16,14,14,16,3,3; 32,7,7,64,3,3; 64,5,5,72,3,3; 16,9,11,48,3,3; 8,7,9,12,3,2; 2,3,3,4,5,5; "
+            + "3,20,20,17,7,7; 8,8,8,300,3,3; 130,6,6,20,3,3; 40,3,3,200,3,3; 4,5,5,24,3,3; 5,9,13,12,3,3; 6,12,30,10,3,3; "
+            + "5,10,24,8,3,5; 32,14,14,32,3,3; 24,14,10,64,3,3", string.Join("; ", clipped));
     }
 
     [Theory]
