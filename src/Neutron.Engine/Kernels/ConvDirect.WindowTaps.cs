@@ -21,8 +21,8 @@ public static unsafe partial class ConvDirect
     /// a class (RowClass[oy] · Columns + ColumnClass[ox]). Class c's taps are Offsets[First[c] .. First[c + 1]) (input
     /// offsets from the pixel's base) of the patch elements Patch[…], in patch order; its taps of summation block b
     /// begin at Starts[c·(Blocks + 1) + b]. Its filters are packed apart, as PackFilters packs a whole patch, from
-    /// First[c] · mp on (Pack). A pixel's base is its window's corner, Corner floats from the planes' pixel
-    /// (oy·strideH, ox·strideW): before the image when the padding was not copied.
+    /// First[c] · mp on (Pack). A pixel's base is its window's corner: before the image when the padding was not
+    /// copied.
     /// </summary>
     private sealed class WindowTaps
     {
@@ -35,7 +35,17 @@ public static unsafe partial class ConvDirect
         public required int[] Patch { get; init; }
         public required int[] First { get; init; }
         public required int[] Starts { get; init; }
-        public required int Corner { get; init; }
+        /// <summary>The class of each output pixel s = oy · OutW + ox of an image.</summary>
+        public required int[] PixelClass { get; init; }
+
+        /// <summary>Where pixel s's window base lies from the start of its image's planes.</summary>
+        public required int[] PixelOffset { get; init; }
+
+        /// <summary>Pixels of each class before pixel s of an image: [s · Classes + c], s up to OutH · OutW.</summary>
+        private int[] ClassesBefore { get; init; } = [];
+
+        /// <summary>Pixels of class c among an image's first s.</summary>
+        public int Before(int s, int c) => ClassesBefore[s * Classes + c];
 
         /// <summary>One past the farthest float a window reads from its base.</summary>
         public required int Reach { get; init; }
@@ -92,11 +102,23 @@ public static unsafe partial class ConvDirect
                 for (; block <= blocks; block++) starts[c * (blocks + 1) + block] = offsets.Count;
             }
             first[classes] = offsets.Count;
+            int os = g.OutH * g.OutW, corner = clipped ? -(g.PadTop * rowFloats + g.PadLeft * ps) : 0;
+            var pixelClass = new int[os];
+            var pixelOffset = new int[os];
+            var before = new int[(os + 1) * classes];
+            for (int s = 0; s < os; s++)
+            {
+                int oy = s / g.OutW, ox = s % g.OutW;
+                pixelClass[s] = rowClass[oy] * columns.Count + columnClass[ox];
+                pixelOffset[s] = oy * g.StrideH * rowFloats + ox * g.StrideW * ps + corner;
+                Array.Copy(before, s * classes, before, (s + 1) * classes, classes);
+                before[(s + 1) * classes + pixelClass[s]]++;
+            }
             return new WindowTaps
             {
+                PixelClass = pixelClass, PixelOffset = pixelOffset, ClassesBefore = before,
                 Clipped = clipped, RowClass = rowClass, ColumnClass = columnClass, Columns = columns.Count, Classes = classes, Blocks = blocks,
                 Offsets = offsets.ToArray(), Patch = patch.ToArray(), First = first, Starts = starts,
-                Corner = clipped ? -(g.PadTop * rowFloats + g.PadLeft * ps) : 0,
                 Reach = offsets.Count == 0 ? 0 : offsets.Max() + 1,
             };
         }
