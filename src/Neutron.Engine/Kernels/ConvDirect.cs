@@ -381,7 +381,7 @@ public static unsafe partial class ConvDirect
             next[c] = classStart[c];
             classStart[c + 1] = classStart[c] + RoundUp(inChunk, Rows);
         }
-        Span<int> bases = stackalloc int[classStart[classes]], productRows = stackalloc int[classStart[classes]];
+        Span<int> bases = stackalloc int[classStart[classes]], productRows = stackalloc int[taps.Clipped ? classStart[classes] : 0];
         long firstBase, lastBase;
         fixed (int* pixelClass = taps.PixelClass, pixelOffset = taps.PixelOffset)
         {
@@ -389,21 +389,39 @@ public static unsafe partial class ConvDirect
             firstBase = (long)(n0 + firstImage - origin) * stride + pixelOffset[from];
             lastBase = (long)(n0 + (first + count - 1) / os - origin) * stride + pixelOffset[last];
             int at = from, imageBase = (n0 + firstImage - origin) * stride;
-            for (int i = 0; i < count; i++)
+            if (taps.Clipped)
+                for (int i = 0; i < count; i++)
+                {
+                    int slot = next[pixelClass[at]]++;
+                    bases[slot] = imageBase + pixelOffset[at];
+                    productRows[slot] = i;
+                    if (++at < os) continue;
+                    at = 0;
+                    imageBase += stride;
+                }
+            else
             {
-                int slot = next[pixelClass[at]]++;
-                bases[slot] = imageBase + pixelOffset[at];
-                productRows[slot] = i;
-                if (++at < os) continue;
-                at = 0;
-                imageBase += stride;
+                // One class: pixels in order, each its own product row, window corners walked without a table.
+                int oy = from / g.OutW, ox = from % g.OutW, ps = planes.PixelStride, rowStep = g.StrideH * planes.Wp * ps, rowBase = oy * rowStep;
+                for (int i = 0; i < count; i++)
+                {
+                    bases[i] = imageBase + rowBase + ox * g.StrideW * ps;
+                    if (++ox < g.OutW) continue;
+                    ox = 0;
+                    rowBase += rowStep;
+                    if (++oy < g.OutH) continue;
+                    oy = 0;
+                    rowBase = 0;
+                    imageBase += stride;
+                }
+                next[0] = count;
             }
         }
         for (int c = 0; c < classes; c++)
             for (int slot = next[c]; slot < classStart[c + 1]; slot++)
             {
                 bases[slot] = bases[slot - 1];
-                productRows[slot] = count;
+                if (taps.Clipped) productRows[slot] = count;
             }
         fixed (float* xp = input, fp = filters, op = product)
         fixed (int* tp = taps.Offsets, bp = bases, rp = productRows)
@@ -429,23 +447,9 @@ public static unsafe partial class ConvDirect
                         int t0 = taps.Starts[c * (taps.Blocks + 1) + block], kc = taps.Starts[c * (taps.Blocks + 1) + block + 1] - t0;
                         int classFirst = taps.First[c], classTaps = taps.First[c + 1] - classFirst;
                         float* f = fp + (long)classFirst * mp + (long)j * classTaps + (long)(t0 - classFirst) * pw;
-                        int* off = tp + t0, tb = bp + s0, tr = rp + s0;
-                        if (pw == 32 || (pw == 16 && variant == KernelVariant.Avx512 && mp % 16 == 0))
-                        {
-                            for (int t = 0; t < tiles; t++)
-                                if (pw == 32) ConvDirectAvx512.Tile12x32(f, off, kc, xp, tb + t * Rows, o, tr + t * Rows, width, firstBlock);
-                                else ConvDirectAvx512.Tile12x16(f, off, kc, xp, tb + t * Rows, o, tr + t * Rows, width, firstBlock);
-                        }
-                        else if (pw == 16)
-                        {
-                            for (int t = 0; t < 2 * tiles; t++)
-                                ConvDirectAvx2.Tile6x16(f, pw, off, kc, xp, tb + t * 6, o, tr + t * 6, width, firstBlock);
-                        }
-                        else
-                        {
-                            for (int t = 0; t < tiles; t++)
-                                ConvDirectAvx2.Tile12x8(f, pw, off, kc, xp, tb + t * Rows, o, tr + t * Rows, width, firstBlock);
-                        }
+                        int* off = tp + t0, tb = bp + s0;
+                        if (taps.Clipped) Tiles(variant, pw, mp, f, off, kc, xp, tb, tiles, o, new RowList(rp + s0), width, firstBlock);
+                        else Tiles(variant, pw, mp, f, off, kc, xp, tb, tiles, o, new RowRun(s0), width, firstBlock);
                     }
                     j += pw;
                 }
@@ -463,6 +467,28 @@ public static unsafe partial class ConvDirect
         }
         var copy = new CopyOut(g, n0, first, count, product, width, m0, channels, bias, shortcut, epilogue, y);
         VectorActivations.With(epilogue, ref copy);
+    }
+
+    /// <summary>The tiles of rows [0, tiles · Rows) of bases, which go to the product rows rows names from o on.</summary>
+    private static void Tiles<TRows>(KernelVariant variant, int pw, int mp, float* f, int* offsets, int kc, float* x, int* bases, int tiles, float* o,
+        TRows rows, int width, bool firstBlock) where TRows : struct, IProductRows<TRows>
+    {
+        if (pw == 32 || (pw == 16 && variant == KernelVariant.Avx512 && mp % 16 == 0))
+        {
+            for (int t = 0; t < tiles; t++)
+                if (pw == 32) ConvDirectAvx512.Tile12x32(f, offsets, kc, x, bases + t * Rows, o, rows.From(t * Rows), width, firstBlock);
+                else ConvDirectAvx512.Tile12x16(f, offsets, kc, x, bases + t * Rows, o, rows.From(t * Rows), width, firstBlock);
+        }
+        else if (pw == 16)
+        {
+            for (int t = 0; t < 2 * tiles; t++)
+                ConvDirectAvx2.Tile6x16(f, pw, offsets, kc, x, bases + t * 6, o, rows.From(t * 6), width, firstBlock);
+        }
+        else
+        {
+            for (int t = 0; t < tiles; t++)
+                ConvDirectAvx2.Tile12x8(f, pw, offsets, kc, x, bases + t * Rows, o, rows.From(t * Rows), width, firstBlock);
+        }
     }
 
     /// <summary>

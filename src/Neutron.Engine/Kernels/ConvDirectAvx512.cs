@@ -16,7 +16,7 @@ internal static unsafe class ConvDirectAvx512
     /// p &lt; kc, the filters [p][32]. The loop walks the offsets by pointer with the filter step a constant: two registers fewer
     /// for the twelve pixel pointers, which the JIT otherwise spilled six of (ResNet-20 1.7 % faster).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile12x32(float* w, int* offsets, int kc, float* x, int* bases, float* o, int* rows, int ldo, bool first)
+    public static void Tile12x32<TRows>(float* w, int* offsets, int kc, float* x, int* bases, float* o, TRows rows, int ldo, bool first) where TRows : struct, IProductRows<TRows>
     {
         float* x0 = x + bases[0], x1 = x + bases[1], x2 = x + bases[2], x3 = x + bases[3], x4 = x + bases[4], x5 = x + bases[5], x6 = x + bases[6], x7 = x + bases[7], x8 = x + bases[8], x9 = x + bases[9], x10 = x + bases[10], x11 = x + bases[11];
         Vec a0_0 = Vec.Zero, a0_1 = Vec.Zero, a1_0 = Vec.Zero, a1_1 = Vec.Zero, a2_0 = Vec.Zero, a2_1 = Vec.Zero, a3_0 = Vec.Zero, a3_1 = Vec.Zero;
@@ -41,36 +41,36 @@ internal static unsafe class ConvDirectAvx512
             v = Vector512.Create(x10[off]); a10_0 = Avx512F.FusedMultiplyAdd(w0, v, a10_0); a10_1 = Avx512F.FusedMultiplyAdd(w1, v, a10_1);
             v = Vector512.Create(x11[off]); a11_0 = Avx512F.FusedMultiplyAdd(w0, v, a11_0); a11_1 = Avx512F.FusedMultiplyAdd(w1, v, a11_1);
         }
-        Store(o + (nint)rows[0] * ldo, a0_0, first);
-        Store(o + (nint)rows[0] * ldo + 16, a0_1, first);
-        Store(o + (nint)rows[1] * ldo, a1_0, first);
-        Store(o + (nint)rows[1] * ldo + 16, a1_1, first);
-        Store(o + (nint)rows[2] * ldo, a2_0, first);
-        Store(o + (nint)rows[2] * ldo + 16, a2_1, first);
-        Store(o + (nint)rows[3] * ldo, a3_0, first);
-        Store(o + (nint)rows[3] * ldo + 16, a3_1, first);
-        Store(o + (nint)rows[4] * ldo, a4_0, first);
-        Store(o + (nint)rows[4] * ldo + 16, a4_1, first);
-        Store(o + (nint)rows[5] * ldo, a5_0, first);
-        Store(o + (nint)rows[5] * ldo + 16, a5_1, first);
-        Store(o + (nint)rows[6] * ldo, a6_0, first);
-        Store(o + (nint)rows[6] * ldo + 16, a6_1, first);
-        Store(o + (nint)rows[7] * ldo, a7_0, first);
-        Store(o + (nint)rows[7] * ldo + 16, a7_1, first);
-        Store(o + (nint)rows[8] * ldo, a8_0, first);
-        Store(o + (nint)rows[8] * ldo + 16, a8_1, first);
-        Store(o + (nint)rows[9] * ldo, a9_0, first);
-        Store(o + (nint)rows[9] * ldo + 16, a9_1, first);
-        Store(o + (nint)rows[10] * ldo, a10_0, first);
-        Store(o + (nint)rows[10] * ldo + 16, a10_1, first);
-        Store(o + (nint)rows[11] * ldo, a11_0, first);
-        Store(o + (nint)rows[11] * ldo + 16, a11_1, first);
+        Store(o + rows.Row(0) * ldo, a0_0, first);
+        Store(o + rows.Row(0) * ldo + 16, a0_1, first);
+        Store(o + rows.Row(1) * ldo, a1_0, first);
+        Store(o + rows.Row(1) * ldo + 16, a1_1, first);
+        Store(o + rows.Row(2) * ldo, a2_0, first);
+        Store(o + rows.Row(2) * ldo + 16, a2_1, first);
+        Store(o + rows.Row(3) * ldo, a3_0, first);
+        Store(o + rows.Row(3) * ldo + 16, a3_1, first);
+        Store(o + rows.Row(4) * ldo, a4_0, first);
+        Store(o + rows.Row(4) * ldo + 16, a4_1, first);
+        Store(o + rows.Row(5) * ldo, a5_0, first);
+        Store(o + rows.Row(5) * ldo + 16, a5_1, first);
+        Store(o + rows.Row(6) * ldo, a6_0, first);
+        Store(o + rows.Row(6) * ldo + 16, a6_1, first);
+        Store(o + rows.Row(7) * ldo, a7_0, first);
+        Store(o + rows.Row(7) * ldo + 16, a7_1, first);
+        Store(o + rows.Row(8) * ldo, a8_0, first);
+        Store(o + rows.Row(8) * ldo + 16, a8_1, first);
+        Store(o + rows.Row(9) * ldo, a9_0, first);
+        Store(o + rows.Row(9) * ldo + 16, a9_1, first);
+        Store(o + rows.Row(10) * ldo, a10_0, first);
+        Store(o + rows.Row(10) * ldo + 16, a10_1, first);
+        Store(o + rows.Row(11) * ldo, a11_0, first);
+        Store(o + rows.Row(11) * ldo + 16, a11_1, first);
     }
 
     /// <summary>12 pixels × 16 output channels (1 vector): out[rows[r], j] (+)= Σ_p w[p, j] · x[bases[r] + offsets[p]] over p &lt; kc,
     /// the filters [p][16], walked as Tile12x32 walks them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile12x16(float* w, int* offsets, int kc, float* x, int* bases, float* o, int* rows, int ldo, bool first)
+    public static void Tile12x16<TRows>(float* w, int* offsets, int kc, float* x, int* bases, float* o, TRows rows, int ldo, bool first) where TRows : struct, IProductRows<TRows>
     {
         float* x0 = x + bases[0], x1 = x + bases[1], x2 = x + bases[2], x3 = x + bases[3], x4 = x + bases[4], x5 = x + bases[5], x6 = x + bases[6], x7 = x + bases[7], x8 = x + bases[8], x9 = x + bases[9], x10 = x + bases[10], x11 = x + bases[11];
         Vec a0_0 = Vec.Zero, a1_0 = Vec.Zero, a2_0 = Vec.Zero, a3_0 = Vec.Zero, a4_0 = Vec.Zero, a5_0 = Vec.Zero, a6_0 = Vec.Zero, a7_0 = Vec.Zero;
@@ -93,18 +93,18 @@ internal static unsafe class ConvDirectAvx512
             v = Vector512.Create(x10[off]); a10_0 = Avx512F.FusedMultiplyAdd(w0, v, a10_0);
             v = Vector512.Create(x11[off]); a11_0 = Avx512F.FusedMultiplyAdd(w0, v, a11_0);
         }
-        Store(o + (nint)rows[0] * ldo, a0_0, first);
-        Store(o + (nint)rows[1] * ldo, a1_0, first);
-        Store(o + (nint)rows[2] * ldo, a2_0, first);
-        Store(o + (nint)rows[3] * ldo, a3_0, first);
-        Store(o + (nint)rows[4] * ldo, a4_0, first);
-        Store(o + (nint)rows[5] * ldo, a5_0, first);
-        Store(o + (nint)rows[6] * ldo, a6_0, first);
-        Store(o + (nint)rows[7] * ldo, a7_0, first);
-        Store(o + (nint)rows[8] * ldo, a8_0, first);
-        Store(o + (nint)rows[9] * ldo, a9_0, first);
-        Store(o + (nint)rows[10] * ldo, a10_0, first);
-        Store(o + (nint)rows[11] * ldo, a11_0, first);
+        Store(o + rows.Row(0) * ldo, a0_0, first);
+        Store(o + rows.Row(1) * ldo, a1_0, first);
+        Store(o + rows.Row(2) * ldo, a2_0, first);
+        Store(o + rows.Row(3) * ldo, a3_0, first);
+        Store(o + rows.Row(4) * ldo, a4_0, first);
+        Store(o + rows.Row(5) * ldo, a5_0, first);
+        Store(o + rows.Row(6) * ldo, a6_0, first);
+        Store(o + rows.Row(7) * ldo, a7_0, first);
+        Store(o + rows.Row(8) * ldo, a8_0, first);
+        Store(o + rows.Row(9) * ldo, a9_0, first);
+        Store(o + rows.Row(10) * ldo, a10_0, first);
+        Store(o + rows.Row(11) * ldo, a11_0, first);
     }
 
     /// <summary>8 output channels × 48 consecutive pixels: out[r, j] (+)= Σ_p w[p, r] · x[offsets[p] + j], the
