@@ -30,7 +30,8 @@ public static unsafe partial class ConvDirect
         }
         var filters = keep?.Get(w, new(true, rows, k, variant), rows * k, Pack) ?? ScratchPool.Rent(rows * k);
         if (keep is null) Pack(filters);
-        var (offsets, taps, masks) = InPlaceTaps.Of(g);
+        var reads = InPlaceTaps.Of(g);
+        var (offsets, taps, masks) = (reads.Offsets, reads.Taps, reads.Masks);
         int span = RoundUp(os, Span48), tiles = span / Span48;
         // Pixels of one image, in tiles; a few images are cut into pieces so every core has work.
         int pieces = g.N >= 4 ? 1 : Math.Min(tiles, 8);
@@ -44,6 +45,9 @@ public static unsafe partial class ConvDirect
             fixed (int* offp = offsets, tp = taps)
             {
                 float* image = xp + (long)(n0 + n) * perImage + q0;
+                // A lane past the edge reads the image before or after, or the next plane, unless the image is x's
+                // first or last: there the loads are masked, not the values.
+                bool inside = reads.Overhang <= perImage && n0 + n > 0 && (long)(n0 + n + 2) * perImage <= x.Length;
                 // The image where the previous layer left it, mostly in L3, brought into L2 first as the padded copy
                 // would bring it (ResNet-20's first-stage layers ran 10 % slower without).
                 if (Sse.IsSupported)
@@ -57,7 +61,7 @@ public static unsafe partial class ConvDirect
                         float* f = fp + ((long)panel * k + kb) * Panel;
                         for (int t = 0; t < count; t += Span48)
                             ConvDirectAvx512.Tile8x48Masked(f, offp + kb, tp + kb, kc, image + t, mp + (long)(q0 + t) / Span48 * windows * Span48,
-                                op + (long)panel * Panel * piece + t, piece, kb == 0, inside: n0 + n > 0 && n0 + n + 1 < x.Length / perImage);
+                                op + (long)panel * Panel * piece + t, piece, kb == 0, inside);
                     }
                 }
             }
@@ -91,7 +95,7 @@ public static unsafe partial class ConvDirect
     /// p = (c, ky, kx) its input offset from the output pixel and its window position ky·kW + kx, and for every tile
     /// of an image, for each window position, the 48 lanes' masks: a lane reads when its pixel is an output pixel and
     /// the window position lies inside the image.</summary>
-    private sealed record InPlaceTaps(int[] Offsets, int[] Taps, float[] Masks)
+    private sealed record InPlaceTaps(int[] Offsets, int[] Taps, float[] Masks, int Overhang)
     {
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int, int, int, int, int, int), InPlaceTaps> kept = new();
 
@@ -119,7 +123,9 @@ public static unsafe partial class ConvDirect
                         bool reads = pixel < os && (uint)iy < (uint)g.H && (uint)ix < (uint)g.W;
                         masks[(t * windows + at) * Span48 + lane] = BitConverter.Int32BitsToSingle(reads ? -1 : 0);
                     }
-            return new InPlaceTaps(offsets, taps, masks);
+            // How far a tile's loads reach before its image's planes or past them.
+            int overhang = Math.Max(g.PadTop * g.W + g.PadLeft, tiles * Span48 - os + (g.KH - 1 - g.PadTop) * g.W + g.KW - 1 - g.PadLeft);
+            return new InPlaceTaps(offsets, taps, masks, overhang);
         }
     }
 }

@@ -449,7 +449,7 @@ public static unsafe partial class ConvDirect
                         float* f = fp + (long)classFirst * mp + (long)j * classTaps + (long)(t0 - classFirst) * pw;
                         int* off = tp + t0, tb = bp + s0;
                         if (taps.Clipped) Tiles(variant, pw, mp, f, off, kc, xp, tb, tiles, o, new RowList(rp + s0), width, firstBlock);
-                        else Tiles(variant, pw, mp, f, off, kc, xp, tb, tiles, o, new RowRun(s0), width, firstBlock);
+                        else Tiles(variant, pw, mp, f, off, kc, xp, tb, tiles, o + (long)s0 * width, new RowRun(), width, firstBlock);
                     }
                     j += pw;
                 }
@@ -469,25 +469,32 @@ public static unsafe partial class ConvDirect
         VectorActivations.With(epilogue, ref copy);
     }
 
-    /// <summary>The tiles of rows [0, tiles · Rows) of bases, which go to the product rows rows names from o on.</summary>
+    /// <summary>The tiles of rows [0, tiles · Rows) of bases, whose product rows rows names from o on (a run: row r of
+    /// tile t at o + (t · Rows + r) · width).</summary>
     private static void Tiles<TRows>(KernelVariant variant, int pw, int mp, float* f, int* offsets, int kc, float* x, int* bases, int tiles, float* o,
         TRows rows, int width, bool firstBlock) where TRows : struct, IProductRows<TRows>
     {
+        bool run = typeof(TRows) == typeof(RowRun);
         if (pw == 32 || (pw == 16 && variant == KernelVariant.Avx512 && mp % 16 == 0))
         {
             for (int t = 0; t < tiles; t++)
-                if (pw == 32) ConvDirectAvx512.Tile12x32(f, offsets, kc, x, bases + t * Rows, o, rows.From(t * Rows), width, firstBlock);
-                else ConvDirectAvx512.Tile12x16(f, offsets, kc, x, bases + t * Rows, o, rows.From(t * Rows), width, firstBlock);
+            {
+                float* at = run ? o + (long)t * Rows * width : o;
+                var tileRows = run ? rows : rows.From(t * Rows);
+                if (pw == 32) ConvDirectAvx512.Tile12x32(f, offsets, kc, x, bases + t * Rows, at, tileRows, width, firstBlock);
+                else ConvDirectAvx512.Tile12x16(f, offsets, kc, x, bases + t * Rows, at, tileRows, width, firstBlock);
+            }
         }
         else if (pw == 16)
         {
             for (int t = 0; t < 2 * tiles; t++)
-                ConvDirectAvx2.Tile6x16(f, pw, offsets, kc, x, bases + t * 6, o, rows.From(t * 6), width, firstBlock);
+                ConvDirectAvx2.Tile6x16(f, pw, offsets, kc, x, bases + t * 6, run ? o + (long)t * 6 * width : o, run ? rows : rows.From(t * 6), width, firstBlock);
         }
         else
         {
             for (int t = 0; t < tiles; t++)
-                ConvDirectAvx2.Tile12x8(f, pw, offsets, kc, x, bases + t * Rows, o, rows.From(t * Rows), width, firstBlock);
+                ConvDirectAvx2.Tile12x8(f, pw, offsets, kc, x, bases + t * Rows, run ? o + (long)t * Rows * width : o, run ? rows : rows.From(t * Rows),
+                    width, firstBlock);
         }
     }
 

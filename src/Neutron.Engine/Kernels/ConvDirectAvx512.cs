@@ -158,8 +158,9 @@ internal static unsafe class ConvDirectAvx512
     }
 
     /// <summary>Tile8x48 over unpadded planes: tap p reads the 48 floats at x + offsets[p] through the lane masks
-    /// masks[taps[p]·48 …] (all bits set: read; zero: a lane past the image's edge, read as 0, so its product is
-    /// 0 · w as over a padded plane's zeros).</summary>
+    /// masks[taps[p]·48 …] (all bits set: read; zero: a lane past the image's edge, read as +0, so its product is
+    /// 0 · w as over a padded plane's zeros). Inside, the loads are whole and the masks clear the lanes (a little
+    /// faster); otherwise the loads are masked, for lanes whose address may lie outside the array.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile8x48Masked(float* w, int* offsets, int* taps, int kc, float* x, float* masks, float* o, int ldo, bool first, bool inside)
     {

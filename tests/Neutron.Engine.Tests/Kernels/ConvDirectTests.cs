@@ -4,8 +4,9 @@
 // 8 channels per vector; under avx512 the channel-rows tile of the 6- and 16-channel stride-1 cases, split into
 // pieces for batches under four), channel groups, parts padding their own images, patches of one to three 256 blocks, pads, strides, dilations, 1-D shapes, batches whose
 // pixel count is no multiple of the twelve-pixel tile, every fused activation (applied in registers on the way out),
-// a fused shortcut (a residual Add) in both operand orders, channels-last (NHWC) inputs and outputs, and windows
-// clipped at the image's edges (finite weights) against padded planes (the cases with an infinite weight).
+// a fused shortcut (a residual Add) in both operand orders, channels-last (NHWC) inputs and outputs, windows
+// clipped at the image's edges (finite weights) against padded planes (the cases with an infinite weight), and
+// channel rows reading a same convolution's input in place (lanes past the edges masked).
 using Neutron.Engine.Kernels;
 
 namespace Neutron.Engine.Tests.Kernels;
@@ -39,6 +40,8 @@ public class ConvDirectTests
         [32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 9],    // windows clipped in 9 classes over parts that cut images
         [24, 14, 10, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3],    // clipped, stride 2: edges on the top and left only
         [2, 6, 6, 8, 11, 11, 1, 1, 1, 1, 5, 5, 5, 5, 1],      // 36 window classes: too many to clip, padded planes
+        [8, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5],     // channel rows in place: whole loads inside the batch, masked at its ends
+        [3, 10, 9, 8, 5, 3, 1, 1, 1, 1, 2, 1, 2, 1, 3],       // channel rows in place, a 5 × 3 window, images cut into pieces
     ];
 
     public static TheoryData<KernelVariant> VectorVariants()
@@ -123,7 +126,7 @@ public class ConvDirectTests
         var clipped = Cases.Where(c => ConvDirect.ClipsWindows(Geometry(c))).Select(c => string.Join(",", c[..6]));
         Assert.Equal("1,28,28,6,5,5; 16,14,14,16,3,3; 32,7,7,64,3,3; 64,5,5,72,3,3; 16,9,11,48,3,3; 8,7,9,12,3,2; 2,3,3,4,5,5; "
             + "3,20,20,17,7,7; 8,8,8,300,3,3; 130,6,6,20,3,3; 40,3,3,200,3,3; 4,5,5,24,3,3; 5,9,13,12,3,3; 6,12,30,10,3,3; "
-            + "5,10,24,8,3,5; 32,14,14,32,3,3; 24,14,10,64,3,3", string.Join("; ", clipped));
+            + "5,10,24,8,3,5; 32,14,14,32,3,3; 24,14,10,64,3,3; 8,12,12,16,3,3; 3,10,9,8,5,3", string.Join("; ", clipped));
     }
 
     [Theory]
