@@ -7,7 +7,6 @@
 // computed and dropped, and each output plane goes out as one run.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Neutron.Engine.Tensors;
 
 namespace Neutron.Engine.Kernels;
 
@@ -41,7 +40,7 @@ public static unsafe partial class ConvDirect
         {
             int n = task / pieces, q0 = task % pieces * piece, count = Math.Min(piece, span - q0);
             var product = ScratchPool.Rent(rows * piece);
-            fixed (float* xp = x, fp = filters, op = product, mp = masks)
+            fixed (float* xp = x, fp = filters, op = product, mp = masks.AsSpan())
             fixed (int* offp = offsets, tp = taps)
             {
                 float* image = xp + (long)(n0 + n) * perImage + q0;
@@ -95,7 +94,7 @@ public static unsafe partial class ConvDirect
     /// p = (c, ky, kx) its input offset from the output pixel and its window position ky·kW + kx, and for every tile
     /// of an image, for each window position, the 48 lanes' masks: a lane reads when its pixel is an output pixel and
     /// the window position lies inside the image.</summary>
-    private sealed record InPlaceTaps(int[] Offsets, int[] Taps, float[] Masks, int Overhang)
+    private sealed record InPlaceTaps(int[] Offsets, int[] Taps, ArraySegment<float> Masks, int Overhang)
     {
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int, int, int, int, int, int), InPlaceTaps> kept = new();
 
@@ -114,7 +113,12 @@ public static unsafe partial class ConvDirect
                         offsets[p] = c * os + (ky - g.PadTop) * g.W + kx - g.PadLeft;
                         taps[p] = ky * g.KW + kx;
                     }
-            var masks = AlignedFloats.Allocate(tiles * windows * Span48);
+            // Read three vectors per tap: kept on cache lines inside a pinned array of their own (AlignedFloats' probes
+            // and fillers would leave garbage in the pinned heap for each geometry).
+            var held = GC.AllocateArray<float>(tiles * windows * Span48 + 16, pinned: true);
+            int start;
+            fixed (float* at = held) start = (int)((64 - (nint)at % 64) % 64 / 4);
+            var masks = new ArraySegment<float>(held, start, tiles * windows * Span48);
             for (int t = 0; t < tiles; t++)
                 for (int at = 0; at < windows; at++)
                     for (int lane = 0; lane < Span48; lane++)

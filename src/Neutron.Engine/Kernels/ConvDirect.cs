@@ -145,8 +145,9 @@ public static unsafe partial class ConvDirect
         forEach(split.Tasks, (long)split.TilesPerPart * Rows * split.Width * k, task =>
         {
             var (first, count, m0, width) = split.Task(task, mp);
-            // Row count of the product catches what the last tile of each class computes past its pixels.
-            var product = ScratchPool.Rent((count + 1) * width);
+            // Pixels in order fill whole tiles, the last one past the chunk's pixels; sorted by class, rows past the
+            // pixels all go to row count.
+            var product = ScratchPool.Rent((RoundUp(count, Rows) + 1) * width);
             // input holds images [origin, …) of the batch (x: all of them), one every stride floats.
             float[] input = padded ?? x;
             int origin = padded is null ? 0 : n0, stride = paddedImage;
