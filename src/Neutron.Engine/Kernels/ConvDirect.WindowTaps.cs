@@ -15,13 +15,36 @@ public static unsafe partial class ConvDirect
     /// padded planes. Chunks hold one partial tile per class at most, on the stack.</summary>
     private const int MaxWindowClasses = 25;
 
-    /// <summary>Whether the pixel-rows path clips the windows of g at the image's edges when its weights are finite.</summary>
-    internal static bool ClipsWindows(Conv2D g) =>
-        (g.PadTop | g.PadLeft | g.PadBottom | g.PadRight) != 0 && clipsWindows.GetOrAdd(g with { N = 1 }, WindowTaps.Pays);
+    /// <summary>Whether the pixel-rows path clips the windows of g at the image's edges under variant when its weights
+    /// are finite.</summary>
+    internal static bool ClipsWindows(KernelVariant variant, Conv2D g)
+    {
+        if ((g.PadTop | g.PadLeft | g.PadBottom | g.PadRight) == 0) return false;
+        var (saved, classTaps, classes) = savings.GetOrAdd(g with { N = 1 }, WindowTaps.Savings);
+        int mp = RoundUp(g.M, Lanes(variant, g));
+        return saved >= MinSaved && Split.Of(g.N * g.OutSpatial, mp, g.PatchSize).TilesPerPart >= MinTilesPerClass * classes
+            && (classTaps * mp <= CachedFilterFloats || saved * g.N * g.OutSpatial >= MinSavedPixels);
+    }
+
+    /// <summary>The share of a layer's taps over the padding from which clipping pays.</summary>
+    private const double MinSaved = 0.08;
+
+    /// <summary>Each class's filters are packed apart, 5.4 times the whole patch's for a 3 × 3 window, and a small class
+    /// reads its own over few tiles: that pays when they stay in L2 (ResNet-20's, 0.8 MB at most), or when enough
+    /// pixels skip their padding taps (MinSavedPixels: the share saved times the pixels). ResNet-18's 14 × 14 and
+    /// 7 × 7 layers at batch 8 (12.7 and 51 MB of class filters, 150 and 70 pixels' worth saved) ran 1.5 and 2.5
+    /// times slower clipped.</summary>
+    private const long CachedFilterFloats = 1 << 18;
+
+    private const double MinSavedPixels = 1000;
+
+    /// <summary>Tiles of a part per window class, at least: each class ends in a partial tile (DenseNet-121's 4 × 4
+    /// layers at batch 8, parts of 16 pixels in up to nine classes, ran 3.4 times slower clipped).</summary>
+    private const int MinTilesPerClass = 4;
 
     // Kept by geometry (the batch aside): a layer runs once per batch, and small layers (a 1 × 1 shortcut, 0.3 ms at
     // 256 images) felt the tables built each run.
-    private static readonly ConcurrentDictionary<Conv2D, bool> clipsWindows = new();
+    private static readonly ConcurrentDictionary<Conv2D, (double, long, int)> savings = new();
     private static readonly ConcurrentDictionary<(Conv2D, Planes, bool), WindowTaps> windowTaps = new();
 
     /// <summary>
@@ -62,23 +85,21 @@ public static unsafe partial class ConvDirect
         /// whose filters are PackFilters' as they are.</summary>
         public required bool Clipped { get; init; }
 
-        /// <summary>Whether clipping the windows of g at the image's edges pays: few enough classes, and at least
-        /// MinSaved of the taps over the padding. Each class ends in a partial tile, and the input read in place
-        /// comes from farther away than a padded copy: ResNet-20's 16 → 32 stride-2 layer (28² → 14², 4.6 % of the
-        /// taps over the padding) ran 5 % slower clipped, its 14² layers (9.3 %) 1 % faster, its 7² layers (18 %)
-        /// 9 % faster.</summary>
-        public static bool Pays(Conv2D g)
+        /// <summary>The share of g's taps over the padding (0 with more than MaxWindowClasses window classes), the
+        /// taps of every class together, and the classes. Each class ends in a partial tile, and the input read in place comes
+        /// from farther away than a padded copy: ResNet-20's 16 → 32 stride-2 layer (28² → 14², 4.6 % of the taps
+        /// over the padding) ran 5 % slower clipped, its 14² layers (9.3 %) 6 % faster, its 7² layers (18 %) 14 %
+        /// faster.</summary>
+        public static (double Saved, long ClassTaps, int Classes) Savings(Conv2D g)
         {
             var (rowClass, rows) = Ranges(g.OutH, g.StrideH, g.DilationH, g.PadTop, g.H, g.KH, true);
             var (columnClass, columns) = Ranges(g.OutW, g.StrideW, g.DilationW, g.PadLeft, g.W, g.KW, true);
-            if (rows.Count * columns.Count > MaxWindowClasses) return false;
+            if (rows.Count * columns.Count > MaxWindowClasses) return (0, 0, 0);
             double kept = rowClass.Sum(c => rows[c].To - rows[c].From) / (double)(g.OutH * g.KH)
                 * (columnClass.Sum(c => columns[c].To - columns[c].From) / (double)(g.OutW * g.KW));
-            return 1 - kept >= MinSaved;
+            long classTaps = (long)rows.Sum(r => r.To - r.From) * columns.Sum(c => c.To - c.From) * g.C;
+            return (1 - kept, classTaps, rows.Count * columns.Count);
         }
-
-        /// <summary>The share of a layer's taps over the padding from which clipping pays.</summary>
-        private const double MinSaved = 0.08;
 
         /// <summary>The taps of g over planes: clipped at the image's edges (the planes then are the unpadded input),
         /// or every patch element of one class (padded planes, or a layer without padding).</summary>

@@ -112,7 +112,7 @@ public static unsafe partial class ConvDirect
         var planes = Planes.Of(g, inputChannelsLast);
         // Windows clipped at the image's edges read the input in place; infinite or NaN weights need the padding
         // multiplied (WindowTaps).
-        bool clipped = ClipsWindows(g) && (keep?.AllFinite(w) ?? FiniteValues.All(w));
+        bool clipped = ClipsWindows(variant, g) && (keep?.AllFinite(w) ?? FiniteValues.All(w));
         if (clipped) planes = new Planes(g.H, g.W, false, g.C, inputChannelsLast);
         int k = g.PatchSize, lanes = Lanes(variant, g), mp = RoundUp(g.M, lanes);
         int perImage = g.C * g.H * g.W, paddedImage = planes.ImageFloats;

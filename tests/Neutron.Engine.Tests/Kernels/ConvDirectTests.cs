@@ -117,16 +117,44 @@ public class ConvDirectTests
         }
     }
 
-    // Which cases read their input in place with windows clipped at the edges when they run on pixel rows (a tenth or
-    // so of the taps over the padding, at most 25 window classes, finite weights), so the test above runs both ways.
-    // LeNet's conv1 and the 16-channel stride-1 case run on channel rows under avx512, on pixel rows under avx2.
-    [Fact]
-    public void Windows_are_clipped_where_enough_taps_fall_on_the_padding()
+    // Layers large enough for the pixel rows to clip their windows at the image's edges (ConvDirect.ClipsWindows: a
+    // tenth or so of the taps over the padding, parts of four tiles per window class or more, class filters in L2 or
+    // enough pixels saved), against the scalar twin bit for bit: finite weights run clipped, the cases with an
+    // infinite weight on padded planes. ResNet-18's 7 × 7 layer at batch 8 does not clip (51 MB of class filters).
+    private static readonly int[][] ClippedCases =
+    [
+        [32, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 100],   // ResNet-20's last stage: nine classes
+        [32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 30],  // its second, parts cutting images
+        [32, 14, 14, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 100], // stride 2: edges on the top and left only
+        [24, 9, 8, 40, 5, 3, 1, 1, 1, 1, 2, 1, 2, 1, 120],   // a 5 × 3 window, 15 classes, tiles of 32 + 16 channels
+        [270, 5, 5, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 170],  // ten summation blocks (2430 = 256 · 9 + 126)
+    ];
+
+    [Theory]
+    [MemberData(nameof(VectorVariants))]
+    public void Clipped_windows_give_the_scalar_twins_bits(KernelVariant variant)
     {
-        var clipped = Cases.Where(c => ConvDirect.ClipsWindows(Geometry(c))).Select(c => string.Join(",", c[..6]));
-        Assert.Equal("1,28,28,6,5,5; 16,14,14,16,3,3; 32,7,7,64,3,3; 64,5,5,72,3,3; 16,9,11,48,3,3; 8,7,9,12,3,2; 2,3,3,4,5,5; "
-            + "3,20,20,17,7,7; 8,8,8,300,3,3; 130,6,6,20,3,3; 40,3,3,200,3,3; 4,5,5,24,3,3; 5,9,13,12,3,3; 6,12,30,10,3,3; "
-            + "5,10,24,8,3,5; 32,14,14,32,3,3; 24,14,10,64,3,3; 8,12,12,16,3,3; 3,10,9,8,5,3", string.Join("; ", clipped));
+        Assert.False(ConvDirect.ClipsWindows(variant, Geometry([512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8])));
+        var rng = new Random(64);
+        foreach (var c in ClippedCases)
+        foreach (bool extremes in new[] { false, true })
+        foreach (bool inLast in new[] { false, true })
+        {
+            var g = Geometry(c);
+            Assert.True(ConvDirect.ClipsWindows(variant, g), $"{variant} case [{string.Join(",", c)}] does not clip");
+            var (x, w, b) = Data(rng, g, extremes);
+            var actual = new float[g.N * g.M * g.OutSpatial];
+            Array.Fill(actual, float.NaN); // every output must be written
+            ConvDirect.Run(variant, g, inLast ? Relayout(x, g.N, g.C, g.H * g.W, true) : x, w, b, actual, Activation.None, Parallel,
+                inputChannelsLast: inLast);
+            var twin = new float[actual.Length];
+            for (int n = 0; n < g.N; n++)
+                for (int m = 0; m < g.M; m++)
+                    for (int oy = 0; oy < g.OutH; oy++)
+                        for (int ox = 0; ox < g.OutW; ox++)
+                            twin[((n * g.M + m) * g.OutH + oy) * g.OutW + ox] = ConvDirect.Element(g, x, w, b, n, m, oy, ox);
+            BitAssert.Same(twin, actual, $"{variant} case [{string.Join(",", c)}] extremes {extremes} channels last {inLast}");
+        }
     }
 
     [Theory]
