@@ -20,7 +20,8 @@ public static unsafe partial class ConvDirect
     internal static bool ClipsWindows(KernelVariant variant, Conv2D g)
     {
         if ((g.PadTop | g.PadLeft | g.PadBottom | g.PadRight) == 0) return false;
-        var (saved, classTaps, classes) = savings.GetOrAdd(g with { N = 1 }, WindowTaps.Savings);
+        if (savings.Count > MaxKept) savings.Clear();
+        var (saved, classTaps, classes) = savings.GetOrAdd(g, WindowTaps.Savings);
         int mp = RoundUp(g.M, Lanes(variant, g));
         return saved >= MinSaved && Split.Of(g.N * g.OutSpatial, mp, g.PatchSize).TilesPerPart >= MinTilesPerClass * classes
             && (classTaps * mp <= CachedFilterFloats || saved * g.N * g.OutSpatial >= MinSavedPixels);
@@ -42,8 +43,10 @@ public static unsafe partial class ConvDirect
     /// layers at batch 8, parts of 16 pixels in up to nine classes, ran 3.4 times slower clipped).</summary>
     private const int MinTilesPerClass = 4;
 
-    // Kept by geometry (the batch aside): a layer runs once per batch, and small layers (a 1 × 1 shortcut, 0.3 ms at
-    // 256 images) felt the tables built each run.
+    // Kept by geometry: a layer runs once per batch, and small layers (a 1 × 1 shortcut, 0.3 ms at 256 images) felt
+    // the tables built each run. The fault runner's boxes and batches of perturbed images bring many geometries: past
+    // a bound, the tables are built again rather than kept.
+    private const int MaxKept = 512;
     private static readonly ConcurrentDictionary<Conv2D, (double, long, int)> savings = new();
     private static readonly ConcurrentDictionary<(Conv2D, Planes, bool), WindowTaps> windowTaps = new();
 
@@ -107,10 +110,8 @@ public static unsafe partial class ConvDirect
         {
             // The fault runner's boxes bring many small geometries: the tables are rebuilt rather than kept past a bound.
             if (windowTaps.Count > MaxKept) windowTaps.Clear();
-            return windowTaps.GetOrAdd((g with { N = 1 }, planes, clipped), key => Make(key.Item1, key.Item2, key.Item3));
+            return windowTaps.GetOrAdd((g, planes, clipped), key => Make(key.Item1, key.Item2, key.Item3));
         }
-
-        private const int MaxKept = 512;
 
         private static WindowTaps Make(Conv2D g, Planes planes, bool clipped)
         {

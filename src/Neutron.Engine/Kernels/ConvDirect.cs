@@ -377,7 +377,7 @@ public static unsafe partial class ConvDirect
         classStart[0] = 0;
         for (int c = 0; c < classes; c++)
         {
-            int inChunk = lastImage == firstImage ? taps.Before(to, c) - taps.Before(from, c)
+            int inChunk = !taps.Clipped ? count : lastImage == firstImage ? taps.Before(to, c) - taps.Before(from, c)
                 : taps.Before(os, c) - taps.Before(from, c) + (lastImage - firstImage - 1) * taps.Before(os, c) + taps.Before(to, c);
             next[c] = classStart[c];
             classStart[c + 1] = classStart[c] + RoundUp(inChunk, Rows);
