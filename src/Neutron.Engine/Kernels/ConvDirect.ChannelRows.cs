@@ -37,15 +37,7 @@ public static unsafe partial class ConvDirect
         int perImage = g.C * g.H * g.W, paddedImage = g.C * planes.Plane;
         // The last tile of an image reads up to 48 + kW floats past its planes (dropped columns): slack, zeroed.
         int slack = Span48 + g.KW * g.DilationW + 16;
-        // Filters as [panel][patch element][8 channels], zeros past M.
-        void Pack(float[] filters)
-        {
-            for (int m = 0; m < rows; m++)
-                for (int p = 0; p < k; p++)
-                    filters[(m / Panel * k + p) * Panel + m % Panel] = m < g.M ? w[m * k + p] : 0f;
-        }
-        var filters = keep?.Get(w, new(true, rows, k, variant), rows * k, Pack) ?? ScratchPool.Rent(rows * k);
-        if (keep is null) Pack(filters);
+        var filters = ChannelRowFilters(variant, g, w, keep);
         var offsets = System.Buffers.ArrayPool<int>.Shared.Rent(k);
         TapOffsets(g, planes, offsets);
         // Pixels of one image, in tiles; a few images are cut into pieces so every core has work.
@@ -84,7 +76,7 @@ public static unsafe partial class ConvDirect
                     {
                         float* f = fp + ((long)panel * k + kb) * Panel;
                         for (int t = 0; t < count; t += Span48)
-                            ConvDirectAvx512.Tile8x48(f, offp + kb, kc, image + t, op + (long)panel * Panel * piece + t, piece, kb == 0);
+                            ConvDirectAvx512.Tile8x48<WholeLoads>(f, offp + kb, null, kc, image + t, null, op + (long)panel * Panel * piece + t, piece, kb == 0);
                     }
                 }
             }
@@ -98,6 +90,22 @@ public static unsafe partial class ConvDirect
         System.Buffers.ArrayPool<int>.Shared.Return(offsets);
         if (keep is null) ScratchPool.Return(filters);
         if (shared is not null) ScratchPool.Return(shared);
+    }
+
+    /// <summary>The filters as [panel][patch element][8 channels], zeros past M: kept in keep when given, else rented
+    /// (the caller returns them).</summary>
+    private static float[] ChannelRowFilters(KernelVariant variant, Conv2D g, float[] w, PackedFilters? keep)
+    {
+        int k = g.PatchSize, rows = (g.M + Panel - 1) / Panel * Panel;
+        void Pack(float[] filters)
+        {
+            for (int m = 0; m < rows; m++)
+                for (int p = 0; p < k; p++)
+                    filters[(m / Panel * k + p) * Panel + m % Panel] = m < g.M ? w[m * k + p] : 0f;
+        }
+        var filters = keep?.Get(w, new(true, rows, k, variant), rows * k, Pack) ?? ScratchPool.Rent(rows * k);
+        if (keep is null) Pack(filters);
+        return filters;
     }
 
     /// <summary>The outputs of image n among the padded-row pixels [q0, q0 + count) of a piece's product (a row of

@@ -21,14 +21,7 @@ public static unsafe partial class ConvDirect
     {
         int k = g.PatchSize, panels = (g.M + Panel - 1) / Panel, rows = panels * Panel, os = g.OutSpatial, windows = g.KH * g.KW;
         int perImage = g.C * g.H * g.W;
-        void Pack(float[] filters)
-        {
-            for (int m = 0; m < rows; m++)
-                for (int p = 0; p < k; p++)
-                    filters[(m / Panel * k + p) * Panel + m % Panel] = m < g.M ? w[m * k + p] : 0f;
-        }
-        var filters = keep?.Get(w, new(true, rows, k, variant), rows * k, Pack) ?? ScratchPool.Rent(rows * k);
-        if (keep is null) Pack(filters);
+        var filters = ChannelRowFilters(variant, g, w, keep);
         var reads = InPlaceTaps.Of(g);
         var (offsets, taps, masks) = (reads.Offsets, reads.Taps, reads.Masks);
         int span = RoundUp(os, Span48), tiles = span / Span48;
@@ -59,8 +52,11 @@ public static unsafe partial class ConvDirect
                     {
                         float* f = fp + ((long)panel * k + kb) * Panel;
                         for (int t = 0; t < count; t += Span48)
-                            ConvDirectAvx512.Tile8x48Masked(f, offp + kb, tp + kb, kc, image + t, mp + (long)(q0 + t) / Span48 * windows * Span48,
-                                op + (long)panel * Panel * piece + t, piece, kb == 0, inside);
+                        {
+                            float* tileMasks = mp + (long)(q0 + t) / Span48 * windows * Span48, o = op + (long)panel * Panel * piece + t;
+                            if (inside) ConvDirectAvx512.Tile8x48<ClearedLoads>(f, offp + kb, tp + kb, kc, image + t, tileMasks, o, piece, kb == 0);
+                            else ConvDirectAvx512.Tile8x48<MaskedLoads>(f, offp + kb, tp + kb, kc, image + t, tileMasks, o, piece, kb == 0);
+                        }
                     }
                 }
             }

@@ -108,81 +108,22 @@ internal static unsafe class ConvDirectAvx512
     }
 
     /// <summary>8 output channels × 48 consecutive pixels: out[r, j] (+)= Σ_p w[p, r] · x[offsets[p] + j], the
-    /// filters broadcast, the input loaded as vectors (ConvDirect's channel-rows path).</summary>
+    /// filters broadcast, the input loaded as vectors (ConvDirect's channel-rows path), through the lane masks of
+    /// tap p at masks + taps[p] · 48 when the loads use them (PlaneLoads).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile8x48(float* w, int* offsets, int kc, float* x, float* o, int ldo, bool first)
+    public static void Tile8x48<TLoads>(float* w, int* offsets, int* taps, int kc, float* x, float* masks, float* o, int ldo, bool first)
+        where TLoads : struct, IPlaneLoads
     {
+        var loads = default(TLoads);
         Vec a0_0 = Vec.Zero, a0_1 = Vec.Zero, a0_2 = Vec.Zero, a1_0 = Vec.Zero, a1_1 = Vec.Zero, a1_2 = Vec.Zero, a2_0 = Vec.Zero, a2_1 = Vec.Zero;
         Vec a2_2 = Vec.Zero, a3_0 = Vec.Zero, a3_1 = Vec.Zero, a3_2 = Vec.Zero, a4_0 = Vec.Zero, a4_1 = Vec.Zero, a4_2 = Vec.Zero, a5_0 = Vec.Zero;
         Vec a5_1 = Vec.Zero, a5_2 = Vec.Zero, a6_0 = Vec.Zero, a6_1 = Vec.Zero, a6_2 = Vec.Zero, a7_0 = Vec.Zero, a7_1 = Vec.Zero, a7_2 = Vec.Zero;
         for (int p = 0; p < kc; p++, w += 8)
         {
-            float* xp = x + offsets[p];
-            Vec x0 = Vector512.Load(xp);
-            Vec x1 = Vector512.Load(xp + 16);
-            Vec x2 = Vector512.Load(xp + 32);
-            Vec v;
-            v = Vector512.Create(w[0]); a0_0 = Avx512F.FusedMultiplyAdd(v, x0, a0_0); a0_1 = Avx512F.FusedMultiplyAdd(v, x1, a0_1); a0_2 = Avx512F.FusedMultiplyAdd(v, x2, a0_2);
-            v = Vector512.Create(w[1]); a1_0 = Avx512F.FusedMultiplyAdd(v, x0, a1_0); a1_1 = Avx512F.FusedMultiplyAdd(v, x1, a1_1); a1_2 = Avx512F.FusedMultiplyAdd(v, x2, a1_2);
-            v = Vector512.Create(w[2]); a2_0 = Avx512F.FusedMultiplyAdd(v, x0, a2_0); a2_1 = Avx512F.FusedMultiplyAdd(v, x1, a2_1); a2_2 = Avx512F.FusedMultiplyAdd(v, x2, a2_2);
-            v = Vector512.Create(w[3]); a3_0 = Avx512F.FusedMultiplyAdd(v, x0, a3_0); a3_1 = Avx512F.FusedMultiplyAdd(v, x1, a3_1); a3_2 = Avx512F.FusedMultiplyAdd(v, x2, a3_2);
-            v = Vector512.Create(w[4]); a4_0 = Avx512F.FusedMultiplyAdd(v, x0, a4_0); a4_1 = Avx512F.FusedMultiplyAdd(v, x1, a4_1); a4_2 = Avx512F.FusedMultiplyAdd(v, x2, a4_2);
-            v = Vector512.Create(w[5]); a5_0 = Avx512F.FusedMultiplyAdd(v, x0, a5_0); a5_1 = Avx512F.FusedMultiplyAdd(v, x1, a5_1); a5_2 = Avx512F.FusedMultiplyAdd(v, x2, a5_2);
-            v = Vector512.Create(w[6]); a6_0 = Avx512F.FusedMultiplyAdd(v, x0, a6_0); a6_1 = Avx512F.FusedMultiplyAdd(v, x1, a6_1); a6_2 = Avx512F.FusedMultiplyAdd(v, x2, a6_2);
-            v = Vector512.Create(w[7]); a7_0 = Avx512F.FusedMultiplyAdd(v, x0, a7_0); a7_1 = Avx512F.FusedMultiplyAdd(v, x1, a7_1); a7_2 = Avx512F.FusedMultiplyAdd(v, x2, a7_2);
-        }
-        Store(o + 0 * ldo, a0_0, first);
-        Store(o + 0 * ldo + 16, a0_1, first);
-        Store(o + 0 * ldo + 32, a0_2, first);
-        Store(o + 1 * ldo, a1_0, first);
-        Store(o + 1 * ldo + 16, a1_1, first);
-        Store(o + 1 * ldo + 32, a1_2, first);
-        Store(o + 2 * ldo, a2_0, first);
-        Store(o + 2 * ldo + 16, a2_1, first);
-        Store(o + 2 * ldo + 32, a2_2, first);
-        Store(o + 3 * ldo, a3_0, first);
-        Store(o + 3 * ldo + 16, a3_1, first);
-        Store(o + 3 * ldo + 32, a3_2, first);
-        Store(o + 4 * ldo, a4_0, first);
-        Store(o + 4 * ldo + 16, a4_1, first);
-        Store(o + 4 * ldo + 32, a4_2, first);
-        Store(o + 5 * ldo, a5_0, first);
-        Store(o + 5 * ldo + 16, a5_1, first);
-        Store(o + 5 * ldo + 32, a5_2, first);
-        Store(o + 6 * ldo, a6_0, first);
-        Store(o + 6 * ldo + 16, a6_1, first);
-        Store(o + 6 * ldo + 32, a6_2, first);
-        Store(o + 7 * ldo, a7_0, first);
-        Store(o + 7 * ldo + 16, a7_1, first);
-        Store(o + 7 * ldo + 32, a7_2, first);
-    }
-
-    /// <summary>Tile8x48 over unpadded planes: tap p reads the 48 floats at x + offsets[p] through the lane masks
-    /// masks[taps[p]·48 …] (all bits set: read; zero: a lane past the image's edge, read as +0, so its product is
-    /// 0 · w as over a padded plane's zeros). Inside, the loads are whole and the masks clear the lanes (a little
-    /// faster); otherwise the loads are masked, for lanes whose address may lie outside the array.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile8x48Masked(float* w, int* offsets, int* taps, int kc, float* x, float* masks, float* o, int ldo, bool first, bool inside)
-    {
-        Vec a0_0 = Vec.Zero, a0_1 = Vec.Zero, a0_2 = Vec.Zero, a1_0 = Vec.Zero, a1_1 = Vec.Zero, a1_2 = Vec.Zero, a2_0 = Vec.Zero, a2_1 = Vec.Zero;
-        Vec a2_2 = Vec.Zero, a3_0 = Vec.Zero, a3_1 = Vec.Zero, a3_2 = Vec.Zero, a4_0 = Vec.Zero, a4_1 = Vec.Zero, a4_2 = Vec.Zero, a5_0 = Vec.Zero;
-        Vec a5_1 = Vec.Zero, a5_2 = Vec.Zero, a6_0 = Vec.Zero, a6_1 = Vec.Zero, a6_2 = Vec.Zero, a7_0 = Vec.Zero, a7_1 = Vec.Zero, a7_2 = Vec.Zero;
-        for (int p = 0; p < kc; p++, w += 8)
-        {
-            float* xp = x + offsets[p], mp = masks + taps[p] * 48;
-            Vec x0, x1, x2;
-            if (inside)
-            {
-                x0 = Vector512.Load(xp) & Vector512.Load(mp);
-                x1 = Vector512.Load(xp + 16) & Vector512.Load(mp + 16);
-                x2 = Vector512.Load(xp + 32) & Vector512.Load(mp + 32);
-            }
-            else
-            {
-                x0 = Avx512F.MaskLoad(xp, Vector512.Load(mp), Vec.Zero);
-                x1 = Avx512F.MaskLoad(xp + 16, Vector512.Load(mp + 16), Vec.Zero);
-                x2 = Avx512F.MaskLoad(xp + 32, Vector512.Load(mp + 32), Vec.Zero);
-            }
+            float* xp = x + offsets[p], mp = loads.Masks(masks, taps, p);
+            Vec x0 = loads.Load(xp, mp);
+            Vec x1 = loads.Load(xp + 16, mp + 16);
+            Vec x2 = loads.Load(xp + 32, mp + 32);
             Vec v;
             v = Vector512.Create(w[0]); a0_0 = Avx512F.FusedMultiplyAdd(v, x0, a0_0); a0_1 = Avx512F.FusedMultiplyAdd(v, x1, a0_1); a0_2 = Avx512F.FusedMultiplyAdd(v, x2, a0_2);
             v = Vector512.Create(w[1]); a1_0 = Avx512F.FusedMultiplyAdd(v, x0, a1_0); a1_1 = Avx512F.FusedMultiplyAdd(v, x1, a1_1); a1_2 = Avx512F.FusedMultiplyAdd(v, x2, a1_2);
@@ -222,4 +163,39 @@ internal static unsafe class ConvDirectAvx512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(float* o, Vec block, bool first) =>
         Avx512F.Store(o, first ? block : Avx512F.Add(block, Avx512F.LoadVector512(o)));
+}
+
+/// <summary>How Tile8x48 loads 16 floats of a plane: whole (padded planes), or through the lane masks of the tap (0 or
+/// all bits), the lanes past the image's edge read as +0: whole loads cleared by the mask where every lane's address
+/// lies inside the array, masked loads where some may not (they never touch a masked lane's memory).</summary>
+internal unsafe interface IPlaneLoads
+{
+    /// <summary>Tap p's 48 lane masks.</summary>
+    float* Masks(float* masks, int* taps, int p);
+
+    Vector512<float> Load(float* x, float* mask);
+}
+
+internal readonly unsafe struct WholeLoads : IPlaneLoads
+{
+    public float* Masks(float* masks, int* taps, int p) => null;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Load(float* x, float* mask) => Vector512.Load(x);
+}
+
+internal readonly unsafe struct ClearedLoads : IPlaneLoads
+{
+    public float* Masks(float* masks, int* taps, int p) => masks + taps[p] * 48;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Load(float* x, float* mask) => Vector512.Load(x) & Vector512.Load(mask);
+}
+
+internal readonly unsafe struct MaskedLoads : IPlaneLoads
+{
+    public float* Masks(float* masks, int* taps, int p) => masks + taps[p] * 48;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Load(float* x, float* mask) => Avx512F.MaskLoad(x, Vector512.Load(mask), Vector512<float>.Zero);
 }
