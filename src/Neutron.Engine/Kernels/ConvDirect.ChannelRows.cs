@@ -4,13 +4,14 @@
 // 24 FMAs. Pixels are numbered over whole padded rows (Wp per output row), so 48 consecutive pixels read 48
 // consecutive floats of each padded plane; the columns past OutW are computed and dropped when copying out.
 // Same arithmetic per element as the pixel-rows path (the tests run both through ConvDirect.Run).
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Neutron.Engine.Kernels;
 
 public static unsafe partial class ConvDirect
 {
-    /// <summary>Pixels per Tile8x48, channels per panel.</summary>
+    /// <summary>Pixels per tile (Tile8 of three vectors), channels per panel.</summary>
     private const int Span48 = 48, Panel = 8;
 
     /// <summary>Stride 1, at most 16 channels (from 32 on, Tile12x32 fills its vectors as well), and at least 80 % of
@@ -41,7 +42,8 @@ public static unsafe partial class ConvDirect
         var offsets = System.Buffers.ArrayPool<int>.Shared.Rent(k);
         TapOffsets(g, planes, offsets);
         // Pixels of one image, in tiles; a few images are cut into pieces so every core has work.
-        int span = RoundUp(g.OutH * wp, Span48);
+        // Pixels up to the last output column: the rest of the last row is dropped.
+        int pixels = (g.OutH - 1) * wp + g.OutW, span = RoundUp(pixels, Span48);
         int pieces = g.N >= 4 ? 1 : Math.Min(span / Span48, 8);
         int piece = RoundUp((span + pieces - 1) / pieces, Span48);
         pieces = (span + piece - 1) / piece;
@@ -76,7 +78,7 @@ public static unsafe partial class ConvDirect
                     {
                         float* f = fp + ((long)panel * k + kb) * Panel;
                         for (int t = 0; t < count; t += Span48)
-                            ConvDirectAvx512.Tile8x48<WholeLoads>(f, offp + kb, null, kc, image + t, null, op + (long)panel * Panel * piece + t, piece, kb == 0);
+                            Tile<WholeLoads>(pixels - q0 - t, f, offp + kb, null, kc, image + t, null, op + (long)panel * Panel * piece + t, piece, kb == 0);
                     }
                 }
             }
@@ -90,6 +92,17 @@ public static unsafe partial class ConvDirect
         System.Buffers.ArrayPool<int>.Shared.Return(offsets);
         if (keep is null) ScratchPool.Return(filters);
         if (shared is not null) ScratchPool.Return(shared);
+    }
+
+    /// <summary>One tile of 8 channels from the next `left` pixels of an image: three vectors, or fewer for the image's
+    /// last pixels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile<TLoads>(int left, float* f, int* offsets, int* taps, int kc, float* x, float* masks, float* o, int ldo, bool first)
+        where TLoads : struct, IPlaneLoads
+    {
+        if (left > 32) ConvDirectAvx512.Tile8<TLoads, Width48>(f, offsets, taps, kc, x, masks, o, ldo, first);
+        else if (left > 16) ConvDirectAvx512.Tile8<TLoads, Width32>(f, offsets, taps, kc, x, masks, o, ldo, first);
+        else ConvDirectAvx512.Tile8<TLoads, Width16>(f, offsets, taps, kc, x, masks, o, ldo, first);
     }
 
     /// <summary>The filters as [panel][patch element][8 channels], zeros past M: kept in keep when given, else rented

@@ -54,8 +54,8 @@ public static unsafe partial class ConvDirect
                         for (int t = 0; t < count; t += Span48)
                         {
                             float* tileMasks = mp + (long)(q0 + t) / Span48 * windows * Span48, o = op + (long)panel * Panel * piece + t;
-                            if (inside) ConvDirectAvx512.Tile8x48<ClearedLoads>(f, offp + kb, tp + kb, kc, image + t, tileMasks, o, piece, kb == 0);
-                            else ConvDirectAvx512.Tile8x48<MaskedLoads>(f, offp + kb, tp + kb, kc, image + t, tileMasks, o, piece, kb == 0);
+                            if (inside) Tile<ClearedLoads>(os - q0 - t, f, offp + kb, tp + kb, kc, image + t, tileMasks, o, piece, kb == 0);
+                            else Tile<MaskedLoads>(os - q0 - t, f, offp + kb, tp + kb, kc, image + t, tileMasks, o, piece, kb == 0);
                         }
                     }
                 }

@@ -107,12 +107,13 @@ internal static unsafe class ConvDirectAvx512
         Store(o + rows.Row(11) * ldo, a11_0, first);
     }
 
-    /// <summary>8 output channels × 48 consecutive pixels: out[r, j] (+)= Σ_p w[p, r] · x[offsets[p] + j], the
-    /// filters broadcast, the input loaded as vectors (ConvDirect's channel-rows path), through the lane masks of
-    /// tap p at masks + taps[p] · 48 when the loads use them (PlaneLoads).</summary>
+    /// <summary>8 output channels × 16, 32 or 48 consecutive pixels (TWidth's vectors): out[r, j] (+)= Σ_p w[p, r] ·
+    /// x[offsets[p] + j], the filters broadcast, the input loaded as vectors (ConvDirect's channel-rows path), through
+    /// the lane masks of tap p at masks + taps[p] · 48 when the loads use them (PlaneLoads). Narrower tiles end an
+    /// image whose pixels are not a multiple of 48 (784 = 16 · 48 + 16) without multiplying the lanes past it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile8x48<TLoads>(float* w, int* offsets, int* taps, int kc, float* x, float* masks, float* o, int ldo, bool first)
-        where TLoads : struct, IPlaneLoads
+    public static void Tile8<TLoads, TWidth>(float* w, int* offsets, int* taps, int kc, float* x, float* masks, float* o, int ldo, bool first)
+        where TLoads : struct, IPlaneLoads where TWidth : struct, ITileWidth
     {
         var loads = default(TLoads);
         Vec a0_0 = Vec.Zero, a0_1 = Vec.Zero, a0_2 = Vec.Zero, a1_0 = Vec.Zero, a1_1 = Vec.Zero, a1_2 = Vec.Zero, a2_0 = Vec.Zero, a2_1 = Vec.Zero;
@@ -122,42 +123,58 @@ internal static unsafe class ConvDirectAvx512
         {
             float* xp = x + offsets[p], mp = loads.Masks(masks, taps, p);
             Vec x0 = loads.Load(xp, mp);
-            Vec x1 = loads.Load(xp + 16, mp + 16);
-            Vec x2 = loads.Load(xp + 32, mp + 32);
+            Vec x1 = TWidth.Vectors >= 2 ? loads.Load(xp + 16, mp + 16) : default;
+            Vec x2 = TWidth.Vectors >= 3 ? loads.Load(xp + 32, mp + 32) : default;
             Vec v;
-            v = Vector512.Create(w[0]); a0_0 = Avx512F.FusedMultiplyAdd(v, x0, a0_0); a0_1 = Avx512F.FusedMultiplyAdd(v, x1, a0_1); a0_2 = Avx512F.FusedMultiplyAdd(v, x2, a0_2);
-            v = Vector512.Create(w[1]); a1_0 = Avx512F.FusedMultiplyAdd(v, x0, a1_0); a1_1 = Avx512F.FusedMultiplyAdd(v, x1, a1_1); a1_2 = Avx512F.FusedMultiplyAdd(v, x2, a1_2);
-            v = Vector512.Create(w[2]); a2_0 = Avx512F.FusedMultiplyAdd(v, x0, a2_0); a2_1 = Avx512F.FusedMultiplyAdd(v, x1, a2_1); a2_2 = Avx512F.FusedMultiplyAdd(v, x2, a2_2);
-            v = Vector512.Create(w[3]); a3_0 = Avx512F.FusedMultiplyAdd(v, x0, a3_0); a3_1 = Avx512F.FusedMultiplyAdd(v, x1, a3_1); a3_2 = Avx512F.FusedMultiplyAdd(v, x2, a3_2);
-            v = Vector512.Create(w[4]); a4_0 = Avx512F.FusedMultiplyAdd(v, x0, a4_0); a4_1 = Avx512F.FusedMultiplyAdd(v, x1, a4_1); a4_2 = Avx512F.FusedMultiplyAdd(v, x2, a4_2);
-            v = Vector512.Create(w[5]); a5_0 = Avx512F.FusedMultiplyAdd(v, x0, a5_0); a5_1 = Avx512F.FusedMultiplyAdd(v, x1, a5_1); a5_2 = Avx512F.FusedMultiplyAdd(v, x2, a5_2);
-            v = Vector512.Create(w[6]); a6_0 = Avx512F.FusedMultiplyAdd(v, x0, a6_0); a6_1 = Avx512F.FusedMultiplyAdd(v, x1, a6_1); a6_2 = Avx512F.FusedMultiplyAdd(v, x2, a6_2);
-            v = Vector512.Create(w[7]); a7_0 = Avx512F.FusedMultiplyAdd(v, x0, a7_0); a7_1 = Avx512F.FusedMultiplyAdd(v, x1, a7_1); a7_2 = Avx512F.FusedMultiplyAdd(v, x2, a7_2);
+            v = Vector512.Create(w[0]); a0_0 = Avx512F.FusedMultiplyAdd(v, x0, a0_0);
+            if (TWidth.Vectors >= 2) a0_1 = Avx512F.FusedMultiplyAdd(v, x1, a0_1);
+            if (TWidth.Vectors >= 3) a0_2 = Avx512F.FusedMultiplyAdd(v, x2, a0_2);
+            v = Vector512.Create(w[1]); a1_0 = Avx512F.FusedMultiplyAdd(v, x0, a1_0);
+            if (TWidth.Vectors >= 2) a1_1 = Avx512F.FusedMultiplyAdd(v, x1, a1_1);
+            if (TWidth.Vectors >= 3) a1_2 = Avx512F.FusedMultiplyAdd(v, x2, a1_2);
+            v = Vector512.Create(w[2]); a2_0 = Avx512F.FusedMultiplyAdd(v, x0, a2_0);
+            if (TWidth.Vectors >= 2) a2_1 = Avx512F.FusedMultiplyAdd(v, x1, a2_1);
+            if (TWidth.Vectors >= 3) a2_2 = Avx512F.FusedMultiplyAdd(v, x2, a2_2);
+            v = Vector512.Create(w[3]); a3_0 = Avx512F.FusedMultiplyAdd(v, x0, a3_0);
+            if (TWidth.Vectors >= 2) a3_1 = Avx512F.FusedMultiplyAdd(v, x1, a3_1);
+            if (TWidth.Vectors >= 3) a3_2 = Avx512F.FusedMultiplyAdd(v, x2, a3_2);
+            v = Vector512.Create(w[4]); a4_0 = Avx512F.FusedMultiplyAdd(v, x0, a4_0);
+            if (TWidth.Vectors >= 2) a4_1 = Avx512F.FusedMultiplyAdd(v, x1, a4_1);
+            if (TWidth.Vectors >= 3) a4_2 = Avx512F.FusedMultiplyAdd(v, x2, a4_2);
+            v = Vector512.Create(w[5]); a5_0 = Avx512F.FusedMultiplyAdd(v, x0, a5_0);
+            if (TWidth.Vectors >= 2) a5_1 = Avx512F.FusedMultiplyAdd(v, x1, a5_1);
+            if (TWidth.Vectors >= 3) a5_2 = Avx512F.FusedMultiplyAdd(v, x2, a5_2);
+            v = Vector512.Create(w[6]); a6_0 = Avx512F.FusedMultiplyAdd(v, x0, a6_0);
+            if (TWidth.Vectors >= 2) a6_1 = Avx512F.FusedMultiplyAdd(v, x1, a6_1);
+            if (TWidth.Vectors >= 3) a6_2 = Avx512F.FusedMultiplyAdd(v, x2, a6_2);
+            v = Vector512.Create(w[7]); a7_0 = Avx512F.FusedMultiplyAdd(v, x0, a7_0);
+            if (TWidth.Vectors >= 2) a7_1 = Avx512F.FusedMultiplyAdd(v, x1, a7_1);
+            if (TWidth.Vectors >= 3) a7_2 = Avx512F.FusedMultiplyAdd(v, x2, a7_2);
         }
         Store(o + 0 * ldo, a0_0, first);
-        Store(o + 0 * ldo + 16, a0_1, first);
-        Store(o + 0 * ldo + 32, a0_2, first);
+        if (TWidth.Vectors >= 2) Store(o + 0 * ldo + 16, a0_1, first);
+        if (TWidth.Vectors >= 3) Store(o + 0 * ldo + 32, a0_2, first);
         Store(o + 1 * ldo, a1_0, first);
-        Store(o + 1 * ldo + 16, a1_1, first);
-        Store(o + 1 * ldo + 32, a1_2, first);
+        if (TWidth.Vectors >= 2) Store(o + 1 * ldo + 16, a1_1, first);
+        if (TWidth.Vectors >= 3) Store(o + 1 * ldo + 32, a1_2, first);
         Store(o + 2 * ldo, a2_0, first);
-        Store(o + 2 * ldo + 16, a2_1, first);
-        Store(o + 2 * ldo + 32, a2_2, first);
+        if (TWidth.Vectors >= 2) Store(o + 2 * ldo + 16, a2_1, first);
+        if (TWidth.Vectors >= 3) Store(o + 2 * ldo + 32, a2_2, first);
         Store(o + 3 * ldo, a3_0, first);
-        Store(o + 3 * ldo + 16, a3_1, first);
-        Store(o + 3 * ldo + 32, a3_2, first);
+        if (TWidth.Vectors >= 2) Store(o + 3 * ldo + 16, a3_1, first);
+        if (TWidth.Vectors >= 3) Store(o + 3 * ldo + 32, a3_2, first);
         Store(o + 4 * ldo, a4_0, first);
-        Store(o + 4 * ldo + 16, a4_1, first);
-        Store(o + 4 * ldo + 32, a4_2, first);
+        if (TWidth.Vectors >= 2) Store(o + 4 * ldo + 16, a4_1, first);
+        if (TWidth.Vectors >= 3) Store(o + 4 * ldo + 32, a4_2, first);
         Store(o + 5 * ldo, a5_0, first);
-        Store(o + 5 * ldo + 16, a5_1, first);
-        Store(o + 5 * ldo + 32, a5_2, first);
+        if (TWidth.Vectors >= 2) Store(o + 5 * ldo + 16, a5_1, first);
+        if (TWidth.Vectors >= 3) Store(o + 5 * ldo + 32, a5_2, first);
         Store(o + 6 * ldo, a6_0, first);
-        Store(o + 6 * ldo + 16, a6_1, first);
-        Store(o + 6 * ldo + 32, a6_2, first);
+        if (TWidth.Vectors >= 2) Store(o + 6 * ldo + 16, a6_1, first);
+        if (TWidth.Vectors >= 3) Store(o + 6 * ldo + 32, a6_2, first);
         Store(o + 7 * ldo, a7_0, first);
-        Store(o + 7 * ldo + 16, a7_1, first);
-        Store(o + 7 * ldo + 32, a7_2, first);
+        if (TWidth.Vectors >= 2) Store(o + 7 * ldo + 16, a7_1, first);
+        if (TWidth.Vectors >= 3) Store(o + 7 * ldo + 32, a7_2, first);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -165,7 +182,28 @@ internal static unsafe class ConvDirectAvx512
         Avx512F.Store(o, first ? block : Avx512F.Add(block, Avx512F.LoadVector512(o)));
 }
 
-/// <summary>How Tile8x48 loads 16 floats of a plane: whole (padded planes), or through the lane masks of the tap (0 or
+/// <summary>How many vectors of 16 pixels a Tile8 multiplies.</summary>
+internal interface ITileWidth
+{
+    static abstract int Vectors { get; }
+}
+
+internal readonly struct Width16 : ITileWidth
+{
+    public static int Vectors => 1;
+}
+
+internal readonly struct Width32 : ITileWidth
+{
+    public static int Vectors => 2;
+}
+
+internal readonly struct Width48 : ITileWidth
+{
+    public static int Vectors => 3;
+}
+
+/// <summary>How Tile8 loads 16 floats of a plane: whole (padded planes), or through the lane masks of the tap (0 or
 /// all bits), the lanes past the image's edge read as +0: whole loads cleared by the mask where every lane's address
 /// lies inside the array, masked loads where some may not (they never touch a masked lane's memory).</summary>
 internal unsafe interface IPlaneLoads

@@ -42,6 +42,8 @@ public class ConvDirectTests
         [2, 6, 6, 8, 11, 11, 1, 1, 1, 1, 5, 5, 5, 5, 1],      // 36 window classes: too many to clip, padded planes
         [8, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5],     // channel rows in place: whole loads inside the batch, masked at its ends
         [3, 10, 9, 8, 5, 3, 1, 1, 1, 1, 2, 1, 2, 1, 3],       // channel rows in place, a 5 × 3 window, images cut into pieces
+        [4, 8, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3],      // channel rows in place, 80 pixels: tiles of 48 and 32
+        [3, 14, 20, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2],      // channel rows, dilated: 306 pixels to the last column, the last tile 32 wide
     ];
 
     public static TheoryData<KernelVariant> VectorVariants()
