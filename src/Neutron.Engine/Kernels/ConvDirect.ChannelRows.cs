@@ -2,7 +2,8 @@
 // 6): output channels are the rows, pixels the lanes. With sixteen channels, one Vector512 of channels per pixel
 // costs a broadcast per FMA; here eight channels × 48 pixels cost 3 loads and 8 broadcasts per
 // 24 FMAs. Pixels are numbered over whole padded rows (Wp per output row), so 48 consecutive pixels read 48
-// consecutive floats of each padded plane; the columns past OutW are computed and dropped when copying out.
+// consecutive floats of each padded plane; the columns past OutW are computed and dropped when copying out, and the
+// last tile of an image is only as wide as its pixels need.
 // Same arithmetic per element as the pixel-rows path (the tests run both through ConvDirect.Run).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -78,7 +79,10 @@ public static unsafe partial class ConvDirect
                     {
                         float* f = fp + ((long)panel * k + kb) * Panel;
                         for (int t = 0; t < count; t += Span48)
-                            Tile<WholeLoads>(pixels - q0 - t, f, offp + kb, null, kc, image + t, null, op + (long)panel * Panel * piece + t, piece, kb == 0);
+                        {
+                            var output = new ProductOut(op + (long)panel * Panel * piece + t, piece, kb == 0);
+                            Tile<WholeLoads, ProductOut>(pixels - q0 - t, f, offp + kb, null, kc, image + t, null, ref output);
+                        }
                     }
                 }
             }
@@ -97,12 +101,12 @@ public static unsafe partial class ConvDirect
     /// <summary>One tile of 8 channels from the next `left` pixels of an image: three vectors, or fewer for the image's
     /// last pixels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile<TLoads>(int left, float* f, int* offsets, int* taps, int kc, float* x, float* masks, float* o, int ldo, bool first)
-        where TLoads : struct, IPlaneLoads
+    private static void Tile<TLoads, TOut>(int left, float* f, int* offsets, int* taps, int kc, float* x, float* masks, ref TOut output)
+        where TLoads : struct, IPlaneLoads where TOut : struct, ITileOut
     {
-        if (left > 32) ConvDirectAvx512.Tile8<TLoads, Width48>(f, offsets, taps, kc, x, masks, o, ldo, first);
-        else if (left > 16) ConvDirectAvx512.Tile8<TLoads, Width32>(f, offsets, taps, kc, x, masks, o, ldo, first);
-        else ConvDirectAvx512.Tile8<TLoads, Width16>(f, offsets, taps, kc, x, masks, o, ldo, first);
+        if (left > 32) ConvDirectAvx512.Tile8<TLoads, Width48, TOut>(f, offsets, taps, kc, x, masks, ref output);
+        else if (left > 16) ConvDirectAvx512.Tile8<TLoads, Width32, TOut>(f, offsets, taps, kc, x, masks, ref output);
+        else ConvDirectAvx512.Tile8<TLoads, Width16, TOut>(f, offsets, taps, kc, x, masks, ref output);
     }
 
     /// <summary>The filters as [panel][patch element][8 channels], zeros past M: kept in keep when given, else rented

@@ -4,7 +4,8 @@
 // floats per tap, straight from the input; the lanes whose window position lies past the image's edge (a column
 // wrapping into the next row, a row above or below the plane) are masked to zeros on the load, so each lane's
 // chain is the padded path's, 0 · w included. Pixels are numbered over the image's own rows, so no column is
-// computed and dropped, and each output plane goes out as one run.
+// computed and dropped, and each output plane goes out as one run: from the tiles themselves when the patch is one
+// summation block (FinishedOut: the sums are whole), else copied from the product once every block is in.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -32,8 +33,7 @@ public static unsafe partial class ConvDirect
         forEach(g.N * pieces, (long)piece * rows * k, task =>
         {
             int n = task / pieces, q0 = task % pieces * piece, count = Math.Min(piece, span - q0);
-            var product = ScratchPool.Rent(rows * piece);
-            fixed (float* xp = x, fp = filters, op = product, mp = masks.AsSpan())
+            fixed (float* xp = x, fp = filters, mp = masks.AsSpan())
             fixed (int* offp = offsets, tp = taps)
             {
                 float* image = xp + (long)(n0 + n) * perImage + q0;
@@ -45,26 +45,65 @@ public static unsafe partial class ConvDirect
                 if (Sse.IsSupported)
                     for (long at = (long)(n0 + n) * perImage + q0, end = Math.Min(x.Length, (long)(n0 + n + 1) * perImage); at < end; at += 16)
                         Sse.Prefetch1(xp + at);
-                for (int kb = 0; kb < k; kb += Block)
+                // A patch of one summation block holds whole sums: the tiles finish them into y themselves.
+                if (k <= Block)
                 {
-                    int kc = Math.Min(Block, k - kb);
-                    for (int panel = 0; panel < panels; panel++)
+                    fixed (float* bp = b, yp = y, sp = shortcut?.Values)
                     {
-                        float* f = fp + ((long)panel * k + kb) * Panel;
-                        for (int t = 0; t < count; t += Span48)
+                        var finished = new FinishedTiles(g, n0 + n, q0, count, image, inside, fp, offp, tp, mp, bp, sp, shortcut is { ConvFirst: true }, yp);
+                        VectorActivations.With(epilogue, ref finished);
+                    }
+                    return;
+                }
+                var product = ScratchPool.Rent(rows * piece);
+                fixed (float* op = product)
+                    for (int kb = 0; kb < k; kb += Block)
+                    {
+                        int kc = Math.Min(Block, k - kb);
+                        for (int panel = 0; panel < panels; panel++)
                         {
-                            float* tileMasks = mp + (long)(q0 + t) / Span48 * windows * Span48, o = op + (long)panel * Panel * piece + t;
-                            if (inside) Tile<ClearedLoads>(os - q0 - t, f, offp + kb, tp + kb, kc, image + t, tileMasks, o, piece, kb == 0);
-                            else Tile<MaskedLoads>(os - q0 - t, f, offp + kb, tp + kb, kc, image + t, tileMasks, o, piece, kb == 0);
+                            float* f = fp + ((long)panel * k + kb) * Panel;
+                            for (int t = 0; t < count; t += Span48)
+                            {
+                                float* tileMasks = mp + (long)(q0 + t) / Span48 * windows * Span48;
+                                var output = new ProductOut(op + (long)panel * Panel * piece + t, piece, kb == 0);
+                                if (inside) Tile<ClearedLoads, ProductOut>(os - q0 - t, f, offp + kb, tp + kb, kc, image + t, tileMasks, ref output);
+                                else Tile<MaskedLoads, ProductOut>(os - q0 - t, f, offp + kb, tp + kb, kc, image + t, tileMasks, ref output);
+                            }
                         }
                     }
-                }
+                var copyOut = new PlanesOut(g, n0 + n, q0, Math.Min(count, os - q0), piece, product, b, shortcut, y);
+                VectorActivations.With(epilogue, ref copyOut);
+                ScratchPool.Return(product);
             }
-            var copyOut = new PlanesOut(g, n0 + n, q0, Math.Min(count, os - q0), piece, product, b, shortcut, y);
-            VectorActivations.With(epilogue, ref copyOut);
-            ScratchPool.Return(product);
         });
         if (keep is null) ScratchPool.Return(filters);
+    }
+
+    /// <summary>Pixels [q0, q0 + count) of image n, tile by tile, each tile finishing its sums into y (FinishedOut): a
+    /// patch of one summation block, so no product is stored and read back.</summary>
+    private readonly struct FinishedTiles(Conv2D g, int n, int q0, int count, float* image, bool inside, float* filters, int* offsets, int* taps,
+        float* masks, float* bias, float* shortcut, bool convFirst, float* y) : IActivationUser
+    {
+        public void Run<T>(T f) where T : struct, IVectorActivation
+        {
+            int os = g.OutSpatial, windows = g.KH * g.KW, k = g.PatchSize, panels = (g.M + Panel - 1) / Panel;
+            for (int panel = 0; panel < panels; panel++)
+            {
+                float* w = filters + (long)panel * k * Panel;
+                long plane = (long)(n * g.M + panel * Panel) * os + q0;
+                int channels = Math.Min(Panel, g.M - panel * Panel);
+                for (int t = 0; t < count; t += Span48)
+                {
+                    int left = os - q0 - t;
+                    float* tileMasks = masks + (long)(q0 + t) / Span48 * windows * Span48;
+                    var output = new FinishedOut<T>(y + plane + t, bias is null ? null : bias + panel * Panel, shortcut is null ? null : shortcut + plane + t,
+                        convFirst, channels, left, os, f);
+                    if (inside) Tile<ClearedLoads, FinishedOut<T>>(left, w, offsets, taps, k, image + t, tileMasks, ref output);
+                    else Tile<MaskedLoads, FinishedOut<T>>(left, w, offsets, taps, k, image + t, tileMasks, ref output);
+                }
+            }
+        }
     }
 
     /// <summary>Output pixels [q0, q0 + count) of image n from a piece's product (a row of piece floats per channel):

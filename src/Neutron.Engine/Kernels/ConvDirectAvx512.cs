@@ -107,13 +107,13 @@ internal static unsafe class ConvDirectAvx512
         Store(o + rows.Row(11) * ldo, a11_0, first);
     }
 
-    /// <summary>8 output channels × 16, 32 or 48 consecutive pixels (TWidth's vectors): out[r, j] (+)= Σ_p w[p, r] ·
-    /// x[offsets[p] + j], the filters broadcast, the input loaded as vectors (ConvDirect's channel-rows path), through
+    /// <summary>8 output channels × 16, 32 or 48 consecutive pixels (TWidth's vectors): sums[r, j] = Σ_p w[p, r] ·
+    /// x[offsets[p] + j], handed to output vector by vector (ITileOut), the filters broadcast, the input loaded as vectors (ConvDirect's channel-rows path), through
     /// the lane masks of tap p at masks + taps[p] · 48 when the loads use them (PlaneLoads). Narrower tiles end an
     /// image whose pixels are not a multiple of 48 (784 = 16 · 48 + 16) without multiplying the lanes past it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile8<TLoads, TWidth>(float* w, int* offsets, int* taps, int kc, float* x, float* masks, float* o, int ldo, bool first)
-        where TLoads : struct, IPlaneLoads where TWidth : struct, ITileWidth
+    public static void Tile8<TLoads, TWidth, TOut>(float* w, int* offsets, int* taps, int kc, float* x, float* masks, ref TOut output)
+        where TLoads : struct, IPlaneLoads where TWidth : struct, ITileWidth where TOut : struct, ITileOut
     {
         var loads = default(TLoads);
         Vec a0_0 = Vec.Zero, a0_1 = Vec.Zero, a0_2 = Vec.Zero, a1_0 = Vec.Zero, a1_1 = Vec.Zero, a1_2 = Vec.Zero, a2_0 = Vec.Zero, a2_1 = Vec.Zero;
@@ -151,35 +151,78 @@ internal static unsafe class ConvDirectAvx512
             if (TWidth.Vectors >= 2) a7_1 = Avx512F.FusedMultiplyAdd(v, x1, a7_1);
             if (TWidth.Vectors >= 3) a7_2 = Avx512F.FusedMultiplyAdd(v, x2, a7_2);
         }
-        Store(o + 0 * ldo, a0_0, first);
-        if (TWidth.Vectors >= 2) Store(o + 0 * ldo + 16, a0_1, first);
-        if (TWidth.Vectors >= 3) Store(o + 0 * ldo + 32, a0_2, first);
-        Store(o + 1 * ldo, a1_0, first);
-        if (TWidth.Vectors >= 2) Store(o + 1 * ldo + 16, a1_1, first);
-        if (TWidth.Vectors >= 3) Store(o + 1 * ldo + 32, a1_2, first);
-        Store(o + 2 * ldo, a2_0, first);
-        if (TWidth.Vectors >= 2) Store(o + 2 * ldo + 16, a2_1, first);
-        if (TWidth.Vectors >= 3) Store(o + 2 * ldo + 32, a2_2, first);
-        Store(o + 3 * ldo, a3_0, first);
-        if (TWidth.Vectors >= 2) Store(o + 3 * ldo + 16, a3_1, first);
-        if (TWidth.Vectors >= 3) Store(o + 3 * ldo + 32, a3_2, first);
-        Store(o + 4 * ldo, a4_0, first);
-        if (TWidth.Vectors >= 2) Store(o + 4 * ldo + 16, a4_1, first);
-        if (TWidth.Vectors >= 3) Store(o + 4 * ldo + 32, a4_2, first);
-        Store(o + 5 * ldo, a5_0, first);
-        if (TWidth.Vectors >= 2) Store(o + 5 * ldo + 16, a5_1, first);
-        if (TWidth.Vectors >= 3) Store(o + 5 * ldo + 32, a5_2, first);
-        Store(o + 6 * ldo, a6_0, first);
-        if (TWidth.Vectors >= 2) Store(o + 6 * ldo + 16, a6_1, first);
-        if (TWidth.Vectors >= 3) Store(o + 6 * ldo + 32, a6_2, first);
-        Store(o + 7 * ldo, a7_0, first);
-        if (TWidth.Vectors >= 2) Store(o + 7 * ldo + 16, a7_1, first);
-        if (TWidth.Vectors >= 3) Store(o + 7 * ldo + 32, a7_2, first);
+        output.Put(0, 0, a0_0);
+        if (TWidth.Vectors >= 2) output.Put(0, 1, a0_1);
+        if (TWidth.Vectors >= 3) output.Put(0, 2, a0_2);
+        output.Put(1, 0, a1_0);
+        if (TWidth.Vectors >= 2) output.Put(1, 1, a1_1);
+        if (TWidth.Vectors >= 3) output.Put(1, 2, a1_2);
+        output.Put(2, 0, a2_0);
+        if (TWidth.Vectors >= 2) output.Put(2, 1, a2_1);
+        if (TWidth.Vectors >= 3) output.Put(2, 2, a2_2);
+        output.Put(3, 0, a3_0);
+        if (TWidth.Vectors >= 2) output.Put(3, 1, a3_1);
+        if (TWidth.Vectors >= 3) output.Put(3, 2, a3_2);
+        output.Put(4, 0, a4_0);
+        if (TWidth.Vectors >= 2) output.Put(4, 1, a4_1);
+        if (TWidth.Vectors >= 3) output.Put(4, 2, a4_2);
+        output.Put(5, 0, a5_0);
+        if (TWidth.Vectors >= 2) output.Put(5, 1, a5_1);
+        if (TWidth.Vectors >= 3) output.Put(5, 2, a5_2);
+        output.Put(6, 0, a6_0);
+        if (TWidth.Vectors >= 2) output.Put(6, 1, a6_1);
+        if (TWidth.Vectors >= 3) output.Put(6, 2, a6_2);
+        output.Put(7, 0, a7_0);
+        if (TWidth.Vectors >= 2) output.Put(7, 1, a7_1);
+        if (TWidth.Vectors >= 3) output.Put(7, 2, a7_2);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(float* o, Vec block, bool first) =>
         Avx512F.Store(o, first ? block : Avx512F.Add(block, Avx512F.LoadVector512(o)));
+}
+
+/// <summary>Where a Tile8 puts its sums: vector j (pixels 16j to 16j + 15) of row r.</summary>
+internal interface ITileOut
+{
+    void Put(int r, int j, Vector512<float> sums);
+}
+
+/// <summary>Rows of a product, ldo floats apart: stored, or added to what a previous summation block stored.</summary>
+internal readonly unsafe struct ProductOut(float* o, int ldo, bool first) : ITileOut
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Put(int r, int j, Vector512<float> sums)
+    {
+        float* at = o + r * ldo + j * 16;
+        Avx512F.Store(at, first ? sums : Avx512F.Add(sums, Avx512F.LoadVector512(at)));
+    }
+}
+
+/// <summary>Output planes finished on the way out, the sums being whole (a patch of one summation block):
+/// y = f((sums + bias[r]) + shortcut), row r the plane of channel r, planes rowStride floats apart; rows from `rows`
+/// on are past the layer's channels and lanes from `lanes` on past the image's pixels, neither written.</summary>
+internal readonly unsafe struct FinishedOut<T>(float* y, float* bias, float* shortcut, bool convFirst, int rows, int lanes, int rowStride, T f)
+    : ITileOut where T : struct, IVectorActivation
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Put(int r, int j, Vector512<float> sums)
+    {
+        if (r >= rows) return;
+        var v = sums;
+        if (bias is not null) v += Vector512.Create(bias[r]);
+        long at = (long)r * rowStride + j * 16;
+        // The image's last vector may stop short of 16 pixels: the lanes past it are neither read nor written.
+        bool whole = lanes - j * 16 >= 16;
+        var mask = whole ? default : Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lanes - j * 16)).AsSingle();
+        if (shortcut is not null)
+        {
+            var added = whole ? Vector512.Load(shortcut + at) : Avx512F.MaskLoad(shortcut + at, mask, Vector512<float>.Zero);
+            v = convFirst ? v + added : added + v;
+        }
+        if (whole) Vector512.Store(f.Apply(v), y + at);
+        else Avx512F.MaskStore(y + at, mask, f.Apply(v));
+    }
 }
 
 /// <summary>How many vectors of 16 pixels a Tile8 multiplies.</summary>
