@@ -177,8 +177,10 @@ internal static unsafe class ConvDirectAvx512
         if (TWidth.Vectors >= 3) output.Put(7, 2, a7_2);
     }
 
+    /// <summary>A tile's block of sums stored to the product, or added to what a previous summation block stored there
+    /// (block + sum so far).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* o, Vec block, bool first) =>
+    internal static void Store(float* o, Vec block, bool first) =>
         Avx512F.Store(o, first ? block : Avx512F.Add(block, Avx512F.LoadVector512(o)));
 }
 
@@ -192,11 +194,7 @@ internal interface ITileOut
 internal readonly unsafe struct ProductOut(float* o, int ldo, bool first) : ITileOut
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Put(int r, int j, Vector512<float> sums)
-    {
-        float* at = o + r * ldo + j * 16;
-        Avx512F.Store(at, first ? sums : Avx512F.Add(sums, Avx512F.LoadVector512(at)));
-    }
+    public void Put(int r, int j, Vector512<float> sums) => ConvDirectAvx512.Store(o + r * ldo + j * 16, sums, first);
 }
 
 /// <summary>Output planes finished on the way out, the sums being whole (a patch of one summation block):
