@@ -16,26 +16,38 @@ internal sealed partial class ConeWorker
     private float[] boxOutput = [];
     private Tensor?[] boxArguments = [];
 
-    // Runs the node over the box its perturbed inputs carry; null when it has no box path or an input no box.
-    // Returns how many output values became perturbed.
+    // Runs the node over the box its perturbed inputs carry, with its element-wise tail; null when it has no box
+    // path or an input no box. Returns how many output values became perturbed.
     private int? RunBox(ChunkGraph chunk, PlannedNode node, int[] images)
     {
         if (regions is null || node.OutputIds.Length != 1) return null;
-        int outputId = node.OutputIds[0];
+        var tail = TailOf(chunk, node);
+        int outputId = tail.Output(node);
         PerturbedRows? rows;
-        if (perturbed[node.InputIds[0]] is { } input && regions.TryRun(node, input, chunk.Gold[node.InputIds[0]]!.Floats, chunk.Gold[outputId]!.Floats, pool, out var made))
+        if (perturbed[node.InputIds[0]] is { } input
+            && regions.TryRun(node, tail, input, chunk.Gold[node.InputIds[0]]!.Floats, chunk.Gold[outputId]!.Floats, pool, out var made))
             rows = made;
-        else if (!TryElementwise(chunk, node, images, out rows)) return null;
+        else if (!TryElementwise(chunk, node, tail, images, out rows)) return null;
         if (rows is null) return 0;
         perturbed[outputId] = rows;
         return 1;
     }
 
-    private bool TryElementwise(ChunkGraph chunk, PlannedNode node, int[] images, out PerturbedRows? output)
+    // The node's element-wise tail, up to the first node that reads the fault's weight (which runs on its own).
+    private ElementwiseTail TailOf(ChunkGraph chunk, PlannedNode node)
+    {
+        var tail = chunk.Tails[node.Index];
+        if (forcedNodes.Length == 0 || tail.IsEmpty) return tail;
+        int keep = 0;
+        while (keep < tail.Nodes.Count && Array.IndexOf(forcedNodes, tail.Nodes[keep].Index) < 0) keep++;
+        return tail.Take(keep);
+    }
+
+    private bool TryElementwise(ChunkGraph chunk, PlannedNode node, ElementwiseTail tail, int[] images, out PerturbedRows? output)
     {
         output = null;
         var plan = chunk.Plan;
-        int outputId = node.OutputIds[0];
+        int outputId = node.OutputIds[0], finalId = tail.Output(node);
         var shape = plan.Types[outputId].Shape;
         if (shape.Length != 4 || !IsElementwise(chunk, node)) return false;
         PlaneBox? box = null;
@@ -47,7 +59,7 @@ internal sealed partial class ConeWorker
             }
         if (box is not { } area) return false;
 
-        if (area.Area == shape[2] * shape[3] && TryWholeBinary(chunk, node, images, out output)) return true;
+        if (area.Area == shape[2] * shape[3] && TryWholeBinary(chunk, node, tail, images, out output)) return true;
 
         // The box of every image, cut out of each image input (perturbed rows where they are, golden elsewhere).
         int channels = shape[1], height = shape[2], width = shape[3], boxRows = area.Y1 - area.Y0, boxCols = area.X1 - area.X0;
@@ -92,7 +104,7 @@ internal sealed partial class ConeWorker
             }
             boxArguments[i] = Tensor.FromFloats(buffer, boxShape);
         }
-        var golden = chunk.Gold[outputId]!.Floats;
+        var golden = chunk.Gold[finalId]!.Floats;
         int outWidth = chunk.Widths[outputId];
         var rows = pool.Rent(outWidth);
         if (whole)
@@ -100,13 +112,15 @@ internal sealed partial class ConeWorker
             // Whole planes: the operator writes every image's row in place, and rows equal to golden's are dropped.
             foreach (int n in images) rows.Add(n);
             node.Operator.Run(boxArguments.AsSpan(0, node.InputIds.Length).ToArray(), [Tensor.FromFloats(rows.InOrder!, boxShape)]);
-            var goldTensor = chunk.Gold[outputId]!;
+            tail.Run(rows.InOrder!, boxShape);
+            var goldTensor = chunk.Gold[finalId]!;
             rows.Retain(r => !PerturbedRows.BitEqual(rows.Row(r), goldTensor.Floats.Slice(rows.Images[r] * outWidth, outWidth)));
             output = pool.KeepIfAny(rows, area);
             return true;
         }
         if (boxOutput.Length < size) boxOutput = new float[size];
         node.Operator.Run(boxArguments.AsSpan(0, node.InputIds.Length).ToArray(), [Tensor.FromFloats(boxOutput, boxShape)]);
+        tail.Run(boxOutput, boxShape);
 
         // Images whose box came out golden stay golden; the others get golden's row with their box written in.
         PlaneBox? changed = null;
@@ -135,7 +149,7 @@ internal sealed partial class ConeWorker
     // Add/Sub/Mul over whole planes (a residual block's Add): each image's output row computed straight from its two
     // input rows, perturbed or golden, with the operator's own same-shape kernel (ElementwiseKernels.SameShape, one
     // IEEE operation per element, a + b in that order), instead of cutting both inputs into a batch first.
-    private bool TryWholeBinary(ChunkGraph chunk, PlannedNode node, int[] images, out PerturbedRows? output)
+    private bool TryWholeBinary(ChunkGraph chunk, PlannedNode node, ElementwiseTail tail, int[] images, out PerturbedRows? output)
     {
         output = null;
         var op = node.OpType switch { "Add" => BinaryOp.Add, "Sub" => BinaryOp.Sub, "Mul" => BinaryOp.Mul, _ => (BinaryOp?)null };
@@ -143,9 +157,11 @@ internal sealed partial class ConeWorker
         int a = node.InputIds[0], b = node.InputIds[1], outputId = node.OutputIds[0];
         perturbed[a]?.Complete(chunk.Gold[a]!.Floats);
         perturbed[b]?.Complete(chunk.Gold[b]!.Floats);
-        var golden = chunk.Gold[outputId]!.Floats;
+        var goldTensor = chunk.Gold[tail.Output(node)]!;
+        var golden = goldTensor.Floats;
         int width = chunk.Widths[outputId];
         var rows = pool.Rent(width);
+        var shape = chunk.Plan.Types[outputId].Shape;
         int ra = 0, rb = 0;
         foreach (int n in images)
         {
@@ -153,9 +169,14 @@ internal sealed partial class ConeWorker
             var y = RowOf(chunk, b, n, ref rb);
             var row = rows.Add(n);
             ElementwiseKernels.SameShape(op.Value, x, y, row);
-            if (PerturbedRows.BitEqual(row, golden.Slice(n * width, width))) rows.RemoveLast();
+            if (tail.IsEmpty && PerturbedRows.BitEqual(row, golden.Slice(n * width, width))) rows.RemoveLast();
         }
-        var shape = chunk.Plan.Types[outputId].Shape;
+        if (!tail.IsEmpty)
+        {
+            // Fresh rows lie in order: the tail runs over them as one batch, then equal rows are dropped.
+            tail.Run(rows.InOrder!, [rows.Count, shape[1], shape[2], shape[3]]);
+            rows.Retain(r => !PerturbedRows.BitEqual(rows.Row(r), goldTensor.Floats.Slice(rows.Images[r] * width, width)));
+        }
         output = pool.KeepIfAny(rows, new PlaneBox(0, shape[2], 0, shape[3]));
         return true;
     }

@@ -39,6 +39,8 @@ internal sealed partial class ConeWorker : IFaultWorker
     // The plain worker for the rare fault the cone walk cannot follow (see Reachable), over the same images.
     private Worker? plain;
     private PerturbedRows?[] perturbed = [];
+    // The nodes that read the fault's weight (none for an activation fault): they run on their own, never in a tail.
+    private int[] forcedNodes = [];
     private Tensor?[] borrowedScratch = [];
 
     // A chunk's plan (for ids, order and shapes), its golden values by id, and what the cone walk needs per value.
@@ -46,7 +48,7 @@ internal sealed partial class ConeWorker : IFaultWorker
     // nodes can pass a fault on; the others (Shape and Size, whose outputs are known at load, or nodes whose outputs
     // nothing reads) have no golden output cached, and the walk skips them. LastUse counts carrying readers only.
     private sealed record ChunkGraph(int Start, int Count, ExecutionPlan Plan, Tensor?[] Gold, int[] Widths,
-        bool[] Batched, bool[] Carries, int[] LastUse, int[][] Consumers, MarginBound? Bound, MarginBound.Site?[] Sites);
+        bool[] Batched, bool[] Carries, int[] LastUse, int[][] Consumers, ElementwiseTail[] Tails, MarginBound? Bound, MarginBound.Site?[] Sites);
 
     /// <summary>Tests: each image a bound proved unchanged, with its bounds on the logits' changes.</summary>
     public Action<Fault, int, double[]>? ProofObserver { get; init; }
@@ -119,7 +121,9 @@ internal sealed partial class ConeWorker : IFaultWorker
                 }
         }
         foreach (int id in plan.OutputIds) lastUse[id] = int.MaxValue;
-        return new ChunkGraph(start, count, plan, gold, widths, batched, carries, lastUse, consumers.Select(l => l.ToArray()).ToArray(), bound, sites);
+        var readers = consumers.Select(l => l.ToArray()).ToArray();
+        var tails = plan.Nodes.Select(node => ElementwiseTail.After(plan, node, batched, readers)).ToArray();
+        return new ChunkGraph(start, count, plan, gold, widths, batched, carries, lastUse, readers, tails, bound, sites);
     }
 
     public void Run(Fault? fault, Action<int, ReadOnlySpan<float>> onRow, Action<int, int>? onGolden = null)
@@ -200,6 +204,7 @@ internal sealed partial class ConeWorker : IFaultWorker
         }
 
         int outputId = plan.OutputIds[0];
+        forcedNodes = forced;
         int forcedLeft = forced.Length;
         int tried = fault.Target == FaultTarget.Activation && prove ? plan.Id(fault.Tensor) : -1; // bounds already applied
         var nodes = plan.Nodes;

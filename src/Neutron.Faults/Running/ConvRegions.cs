@@ -41,13 +41,15 @@ internal sealed class ConvRegions
     public bool Any => layers.Count > 0;
 
     /// <summary>
-    /// Runs the node on the rows of its perturbed input, over the outputs that read the input's box; output gets
-    /// the rows that changed (null: none), with their box, written only inside the rectangle computed (the rest of
-    /// each row is golden's: PerturbedRows.Sparse). inputGolden: the golden rows of the input, read around a sparse
-    /// input's box. False: not a layer for this. Whole planes run over the perturbed rows as they are (WholePlanes),
-    /// a smaller rectangle over the input windows it reads (Boxes).
+    /// Runs the node and its element-wise tail on the rows of its perturbed input, over the outputs that read the
+    /// input's box; output gets the rows of the tail's last value that changed (null: none), with their box, written
+    /// only inside the rectangle computed (the rest of each row is golden's: PerturbedRows.Sparse). inputGolden: the
+    /// golden rows of the input, read around a sparse input's box; golden: those of the tail's last value. False:
+    /// not a layer for this. Whole planes run over the perturbed rows as they are (WholePlanes), a smaller rectangle
+    /// over the input windows it reads (Boxes).
     /// </summary>
-    public bool TryRun(PlannedNode node, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool, out PerturbedRows? output)
+    public bool TryRun(PlannedNode node, ElementwiseTail tail, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden,
+        RowPool pool, out PerturbedRows? output)
     {
         output = null;
         if (input.Box is not { } box || !layers.TryGetValue(node.Operator, out var layer)) return false;
@@ -55,8 +57,8 @@ internal sealed class ConvRegions
         var reading = OutputsReading(g, box);
         if (reading.Area == 0) return true; // no window reads the box (a strided layer skipping it)
         output = reading.Area == g.OutSpatial
-            ? WholePlanes(layer, input, inputGolden, golden, pool)
-            : Boxes(layer, input, inputGolden, golden, pool, reading);
+            ? WholePlanes(layer, tail, input, inputGolden, golden, pool)
+            : Boxes(layer, tail, input, inputGolden, golden, pool, reading);
         return true;
     }
 
@@ -86,7 +88,7 @@ internal sealed class ConvRegions
     /// family would pad them to a power of two. Rows equal to golden's are dropped; the rest keep the whole planes as
     /// their box.
     /// </summary>
-    private PerturbedRows? WholePlanes(Layer layer, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool)
+    private PerturbedRows? WholePlanes(Layer layer, ElementwiseTail tail, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool)
     {
         var g = layer.Geometry with { N = input.Count };
         int inWidth = input.Width, outWidth = g.M * g.OutSpatial;
@@ -102,6 +104,7 @@ internal sealed class ConvRegions
         var rows = pool.Rent(outWidth); // fresh rows lie in order
         foreach (int n in input.Images) rows.Add(n);
         ConvDirect.Run(KernelSet.Active, g, x, layer.Filters, layer.Biases, rows.InOrder!, Activation.None, InTurn, keep: layer.Packed);
+        tail.Run(rows.InOrder!, [rows.Count, g.M, g.OutH, g.OutW]);
         if (differs.Length < rows.Count) differs = new bool[rows.Count];
         for (int r = 0; r < rows.Count; r++)
             differs[r] = !PerturbedRows.BitEqual(rows.Row(r), golden.Slice(rows.Images[r] * outWidth, outWidth));
@@ -117,7 +120,7 @@ internal sealed class ConvRegions
     /// so the same bits. Rows whose box comes out golden's are dropped; in a box small beside its planes,
     /// the others keep the box of their positions that differ.
     /// </summary>
-    private unsafe PerturbedRows? Boxes(Layer layer, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool,
+    private unsafe PerturbedRows? Boxes(Layer layer, ElementwiseTail tail, PerturbedRows input, ReadOnlySpan<float> inputGolden, ReadOnlySpan<float> golden, RowPool pool,
         PlaneBox computed)
     {
         var g = layer.Geometry;
@@ -136,6 +139,7 @@ internal sealed class ConvRegions
                 windows.AsSpan(r * window, window));
         }
         ConvDirect.Run(KernelSet.Active, sub, windows, layer.Filters, layer.Biases, boxes, Activation.None, InTurn, keep: layer.BoxPacked);
+        tail.Run(boxes, [count, g.M, bh, bw]);
         var rows = pool.Rent(width);
         PlaneBox? changed = null;
         bool tight = computed.Small(g.OutH, g.OutW);

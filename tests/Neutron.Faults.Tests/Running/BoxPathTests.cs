@@ -117,6 +117,65 @@ public class BoxPathTests
     }
 
     [Fact]
+    public void Element_wise_tails_give_the_plain_paths_bits_and_leave_a_faulted_weights_nodes_to_run_on_their_own()
+    {
+        // r → conv a → bn1 → relu1 → conv b → bn2 → relu2 → Add(relu2, r2) → relu3, pooled to logits, where bn1 and
+        // bn2 share their scale "s" and r2 = relu(r) is also read by conv a's sibling c: conv a runs its tail (bn1,
+        // relu1), conv b its own (bn2, relu2), the Add its Relu. A fault in "s" runs bn1 and bn2 as nodes of their own
+        // (the walk re-runs every reader of a faulted weight), so conv b's tail must stop before bn2.
+        var rng = new System.Random(12);
+        float[] Random(int count, float low = -0.5f) => Enumerable.Range(0, count).Select(_ => (float)rng.NextDouble() + low).ToArray();
+        Node Conv(string name, string input) => new()
+        {
+            Name = name, OpType = "Conv", Inputs = [input, name + ".w", name + ".b"], Outputs = [name],
+            Attributes = new Attributes(new Dictionary<string, object> { ["pads"] = new long[] { 1, 1, 1, 1 } }, name),
+        };
+        Node Bn(string name, string input) => new()
+        {
+            Name = name, OpType = "BatchNormalization", Inputs = [input, "s", name + ".b", name + ".m", name + ".v"], Outputs = [name],
+            Attributes = new Attributes([], name),
+        };
+        Node Op(string type, string name, params string[] inputs) => new() { Name = name, OpType = type, Inputs = inputs, Outputs = [name], Attributes = new Attributes([], name) };
+        var model = new Model
+        {
+            Nodes =
+            [
+                Op("Relu", "r", "x"), Conv("a", "r"), Bn("bn1", "a"), Op("Relu", "relu1", "bn1"), Conv("b", "relu1"), Bn("bn2", "b"),
+                Op("Relu", "relu2", "bn2"), Conv("c", "r"), Op("Relu", "r2", "c"), Op("Add", "sum", "relu2", "r2"), Op("Relu", "relu3", "sum"),
+                Op("GlobalAveragePool", "pool", "relu3"), Op("Flatten", "flat", "pool"),
+                new Node { Name = "fc", OpType = "Gemm", Inputs = ["flat", "fc.w"], Outputs = ["logits"], Attributes = new Attributes(new Dictionary<string, object> { ["transB"] = 1L }, "fc") },
+            ],
+            Initializers = new()
+            {
+                ["a.w"] = Tensor.FromFloats(Random(4 * 2 * 9), 4, 2, 3, 3), ["a.b"] = Tensor.FromFloats(Random(4), 4),
+                ["b.w"] = Tensor.FromFloats(Random(4 * 4 * 9), 4, 4, 3, 3), ["b.b"] = Tensor.FromFloats(Random(4), 4),
+                ["c.w"] = Tensor.FromFloats(Random(4 * 2 * 9), 4, 2, 3, 3), ["c.b"] = Tensor.FromFloats(Random(4), 4),
+                ["s"] = Tensor.FromFloats(Random(4, 0.5f), 4),
+                ["bn1.b"] = Tensor.FromFloats(Random(4), 4), ["bn1.m"] = Tensor.FromFloats(Random(4), 4), ["bn1.v"] = Tensor.FromFloats(Random(4, 0.5f), 4),
+                ["bn2.b"] = Tensor.FromFloats(Random(4), 4), ["bn2.m"] = Tensor.FromFloats(Random(4), 4), ["bn2.v"] = Tensor.FromFloats(Random(4, 0.5f), 4),
+                ["fc.w"] = Tensor.FromFloats(Random(3 * 4), 3, 4),
+            },
+            Inputs = [new ValueInfo("x", DataType.Float, [-1, 2, 11, 13])],
+            Outputs = [new ValueInfo("logits", DataType.Float, [-1, 3])],
+            Opsets = new() { [""] = 13 },
+        };
+        var images = Tensor.FromFloats(Random(6 * 2 * 11 * 13, -0.3f), 6, 2, 11, 13);
+        var data = new EvaluationSet(images, new long[6]);
+        var options = new RunnerOptions { Threads = 1, ImageChunk = 6, ConeChunk = 6 };
+        var plain = new FaultRunner(model, data, options with { Plain = true });
+        var fast = new FaultRunner(model, data, options);
+        Assert.True(fast.Accelerated);
+        var faults = new List<Fault>();
+        foreach (int element in new[] { 0, 3 })
+        foreach (int bit in new[] { 1, 23, 30 })
+            faults.Add(new Fault(FaultTarget.Weight, "s", element, bit, Neutron.Faults.Models.FaultModel.Flip));
+        foreach (var (value, element) in new[] { ("r", 0), ("r", 150), ("a", 77), ("bn1", 200), ("r2", 300), ("b", 571) })
+        foreach (int bit in new[] { 2, 22, 30 })
+            faults.Add(new Fault(FaultTarget.Activation, value, element, bit, Neutron.Faults.Models.FaultModel.Flip));
+        foreach (var fault in faults) RunnerFixtures.AssertSameLogits(plain, fast, fault, 6);
+    }
+
+    [Fact]
     public void Outputs_outside_the_reading_rectangle_do_not_read_the_input_rectangle()
     {
         // (H, W, kH, kW, stride, dilation, pad)
