@@ -39,6 +39,13 @@ public static unsafe partial class ConvDirect
     public static bool Supports(KernelVariant variant, Conv2D g) =>
         g.Group == 1 && variant != KernelVariant.Scalar && KernelSet.IsSupported(variant);
 
+    /// <summary>
+    /// The most roundings a product of an element's patch of `patch` taps passes through here: its block's FMA chain
+    /// (at most Block long, the first FMA rounding the product itself), the additions of the later blocks, the bias.
+    /// An error bound of the element's sum (γ of this, times the sum of the absolute terms) needs no more.
+    /// </summary>
+    public static int RoundingDepth(int patch) => Math.Min(patch, Block) + (patch + Block - 1) / Block;
+
     /// <summary>Output channels per vector: sixteen under avx512 when there are more than eight, else eight.</summary>
     private static int Lanes(KernelVariant variant, Conv2D g) => variant == KernelVariant.Avx512 && g.M > 8 ? 16 : 8;
 

@@ -1,9 +1,10 @@
 // How far a change of one value can move the logits, for the accelerated runner's proof that an image's top-1
 // cannot change (MarginBound). Computed once per model, backwards from the logits, with absolute weights:
 //   |Δlogit_j| ≤ Σ_e Gain_v[e, j]·|Δv_e|  +  Σ_{nodes n after v} Rounding_n[j]
-// where Δ compares what any float evaluation computes (the plain path's kernels, whatever their summation
-// order) under the fault with the golden values. Each node n = op(x) contributes, by the standard error bound of
-// a sum of k terms (γ_k = k·u/(1−k·u), u = 2⁻²⁴):
+// where Δ compares what the plain path's kernels compute under the fault with the golden values. Each node
+// n = op(x) contributes, by the standard error bound of a sum whose terms each pass through at most h roundings
+// (γ_h = h·u/(1−h·u), u = 2⁻²⁴; h = the k terms themselves for a sum in any order, fewer for ConvDirect's sums in
+// blocks of 256, which every ungrouped Conv runs under a vector kernel set):
 //   |fl(op(x')) − fl(op(x))| ≤ (1+γ)·|op|(|x'−x|)  +  2γ·(|op|(|x|) + |bias|)
 // |op| being the op with absolute weights. The second term, the two runs' rounding, needs golden |x| per image:
 // it is kept here as the coefficients RoundingTerm.Coefficients (so ⟨coefficients, |x(image)|⟩ gives it) and
@@ -164,7 +165,10 @@ internal sealed class LogitGains
                 int cpg = g.CPerGroup;
                 Window(g, gy, contribution, rows, (co, ci, ky, kx) => Math.Abs(wf[((co * cpg + ci % cpg) * g.KH + ky) * g.KW + kx]));
                 var bias = Value(2) is { } b ? b.Floats.ToArray() : null;
-                Sum(node, plan.Names[x], width(x), g.PatchSize + 2, contribution, gy, rows, o => bias is null ? 0 : Math.Abs(bias[o / g.OutSpatial]), Into(x), terms);
+                // Under a vector kernel set an ungrouped Conv sums in blocks (ConvDirect): its products pass through
+                // fewer roundings than the patch has terms (259 of 578 for a 576-tap patch). Otherwise any order.
+                int depth = !g.IsDepthwise && ConvDirect.Supports(KernelSet.Active, g) ? ConvDirect.RoundingDepth(g.PatchSize) : g.PatchSize + 2;
+                Sum(node, plan.Names[x], width(x), depth, contribution, gy, rows, o => bias is null ? 0 : Math.Abs(bias[o / g.OutSpatial]), Into(x), terms);
                 return true;
             }
             case Gemm gemm when batched[x] && !gemm.TransA && Constant(1) && Constant(2):

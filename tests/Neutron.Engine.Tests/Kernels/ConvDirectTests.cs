@@ -336,4 +336,42 @@ public class ConvDirectTests
         Assert.False(ConvDirect.Supports(KernelVariant.Scalar, g with { Group = 1 }));
         Assert.Throws<ArgumentException>(() => ConvDirect.Run(KernelVariant.Scalar, g with { Group = 1 }, new float[100], new float[144], null, new float[100], Activation.None, Sequential));
     }
+    [Theory]
+    [MemberData(nameof(VectorVariants))]
+    public void Rounding_depth_bounds_each_elements_error_from_its_exact_sum(KernelVariant variant)
+    {
+        // The fault runner's proof takes γ of RoundingDepth times Σ|terms| as the most an element can be off its
+        // exact sum. Patches of one to three summation blocks, every product positive (so the partial sums, and the
+        // roundings of each chain, grow as large as they can), the exact sum in double (a float product is exact).
+        var rng = new Random(31);
+        const double unit = 1.0 / (1 << 24);
+        double worst = 0;
+        foreach (int channels in new[] { 16, 40, 64 })
+        {
+            var g = new Conv2D(6, channels, 3, 3, 8, 3, 3, 1, 1, 1, 1, 1, 0, 0, 1, 1);
+            var x = Enumerable.Range(0, g.N * g.C * 9).Select(_ => (float)(1 + rng.NextDouble())).ToArray();
+            var w = Enumerable.Range(0, g.M * g.PatchSize).Select(_ => (float)(1 + rng.NextDouble())).ToArray();
+            var b = Enumerable.Range(0, g.M).Select(_ => (float)rng.NextDouble()).ToArray();
+            var y = new float[g.N * g.M];
+            ConvDirect.Run(variant, g, x, w, b, y, Activation.None, Sequential);
+            int depth = ConvDirect.RoundingDepth(g.PatchSize);
+            double gamma = depth * unit / (1 - depth * unit);
+            for (int n = 0; n < g.N; n++)
+            for (int m = 0; m < g.M; m++)
+            {
+                double exact = b[m], magnitude = Math.Abs(b[m]);
+                for (int k = 0; k < g.PatchSize; k++)
+                {
+                    double term = (double)x[n * g.PatchSize + k] * w[m * g.PatchSize + k];
+                    exact += term;
+                    magnitude += Math.Abs(term);
+                }
+                double error = Math.Abs(y[n * g.M + m] - exact);
+                Assert.True(error <= gamma * magnitude, $"{g.PatchSize} taps, image {n}, channel {m}: off by {error / (unit * magnitude):F1} u·Σ|t|, bound {depth}");
+                worst = Math.Max(worst, error / (unit * magnitude));
+            }
+        }
+        // The data are hard enough to matter: a bound of one rounding per product would not hold.
+        Assert.True(worst > 1, $"the worst element is off by only {worst:F2} u·Σ|t|");
+    }
 }
