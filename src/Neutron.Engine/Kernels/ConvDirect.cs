@@ -40,11 +40,22 @@ public static unsafe partial class ConvDirect
         g.Group == 1 && variant != KernelVariant.Scalar && KernelSet.IsSupported(variant);
 
     /// <summary>
-    /// The most roundings a product of an element's patch of `patch` taps passes through here: its block's FMA chain
-    /// (at most Block long, the first FMA rounding the product itself), the additions of the later blocks, the bias.
-    /// An error bound of the element's sum (γ of this, times the sum of the absolute terms) needs no more.
+    /// The most roundings a product of an element's patch of `patch` taps passes through here (tap 0's): an error
+    /// bound of the element's sum, γ of this times the sum of the absolute terms, needs no more.
     /// </summary>
-    public static int RoundingDepth(int patch) => Math.Min(patch, Block) + (patch + Block - 1) / Block;
+    public static int RoundingDepth(int patch) => TapRoundings(patch, 0);
+
+    /// <summary>
+    /// The roundings the product of tap `tap` (in (c, ky, kx) order) of a patch of `patch` taps passes through: the
+    /// FMAs of its block's chain from its own on (the first rounds the product itself), the additions of the blocks
+    /// after the first that include its block's sum, and the bias. Its share of the element's error is at most γ of
+    /// this times |product|.
+    /// </summary>
+    public static int TapRoundings(int patch, int tap)
+    {
+        int blocks = (patch + Block - 1) / Block, block = tap / Block, length = Math.Min(Block, patch - block * Block);
+        return length - tap % Block + blocks - Math.Max(block, 1) + 1;
+    }
 
     /// <summary>Output channels per vector: sixteen under avx512 when there are more than eight, else eight.</summary>
     private static int Lanes(KernelVariant variant, Conv2D g) => variant == KernelVariant.Avx512 && g.M > 8 ? 16 : 8;

@@ -165,10 +165,20 @@ internal sealed class LogitGains
                 int cpg = g.CPerGroup;
                 Window(g, gy, contribution, rows, (co, ci, ky, kx) => Math.Abs(wf[((co * cpg + ci % cpg) * g.KH + ky) * g.KW + kx]));
                 var bias = Value(2) is { } b ? b.Floats.ToArray() : null;
-                // Under a vector kernel set an ungrouped Conv sums in blocks (ConvDirect): its products pass through
-                // fewer roundings than the patch has terms (259 of 578 for a 576-tap patch). Otherwise any order.
-                int depth = !g.IsDepthwise && ConvDirect.Supports(KernelSet.Active, g) ? ConvDirect.RoundingDepth(g.PatchSize) : g.PatchSize + 2;
-                Sum(node, plan.Names[x], width(x), depth, contribution, gy, rows, o => bias is null ? 0 : Math.Abs(bias[o / g.OutSpatial]), Into(x), terms);
+                // Under a vector kernel set an ungrouped Conv sums in blocks (ConvDirect): no product passes through
+                // more roundings than RoundingDepth (259 for a 576-tap patch, not 578), and each tap's own count
+                // (TapRoundings, about half of that on average) weighs its product's share of the rounding.
+                // Otherwise any order: every tap counts k + 2.
+                bool blocked = !g.IsDepthwise && ConvDirect.Supports(KernelSet.Active, g);
+                int k = g.PatchSize, depth = blocked ? ConvDirect.RoundingDepth(k) : k + 2;
+                double[]? rounding = null;
+                if (blocked)
+                {
+                    rounding = new double[width(x) * rows];
+                    Window(g, gy, rounding, rows, (co, ci, ky, kx) =>
+                        Math.Abs(wf[((co * cpg + ci % cpg) * g.KH + ky) * g.KW + kx]) * ConvDirect.TapRoundings(k, ((ci % cpg) * g.KH + ky) * g.KW + kx) / depth);
+                }
+                Sum(node, plan.Names[x], width(x), depth, contribution, gy, rows, o => bias is null ? 0 : Math.Abs(bias[o / g.OutSpatial]), Into(x), terms, rounding);
                 return true;
             }
             case Gemm gemm when batched[x] && !gemm.TransA && Constant(1) && Constant(2):
@@ -238,10 +248,11 @@ internal sealed class LogitGains
         return true;
     }
 
-    // A sum of `sumTerms` rounded operations: gain (1+γ)·contribution into x, and the rounding term
-    // 2γ·(⟨contribution, |x|⟩ + Σ_o gy[o]·|bias_o|).
+    // A sum whose terms pass through at most `sumTerms` roundings: gain (1+γ)·contribution into x, and the rounding
+    // term 2γ·(⟨rounding, |x|⟩ + Σ_o gy[o]·|bias_o|), rounding being the contribution with each weight scaled by its
+    // tap's share of the roundings (the contribution itself when every term may pass through all of them).
     private static void Sum(PlannedNode node, string x, int width, int sumTerms, double[] contribution, double[] gy,
-        int rows, Func<int, double> bias, double[] into, List<(int, RoundingTerm)> terms)
+        int rows, Func<int, double> bias, double[] into, List<(int, RoundingTerm)> terms, double[]? rounding = null)
     {
         double gamma = sumTerms * Unit / (1 - sumTerms * Unit);
         Accumulate(into, contribution, 1 + Safety * gamma);
@@ -255,7 +266,7 @@ internal sealed class LogitGains
         }
         double scale = 2 * Safety * gamma;
         for (int j = 0; j < rows; j++) constant[j] *= scale;
-        terms.Add((node.Index, new RoundingTerm(x, width, scale, contribution, constant)));
+        terms.Add((node.Index, new RoundingTerm(x, width, scale, rounding ?? contribution, constant)));
     }
 
     // For each output element and each input element its window reads: into[input] += weight·gy[output].

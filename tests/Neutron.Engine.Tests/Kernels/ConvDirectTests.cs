@@ -337,12 +337,31 @@ public class ConvDirectTests
         Assert.Throws<ArgumentException>(() => ConvDirect.Run(KernelVariant.Scalar, g with { Group = 1 }, new float[100], new float[144], null, new float[100], Activation.None, Sequential));
     }
     [Theory]
+    // One block: the chain's FMAs from the tap's own on, then the bias.
+    [InlineData(144, 0, 145)]
+    [InlineData(144, 143, 2)]
+    // 256 + 256 + 64: the two block additions after the first block, then the bias; the third block's taps only
+    // the last addition.
+    [InlineData(576, 0, 259)]
+    [InlineData(576, 255, 4)]
+    [InlineData(576, 256, 259)]
+    [InlineData(576, 511, 4)]
+    [InlineData(576, 512, 66)]
+    [InlineData(576, 575, 3)]
+    public void Tap_roundings_count_the_chain_the_block_additions_and_the_bias(int patch, int tap, int roundings)
+    {
+        Assert.Equal(roundings, ConvDirect.TapRoundings(patch, tap));
+        Assert.Equal(ConvDirect.TapRoundings(patch, 0), ConvDirect.RoundingDepth(patch));
+    }
+
+    [Theory]
     [MemberData(nameof(VectorVariants))]
     public void Rounding_depth_bounds_each_elements_error_from_its_exact_sum(KernelVariant variant)
     {
-        // The fault runner's proof takes γ of RoundingDepth times Σ|terms| as the most an element can be off its
-        // exact sum. Patches of one to three summation blocks, every product positive (so the partial sums, and the
-        // roundings of each chain, grow as large as they can), the exact sum in double (a float product is exact).
+        // The fault runner's proof takes Σ_taps γ of TapRoundings times |product| (+ u·|bias|) as the most an
+        // element can be off its exact sum, which is within γ of RoundingDepth times Σ|terms|. Patches of one to three
+        // summation blocks, every product positive (so the partial sums, and the roundings of each chain, grow as
+        // large as they can), the exact sum in double (a float product is exact).
         var rng = new Random(31);
         const double unit = 1.0 / (1 << 24);
         double worst = 0;
@@ -359,15 +378,17 @@ public class ConvDirectTests
             for (int n = 0; n < g.N; n++)
             for (int m = 0; m < g.M; m++)
             {
-                double exact = b[m], magnitude = Math.Abs(b[m]);
+                double exact = b[m], magnitude = Math.Abs(b[m]), weighted = Math.Abs(b[m]);
                 for (int k = 0; k < g.PatchSize; k++)
                 {
                     double term = (double)x[n * g.PatchSize + k] * w[m * g.PatchSize + k];
                     exact += term;
                     magnitude += Math.Abs(term);
+                    weighted += ConvDirect.TapRoundings(g.PatchSize, k) * Math.Abs(term);
                 }
                 double error = Math.Abs(y[n * g.M + m] - exact);
                 Assert.True(error <= gamma * magnitude, $"{g.PatchSize} taps, image {n}, channel {m}: off by {error / (unit * magnitude):F1} u·Σ|t|, bound {depth}");
+                Assert.True(error <= unit / (1 - depth * unit) * weighted, $"{g.PatchSize} taps, image {n}, channel {m}: off by {error / unit:F1} u, tap bound {weighted:F1}");
                 worst = Math.Max(worst, error / (unit * magnitude));
             }
         }
