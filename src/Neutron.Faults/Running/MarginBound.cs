@@ -64,7 +64,7 @@ internal sealed class MarginBound
             foreach (var term in gains.RoundingAfter(name))
             {
                 if (!rounding.TryGetValue(term, out var perImage))
-                    rounding[term] = perImage = Rounding(term, byName[term.ValueName].Floats, count);
+                    rounding[term] = perImage = Rounding(term, byName[term.ValueName].Floats, count, rows);
                 for (int i = 0; i < slack.Length; i++) slack[i] += perImage[i];
             }
             var maxGains = new double[g.Length / rows];
@@ -178,10 +178,34 @@ internal sealed class MarginBound
         }
     }
 
-    private double[] Rounding(LogitGains.RoundingTerm term, ReadOnlySpan<float> values, int count)
+    // Per image, Scale·⟨Coefficients[·, j], |x|⟩ + Constant[j] for each bound j: Rows dot products over the value's
+    // elements (the coefficients laid out by bound first, once per term), vectorised. Summed in another order than
+    // element by element, which the Safety margin on every rounding constant covers (relative error of a double sum).
+    // Its twin is RoundingScalar.
+    internal static double[] Rounding(LogitGains.RoundingTerm term, ReadOnlySpan<float> values, int count, int rows)
+    {
+        int width = term.Width;
+        var coefficients = term.Coefficients;
+        var byBound = new double[rows * width];
+        for (int e = 0; e < width; e++)
+            for (int j = 0; j < rows; j++) byBound[j * width + e] = coefficients[e * rows + j];
+        var magnitudes = new double[width];
+        var result = new double[count * rows];
+        for (int n = 0; n < count; n++)
+        {
+            TensorPrimitives.ConvertChecked<float, double>(values.Slice(n * width, width), magnitudes);
+            TensorPrimitives.Abs(magnitudes, magnitudes);
+            // Underflow: each rounded operation may also lose up to 2⁻¹⁴⁹ absolutely, far below the 1e-30 added.
+            for (int j = 0; j < rows; j++)
+                result[n * rows + j] = term.Scale * TensorPrimitives.Dot(byBound.AsSpan(j * width, width), magnitudes) + term.Constant[j] + 1e-30;
+        }
+        return result;
+    }
+
+    /// <summary>The element-by-element twin of Rounding.</summary>
+    internal static double[] RoundingScalar(LogitGains.RoundingTerm term, ReadOnlySpan<float> values, int count, int rows)
     {
         var result = new double[count * rows];
-        var coefficients = term.Coefficients;
         for (int n = 0; n < count; n++)
         {
             var x = values.Slice(n * term.Width, term.Width);
@@ -189,10 +213,8 @@ internal sealed class MarginBound
             for (int e = 0; e < x.Length; e++)
             {
                 double v = Math.Abs((double)x[e]);
-                if (v == 0) continue;
-                for (int j = 0; j < rows; j++) sum[j] += coefficients[e * rows + j] * v;
+                for (int j = 0; j < rows; j++) sum[j] += term.Coefficients[e * rows + j] * v;
             }
-            // Underflow: each rounded operation may also lose up to 2⁻¹⁴⁹ absolutely, far below this.
             for (int j = 0; j < rows; j++) sum[j] = term.Scale * sum[j] + term.Constant[j] + 1e-30;
         }
         return result;

@@ -99,6 +99,31 @@ public class MarginBoundTests
         Assert.True(CheckProofs(model, data, faults, perLogit: false) > 500, "too few proofs for the test to mean anything");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(16)]
+    public void Rounding_per_image_matches_its_scalar_twin_within_the_double_sums_error(int rows)
+    {
+        var random = new System.Random(rows);
+        foreach (int width in new[] { 1, 7, 64, 333, 4_100 })
+        {
+            const int count = 3;
+            var coefficients = Enumerable.Range(0, width * rows).Select(_ => random.Next(4) == 0 ? 0 : random.NextDouble() * 1e3).ToArray();
+            var constant = Enumerable.Range(0, rows).Select(_ => random.NextDouble()).ToArray();
+            var term = new LogitGains.RoundingTerm("x", width, 3.7e-5, coefficients, constant);
+            // A third zeros (ReLU outputs), the rest of either sign.
+            var values = Enumerable.Range(0, count * width).Select(_ => random.Next(3) == 0 ? 0f : (float)(random.NextDouble() * 8 - 4)).ToArray();
+            var fast = MarginBound.Rounding(term, values, count, rows);
+            var scalar = MarginBound.RoundingScalar(term, values, count, rows);
+            Assert.Equal(scalar.Length, fast.Length);
+            for (int i = 0; i < fast.Length; i++)
+                Assert.True(Math.Abs(fast[i] - scalar[i]) <= 1e-12 * scalar[i], $"width {width}, image {i / rows}, bound {i % rows}: {fast[i]:R} against {scalar[i]:R}");
+            // Wide enough, the images' bounds differ, and so do each image's: a mixed-up layout would not pass the above.
+            if (width >= 64) Assert.Equal(scalar.Length, scalar.Distinct().Count());
+        }
+    }
+
     [Fact]
     public void Absolute_changes_match_their_scalar_twin_for_every_length_and_special_value()
     {
