@@ -89,6 +89,14 @@ internal sealed partial class ConeWorker : IFaultWorker
         }
     }
 
+    /// <summary>Lets go of the golden cache until the next Use, so a cache the runner dropped can be collected.</summary>
+    public void Release()
+    {
+        golden = null;
+        chunks = [];
+        plain = null;
+    }
+
     private static ChunkGraph Describe(int start, int count, ExecutionPlan plan, Tensor?[] goldById, string[] goldNames, MarginBound? bound)
     {
         var goldIds = new Dictionary<string, int>(goldNames.Length, StringComparer.Ordinal);

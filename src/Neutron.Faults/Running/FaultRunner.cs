@@ -262,6 +262,12 @@ public sealed class FaultRunner
         return worker;
     }
 
+    /// <summary>Tests: called when a group's cache is about to be built (the previous one let go of).</summary>
+    internal Action? BeforeCacheBuilt { get; set; }
+
+    /// <summary>Tests: the golden cache in use (null on the plain path).</summary>
+    internal GoldenCache? CurrentCache => goldenCache;
+
     /// <summary>True when faults run on the accelerated path (cone re-execution over the golden cache).</summary>
     public bool Accelerated => groups is not null;
 
@@ -292,7 +298,14 @@ public sealed class FaultRunner
     private void UseGroup(int g)
     {
         if (cachedGroup == g) return;
-        goldenCache = null; // let the previous group's cache go before the next one is built
+        // The previous group's cache goes before the next one is built: the idle workers let go of it, and a full
+        // collection returns its memory, so the process holds one group's cache at a time (what the budget is for),
+        // not several awaiting a collection.
+        goldenCache = null;
+        foreach (var worker in idle)
+            if (worker is ConeWorker cone) cone.Release();
+        if (cachedGroup >= 0) GC.Collect();
+        BeforeCacheBuilt?.Invoke();
         goldenCache = new GoldenCache(model, Weights, new InjectionObserver(activationEncodings, !Options.Datapath.IsIdentity), groups![g], gains);
         cachedGroup = g;
     }

@@ -118,6 +118,33 @@ public class AcceleratedEquivalenceTests
     }
 
     [Fact]
+    public void A_group_switch_lets_the_previous_groups_cache_go_before_building_the_next()
+    {
+        // The budget bounds one group's cache: when the next is built, the last must be unreachable (the idle
+        // workers that read it included), or the process would hold two of them and more.
+        var model = OnnxReader.Load(SharedData.Path("models", "lenet5.onnx"));
+        var data = RunnerFixtures.Images(45);
+        var options = new RunnerOptions { Threads = 2, BatchSize = 32, ImageChunk = 16, ConeChunk = 16 };
+        long chunkBytes = GoldenCache.EstimateBytes(model, [(0, data.Slice(0, 16))]);
+        var runner = new FaultRunner(model, data, options with { MemoryBudget = 2 * chunkBytes + chunkBytes / 2 });
+        Assert.Equal(2, runner.CacheGroupCount);
+        var first = WeakCache(runner);
+        int switches = 0;
+        runner.BeforeCacheBuilt = () =>
+        {
+            GC.Collect();
+            Assert.False(first.IsAlive, "the first group's cache is still reachable while the next one is built");
+            switches++;
+        };
+        runner.Run(RunnerFixtures.Sample(runner, FaultTarget.Activation, "flip", 40, 5), new ListSink());
+        Assert.True(switches >= 1);
+    }
+
+    // In a method of its own: a Debug build keeps a method's temporaries alive until it returns.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference WeakCache(FaultRunner runner) => new(runner.CurrentCache ?? throw new InvalidOperationException("no cache"));
+
+    [Fact]
     public void A_worker_made_on_a_group_of_small_chunks_runs_a_group_of_larger_ones()
     {
         // The runner makes a worker on whichever group's cache is current, then lends it to every group: here one
