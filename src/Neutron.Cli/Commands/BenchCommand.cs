@@ -76,7 +76,7 @@ public static class BenchCommand
         var seed = new Option<ulong>("--seed") { Description = "seed of the fault draws", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print JSON (fields plain_faults_per_s, fast_faults_per_s, speedup, identical, ...)" };
         var memory = MemoryOption.Create();
-        var breakdown = new Option<bool>("--breakdown") { Description = "then time each fault alone on the accelerated path (one thread) and show the time per site tensor" };
+        var breakdown = new Option<bool>("--breakdown") { Description = "then time each fault alone on the accelerated path (one thread) and show the time per site tensor and per node of the cone walk" };
         var cpuTime = new Option<bool>("--cpu-time") { Description = "time the process's CPU seconds instead of the wall clock (a shared machine; use with --threads 1)" };
         var command = new Command("campaign", "Measure faults/s of the plain and the accelerated fault runner on the same faults (each warmed up first; the accelerated time is the median of 3 passes)")
         {
@@ -122,6 +122,7 @@ public static class BenchCommand
                     plain_faults_per_s = Math.Round(r.PlainFaultsPerSecond, 2), fast_faults_per_s = Math.Round(r.FastFaultsPerSecond, 2),
                     speedup = Math.Round(r.Speedup, 2), clock = parse.GetValue(cpuTime) ? "cpu" : "wall", identical = r.Identical, accelerated = r.Accelerated, cache_groups = r.CacheGroups,
                     by_tensor = r.ByTensor.Select(b => new { tensor = b.Tensor, faults = b.Faults, seconds = Math.Round(b.Seconds, 4) }),
+                    by_node = r.ByNode.Select(b => new { node = b.Node, op_type = b.OpType, images = b.Images, seconds = Math.Round(b.Seconds, 4) }),
                 }, new JsonSerializerOptions { WriteIndented = true }));
             else
                 Console.WriteLine($"{file.Name} {r.Target} {numberFormat.Name} (datapath {datapathFormat.Name}), {r.Images} images, {r.Faults} faults, {r.Threads} threads{(parse.GetValue(cpuTime) ? ", per CPU second" : "")}: "
@@ -134,6 +135,17 @@ public static class BenchCommand
                 Console.WriteLine("accelerated, each fault alone on one thread, by site tensor:");
                 foreach (var (tensor, count, seconds) in r.ByTensor)
                     Console.WriteLine($"  {tensor,-32} {count,6} faults {seconds * 1000 / count,10:F3} ms/fault {100 * seconds / all,6:F1} % of the time");
+            }
+            if (!parse.GetValue(json) && r.ByNode.Count > 0)
+            {
+                // Percentages of the whole pass (the by-tensor times), so what happens outside the nodes shows too.
+                double all = r.ByTensor.Sum(b => b.Seconds), walked = r.ByNode.Sum(b => b.Seconds);
+                Console.WriteLine("the same pass, by node of the cone walk (images carried into the node over all faults; time to the next node,");
+                Console.WriteLine("with the bounds tried on the node's output and the element-wise nodes it runs in its box path):");
+                int width = Math.Min(60, r.ByNode.Max(b => b.Node.Length));
+                foreach (var (node, opType, images, seconds) in r.ByNode)
+                    Console.WriteLine($"  {node.PadRight(width)} {opType,-20} {images,12:N0} images {seconds * 1000 / r.Faults,10:F3} ms/fault {100 * seconds / all,6:F1} %");
+                Console.WriteLine($"  {"outside the nodes (injection, bounds at the site, outcomes)".PadRight(width + 41)} {(all - walked) * 1000 / r.Faults,10:F3} ms/fault {100 * (all - walked) / all,6:F1} %");
             }
             return r.Identical ? ExitCodes.Ok : ExitCodes.Internal;
         });

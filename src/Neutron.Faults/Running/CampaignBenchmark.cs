@@ -1,6 +1,7 @@
 // `neutron bench campaign`: the plain runner (`--plain`, full re-run per fault) and the accelerated runner on the
 // same uniformly drawn faults in one process, after an untimed warm-up of each on other faults (3 s at most), faults/s of each,
-// their ratio (accelerated: median of FastPasses passes), and whether every outcome is identical. With cpuTime the
+// their ratio (accelerated: median of FastPasses passes), and whether every outcome is identical. With breakdown, each
+// fault again alone, timed by the tensor it hits, and the walk's time per node (WalkProfile) on that pass. With cpuTime the
 // times are the process's CPU seconds instead of the wall clock: on a shared machine (with one thread) that still
 // compares the work each runner does, where the wall clock mostly measures the other processes. Not a timed test: the tests run it only on a few faults to check the outcomes agree.
 using System.Diagnostics;
@@ -18,6 +19,10 @@ public sealed record CampaignBenchmarkResult(string Target, int Images, int Faul
 
     /// <summary>With breakdown: per site tensor, faults and accelerated seconds, each fault run alone on one thread.</summary>
     public IReadOnlyList<(string Tensor, int Faults, double Seconds)> ByTensor { get; init; } = [];
+
+    /// <summary>With breakdown, on the same pass: per node the cone walk visited, the images it carried into the
+    /// node (summed over faults) and the seconds from the node's start to the next node's (WalkProfile).</summary>
+    public IReadOnlyList<(string Node, string OpType, long Images, double Seconds)> ByNode { get; init; } = [];
 
     public double PlainFaultsPerSecond => Faults / PlainSeconds;
     public double FastFaultsPerSecond => Faults / FastSeconds;
@@ -77,6 +82,7 @@ public static class CampaignBenchmark
         {
             // Where the accelerated time goes: every fault again, alone, timed, grouped by the tensor it hits.
             var sums = new Dictionary<string, (int Faults, double Seconds)>(StringComparer.Ordinal);
+            fast.WalkProfile.Enabled = true;
             foreach (var f in planned)
             {
                 start = now();
@@ -85,8 +91,9 @@ public static class CampaignBenchmark
                 sums[f.Fault.Tensor] = (count + 1, seconds + now() - start);
             }
             byTensor.AddRange(sums.OrderByDescending(p => p.Value.Seconds).Select(p => (p.Key, p.Value.Faults, p.Value.Seconds)));
+            fast.WalkProfile.Enabled = false;
         }
         return new CampaignBenchmarkResult(target == FaultTarget.Weight ? "weights" : "activations", data.Count, faults, options.Threads,
-            plainSeconds, fastSeconds, identical, fast.Accelerated, fast.CacheGroupCount) { ByTensor = byTensor, PlainReason = fast.PlainReason };
+            plainSeconds, fastSeconds, identical, fast.Accelerated, fast.CacheGroupCount) { ByTensor = byTensor, ByNode = breakdown ? fast.WalkProfile.Rows() : [], PlainReason = fast.PlainReason };
     }
 }

@@ -11,6 +11,7 @@
 // - In FP32, a node whose perturbed inputs differ from golden only inside a box of their image planes recomputes
 //   only what that box reaches (ConeWorker.Regions.cs).
 // Results are bit-identical to Worker (the `--plain` oracle), which AcceleratedEquivalenceTests check fault by fault.
+using System.Diagnostics;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Graph;
 using Neutron.Engine.Tensors;
@@ -52,6 +53,9 @@ internal sealed partial class ConeWorker : IFaultWorker
 
     /// <summary>Tests: each image a bound proved unchanged, with its bounds on the logits' changes.</summary>
     public Action<Fault, int, double[]>? ProofObserver { get; init; }
+
+    /// <summary>Where the walk spends its time per node, when switched on (`bench campaign --breakdown`).</summary>
+    public WalkProfile? Profile { get; init; }
 
     public ConeWorker(Model original, StoredWeights weights, InjectionObserver observer, GoldenCache golden,
         IReadOnlyDictionary<string, TensorEncoding> activationEncodings, bool quantize)
@@ -219,10 +223,13 @@ internal sealed partial class ConeWorker : IFaultWorker
         for (int k = first; k < nodes.Length && (live > 0 || forcedLeft > 0); k++)
         {
             var node = nodes[k];
+            long started = Profile?.Enabled == true ? Stopwatch.GetTimestamp() : 0;
+            int carried = 0;
             bool isForced = forcedLeft > 0 && Array.IndexOf(forced, k) >= 0;
             if (isForced)
             {
                 forcedLeft--;
+                carried = chunk.Count;
                 // The last use of the weight, with nothing else perturbed: bounds can drop images as the slice is made.
                 bool proveSlice = prove && live == 0 && forcedLeft == 0;
                 if (TryDelta(chunk, node, weightId, fault, proveSlice, ref live)) { if (proveSlice) tried = node.OutputIds[0]; }
@@ -231,6 +238,7 @@ internal sealed partial class ConeWorker : IFaultWorker
             else if (chunk.Carries[k])
             {
                 var images = Union(chunk, node);
+                carried = images.Length;
                 if (images.Length > 0) live += RunBox(chunk, node, images) ?? RunDirtyRange(chunk, node) ?? RunRows(chunk, node, images);
             }
             foreach (int id in node.InputIds)
@@ -242,6 +250,7 @@ internal sealed partial class ConeWorker : IFaultWorker
                 }
             // With one value left carrying the fault (and no weight use still to come), bounds can drop images.
             if (prove && live == 1 && forcedLeft == 0) live -= Prove(chunk, fault, ref tried);
+            if (started != 0) Profile!.Add(plan, k, carried, started);
         }
         var result = perturbed[outputId];
         result?.Complete(chunk.Gold[outputId]!.Floats);

@@ -265,6 +265,9 @@ public sealed class FaultRunner
     /// <summary>Tests: called when a group's cache is about to be built (the previous one let go of).</summary>
     internal Action? BeforeCacheBuilt { get; set; }
 
+    /// <summary>The accelerated walk's time per node, shared by every worker; off until switched on.</summary>
+    internal WalkProfile WalkProfile { get; } = new();
+
     /// <summary>Tests: the golden cache in use (null on the plain path).</summary>
     internal GoldenCache? CurrentCache => goldenCache;
 
@@ -283,7 +286,7 @@ public sealed class FaultRunner
         var observer = new InjectionObserver(activationEncodings, quantize);
         return goldenCache is null
             ? new Worker(model, Weights, observer, chunkInputs)
-            : new ConeWorker(model, Weights, observer, goldenCache, activationEncodings, quantize) { ProofObserver = Options.ProofObserver };
+            : new ConeWorker(model, Weights, observer, goldenCache, activationEncodings, quantize) { ProofObserver = Options.ProofObserver, Profile = WalkProfile };
     }
 
     // The logit gains of the model with its stored weights, from a plan over one image (gains are per image).

@@ -66,11 +66,14 @@ public class BenchCampaignCommandTests
         Assert.Equal(8, json.RootElement.GetProperty("by_tensor").EnumerateArray().Sum(t => t.GetProperty("faults").GetInt32()));
 
         var roomy = CliHarness.Run("bench", "campaign", CliHarness.Shared("models", "lenet5.onnx"), "--data", "idx:" + CliHarness.Samples("fashion-mnist", "t10k-1000"),
-            "--images", "12", "--faults", "8", "--memory", "2MiB", "--json");
+            "--images", "12", "--faults", "8", "--memory", "2MiB", "--json", "--breakdown");
         Assert.True(roomy.Code == ExitCodes.Ok, roomy.Err + roomy.Out);
         using var fits = JsonDocument.Parse(roomy.Out);
         Assert.True(fits.RootElement.GetProperty("accelerated").GetBoolean());
         Assert.True(fits.RootElement.GetProperty("identical").GetBoolean());
+        // The accelerated breakdown also says which nodes the walk ran, with the images it carried into them.
+        Assert.Contains(fits.RootElement.GetProperty("by_node").EnumerateArray(), n => n.GetProperty("images").GetInt64() > 0);
+        Assert.Empty(json.RootElement.GetProperty("by_node").EnumerateArray());
     }
 
     [Theory]
