@@ -215,11 +215,19 @@ public class BoxPathTests
         {
             var golden = Enumerable.Range(0, channels * height * width).Select(_ => (float)rng.NextDouble()).ToArray();
             var row = (float[])golden.Clone();
-            int changes = trial % 4; // 0: bit-equal
+            // 0: bit-equal; 1-3 scattered; 30: most of the plane, so the box is whole before the last lines (the scan
+            // stops there); 5: the plane's corners in one channel, differences beyond them in the others.
+            int changes = (trial % 6) switch { 4 => 30, 5 => 0, var k => k };
             for (int i = 0; i < changes; i++)
             {
                 int e = rng.Next(row.Length);
                 row[e] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(row[e]) ^ (1 << rng.Next(32)));
+            }
+            if (trial % 6 == 5)
+            {
+                int channel = rng.Next(channels), plane = channel * height * width;
+                foreach (int e in new[] { plane, plane + width - 1, plane + (height - 1) * width, plane + height * width - 1, rng.Next(row.Length) })
+                    row[e] = -row[e] - 1;
             }
             PlaneBox? expected = null;
             for (int e = 0; e < row.Length; e++)
