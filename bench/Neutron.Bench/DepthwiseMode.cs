@@ -2,7 +2,7 @@
 // depthwise layers of MobileNetV2 (3×3) and EfficientNet-B0 (5×5) through the Conv operator with a fused activation
 // (Clip(0, 6) unless named), at a 224² input (or INPUT², e.g. 96 for the planes of tests/data/make_torchvision.py's
 // exports): the best of REPS runs per layer, in µs, after a warm-up of at least a second per layer (the JIT's last
-// tier comes after some hundred calls; a short warm-up timed the tier-0 code). One image on one thread by default.
+// tier comes after some hundred calls; a shorter warm-up would time the first tier's code). One image on one thread by default.
 // --channels-last runs the layout the optimised graph gives every value between convolutions (the depthwise kernel
 // of DepthwiseConv.ChannelsLast); without it, planar NCHW, as a graph that stores its values so runs. --images and
 // --threads give a network's batch and its worker threads; --cold writes 64 MiB between runs, so the layer reads its

@@ -1,9 +1,8 @@
 // Where the accelerated runner's cone walk spends its time, node by node: for `neutron bench campaign --breakdown`.
 // Off unless switched on (one flag read per node the walk visits). Per node of the plan: the images the walk carried
 // into it, summed over faults and chunks (every image of the chunk for the nodes that read a faulty weight), and the
-// thread time from the node's start to the next node's, which
-// includes the bounds tried on the node's output and the element-wise tail (BatchNormalization, Relu) that runs
-// inside the node's box path, so a tail node itself shows little.
+// thread time from the node's start to the next node's, which includes the bounds tried on the node's output and the
+// element-wise tail (BatchNormalization, Relu) that runs inside the node's box path, so a tail node shows little.
 using System.Diagnostics;
 using Neutron.Engine.Execution;
 
