@@ -5,6 +5,7 @@
 using System.CommandLine;
 using Neutron.Campaigns;
 using Neutron.Cli.Options;
+using Neutron.Cli.Printing;
 using System.Text.Json;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Data;
@@ -114,39 +115,8 @@ public static class BenchCommand
             var r = CampaignBenchmark.Run(benchModel, new EvaluationSet(loaded.Images, loaded.Labels),
                 new RunnerOptions { Format = numberFormat, Datapath = datapathFormat, Threads = t, MemoryBudget = MemoryOption.Parse(parse.GetValue(memory)) }, kind, spec, k, parse.GetValue(seed), parse.GetValue(breakdown),
                 parse.GetValue(cpuTime));
-            if (parse.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    model = file.Name, target = r.Target, format = numberFormat.Name, datapath = datapathFormat.Name, images = r.Images, faults = r.Faults, threads = r.Threads,
-                    plain_seconds = Math.Round(r.PlainSeconds, 3), fast_seconds = Math.Round(r.FastSeconds, 3),
-                    plain_faults_per_s = Math.Round(r.PlainFaultsPerSecond, 2), fast_faults_per_s = Math.Round(r.FastFaultsPerSecond, 2),
-                    speedup = Math.Round(r.Speedup, 2), clock = parse.GetValue(cpuTime) ? "cpu" : "wall", identical = r.Identical, accelerated = r.Accelerated, cache_groups = r.CacheGroups,
-                    by_tensor = r.ByTensor.Select(b => new { tensor = b.Tensor, faults = b.Faults, seconds = Math.Round(b.Seconds, 4) }),
-                    by_node = r.ByNode.Select(b => new { node = b.Node, op_type = b.OpType, images = b.Images, seconds = Math.Round(b.Seconds, 4) }),
-                }, new JsonSerializerOptions { WriteIndented = true }));
-            else
-                Console.WriteLine($"{file.Name} {r.Target} {numberFormat.Name} (datapath {datapathFormat.Name}), {r.Images} images, {r.Faults} faults, {r.Threads} threads{(parse.GetValue(cpuTime) ? ", per CPU second" : "")}: "
-                    + $"plain {r.PlainFaultsPerSecond:F2} faults/s, accelerated {r.FastFaultsPerSecond:F2} faults/s, speedup {r.Speedup:F1}×, "
-                    + (r.Identical ? "outcomes identical" : "OUTCOMES DIFFER") + (r.Accelerated ? r.CacheGroups > 1 ? $" (golden cache in {r.CacheGroups} groups: raise --memory to cache all images at once)" : ""
-                        : " (plain both times: " + r.PlainReason + ")"));
-            if (!parse.GetValue(json) && r.ByTensor.Count > 0)
-            {
-                double all = r.ByTensor.Sum(b => b.Seconds);
-                Console.WriteLine("accelerated, each fault alone on one thread, by site tensor:");
-                foreach (var (tensor, count, seconds) in r.ByTensor)
-                    Console.WriteLine($"  {tensor,-32} {count,6} faults {seconds * 1000 / count,10:F3} ms/fault {100 * seconds / all,6:F1} % of the time");
-            }
-            if (!parse.GetValue(json) && r.ByNode.Count > 0)
-            {
-                // Percentages of the whole pass (the by-tensor times), so what happens outside the nodes shows too.
-                double all = r.ByTensor.Sum(b => b.Seconds), walked = r.ByNode.Sum(b => b.Seconds);
-                Console.WriteLine("the same pass, by node of the cone walk (images carried into the node over all faults; time to the next node,");
-                Console.WriteLine("with the bounds tried on the node's output and the element-wise nodes it runs in its box path):");
-                int width = Math.Min(60, r.ByNode.Max(b => b.Node.Length));
-                foreach (var (node, opType, images, seconds) in r.ByNode)
-                    Console.WriteLine($"  {node.PadRight(width)} {opType,-20} {images,12:N0} images {seconds * 1000 / r.Faults,10:F3} ms/fault {100 * seconds / all,6:F1} %");
-                Console.WriteLine($"  {"outside the nodes (injection, bounds at the site, outcomes)".PadRight(width + 41)} {(all - walked) * 1000 / r.Faults,10:F3} ms/fault {100 * (all - walked) / all,6:F1} %");
-            }
+            if (parse.GetValue(json)) CampaignBenchmarkConsole.Json(r, file.Name, numberFormat, datapathFormat, parse.GetValue(cpuTime));
+            else CampaignBenchmarkConsole.Text(r, file.Name, numberFormat, datapathFormat, parse.GetValue(cpuTime));
             return r.Identical ? ExitCodes.Ok : ExitCodes.Internal;
         });
         return command;

@@ -36,8 +36,7 @@ internal sealed class WalkProfile
             images = new long[plan.Nodes.Length];
             ticks = new long[plan.Nodes.Length];
             opTypes = [.. plan.Nodes.Select(n => n.OpType)];
-            // Node names may be empty in ONNX files: the output's name names the node then.
-            names = [.. plan.Nodes.Select(n => string.IsNullOrEmpty(n.Name) ? plan.Names[n.OutputIds[0]] : n.Name)];
+            names = [.. plan.Nodes.Select(n => n.Name)]; // the ONNX reader names the nodes a file leaves unnamed
         }
     }
 
