@@ -26,7 +26,7 @@ public static class BenchCommand
         var batch = new Option<int>("--batch", "-b") { Description = "images per inference", DefaultValueFactory = _ => 256 };
         var seconds = new Option<double>("--seconds") { Description = "time to spend measuring, after a warm-up", DefaultValueFactory = _ => 5 };
         var threads = new Option<int?>("--threads") { Description = "threads operators may use (default: all cores)" };
-        var json = new Option<bool>("--json") { Description = "print JSON (fields model, batch, threads, kernels, runs, seconds, images_per_s)" };
+        var json = new Option<bool>("--json") { Description = "print JSON (fields model, batch, threads, kernels, runs, seconds, images_per_s, group)" };
         var inference = new Command("inference", "Measure a model's inference speed in images/s") { model, batch, seconds, threads, json };
         inference.SetAction(parse =>
         {
@@ -54,10 +54,13 @@ public static class BenchCommand
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     model = r.Model, batch = r.Batch, threads = r.Threads, kernels = r.Kernels, runs = r.Runs,
-                    seconds = Math.Round(r.Seconds, 3), images_per_s = Math.Round(r.ImagesPerSecond, 1),
+                    seconds = Math.Round(r.Seconds, 3), images_per_s = Math.Round(r.ImagesPerSecond, 1), group = r.Group,
                 }, new JsonSerializerOptions { WriteIndented = true }));
             else
-                Console.WriteLine($"{r.Model}: {r.ImagesPerSecond:F1} images/s (batch {r.Batch}, {r.Runs} runs in {r.Seconds:F2} s, {r.Threads} threads, kernels {r.Kernels})");
+            {
+                string split = r.Group > 0 ? $", each thread its images in groups of up to {r.Group}" : "";
+                Console.WriteLine($"{r.Model}: {r.ImagesPerSecond:F1} images/s (batch {r.Batch}, {r.Runs} runs in {r.Seconds:F2} s, {r.Threads} threads{split}, kernels {r.Kernels})");
+            }
             return ExitCodes.Ok;
         });
         return new Command("bench", "Speed measurements") { inference, Campaign() };

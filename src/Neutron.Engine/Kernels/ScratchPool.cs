@@ -10,14 +10,21 @@ internal static class ScratchPool
 {
     private static readonly Stack<float[]> free = new();
 
+    /// <summary>Most buffers a thread keeps for itself.</summary>
+    private const int Own = 8;
+
+    [ThreadStatic] private static Stack<float[]>? mine;
+
     /// <summary>A buffer of at least size floats (contents undefined); give it back with Return.</summary>
     public static float[] Rent(int size)
     {
         float[]? buffer = null;
-        lock (free)
-        {
-            if (free.Count > 0) buffer = free.Pop();
-        }
+        if (mine is { Count: > 0 } own) buffer = own.Pop();
+        else
+            lock (free)
+            {
+                if (free.Count > 0) buffer = free.Pop();
+            }
         if (buffer is null || buffer.Length < size)
             buffer = AlignedFloats.Allocate(Math.Max(size, buffer?.Length ?? 0));
         return buffer;
@@ -25,6 +32,12 @@ internal static class ScratchPool
 
     public static void Return(float[] buffer)
     {
+        var own = mine ??= new Stack<float[]>(Own);
+        if (own.Count < Own)
+        {
+            own.Push(buffer);
+            return;
+        }
         lock (free) free.Push(buffer);
     }
 }
