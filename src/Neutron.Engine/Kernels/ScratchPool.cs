@@ -1,7 +1,9 @@
-// Float scratch buffers shared by kernels (GEMM packing, im2col), rented per call and returned after. Not
-// [ThreadStatic]: the thread pool moves work between threads it creates and retires, and a per-thread buffer would
-// be allocated again on each new thread. The pool holds at most as many buffers as calls ever ran at once, each
-// grown to the largest request seen, so steady-state inference allocates nothing here.
+// Float scratch buffers shared by kernels (GEMM packing, im2col), rented per call and returned after. Each thread
+// keeps a few buffers it returned for itself, so threads that each run their own images (ImageGroups, the fault
+// runner's workers) reuse buffers still in their own caches rather than trade them; past those, buffers go to one
+// shared stack, since the thread pool moves work between threads it creates and retires. The pool holds at most as
+// many buffers as calls ever ran at once, each grown to the largest request seen, so steady-state inference
+// allocates nothing here.
 using Neutron.Engine.Tensors;
 
 namespace Neutron.Engine.Kernels;
