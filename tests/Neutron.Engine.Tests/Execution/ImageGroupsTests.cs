@@ -15,9 +15,9 @@ public class ImageGroupsTests
     // Batches that split unevenly, groups of the whole share and of MinGroup, more slots than the machine's cores.
     [Theory]
     [InlineData("lenet5.onnx", 7, 2)]
-    [InlineData("lenet5.onnx", 300, 2)]
+    [InlineData("lenet5.onnx", 150, 2)]
     [InlineData("resnet20.onnx", 41, 3)]
-    [InlineData("resnet20.onnx", 256, 2)]
+    [InlineData("resnet20.onnx", 64, 2)]
     public void Groups_give_the_bits_of_one_run_over_the_batch(string file, int batch, int threads)
     {
         var model = OnnxReader.Load(SharedData.Path("models", file));
