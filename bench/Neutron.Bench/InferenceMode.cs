@@ -16,7 +16,8 @@ public static class InferenceMode
         int batch = args.Length > 1 ? int.Parse(args[1]) : 256;
         double seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
         var r = InferenceBenchmark.Run(args[0], batch, seconds);
-        Console.WriteLine($"{r.Model} batch {r.Batch}: {r.ImagesPerSecond:F1} images/s ({r.Runs} runs in {r.Seconds:F2} s, {r.Threads} threads, kernels {r.Kernels})");
+        string split = r.Group > 0 ? $", groups of up to {r.Group} images" : "";
+        Console.WriteLine($"{r.Model} batch {r.Batch}: {r.ImagesPerSecond:F1} images/s ({r.Runs} runs in {r.Seconds:F2} s, {r.Threads} threads{split}, kernels {r.Kernels})");
         return 0;
     }
 }
