@@ -87,6 +87,19 @@ public class ImageGroupsTests
         Assert.NotNull(ImageGroups.TryCreate(() => InferenceSession.Optimized(model), Batch(8), 2));
     }
 
+    // A graph whose input declares its batch (8, not a symbolic size) has no plan for a group.
+    [Fact]
+    public void A_graph_of_a_fixed_batch_keeps_the_batch_whole()
+    {
+        var model = Dense("Relu", []);
+        var fixedBatch = new Model
+        {
+            Nodes = model.Nodes, Initializers = model.Initializers, Inputs = [new ValueInfo("x", DataType.Float, [8, 4])],
+            Outputs = model.Outputs, Opsets = model.Opsets,
+        };
+        Assert.Null(ImageGroups.TryCreate(() => InferenceSession.Optimized(fixedBatch), Batch(8), 2));
+    }
+
     [Fact]
     public void One_thread_or_too_few_images_keep_the_batch_whole()
     {
