@@ -101,6 +101,26 @@ public class CommandTests
         Assert.Contains("top-1", text.Out);
     }
 
+    // Two threads share a batch of 16 as groups of eight (LeNet-5 keeps its images apart); one thread runs it whole.
+    [Fact]
+    public void Bench_inference_reports_its_image_groups()
+    {
+        var grouped = CliHarness.Run("bench", "inference", Lenet5, "--batch", "16", "--seconds", "0.2", "--threads", "2", "--json");
+        Assert.Equal(0, grouped.Code);
+        using (var doc = JsonDocument.Parse(grouped.Out))
+        {
+            Assert.Equal(8, doc.RootElement.GetProperty("group").GetInt32());
+            Assert.True(doc.RootElement.GetProperty("images_per_s").GetDouble() > 0);
+        }
+        var whole = CliHarness.Run("bench", "inference", Lenet5, "--batch", "16", "--seconds", "0.2", "--threads", "1", "--json");
+        Assert.Equal(0, whole.Code);
+        using (var doc = JsonDocument.Parse(whole.Out))
+            Assert.Equal(0, doc.RootElement.GetProperty("group").GetInt32());
+        var text = CliHarness.Run("bench", "inference", Lenet5, "--batch", "16", "--seconds", "0.2", "--threads", "2");
+        Assert.Equal(0, text.Code);
+        Assert.Contains("each thread its images in groups of up to 8", text.Out);
+    }
+
     [FactRequiringFile("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "Debian's dataset-fashion-mnist")]
     public void Eval_on_fashion_mnist_idx_uses_the_reference_normalisation()
     {
