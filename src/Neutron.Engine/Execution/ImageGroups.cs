@@ -61,7 +61,7 @@ public sealed class ImageGroups
         if (!Separable(first, batch)) return null;
 
         int share = n / threads;
-        long perImage = LargestValuePerImage(first.GetPlan(Shapes(batch, 1)));
+        long perImage = LargestValuePerImage(first.GetPlan(Shapes(batch, 2)), 2); // the plan Separable built
         int group = share <= MinGroup ? share : (int)Math.Clamp(GroupBytes / Math.Max(1, perImage), MinGroup, share);
         int count = (n + group - 1) / group;
         var groups = new (int, int)[count];
@@ -123,27 +123,13 @@ public sealed class ImageGroups
 
     private static bool KeepsImagesApart(ExecutionPlan plan, int b)
     {
-        // batched: computed from the images. sized: computed from the batch's shape alone (Shape, Size, and the integer
-        // arithmetic after them), which each group's plan has for its own size; never in a float value.
+        // batched: computed from the images. Shape and Size read them but give constants (their values are known at
+        // load), which SizesOnlyReshape checks where they are read.
         var batched = new bool[plan.Values.Length];
-        var sized = new bool[plan.Values.Length];
         foreach (int id in plan.InputIds) batched[id] = true;
         foreach (var node in plan.Nodes)
         {
-            bool fromImages = node.InputIds.Any(id => id >= 0 && batched[id]);
-            bool fromSizes = node.InputIds.Any(id => id >= 0 && sized[id]);
-            if (node.OpType is "Shape" or "Size")
-            {
-                foreach (int id in node.OutputIds) if (id >= 0) sized[id] = true;
-                continue;
-            }
-            if (fromSizes && !(node.OpType == "Reshape" && node.InputIds.Length == 2 && !sized[node.InputIds[0]]))
-            {
-                if (fromImages || node.OutputIds.Any(id => id >= 0 && plan.Types[id].Type.IsFloating())) return false;
-                foreach (int id in node.OutputIds) if (id >= 0) sized[id] = true;
-                continue;
-            }
-            if (!fromImages) continue;
+            if (node.OpType is "Shape" or "Size" || !node.InputIds.Any(id => id >= 0 && batched[id])) continue;
             if (!KeepsImagesApart(node, plan)) return false;
             foreach (int id in node.OutputIds) if (id >= 0) batched[id] = true;
         }
@@ -219,13 +205,13 @@ public sealed class ImageGroups
     private static Dictionary<string, (DataType, int[])> Shapes(IReadOnlyDictionary<string, Tensor> batch, int b) =>
         batch.ToDictionary(p => p.Key, p => (p.Value.Type, (int[])[b, .. p.Value.Shape.AsSpan(1)]), StringComparer.Ordinal);
 
-    private static long LargestValuePerImage(ExecutionPlan plan)
+    private static long LargestValuePerImage(ExecutionPlan plan, int images)
     {
         long largest = 0;
         foreach (var node in plan.Nodes)
             foreach (int id in node.OutputIds)
                 if (id >= 0) largest = Math.Max(largest, 4L * ShapeUtil.Size(plan.Types[id].Shape));
-        return largest;
+        return largest / images;
     }
 
     /// <summary>One thread's session, with a plan bound to input tensors of its own for each group size.</summary>
