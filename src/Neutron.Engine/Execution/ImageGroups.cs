@@ -48,7 +48,7 @@ public sealed class ImageGroups
 
     /// <summary>
     /// Groups for running these inputs (every one batched along its first axis, the same batch) on `threads`
-    /// threads, each with a session from newSession; null when they would not pay or not be legal: one thread, a
+    /// threads, each with a session from newSession (called in turn, on this thread); null when they would not pay or not be legal: one thread, a
     /// batch smaller than two per thread, an input that is not a float tensor with the batch first, or a graph whose
     /// images meet (Separable).
     /// </summary>

@@ -22,7 +22,6 @@ public static class InferenceBenchmark
         if (!(seconds > 0)) throw new ArgumentOutOfRangeException(nameof(seconds), $"seconds must be > 0, got {seconds}");
         var model = OnnxReader.Load(modelPath);
         var session = InferenceSession.Optimized(model);
-        var spare = session;
         var rng = new Random(42);
         var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var input in model.RequiredInputs)
@@ -35,8 +34,15 @@ public static class InferenceBenchmark
             inputs[input.Name] = t;
         }
         // Each thread its share of the images when the graph keeps them apart, else one plan over the batch.
-        // The first share takes the session already built; each other thread gets one of its own.
-        var groups = ImageGroups.TryCreate(() => Interlocked.Exchange(ref spare, null) ?? InferenceSession.Optimized(model), inputs, Parallelism.MaxThreads);
+        // The first thread takes the session already built; each other thread gets one of its own.
+        bool builtTaken = false;
+        InferenceSession NextSession()
+        {
+            if (builtTaken) return InferenceSession.Optimized(model);
+            builtTaken = true;
+            return session;
+        }
+        var groups = ImageGroups.TryCreate(NextSession, inputs, Parallelism.MaxThreads);
         Action run;
         if (groups is not null) run = groups.Run;
         else
