@@ -21,7 +21,7 @@ public static unsafe partial class ConvDirect
     {
         if ((g.PadTop | g.PadLeft | g.PadBottom | g.PadRight) == 0) return false;
         if (savings.Count > MaxKept) savings.Clear();
-        var (saved, classTaps, classes) = savings.GetOrAdd(g, WindowTaps.Savings);
+        var (saved, classTaps, classes) = savings.GetOrAdd(g with { N = 1 }, WindowTaps.Savings);
         int mp = RoundUp(g.M, Lanes(variant, g));
         return saved >= MinSaved && Split.Of(g.N * g.OutSpatial, mp, g.PatchSize).TilesPerPart >= MinTilesPerClass * classes
             && (classTaps * mp <= CachedFilterFloats || saved * g.N * g.OutSpatial >= MinSavedPixels);
@@ -44,8 +44,9 @@ public static unsafe partial class ConvDirect
     private const int MinTilesPerClass = 4;
 
     // Kept by geometry: a layer runs once per batch, and small layers (a 1 × 1 shortcut, 0.3 ms at 256 images) felt
-    // the tables built each run. The fault runner's boxes and batches of perturbed images bring many geometries: past
-    // a bound, the tables are built again rather than kept.
+    // the tables built each run. The tables do not depend on the batch, so they are kept under a geometry of one
+    // image: the fault runner runs each layer over ever-changing numbers of perturbed images. Its boxes still bring
+    // many geometries: past a bound, the tables are built again rather than kept.
     private const int MaxKept = 512;
     private static readonly ConcurrentDictionary<Conv2D, (double, long, int)> savings = new();
     private static readonly ConcurrentDictionary<(Conv2D, Planes, bool), WindowTaps> windowTaps = new();
@@ -110,7 +111,7 @@ public static unsafe partial class ConvDirect
         {
             // The fault runner's boxes bring many small geometries: the tables are rebuilt rather than kept past a bound.
             if (windowTaps.Count > MaxKept) windowTaps.Clear();
-            return windowTaps.GetOrAdd((g, planes, clipped), key => Make(key.Item1, key.Item2, key.Item3));
+            return windowTaps.GetOrAdd((g with { N = 1 }, planes, clipped), key => Make(key.Item1, key.Item2, key.Item3));
         }
 
         private static WindowTaps Make(Conv2D g, Planes planes, bool clipped)

@@ -1,7 +1,8 @@
 // One worker of the accelerated runner (DESIGN §5): per image chunk, only the work a fault can change runs, and
 // only on the images it still perturbs; everything else reads the golden cache.
 // - An activation fault changes its element in each image's golden row directly (no node re-runs); images where
-//   the changed word decodes to the same bits are golden from the start.
+//   the changed word decodes to the same bits are golden from the start. Its images walk the network in small
+//   groups (RunnerOptions.WalkImages), each group through every node before the next.
 // - A weight fault in a Conv/Gemm/MatMul recomputes the one output channel it reaches (WeightDelta); in any other
 //   consumer, that node re-runs on every image.
 // - Downstream, a node runs when an input is perturbed for some images, on those images only, gathered into the
@@ -26,6 +27,8 @@ internal sealed partial class ConeWorker : IFaultWorker
     private readonly StoredWeights weights;
     private readonly IReadOnlyDictionary<string, TensorEncoding> activationEncodings;
     private readonly bool quantize;
+    // Images an activation fault walks at a time (RunnerOptions.WalkImages).
+    private readonly int walkImages;
     private readonly Model original;
     private readonly InferenceSession session;
     private readonly string inputName;
@@ -58,8 +61,9 @@ internal sealed partial class ConeWorker : IFaultWorker
     public WalkProfile? Profile { get; init; }
 
     public ConeWorker(Model original, StoredWeights weights, InjectionObserver observer, GoldenCache golden,
-        IReadOnlyDictionary<string, TensorEncoding> activationEncodings, bool quantize)
+        IReadOnlyDictionary<string, TensorEncoding> activationEncodings, bool quantize, int walkImages)
     {
+        this.walkImages = walkImages;
         this.original = original;
         this.weights = weights;
         this.observer = observer;
@@ -150,25 +154,35 @@ internal sealed partial class ConeWorker : IFaultWorker
         {
             foreach (var chunk in chunks)
             {
-                var changed = fault is null ? null : RunCone(chunk, fault, onGolden is not null && chunk.Bound is not null);
-                int outputId = chunk.Plan.OutputIds[0], width = chunk.Widths[outputId];
-                var gold = chunk.Gold[outputId]!.Floats;
-                int next = 0; // the first image not yet reported
-                for (int r = 0; changed is not null && r < changed.Count; r++)
-                {
-                    int n = changed.Images[r];
-                    Golden(chunk, gold, width, next, n, onRow, onGolden);
-                    onRow(chunk.Start + n, changed.Row(r));
-                    next = n + 1;
-                }
-                Golden(chunk, gold, width, next, chunk.Count, onRow, onGolden);
-                if (changed is not null) pool.Return(changed);
+                // A weight fault walks whole chunks: the nodes that read the weight run over every image.
+                int step = fault is { Target: FaultTarget.Activation } ? walkImages : chunk.Count;
+                for (int from = 0; from < chunk.Count; from += step)
+                    RunImages(chunk, fault, from, Math.Min(chunk.Count, from + step), onRow, onGolden);
             }
         }
         finally
         {
             weights.Restore(model, fault);
         }
+    }
+
+    // Walks images [from, to) of the chunk with the fault (null: golden; a weight fault over the whole chunk) and
+    // reports each of them, the unchanged ones as golden.
+    private void RunImages(ChunkGraph chunk, Fault? fault, int from, int to, Action<int, ReadOnlySpan<float>> onRow, Action<int, int>? onGolden)
+    {
+        var changed = fault is null ? null : RunCone(chunk, fault, onGolden is not null && chunk.Bound is not null, from, to);
+        int outputId = chunk.Plan.OutputIds[0], width = chunk.Widths[outputId];
+        var gold = chunk.Gold[outputId]!.Floats;
+        int next = from; // the first image not yet reported
+        for (int r = 0; changed is not null && r < changed.Count; r++)
+        {
+            int n = changed.Images[r];
+            Golden(chunk, gold, width, next, n, onRow, onGolden);
+            onRow(chunk.Start + n, changed.Row(r));
+            next = n + 1;
+        }
+        Golden(chunk, gold, width, next, to, onRow, onGolden);
+        if (changed is not null) pool.Return(changed);
     }
 
     // Reports images [from, to) of the chunk as golden: one run when only outcomes are wanted, else their rows.
@@ -190,8 +204,9 @@ internal sealed partial class ConeWorker : IFaultWorker
         return chunk.Consumers[id].All(k => chunk.Plan.Nodes[k].OutputIds.All(o => o < 0 || chunk.Batched[o]));
     }
 
-    // Walks the nodes the fault can reach over one chunk; returns the perturbed rows of the logits (null: all golden).
-    private PerturbedRows? RunCone(ChunkGraph chunk, Fault fault, bool prove)
+    // Walks the nodes the fault can reach over images [from, to) of one chunk (a weight fault: the whole chunk);
+    // returns the perturbed rows of the logits (null: all golden).
+    private PerturbedRows? RunCone(ChunkGraph chunk, Fault fault, bool prove, int from, int to)
     {
         var plan = chunk.Plan;
         if (perturbed.Length < plan.Values.Length) perturbed = new PerturbedRows?[plan.Values.Length];
@@ -201,7 +216,7 @@ internal sealed partial class ConeWorker : IFaultWorker
         if (fault.Target == FaultTarget.Activation)
         {
             int id = plan.Id(fault.Tensor);
-            var rows = ApplyActivation(chunk, id, fault, prove);
+            var rows = ApplyActivation(chunk, id, fault, prove, from, to);
             if (rows is null) return null;
             perturbed[id] = rows;
             live = 1;
@@ -209,6 +224,7 @@ internal sealed partial class ConeWorker : IFaultWorker
         }
         else
         {
+            if (from != 0 || to != chunk.Count) throw new ArgumentException("a weight fault runs over whole chunks");
             weightId = plan.Id(fault.Tensor);
             forced = chunk.Consumers[weightId];
             if (forced.Length == 0) return null;
@@ -322,7 +338,7 @@ internal sealed partial class ConeWorker : IFaultWorker
     // With prove, images the bounds clear are left golden. Rows of image planes hold only the element's pixel (every
     // channel's), golden's everywhere else (PerturbedRows.Sparse): copying each image's whole row cost more than the
     // box paths that read it.
-    private PerturbedRows? ApplyActivation(ChunkGraph chunk, int id, Fault fault, bool prove)
+    private PerturbedRows? ApplyActivation(ChunkGraph chunk, int id, Fault fault, bool prove, int from, int to)
     {
         var encoding = activationEncodings[fault.Tensor];
         int width = chunk.Widths[id];
@@ -332,7 +348,7 @@ internal sealed partial class ConeWorker : IFaultWorker
         var shape = chunk.Plan.Types[id].Shape;
         bool planes = shape.Length == 4;
         int plane = planes ? shape[2] * shape[3] : width, pixel = element % plane;
-        for (int n = 0; n < chunk.Count; n++)
+        for (int n = from; n < to; n++)
         {
             var golden = gold.Slice(n * width, width);
             float value = encoding.Decode(element, fault.Mask.Apply(encoding.Encode(element, golden[element])));

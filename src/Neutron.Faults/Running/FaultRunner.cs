@@ -38,6 +38,7 @@ public sealed class FaultRunner
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "BatchSize must be ≥ 1");
         if (Options.ImageChunk < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.ImageChunk, "ImageChunk must be ≥ 1");
         if (Options.ConeChunk < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.ConeChunk, "ConeChunk must be ≥ 1");
+        if (Options.WalkImages < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.WalkImages, "WalkImages must be ≥ 1");
         var format = Options.Format;
         var datapath = Options.Datapath;
         var session = new InferenceSession(model);
@@ -286,7 +287,7 @@ public sealed class FaultRunner
         var observer = new InjectionObserver(activationEncodings, quantize);
         return goldenCache is null
             ? new Worker(model, Weights, observer, chunkInputs)
-            : new ConeWorker(model, Weights, observer, goldenCache, activationEncodings, quantize) { ProofObserver = Options.ProofObserver, Profile = WalkProfile };
+            : new ConeWorker(model, Weights, observer, goldenCache, activationEncodings, quantize, Options.WalkImages) { ProofObserver = Options.ProofObserver, Profile = WalkProfile };
     }
 
     // The logit gains of the model with its stored weights, from a plan over one image (gains are per image).

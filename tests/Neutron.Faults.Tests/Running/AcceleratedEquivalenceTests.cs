@@ -16,14 +16,17 @@ namespace Neutron.Faults.Tests.Running;
 public class AcceleratedEquivalenceTests
 {
     // Weights in formatName; activations in datapathName, or in formatName too when not given.
-    private static (FaultRunner Plain, FaultRunner Fast) Runners(string modelName, string formatName, int images, int chunk, string? datapathName = null)
+    // walk: images an activation fault walks at a time (RunnerOptions.WalkImages), fewer than a chunk's so that
+    // a chunk's images go in several groups.
+    private static (FaultRunner Plain, FaultRunner Fast) Runners(string modelName, string formatName, int images, int chunk, string? datapathName = null,
+        int walk = 32)
     {
         var model = OnnxReader.Load(SharedData.Path("models", modelName + ".onnx"));
         var data = RunnerFixtures.Images(images);
         var options = new RunnerOptions
         {
             Format = NumberFormat.Parse(formatName), Datapath = NumberFormat.Parse(datapathName ?? formatName),
-            Threads = 2, BatchSize = 256, ImageChunk = chunk, ConeChunk = chunk,
+            Threads = 2, BatchSize = 256, ImageChunk = chunk, ConeChunk = chunk, WalkImages = walk,
         };
         var plain = new FaultRunner(model, data, options with { Plain = true });
         var fast = new FaultRunner(model, data, options);
@@ -46,7 +49,7 @@ public class AcceleratedEquivalenceTests
     [InlineData("fp32", FaultTarget.Activation, "fxp16.10")]
     public void LeNet_random_faults_match_the_plain_path(string format, FaultTarget target, string? datapath = null)
     {
-        var (plain, fast) = Runners("lenet5", format, images: 4, chunk: 3, datapath);
+        var (plain, fast) = Runners("lenet5", format, images: 4, chunk: 3, datapath, walk: 2);
         var faults = new List<PlannedFault>();
         ulong seed = 17;
         foreach (var spec in new[] { "flip", "stuck0", "stuck1", "flip:rand3", "flip:adj2" })
@@ -63,7 +66,7 @@ public class AcceleratedEquivalenceTests
     [InlineData("bf16", FaultTarget.Weight, "fp32")]
     public void ResNet_random_faults_match_the_plain_path(string format, FaultTarget target, string? datapath = null)
     {
-        var (plain, fast) = Runners("resnet20", format, images: 2, chunk: 2, datapath);
+        var (plain, fast) = Runners("resnet20", format, images: 2, chunk: 2, datapath, walk: 1);
         var faults = new List<PlannedFault>();
         ulong seed = 5;
         foreach (var spec in new[] { "flip", "stuck0", "stuck1", "flip:rand3" })
@@ -156,7 +159,7 @@ public class AcceleratedEquivalenceTests
         var observer = new InjectionObserver(encodings, quantize: false);
         var tail = new GoldenCache(model, runner.Weights, observer, [(16, data.Slice(16, 13))]);
         var head = new GoldenCache(model, runner.Weights, observer, [(0, data.Slice(0, 16))]);
-        var cone = new ConeWorker(model, runner.Weights, observer, tail, encodings, quantize: false);
+        var cone = new ConeWorker(model, runner.Weights, observer, tail, encodings, quantize: false, walkImages: 32);
         cone.Use(head);
         var plain = new Worker(model, runner.Weights, observer, [(0, data.Slice(0, 16))]);
         var bias = runner.Sites.Weights.First(s => s.Tensor.EndsWith("bias", StringComparison.Ordinal));
