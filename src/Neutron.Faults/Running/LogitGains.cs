@@ -56,6 +56,23 @@ internal sealed class LogitGains
     /// <summary>Gain_v laid out [element·Rows + j], or null when no bound reaches the logits from this value.</summary>
     public double[]? For(string value) => gains.GetValueOrDefault(value);
 
+    /// <summary>Gain_v laid out by logit, [j·width + e] (the per-logit bounds take one dot product per logit), or
+    /// null as For. Built on first use and shared by every chunk's MarginBound.</summary>
+    public double[]? ByLogit(string value)
+    {
+        if (For(value) is not { } g) return null;
+        return byLogit.GetOrAdd(value, _ =>
+        {
+            int width = g.Length / Rows;
+            var t = new double[g.Length];
+            for (int e = 0; e < width; e++)
+                for (int j = 0; j < Rows; j++) t[j * width + e] = g[e * Rows + j];
+            return t;
+        });
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double[]> byLogit = new(StringComparer.Ordinal);
+
     /// <summary>The rounding terms of every node downstream of this value (what re-running them may add).</summary>
     public RoundingTerm[] RoundingAfter(string value) => after.GetValueOrDefault(value, []);
 

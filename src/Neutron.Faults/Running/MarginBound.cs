@@ -17,8 +17,9 @@ namespace Neutron.Faults.Running;
 
 internal sealed class MarginBound
 {
-    /// <summary>A value's gains, with per element the largest over logits, and its slack per image.</summary>
-    public sealed record Site(double[] Gains, double[] MaxGains, double[] Slack, double[] MaxSlack);
+    /// <summary>A value's gains ([element·Rows + j], and by logit, [j·width + e]), with per element the largest over
+    /// logits, and its slack per image.</summary>
+    public sealed record Site(double[] Gains, double[] ByLogit, double[] MaxGains, double[] Slack, double[] MaxSlack);
 
     // Past this many margins, the quick bound is not refined per logit (speed only: a refusal is always sound).
     private const double HopelessFactor = 8;
@@ -71,7 +72,7 @@ internal sealed class MarginBound
             for (int e = 0; e < maxGains.Length; e++) maxGains[e] = Max(g.AsSpan(e * rows, rows));
             var maxSlack = new double[count];
             for (int n = 0; n < count; n++) maxSlack[n] = Max(slack.AsSpan(n * rows, rows));
-            sites[name] = new Site(g, maxGains, slack, maxSlack);
+            sites[name] = new Site(g, gains.ByLogit(name)!, maxGains, slack, maxSlack);
         }
     }
 
@@ -128,14 +129,9 @@ internal sealed class MarginBound
         if (rows == 1 || needed > HopelessFactor * margin[n]) return false;
 
         // Per logit: B_t + B_j < logit_t − logit_j for every j ≠ t.
-        slackOf.Slack.AsSpan(n * rows, rows).CopyTo(bounds);
-        var gains = gainsOf.Gains.AsSpan(offset * rows, changes.Length * rows);
-        var sums = bounds[..rows];
-        for (int e = 0; e < changes.Length; e++)
-        {
-            double d = changes[e];
-            if (d != 0) TensorPrimitives.MultiplyAdd(gains.Slice(e * rows, rows), d, sums, sums);
-        }
+        int width = gainsOf.MaxGains.Length;
+        for (int j = 0; j < rows; j++)
+            bounds[j] = slackOf.Slack[n * rows + j] + TensorPrimitives.Dot(gainsOf.ByLogit.AsSpan(j * width + offset, changes.Length), changes);
         int t = top[n];
         for (int j = 0; j < classes; j++)
             if (j != t && !(bounds[t] + bounds[j] < logits[n * classes + t] - logits[n * classes + j])) return false;
