@@ -95,12 +95,7 @@ internal sealed partial class ConeWorker
                 var goldRow = gold.Slice(n * rowWidth, rowWidth);
                 if (mine is null || r >= mine.Count || mine.Images[r] != n) Cut(goldRow, area, channels, height, width, into);
                 else if (!mine.Sparse || mine.Box == area) Cut(mine.Row(r), area, channels, height, width, into);
-                else
-                {
-                    // Written only inside its own box: golden's around it.
-                    Cut(goldRow, area, channels, height, width, into);
-                    Overlay(mine.Row(r), mine.Box!.Value, area, channels, height, width, into);
-                }
+                else CutAround(mine.Row(r), mine.Box!.Value, goldRow, area, channels, height, width, into); // golden's around its box
             }
             boxArguments[i] = Tensor.FromFloats(buffer, boxShape);
         }
@@ -218,15 +213,28 @@ internal sealed partial class ConeWorker
                 FloatLines.Copy(source + (c * height + y) * width + box.X0, packed + at, run);
     }
 
-    // The elements of a row inside box written over their place in `into`, the packed cut of the larger area.
-    private static unsafe void Overlay(ReadOnlySpan<float> row, PlaneBox box, PlaneBox area, int channels, int height, int width, Span<float> into)
+    // The larger area of every plane, packed as Cut packs it, from a row written only inside its box (which the area
+    // holds) and golden's row around that box: each float copied once, from the one row that holds it.
+    private static unsafe void CutAround(ReadOnlySpan<float> row, PlaneBox box, ReadOnlySpan<float> gold, PlaneBox area, int channels, int height, int width,
+        Span<float> into)
     {
-        int cols = box.X1 - box.X0, areaRows = area.Y1 - area.Y0, areaCols = area.X1 - area.X0;
+        int areaCols = area.X1 - area.X0, left = box.X0 - area.X0, cols = box.X1 - box.X0, right = area.X1 - box.X1, at = 0;
         Fits(row, channels * height * width, into, channels * area.Area);
-        fixed (float* source = row, packed = into)
+        Fits(gold, channels * height * width, into, channels * area.Area);
+        fixed (float* mine = row, golden = gold, packed = into)
             for (int c = 0; c < channels; c++)
-            for (int y = box.Y0; y < box.Y1; y++)
-                FloatLines.Copy(source + (c * height + y) * width + box.X0, packed + (c * areaRows + y - area.Y0) * areaCols + box.X0 - area.X0, cols);
+            for (int y = area.Y0; y < area.Y1; y++, at += areaCols)
+            {
+                int line = (c * height + y) * width + area.X0;
+                if (y < box.Y0 || y >= box.Y1)
+                {
+                    FloatLines.Copy(golden + line, packed + at, areaCols);
+                    continue;
+                }
+                FloatLines.Copy(golden + line, packed + at, left);
+                FloatLines.Copy(mine + line + left, packed + at + left, cols);
+                FloatLines.Copy(golden + line + left + cols, packed + at + left + cols, right);
+            }
     }
 
     // The inverse of Cut: packed box values written into a row.

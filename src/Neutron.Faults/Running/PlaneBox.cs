@@ -91,8 +91,9 @@ internal readonly record struct PlaneBox(int Y0, int Y1, int X0, int X1)
             while (line[last] == gold[last]) last--;
             x0 = Math.Min(x0, box.X0 + first);
             x1 = Math.Max(x1, box.X0 + last + 1);
-            // The differences already span the box: no line left can widen it (after a convolution, most boxes).
-            if (y0 == box.Y0 && y1 == box.Y1 && x0 == box.X0 && x1 == box.X1) break;
+            // The differences already span the box: no line left, in this channel or the next, can widen it (after
+            // a convolution, most boxes).
+            if (y0 == box.Y0 && y1 == box.Y1 && x0 == box.X0 && x1 == box.X1) return box;
         }
         return y0 < y1 ? new PlaneBox(y0, y1, x0, x1) : null;
     }
