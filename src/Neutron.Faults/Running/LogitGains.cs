@@ -57,7 +57,7 @@ internal sealed class LogitGains
     public double[]? For(string value) => gains.GetValueOrDefault(value);
 
     /// <summary>Gain_v laid out by logit, [j·width + e] (the per-logit bounds take one dot product per logit), or
-    /// null as For. Built on first use and shared by every chunk's MarginBound.</summary>
+    /// null as For. A copy, built on first use and shared by every chunk's MarginBound: at most MaxDoubles more.</summary>
     public double[]? ByLogit(string value)
     {
         if (For(value) is not { } g) return null;

@@ -17,9 +17,9 @@ namespace Neutron.Faults.Running;
 
 internal sealed class MarginBound
 {
-    /// <summary>A value's gains ([element·Rows + j], and by logit, [j·width + e]), with per element the largest over
-    /// logits, and its slack per image.</summary>
-    public sealed record Site(double[] Gains, double[] ByLogit, double[] MaxGains, double[] Slack, double[] MaxSlack);
+    /// <summary>A value's gains by logit ([j·width + e]), with per element the largest over logits, and its slack per
+    /// image.</summary>
+    public sealed record Site(double[] ByLogit, double[] MaxGains, double[] Slack, double[] MaxSlack);
 
     // Past this many margins, the quick bound is not refined per logit (speed only: a refusal is always sound).
     private const double HopelessFactor = 8;
@@ -72,7 +72,7 @@ internal sealed class MarginBound
             for (int e = 0; e < maxGains.Length; e++) maxGains[e] = Max(g.AsSpan(e * rows, rows));
             var maxSlack = new double[count];
             for (int n = 0; n < count; n++) maxSlack[n] = Max(slack.AsSpan(n * rows, rows));
-            sites[name] = new Site(g, gains.ByLogit(name)!, maxGains, slack, maxSlack);
+            sites[name] = new Site(gains.ByLogit(name)!, maxGains, slack, maxSlack);
         }
     }
 
