@@ -16,11 +16,13 @@ public class BoxPathTests
     [InlineData(FaultTarget.Activation, "flip")]
     [InlineData(FaultTarget.Activation, "flip:rand3")]
     [InlineData(FaultTarget.Weight, "flip")]
-    public void ResNet_logits_are_bit_identical_to_the_plain_path(FaultTarget target, string spec)
+    // Activation faults walking the chunk's six images as groups of 4 and 2: rows reported in image order.
+    [InlineData(FaultTarget.Activation, "flip", 4)]
+    public void ResNet_logits_are_bit_identical_to_the_plain_path(FaultTarget target, string spec, int walk = 32)
     {
         var model = OnnxReader.Load(SharedData.Path("models", "resnet20.onnx"));
         var data = RunnerFixtures.Images(6);
-        var options = new RunnerOptions { Threads = 2, ImageChunk = 6, ConeChunk = 6 };
+        var options = new RunnerOptions { Threads = 2, ImageChunk = 6, ConeChunk = 6, WalkImages = walk };
         var plain = new FaultRunner(model, data, options with { Plain = true });
         var fast = new FaultRunner(model, data, options);
         foreach (var f in RunnerFixtures.Sample(plain, target, spec, 150, 23)) RunnerFixtures.AssertSameLogits(plain, fast, f.Fault, 6);
