@@ -8,7 +8,8 @@
 // - Downstream, a node runs when an input is perturbed for some images, on those images only, gathered into the
 //   smallest RowPlans batch that holds them; rows that come out bit-equal to golden are dropped (early masking).
 // - When only outcomes are wanted, an image is also dropped as soon as MarginBound proves, from the one value that
-//   still carries the fault, that its top-1 cannot change (FP32; its row then reads golden's logits).
+//   still carries the fault, that its top-1 cannot change (FP32; its row then reads golden's logits;
+//   ConeWorker.Proofs.cs).
 // - In FP32, a node whose perturbed inputs differ from golden only inside a box of their image planes recomputes
 //   only what that box reaches (ConeWorker.Regions.cs).
 // Results are bit-identical to Worker (the `--plain` oracle), which AcceleratedEquivalenceTests check fault by fault.
@@ -280,60 +281,6 @@ internal sealed partial class ConeWorker : IFaultWorker
         return result;
     }
 
-    // Drops the images whose top-1 a bound proves unchanged from the one perturbed value (unless that value was
-    // tried already); 1 when none is left.
-    private int Prove(ChunkGraph chunk, Fault fault, ref int tried)
-    {
-        int id = Array.FindIndex(perturbed, p => p is not null);
-        if (id < 0 || id == tried || chunk.Sites[id] is null) return 0;
-        tried = id;
-        // A reshape carries its input's bound over unchanged: nothing new to prove.
-        if (LogitGains.IsReshape(chunk.Plan.Nodes[chunk.Plan.Producers[id]].OpType)) return 0;
-        var rows = perturbed[id]!;
-        var gold = chunk.Gold[id]!;
-        int width = chunk.Widths[id];
-        // Rows that hold only their box are completed when some image has a chance (rarely before the last stage).
-        if (rows.Sparse)
-            foreach (int n in rows.Images)
-                if (chunk.Bound!.Hopeful(chunk.Sites[id]!, n))
-                {
-                    rows.Complete(gold.Floats);
-                    break;
-                }
-        int left = rows.Retain(r =>
-        {
-            int n = rows.Images[r], start = rows.DirtyStart, length = rows.DirtyEnd - start;
-            return !Proven(chunk, id, fault, n, start, rows.Row(r).Slice(start, length), gold.Floats.Slice(n * width + start, length));
-        });
-        if (left > 0) return 0;
-        pool.Return(rows);
-        perturbed[id] = null;
-        return 1;
-    }
-
-    // Whether image n's top-1 provably stays golden's with value id changed to `fresh` from element offset on.
-    private bool Proven(ChunkGraph chunk, int id, Fault fault, int n, int offset, ReadOnlySpan<float> fresh, ReadOnlySpan<float> golden)
-    {
-        var bounds = boundScratch.Length == chunk.Bound!.Rows ? boundScratch : boundScratch = new double[chunk.Bound.Rows];
-        if (!chunk.Bound.Unchanged(chunk.Sites[id]!, n, offset, fresh, golden, bounds)) return false;
-        ProofObserver?.Invoke(fault, chunk.Start + n, bounds.ToArray());
-        return true;
-    }
-
-    private double[] boundScratch = [];
-    private readonly WeightDelta.Scratch deltaScratch = new();
-
-    // Whether image n's top-1 provably stays golden's with value `gainsOf` changed by at most `changes` from
-    // element offset on, the rounding still to come in the slack of `slackOf`.
-    private bool ProvenBy(ChunkGraph chunk, MarginBound.Site gainsOf, MarginBound.Site slackOf, Fault fault, int n, int offset,
-        ReadOnlySpan<double> changes)
-    {
-        var bounds = boundScratch.Length == chunk.Bound!.Rows ? boundScratch : boundScratch = new double[chunk.Bound.Rows];
-        if (!chunk.Bound.Unchanged(gainsOf, slackOf, n, offset, changes, bounds)) return false;
-        ProofObserver?.Invoke(fault, chunk.Start + n, bounds.ToArray());
-        return true;
-    }
-
     // The fault's element in each image's golden row, changed as Worker's observer changes it after the producer.
     // With prove, images the bounds clear are left golden. Rows of image planes hold only the element's pixel (every
     // channel's), golden's everywhere else (PerturbedRows.Sparse): copying each image's whole row cost more than the
@@ -366,6 +313,8 @@ internal sealed partial class ConeWorker : IFaultWorker
         pool.Return(rows);
         return null;
     }
+
+    private readonly WeightDelta.Scratch deltaScratch = new();
 
     // With prove, images the bounds clear from the new slice are left golden.
     private bool TryDelta(ChunkGraph chunk, PlannedNode node, int weightId, Fault fault, bool prove, ref int live)

@@ -12,6 +12,7 @@
 // Ops covered: Conv, Gemm, MatMul (constant weights), BatchNormalization (inference, constant statistics),
 // GlobalAveragePool, Add, and exact ops (Relu, MaxPool, GlobalMaxPool, Flatten, Reshape, Identity, Squeeze,
 // Unsqueeze). Upstream of anything else (Softmax, Sigmoid, …) no value has gains, and the runner proves nothing there.
+using System.Collections.Concurrent;
 using Neutron.Engine.Execution;
 using Neutron.Engine.Kernels;
 using Neutron.Engine.Operators;
@@ -71,7 +72,7 @@ internal sealed class LogitGains
         });
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double[]> byLogit = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, double[]> byLogit = new(StringComparer.Ordinal);
 
     /// <summary>The rounding terms of every node downstream of this value (what re-running them may add).</summary>
     public RoundingTerm[] RoundingAfter(string value) => after.GetValueOrDefault(value, []);

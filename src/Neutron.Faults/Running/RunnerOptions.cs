@@ -22,7 +22,8 @@ public sealed record RunnerOptions
     public int? ConeChunk { get; init; }
     /// <summary>Images an activation fault walks through the network at a time on the accelerated path: a chunk's
     /// images go in groups of this many, so that what each node reads and writes for a group stays in the core's
-    /// caches (ResNet-20 ran 5–15 % faster in groups of 24–64 than in chunks of 250). Results do not depend on it.</summary>
+    /// caches (ResNet-20's activation faults ran 8–15 % faster in groups of 24–64 than in chunks of 250).
+    /// Results do not depend on it.</summary>
     public int WalkImages { get; init; } = 32;
     /// <summary>Full re-run per fault (the oracle of DESIGN §5) instead of cone re-execution over a golden cache.</summary>
     public bool Plain { get; init; }
